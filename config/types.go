@@ -1,0 +1,49 @@
+package config
+
+import (
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultInterval is how often a source is polled when its config says nothing.
+const DefaultInterval = 10 * time.Minute
+
+// MinInterval is the shortest polling interval a source may ask for.
+const MinInterval = time.Minute
+
+// DefaultListen is the HTTP address for health, metrics and the UI.
+const DefaultListen = "127.0.0.1:7171"
+
+// Config is a whole rollcall configuration file, validated and with defaults applied.
+type Config struct {
+	// File is the path the configuration was read from (for messages).
+	File string
+	// Store is a SQLite file path or a postgres:// URL.
+	Store string
+	// Listen is the HTTP address for health, metrics and the UI.
+	Listen string
+	// Sources are the configured connectors, in file order.
+	Sources []Source
+}
+
+// Source is one configured connector instance. Its type-specific settings
+// stay a YAML node; the connector decodes them with DecodeSettings.
+type Source struct {
+	// Name is unique in the file; it names the source in logs, metrics and cursors.
+	Name string
+	// Type is the connector kind, such as "github".
+	Type string
+	// Interval is the time between two polls.
+	Interval time.Duration
+
+	// File, Line and Index locate the source in its file for error messages.
+	File  string
+	Line  int
+	Index int
+
+	// Settings is the source's mapping node, with environment variables and
+	// credentials already expanded. Common keys (name, type, interval) are
+	// still present; DecodeSettings ignores them.
+	Settings yaml.Node
+}

@@ -1,0 +1,159 @@
+package connectors
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/config"
+)
+
+// AccountRef names an account by the platform's permanent user id, never by
+// a handle or a display name.
+type AccountRef struct {
+	// Platform is the service kind: "github", "git", "mastodon", ...
+	Platform string `json:"platform"`
+	// Instance is the host the account lives on ("github.com", a GHE host,
+	// a Mastodon server). It is empty for platform "git", whose accounts
+	// (commit author e-mail addresses) are global.
+	Instance string `json:"instance"`
+	// ExternalID is the platform's permanent id (GitHub's numeric user id,
+	// the lower-cased e-mail of a git commit author).
+	ExternalID string `json:"external_id"`
+}
+
+// String returns "platform/instance/external_id", the account's stable key.
+func (r AccountRef) String() string { return r.Platform + "/" + r.Instance + "/" + r.ExternalID }
+
+// IsZero reports whether r names no account.
+func (r AccountRef) IsZero() bool { return r.ExternalID == "" }
+
+// Platforms.
+const (
+	PlatformGitHub = "github"
+	// PlatformGit is a git commit author that the forge did not link to an
+	// account: keyed by lower-cased e-mail address.
+	PlatformGit = "git"
+)
+
+// Account is what a connector knows about one account.
+type Account struct {
+	AccountRef
+	Username  string   `json:"username"`
+	Name      string   `json:"name,omitempty"`
+	URL       string   `json:"url,omitempty"`
+	AvatarURL string   `json:"avatar_url,omitempty"`
+	Emails    []string `json:"emails,omitempty"`
+	// Links are profile links the account declares (blog, social accounts).
+	Links     []string `json:"links,omitempty"`
+	Followers int      `json:"followers,omitempty"`
+	Bot       bool     `json:"bot,omitempty"`
+	// ProfileFetchedAt is when the full profile was read; zero when the
+	// account is only known from a reference inside another object, in which
+	// case the store keeps whatever profile fields it already has.
+	ProfileFetchedAt time.Time `json:"profile_fetched_at,omitzero"`
+}
+
+// Activity is one thing an account did, with a stable key so that applying
+// it twice is a no-op.
+type Activity struct {
+	// Key is "platform/instance/type/external-id", stable across polls.
+	Key        string     `json:"key"`
+	Platform   string     `json:"platform"`
+	Instance   string     `json:"instance"`
+	Type       string     `json:"type"`
+	OccurredAt time.Time  `json:"occurred_at"`
+	Actor      AccountRef `json:"actor"`
+	URL        string     `json:"url,omitempty"`
+	Title      string     `json:"title,omitempty"`
+	// Channel is where it happened: a repository "owner/name", a hashtag, a category.
+	Channel string `json:"channel,omitempty"`
+	// ParentKey is the key of the activity this one answers, if any.
+	ParentKey string `json:"parent_key,omitempty"`
+}
+
+// Evidence kinds a connector can report between two accounts.
+const (
+	// EvidenceCommitAuthorLogin: the forge linked a commit author (a git
+	// account) to one of its logins.
+	EvidenceCommitAuthorLogin = "commit_author_login"
+)
+
+// Evidence is a fact, observed by a connector, that two accounts may belong
+// to one person. The identity resolver decides what it is worth.
+type Evidence struct {
+	Kind string     `json:"kind"`
+	A    AccountRef `json:"a"`
+	B    AccountRef `json:"b"`
+}
+
+// Cursor is where a source stands: an opaque state owned by its connector,
+// and the ETags of the conditional requests it may repeat. The store keeps
+// both and commits them with the batch that produced them.
+type Cursor struct {
+	State json.RawMessage   `json:"state,omitempty"`
+	ETags map[string]string `json:"etags,omitempty"`
+}
+
+// Stats counts what one Fetch cost.
+type Stats struct {
+	Requests    int `json:"requests"`
+	NotModified int `json:"not_modified"`
+	Pages       int `json:"pages"`
+}
+
+// Batch is the result of one Fetch: data plus the cursor that follows it.
+type Batch struct {
+	Accounts   []Account  `json:"accounts,omitempty"`
+	Activities []Activity `json:"activities,omitempty"`
+	Evidence   []Evidence `json:"evidence,omitempty"`
+	// Next is the cursor to resume from once this batch is committed. Its
+	// ETags replace the stored set whole.
+	Next Cursor `json:"next"`
+	// Done reports that the source is caught up until its next interval.
+	Done bool `json:"done"`
+	// Stats is what producing this batch cost.
+	Stats Stats `json:"stats"`
+}
+
+// A Connector reads one service. Fetch returns the batch after cur; the
+// daemon calls it again with Batch.Next until Done is set, committing each
+// batch before the next call.
+type Connector interface {
+	Fetch(ctx context.Context, cur Cursor) (Batch, error)
+}
+
+// ProfileAges tells a connector when an account's full profile was last read,
+// so that profiles are refreshed at most daily. ok is false for an account
+// never seen with a profile. The daemon passes the store; a connector never
+// writes through it.
+type ProfileAges interface {
+	ProfileFetchedAt(ctx context.Context, ref AccountRef) (t time.Time, ok bool, err error)
+}
+
+// Options is what a connector's New receives.
+type Options struct {
+	// Source is the source's configuration; decode Settings with
+	// config.DecodeSettings.
+	Source config.Source
+	// Logger is already tagged with the source name.
+	Logger *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// HTTP is the transport underneath the shared client; nil means
+	// http.DefaultTransport. Tests point it at in-process fakes.
+	HTTP http.RoundTripper
+	// Profiles answers "when was this profile last read"; nil means never.
+	Profiles ProfileAges
+	// Version is rollcall's version, for the User-Agent.
+	Version string
+}
+
+// Kind describes a connector type. New must not do I/O.
+type Kind struct {
+	Name   string
+	New    func(Options) (Connector, error)
+	Sample string
+}

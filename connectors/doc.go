@@ -1,0 +1,10 @@
+// Package connectors defines what every connector speaks: accounts and
+// activities in batches, resumable from a cursor, plus the shared HTTP client
+// (retries, rate-limit pauses, conditional requests) that connectors use.
+//
+// A connector only talks to its service and translates what it gets into this
+// model. It never touches the store: the daemon drives Fetch in a loop and
+// hands each Batch to the store, which commits the batch, its cursor and its
+// ETags in one transaction. Connector packages live below this one, one per
+// service, each with a <name>test fake of its service.
+package connectors

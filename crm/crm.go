@@ -1,0 +1,111 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors"
+)
+
+// ErrNotFound is returned when a member, identity or activity does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a change contradicts the stored state.
+var ErrConflict = errors.New("conflict")
+
+// Identity is one account of a member on one platform.
+type Identity struct {
+	ID       int64 `json:"-"`
+	MemberID int64 `json:"-"`
+	connectors.Account
+}
+
+// Member is one person, with every identity known to be theirs.
+type Member struct {
+	ID            int64      `json:"id"`
+	Name          string     `json:"name"`
+	Identities    []Identity `json:"identities"`
+	ActivityCount int        `json:"activity_count"`
+	FirstSeen     time.Time  `json:"first_seen"`
+	LastSeen      time.Time  `json:"last_seen"`
+}
+
+// Activity is a stored activity with the identity that did it.
+type Activity struct {
+	connectors.Activity
+	IdentityID int64  `json:"-"`
+	MemberID   int64  `json:"-"`
+	Username   string `json:"-"`
+}
+
+// Journey is a member and all of their activity, oldest first.
+type Journey struct {
+	Member     Member     `json:"member"`
+	Activities []Activity `json:"activities"`
+}
+
+// MemberQuery selects members for a list.
+type MemberQuery struct {
+	// Search matches names, usernames and e-mails, case-insensitively.
+	Search string
+	// Limit caps the result; 0 means no limit.
+	Limit int
+}
+
+// ApplyResult says what a batch changed.
+type ApplyResult struct {
+	NewActivities int
+	NewAccounts   int
+}
+
+// Assignment puts an unassigned identity into a member. MemberID 0 creates a
+// new member for it.
+type Assignment struct {
+	IdentityID int64
+	MemberID   int64
+	// Reason is recorded in the audit log ("new account", "commit_author_login").
+	Reason string
+}
+
+// IdentityEvidence is a stored piece of evidence, seen from one identity.
+type IdentityEvidence struct {
+	Kind  string
+	Other connectors.AccountRef
+}
+
+// Store is the driver contract: everything rollcall keeps. Callers declare
+// the narrower interfaces they use.
+type Store interface {
+	// Apply commits a batch, the source's next cursor and its ETags in one
+	// transaction. New accounts are stored unassigned (see Unassigned);
+	// replaying a batch changes nothing.
+	Apply(ctx context.Context, source string, b connectors.Batch) (ApplyResult, error)
+	// Cursor returns the source's committed cursor (zero if none).
+	Cursor(ctx context.Context, source string) (connectors.Cursor, error)
+	// ProfileFetchedAt reports when an account's full profile was stored.
+	ProfileFetchedAt(ctx context.Context, ref connectors.AccountRef) (time.Time, bool, error)
+
+	// Unassigned lists identities that belong to no member yet, oldest first.
+	Unassigned(ctx context.Context, limit int) ([]Identity, error)
+	// IdentityByRef finds an identity by its account key.
+	IdentityByRef(ctx context.Context, ref connectors.AccountRef) (Identity, error)
+	// EvidenceOf lists stored evidence that mentions the identity's account.
+	EvidenceOf(ctx context.Context, ref connectors.AccountRef) ([]IdentityEvidence, error)
+	// Assign records resolver decisions in one transaction, with an audit entry each.
+	Assign(ctx context.Context, as []Assignment) error
+
+	// Members lists members, most active first.
+	Members(ctx context.Context, q MemberQuery) ([]Member, error)
+	// Member returns one member with its identities.
+	Member(ctx context.Context, id int64) (Member, error)
+	// MemberByUsername finds the member owning platform:username (case-insensitive).
+	MemberByUsername(ctx context.Context, platform, username string) (Member, error)
+	// Journey returns a member's activities, oldest first.
+	Journey(ctx context.Context, memberID int64) (Journey, error)
+
+	// Ping checks that the store answers.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}
