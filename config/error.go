@@ -9,12 +9,18 @@ import (
 // Error is a configuration error located in a file: it prints as
 // "rollcall.yaml:7: sources[1].interval: invalid duration \"5x\"".
 type Error struct {
-	File  string
-	Line  int
+	// File is the configuration file's name as given to Parse or Load.
+	File string
+	// Line is the 1-based line of the offending YAML node; 0 if unknown.
+	Line int
+	// Field is the path of the offending value, such as "listen" or
+	// "sources[1].interval"; empty for the file as a whole.
 	Field string
-	Err   error
+	// Err says what is wrong; it never holds a secret value.
+	Err error
 }
 
+// Error formats the error as "file:line: field: message".
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
@@ -32,11 +38,14 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Unwrap returns Err, for errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errors is a list of configuration errors, printed one per line.
+// Errors is a list of configuration errors, printed one per line. Parse and
+// DecodeSettings return it when they find more than one problem.
 type Errors []*Error
 
+// Error joins the errors' messages with newlines.
 func (es Errors) Error() string {
 	lines := make([]string, len(es))
 	for i, e := range es {

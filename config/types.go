@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -46,4 +47,26 @@ type Source struct {
 	// credentials already expanded. Common keys (name, type, interval) are
 	// still present; DecodeSettings ignores them.
 	Settings yaml.Node
+}
+
+// FieldError returns an *Error about one of the source's settings, located
+// at the line of key (or of the source when key is absent), with Field
+// "sources[i].key". Connectors use it for settings that decode but are not
+// valid, such as a repository that is not "owner/name".
+func (s Source) FieldError(key string, err error) *Error {
+	line := s.Line
+	c := &collector{file: s.File}
+	if n := deref(&s.Settings); n.Kind == yaml.MappingNode {
+		for _, kv := range c.pairs(n, "") {
+			if kv.key.Value == key {
+				line = kv.key.Line
+				break
+			}
+		}
+	}
+	field := fmt.Sprintf("sources[%d]", s.Index)
+	if key != "" {
+		field = joinField(field, key)
+	}
+	return &Error{File: s.File, Line: line, Field: field, Err: err}
 }

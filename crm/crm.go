@@ -64,6 +64,10 @@ type ApplyResult struct {
 type Assignment struct {
 	IdentityID int64
 	MemberID   int64
+	// SameAs, when MemberID is 0, puts the identity into the member that an
+	// earlier assignment of the same Assign call gave identity SameAs
+	// (grouping accounts that are new together).
+	SameAs int64
 	// Reason is recorded in the audit log ("new account", "commit_author_login").
 	Reason string
 }

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/rollcall-dev/rollcall/config"
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/crm/sqlite"
+)
+
+// cliEnv carries what every subcommand shares: streams, global flags, and
+// the environment.
+type cliEnv struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	configPath string
+	storePath  string
+	logLevel   string
+	logFormat  string
+	quiet      bool
+}
+
+// usageError is a command-line mistake: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErr(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// errHelp means --help was shown: exit status 0.
+var errHelp = flag.ErrHelp
+
+// fail maps an error to an exit status and prints it.
+func (e *cliEnv) fail(err error) int {
+	if err == nil || errors.Is(err, errHelp) {
+		return exitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(e.stderr, "rollcall: %s\n", ue.msg)
+		return exitUsage
+	}
+	if errors.Is(err, context.Canceled) {
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "rollcall: %v\n", err)
+	return exitFail
+}
+
+// globals adds the global flags to fs.
+func (e *cliEnv) globals(fs *flag.FlagSet) {
+	fs.StringVar(&e.configPath, "config", e.configPath, "configuration `file` (default /etc/rollcall/rollcall.yaml if it exists, else ./rollcall.yaml)")
+	fs.StringVar(&e.storePath, "store", e.storePath, "store `path or URL` (overrides the config's store)")
+	fs.StringVar(&e.logLevel, "log-level", orDefault(e.logLevel, "info"), "log `level`: debug, info, warn, error")
+	fs.StringVar(&e.logFormat, "log-format", orDefault(e.logFormat, "text"), "log `format`: text or json")
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+// parseGlobals parses global flags that come before the command name.
+func (e *cliEnv) parseGlobals(args []string) ([]string, error) {
+	fs := flag.NewFlagSet("rollcall", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	e.globals(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return []string{"help"}, nil
+		}
+		return nil, usageErr("%v", err)
+	}
+	return fs.Args(), nil
+}
+
+// newFlags returns a flag set for a subcommand, with the global flags.
+func (e *cliEnv) newFlags(name, argsUsage, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	e.globals(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: rollcall %s [flags] %s\n\n%s\n\nFlags:\n", name, argsUsage, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags and positional arguments in any order.
+func (e *cliEnv) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(e.stdout)
+				fs.Usage()
+				return nil, errHelp
+			}
+			return nil, &usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// logger builds the process logger from the global flags.
+func (e *cliEnv) logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(e.logLevel)); err != nil {
+		return nil, usageErr("--log-level: %v", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch e.logFormat {
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+	case "text", "":
+		if e.getenv("JOURNAL_STREAM") != "" {
+			// journald stamps each line itself.
+			opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+				if len(groups) == 0 && a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			}
+		}
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+	default:
+		return nil, usageErr("--log-format must be text or json, not %q", e.logFormat)
+	}
+}
+
+// loadConfig reads the configuration. When no --config was given and the
+// default file does not exist, it returns an empty configuration if
+// allowMissing is set.
+func (e *cliEnv) loadConfig(allowMissing bool) (*config.Config, error) {
+	path := e.configPath
+	explicit := path != ""
+	if !explicit {
+		path = config.DefaultPath()
+	}
+	if _, err := os.Stat(path); err != nil && !explicit && allowMissing {
+		return config.Parse(path, nil, config.Env{Getenv: os.LookupEnv, CredentialsDir: os.Getenv("CREDENTIALS_DIRECTORY")})
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// store is what the commands need from a store.
+type store interface {
+	daemonStore
+	queryStore
+	connectors.ProfileAges
+	Close() error
+}
+
+// openStore opens the store named by --store, else by the configuration.
+func (e *cliEnv) openStore(ctx context.Context, cfg *config.Config) (store, string, error) {
+	path := e.storePath
+	if path == "" && cfg != nil {
+		path = cfg.Store
+	}
+	if path == "" {
+		return nil, "", usageErr("no store: pass --store PATH or set store: in the config")
+	}
+	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
+		return nil, "", fmt.Errorf("open store: PostgreSQL stores are not supported in this version yet; use a SQLite file path")
+	}
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, "", fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, path, nil
+}

@@ -1,0 +1,471 @@
+package connectors
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// ClientOptions configures the shared HTTP client of one source.
+type ClientOptions struct {
+	// Source names the source in errors and logs.
+	Source string
+	// Base is the transport that reaches the network; nil means
+	// http.DefaultTransport. Tests point it at in-process fakes.
+	Base http.RoundTripper
+	// Logger receives one debug line per request (method, path and query
+	// without credentials, status, duration); nil discards.
+	Logger *slog.Logger
+	// Now returns the current time; nil means time.Now. Every time decision
+	// (pauses, Retry-After dates) uses it.
+	Now func() time.Time
+	// Sleep waits for d or until ctx is done; nil means a timer-based wait.
+	// Tests pass a fake that advances their clock.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Version is rollcall's version, for the User-Agent.
+	Version string
+	// Reserve is how many requests of the budget to leave unused; 0 means
+	// DefaultReserve. At most a tenth of the budget is reserved.
+	Reserve int
+	// Auth sets the credentials on an outgoing request. It is the only
+	// place a secret is handled; nothing else logs or stores it.
+	Auth func(*http.Request)
+	// MaxRetries bounds retries of connection errors, 5xx and short
+	// Retry-After waits; 0 means 3.
+	MaxRetries int
+}
+
+// Client is the shared HTTP client of one source: retries with capped,
+// jittered backoff (go-retryablehttp with our policy), rate-limit accounting
+// with a reserve, conditional requests from an ETagSet in the request
+// context, a User-Agent, and request counting. It is safe for concurrent use.
+type Client struct {
+	opts  ClientOptions
+	base  http.RoundTripper
+	log   *slog.Logger
+	ua    string
+	inner *http.Client // one attempt through the metering transport
+
+	mu    sync.Mutex
+	rate  RateState
+	until time.Time // requests fail fast before this time
+	why   string
+	stats Stats
+}
+
+// NewClient returns a client for one source.
+func NewClient(opts ClientOptions) *Client {
+	c := &Client{opts: opts, base: opts.Base, log: opts.Logger}
+	if c.base == nil {
+		c.base = http.DefaultTransport
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.opts.Now == nil {
+		c.opts.Now = time.Now
+	}
+	if c.opts.Sleep == nil {
+		c.opts.Sleep = sleepCtx
+	}
+	if c.opts.Reserve <= 0 {
+		c.opts.Reserve = DefaultReserve
+	}
+	if c.opts.MaxRetries <= 0 {
+		c.opts.MaxRetries = 3
+	}
+	version := opts.Version
+	if version == "" {
+		version = "dev"
+	}
+	c.ua = "rollcall/" + version + " (+https://github.com/rollcall-dev/rollcall)"
+	c.inner = &http.Client{Transport: meter{c}}
+	return c
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// HTTPClient returns an *http.Client for client libraries such as go-github.
+// Requests made through it share this client's retries, pause and counters.
+func (c *Client) HTTPClient() *http.Client {
+	return &http.Client{Transport: retryTransport{c}}
+}
+
+// RateLimit reports the budget as last seen and whether requests are paused.
+func (c *Client) RateLimit() RateState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.rate
+	s.Until = c.until
+	s.Paused = c.opts.Now().Before(c.until)
+	return s
+}
+
+// Stats returns the counters accumulated since the last TakeStats.
+func (c *Client) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
+
+// TakeStats returns the counters and resets them, so that each batch reports
+// what it cost.
+func (c *Client) TakeStats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.stats
+	c.stats = Stats{}
+	return s
+}
+
+// pause makes requests fail fast until until (keeping a later pause).
+func (c *Client) pause(until time.Time, why string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if until.After(c.until) {
+		c.until, c.why = until, why
+	}
+}
+
+func (c *Client) limited(until time.Time, why string) *ErrRateLimited {
+	c.pause(until, why)
+	return &ErrRateLimited{Source: c.opts.Source, Until: until, Reason: why}
+}
+
+// observe records the rate-limit headers of a response and pauses the client
+// when the remaining budget is down to the reserve.
+func (c *Client) observe(h http.Header, now time.Time) {
+	r := parseRateHeaders(h)
+	if !r.hasRem {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.hasLimit {
+		c.rate.Limit = r.limit
+	}
+	c.rate.Remaining = r.remaining
+	if !r.reset.IsZero() {
+		c.rate.Reset = r.reset
+	}
+	if r.remaining <= effectiveReserve(c.opts.Reserve, c.rate.Limit) && r.reset.After(now) && r.reset.After(c.until) {
+		c.until, c.why = r.reset, "rate-limit budget down to its reserve"
+	}
+}
+
+// meter is the transport under the retry loop: one attempt, with the pause
+// check, headers, ETags, accounting and logging.
+type meter struct{ c *Client }
+
+func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
+	c := m.c
+	now := c.opts.Now()
+	c.mu.Lock()
+	until, why := c.until, c.why
+	c.mu.Unlock()
+	if now.Before(until) {
+		return nil, &ErrRateLimited{Source: c.opts.Source, Until: until, Reason: why}
+	}
+
+	r := req.Clone(req.Context())
+	r.Header.Set("User-Agent", c.ua)
+	// Credentials go only to the host the request was first made to.
+	if c.opts.Auth != nil && (req.Response == nil || req.Response.Request == nil || req.Response.Request.URL.Host == r.URL.Host) {
+		c.opts.Auth(r)
+	}
+	key := r.URL.String()
+	etags := ETagsFrom(r.Context())
+	if etags != nil && r.Method == http.MethodGet {
+		etags.touch(key)
+		if et := etags.Get(key); et != "" && r.Header.Get("If-None-Match") == "" {
+			r.Header.Set("If-None-Match", et)
+		}
+	}
+
+	resp, err := c.base.RoundTrip(r)
+	dur := c.opts.Now().Sub(now)
+	c.mu.Lock()
+	c.stats.Requests++
+	if err == nil {
+		switch {
+		case resp.StatusCode == http.StatusNotModified:
+			c.stats.NotModified++
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			c.stats.Pages++
+		}
+	}
+	c.mu.Unlock()
+	if err != nil {
+		c.log.Debug("http request failed", "method", r.Method, "url", RedactURL(r.URL), "duration", dur, "error", err)
+		return nil, err
+	}
+	c.log.Debug("http request", "method", r.Method, "url", RedactURL(r.URL), "status", resp.StatusCode, "duration", dur)
+	c.observe(resp.Header, c.opts.Now())
+	if etags != nil && r.Method == http.MethodGet && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if et := resp.Header.Get("ETag"); et != "" {
+			etags.Set(key, et)
+		}
+	}
+	return resp, nil
+}
+
+// credentialParams are query parameters that carry credentials on some
+// services; they are never logged.
+var credentialParams = []string{"access_token", "api_key", "api_username", "key", "token", "client_secret", "client_id", "sig"}
+
+// RedactURL returns path?query of u without user info and with credential
+// query parameters replaced, for logs and errors.
+func RedactURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	q := u.Query()
+	changed := false
+	for _, p := range credentialParams {
+		for k := range q {
+			if strings.EqualFold(k, p) {
+				q[k] = []string{"REDACTED"}
+				changed = true
+			}
+		}
+	}
+	s := u.EscapedPath()
+	if u.RawQuery != "" {
+		if changed {
+			s += "?" + q.Encode()
+		} else {
+			s += "?" + u.RawQuery
+		}
+	}
+	return s
+}
+
+// retryTransport runs each request through a go-retryablehttp client bound
+// to the request's context, with our CheckRetry and Backoff.
+type retryTransport struct{ c *Client }
+
+func (t retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c := t.c
+	ctx := req.Context()
+	rc := &retryablehttp.Client{
+		HTTPClient:   c.inner,
+		RetryWaitMin: time.Second,
+		RetryWaitMax: 30 * time.Second,
+		RetryMax:     c.opts.MaxRetries,
+		CheckRetry:   c.checkRetry,
+		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+			// Wait here, with our clock, and let retryablehttp go on at once.
+			_ = c.opts.Sleep(ctx, c.backoff(min, max, attempt, resp))
+			return 0
+		},
+		ErrorHandler: func(resp *http.Response, err error, _ int) (*http.Response, error) {
+			if err == nil {
+				// Retries exhausted on a 5xx or 429: hand the last response
+				// to the caller, which reports the status.
+				return resp, nil
+			}
+			if resp != nil {
+				_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+				resp.Body.Close()
+			}
+			var ue *url.Error
+			if errors.As(err, &ue) && ue.Err != nil {
+				err = ue.Err
+			}
+			return nil, err
+		},
+	}
+	rreq, err := retryablehttp.FromRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	return rc.Do(rreq)
+}
+
+// backoff is how long to wait before retry attempt+1: a short Retry-After
+// when the service sent one, else capped exponential backoff with jitter.
+func (c *Client) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if ra, ok := parseRetryAfter(resp.Header, c.opts.Now()); ok && ra <= maxShortWait {
+			return ra
+		}
+	}
+	d := min << uint(attempt)
+	if d <= 0 || d > max {
+		d = max
+	}
+	// Full jitter over the upper half keeps retries of many sources apart.
+	return d/2 + rand.N(d/2+1)
+}
+
+// checkRetry is our retry policy; see the package documentation of Client.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		var rl *ErrRateLimited
+		if errors.As(err, &rl) {
+			return false, rl
+		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return false, err
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) && strings.Contains(ue.Err.Error(), "unsupported protocol scheme") {
+			return false, err
+		}
+		return true, nil // connection errors
+	}
+	now := c.opts.Now()
+	switch code := resp.StatusCode; {
+	case code == http.StatusUnauthorized:
+		return false, &ErrUnauthorized{Source: c.opts.Source, URL: RedactURL(resp.Request.URL)}
+	case code == http.StatusTooManyRequests || code == http.StatusForbidden || code == http.StatusServiceUnavailable:
+		if ra, ok := parseRetryAfter(resp.Header, now); ok {
+			if ra <= maxShortWait {
+				return true, nil
+			}
+			return false, c.limited(now.Add(ra), "Retry-After")
+		}
+		if code == http.StatusServiceUnavailable {
+			return true, nil
+		}
+		r := parseRateHeaders(resp.Header)
+		if r.hasRem && r.remaining == 0 {
+			until := r.reset
+			if !until.After(now) {
+				until = now.Add(maxShortWait)
+			}
+			return false, c.limited(until, "rate-limit budget exhausted")
+		}
+		if code == http.StatusTooManyRequests || mentionsRateLimit(resp) {
+			// A secondary limit without Retry-After: wait at least a minute.
+			return false, c.limited(now.Add(maxShortWait), "secondary rate limit")
+		}
+		return false, nil
+	case code >= 500 && code != http.StatusNotImplemented:
+		return true, nil
+	}
+	return false, nil
+}
+
+// mentionsRateLimit peeks at an error body for GitHub's secondary-limit
+// message ("You have exceeded a secondary rate limit", "abuse detection"),
+// leaving the body readable.
+func mentionsRateLimit(resp *http.Response) bool {
+	if resp.Body == nil {
+		return false
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
+	s := strings.ToLower(string(b))
+	return strings.Contains(s, "rate limit") || strings.Contains(s, "abuse")
+}
+
+// ETagSet holds the ETags of the conditional requests a source may repeat,
+// keyed by full request URL. It is safe for concurrent use. Put it in a
+// request context with WithETags; the client then sends If-None-Match for
+// known URLs and records the ETag of every successful GET.
+type ETagSet struct {
+	mu   sync.Mutex
+	m    map[string]string
+	used map[string]bool
+}
+
+// NewETagSet returns a set holding a copy of m (which may be nil).
+func NewETagSet(m map[string]string) *ETagSet {
+	s := &ETagSet{m: make(map[string]string, len(m)), used: map[string]bool{}}
+	for k, v := range m {
+		s.m[k] = v
+	}
+	return s
+}
+
+// Get returns the ETag stored for url, or "".
+func (s *ETagSet) Get(url string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[url]
+}
+
+// Set stores the ETag of url.
+func (s *ETagSet) Set(url, etag string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]string{}
+	}
+	s.m[url] = etag
+}
+
+// Map returns a copy of every stored ETag.
+func (s *ETagSet) Map() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]string, len(s.m))
+	for k, v := range s.m {
+		out[k] = v
+	}
+	return out
+}
+
+// Used returns the URLs requested through this set since it was made, so
+// that a connector can prune ETags of URLs it no longer asks for.
+func (s *ETagSet) Used() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.used))
+	for k := range s.used {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (s *ETagSet) touch(url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.used == nil {
+		s.used = map[string]bool{}
+	}
+	s.used[url] = true
+}
+
+type etagKey struct{}
+
+// WithETags returns a context whose requests through a Client use set for
+// conditional GETs.
+func WithETags(ctx context.Context, set *ETagSet) context.Context {
+	return context.WithValue(ctx, etagKey{}, set)
+}
+
+// ETagsFrom returns the set stored by WithETags, or nil.
+func ETagsFrom(ctx context.Context) *ETagSet {
+	s, _ := ctx.Value(etagKey{}).(*ETagSet)
+	return s
+}

@@ -1,0 +1,914 @@
+package github
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/rollcall-dev/rollcall/config"
+	"github.com/rollcall-dev/rollcall/connectors"
+)
+
+//go:embed sample.yaml
+var sample string
+
+// Kind registers the GitHub connector (see connectors/all).
+var Kind = connectors.Kind{Name: "github", New: New, Sample: sample}
+
+// Settings are the source settings of a github source.
+type Settings struct {
+	// Token is a personal access token or app token; without one GitHub
+	// allows 60 requests an hour.
+	Token config.Secret `yaml:"token"`
+	// BaseURL is a GitHub Enterprise server or a fake; "/api/v3/" is
+	// appended as go-github does. Empty means api.github.com.
+	BaseURL string `yaml:"base_url"`
+	// Repos are "owner/name" repositories to follow.
+	Repos []string `yaml:"repos"`
+	// Orgs are organizations whose public repositories are all followed.
+	Orgs []string `yaml:"orgs"`
+	// Since is where a backfill starts; activity before it is not read.
+	Since config.Date `yaml:"since"`
+}
+
+const (
+	perPage = 100
+	// profileTTL is how old a profile may get before it is read again.
+	profileTTL = 24 * time.Hour
+	// defaultProfilesPerBatch bounds profile reads (2 requests each) per batch.
+	defaultProfilesPerBatch = 50
+	// defaultStepsPerBatch bounds the pages one Fetch reads.
+	defaultStepsPerBatch = 10
+	// maxActivitiesPerBatch ends a batch early once it is this big.
+	maxActivitiesPerBatch = 1000
+)
+
+// Connector reads issues, pull requests, comments, reviews, stars, forks,
+// releases, commits and profiles of GitHub repositories. Create it with New.
+type Connector struct {
+	source   string
+	settings Settings
+	repos    []string // validated, deduplicated config repos
+	tr       translator
+	base     string // go-github enterprise base URL, or "" for api.github.com
+	client   *connectors.Client
+	log      *slog.Logger
+	now      func() time.Time
+	profiles connectors.ProfileAges
+
+	stepsPerBatch    int
+	profilesPerBatch int
+}
+
+// New returns a GitHub connector for opts.Source. It validates the settings
+// and does no I/O.
+func New(opts connectors.Options) (connectors.Connector, error) {
+	return newConnector(opts, nil)
+}
+
+// newConnector is New with an injectable sleep for tests.
+func newConnector(opts connectors.Options, sleep func(context.Context, time.Duration) error) (*Connector, error) {
+	src := opts.Source
+	var s Settings
+	if err := config.DecodeSettings(src, &s); err != nil {
+		return nil, err
+	}
+	field := func(name string) string { return fmt.Sprintf("sources[%d].%s", src.Index, name) }
+	cfgErr := func(name string, err error) error {
+		return &config.Error{File: src.File, Line: src.Line, Field: field(name), Err: err}
+	}
+	if len(s.Repos) == 0 && len(s.Orgs) == 0 {
+		return nil, cfgErr("repos", fmt.Errorf("%w: at least one of repos or orgs", config.ErrMissing))
+	}
+	seen := map[string]bool{}
+	var repos []string
+	for _, r := range s.Repos {
+		r = strings.TrimSpace(r)
+		owner, name, ok := strings.Cut(r, "/")
+		if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+			return nil, cfgErr("repos", fmt.Errorf("%q is not owner/name", r))
+		}
+		if !seen[strings.ToLower(r)] {
+			seen[strings.ToLower(r)] = true
+			repos = append(repos, r)
+		}
+	}
+	for _, o := range s.Orgs {
+		if strings.TrimSpace(o) == "" || strings.Contains(o, "/") {
+			return nil, cfgErr("orgs", fmt.Errorf("%q is not an organization name", o))
+		}
+	}
+	instance, err := instanceOf(s.BaseURL)
+	if err != nil {
+		return nil, cfgErr("base_url", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	co := connectors.ClientOptions{
+		Source:  src.Name,
+		Base:    opts.HTTP,
+		Logger:  log,
+		Now:     now,
+		Sleep:   sleep,
+		Version: opts.Version,
+	}
+	if s.Token.IsZero() {
+		log.Warn("no token: GitHub allows 60 requests/hour")
+	} else {
+		tok := s.Token
+		co.Auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok.Reveal()) }
+	}
+	c := &Connector{
+		source:           src.Name,
+		settings:         s,
+		repos:            repos,
+		tr:               translator{instance: instance},
+		client:           connectors.NewClient(co),
+		log:              log,
+		now:              now,
+		profiles:         opts.Profiles,
+		stepsPerBatch:    defaultStepsPerBatch,
+		profilesPerBatch: defaultProfilesPerBatch,
+	}
+	if s.BaseURL != "" && instance != "github.com" {
+		c.base = s.BaseURL
+	}
+	return c, nil
+}
+
+// Client returns the connector's HTTP client, for rate-limit metrics.
+func (c *Connector) Client() *connectors.Client { return c.client }
+
+// newGitHub returns a go-github client over the shared HTTP client. A fresh
+// one per Fetch: go-github v60 refuses calls locally once it has seen an
+// exhausted budget and does not export its bypass key, so its memory is kept
+// short and our client decides.
+func (c *Connector) newGitHub() (*github.Client, error) {
+	gh := github.NewClient(c.client.HTTPClient())
+	if c.base != "" {
+		return gh.WithEnterpriseURLs(c.base, c.base)
+	}
+	return gh, nil
+}
+
+// Streams of one repository, in the order a pass reads them.
+const (
+	streamIssues = iota
+	streamComments
+	streamReviewComments
+	streamReviews
+	streamStars
+	streamForks
+	streamReleases
+	streamCommits
+	numStreams
+)
+
+var streamNames = [numStreams]string{"issues", "issue comments", "review comments", "reviews", "stargazers", "forks", "releases", "commits"}
+
+// state is Cursor.State, JSON. A pass lists the organizations' repositories
+// (Listed), then reads every stream of every repository in order (Repo,
+// Stream, Page), then finishes queued profile reads. Marks survive passes;
+// the other position fields are reset when a pass completes.
+//
+//	{
+//	  "v": 1,
+//	  "org": 0, "listed": true, "repos": ["o/r", ...],  // pass's repositories
+//	  "repo": 0, "stream": 2, "page": 3,                // position
+//	  "top": "...",               // newest item seen by the current newest-first walk
+//	  "issues": {"12": {"id": 99, "pr": true, "title": "..."}},  // current repo, this pass
+//	  "profiles": [{"login": "x", "id": 1}],           // queued profile reads
+//	  "profiled": [1, 2],         // user ids whose profile was read this pass
+//	  "touched": ["url", ...],    // URLs requested this pass (ETag pruning)
+//	  "marks": {"o/r": {          // per repository, kept across passes
+//	    "issues": "...", "comments": "...", "review_comments": "...",  // newest updated_at committed
+//	    "forks": "...", "releases": "...", "commits": "...",            // newest created_at / committer date
+//	    "star_page": 4, "star_full": false,    // last stargazer page with items
+//	    "prs": [{"n": 5, "id": 99, "title": "..."}]  // PRs whose reviews are to read
+//	  }}
+//	}
+type state struct {
+	V        int               `json:"v"`
+	Org      int               `json:"org,omitempty"`
+	Listed   bool              `json:"listed,omitempty"`
+	Repos    []string          `json:"repos,omitempty"`
+	Repo     int               `json:"repo,omitempty"`
+	Stream   int               `json:"stream,omitempty"`
+	Page     int               `json:"page,omitempty"`
+	Top      time.Time         `json:"top,omitzero"`
+	Issues   map[int]issueRef  `json:"issues,omitempty"`
+	Profiles []profileReq      `json:"profiles,omitempty"`
+	Profiled []int64           `json:"profiled,omitempty"`
+	Touched  []string          `json:"touched,omitempty"`
+	Marks    map[string]*marks `json:"marks,omitempty"`
+}
+
+type marks struct {
+	Issues         time.Time `json:"issues,omitzero"`
+	Comments       time.Time `json:"comments,omitzero"`
+	ReviewComments time.Time `json:"review_comments,omitzero"`
+	Forks          time.Time `json:"forks,omitzero"`
+	Releases       time.Time `json:"releases,omitzero"`
+	Commits        time.Time `json:"commits,omitzero"`
+	StarPage       int       `json:"star_page,omitempty"`
+	StarFull       bool      `json:"star_full,omitempty"`
+	PRs            []prRef   `json:"prs,omitempty"`
+}
+
+type prRef struct {
+	Number int    `json:"n"`
+	ID     int64  `json:"id"`
+	Title  string `json:"title,omitempty"`
+}
+
+type profileReq struct {
+	Login string `json:"login"`
+	ID    int64  `json:"id"`
+}
+
+func (c *Connector) decodeState(raw json.RawMessage) (*state, error) {
+	st := &state{V: 1}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, st); err != nil {
+			return nil, fmt.Errorf("github: decode cursor: %w", err)
+		}
+	}
+	if st.Marks == nil {
+		st.Marks = map[string]*marks{}
+	}
+	return st, nil
+}
+
+// marksFor returns the marks of repo, created at the configured since.
+func (c *Connector) marksFor(st *state, repo string) *marks {
+	k := strings.ToLower(repo)
+	m := st.Marks[k]
+	if m == nil {
+		s := c.settings.Since.Time.UTC()
+		m = &marks{Issues: s, Comments: s, ReviewComments: s, Forks: s, Releases: s, Commits: s}
+		st.Marks[k] = m
+	}
+	return m
+}
+
+func (st *state) passDone() bool { return st.Listed && st.Repo >= len(st.Repos) }
+
+// builder collects one batch.
+type builder struct {
+	accounts   []connectors.Account
+	index      map[string]int
+	activities []connectors.Activity
+	evidence   []connectors.Evidence
+	since      time.Time
+}
+
+func (b *builder) addAccount(a connectors.Account) {
+	if a.IsZero() {
+		return
+	}
+	k := a.AccountRef.String()
+	if i, ok := b.index[k]; ok {
+		// A full profile wins over a reference.
+		if !a.ProfileFetchedAt.IsZero() || b.accounts[i].ProfileFetchedAt.IsZero() {
+			b.accounts[i] = a
+		}
+		return
+	}
+	b.index[k] = len(b.accounts)
+	b.accounts = append(b.accounts, a)
+}
+
+func (b *builder) addUser(tr translator, u *github.User) {
+	if a, ok := tr.account(u); ok {
+		b.addAccount(a)
+	}
+}
+
+// addActivity keeps activities at or after the configured since.
+func (b *builder) addActivity(a connectors.Activity) bool {
+	if !b.since.IsZero() && a.OccurredAt.Before(b.since) {
+		return false
+	}
+	b.activities = append(b.activities, a)
+	return true
+}
+
+// Fetch reads the next few pages after cur and returns them as one batch.
+// The batch's cursor resumes exactly after them; Done is set when a pass
+// over every repository and stream is complete.
+func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connectors.Batch, error) {
+	st, err := c.decodeState(cur.State)
+	if err != nil {
+		return connectors.Batch{}, err
+	}
+	etags := connectors.NewETagSet(cur.ETags)
+	ctx = connectors.WithETags(ctx, etags)
+	gh, err := c.newGitHub()
+	if err != nil {
+		return connectors.Batch{}, fmt.Errorf("github: %w", err)
+	}
+	b := &builder{index: map[string]int{}, since: c.settings.Since.Time}
+	c.client.TakeStats()
+	for steps := 0; steps < c.stepsPerBatch && !st.passDone() && len(b.activities) < maxActivitiesPerBatch; steps++ {
+		if err := c.step(ctx, gh, st, b); err != nil {
+			return connectors.Batch{}, err
+		}
+	}
+	if err := c.readProfiles(ctx, gh, st, b); err != nil {
+		return connectors.Batch{}, err
+	}
+	done := st.passDone() && len(st.Profiles) == 0
+
+	touched := map[string]bool{}
+	for _, u := range st.Touched {
+		touched[u] = true
+	}
+	for _, u := range etags.Used() {
+		touched[u] = true
+	}
+	tags := etags.Map()
+	if done {
+		// Keep only the ETags of URLs this pass asked for.
+		for u := range tags {
+			if !touched[u] {
+				delete(tags, u)
+			}
+		}
+		*st = state{V: 1, Marks: st.Marks}
+	} else {
+		st.Touched = st.Touched[:0]
+		for u := range touched {
+			st.Touched = append(st.Touched, u)
+		}
+		sort.Strings(st.Touched)
+	}
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return connectors.Batch{}, fmt.Errorf("github: encode cursor: %w", err)
+	}
+	return connectors.Batch{
+		Accounts:   b.accounts,
+		Activities: b.activities,
+		Evidence:   b.evidence,
+		Next:       connectors.Cursor{State: raw, ETags: tags},
+		Done:       done,
+		Stats:      c.client.TakeStats(),
+	}, nil
+}
+
+// step reads one page (or one PR's reviews) and moves the position on.
+func (c *Connector) step(ctx context.Context, gh *github.Client, st *state, b *builder) error {
+	if !st.Listed {
+		return c.stepOrgs(ctx, gh, st, b)
+	}
+	repo := st.Repos[st.Repo]
+	owner, name, _ := strings.Cut(repo, "/")
+	m := c.marksFor(st, repo)
+	var (
+		done bool
+		err  error
+	)
+	switch st.Stream {
+	case streamIssues:
+		done, err = c.stepIssues(ctx, gh, st, m, owner, name, b)
+	case streamComments:
+		done, err = c.stepComments(ctx, gh, st, m, owner, name, b)
+	case streamReviewComments:
+		done, err = c.stepReviewComments(ctx, gh, st, m, owner, name, b)
+	case streamReviews:
+		done, err = c.stepReviews(ctx, gh, m, owner, name, b)
+	case streamStars:
+		done, err = c.stepStars(ctx, gh, st, m, owner, name, b)
+	case streamForks:
+		done, err = c.stepForks(ctx, gh, st, m, owner, name, b)
+	case streamReleases:
+		done, err = c.stepReleases(ctx, gh, st, m, owner, name, b)
+	case streamCommits:
+		done, err = c.stepCommits(ctx, gh, st, m, owner, name, b)
+	default:
+		done = true
+	}
+	if err != nil {
+		if isNotFound(err) {
+			c.log.Warn("github: not found, skipping", "repo", repo, "stream", streamNames[st.Stream])
+			done = true
+		} else {
+			return err
+		}
+	}
+	if done {
+		st.Stream++
+		st.Page = 0
+		st.Top = time.Time{}
+		if st.Stream >= numStreams {
+			st.Stream = 0
+			st.Repo++
+			st.Issues = nil
+		}
+	}
+	return nil
+}
+
+// stepOrgs reads one page of an organization's public repositories; when
+// every organization is listed the pass's repository list is complete.
+func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, b *builder) error {
+	if st.Org >= len(c.settings.Orgs) {
+		seen := map[string]bool{}
+		var repos []string
+		for _, r := range append(slices.Clone(c.repos), st.Repos...) {
+			if k := strings.ToLower(r); !seen[k] {
+				seen[k] = true
+				repos = append(repos, r)
+			}
+		}
+		st.Repos, st.Listed, st.Org, st.Page = repos, true, 0, 0
+		return nil
+	}
+	org := c.settings.Orgs[st.Org]
+	page := max(st.Page, 1)
+	list, resp, err := gh.Repositories.ListByOrg(ctx, org, &github.RepositoryListByOrgOptions{
+		Type: "public", Sort: "full_name", ListOptions: github.ListOptions{Page: page, PerPage: perPage},
+	})
+	if notModified(resp) {
+		// Unchanged, but the listing itself is not kept between passes:
+		// read it again without the ETag.
+		list, resp, err = gh.Repositories.ListByOrg(connectors.WithETags(ctx, nil), org, &github.RepositoryListByOrgOptions{
+			Type: "public", Sort: "full_name", ListOptions: github.ListOptions{Page: page, PerPage: perPage},
+		})
+	}
+	if err != nil {
+		if isNotFound(err) {
+			c.log.Warn("github: organization not found, skipping", "org", org)
+			st.Org++
+			st.Page = 0
+			return nil
+		}
+		return c.wrap(fmt.Sprintf("list repositories of %s", org), resp, err)
+	}
+	for _, r := range list {
+		if r.GetPrivate() || r.GetFullName() == "" {
+			continue
+		}
+		st.Repos = append(st.Repos, r.GetFullName())
+	}
+	if resp.NextPage != 0 {
+		st.Page = resp.NextPage
+	} else {
+		st.Org++
+		st.Page = 0
+	}
+	return nil
+}
+
+// advanceSince moves an ascending `since` listing on after one page with n
+// items whose newest updated_at is newest, and reports whether the stream is
+// done for this pass. After a page that moved the watermark the listing is
+// asked again from the new watermark, so that each pass ends on a request
+// that the next pass repeats verbatim (and gets as a free 304 when nothing
+// changed). A full page entirely at the watermark follows the next page
+// instead, to avoid asking for the same page forever.
+func advanceSince(w *time.Time, page *int, n int, newest time.Time, next int) bool {
+	switch {
+	case n == 0:
+		*page = 0
+		return true
+	case newest.After(*w):
+		*w = newest
+		*page = 0
+		return false
+	case next != 0:
+		*page = next
+		return false
+	default:
+		*page = 0
+		return true
+	}
+}
+
+func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
+	repo := owner + "/" + name
+	list, resp, err := gh.Issues.ListByRepo(ctx, owner, name, &github.IssueListByRepoOptions{
+		State: "all", Sort: "updated", Direction: "asc", Since: m.Issues,
+		ListOptions: github.ListOptions{Page: st.Page, PerPage: perPage},
+	})
+	if notModified(resp) {
+		st.Page = 0
+		return true, nil
+	}
+	if err != nil {
+		return false, c.wrap("list issues of "+repo, resp, err)
+	}
+	var newest time.Time
+	for _, is := range list {
+		if t := is.GetUpdatedAt().Time; t.After(newest) {
+			newest = t
+		}
+		ref := issueRef{ID: is.GetID(), PR: is.IsPullRequest(), Title: is.GetTitle()}
+		if st.Issues == nil {
+			st.Issues = map[int]issueRef{}
+		}
+		st.Issues[is.GetNumber()] = ref
+		for _, a := range c.tr.issue(repo, is) {
+			if b.addActivity(a) {
+				b.addUser(c.tr, is.GetUser())
+			}
+		}
+		if ref.PR && !slices.ContainsFunc(m.PRs, func(p prRef) bool { return p.Number == is.GetNumber() }) {
+			m.PRs = append(m.PRs, prRef{Number: is.GetNumber(), ID: is.GetID(), Title: is.GetTitle()})
+		}
+	}
+	return advanceSince(&m.Issues, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
+}
+
+// parent finds the issue or pull request number n of repo: from this pass's
+// issues, else by reading it (without ETag, as a 304 would carry no body).
+func (c *Connector) parent(ctx context.Context, gh *github.Client, st *state, owner, name string, n int) (*issueRef, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	if r, ok := st.Issues[n]; ok {
+		return &r, nil
+	}
+	is, resp, err := gh.Issues.Get(connectors.WithETags(ctx, nil), owner, name, n)
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil
+		}
+		return nil, c.wrap(fmt.Sprintf("get issue %s/%s#%d", owner, name, n), resp, err)
+	}
+	r := issueRef{ID: is.GetID(), PR: is.IsPullRequest(), Title: is.GetTitle()}
+	if st.Issues == nil {
+		st.Issues = map[int]issueRef{}
+	}
+	st.Issues[n] = r
+	return &r, nil
+}
+
+func (c *Connector) stepComments(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
+	repo := owner + "/" + name
+	sortBy, dir := "updated", "asc"
+	opts := &github.IssueListCommentsOptions{Sort: &sortBy, Direction: &dir, ListOptions: github.ListOptions{Page: st.Page, PerPage: perPage}}
+	if !m.Comments.IsZero() {
+		since := m.Comments
+		opts.Since = &since
+	}
+	list, resp, err := gh.Issues.ListComments(ctx, owner, name, 0, opts)
+	if notModified(resp) {
+		st.Page = 0
+		return true, nil
+	}
+	if err != nil {
+		return false, c.wrap("list issue comments of "+repo, resp, err)
+	}
+	var newest time.Time
+	for _, cm := range list {
+		if t := cm.GetUpdatedAt().Time; t.After(newest) {
+			newest = t
+		}
+		p, err := c.parent(ctx, gh, st, owner, name, issueNumber(cm.GetIssueURL()))
+		if err != nil {
+			return false, err
+		}
+		if b.addActivity(c.tr.comment(repo, cm, p)) {
+			b.addUser(c.tr, cm.GetUser())
+		}
+	}
+	return advanceSince(&m.Comments, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
+}
+
+func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
+	repo := owner + "/" + name
+	list, resp, err := gh.PullRequests.ListComments(ctx, owner, name, 0, &github.PullRequestListCommentsOptions{
+		Sort: "updated", Direction: "asc", Since: m.ReviewComments,
+		ListOptions: github.ListOptions{Page: st.Page, PerPage: perPage},
+	})
+	if notModified(resp) {
+		st.Page = 0
+		return true, nil
+	}
+	if err != nil {
+		return false, c.wrap("list review comments of "+repo, resp, err)
+	}
+	var newest time.Time
+	for _, cm := range list {
+		if t := cm.GetUpdatedAt().Time; t.After(newest) {
+			newest = t
+		}
+		p, err := c.parent(ctx, gh, st, owner, name, issueNumber(cm.GetPullRequestURL()))
+		if err != nil {
+			return false, err
+		}
+		if b.addActivity(c.tr.reviewComment(repo, cm, p)) {
+			b.addUser(c.tr, cm.GetUser())
+		}
+	}
+	return advanceSince(&m.ReviewComments, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
+}
+
+// stepReviews reads every page of the reviews of the first pending PR.
+func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, m *marks, owner, name string, b *builder) (bool, error) {
+	if len(m.PRs) == 0 {
+		return true, nil
+	}
+	repo := owner + "/" + name
+	pr := m.PRs[0]
+	for page := 1; page != 0; {
+		list, resp, err := gh.PullRequests.ListReviews(ctx, owner, name, pr.Number, &github.ListOptions{Page: page, PerPage: perPage})
+		if notModified(resp) {
+			break
+		}
+		if err != nil {
+			if isNotFound(err) {
+				break
+			}
+			return false, c.wrap(fmt.Sprintf("list reviews of %s#%d", repo, pr.Number), resp, err)
+		}
+		for _, r := range list {
+			if a, ok := c.tr.review(repo, r, issueRef{ID: pr.ID, PR: true, Title: pr.Title}); ok && b.addActivity(a) {
+				b.addUser(c.tr, r.GetUser())
+			}
+		}
+		page = resp.NextPage
+	}
+	m.PRs = m.PRs[1:]
+	return len(m.PRs) == 0, nil
+}
+
+// stepStars reads one page of the oldest-first stargazer list, starting each
+// pass one page before the last page that had stars.
+func (c *Connector) stepStars(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
+	repo := owner + "/" + name
+	p := st.Page
+	if p == 0 {
+		p = max(1, m.StarPage-1)
+	}
+	list, resp, err := gh.Activity.ListStargazers(ctx, owner, name, &github.ListOptions{Page: p, PerPage: perPage})
+	if notModified(resp) {
+		// Unchanged. A page known to be full may be followed by a new one.
+		if p < m.StarPage || (p == m.StarPage && m.StarFull) {
+			st.Page = p + 1
+			return false, nil
+		}
+		return true, nil
+	}
+	if err != nil {
+		return false, c.wrap("list stargazers of "+repo, resp, err)
+	}
+	for _, s := range list {
+		if b.addActivity(c.tr.star(repo, s)) {
+			b.addUser(c.tr, s.GetUser())
+		}
+	}
+	if len(list) > 0 && p >= m.StarPage {
+		m.StarPage, m.StarFull = p, len(list) >= perPage
+	}
+	switch {
+	case resp.NextPage != 0:
+		st.Page = resp.NextPage
+		return false, nil
+	case len(list) >= perPage:
+		st.Page = p + 1 // probe the page new stars will land on
+		return false, nil
+	}
+	return true, nil
+}
+
+// walkNewest moves a newest-first walk on after one page: top collects the
+// newest time seen, and the walk completes at the last page or once an item
+// at or before the watermark was seen (stop). On completion the watermark
+// moves to top.
+func walkNewest(st *state, w *time.Time, newest time.Time, stop bool, next int) bool {
+	if newest.After(st.Top) {
+		st.Top = newest
+	}
+	if !stop && next != 0 {
+		st.Page = next
+		return false
+	}
+	if st.Top.After(*w) {
+		*w = st.Top
+	}
+	return true
+}
+
+func (c *Connector) stepForks(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
+	repo := owner + "/" + name
+	list, resp, err := gh.Repositories.ListForks(ctx, owner, name, &github.RepositoryListForksOptions{
+		Sort: "newest", ListOptions: github.ListOptions{Page: max(st.Page, 1), PerPage: perPage},
+	})
+	if notModified(resp) {
+		return walkNewest(st, &m.Forks, time.Time{}, true, 0), nil
+	}
+	if err != nil {
+		return false, c.wrap("list forks of "+repo, resp, err)
+	}
+	var newest time.Time
+	stop := false
+	for _, f := range list {
+		t := f.GetCreatedAt().Time.UTC()
+		if !t.After(m.Forks) {
+			stop = true
+			continue
+		}
+		newest = later(newest, t)
+		if b.addActivity(c.tr.fork(repo, f)) {
+			b.addUser(c.tr, f.GetOwner())
+		}
+	}
+	return walkNewest(st, &m.Forks, newest, stop, resp.NextPage), nil
+}
+
+func (c *Connector) stepReleases(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
+	repo := owner + "/" + name
+	list, resp, err := gh.Repositories.ListReleases(ctx, owner, name, &github.ListOptions{Page: max(st.Page, 1), PerPage: perPage})
+	if notModified(resp) {
+		return walkNewest(st, &m.Releases, time.Time{}, true, 0), nil
+	}
+	if err != nil {
+		return false, c.wrap("list releases of "+repo, resp, err)
+	}
+	var newest time.Time
+	stop := false
+	for _, r := range list {
+		t := r.GetCreatedAt().Time.UTC()
+		if !t.After(m.Releases) {
+			stop = true
+			continue
+		}
+		newest = later(newest, t)
+		if a, ok := c.tr.release(repo, r); ok && b.addActivity(a) {
+			b.addUser(c.tr, r.GetAuthor())
+		}
+	}
+	return walkNewest(st, &m.Releases, newest, stop, resp.NextPage), nil
+}
+
+// stepCommits reads one page of /commits?since=<watermark> (newest first).
+// The watermark moves to the newest commit date only when the walk
+// completes; then the listing is asked once more from the new watermark so
+// that the next pass repeats that request (a free 304 when idle).
+func (c *Connector) stepCommits(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
+	repo := owner + "/" + name
+	list, resp, err := gh.Repositories.ListCommits(ctx, owner, name, &github.CommitsListOptions{
+		Since: m.Commits, ListOptions: github.ListOptions{Page: max(st.Page, 1), PerPage: perPage},
+	})
+	if notModified(resp) {
+		return walkNewest(st, &m.Commits, time.Time{}, true, 0), nil
+	}
+	if err != nil {
+		if er := (*github.ErrorResponse)(nil); errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusConflict {
+			return true, nil // empty repository
+		}
+		return false, c.wrap("list commits of "+repo, resp, err)
+	}
+	var newest time.Time
+	for _, cm := range list {
+		newest = later(newest, commitDate(cm).UTC())
+		res := c.tr.commit(repo, cm)
+		if b.addActivity(res.activity) {
+			for _, a := range res.accounts {
+				b.addAccount(a)
+			}
+			b.evidence = append(b.evidence, res.evidence...)
+		}
+	}
+	before := m.Commits
+	if !walkNewest(st, &m.Commits, newest, false, resp.NextPage) {
+		return false, nil
+	}
+	if m.Commits.After(before) {
+		st.Page, st.Top = 0, time.Time{}
+		return false, nil // ask again from the new watermark
+	}
+	return true, nil
+}
+
+// readProfiles queues the GitHub accounts of this batch whose profile is
+// older than a day, then reads up to profilesPerBatch queued profiles.
+func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *state, b *builder) error {
+	now := c.now()
+	for _, a := range b.accounts {
+		if a.Platform != connectors.PlatformGitHub || a.Username == "" || !a.ProfileFetchedAt.IsZero() {
+			continue
+		}
+		id, err := strconv.ParseInt(a.ExternalID, 10, 64)
+		if err != nil || slices.Contains(st.Profiled, id) || slices.ContainsFunc(st.Profiles, func(p profileReq) bool { return p.ID == id }) {
+			continue
+		}
+		if c.profiles != nil {
+			t, ok, err := c.profiles.ProfileFetchedAt(ctx, a.AccountRef)
+			if err != nil {
+				return fmt.Errorf("github: profile age of %s: %w", a.Username, err)
+			}
+			if ok && now.Sub(t) < profileTTL {
+				continue
+			}
+		}
+		st.Profiles = append(st.Profiles, profileReq{Login: a.Username, ID: id})
+	}
+	// Profiles are read without ETags: a 304 would carry no body to store.
+	pctx := connectors.WithETags(ctx, nil)
+	for n := 0; n < c.profilesPerBatch && len(st.Profiles) > 0; n++ {
+		p := st.Profiles[0]
+		u, resp, err := gh.Users.Get(pctx, p.Login)
+		if err != nil && !isNotFound(err) {
+			return c.wrap("get user "+p.Login, resp, err)
+		}
+		if err == nil {
+			var social []socialAccount
+			req, err := gh.NewRequest(http.MethodGet, "users/"+p.Login+"/social_accounts?per_page=100", nil)
+			if err != nil {
+				return fmt.Errorf("github: social accounts of %s: %w", p.Login, err)
+			}
+			if resp, err := gh.Do(pctx, req, &social); err != nil && !isNotFound(err) {
+				return c.wrap("list social accounts of "+p.Login, resp, err)
+			}
+			b.addAccount(c.tr.profile(u, social, now))
+		}
+		st.Profiles = st.Profiles[1:]
+		st.Profiled = append(st.Profiled, p.ID)
+	}
+	return nil
+}
+
+// notModified reports a 304 (go-github returns it as an *ErrorResponse).
+func notModified(resp *github.Response) bool {
+	return resp != nil && resp.Response != nil && resp.StatusCode == http.StatusNotModified
+}
+
+func isNotFound(err error) bool {
+	var er *github.ErrorResponse
+	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
+}
+
+// wrap turns an error of go-github or of the shared client into one of
+// ours, with what was being done.
+func (c *Connector) wrap(op string, resp *github.Response, err error) error {
+	var (
+		rl   *connectors.ErrRateLimited
+		un   *connectors.ErrUnauthorized
+		rle  *github.RateLimitError
+		abe  *github.AbuseRateLimitError
+		er   *github.ErrorResponse
+		mal  *connectors.ErrMalformed
+		path string
+	)
+	if resp != nil && resp.Response != nil && resp.Request != nil {
+		path = connectors.RedactURL(resp.Request.URL)
+	}
+	switch {
+	case errors.As(err, &rl), errors.As(err, &un), errors.As(err, &mal):
+		// Already ours.
+	case errors.As(err, &rle):
+		until := rle.Rate.Reset.Time
+		if !until.After(c.now()) {
+			until = c.now().Add(time.Minute)
+		}
+		err = &connectors.ErrRateLimited{Source: c.source, Until: until, Reason: "rate-limit budget exhausted"}
+	case errors.As(err, &abe):
+		d := time.Minute
+		if abe.RetryAfter != nil {
+			d = *abe.RetryAfter
+		}
+		err = &connectors.ErrRateLimited{Source: c.source, Until: c.now().Add(d), Reason: "secondary rate limit"}
+	case errors.As(err, &er):
+		if er.Response != nil && er.Response.StatusCode == http.StatusUnauthorized {
+			err = &connectors.ErrUnauthorized{Source: c.source, URL: path}
+		}
+	case resp != nil && resp.Response != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 && isDecodeError(err):
+		err = &connectors.ErrMalformed{Source: c.source, URL: path, Status: resp.StatusCode, Err: err}
+	}
+	return fmt.Errorf("github: %s: %w", op, err)
+}
+
+func isDecodeError(err error) bool {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.Contains(err.Error(), "unexpected EOF") || strings.Contains(err.Error(), "invalid character")
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,25 @@
+// Package githubtest is a stateful, in-memory fake of the GitHub REST API,
+// in the spirit of net/http/httptest, for tests, benchmarks and
+// `rollcall demo`.
+//
+// The fake serves the endpoints a community CRM polls (issues and pull
+// requests, issue comments, review comments, reviews, stargazers, forks,
+// releases, commits, repositories, users, social accounts, rate_limit) under
+// the GitHub Enterprise base path /api/v3/, which is where go-github's
+// WithEnterpriseURLs points. It reproduces what clients depend on:
+// page/per_page pagination with absolute Link headers, `since` filters,
+// strong ETags answered with 304 (free of charge), the X-RateLimit-* headers
+// and budget, primary and secondary rate-limit errors, 401/404 error bodies in
+// GitHub's shape, and the star+json media type.
+//
+// Tests build data with the Add* methods (safe for concurrent use), inject
+// faults with FailNext, SecondaryLimitNext, MalformedNext, TruncateNext and
+// SlowNext, and inspect the request log with Requests, Count, CountStatus and
+// Counted. Serve it with Start (httptest server), Listen (a real listener for
+// the demo) or Transport (in-process, no sockets, usable in a
+// testing/synctest bubble).
+//
+// What does not live here: any GitHub client code (see package github), write
+// endpoints, GraphQL, search, events, or cursor (after/before) pagination.
+// The package uses the standard library only.
+package githubtest

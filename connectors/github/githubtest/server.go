@@ -1,0 +1,691 @@
+package githubtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Defaults of the fake's rate limits.
+const (
+	DefaultLimit                = 5000
+	DefaultUnauthenticatedLimit = 60
+	DefaultWindow               = time.Hour
+)
+
+// Option configures a Server in New.
+type Option func(*Server)
+
+// WithToken makes the fake require `Authorization: Bearer <token>` (or
+// `token <token>`) from authenticated callers: any other credentials get 401
+// "Bad credentials". Requests without Authorization are always served, with
+// the unauthenticated budget. Without this option any credentials are
+// accepted.
+func WithToken(token string) Option { return func(s *Server) { s.token = token } }
+
+// WithNow sets the clock used for rate-limit windows and default timestamps.
+func WithNow(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithRateLimit sets the authenticated budget per window (default 5000).
+func WithRateLimit(limit int) Option { return func(s *Server) { s.auth.limit = limit } }
+
+// WithUnauthenticatedLimit sets the budget per window for requests without
+// credentials (default 60).
+func WithUnauthenticatedLimit(limit int) Option { return func(s *Server) { s.anon.limit = limit } }
+
+// WithWindow sets the length of a rate-limit window (default one hour).
+func WithWindow(d time.Duration) Option { return func(s *Server) { s.window = d } }
+
+// ErrNotFound is returned by the Add* methods for an unknown repository,
+// user, issue or pull request.
+var ErrNotFound = errors.New("githubtest: not found")
+
+// Request is one entry of the request log.
+type Request struct {
+	Method string
+	// Path is the URL path including the /api/v3 prefix.
+	Path     string
+	RawQuery string
+	// Status is the HTTP status answered.
+	Status int
+	// IfNoneMatch is the If-None-Match header the client sent, if any.
+	IfNoneMatch string
+	// Authenticated reports whether the request carried credentials.
+	Authenticated bool
+	// Counted reports whether the request consumed rate-limit budget.
+	Counted bool
+}
+
+type bucket struct {
+	limit int
+	used  int
+	reset time.Time
+}
+
+type repoState struct {
+	repo      Repo
+	nextNum   int
+	issues    []*Issue // by number-1
+	comments  []*Comment
+	rcomments []*ReviewComment
+	reviews   []*Review
+	stars     []Star
+	forks     []string // keys of fork repos
+	releases  []*Release
+	commits   []*Commit
+}
+
+// Server is the fake GitHub. It implements http.Handler; the zero value is
+// not usable, call New.
+type Server struct {
+	mu     sync.Mutex
+	now    func() time.Time
+	token  string
+	window time.Duration
+	auth   bucket
+	anon   bucket
+
+	users    map[string]*User
+	repos    map[string]*repoState
+	repoList []string // keys in insertion order
+	nextID   int64
+
+	failStatus   int
+	failN        int
+	secondary    int // Retry-After seconds; <0 none
+	secondaryOn  bool
+	malformedN   int
+	truncateN    int
+	slow         time.Duration
+	log          []Request
+	counted      int
+	statusCounts map[int]int
+}
+
+// New returns an empty fake GitHub.
+func New(opts ...Option) *Server {
+	s := &Server{
+		now:          time.Now,
+		window:       DefaultWindow,
+		auth:         bucket{limit: DefaultLimit},
+		anon:         bucket{limit: DefaultUnauthenticatedLimit},
+		users:        map[string]*User{},
+		repos:        map[string]*repoState{},
+		nextID:       1000,
+		statusCounts: map[int]int{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Start serves s on an httptest server closed when tb's test ends, and returns
+// its base URL with a trailing slash, e.g. "http://127.0.0.1:PORT/". Pass it
+// to go-github's WithEnterpriseURLs(base, base), which appends /api/v3/.
+func (s *Server) Start(tb testing.TB) string {
+	tb.Helper()
+	ts := httptest.NewServer(s)
+	tb.Cleanup(ts.Close)
+	return ts.URL + "/"
+}
+
+// Listen serves s on addr (e.g. "127.0.0.1:0") until shutdown is called, and
+// returns the base URL with a trailing slash.
+func (s *Server) Listen(addr string) (baseURL string, shutdown func(context.Context) error, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("githubtest: listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String() + "/", srv.Shutdown, nil
+}
+
+// Transport returns a RoundTripper that serves requests by calling s
+// directly, without sockets, so clients can run inside a testing/synctest
+// bubble. Any host in the request URL is accepted and used in Link headers.
+func (s *Server) Transport() http.RoundTripper { return transport{s} }
+
+type transport struct{ s *Server }
+
+func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := req.Context().Err(); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	r := req.Clone(req.Context())
+	if r.Host == "" {
+		r.Host = req.URL.Host
+	}
+	r.RequestURI = req.URL.RequestURI()
+	r.RemoteAddr = "127.0.0.1:1"
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	t.s.ServeHTTP(rec, r)
+	r.Body.Close()
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
+}
+
+// ---- fault knobs ----
+
+// FailNext makes the next n requests answer status with a GitHub-shaped
+// error body. They do not consume budget.
+func (s *Server) FailNext(status, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failStatus, s.failN = status, n
+}
+
+// SecondaryLimitNext makes the next request answer 403 with Retry-After
+// retryAfter seconds and a secondary-rate-limit message.
+func (s *Server) SecondaryLimitNext(retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.secondaryOn, s.secondary = true, retryAfter
+}
+
+// MalformedNext makes the next n successful (200) responses carry invalid
+// JSON. They consume budget as real responses do.
+func (s *Server) MalformedNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.malformedN = n
+}
+
+// TruncateNext makes the next n successful (200) responses carry only the
+// first half of their body while announcing the full Content-Length, like a
+// dropped connection.
+func (s *Server) TruncateNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.truncateN = n
+}
+
+// SlowNext delays the next request by d before answering (or until the
+// request's context is done).
+func (s *Server) SlowNext(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slow = d
+}
+
+// SetRateLimit sets the authenticated budget's remaining requests and reset
+// time. A reset in the past starts a fresh window on the next request.
+func (s *Server) SetRateLimit(remaining int, reset time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.auth.used = max(0, s.auth.limit-remaining)
+	s.auth.reset = reset
+}
+
+// RateLimit reports the authenticated budget: limit, remaining and reset.
+func (s *Server) RateLimit() (limit, remaining int, reset time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.roll(&s.auth)
+	return b.limit, max(0, b.limit-b.used), b.reset
+}
+
+// ---- request log ----
+
+// Requests returns a copy of the request log, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.log...)
+}
+
+// Count returns the number of requests served since the last ResetLog.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.log)
+}
+
+// CountStatus returns how many logged requests were answered with code.
+func (s *Server) CountStatus(code int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.statusCounts[code]
+}
+
+// Counted returns how many logged requests consumed rate-limit budget.
+func (s *Server) Counted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counted
+}
+
+// ResetLog empties the request log and its counters (not the budget).
+func (s *Server) ResetLog() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+	s.counted = 0
+	s.statusCounts = map[int]int{}
+}
+
+// ---- mutations ----
+
+func (s *Server) id() int64 { s.nextID++; return s.nextID }
+
+func (s *Server) stamp(t time.Time) time.Time {
+	if t.IsZero() {
+		return sec(s.now())
+	}
+	return sec(t)
+}
+
+// AddUser adds or replaces a user, bot or organization and returns it with
+// defaults filled in (ID, Type, timestamps).
+func (s *Server) AddUser(u User) User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *s.addUser(u)
+}
+
+func (s *Server) addUser(u User) *User {
+	if old, ok := s.users[key(u.Login)]; ok && u.ID == 0 {
+		u.ID = old.ID
+	}
+	if u.ID == 0 {
+		u.ID = s.id()
+	}
+	if u.Type == "" {
+		u.Type = TypeUser
+	}
+	u.CreatedAt = s.stamp(u.CreatedAt)
+	if u.UpdatedAt.IsZero() {
+		u.UpdatedAt = u.CreatedAt
+	}
+	u.UpdatedAt = sec(u.UpdatedAt)
+	u.Social = append([]Social(nil), u.Social...)
+	p := &u
+	s.users[key(u.Login)] = p
+	return p
+}
+
+// User returns the user with login, if known.
+func (s *Server) User(login string) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[key(login)]
+	if !ok {
+		return User{}, false
+	}
+	return *u, true
+}
+
+// AddRepo adds a repository. An unknown owner is created as an
+// organization.
+func (s *Server) AddRepo(r Repo) (Repo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.Owner == "" || r.Name == "" {
+		return Repo{}, fmt.Errorf("githubtest: add repo %q: owner and name are required", r.FullName())
+	}
+	if _, ok := s.repos[key(r.FullName())]; ok {
+		return Repo{}, fmt.Errorf("githubtest: add repo %s: already exists", r.FullName())
+	}
+	return s.addRepo(r).repo, nil
+}
+
+func (s *Server) addRepo(r Repo) *repoState {
+	if _, ok := s.users[key(r.Owner)]; !ok {
+		s.addUser(User{Login: r.Owner, Type: TypeOrganization, CreatedAt: r.CreatedAt})
+	}
+	if r.ID == 0 {
+		r.ID = s.id()
+	}
+	r.CreatedAt = s.stamp(r.CreatedAt)
+	r.UpdatedAt = sec(later(r.CreatedAt, r.UpdatedAt))
+	st := &repoState{repo: r}
+	k := key(r.FullName())
+	s.repos[k] = st
+	s.repoList = append(s.repoList, k)
+	return st
+}
+
+func (s *Server) repo(owner, name string) (*repoState, error) {
+	st, ok := s.repos[key(owner+"/"+name)]
+	if !ok {
+		return nil, fmt.Errorf("%w: repository %s/%s", ErrNotFound, owner, name)
+	}
+	return st, nil
+}
+
+func (s *Server) needUser(login string) error {
+	if _, ok := s.users[key(login)]; !ok {
+		return fmt.Errorf("%w: user %q", ErrNotFound, login)
+	}
+	return nil
+}
+
+func (st *repoState) issue(n int, pull bool) (*Issue, error) {
+	if n < 1 || n > len(st.issues) || (pull && !st.issues[n-1].Pull) {
+		return nil, fmt.Errorf("%w: %s#%d", ErrNotFound, st.repo.FullName(), n)
+	}
+	return st.issues[n-1], nil
+}
+
+func (st *repoState) bump(t time.Time) { st.repo.UpdatedAt = later(st.repo.UpdatedAt, t) }
+
+// AddIssue opens an issue (or a pull request when is.Pull is set) in
+// owner/repo and returns it with Number, ID and timestamps assigned. A
+// closed State without ClosedAt is closed at CreatedAt.
+func (s *Server) AddIssue(owner, repo string, is Issue) (Issue, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return Issue{}, err
+	}
+	if err := s.needUser(is.User); err != nil {
+		return Issue{}, err
+	}
+	st.nextNum++
+	is.Number = st.nextNum
+	if is.ID == 0 {
+		is.ID = s.id()
+	}
+	is.CreatedAt = s.stamp(is.CreatedAt)
+	is.ClosedAt, is.MergedAt = sec(is.ClosedAt), sec(is.MergedAt)
+	if !is.MergedAt.IsZero() && is.ClosedAt.IsZero() {
+		is.ClosedAt = is.MergedAt
+	}
+	if is.State == "closed" && is.ClosedAt.IsZero() {
+		is.ClosedAt = is.CreatedAt
+	}
+	if !is.ClosedAt.IsZero() {
+		is.State = "closed"
+	}
+	if is.State == "" {
+		is.State = "open"
+	}
+	is.UpdatedAt = sec(later(later(is.CreatedAt, is.UpdatedAt), is.ClosedAt))
+	is.Comments = 0
+	p := &is
+	st.issues = append(st.issues, p)
+	st.bump(is.UpdatedAt)
+	return is, nil
+}
+
+// AddPull opens a pull request; it is AddIssue with Pull set.
+func (s *Server) AddPull(owner, repo string, pr Issue) (Issue, error) {
+	pr.Pull = true
+	return s.AddIssue(owner, repo, pr)
+}
+
+// MergePull merges pull request number at time at (zero: now), closing it
+// and bumping its updated_at.
+func (s *Server) MergePull(owner, repo string, number int, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return err
+	}
+	pr, err := st.issue(number, true)
+	if err != nil {
+		return err
+	}
+	at = s.stamp(at)
+	pr.MergedAt, pr.ClosedAt, pr.State = at, at, "closed"
+	pr.UpdatedAt = later(pr.UpdatedAt, at)
+	st.bump(at)
+	return nil
+}
+
+// CloseIssue closes issue or pull request number (unmerged) at time at
+// (zero: now).
+func (s *Server) CloseIssue(owner, repo string, number int, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return err
+	}
+	is, err := st.issue(number, false)
+	if err != nil {
+		return err
+	}
+	at = s.stamp(at)
+	is.ClosedAt, is.State = at, "closed"
+	is.UpdatedAt = later(is.UpdatedAt, at)
+	st.bump(at)
+	return nil
+}
+
+// AddComment adds a conversation comment to issue or pull request c.Issue,
+// bumping its updated_at and comment count.
+func (s *Server) AddComment(owner, repo string, c Comment) (Comment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return Comment{}, err
+	}
+	is, err := st.issue(c.Issue, false)
+	if err != nil {
+		return Comment{}, err
+	}
+	if err := s.needUser(c.User); err != nil {
+		return Comment{}, err
+	}
+	if c.ID == 0 {
+		c.ID = s.id()
+	}
+	c.CreatedAt = s.stamp(c.CreatedAt)
+	c.UpdatedAt = sec(later(c.CreatedAt, c.UpdatedAt))
+	st.comments = append(st.comments, &c)
+	is.Comments++
+	is.UpdatedAt = later(is.UpdatedAt, c.UpdatedAt)
+	st.bump(c.UpdatedAt)
+	return c, nil
+}
+
+// AddReviewComment adds a diff comment to pull request c.Pull, bumping its
+// updated_at.
+func (s *Server) AddReviewComment(owner, repo string, c ReviewComment) (ReviewComment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return ReviewComment{}, err
+	}
+	pr, err := st.issue(c.Pull, true)
+	if err != nil {
+		return ReviewComment{}, err
+	}
+	if err := s.needUser(c.User); err != nil {
+		return ReviewComment{}, err
+	}
+	if c.ID == 0 {
+		c.ID = s.id()
+	}
+	if c.Path == "" {
+		c.Path = "README.md"
+	}
+	c.CreatedAt = s.stamp(c.CreatedAt)
+	c.UpdatedAt = sec(later(c.CreatedAt, c.UpdatedAt))
+	st.rcomments = append(st.rcomments, &c)
+	pr.UpdatedAt = later(pr.UpdatedAt, c.UpdatedAt)
+	st.bump(c.UpdatedAt)
+	return c, nil
+}
+
+// AddReview adds a review to pull request r.Pull, bumping its updated_at.
+func (s *Server) AddReview(owner, repo string, r Review) (Review, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return Review{}, err
+	}
+	pr, err := st.issue(r.Pull, true)
+	if err != nil {
+		return Review{}, err
+	}
+	if err := s.needUser(r.User); err != nil {
+		return Review{}, err
+	}
+	if r.ID == 0 {
+		r.ID = s.id()
+	}
+	if r.State == "" {
+		r.State = ReviewCommented
+	}
+	r.SubmittedAt = s.stamp(r.SubmittedAt)
+	st.reviews = append(st.reviews, &r)
+	pr.UpdatedAt = later(pr.UpdatedAt, r.SubmittedAt)
+	st.bump(r.SubmittedAt)
+	return r, nil
+}
+
+// AddStar makes login star owner/repo at time at (zero: now). Starring twice
+// is a no-op.
+func (s *Server) AddStar(owner, repo, login string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return err
+	}
+	if err := s.needUser(login); err != nil {
+		return err
+	}
+	for _, x := range st.stars {
+		if key(x.User) == key(login) {
+			return nil
+		}
+	}
+	st.stars = append(st.stars, Star{User: login, StarredAt: s.stamp(at)})
+	return nil
+}
+
+// AddFork makes forkOwner fork owner/repo at time at (zero: now) and returns
+// the new repository, named like the parent (with a -N suffix on a clash).
+func (s *Server) AddFork(owner, repo, forkOwner string, at time.Time) (Repo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return Repo{}, err
+	}
+	if err := s.needUser(forkOwner); err != nil {
+		return Repo{}, err
+	}
+	name := st.repo.Name
+	for i := 1; ; i++ {
+		if _, clash := s.repos[key(forkOwner+"/"+name)]; !clash {
+			break
+		}
+		name = fmt.Sprintf("%s-%d", st.repo.Name, i)
+	}
+	at = s.stamp(at)
+	f := s.addRepo(Repo{Owner: forkOwner, Name: name, Description: st.repo.Description, Fork: true, Parent: st.repo.FullName(), CreatedAt: at})
+	st.forks = append(st.forks, key(f.repo.FullName()))
+	return f.repo, nil
+}
+
+// AddRelease publishes a release in owner/repo by rel.Author.
+func (s *Server) AddRelease(owner, repo string, rel Release) (Release, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return Release{}, err
+	}
+	if err := s.needUser(rel.Author); err != nil {
+		return Release{}, err
+	}
+	if rel.ID == 0 {
+		rel.ID = s.id()
+	}
+	if rel.Name == "" {
+		rel.Name = rel.TagName
+	}
+	rel.CreatedAt = s.stamp(rel.CreatedAt)
+	if rel.PublishedAt.IsZero() {
+		rel.PublishedAt = rel.CreatedAt
+	}
+	rel.PublishedAt = sec(rel.PublishedAt)
+	st.releases = append(st.releases, &rel)
+	st.bump(rel.PublishedAt)
+	return rel, nil
+}
+
+// AddCommit adds a commit to owner/repo's default branch. Author and
+// Committer, when set, must be known logins.
+func (s *Server) AddCommit(owner, repo string, c Commit) (Commit, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return Commit{}, err
+	}
+	for _, l := range []string{c.Author, c.Committer} {
+		if l != "" {
+			if err := s.needUser(l); err != nil {
+				return Commit{}, err
+			}
+		}
+	}
+	c.AuthorDate = s.stamp(c.AuthorDate)
+	if c.CommitterDate.IsZero() {
+		c.CommitterDate = c.AuthorDate
+	}
+	c.CommitterDate = sec(c.CommitterDate)
+	if c.CommitterName == "" && c.CommitterEmail == "" {
+		c.CommitterName, c.CommitterEmail = "GitHub", "noreply@github.com"
+	}
+	c.fillSHA()
+	st.commits = append(st.commits, &c)
+	st.bump(c.CommitterDate)
+	return c, nil
+}
+
+// Issues returns a copy of the issues and pull requests of owner/repo, by
+// number.
+func (s *Server) Issues(owner, repo string) []Issue {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return nil
+	}
+	out := make([]Issue, len(st.issues))
+	for i, is := range st.issues {
+		out[i] = *is
+	}
+	return out
+}
+
+// Repos returns the repositories owned by owner, in insertion order.
+func (s *Server) Repos(owner string) []Repo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Repo
+	for _, k := range s.repoList {
+		if st := s.repos[k]; key(st.repo.Owner) == key(owner) {
+			out = append(out, st.repo)
+		}
+	}
+	return out
+}

@@ -1,0 +1,306 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/crm"
+)
+
+// Apply commits b, the source's next cursor state and its ETags in one
+// transaction, and counts the activities and accounts that were new.
+//
+// Accounts are upserted by AccountRef. A full profile (non-zero
+// ProfileFetchedAt) replaces the stored profile fields, unless the stored
+// profile is newer. A reference-only account never clears a field: it fills
+// the fields it carries, and once a full profile is stored, only the empty
+// ones. E-mails and links are always merged as sets (sorted, unique).
+// An activity whose actor is neither in the batch nor stored gets a minimal
+// identity from its ref, so no activity is lost. New identities are
+// unassigned. The stored cursor state becomes b.Next.State and the stored
+// ETags become exactly b.Next.ETags. A batch with an activity without key
+// or actor, or an account or evidence without ref, is rejected whole.
+func (s *Store) Apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
+	res, err := s.apply(ctx, source, b)
+	if err != nil {
+		return crm.ApplyResult{}, fmt.Errorf("sqlite: apply batch of source %q: %w", source, err)
+	}
+	return res, nil
+}
+
+func validateBatch(source string, b connectors.Batch) error {
+	if source == "" {
+		return errors.New("empty source name")
+	}
+	for i, a := range b.Accounts {
+		if a.IsZero() {
+			return fmt.Errorf("account %d (%q) has no external id", i, a.Username)
+		}
+	}
+	for i, a := range b.Activities {
+		if a.Key == "" {
+			return fmt.Errorf("activity %d (%s %s) has no key", i, a.Type, a.URL)
+		}
+		if a.Actor.IsZero() {
+			return fmt.Errorf("activity %s has no actor", a.Key)
+		}
+	}
+	for i, e := range b.Evidence {
+		if e.Kind == "" || e.A.IsZero() || e.B.IsZero() {
+			return fmt.Errorf("evidence %d (%q) lacks a kind or an account", i, e.Kind)
+		}
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
+	var res crm.ApplyResult
+	if err := validateBatch(source, b); err != nil {
+		return res, err
+	}
+	now := s.now()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+
+	ids := make(map[connectors.AccountRef]int64, len(b.Accounts))
+	var renamed []int64 // members whose identities changed name
+	for _, a := range b.Accounts {
+		id, created, member, err := upsertAccount(ctx, tx, a, now)
+		if err != nil {
+			return res, fmt.Errorf("store account %s: %w", a.AccountRef, err)
+		}
+		ids[a.AccountRef] = id
+		if created {
+			res.NewAccounts++
+		}
+		if member != 0 && !slices.Contains(renamed, member) {
+			renamed = append(renamed, member)
+		}
+	}
+	for _, m := range renamed {
+		if err := recomputeName(ctx, tx, m); err != nil {
+			return res, fmt.Errorf("name member %d: %w", m, err)
+		}
+	}
+
+	for _, a := range b.Activities {
+		id, ok := ids[a.Actor]
+		if !ok {
+			var created bool
+			id, created, err = ensureIdentity(ctx, tx, a.Actor, now)
+			if err != nil {
+				return res, fmt.Errorf("store actor %s of activity %s: %w", a.Actor, a.Key, err)
+			}
+			ids[a.Actor] = id
+			if created {
+				res.NewAccounts++
+			}
+		}
+		r, err := tx.ExecContext(ctx, `INSERT INTO activities
+			(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO NOTHING`,
+			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
+			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now))
+		if err != nil {
+			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
+		}
+		if n, _ := r.RowsAffected(); n > 0 {
+			res.NewActivities++
+		}
+	}
+
+	for _, e := range b.Evidence {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			e.Kind, e.A.String(), e.B.String(), source, formatTime(now)); err != nil {
+			return res, fmt.Errorf("store evidence %s %s-%s: %w", e.Kind, e.A, e.B, err)
+		}
+	}
+
+	if err := putCursor(ctx, tx, source, b.Next, now); err != nil {
+		return res, err
+	}
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("commit: %w", err)
+	}
+	return res, nil
+}
+
+// putCursor replaces the source's cursor state and ETags.
+func putCursor(ctx context.Context, tx *sql.Tx, source string, c connectors.Cursor, now time.Time) error {
+	var state any
+	if c.State != nil {
+		state = []byte(c.State)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (source, state, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (source) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+		WHERE state IS NOT excluded.state`, source, state, formatTime(now)); err != nil {
+		return fmt.Errorf("store cursor: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM etags WHERE source = ?`, source); err != nil {
+		return fmt.Errorf("clear etags: %w", err)
+	}
+	for u, tag := range c.ETags {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO etags (source, url, etag) VALUES (?, ?, ?)`, source, u, tag); err != nil {
+			return fmt.Errorf("store etag of %s: %w", u, err)
+		}
+	}
+	return nil
+}
+
+// ensureIdentity returns the id of the identity for ref, creating a minimal
+// one when none is stored.
+func ensureIdentity(ctx context.Context, tx *sql.Tx, ref connectors.AccountRef, now time.Time) (int64, bool, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?`,
+		ref.Platform, ref.Instance, ref.ExternalID).Scan(&id)
+	if err == nil {
+		return id, false, nil
+	}
+	if err != sql.ErrNoRows {
+		return 0, false, err
+	}
+	id, created, _, err := upsertAccount(ctx, tx, connectors.Account{AccountRef: ref}, now)
+	return id, created, err
+}
+
+// upsertAccount stores a, merging it into the stored identity if any. When
+// the stored identity belongs to a member and its name or username changed,
+// renamed is that member.
+func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now time.Time) (id int64, created bool, renamed int64, err error) {
+	old, err := identityByRef(ctx, tx, a.AccountRef)
+	if errors.Is(err, crm.ErrNotFound) {
+		r, err := tx.ExecContext(ctx, `INSERT INTO identities
+			(platform, instance, external_id, username, name, url, avatar_url, emails, links,
+			 followers, bot, profile_fetched_at, first_seen_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Platform, a.Instance, a.ExternalID, a.Username, a.Name, a.URL, a.AvatarURL,
+			encodeSet(mergeSet(a.Emails, nil)), encodeSet(mergeSet(a.Links, nil)),
+			a.Followers, a.Bot, nullTime(a.ProfileFetchedAt), formatTime(now), formatTime(now))
+		if err != nil {
+			return 0, false, 0, err
+		}
+		id, err := r.LastInsertId()
+		return id, true, 0, err
+	}
+	if err != nil {
+		return 0, false, 0, err
+	}
+	next := merge(old.Account, a)
+	if accountEqual(old.Account, next) {
+		return old.ID, false, 0, nil
+	}
+	if old.MemberID != 0 && (old.Name != next.Name || old.Username != next.Username) {
+		renamed = old.MemberID
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE identities SET username = ?, name = ?, url = ?, avatar_url = ?,
+		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?
+		WHERE id = ?`,
+		next.Username, next.Name, next.URL, next.AvatarURL, encodeSet(next.Emails), encodeSet(next.Links),
+		next.Followers, next.Bot, nullTime(next.ProfileFetchedAt), formatTime(now), old.ID)
+	return old.ID, false, renamed, err
+}
+
+// merge returns the stored account old updated with what a says. A full
+// profile replaces the profile fields unless the stored one is newer. A
+// reference fills the fields it carries; once a full profile is stored, it
+// only fills empty ones, so that replaying an old batch cannot undo a newer
+// profile. E-mails and links always accumulate.
+func merge(old, a connectors.Account) connectors.Account {
+	next := old
+	switch {
+	case !a.ProfileFetchedAt.IsZero():
+		if a.ProfileFetchedAt.Before(old.ProfileFetchedAt) {
+			break
+		}
+		next.Username, next.Name, next.URL, next.AvatarURL = a.Username, a.Name, a.URL, a.AvatarURL
+		next.Followers, next.Bot = a.Followers, a.Bot
+		next.ProfileFetchedAt = a.ProfileFetchedAt
+	default:
+		fill := func(dst *string, src string) {
+			if src != "" && (*dst == "" || old.ProfileFetchedAt.IsZero()) {
+				*dst = src
+			}
+		}
+		fill(&next.Username, a.Username)
+		fill(&next.Name, a.Name)
+		fill(&next.URL, a.URL)
+		fill(&next.AvatarURL, a.AvatarURL)
+		if old.ProfileFetchedAt.IsZero() {
+			next.Bot = next.Bot || a.Bot
+		}
+	}
+	next.Emails = mergeSet(old.Emails, a.Emails)
+	next.Links = mergeSet(old.Links, a.Links)
+	return next
+}
+
+func accountEqual(x, y connectors.Account) bool {
+	return x.Username == y.Username && x.Name == y.Name && x.URL == y.URL && x.AvatarURL == y.AvatarURL &&
+		x.Followers == y.Followers && x.Bot == y.Bot && x.ProfileFetchedAt.Equal(y.ProfileFetchedAt) &&
+		slices.Equal(x.Emails, y.Emails) && slices.Equal(x.Links, y.Links)
+}
+
+// Cursor returns the source's committed cursor state and ETags; the zero
+// Cursor when the source never committed a batch.
+func (s *Store) Cursor(ctx context.Context, source string) (connectors.Cursor, error) {
+	var c connectors.Cursor
+	var state []byte
+	err := s.r.QueryRowContext(ctx, `SELECT state FROM cursors WHERE source = ?`, source).Scan(&state)
+	if err == sql.ErrNoRows {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("sqlite: read cursor of source %q: %w", source, err)
+	}
+	if state != nil {
+		c.State = slices.Clone(state)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT url, etag FROM etags WHERE source = ?`, source)
+	if err != nil {
+		return c, fmt.Errorf("sqlite: read etags of source %q: %w", source, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u, tag string
+		if err := rows.Scan(&u, &tag); err != nil {
+			return c, fmt.Errorf("sqlite: read etags of source %q: %w", source, err)
+		}
+		if c.ETags == nil {
+			c.ETags = make(map[string]string)
+		}
+		c.ETags[u] = tag
+	}
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("sqlite: read etags of source %q: %w", source, err)
+	}
+	return c, nil
+}
+
+// ProfileFetchedAt reports when the account's full profile was stored; ok
+// is false for an account never stored with a full profile.
+func (s *Store) ProfileFetchedAt(ctx context.Context, ref connectors.AccountRef) (time.Time, bool, error) {
+	var fetched sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT profile_fetched_at FROM identities
+		WHERE platform = ? AND instance = ? AND external_id = ?`, ref.Platform, ref.Instance, ref.ExternalID).Scan(&fetched)
+	if err == sql.ErrNoRows {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("sqlite: read profile time of %s: %w", ref, err)
+	}
+	t, err := parseNullTime(fetched)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("sqlite: read profile time of %s: %w", ref, err)
+	}
+	return t, !t.IsZero(), nil
+}

@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/crm"
+)
+
+// identityCols are the columns scanIdentity reads, in order.
+const identityCols = `id, member_id, platform, instance, external_id, username, name, url,
+	avatar_url, emails, links, followers, bot, profile_fetched_at`
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanIdentity(sc scanner) (crm.Identity, error) {
+	var (
+		id            crm.Identity
+		member        sql.NullInt64
+		emails, links string
+		fetched       sql.NullString
+		bot           bool
+		followers     int64
+	)
+	err := sc.Scan(&id.ID, &member, &id.Platform, &id.Instance, &id.ExternalID, &id.Username,
+		&id.Name, &id.URL, &id.AvatarURL, &emails, &links, &followers, &bot, &fetched)
+	if err != nil {
+		return crm.Identity{}, err
+	}
+	id.MemberID = member.Int64
+	id.Followers = int(followers)
+	id.Bot = bot
+	if id.Emails, err = decodeSet(emails); err != nil {
+		return crm.Identity{}, fmt.Errorf("identity %d emails: %w", id.ID, err)
+	}
+	if id.Links, err = decodeSet(links); err != nil {
+		return crm.Identity{}, fmt.Errorf("identity %d links: %w", id.ID, err)
+	}
+	if id.ProfileFetchedAt, err = parseNullTime(fetched); err != nil {
+		return crm.Identity{}, fmt.Errorf("identity %d: %w", id.ID, err)
+	}
+	return id, nil
+}
+
+// decodeSet reads a stored JSON array; an empty array reads as nil.
+func decodeSet(s string) ([]string, error) {
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// encodeSet writes a set as a JSON array.
+func encodeSet(s []string) string {
+	if len(s) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(s) // []string always marshals
+	return string(b)
+}
+
+// mergeSet returns the union of a and b, without empty strings, sorted and
+// deduplicated.
+func mergeSet(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	for _, v := range slices.Concat(a, b) {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// querier is a *sql.DB or *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// identityByRef loads one identity; it wraps crm.ErrNotFound when missing.
+func identityByRef(ctx context.Context, q querier, ref connectors.AccountRef) (crm.Identity, error) {
+	id, err := scanIdentity(q.QueryRowContext(ctx, `SELECT `+identityCols+` FROM identities
+		WHERE platform = ? AND instance = ? AND external_id = ?`, ref.Platform, ref.Instance, ref.ExternalID))
+	if err == sql.ErrNoRows {
+		return crm.Identity{}, fmt.Errorf("identity %s: %w", ref, crm.ErrNotFound)
+	}
+	return id, err
+}
+
+// identityByID loads one identity; it wraps crm.ErrNotFound when missing.
+func identityByID(ctx context.Context, q querier, id int64) (crm.Identity, error) {
+	ident, err := scanIdentity(q.QueryRowContext(ctx, `SELECT `+identityCols+` FROM identities WHERE id = ?`, id))
+	if err == sql.ErrNoRows {
+		return crm.Identity{}, fmt.Errorf("identity %d: %w", id, crm.ErrNotFound)
+	}
+	return ident, err
+}
+
+// parseRef reads an AccountRef.String() key back. Platforms and instances
+// (host names) contain no '/', so the external id is everything after the
+// second one.
+func parseRef(s string) (connectors.AccountRef, error) {
+	p, rest, ok1 := strings.Cut(s, "/")
+	inst, ext, ok2 := strings.Cut(rest, "/")
+	if !ok1 || !ok2 {
+		return connectors.AccountRef{}, fmt.Errorf("malformed account key %q", s)
+	}
+	return connectors.AccountRef{Platform: p, Instance: inst, ExternalID: ext}, nil
+}

@@ -1,0 +1,85 @@
+// Command rollcall gives a community team one truthful picture of its people:
+// it syncs GitHub (and later Mastodon, Discourse and Stack Overflow) into a
+// CRM store and answers who is who and who did what.
+//
+// main.go only dispatches; the subcommands live in serve.go (run, sync,
+// demo), query.go (members, journey) and cli.go (shared flag handling).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run the daemon: poll every configured source on its interval", cmdRun},
+		{"sync", "sync every source once (--once) and print a summary", cmdSync},
+		{"demo", "sync a simulated community on loopback into ./rollcall-demo.db", cmdDemo},
+		{"members", "list members", cmdMembers},
+		{"journey", "show one member's activity across platforms", cmdJourney},
+		{"version", "print the version", cmdVersion},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "rollcall %s: one truthful picture of your community's people\n\nUsage:\n  rollcall [--config FILE] [--store PATH|URL] COMMAND [flags]\n\nCommands:\n", version)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'rollcall COMMAND --help' for a command's flags.\n")
+}
+
+// run is the whole program, testable without a process.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	// Global flags may come before the command.
+	rest, err := env.parseGlobals(args)
+	if err != nil {
+		return env.fail(err)
+	}
+	if len(rest) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := rest[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return env.fail(c.run(ctx, env, rest[1:]))
+		}
+	}
+	fmt.Fprintf(stderr, "rollcall: unknown command %q\n\n", name)
+	usage(stderr)
+	return exitUsage
+}
