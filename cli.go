@@ -92,14 +92,16 @@ func (e *cliEnv) newFlags(name, argsUsage, summary string) *flag.FlagSet {
 	e.globals(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: rollcall %s [flags] %s\n\n%s\n\nFlags:\n", name, argsUsage, summary)
-		fs.PrintDefaults()
+		printDefaults(fs)
 	}
 	return fs
 }
 
-// parse parses flags and positional arguments in any order.
+// parse parses flags and positional arguments in any order. --help prints
+// the usage on stdout; a bad flag prints the error and usage on stderr.
 func (e *cliEnv) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
+	fs.SetOutput(io.Discard)
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
@@ -107,6 +109,9 @@ func (e *cliEnv) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 				fs.Usage()
 				return nil, errHelp
 			}
+			fs.SetOutput(e.stderr)
+			fs.Usage()
+			fmt.Fprintln(e.stderr)
 			return nil, &usageError{err.Error()}
 		}
 		args = fs.Args()
@@ -188,4 +193,21 @@ func (e *cliEnv) openStore(ctx context.Context, cfg *config.Config) (store, stri
 		return nil, "", fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, path, nil
+}
+
+// printDefaults is flag.PrintDefaults with GNU-style "--name" spelling
+// (both spellings are accepted).
+func printDefaults(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		line += "\n      " + strings.ReplaceAll(usage, "\n", "\n      ")
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			line += fmt.Sprintf(" (default %q)", f.DefValue)
+		}
+		fmt.Fprintln(fs.Output(), line)
+	})
 }

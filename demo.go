@@ -52,6 +52,7 @@ sources:
     type: github
     token: %q
     base_url: %q
+    instance: github.demo
     orgs: [%q]
     interval: 1m
 `, e.storePath, demoToken, base, c.Org)

@@ -41,6 +41,10 @@ type Settings struct {
 	Orgs []string `yaml:"orgs"`
 	// Since is where a backfill starts; activity before it is not read.
 	Since config.Date `yaml:"since"`
+	// Instance names this GitHub in account and activity keys. Empty means
+	// the host of base_url ("github.com" without one). Set it when the URL
+	// changes but the server does not (the demo's fake on a random port).
+	Instance string `yaml:"instance"`
 }
 
 const (
@@ -114,6 +118,12 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 	if err != nil {
 		return nil, cfgErr("base_url", err)
 	}
+	if s.Instance != "" {
+		if strings.ContainsAny(s.Instance, "/ ") {
+			return nil, cfgErr("instance", fmt.Errorf("%q must be a host name, without slashes or spaces", s.Instance))
+		}
+		instance = strings.ToLower(s.Instance)
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -148,7 +158,7 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 		stepsPerBatch:    defaultStepsPerBatch,
 		profilesPerBatch: defaultProfilesPerBatch,
 	}
-	if s.BaseURL != "" && instance != "github.com" {
+	if s.BaseURL != "" && !isPublicGitHub(s.BaseURL) {
 		c.base = s.BaseURL
 	}
 	return c, nil
@@ -219,6 +229,15 @@ type state struct {
 	Profiled []int64           `json:"profiled,omitempty"`
 	Touched  []string          `json:"touched,omitempty"`
 	Marks    map[string]*marks `json:"marks,omitempty"`
+	// OrgPages keeps each organization listing page ("org#page") from the
+	// last pass, so that a 304 on it costs nothing and needs no re-read.
+	OrgPages map[string]orgPage `json:"org_pages,omitempty"`
+}
+
+// orgPage is one page of an organization's repository listing.
+type orgPage struct {
+	Names []string `json:"names,omitempty"`
+	More  bool     `json:"more,omitempty"`
 }
 
 type marks struct {
@@ -352,7 +371,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 				delete(tags, u)
 			}
 		}
-		*st = state{V: 1, Marks: st.Marks}
+		*st = state{V: 1, Marks: st.Marks, OrgPages: st.OrgPages}
 	} else {
 		st.Touched = st.Touched[:0]
 		for u := range touched {
@@ -447,9 +466,21 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 	list, resp, err := gh.Repositories.ListByOrg(ctx, org, &github.RepositoryListByOrgOptions{
 		Type: "public", Sort: "full_name", ListOptions: github.ListOptions{Page: page, PerPage: perPage},
 	})
+	key := strings.ToLower(org) + "#" + strconv.Itoa(page)
 	if notModified(resp) {
-		// Unchanged, but the listing itself is not kept between passes:
-		// read it again without the ETag.
+		if prev, ok := st.OrgPages[key]; ok {
+			// Unchanged since the last pass: reuse its page (a 304
+			// carries no Link header, so the page remembers if more follow).
+			st.Repos = append(st.Repos, prev.Names...)
+			if prev.More {
+				st.Page = page + 1
+			} else {
+				st.Org++
+				st.Page = 0
+			}
+			return nil
+		}
+		// The cursor lost the page: read it again without the ETag.
 		list, resp, err = gh.Repositories.ListByOrg(connectors.WithETags(ctx, nil), org, &github.RepositoryListByOrgOptions{
 			Type: "public", Sort: "full_name", ListOptions: github.ListOptions{Page: page, PerPage: perPage},
 		})
@@ -463,12 +494,18 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 		}
 		return c.wrap(fmt.Sprintf("list repositories of %s", org), resp, err)
 	}
+	var names []string
 	for _, r := range list {
 		if r.GetPrivate() || r.GetFullName() == "" {
 			continue
 		}
-		st.Repos = append(st.Repos, r.GetFullName())
+		names = append(names, r.GetFullName())
 	}
+	st.Repos = append(st.Repos, names...)
+	if st.OrgPages == nil {
+		st.OrgPages = map[string]orgPage{}
+	}
+	st.OrgPages[key] = orgPage{Names: names, More: resp.NextPage != 0}
 	if resp.NextPage != 0 {
 		st.Page = resp.NextPage
 	} else {

@@ -145,8 +145,8 @@ func TestTranslateReleaseFixture(t *testing.T) {
 			title = rw["tag_name"].(string)
 		}
 		want := connectors.Activity{
-			Key:        fmt.Sprintf("github/github.com/release/%.0f", rw["id"].(float64)),
-			Platform:   "github", Instance: "github.com", Type: "release",
+			Key:      fmt.Sprintf("github/github.com/release/%.0f", rw["id"].(float64)),
+			Platform: "github", Instance: "github.com", Type: "release",
 			OccurredAt: published,
 			Actor:      connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: fmt.Sprintf("%.0f", author["id"].(float64))},
 			URL:        rw["html_url"].(string),

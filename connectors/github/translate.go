@@ -320,3 +320,10 @@ func instanceOf(base string) (string, error) {
 	}
 	return h, nil
 }
+
+// isPublicGitHub reports whether base is github.com's own API, which
+// go-github reaches without enterprise URLs.
+func isPublicGitHub(base string) bool {
+	h, err := instanceOf(base)
+	return err == nil && h == "github.com"
+}
