@@ -663,6 +663,19 @@ func TestOrgsListsEveryRepo(t *testing.T) {
 	if diff := cmp.Diff(byRepo.store.keys(), byOrg.store.keys()); diff != "" {
 		t.Errorf("orgs vs repos (-repos +orgs):\n%s", diff)
 	}
+
+	// Idle with orgs: the org listing is conditional too, so nothing counts.
+	byOrg.srv.ResetLog()
+	byOrg.mustSync()
+	if byOrg.srv.Count() == 0 || byOrg.srv.Counted() != 0 {
+		for _, r := range byOrg.srv.Requests() {
+			t.Logf("%d %s?%s counted=%v", r.Status, r.Path, r.RawQuery, r.Counted)
+		}
+		t.Errorf("idle re-sync with orgs: %d requests, %d counted; want some, none counted", byOrg.srv.Count(), byOrg.srv.Counted())
+	}
+	if diff := cmp.Diff(byRepo.store.keys(), byOrg.store.keys()); diff != "" {
+		t.Errorf("after idle re-sync with orgs (-repos +orgs):\n%s", diff)
+	}
 }
 
 func TestSinceLimitsBackfill(t *testing.T) {

@@ -1,0 +1,94 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/config"
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/connectors/community"
+	"github.com/rollcall-dev/rollcall/connectors/github"
+	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
+	"github.com/rollcall-dev/rollcall/crm/sqlite"
+)
+
+// benchWorld loads a generated community of size people into a fake GitHub.
+func benchWorld(b *testing.B, size int) (*githubtest.Server, *config.Config) {
+	b.Helper()
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	srv := githubtest.New(githubtest.WithNow(func() time.Time { return now }), githubtest.WithRateLimit(1<<30))
+	c := community.Generate(1, size, now)
+	if err := c.LoadGitHub(srv); err != nil {
+		b.Fatal(err)
+	}
+	yaml := fmt.Sprintf("sources:\n  - name: gh\n    type: github\n    token: t\n    base_url: http://fake.test/\n    orgs: [%s]\n", c.Org)
+	cfg, err := config.Parse("bench.yaml", []byte(yaml), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, cfg
+}
+
+func benchDaemon(b *testing.B, srv *githubtest.Server, cfg *config.Config, st *sqlite.Store) *Daemon {
+	b.Helper()
+	srcs, err := BuildSources(cfg, []connectors.Kind{github.Kind}, connectors.Options{HTTP: srv.Transport(), Profiles: st, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return New(Options{Store: st, Sources: srcs})
+}
+
+// BenchmarkBackfill measures a first sync of a 500-person community (fake
+// GitHub in-process, real SQLite file, resolver included), reporting
+// activities per second.
+func BenchmarkBackfill(b *testing.B) {
+	srv, cfg := benchWorld(b, 500)
+	var acts int
+	for b.Loop() {
+		b.StopTimer()
+		st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		d := benchDaemon(b, srv, cfg, st)
+		b.StartTimer()
+		sum := d.SyncOnce(context.Background())[0]
+		b.StopTimer()
+		if sum.Err != nil {
+			b.Fatal(sum.Err)
+		}
+		acts = sum.NewActivities
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(acts), "activities/op")
+	b.ReportMetric(float64(acts)*float64(b.N)/b.Elapsed().Seconds(), "activities/s")
+}
+
+// BenchmarkIdleResync measures a pass over an unchanged community: every
+// request is a conditional GET answered 304.
+func BenchmarkIdleResync(b *testing.B) {
+	srv, cfg := benchWorld(b, 500)
+	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	d := benchDaemon(b, srv, cfg, st)
+	if sum := d.SyncOnce(context.Background())[0]; sum.Err != nil {
+		b.Fatal(sum.Err)
+	}
+	var reqs int
+	for b.Loop() {
+		sum := d.SyncOnce(context.Background())[0]
+		if sum.Err != nil || sum.NewActivities != 0 {
+			b.Fatalf("idle pass: %+v", sum)
+		}
+		reqs = sum.Requests
+	}
+	b.ReportMetric(float64(reqs), "requests/op")
+}
