@@ -70,11 +70,15 @@ sources:
 	p.rep.stop()
 	serr := printSummary(ctx, e.stdout, p.store, sums)
 	login := ""
-	if ms, err := p.store.Members(ctx, crmQuery(1)); err == nil && len(ms) > 0 {
-		for _, id := range ms[0].Identities {
-			if id.Platform == "github" {
-				login = id.Username
-				break
+	// Suggest the most active person (not a bot) with a GitHub login.
+	if ms, err := p.store.Members(ctx, crmQuery(20)); err == nil {
+	members:
+		for _, m := range ms {
+			for _, id := range m.Identities {
+				if id.Platform == "github" && !id.Bot && !strings.HasSuffix(id.Username, "[bot]") {
+					login = id.Username
+					break members
+				}
 			}
 		}
 	}
