@@ -142,6 +142,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Sleep waits for d or until ctx ends, for the shared client's retries;
+	// nil means a timer. Tests pass a fake that advances their clock.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// HTTP is the transport underneath the shared client; nil means
 	// http.DefaultTransport. Tests point it at in-process fakes.
 	HTTP http.RoundTripper

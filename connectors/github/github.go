@@ -79,7 +79,7 @@ type Connector struct {
 // New returns a GitHub connector for opts.Source. It validates the settings
 // and does no I/O.
 func New(opts connectors.Options) (connectors.Connector, error) {
-	return newConnector(opts, nil)
+	return newConnector(opts, opts.Sleep)
 }
 
 // newConnector is New with an injectable sleep for tests.

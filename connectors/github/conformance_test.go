@@ -1,0 +1,81 @@
+package github
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/community"
+	"github.com/rollcall-dev/rollcall/connectors/connectortest"
+	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
+)
+
+// conformanceFake adapts githubtest to the conformance suite.
+type conformanceFake struct {
+	*githubtest.Server
+	com *community.Community
+}
+
+func (f conformanceFake) Transport() http.RoundTripper { return f.Server.Transport() }
+
+func (f conformanceFake) Settings() string {
+	return "token: tok\nbase_url: " + fakeBase + "\norgs: [" + f.com.Org + "]\n"
+}
+
+func (f conformanceFake) Exhaust(reset time.Time) { f.SetRateLimit(0, reset) }
+
+// PagesFollowed counts requests for a page after the first: page=2 and
+// later, and since-walks (the connector pages issues and comments by moving
+// since= to the newest item seen, then asks once more to confirm the end, so
+// a path asked three times or more in a pass had a second page).
+func (f conformanceFake) PagesFollowed() int {
+	n := 0
+	perPath := map[string]int{}
+	for _, r := range f.Requests() {
+		q := "&" + r.RawQuery + "&"
+		if strings.Contains(q, "&page=") && !strings.Contains(q, "&page=1&") {
+			n++
+		}
+		perPath[r.Path]++
+		if perPath[r.Path] >= 3 && strings.Contains(q, "&since=") {
+			n++
+		}
+	}
+	return n
+}
+
+// Grow adds one activity of every type to the first repository.
+func (f conformanceFake) Grow(at time.Time) int {
+	repo := f.com.Repos[0].Repo
+	o, n := repo.Owner, repo.Name
+	login := f.com.Users[len(f.com.Users)-1].Login
+	is, _ := f.AddIssue(o, n, githubtest.Issue{User: login, Title: "grown issue", CreatedAt: at})
+	pr, _ := f.AddPull(o, n, githubtest.Issue{User: login, Title: "grown PR", CreatedAt: at})
+	f.AddComment(o, n, githubtest.Comment{Issue: is.Number, User: login, Body: "hi", CreatedAt: at})
+	f.AddReview(o, n, githubtest.Review{Pull: pr.Number, User: login, State: githubtest.ReviewApproved, SubmittedAt: at})
+	f.AddReviewComment(o, n, githubtest.ReviewComment{Pull: pr.Number, User: login, Body: "nit", Path: "a.go", CreatedAt: at})
+	f.MergePull(o, n, pr.Number, at)
+	f.AddStar(o, n, f.com.Users[1].Login, at)
+	f.AddRelease(o, n, githubtest.Release{TagName: "v99.0.0", Author: login, CreatedAt: at, PublishedAt: at})
+	f.AddCommit(o, n, githubtest.Commit{Message: "grown commit", AuthorName: "N", AuthorEmail: "n@example.org", AuthorDate: at, Author: login})
+	f.AddUser(githubtest.User{Login: "grown-forker"})
+	f.AddFork(o, n, "grown-forker", at)
+	return 10
+}
+
+func TestConformance(t *testing.T) {
+	connectortest.Run(t, connectortest.Case{
+		Kind: Kind,
+		New: func(t *testing.T, now func() time.Time) connectortest.Fake {
+			srv := githubtest.New(githubtest.WithNow(now), githubtest.WithToken("tok"))
+			com := community.Generate(11, 40, now())
+			if err := com.LoadGitHub(srv); err != nil {
+				t.Fatal(err)
+			}
+			return conformanceFake{Server: srv, com: com}
+		},
+		Types:          []string{TypeIssueOpened, TypePROpened, TypePRMerged, TypeIssueComment, TypePRReview, TypePRReviewComment, TypeStar, TypeFork, TypeRelease, TypeCommit},
+		IdleMaxCounted: 0,
+	})
+}
