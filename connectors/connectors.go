@@ -32,7 +32,10 @@ func (r AccountRef) IsZero() bool { return r.ExternalID == "" }
 
 // Platforms.
 const (
-	PlatformGitHub = "github"
+	PlatformGitHub        = "github"
+	PlatformMastodon      = "mastodon"
+	PlatformDiscourse     = "discourse"
+	PlatformStackOverflow = "stackoverflow"
 	// PlatformGit is a git commit author that the forge did not link to an
 	// account: keyed by lower-cased e-mail address.
 	PlatformGit = "git"
@@ -47,7 +50,14 @@ type Account struct {
 	AvatarURL string   `json:"avatar_url,omitempty"`
 	Emails    []string `json:"emails,omitempty"`
 	// Links are profile links the account declares (blog, social accounts).
-	Links     []string `json:"links,omitempty"`
+	Links []string `json:"links,omitempty"`
+	// VerifiedLinks are profile links the platform itself verified: a
+	// Mastodon field with verified_at (rel=me), a Discourse associated
+	// account seen by a staff key. Strong identity evidence.
+	VerifiedLinks []string `json:"verified_links,omitempty"`
+	// NetworkID is a network-wide id shared by the account's siblings on
+	// other sites of the same network (Stack Exchange account_id).
+	NetworkID string `json:"network_id,omitempty"`
 	Followers int      `json:"followers,omitempty"`
 	Bot       bool     `json:"bot,omitempty"`
 	// ProfileFetchedAt is when the full profile was read; zero when the

@@ -181,11 +181,12 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 	if errors.Is(err, crm.ErrNotFound) {
 		r, err := tx.ExecContext(ctx, `INSERT INTO identities
 			(platform, instance, external_id, username, name, url, avatar_url, emails, links,
-			 followers, bot, profile_fetched_at, first_seen_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			 followers, bot, profile_fetched_at, first_seen_at, updated_at, verified_links, network_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Platform, a.Instance, a.ExternalID, a.Username, a.Name, a.URL, a.AvatarURL,
 			encodeSet(mergeSet(a.Emails, nil)), encodeSet(mergeSet(a.Links, nil)),
-			a.Followers, a.Bot, nullTime(a.ProfileFetchedAt), formatTime(now), formatTime(now))
+			a.Followers, a.Bot, nullTime(a.ProfileFetchedAt), formatTime(now), formatTime(now),
+			encodeSet(mergeSet(a.VerifiedLinks, nil)), a.NetworkID)
 		if err != nil {
 			return 0, false, 0, err
 		}
@@ -203,10 +204,12 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 		renamed = old.MemberID
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE identities SET username = ?, name = ?, url = ?, avatar_url = ?,
-		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?
+		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?,
+		verified_links = ?, network_id = ?
 		WHERE id = ?`,
 		next.Username, next.Name, next.URL, next.AvatarURL, encodeSet(next.Emails), encodeSet(next.Links),
-		next.Followers, next.Bot, nullTime(next.ProfileFetchedAt), formatTime(now), old.ID)
+		next.Followers, next.Bot, nullTime(next.ProfileFetchedAt), formatTime(now),
+		encodeSet(next.VerifiedLinks), next.NetworkID, old.ID)
 	return old.ID, false, renamed, err
 }
 
@@ -225,6 +228,8 @@ func merge(old, a connectors.Account) connectors.Account {
 		next.Username, next.Name, next.URL, next.AvatarURL = a.Username, a.Name, a.URL, a.AvatarURL
 		next.Followers, next.Bot = a.Followers, a.Bot
 		next.ProfileFetchedAt = a.ProfileFetchedAt
+		// Verification can be withdrawn: a full profile says what holds now.
+		next.VerifiedLinks = mergeSet(a.VerifiedLinks, nil)
 	default:
 		fill := func(dst *string, src string) {
 			if src != "" && (*dst == "" || old.ProfileFetchedAt.IsZero()) {
@@ -239,6 +244,9 @@ func merge(old, a connectors.Account) connectors.Account {
 			next.Bot = next.Bot || a.Bot
 		}
 	}
+	if next.NetworkID == "" {
+		next.NetworkID = a.NetworkID
+	}
 	next.Emails = mergeSet(old.Emails, a.Emails)
 	next.Links = mergeSet(old.Links, a.Links)
 	return next
@@ -247,7 +255,8 @@ func merge(old, a connectors.Account) connectors.Account {
 func accountEqual(x, y connectors.Account) bool {
 	return x.Username == y.Username && x.Name == y.Name && x.URL == y.URL && x.AvatarURL == y.AvatarURL &&
 		x.Followers == y.Followers && x.Bot == y.Bot && x.ProfileFetchedAt.Equal(y.ProfileFetchedAt) &&
-		slices.Equal(x.Emails, y.Emails) && slices.Equal(x.Links, y.Links)
+		slices.Equal(x.Emails, y.Emails) && slices.Equal(x.Links, y.Links) &&
+		slices.Equal(x.VerifiedLinks, y.VerifiedLinks) && x.NetworkID == y.NetworkID
 }
 
 // Cursor returns the source's committed cursor state and ETags; the zero

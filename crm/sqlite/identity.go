@@ -14,7 +14,7 @@ import (
 
 // identityCols are the columns scanIdentity reads, in order.
 const identityCols = `id, member_id, platform, instance, external_id, username, name, url,
-	avatar_url, emails, links, followers, bot, profile_fetched_at`
+	avatar_url, emails, links, followers, bot, profile_fetched_at, verified_links, network_id`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -24,12 +24,13 @@ func scanIdentity(sc scanner) (crm.Identity, error) {
 		id            crm.Identity
 		member        sql.NullInt64
 		emails, links string
+		verified      string
 		fetched       sql.NullString
 		bot           bool
 		followers     int64
 	)
 	err := sc.Scan(&id.ID, &member, &id.Platform, &id.Instance, &id.ExternalID, &id.Username,
-		&id.Name, &id.URL, &id.AvatarURL, &emails, &links, &followers, &bot, &fetched)
+		&id.Name, &id.URL, &id.AvatarURL, &emails, &links, &followers, &bot, &fetched, &verified, &id.NetworkID)
 	if err != nil {
 		return crm.Identity{}, err
 	}
@@ -41,6 +42,9 @@ func scanIdentity(sc scanner) (crm.Identity, error) {
 	}
 	if id.Links, err = decodeSet(links); err != nil {
 		return crm.Identity{}, fmt.Errorf("identity %d links: %w", id.ID, err)
+	}
+	if id.VerifiedLinks, err = decodeSet(verified); err != nil {
+		return crm.Identity{}, fmt.Errorf("identity %d verified links: %w", id.ID, err)
 	}
 	if id.ProfileFetchedAt, err = parseNullTime(fetched); err != nil {
 		return crm.Identity{}, fmt.Errorf("identity %d: %w", id.ID, err)

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) crm.Store) {
 		{"JourneyOldestFirst", testJourney},
 		{"ConcurrentApply", testConcurrentApply},
 		{"FailedApplyIsAtomic", testFailedApply},
+		{"VerifiedLinksAndNetworkID", testVerifiedLinks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -800,5 +801,37 @@ func testFailedApply(t *testing.T, s crm.Store) {
 	}
 	if c, err := s.Cursor(ctx, "gh"); err != nil || string(c.State) != `{"page":2}` {
 		t.Errorf("Cursor = %s, %v; want the new state", c.State, err)
+	}
+}
+
+// testVerifiedLinks checks that platform-verified links and network ids are
+// kept, that a newer full profile replaces verified links (verification can
+// be withdrawn), and that a reference never erases them.
+func testVerifiedLinks(t *testing.T, s crm.Store) {
+	ref := connectors.AccountRef{Platform: connectors.PlatformMastodon, Instance: "fosstodon.org", ExternalID: "109"}
+	a := connectors.Account{AccountRef: ref, Username: "ana@fosstodon.org", Links: []string{"https://github.com/ana", "https://ana.dev"},
+		VerifiedLinks: []string{"https://github.com/ana"}, NetworkID: "n-1", ProfileFetchedAt: t0}
+	apply(t, s, "m", connectors.Batch{Accounts: []connectors.Account{a}, Next: cursor(`{}`, nil)})
+	get := func() crm.Identity {
+		t.Helper()
+		id, err := s.IdentityByRef(t.Context(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if id := get(); !cmp.Equal(id.VerifiedLinks, []string{"https://github.com/ana"}) || id.NetworkID != "n-1" {
+		t.Errorf("stored verified=%v network=%q", id.VerifiedLinks, id.NetworkID)
+	}
+	apply(t, s, "m", connectors.Batch{Accounts: []connectors.Account{{AccountRef: ref, Username: "ana@fosstodon.org"}}, Next: cursor(`{}`, nil)})
+	if id := get(); len(id.VerifiedLinks) != 1 || id.NetworkID != "n-1" {
+		t.Errorf("a reference erased verified=%v network=%q", id.VerifiedLinks, id.NetworkID)
+	}
+	b := a
+	b.VerifiedLinks = nil
+	b.ProfileFetchedAt = t0.Add(time.Hour)
+	apply(t, s, "m", connectors.Batch{Accounts: []connectors.Account{b}, Next: cursor(`{}`, nil)})
+	if id := get(); len(id.VerifiedLinks) != 0 {
+		t.Errorf("a newer profile without verification kept verified=%v", id.VerifiedLinks)
 	}
 }
