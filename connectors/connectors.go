@@ -58,8 +58,8 @@ type Account struct {
 	// NetworkID is a network-wide id shared by the account's siblings on
 	// other sites of the same network (Stack Exchange account_id).
 	NetworkID string `json:"network_id,omitempty"`
-	Followers int      `json:"followers,omitempty"`
-	Bot       bool     `json:"bot,omitempty"`
+	Followers int    `json:"followers,omitempty"`
+	Bot       bool   `json:"bot,omitempty"`
 	// ProfileFetchedAt is when the full profile was read; zero when the
 	// account is only known from a reference inside another object, in which
 	// case the store keeps whatever profile fields it already has.
