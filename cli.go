@@ -27,6 +27,9 @@ type cliEnv struct {
 	logLevel   string
 	logFormat  string
 	quiet      bool
+
+	// listenAddr is the HTTP address actually bound (tests read it).
+	listenAddr string
 }
 
 // usageError is a command-line mistake: exit status 2.

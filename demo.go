@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	seed := fs.Int64("seed", 1, "generator `seed`: the same seed gives the same community")
 	size := fs.Int("size", 80, "about how many `people` the community has")
 	interval := fs.Duration("interval", time.Minute, "polling `interval` when not --once")
+	listen := fs.String("listen", "", "HTTP `address` for /healthz, /readyz and /metrics when not --once (default 127.0.0.1:7171, or a free port if that is taken)")
 	fs.BoolVar(&e.quiet, "quiet", false, "no live progress on a terminal")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
@@ -94,8 +96,18 @@ sources:
 		p.store.Close()
 		return serr
 	}
+	addr := *listen
+	if addr == "" {
+		addr = config.DefaultListen
+		if ln, err := net.Listen("tcp", addr); err != nil {
+			addr = "127.0.0.1:0"
+		} else {
+			ln.Close()
+		}
+	}
 	fmt.Fprintf(e.stdout, "\nPolling every %s; press Ctrl-C to stop.\n", *interval)
-	return p.runUntilDone(ctx)
+	reload := func() (*config.Config, error) { return cfg, nil }
+	return p.serve(ctx, e, addr, reload)
 }
 
 func firstWord(s string) string {

@@ -7,10 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/sourcegraph/conc"
 
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
@@ -21,12 +26,26 @@ import (
 
 type daemonStore = daemon.Store
 
+// notifier is what the service tells its supervisor (systemd): see package
+// systemd. Every method is a no-op when not under systemd.
+type notifier interface {
+	Ready() error
+	Reloading() error
+	Stopping() error
+	Status(line string) error
+	Watchdog(ctx context.Context, alive func() bool) error
+}
+
 // pipeline is a daemon wired to a store, ready to run.
 type pipeline struct {
-	d     *daemon.Daemon
-	store store
-	log   *slog.Logger
-	rep   *progress
+	d       *daemon.Daemon
+	store   store
+	log     *slog.Logger
+	rep     *progress
+	metrics *daemon.Metrics
+	cfg     *config.Config
+	base    connectors.Options
+	status  func()
 }
 
 // newPipeline opens the store and builds every configured source.
@@ -39,31 +58,56 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 	if err != nil {
 		return nil, err
 	}
-	sources, err := daemon.BuildSources(cfg, all.Kinds(), connectors.Options{
+	metrics := daemon.NewMetrics(storeSize(path))
+	base := connectors.Options{
 		Logger:   log,
 		HTTP:     transport,
 		Profiles: st,
 		Version:  version,
-	})
+	}
+	sources, err := daemon.BuildSources(cfg, all.Kinds(), base, metrics)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	log.Info("store open", "path", path, "sources", len(sources))
 	rep := newProgress(e.stderr, e.getenv, e.quiet)
-	d := daemon.New(daemon.Options{
+	p := &pipeline{store: st, log: log, rep: rep, metrics: metrics, cfg: cfg, base: base}
+	p.d = daemon.New(daemon.Options{
 		Store:    st,
 		Resolver: &identity.Resolver{Logger: log},
 		Sources:  sources,
 		Logger:   log,
 		Reporter: rep,
+		Metrics:  metrics,
+		OnCycle:  func() { p.sendStatus() },
 	})
-	return &pipeline{d: d, store: st, log: log, rep: rep}, nil
+	return p, nil
+}
+
+// storeSize reports the size of a SQLite store's files, for metrics.
+func storeSize(path string) func() float64 {
+	return func() float64 {
+		var n int64
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if fi, err := os.Stat(path + suffix); err == nil {
+				n += fi.Size()
+			}
+		}
+		return float64(n)
+	}
+}
+
+func (p *pipeline) sendStatus() {
+	if p.status != nil {
+		p.status()
+	}
 }
 
 func cmdRun(ctx context.Context, e *cliEnv, args []string) error {
-	fs := e.newFlags("run", "", "Run the daemon: poll every configured source on its interval until SIGINT or SIGTERM.")
+	fs := e.newFlags("run", "", "Run the daemon: poll every configured source on its interval until SIGINT or SIGTERM.\nSIGHUP reloads the configuration.")
 	fs.BoolVar(&e.quiet, "quiet", false, "no live progress on a terminal")
+	listen := fs.String("listen", "", "HTTP `address` for /healthz, /readyz and /metrics (overrides the config's listen)")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -74,24 +118,102 @@ func cmdRun(ctx context.Context, e *cliEnv, args []string) error {
 	if len(cfg.Sources) == 0 {
 		return fmt.Errorf("%s: no sources configured: add one under sources:", cfg.File)
 	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
 	p, err := e.newPipeline(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}
-	return p.runUntilDone(ctx)
+	reload := func() (*config.Config, error) {
+		c, err := e.loadConfig(false)
+		if err == nil && *listen != "" {
+			c.Listen = *listen
+		}
+		return c, err
+	}
+	return p.serve(ctx, e, cfg.Listen, reload)
 }
 
-// runUntilDone runs the daemon until ctx ends, then closes the store within
-// the shutdown budget.
-func (p *pipeline) runUntilDone(ctx context.Context) error {
-	p.log.Info("rollcall running", "version", version)
-	err := p.d.Run(ctx)
-	p.rep.stop()
-	p.log.Info("shutting down")
-	if cerr := p.store.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("close store: %w", cerr)
+// serve runs the daemon as a service: it binds the HTTP listener, tells
+// systemd it is ready, keeps the watchdog fed while the daemon is alive,
+// reloads on SIGHUP, and on cancellation stops the sources, the HTTP server
+// and the store, in that order.
+func (p *pipeline) serve(ctx context.Context, e *cliEnv, listen string, reload func() (*config.Config, error)) error {
+	defer p.store.Close()
+	n := newNotifier(p.log)
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	return err
+	p.log.Info("serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
+	e.listenAddr = ln.Addr().String()
+	p.status = func() { n.Status(statusLine(p.d.States(), time.Now())) }
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg conc.WaitGroup
+	var runErr, httpErr error
+	wg.Go(func() { httpErr = daemon.Serve(ctx, ln, p.d.Handler(nil)) })
+	wg.Go(func() { runErr = p.d.Run(ctx) })
+	if err := n.Ready(); err != nil {
+		p.log.Warn("tell systemd we are ready", "err", err)
+	}
+	p.sendStatus()
+	wg.Go(func() {
+		if err := n.Watchdog(ctx, func() bool { return p.d.Alive(ctx) }); err != nil && ctx.Err() == nil {
+			p.log.Warn("watchdog", "err", err)
+		}
+	})
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	p.log.Info("rollcall running", "version", version)
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-hup:
+			p.reload(ctx, n, reload)
+		}
+	}
+	n.Stopping()
+	p.log.Info("shutting down")
+	cancel()
+	wg.Wait()
+	p.rep.stop()
+	if runErr != nil {
+		return runErr
+	}
+	return httpErr
+}
+
+// reload re-reads the configuration and applies it; an invalid one is
+// rejected with its messages and the running configuration stays.
+func (p *pipeline) reload(ctx context.Context, n notifier, load func() (*config.Config, error)) {
+	n.Reloading()
+	defer func() {
+		n.Ready()
+		p.sendStatus()
+	}()
+	p.log.Info("reloading configuration")
+	cfg, err := load()
+	if err != nil {
+		p.log.Error("reload rejected: the running configuration stays", "err", err)
+		return
+	}
+	sources, err := daemon.BuildSources(cfg, all.Kinds(), p.base, p.metrics)
+	if err != nil {
+		p.log.Error("reload rejected: the running configuration stays", "err", err)
+		return
+	}
+	if cfg.Store != p.cfg.Store || cfg.Listen != p.cfg.Listen {
+		p.log.Warn("store and listen changes take effect after a restart", "store", cfg.Store, "listen", cfg.Listen)
+	}
+	if _, err := p.d.Reload(ctx, sources); err != nil {
+		p.log.Error("reload", "err", err)
+	}
 }
 
 func cmdSync(ctx context.Context, e *cliEnv, args []string) error {

@@ -1,18 +1,23 @@
 package daemon
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
 )
 
-// BuildSources creates a connector for every configured source. lookup finds
-// a connector kind by type name; base carries the options common to all
-// sources (logger, transport, clock, profile ages, version). It does no I/O.
-func BuildSources(cfg *config.Config, kinds []connectors.Kind, base connectors.Options) ([]Source, error) {
+// BuildSources creates a connector for every configured source. kinds are
+// the known connector types; base carries the options common to all sources
+// (logger, transport, clock, profile ages, version); m, when not nil,
+// counts every request of every source by status. It does no I/O.
+func BuildSources(cfg *config.Config, kinds []connectors.Kind, base connectors.Options, m *Metrics) ([]Source, error) {
 	byName := make(map[string]connectors.Kind, len(kinds))
 	var names []string
 	for _, k := range kinds {
@@ -34,6 +39,9 @@ func BuildSources(cfg *config.Config, kinds []connectors.Kind, base connectors.O
 		if base.Logger != nil {
 			opts.Logger = base.Logger.With("source", src.Name)
 		}
+		if m != nil {
+			opts.HTTP = m.Instrument(src.Name, base.HTTP)
+		}
 		c, err := k.New(opts)
 		if err != nil {
 			var ce *config.Error
@@ -48,10 +56,22 @@ func BuildSources(cfg *config.Config, kinds []connectors.Kind, base connectors.O
 			}
 			continue
 		}
-		out = append(out, Source{Name: src.Name, Type: src.Type, Interval: src.Interval, Connector: c})
+		out = append(out, Source{Name: src.Name, Type: src.Type, Interval: src.Interval, Connector: c, Fingerprint: fingerprint(src)})
 	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	return out, nil
+}
+
+// fingerprint identifies a source's configuration without revealing it: a
+// hash of its type, interval and settings (secrets included, so that a new
+// token restarts the source).
+func fingerprint(src config.Source) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", src.Type, src.Interval)
+	if b, err := yaml.Marshal(&src.Settings); err == nil {
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

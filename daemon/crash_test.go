@@ -71,7 +71,7 @@ func (w world) sync(t *testing.T, path string, n int) Summary {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	srcs, err := BuildSources(w.cfg, []connectors.Kind{github.Kind}, connectors.Options{HTTP: w.srv.Transport(), Profiles: st, Logger: slog.New(slog.DiscardHandler)})
+	srcs, err := BuildSources(w.cfg, []connectors.Kind{github.Kind}, connectors.Options{HTTP: w.srv.Transport(), Profiles: st, Logger: slog.New(slog.DiscardHandler)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -32,6 +34,9 @@ type Source struct {
 	Type      string
 	Interval  time.Duration
 	Connector connectors.Connector
+	// Fingerprint identifies the source's configuration: a reload restarts
+	// a source whose fingerprint changed and leaves the others alone.
+	Fingerprint string
 }
 
 // Summary is what one pass of a source did.
@@ -74,6 +79,13 @@ type Options struct {
 	Jitter func(interval time.Duration) time.Duration
 	// MaxBackoff caps the delay after repeated errors; 0 means 30 minutes.
 	MaxBackoff time.Duration
+	// Metrics receives the daemon's series; nil means none are kept.
+	Metrics *Metrics
+	// Tick is how often the supervisor proves it is alive (the watchdog
+	// reads it); 0 means one second.
+	Tick time.Duration
+	// OnCycle is called after every pass of every source (for STATUS=).
+	OnCycle func()
 }
 
 // Daemon runs sources.
@@ -82,8 +94,29 @@ type Daemon struct {
 	log     *slog.Logger
 	resolve sync.Mutex // one resolver run at a time
 
-	mu    sync.Mutex
-	state map[string]*SourceState
+	mu       sync.Mutex
+	state    map[string]*SourceState
+	sources  []Source // current configuration, in order
+	running  map[string]*runningSource
+	lastTick time.Time // the supervisor's last proof of life
+	reloads  chan reloadRequest
+	tickHook func()    // tests block the supervisor with it
+}
+
+type runningSource struct {
+	src    Source
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+type reloadRequest struct {
+	sources []Source
+	result  chan ReloadResult
+}
+
+// ReloadResult says what a reload changed.
+type ReloadResult struct {
+	Started, Stopped, Restarted, Unchanged []string
 }
 
 // SourceState is what the daemon knows about a source, for status lines,
@@ -122,9 +155,19 @@ func New(opts Options) *Daemon {
 	if opts.Resolver == nil {
 		opts.Resolver = &identity.Resolver{Logger: opts.Logger}
 	}
-	d := &Daemon{opts: opts, log: opts.Logger, state: make(map[string]*SourceState)}
+	if opts.Tick <= 0 {
+		opts.Tick = time.Second
+	}
+	d := &Daemon{opts: opts, log: opts.Logger, state: make(map[string]*SourceState),
+		sources: opts.Sources, running: make(map[string]*runningSource), reloads: make(chan reloadRequest)}
 	for _, s := range opts.Sources {
 		d.state[s.Name] = &SourceState{Name: s.Name}
+		if opts.Metrics != nil {
+			opts.Metrics.initSource(s.Name)
+		}
+	}
+	if opts.Metrics != nil {
+		opts.Metrics.sourcesRunning.Set(float64(len(opts.Sources)))
 	}
 	return d
 }
@@ -147,8 +190,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 func (d *Daemon) States() []SourceState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make([]SourceState, 0, len(d.opts.Sources))
-	for _, s := range d.opts.Sources {
+	out := make([]SourceState, 0, len(d.sources))
+	for _, s := range d.sources {
 		out = append(out, *d.state[s.Name])
 	}
 	return out
@@ -169,9 +212,12 @@ func (d *Daemon) update(name string, f func(*SourceState)) {
 // per source, in configuration order. A source's failure is in its
 // summary's Err; it never stops the others.
 func (d *Daemon) SyncOnce(ctx context.Context) []Summary {
-	out := make([]Summary, len(d.opts.Sources))
+	d.mu.Lock()
+	sources := slices.Clone(d.sources)
+	d.mu.Unlock()
+	out := make([]Summary, len(sources))
 	var wg conc.WaitGroup
-	for i, s := range d.opts.Sources {
+	for i, s := range sources {
 		wg.Go(func() {
 			out[i] = d.passCaught(ctx, s)
 		})
@@ -180,15 +226,161 @@ func (d *Daemon) SyncOnce(ctx context.Context) []Summary {
 	return out
 }
 
-// Run polls every source on its interval until ctx ends. It returns nil on
-// a clean shutdown.
+// Run polls every source on its interval until ctx ends, and applies
+// reloads. It returns nil on a clean shutdown, after every source loop has
+// stopped (a batch in flight is committed first).
 func (d *Daemon) Run(ctx context.Context) error {
 	var wg conc.WaitGroup
-	for _, s := range d.opts.Sources {
-		wg.Go(func() { d.loop(ctx, s) })
+	d.mu.Lock()
+	for _, s := range d.sources {
+		d.startLocked(ctx, &wg, s)
 	}
-	wg.Wait()
-	return nil
+	d.lastTick = d.opts.Now()
+	d.mu.Unlock()
+	t := time.NewTicker(d.opts.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			d.mu.Lock()
+			for _, r := range d.running {
+				r.cancel()
+			}
+			d.mu.Unlock()
+			wg.Wait()
+			return nil
+		case req := <-d.reloads:
+			req.result <- d.apply(ctx, &wg, req.sources)
+		case <-t.C:
+			if d.tickHook != nil {
+				d.tickHook()
+			}
+			d.mu.Lock()
+			d.lastTick = d.opts.Now()
+			d.mu.Unlock()
+		}
+	}
+}
+
+// startLocked starts a source loop; d.mu is held.
+func (d *Daemon) startLocked(ctx context.Context, wg *conc.WaitGroup, s Source) {
+	sctx, cancel := context.WithCancel(ctx)
+	r := &runningSource{src: s, cancel: cancel, done: make(chan struct{})}
+	d.running[s.Name] = r
+	if _, ok := d.state[s.Name]; !ok {
+		d.state[s.Name] = &SourceState{Name: s.Name}
+	}
+	if d.opts.Metrics != nil {
+		d.opts.Metrics.initSource(s.Name)
+	}
+	wg.Go(func() {
+		defer close(r.done)
+		d.loop(sctx, s)
+	})
+}
+
+// Reload replaces the configured sources: new ones start, removed ones stop,
+// changed ones (by Fingerprint) restart, and the others keep running
+// untouched. It waits until stopped sources have stopped. It must be called
+// while Run is running.
+func (d *Daemon) Reload(ctx context.Context, sources []Source) (ReloadResult, error) {
+	req := reloadRequest{sources: sources, result: make(chan ReloadResult, 1)}
+	select {
+	case d.reloads <- req:
+	case <-ctx.Done():
+		return ReloadResult{}, ctx.Err()
+	}
+	select {
+	case r := <-req.result:
+		return r, nil
+	case <-ctx.Done():
+		return ReloadResult{}, ctx.Err()
+	}
+}
+
+// apply performs a reload inside the supervisor.
+func (d *Daemon) apply(ctx context.Context, wg *conc.WaitGroup, sources []Source) ReloadResult {
+	var res ReloadResult
+	next := make(map[string]Source, len(sources))
+	for _, s := range sources {
+		next[s.Name] = s
+	}
+	d.mu.Lock()
+	var stopping []*runningSource
+	for name, r := range d.running {
+		s, keep := next[name]
+		switch {
+		case !keep:
+			res.Stopped = append(res.Stopped, name)
+			stopping = append(stopping, r)
+			delete(d.running, name)
+			delete(d.state, name)
+			if d.opts.Metrics != nil {
+				d.opts.Metrics.forgetSource(name)
+			}
+		case s.Fingerprint != r.src.Fingerprint || s.Type != r.src.Type:
+			res.Restarted = append(res.Restarted, name)
+			stopping = append(stopping, r)
+			delete(d.running, name)
+		default:
+			res.Unchanged = append(res.Unchanged, name)
+			next[name] = r.src // keep the running connector
+		}
+	}
+	d.mu.Unlock()
+	// Stop outside the lock: a stopping source commits its batch in flight.
+	for _, r := range stopping {
+		r.cancel()
+		<-r.done
+	}
+	d.mu.Lock()
+	kept := make([]Source, 0, len(sources))
+	for _, s := range sources {
+		s = next[s.Name]
+		kept = append(kept, s)
+		if _, ok := d.running[s.Name]; !ok {
+			if !slices.Contains(res.Restarted, s.Name) {
+				res.Started = append(res.Started, s.Name)
+			}
+			d.startLocked(ctx, wg, s)
+		}
+	}
+	d.sources = kept
+	d.mu.Unlock()
+	if d.opts.Metrics != nil {
+		d.opts.Metrics.sourcesRunning.Set(float64(len(kept)))
+	}
+	for _, l := range [][]string{res.Started, res.Stopped, res.Restarted, res.Unchanged} {
+		sort.Strings(l)
+	}
+	d.log.Info("configuration reloaded", "started", res.Started, "stopped", res.Stopped, "restarted", res.Restarted, "unchanged", len(res.Unchanged))
+	return res
+}
+
+// Alive reports whether the daemon itself works: the supervisor ticked
+// recently and the store answers a ping. It never looks at external
+// services, so an outage elsewhere cannot make systemd restart us.
+func (d *Daemon) Alive(ctx context.Context) bool {
+	d.mu.Lock()
+	last := d.lastTick
+	d.mu.Unlock()
+	if last.IsZero() || d.opts.Now().Sub(last) > 3*d.opts.Tick+time.Second {
+		return false
+	}
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return d.opts.Store.Ping(pctx) == nil
+}
+
+// Ready reports whether every source has completed at least one pass or is
+// waiting on a known rate limit.
+func (d *Daemon) Ready() (bool, string) {
+	for _, st := range d.States() {
+		if st.Passes == 0 && st.PausedUntil.IsZero() {
+			return false, fmt.Sprintf("source %s has not run yet", st.Name)
+		}
+	}
+	return true, ""
 }
 
 // loop runs one source until ctx ends.
@@ -260,10 +452,36 @@ func (d *Daemon) passCaught(ctx context.Context, s Source) (sum Summary) {
 			st.LastSuccess = d.opts.Now()
 		}
 	})
+	if m := d.opts.Metrics; m != nil {
+		if sum.Err != nil {
+			m.errors.WithLabelValues(s.Name, errorKind(sum.Err)).Inc()
+		} else {
+			m.lastSuccess.WithLabelValues(s.Name).Set(float64(d.opts.Now().Unix()))
+		}
+	}
 	if d.opts.Reporter != nil {
 		d.opts.Reporter.Finished(s.Name, sum)
 	}
+	if d.opts.OnCycle != nil {
+		d.opts.OnCycle()
+	}
 	return sum
+}
+
+// errorKind labels an error for metrics.
+func errorKind(err error) string {
+	switch {
+	case errors.As(err, new(*connectors.ErrUnauthorized)):
+		return "unauthorized"
+	case errors.As(err, new(*connectors.ErrMalformed)):
+		return "malformed"
+	case errors.As(err, new(*connectors.ErrRateLimited)):
+		return "rate_limited"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	default:
+		return "other"
+	}
 }
 
 // pass fetches and commits batches until the source is caught up.
@@ -283,7 +501,12 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 			sum.Err = ctx.Err()
 			return sum
 		}
+		fetchStart := d.opts.Now()
 		b, err := s.Connector.Fetch(ctx, cur)
+		if m := d.opts.Metrics; m != nil {
+			m.fetchSeconds.WithLabelValues(s.Name).Observe(seconds(d.opts.Now().Sub(fetchStart)))
+			m.observeRate(s.Name, s.Connector)
+		}
 		sum.Requests += b.Stats.Requests
 		sum.NotModified += b.Stats.NotModified
 		if err != nil {
@@ -297,6 +520,10 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 				// Wait for the reset, then go on from the committed cursor.
 				log.Info("rate limited: pausing source", "until", rl.Until.UTC().Format(time.RFC3339), "reason", rl.Reason)
 				d.update(s.Name, func(st *SourceState) { st.PausedUntil = rl.Until })
+				if m := d.opts.Metrics; m != nil {
+					m.paused.WithLabelValues(s.Name).Set(1)
+					m.rateReset.WithLabelValues(s.Name).Set(float64(rl.Until.Unix()))
+				}
 				if d.opts.Reporter != nil {
 					d.opts.Reporter.Waiting(s.Name, rl.Until)
 				}
@@ -309,6 +536,9 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 					return sum
 				}
 				d.update(s.Name, func(st *SourceState) { st.PausedUntil = time.Time{} })
+				if m := d.opts.Metrics; m != nil {
+					m.paused.WithLabelValues(s.Name).Set(0)
+				}
 				continue
 			case errors.As(err, &bad):
 				log.Error("malformed response skipped; the cursor stays where it was", "url", bad.URL, "status", bad.Status, "err", bad.Err)
@@ -325,8 +555,16 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 		// The batch in flight is committed even during shutdown: it is a
 		// short local transaction, and dropping it would only redo work.
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		applyStart := d.opts.Now()
 		res, err := d.opts.Store.Apply(actx, s.Name, b)
 		cancel()
+		if m := d.opts.Metrics; m != nil {
+			m.applySeconds.Observe(seconds(d.opts.Now().Sub(applyStart)))
+			if err == nil {
+				m.activities.WithLabelValues(s.Name).Add(float64(res.NewActivities))
+				m.accounts.WithLabelValues(s.Name).Add(float64(res.NewAccounts))
+			}
+		}
 		if err != nil {
 			sum.Err = fmt.Errorf("%s: commit batch: %w", s.Name, err)
 			log.Error("commit failed", "err", err)
@@ -356,6 +594,10 @@ func (d *Daemon) resolveNew(ctx context.Context) error {
 	defer d.resolve.Unlock()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	_, err := d.opts.Resolver.Run(rctx, d.opts.Store)
+	res, err := d.opts.Resolver.Run(rctx, d.opts.Store)
+	if m := d.opts.Metrics; m != nil {
+		m.merges.Add(float64(res.Joined))
+		m.newMembers.Add(float64(res.NewMembers))
+	}
 	return err
 }

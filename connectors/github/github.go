@@ -949,3 +949,6 @@ func later(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// RateLimit reports the source's rate-limit state, for metrics.
+func (c *Connector) RateLimit() connectors.RateState { return c.client.RateLimit() }
