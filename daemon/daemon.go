@@ -100,7 +100,7 @@ type Daemon struct {
 	running  map[string]*runningSource
 	lastTick time.Time // the supervisor's last proof of life
 	reloads  chan reloadRequest
-	tickHook func()    // tests block the supervisor with it
+	tickHook func() // tests block the supervisor with it
 }
 
 type runningSource struct {
