@@ -45,6 +45,7 @@ func commands() []command {
 		{"demo", "sync a simulated community on loopback into ./rollcall-demo.db", cmdDemo},
 		{"members", "list members", cmdMembers},
 		{"journey", "show one member's activity across platforms", cmdJourney},
+		{"doctor", "check config, store, credentials and the systemd unit", cmdDoctor},
 		{"version", "print the version", cmdVersion},
 	}
 }

@@ -170,3 +170,11 @@ type Kind struct {
 	New    func(Options) (Connector, error)
 	Sample string
 }
+
+// Checker is implemented by connectors that can test their credentials
+// against their service cheaply (for rollcall doctor). Check returns a short
+// description of what it found ("authenticated as x; 4,990 of 5,000 requests
+// left"); an *ErrUnauthorized error means the credentials must be fixed.
+type Checker interface {
+	Check(ctx context.Context) (string, error)
+}

@@ -4,12 +4,18 @@ package all
 
 import (
 	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/connectors/discourse"
 	"github.com/rollcall-dev/rollcall/connectors/github"
+	"github.com/rollcall-dev/rollcall/connectors/mastodon"
 )
 
 // Kinds returns every connector kind, in a stable order.
 func Kinds() []connectors.Kind {
-	return []connectors.Kind{github.Kind}
+	return []connectors.Kind{
+		github.Kind,
+		mastodon.Kind,
+		discourse.Kind,
+	}
 }
 
 // Lookup returns the kind called name (a source's type).

@@ -952,3 +952,25 @@ func later(a, b time.Time) time.Time {
 
 // RateLimit reports the source's rate-limit state, for metrics.
 func (c *Connector) RateLimit() connectors.RateState { return c.client.RateLimit() }
+
+// Check reads /rate_limit (free of charge) to prove that the service
+// answers and accepts the token, for rollcall doctor.
+func (c *Connector) Check(ctx context.Context) (string, error) {
+	gh, err := c.newGitHub()
+	if err != nil {
+		return "", fmt.Errorf("github: %w", err)
+	}
+	limits, resp, err := gh.RateLimit.Get(ctx)
+	if err != nil {
+		return "", c.wrap("read /rate_limit", resp, err)
+	}
+	core := limits.GetCore()
+	if core == nil {
+		return "", fmt.Errorf("github: /rate_limit has no core budget")
+	}
+	who := "anonymous (60 requests/hour: add a token)"
+	if !c.settings.Token.IsZero() {
+		who = "token accepted"
+	}
+	return fmt.Sprintf("%s; %d of %d requests left, resets %s", who, core.Remaining, core.Limit, core.Reset.UTC().Format("15:04 MST")), nil
+}

@@ -258,3 +258,20 @@ func parseNullTime(s sql.NullString) (time.Time, error) {
 	}
 	return parseTime(s.String)
 }
+
+// CheckWritable proves that the store can write: it writes inside a
+// transaction and rolls it back, leaving nothing behind (for rollcall doctor).
+func (s *Store) CheckWritable(ctx context.Context) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: check writable: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE doctor_probe (x INTEGER)`); err != nil {
+		return fmt.Errorf("sqlite: check writable: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO doctor_probe (x) VALUES (1)`); err != nil {
+		return fmt.Errorf("sqlite: check writable: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,883 @@
+package discourse
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/config"
+	"github.com/rollcall-dev/rollcall/connectors"
+)
+
+//go:embed sample.yaml
+var sample string
+
+// Kind registers the Discourse connector (see connectors/all).
+var Kind = connectors.Kind{Name: "discourse", New: New, Sample: sample}
+
+// Settings are the source settings of a discourse source.
+type Settings struct {
+	// URL is the forum, e.g. https://meta.discourse.org.
+	URL string `yaml:"url"`
+	// APIKey is a read-only API key, sent only as the Api-Key header. Empty
+	// reads the public forum anonymously.
+	APIKey config.Secret `yaml:"api_key"`
+	// APIUsername is sent as Api-Username with the key ("system" if empty).
+	APIUsername string `yaml:"api_username"`
+	// Categories limits the connector to these categories (and their
+	// subcategories): "slug/id", an id, or a slug. Empty reads the whole
+	// forum.
+	Categories []string `yaml:"categories"`
+	// Instance names this forum in account and activity keys. Empty means
+	// the host of url. Set it when the URL changes but the forum does not.
+	Instance string `yaml:"instance"`
+}
+
+const (
+	// profileTTL is how old a profile may get before it is read again.
+	profileTTL = 24 * time.Hour
+	// defaultStepsPerBatch bounds the listing pages one Fetch reads.
+	defaultStepsPerBatch = 4
+	// defaultProfilesPerBatch bounds profile reads per batch.
+	defaultProfilesPerBatch = 20
+	// keepLikes and keepSolved bound the per-post like counts and solved
+	// topic ids kept in the cursor to re-check recent items.
+	keepLikes  = 100
+	keepSolved = 200
+)
+
+// Connector reads topics, replies, likes, accepted solutions and profiles of
+// one Discourse forum. Create it with New.
+type Connector struct {
+	source   string
+	settings Settings
+	tr       translator
+	client   *connectors.Client
+	log      *slog.Logger
+	now      func() time.Time
+	profiles connectors.ProfileAges
+	hasKey   bool
+
+	stepsPerBatch    int
+	profilesPerBatch int
+
+	mu         sync.Mutex
+	staff      *bool            // whether the key is staff, asked once
+	categories []categoryFilter // resolved configured categories
+	resolved   bool
+}
+
+// categoryFilter is one configured category: its listing path and the ids
+// (with subcategories) whose posts count.
+type categoryFilter struct {
+	slug string
+	id   int64
+	ids  map[int64]bool
+}
+
+// New returns a Discourse connector for opts.Source. It validates the
+// settings and does no I/O.
+func New(opts connectors.Options) (connectors.Connector, error) {
+	return newConnector(opts)
+}
+
+func newConnector(opts connectors.Options) (*Connector, error) {
+	src := opts.Source
+	var s Settings
+	if err := config.DecodeSettings(src, &s); err != nil {
+		return nil, err
+	}
+	cfgErr := func(name string, err error) error {
+		return &config.Error{File: src.File, Line: src.Line, Field: fmt.Sprintf("sources[%d].%s", src.Index, name), Err: err}
+	}
+	if strings.TrimSpace(s.URL) == "" {
+		return nil, cfgErr("url", config.ErrMissing)
+	}
+	u, err := url.Parse(strings.TrimSpace(s.URL))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, cfgErr("url", fmt.Errorf("%q is not an http(s) URL of a forum", s.URL))
+	}
+	if u.RawQuery != "" || u.User != nil {
+		return nil, cfgErr("url", errors.New("must not carry a query or credentials (put the key in api_key)"))
+	}
+	instance := strings.ToLower(u.Host)
+	if s.Instance != "" {
+		if strings.ContainsAny(s.Instance, "/ ") {
+			return nil, cfgErr("instance", fmt.Errorf("%q must be a host name, without slashes or spaces", s.Instance))
+		}
+		instance = strings.ToLower(s.Instance)
+	}
+	var cats []categoryFilter
+	for _, c := range s.Categories {
+		c = strings.Trim(strings.TrimSpace(c), "/")
+		cf := categoryFilter{}
+		slug, idText, hasID := strings.Cut(c, "/")
+		if !hasID {
+			idText = slug
+		}
+		if id, err := strconv.ParseInt(idText, 10, 64); err == nil && id > 0 {
+			cf.id = id
+			if hasID {
+				cf.slug = slug
+			}
+		} else if hasID || c == "" || strings.Contains(c, " ") {
+			return nil, cfgErr("categories", fmt.Errorf("%q is not slug/id, an id or a slug", c))
+		} else {
+			cf.slug = c
+		}
+		cats = append(cats, cf)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	co := connectors.ClientOptions{
+		Source:  src.Name,
+		Base:    waitTransport{base: opts.HTTP},
+		Logger:  log,
+		Now:     now,
+		Sleep:   opts.Sleep,
+		Version: opts.Version,
+	}
+	if !s.APIKey.IsZero() {
+		key, user := s.APIKey, s.APIUsername
+		if user == "" {
+			user = "system"
+		}
+		co.Auth = func(r *http.Request) {
+			r.Header.Set("Api-Key", key.Reveal())
+			r.Header.Set("Api-Username", user)
+		}
+	}
+	base := strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/")
+	return &Connector{
+		source:           src.Name,
+		settings:         s,
+		tr:               translator{instance: instance, base: base},
+		client:           connectors.NewClient(co),
+		log:              log,
+		now:              now,
+		profiles:         opts.Profiles,
+		hasKey:           !s.APIKey.IsZero(),
+		stepsPerBatch:    defaultStepsPerBatch,
+		profilesPerBatch: defaultProfilesPerBatch,
+		categories:       cats,
+	}, nil
+}
+
+// Client returns the connector's HTTP client, for rate-limit metrics.
+func (c *Connector) Client() *connectors.Client { return c.client }
+
+// state is Cursor.State, JSON. A pass walks each stream (the topic
+// listings, one per configured category or /latest.json, then /posts.json)
+// from its newest item back to the stream's mark, one page per step, and
+// commits the walk position with every batch; see the package documentation.
+//
+//	{
+//	  "v": 1,
+//	  "stream": 1,                                  // stream being walked this pass
+//	  "walks": {"latest": {"mark": 120, "top": 131, "page": 2, "active": true},
+//	            "posts": {"mark": 900, "top": 0, "before": 0}},
+//	  "likes": {"901": 2},                          // committed like counts of recent posts
+//	  "solved": [117, 98],                          // recent topics whose solution is committed
+//	  "profiles": [{"u": "alice", "id": 3}],        // queued profile reads
+//	  "profiled": [3]                               // user ids read this pass
+//	}
+type state struct {
+	V        int              `json:"v"`
+	Stream   int              `json:"stream,omitempty"`
+	Walks    map[string]*walk `json:"walks,omitempty"`
+	Likes    map[int64]int    `json:"likes,omitempty"`
+	Solved   []int64          `json:"solved,omitempty"`
+	Profiles []profileReq     `json:"profiles,omitempty"`
+	Profiled []int64          `json:"profiled,omitempty"`
+}
+
+// walk is one stream's position. Mark is the newest id committed by a
+// completed walk; a walk in progress (Active) has read down from Top and
+// resumes at Page (topic listings) or Before (posts).
+type walk struct {
+	Mark   int64 `json:"mark,omitempty"`
+	Top    int64 `json:"top,omitempty"`
+	Page   int   `json:"page,omitempty"`
+	Before int64 `json:"before,omitempty"`
+	Active bool  `json:"active,omitempty"`
+}
+
+type profileReq struct {
+	Username string `json:"u"`
+	ID       int64  `json:"id"`
+}
+
+// builder collects one batch.
+type builder struct {
+	accounts   []connectors.Account
+	index      map[string]int
+	activities []connectors.Activity
+}
+
+func (b *builder) addAccount(a connectors.Account) {
+	k := a.AccountRef.String()
+	if i, ok := b.index[k]; ok {
+		if !a.ProfileFetchedAt.IsZero() || b.accounts[i].ProfileFetchedAt.IsZero() {
+			b.accounts[i] = a
+		}
+		return
+	}
+	b.index[k] = len(b.accounts)
+	b.accounts = append(b.accounts, a)
+}
+
+// streams returns the names of this pass's streams, in order.
+func (c *Connector) streams() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.categories) == 0 {
+		return []string{"latest", "posts"}
+	}
+	var out []string
+	for _, cf := range c.categories {
+		out = append(out, "c/"+strconv.FormatInt(cf.id, 10))
+	}
+	return append(out, "posts")
+}
+
+// Fetch reads the next few pages after cur and returns them as one batch,
+// oldest first. The batch's cursor holds the walk position, so a crash
+// between batches resumes exactly after them; Done is set when every stream
+// has been walked back to its mark and queued profiles are read.
+func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connectors.Batch, error) {
+	st := &state{V: 1}
+	if len(cur.State) > 0 {
+		if err := json.Unmarshal(cur.State, st); err != nil {
+			return connectors.Batch{}, fmt.Errorf("discourse: decode cursor: %w", err)
+		}
+	}
+	if st.Walks == nil {
+		st.Walks = map[string]*walk{}
+	}
+	if st.Likes == nil {
+		st.Likes = map[int64]int{}
+	}
+	c.client.TakeStats()
+	if err := c.resolveCategories(ctx); err != nil {
+		return connectors.Batch{}, err
+	}
+	streams := c.streams()
+	b := &builder{index: map[string]int{}}
+	for steps := 0; steps < c.stepsPerBatch && st.Stream < len(streams); steps++ {
+		name := streams[st.Stream]
+		w := st.Walks[name]
+		if w == nil {
+			w = &walk{}
+			st.Walks[name] = w
+		}
+		var done bool
+		var err error
+		if name == "posts" {
+			done, err = c.stepPosts(ctx, st, w, b)
+		} else {
+			done, err = c.stepTopics(ctx, st, name, w, b)
+		}
+		if err != nil {
+			return connectors.Batch{}, err
+		}
+		if done {
+			w.Mark = max(w.Mark, w.Top)
+			w.Top, w.Page, w.Before, w.Active = 0, 0, 0, false
+			st.Stream++
+		}
+	}
+	if err := c.queueProfiles(ctx, st, b); err != nil {
+		return connectors.Batch{}, err
+	}
+	if err := c.readProfiles(ctx, st, b); err != nil {
+		return connectors.Batch{}, err
+	}
+	done := st.Stream >= len(streams) && len(st.Profiles) == 0
+	if done {
+		st.Stream, st.Profiled = 0, nil
+		// Forget walks of streams no longer configured.
+		for k := range st.Walks {
+			if !slices.Contains(streams, k) {
+				delete(st.Walks, k)
+			}
+		}
+	}
+	slices.SortStableFunc(b.activities, func(x, y connectors.Activity) int {
+		if c := x.OccurredAt.Compare(y.OccurredAt); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Key, y.Key)
+	})
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return connectors.Batch{}, fmt.Errorf("discourse: encode cursor: %w", err)
+	}
+	return connectors.Batch{
+		Accounts:   b.accounts,
+		Activities: b.activities,
+		Next:       connectors.Cursor{State: raw},
+		Done:       done,
+		Stats:      c.client.TakeStats(),
+	}, nil
+}
+
+// resolveCategories looks up configured categories given without an id,
+// and the subcategories of every configured one, once per connector.
+func (c *Connector) resolveCategories(ctx context.Context) error {
+	c.mu.Lock()
+	need := len(c.categories) > 0 && !c.resolved
+	c.mu.Unlock()
+	if !need {
+		return nil
+	}
+	var resp categoriesResponse
+	if err := c.get(ctx, "/categories.json", nil, &resp); err != nil {
+		return fmt.Errorf("discourse: list categories: %w", err)
+	}
+	if resp.CategoryList == nil {
+		return c.malformed("/categories.json", errors.New("no category_list"))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.categories {
+		cf := &c.categories[i]
+		for _, x := range resp.CategoryList.Categories {
+			if cf.id == 0 && strings.EqualFold(x.Slug, cf.slug) {
+				cf.id = x.ID
+			}
+			if cf.id == x.ID && cf.slug == "" {
+				cf.slug = x.Slug
+			}
+		}
+		if cf.id == 0 {
+			return fmt.Errorf("discourse: category %q: not found on the forum (or not visible to the key)", cf.slug)
+		}
+		cf.ids = map[int64]bool{cf.id: true}
+		for _, x := range resp.CategoryList.Categories {
+			if x.ParentCategoryID == cf.id {
+				cf.ids[x.ID] = true
+			}
+		}
+	}
+	c.resolved = true
+	return nil
+}
+
+// categoryWanted reports whether posts of category id are collected.
+func (c *Connector) categoryWanted(id int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.categories) == 0 {
+		return true
+	}
+	for _, cf := range c.categories {
+		if cf.ids[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// listPath is the listing of a topic stream.
+func (c *Connector) listPath(name string) string {
+	if name == "latest" {
+		return "/latest.json"
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, cf := range c.categories {
+		if "c/"+strconv.FormatInt(cf.id, 10) == name {
+			return "/c/" + url.PathEscape(cf.slug) + "/" + strconv.FormatInt(cf.id, 10) + ".json"
+		}
+	}
+	return "/latest.json"
+}
+
+// stepTopics reads one page of a topic listing in creation order, newest
+// first, and emits topics newer than the mark and solutions not yet
+// committed. It reports whether the walk reached the mark or the end.
+func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *walk, b *builder) (bool, error) {
+	path := c.listPath(name)
+	q := url.Values{"order": {"created"}}
+	if w.Page > 0 {
+		q.Set("page", strconv.Itoa(w.Page))
+	}
+	var resp topicListResponse
+	if err := c.get(ctx, path, q, &resp); err != nil {
+		return false, fmt.Errorf("discourse: list topics (%s page %d): %w", path, w.Page, err)
+	}
+	if resp.TopicList == nil {
+		return false, c.malformed(path, errors.New("no topic_list"))
+	}
+	users := map[int64]basicUser{}
+	for _, u := range resp.Users {
+		users[u.ID] = u
+	}
+	firstPage := !w.Active
+	w.Active = true
+	reached := false
+	var solve []int64
+	for _, t := range resp.TopicList.Topics {
+		if t.Archetype != "" && t.Archetype != "regular" {
+			continue
+		}
+		if firstPage {
+			w.Top = max(w.Top, t.ID)
+		}
+		if t.ID <= w.Mark {
+			if !t.Pinned {
+				reached = true
+			}
+			// A recent topic solved since it was read.
+			if firstPage && t.HasAcceptedAnswer && !slices.Contains(st.Solved, t.ID) {
+				solve = append(solve, t.ID)
+			}
+			continue
+		}
+		author, ok := originalPoster(t)
+		acc, ok2 := c.tr.account(users[author])
+		if !ok || !ok2 {
+			c.log.Debug("topic without a known author", "topic", t.ID)
+		} else {
+			b.addAccount(acc)
+			b.activities = append(b.activities, c.tr.topicActivity(t, author))
+		}
+		if t.HasAcceptedAnswer && !slices.Contains(st.Solved, t.ID) {
+			solve = append(solve, t.ID)
+		}
+	}
+	for _, id := range solve {
+		if err := c.readSolution(ctx, st, id, b); err != nil {
+			return false, err
+		}
+	}
+	w.Page++
+	end := reached || len(resp.TopicList.Topics) == 0 || resp.TopicList.MoreTopicsURL == ""
+	return end, nil
+}
+
+// readSolution reads a solved topic and emits its solution_accepted.
+func (c *Connector) readSolution(ctx context.Context, st *state, id int64, b *builder) error {
+	path := "/t/" + strconv.FormatInt(id, 10) + ".json"
+	var t topicView
+	err := c.get(ctx, path, nil, &t)
+	var se *statusError
+	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden) {
+		return nil // deleted or hidden since it was listed
+	}
+	if err != nil {
+		return fmt.Errorf("discourse: read solved topic %d: %w", id, err)
+	}
+	if t.AcceptedAnswer == nil {
+		return nil
+	}
+	accepter := int64(0)
+	var who basicUser
+	people := t.Details.Participants
+	if t.Details.CreatedBy != nil {
+		people = append([]basicUser{*t.Details.CreatedBy}, people...)
+	}
+	for _, u := range people {
+		if t.AcceptedAnswer.AccepterUsername != "" && strings.EqualFold(u.Username, t.AcceptedAnswer.AccepterUsername) {
+			accepter, who = u.ID, u
+			break
+		}
+	}
+	if accepter == 0 && t.AcceptedAnswer.AccepterUsername != "" {
+		// Staff often accept answers without posting: read their profile.
+		p, err := c.readProfile(ctx, t.AcceptedAnswer.AccepterUsername)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			if id, err := strconv.ParseInt(p.ExternalID, 10, 64); err == nil && id > 0 {
+				accepter = id
+				b.addAccount(*p)
+			}
+		}
+	}
+	if accepter == 0 && t.Details.CreatedBy != nil {
+		accepter, who = t.Details.CreatedBy.ID, *t.Details.CreatedBy
+	}
+	if accepter <= 0 {
+		return nil
+	}
+	if acc, ok := c.tr.account(who); ok {
+		b.addAccount(acc)
+	}
+	b.activities = append(b.activities, c.tr.solution(t, accepter))
+	st.Solved = append(st.Solved, id)
+	slices.Sort(st.Solved)
+	st.Solved = slices.Compact(st.Solved)
+	if len(st.Solved) > keepSolved {
+		st.Solved = st.Solved[len(st.Solved)-keepSolved:]
+	}
+	return nil
+}
+
+// stepPosts reads one page of /posts.json (newest first) and emits replies
+// newer than the mark and the likes of posts whose like count grew.
+func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builder) (bool, error) {
+	var q url.Values
+	if w.Active && w.Before > 0 {
+		q = url.Values{"before": {strconv.FormatInt(w.Before, 10)}}
+	}
+	var resp latestPostsResponse
+	if err := c.get(ctx, "/posts.json", q, &resp); err != nil {
+		return false, fmt.Errorf("discourse: list posts (before %d): %w", w.Before, err)
+	}
+	if resp.LatestPosts == nil {
+		return false, c.malformed("/posts.json", errors.New("no latest_posts"))
+	}
+	posts := *resp.LatestPosts
+	firstPage := !w.Active
+	w.Active = true
+	reached := false
+	smallest := int64(0)
+	for _, p := range posts {
+		if smallest == 0 || p.ID < smallest {
+			smallest = p.ID
+		}
+		if firstPage {
+			w.Top = max(w.Top, p.ID)
+		}
+		if !c.categoryWanted(p.CategoryID) || p.UserID <= 0 {
+			if p.ID <= w.Mark {
+				reached = true
+			}
+			continue
+		}
+		known, seen := st.Likes[p.ID]
+		if p.ID <= w.Mark {
+			reached = true
+			if !seen {
+				continue // older than the like window
+			}
+		} else {
+			if p.PostNumber > 1 && (p.PostType == 0 || p.PostType == 1) {
+				if acc, ok := c.tr.account(basicUser{ID: p.UserID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate}); ok {
+					b.addAccount(acc)
+					b.activities = append(b.activities, c.tr.postActivity(p))
+				}
+			}
+			known = 0
+		}
+		if n := p.likes(); n > known {
+			if err := c.readLikes(ctx, p, b); err != nil {
+				return false, err
+			}
+		}
+		st.Likes[p.ID] = p.likes()
+	}
+	if len(st.Likes) > keepLikes {
+		ids := make([]int64, 0, len(st.Likes))
+		for id := range st.Likes {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids[:len(ids)-keepLikes] {
+			delete(st.Likes, id)
+		}
+	}
+	// before= is applied as id <= before: the next page starts below the
+	// smallest id of this one.
+	w.Before = smallest - 1
+	return reached || len(posts) == 0 || w.Before <= 0, nil
+}
+
+// readLikes reads who liked p and emits one like each.
+func (c *Connector) readLikes(ctx context.Context, p post, b *builder) error {
+	for page := 0; ; page++ {
+		q := url.Values{"id": {strconv.FormatInt(p.ID, 10)}, "post_action_type_id": {strconv.Itoa(likeActionType)}}
+		if page > 0 {
+			q.Set("page", strconv.Itoa(page))
+		}
+		var resp postActionUsersResponse
+		err := c.get(ctx, "/post_action_users.json", q, &resp)
+		var se *statusError
+		if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden) {
+			return nil // likes hidden from this key, or the post is gone
+		}
+		if err != nil {
+			return fmt.Errorf("discourse: list likes of post %d: %w", p.ID, err)
+		}
+		if resp.Users == nil {
+			return c.malformed("/post_action_users.json", errors.New("no post_action_users"))
+		}
+		for _, u := range *resp.Users {
+			if acc, ok := c.tr.account(u); ok {
+				b.addAccount(acc)
+				b.activities = append(b.activities, c.tr.likeActivity(p, u.ID))
+			}
+		}
+		if len(*resp.Users) == 0 || (page+1)*len(*resp.Users) >= resp.Total || page >= 50 {
+			return nil
+		}
+	}
+}
+
+// queueProfiles queues a profile read for every account of the batch whose
+// profile is unknown or older than a day.
+func (c *Connector) queueProfiles(ctx context.Context, st *state, b *builder) error {
+	for _, a := range b.accounts {
+		if !a.ProfileFetchedAt.IsZero() {
+			continue
+		}
+		id, err := strconv.ParseInt(a.ExternalID, 10, 64)
+		if err != nil || slices.Contains(st.Profiled, id) || slices.ContainsFunc(st.Profiles, func(p profileReq) bool { return p.ID == id }) {
+			continue
+		}
+		if c.profiles != nil {
+			t, ok, err := c.profiles.ProfileFetchedAt(ctx, a.AccountRef)
+			if err != nil {
+				return fmt.Errorf("discourse: profile age of %s: %w", a.AccountRef, err)
+			}
+			if ok && c.now().Sub(t) < profileTTL {
+				continue
+			}
+		}
+		st.Profiles = append(st.Profiles, profileReq{Username: a.Username, ID: id})
+	}
+	return nil
+}
+
+// readProfiles reads up to profilesPerBatch queued profiles.
+func (c *Connector) readProfiles(ctx context.Context, st *state, b *builder) error {
+	n := 0
+	for len(st.Profiles) > 0 && n < c.profilesPerBatch {
+		req := st.Profiles[0]
+		a, err := c.readProfile(ctx, req.Username)
+		if err != nil {
+			return err
+		}
+		if a != nil {
+			b.addAccount(*a)
+		}
+		st.Profiles = st.Profiles[1:]
+		st.Profiled = append(st.Profiled, req.ID)
+		n++
+	}
+	if len(st.Profiles) == 0 {
+		st.Profiles = nil
+	}
+	return nil
+}
+
+// readProfile reads /u/{username}.json and, with a staff key, the user's
+// e-mails and associated accounts. It returns nil for a user that is gone
+// or renamed (the account stays as last seen).
+func (c *Connector) readProfile(ctx context.Context, username string) (*connectors.Account, error) {
+	path := "/u/" + url.PathEscape(username) + ".json"
+	var resp profileResponse
+	err := c.get(ctx, path, nil, &resp)
+	var se *statusError
+	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("discourse: read profile of %s: %w", username, err)
+	}
+	if resp.User == nil || resp.User.ID == 0 {
+		return nil, c.malformed(path, errors.New("no user"))
+	}
+	var emails *emailsResponse
+	staff, err := c.isStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if staff {
+		var e emailsResponse
+		err := c.get(ctx, "/u/"+url.PathEscape(username)+"/emails.json", nil, &e)
+		switch {
+		case errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden):
+		case err != nil:
+			return nil, fmt.Errorf("discourse: read e-mails of %s: %w", username, err)
+		default:
+			emails = &e
+		}
+	}
+	a := c.tr.profileAccount(*resp.User, emails, c.now().UTC())
+	if a.ExternalID == "" {
+		return nil, nil
+	}
+	return &a, nil
+}
+
+// isStaff asks /session/current.json, once per connector, whether the key
+// belongs to staff (who may read e-mails and associated accounts).
+func (c *Connector) isStaff(ctx context.Context) (bool, error) {
+	if !c.hasKey {
+		return false, nil
+	}
+	c.mu.Lock()
+	if c.staff != nil {
+		s := *c.staff
+		c.mu.Unlock()
+		return s, nil
+	}
+	c.mu.Unlock()
+	var resp sessionResponse
+	err := c.get(ctx, "/session/current.json", nil, &resp)
+	var se *statusError
+	staff := false
+	switch {
+	case errors.As(err, &se):
+	case err != nil:
+		return false, fmt.Errorf("discourse: read current session: %w", err)
+	case resp.CurrentUser != nil:
+		cu := resp.CurrentUser
+		staff = cu.Staff || cu.Admin || cu.Moderator
+	}
+	c.mu.Lock()
+	c.staff = &staff
+	c.mu.Unlock()
+	return staff, nil
+}
+
+// statusError is an HTTP error status that callers may skip (404, 403 on
+// one resource).
+type statusError struct {
+	status int
+	url    string
+	msg    string
+}
+
+func (e *statusError) Error() string {
+	if e.msg != "" {
+		return fmt.Sprintf("HTTP %d from %s: %s", e.status, e.url, e.msg)
+	}
+	return fmt.Sprintf("HTTP %d from %s", e.status, e.url)
+}
+
+// errorBody is Discourse's error shape.
+type errorBody struct {
+	Errors    []string `json:"errors"`
+	ErrorType string   `json:"error_type"`
+	Extras    struct {
+		WaitSeconds float64 `json:"wait_seconds"`
+	} `json:"extras"`
+}
+
+func (c *Connector) malformed(path string, err error) error {
+	return &connectors.ErrMalformed{Source: c.source, URL: path, Status: http.StatusOK, Err: err}
+}
+
+// get requests base+path?q and decodes a 200 JSON body into v.
+func (c *Connector) get(ctx context.Context, path string, q url.Values, v any) error {
+	u := c.tr.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.client.HTTPClient().Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is the forum's; keep the message short
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	shown := connectors.RedactURL(req.URL)
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if resp.StatusCode == http.StatusOK {
+		if rerr != nil {
+			return &connectors.ErrMalformed{Source: c.source, URL: shown, Status: resp.StatusCode, Err: rerr}
+		}
+		if err := json.Unmarshal(body, v); err != nil {
+			return &connectors.ErrMalformed{Source: c.source, URL: shown, Status: resp.StatusCode, Err: err}
+		}
+		return nil
+	}
+	var eb errorBody
+	_ = json.Unmarshal(body, &eb)
+	msg := strings.Join(eb.Errors, "; ")
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return &connectors.ErrUnauthorized{Source: c.source, URL: shown}
+	case http.StatusForbidden:
+		if bytes.Contains(body, []byte("BAD CSRF")) || strings.Contains(msg, "API username or key is invalid") {
+			return &connectors.ErrUnauthorized{Source: c.source, URL: shown}
+		}
+	case http.StatusTooManyRequests:
+		// The client hands back a 429 whose short wait it already retried.
+		wait := time.Minute
+		if d, ok := retryWait(resp.Header, body); ok {
+			wait = max(d, time.Second)
+		}
+		return &connectors.ErrRateLimited{Source: c.source, Until: c.now().Add(wait), Reason: "Discourse rate limit"}
+	}
+	return &statusError{status: resp.StatusCode, url: shown, msg: msg}
+}
+
+// waitTransport sits under the shared client: a Discourse 429 that says how
+// long to wait only in its body (JSON extras.wait_seconds, or the per-IP
+// limiter's "Please retry again in N seconds.") gets a Retry-After header,
+// so the client's pause logic sees it.
+type waitTransport struct{ base http.RoundTripper }
+
+func (t waitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "" {
+		return resp, err
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if d, ok := retryWait(nil, body); ok {
+		resp.Header = resp.Header.Clone()
+		if resp.Header == nil {
+			resp.Header = http.Header{}
+		}
+		resp.Header.Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
+	}
+	return resp, nil
+}
+
+var retryAgainIn = regexp.MustCompile(`(?i)retry again in (\d+) seconds?`)
+
+// retryWait reads how long a 429 asks to wait: Retry-After seconds, else
+// JSON extras.wait_seconds, else the per-IP plain-text message.
+func retryWait(h http.Header, body []byte) (time.Duration, bool) {
+	if h != nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && n >= 0 {
+			return time.Duration(n) * time.Second, true
+		}
+	}
+	var eb errorBody
+	if json.Unmarshal(body, &eb) == nil && eb.Extras.WaitSeconds > 0 {
+		return time.Duration(eb.Extras.WaitSeconds * float64(time.Second)), true
+	}
+	if m := retryAgainIn.FindSubmatch(body); m != nil {
+		n, _ := strconv.Atoi(string(m[1]))
+		return time.Duration(n) * time.Second, true
+	}
+	return 0, false
+}

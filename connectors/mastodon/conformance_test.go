@@ -1,0 +1,107 @@
+package mastodon
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/connectortest"
+	"github.com/rollcall-dev/rollcall/connectors/mastodon/mastodontest"
+)
+
+// conformanceFake adapts mastodontest to the conformance suite.
+type conformanceFake struct {
+	*mastodontest.Server
+	token string
+	grown *int
+}
+
+func (f conformanceFake) Transport() http.RoundTripper { return f.Server.Transport() }
+
+func (f conformanceFake) Settings() string {
+	s := "server: " + f.BaseURL() + "\naccounts: [rollcall]\nhashtags: [rollcall]\n"
+	if f.token != "" {
+		s += "token: " + f.token + "\n"
+	}
+	return s
+}
+
+// PagesFollowed counts requests for a page after the first: max_id, a
+// since_id, or a min_id other than the initial 0.
+func (f conformanceFake) PagesFollowed() int {
+	n := 0
+	for _, r := range f.Requests() {
+		q, _ := url.ParseQuery(r.RawQuery)
+		if q.Has("max_id") || q.Has("since_id") || (q.Has("min_id") && q.Get("min_id") != "0") {
+			n++
+		}
+	}
+	return n
+}
+
+// Grow adds one activity of every type: a hashtag post mentioning the
+// tracked account (post + mention), a boost and a favourite of its newest
+// status, and a new follower.
+func (f conformanceFake) Grow(at time.Time) int {
+	*f.grown++
+	g := *f.grown
+	u := fmt.Sprintf("grown%d", g)
+	if _, err := f.AddAccount(mastodontest.Account{Username: u, Domain: "social.example", CreatedAt: at}); err != nil {
+		panic(err)
+	}
+	if _, err := f.AddStatus(mastodontest.Status{Account: u + "@social.example", Tags: []string{"rollcall"}, Mentions: []string{"rollcall"}, CreatedAt: at}); err != nil {
+		panic(err)
+	}
+	id := newestStatusOf(f.Server, "rollcall")
+	if _, err := f.Boost(u+"@social.example", id, at.Add(time.Second)); err != nil {
+		panic(err)
+	}
+	if err := f.Favourite(u+"@social.example", id, at.Add(2*time.Second)); err != nil {
+		panic(err)
+	}
+	if err := f.Follow(u+"@social.example", "rollcall", at.Add(3*time.Second)); err != nil {
+		panic(err)
+	}
+	return 5
+}
+
+func TestConformancePublic(t *testing.T) {
+	connectortest.Run(t, connectortest.Case{
+		Kind:  Kind,
+		New:   newConformanceFake(""),
+		Types: []string{TypePost, TypeMention, TypeBoost, TypeFavourite, TypeFollow},
+		// Every request of an idle pass repeats the last request of the
+		// previous one and is answered 304, which Mastodon's fake does not
+		// count.
+		IdleMaxCounted: 0,
+	})
+}
+
+func TestConformanceOwnerToken(t *testing.T) {
+	connectortest.Run(t, connectortest.Case{
+		Kind:           Kind,
+		New:            newConformanceFake("owner-token"),
+		Types:          []string{TypePost, TypeMention, TypeBoost, TypeFavourite, TypeFollow},
+		IdleMaxCounted: 0,
+	})
+}
+
+func newConformanceFake(token string) func(t *testing.T, now func() time.Time) connectortest.Fake {
+	return func(t *testing.T, now func() time.Time) connectortest.Fake {
+		opts := []mastodontest.Option{mastodontest.WithNow(now)}
+		if token != "" {
+			opts = append(opts, mastodontest.WithToken(token, "rollcall"))
+		}
+		srv := mastodontest.New(opts...)
+		// With the owner's token most activity comes in few notification
+		// pages: more hashtag statuses make the pass span several batches.
+		tagged := 0
+		if token != "" {
+			tagged = 300
+		}
+		seed(t, srv, now(), tagged)
+		return conformanceFake{Server: srv, token: token, grown: new(int)}
+	}
+}

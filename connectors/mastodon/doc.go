@@ -1,0 +1,17 @@
+// Package mastodon is the Mastodon connector: it reads statuses using
+// tracked hashtags (post), mentions of the community's own accounts
+// (mention), boosts and favourites of their statuses (boost, favourite) and
+// their new followers (follow) from one server through the shared
+// connectors.Client, and translates them into connectors.Account and
+// connectors.Activity.
+//
+// With a token that belongs to a tracked account, that account's
+// notifications are read; otherwise (and for the other tracked accounts) the
+// public endpoints are: hashtag timelines, the account's newest statuses and,
+// for those whose counts changed, who boosted, who favourited and the replies,
+// and the followers list. The cursor state is documented on the state type in
+// mastodon.go; see README.md for what it costs.
+//
+// What does not live here: the fake server used by tests and the demo (see
+// mastodontest), the store, and identity resolution.
+package mastodon
