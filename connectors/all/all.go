@@ -7,6 +7,7 @@ import (
 	"github.com/rollcall-dev/rollcall/connectors/discourse"
 	"github.com/rollcall-dev/rollcall/connectors/github"
 	"github.com/rollcall-dev/rollcall/connectors/mastodon"
+	"github.com/rollcall-dev/rollcall/connectors/stackoverflow"
 )
 
 // Kinds returns every connector kind, in a stable order.
@@ -15,6 +16,7 @@ func Kinds() []connectors.Kind {
 		github.Kind,
 		mastodon.Kind,
 		discourse.Kind,
+		stackoverflow.Kind,
 	}
 }
 

@@ -1,0 +1,787 @@
+package stackoverflow
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/config"
+	"github.com/rollcall-dev/rollcall/connectors"
+)
+
+//go:embed sample.yaml
+var sample string
+
+// Kind registers the Stack Overflow connector (see connectors/all).
+var Kind = connectors.Kind{Name: "stackoverflow", New: New, Sample: sample}
+
+// Settings are the source settings of a stackoverflow source.
+type Settings struct {
+	// Site is the api_site_parameter of a Stack Exchange site; empty means
+	// "stackoverflow". It is the Instance of accounts and activities.
+	Site string `yaml:"site"`
+	// Tags are the tags to follow; a question is read when it carries any.
+	Tags []string `yaml:"tags"`
+	// Key is an app key from stackapps.com. Without one the API allows 300
+	// requests a day per IP and no page past 25.
+	Key config.Secret `yaml:"key"`
+	// APIURL is the API root; empty means https://api.stackexchange.com/2.3.
+	// Tests point it at a fake.
+	APIURL string `yaml:"api_url"`
+}
+
+const (
+	// DefaultAPIURL is the Stack Exchange API root.
+	DefaultAPIURL = "https://api.stackexchange.com/2.3"
+	// DefaultSite is the site read when none is configured.
+	DefaultSite = "stackoverflow"
+
+	// Filter is the filter sent with every request. The built-in "default"
+	// filter already carries every field the connector reads: question
+	// (question_id, title, link, tags, owner, creation_date,
+	// last_activity_date, accepted_answer_id), answer (answer_id,
+	// question_id, is_accepted, owner, creation_date, last_activity_date),
+	// comment (comment_id, post_id, owner, creation_date), shallow_user
+	// (user_id, account_id, user_type, display_name, link, profile_image)
+	// and user (the same plus website_url). Answer and comment links are
+	// built from the question's link, so no custom filter (an opaque string
+	// from /filters/create) is needed and none can go stale.
+	Filter = "default"
+
+	pageSize = 100
+	// maxIDs is how many ids a vectorized method takes.
+	maxIDs = 100
+	// profileTTL is how old a profile may get before it is read again.
+	profileTTL = 24 * time.Hour
+	// maxBackoffWait is the longest `backoff` the connector waits out
+	// itself; a longer one pauses the source.
+	maxBackoffWait = 60 * time.Second
+	// minReserve is the least quota left unused; the reserve is the larger
+	// of it and 1% of quota_max.
+	minReserve = 10
+	// defaultThrottlePause is how long a throttle_violation that does not
+	// say when requests are available again pauses the source.
+	defaultThrottlePause = 5 * time.Minute
+)
+
+// Connector reads questions, answers, acceptances and comments of tagged
+// questions of one Stack Exchange site, and the profiles of their authors.
+// Create it with New.
+type Connector struct {
+	source   string
+	site     string
+	tags     []string
+	apiURL   string
+	keyed    bool
+	tr       translator
+	client   *connectors.Client
+	http     *http.Client
+	log      *slog.Logger
+	now      func() time.Time
+	sleep    func(context.Context, time.Duration) error
+	profiles connectors.ProfileAges
+
+	mu      sync.Mutex
+	until   time.Time // the source is paused before this time
+	why     string
+	backoff map[string]time.Time // method → when it may be called again
+	quota   quotaState
+}
+
+// quotaState is the daily quota as last reported.
+type quotaState struct {
+	Max, Remaining int
+	Seen           bool
+}
+
+// New returns a Stack Overflow connector for opts.Source. It validates the
+// settings and does no I/O.
+func New(opts connectors.Options) (connectors.Connector, error) {
+	return newConnector(opts)
+}
+
+func newConnector(opts connectors.Options) (*Connector, error) {
+	src := opts.Source
+	var s Settings
+	if err := config.DecodeSettings(src, &s); err != nil {
+		return nil, err
+	}
+	cfgErr := func(name string, err error) error {
+		return &config.Error{File: src.File, Line: src.Line, Field: fmt.Sprintf("sources[%d].%s", src.Index, name), Err: err}
+	}
+	site := strings.TrimSpace(s.Site)
+	if site == "" {
+		site = DefaultSite
+	}
+	if strings.ContainsAny(site, "/ ?&;") {
+		return nil, cfgErr("site", fmt.Errorf("%q is not an api_site_parameter such as stackoverflow", s.Site))
+	}
+	var tags []string
+	for _, t := range s.Tags {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" || strings.ContainsAny(t, "; ") {
+			return nil, cfgErr("tags", fmt.Errorf("%q is not one tag", t))
+		}
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	if len(tags) == 0 {
+		return nil, cfgErr("tags", fmt.Errorf("%w: at least one tag", config.ErrMissing))
+	}
+	apiURL := strings.TrimRight(s.APIURL, "/")
+	if apiURL == "" {
+		apiURL = DefaultAPIURL
+	}
+	if u, err := url.Parse(apiURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, cfgErr("api_url", fmt.Errorf("%q is not an http(s) URL", s.APIURL))
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	sleep := opts.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	co := connectors.ClientOptions{Source: src.Name, Base: opts.HTTP, Logger: log, Now: now, Sleep: sleep, Version: opts.Version}
+	if s.Key.IsZero() {
+		log.Warn("no key: Stack Exchange allows 300 requests a day per IP and no page past 25; register an app on stackapps.com for a key")
+	} else {
+		key := s.Key
+		// The key is a query parameter, added on the way out only;
+		// connectors.RedactURL masks it in logs and errors.
+		co.Auth = func(r *http.Request) {
+			q := r.URL.Query()
+			q.Set("key", key.Reveal())
+			r.URL.RawQuery = q.Encode()
+		}
+	}
+	client := connectors.NewClient(co)
+	return &Connector{
+		source:   src.Name,
+		site:     site,
+		tags:     tags,
+		apiURL:   apiURL,
+		keyed:    !s.Key.IsZero(),
+		tr:       translator{site: site},
+		client:   client,
+		http:     client.HTTPClient(),
+		log:      log,
+		now:      now,
+		sleep:    sleep,
+		profiles: opts.Profiles,
+		backoff:  map[string]time.Time{},
+	}, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Client returns the connector's HTTP client, for request metrics.
+func (c *Connector) Client() *connectors.Client { return c.client }
+
+// Quota reports the daily quota as last seen (quota_max, quota_remaining)
+// and until when the source is paused, for metrics and status lines.
+func (c *Connector) Quota() (maximum, remaining int, pausedUntil time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.quota.Max, c.quota.Remaining, c.until
+}
+
+// state is Cursor.State, JSON. A pass walks the tags in order; for each
+// tag it reads /questions?tagged=T&sort=activity&order=asc&min=Min, one
+// page per batch, moving Min to the newest last_activity_date it saw:
+//
+//	{
+//	  "v": 1,
+//	  "tag": 1,                  // index of the tag being walked this pass
+//	  "page": 0,                 // >1 only while a page is full of ties at Min
+//	  "marks": {"go": {"min": 1709251200, "seen": [123, 456]}}
+//	}
+//
+// Seen are the questions at exactly Min already read, skipped when the next
+// request (min is inclusive) returns them again. Marks survive passes.
+type state struct {
+	V     int              `json:"v"`
+	Tag   int              `json:"tag,omitempty"`
+	Page  int              `json:"page,omitempty"`
+	Marks map[string]*mark `json:"marks,omitempty"`
+}
+
+type mark struct {
+	Min  int64   `json:"min,omitempty"`
+	Seen []int64 `json:"seen,omitempty"`
+}
+
+func (c *Connector) decodeState(raw json.RawMessage) (*state, error) {
+	st := &state{V: 1}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, st); err != nil {
+			return nil, fmt.Errorf("stackoverflow: decode cursor: %w", err)
+		}
+	}
+	if st.Marks == nil {
+		st.Marks = map[string]*mark{}
+	}
+	if st.Tag < 0 || st.Tag > len(c.tags) {
+		st.Tag, st.Page = 0, 0
+	}
+	return st, nil
+}
+
+// builder collects one batch.
+type builder struct {
+	accounts   []connectors.Account
+	index      map[string]int
+	activities []connectors.Activity
+}
+
+func (b *builder) addAccount(a connectors.Account) {
+	k := a.AccountRef.String()
+	if i, ok := b.index[k]; ok {
+		if !a.ProfileFetchedAt.IsZero() || b.accounts[i].ProfileFetchedAt.IsZero() {
+			b.accounts[i] = a
+		}
+		return
+	}
+	b.index[k] = len(b.accounts)
+	b.accounts = append(b.accounts, a)
+}
+
+// add keeps an activity with an actor, and its actor's account.
+func (b *builder) add(tr translator, a connectors.Activity, owner *shallowUser) {
+	acc, ok := tr.account(owner)
+	if !ok || a.OccurredAt.IsZero() {
+		return // a deleted user's post: nobody to credit
+	}
+	b.addAccount(acc)
+	b.activities = append(b.activities, a)
+}
+
+// Fetch reads one page of questions of the current tag, with their
+// answers, comments and new authors' profiles, and returns them as one
+// batch whose cursor resumes after them. Done is set when every tag is
+// caught up.
+func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connectors.Batch, error) {
+	st, err := c.decodeState(cur.State)
+	if err != nil {
+		return connectors.Batch{}, err
+	}
+	if err := c.paused(); err != nil {
+		return connectors.Batch{}, err
+	}
+	c.client.TakeStats()
+	b := &builder{index: map[string]int{}}
+	if st.Tag < len(c.tags) {
+		done, err := c.step(ctx, st, b)
+		if err != nil {
+			return connectors.Batch{}, err
+		}
+		if done {
+			st.Tag++
+			st.Page = 0
+		}
+	}
+	if err := c.readProfiles(ctx, b); err != nil {
+		return connectors.Batch{}, err
+	}
+	done := st.Tag >= len(c.tags)
+	if done {
+		st.Tag, st.Page = 0, 0
+	}
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return connectors.Batch{}, fmt.Errorf("stackoverflow: encode cursor: %w", err)
+	}
+	return connectors.Batch{
+		Accounts:   b.accounts,
+		Activities: b.activities,
+		Next:       connectors.Cursor{State: raw},
+		Done:       done,
+		Stats:      c.client.TakeStats(),
+	}, nil
+}
+
+// channel is the first tracked tag the question carries.
+func (c *Connector) channel(q *question) string {
+	for _, t := range c.tags {
+		if slices.Contains(q.Tags, t) {
+			return t
+		}
+	}
+	return ""
+}
+
+// step reads one page of the current tag's questions and everything under
+// the new ones, and reports whether the tag is caught up.
+func (c *Connector) step(ctx context.Context, st *state, b *builder) (bool, error) {
+	tag := c.tags[st.Tag]
+	m := st.Marks[tag]
+	if m == nil {
+		m = &mark{}
+		st.Marks[tag] = m
+	}
+	q := url.Values{"tagged": {tag}, "sort": {"activity"}, "order": {"asc"}, "pagesize": {strconv.Itoa(pageSize)}}
+	if m.Min > 0 {
+		q.Set("min", strconv.FormatInt(m.Min, 10))
+	}
+	if st.Page > 1 {
+		q.Set("page", strconv.Itoa(st.Page))
+	}
+	var qs []question
+	env, err := c.get(ctx, "/questions", q, &qs)
+	if errors.Is(err, errPageLimit) {
+		c.log.Warn("stackoverflow: page above 25 needs a key; stopping this tag's walk until the next pass", "tag", tag)
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("stackoverflow: list questions tagged %s: %w", tag, err)
+	}
+	var fresh []*question
+	newest := m.Min
+	for i := range qs {
+		qq := &qs[i]
+		lad := int64(qq.LastActivityDate)
+		newest = max(newest, lad)
+		if lad == m.Min && slices.Contains(m.Seen, qq.QuestionID) {
+			continue
+		}
+		fresh = append(fresh, qq)
+	}
+	if err := c.readPosts(ctx, fresh, b); err != nil {
+		return false, err
+	}
+	switch {
+	case len(qs) == 0:
+		return true, nil
+	case newest > m.Min:
+		m.Min, m.Seen, st.Page = newest, nil, 0
+		for _, qq := range qs {
+			if int64(qq.LastActivityDate) == newest {
+				m.Seen = append(m.Seen, qq.QuestionID)
+			}
+		}
+		return !env.HasMore, nil
+	case env.HasMore:
+		// A full page of ties at Min: follow the next page.
+		for _, qq := range qs {
+			if !slices.Contains(m.Seen, qq.QuestionID) {
+				m.Seen = append(m.Seen, qq.QuestionID)
+			}
+		}
+		st.Page = max(st.Page, 1) + 1
+		return false, nil
+	default:
+		for _, qq := range fresh {
+			m.Seen = append(m.Seen, qq.QuestionID)
+		}
+		st.Page = 0
+		return true, nil
+	}
+}
+
+// readPosts emits the questions and reads their answers and comments.
+func (c *Connector) readPosts(ctx context.Context, qs []*question, b *builder) error {
+	if len(qs) == 0 {
+		return nil
+	}
+	byID := map[int64]*question{}
+	var ids []int64
+	for _, q := range qs {
+		byID[q.QuestionID] = q
+		ids = append(ids, q.QuestionID)
+		b.add(c.tr, c.tr.question(q, c.channel(q)), q.Owner)
+	}
+	var answers []answer
+	if err := c.getAll(ctx, "/questions/%s/answers", ids, url.Values{"sort": {"activity"}, "order": {"asc"}}, func(raw json.RawMessage) error {
+		var page []answer
+		err := json.Unmarshal(raw, &page)
+		answers = append(answers, page...)
+		return err
+	}); err != nil {
+		return fmt.Errorf("stackoverflow: list answers: %w", err)
+	}
+	accepted := map[int64]*answer{}
+	answerQ := map[int64]*question{}
+	var answerIDs []int64
+	for i := range answers {
+		a := &answers[i]
+		q := byID[a.QuestionID]
+		if q == nil {
+			continue
+		}
+		answerQ[a.AnswerID] = q
+		answerIDs = append(answerIDs, a.AnswerID)
+		b.add(c.tr, c.tr.answer(q, a, c.channel(q)), a.Owner)
+		if a.IsAccepted {
+			accepted[q.QuestionID] = a
+		}
+	}
+	for _, q := range qs {
+		if a := accepted[q.QuestionID]; a != nil || q.AcceptedAnswerID != 0 {
+			b.add(c.tr, c.tr.accepted(q, a, c.channel(q)), q.Owner)
+		}
+	}
+	comments := func(path string, ids []int64, parent func(int64) *question, onAnswer bool) error {
+		return c.getAll(ctx, path, ids, url.Values{"sort": {"creation"}, "order": {"asc"}}, func(raw json.RawMessage) error {
+			var page []comment
+			if err := json.Unmarshal(raw, &page); err != nil {
+				return err
+			}
+			for i := range page {
+				cm := &page[i]
+				if q := parent(cm.PostID); q != nil {
+					b.add(c.tr, c.tr.comment(q, cm, onAnswer, c.channel(q)), cm.Owner)
+				}
+			}
+			return nil
+		})
+	}
+	if err := comments("/questions/%s/comments", ids, func(id int64) *question { return byID[id] }, false); err != nil {
+		return fmt.Errorf("stackoverflow: list comments of questions: %w", err)
+	}
+	if err := comments("/answers/%s/comments", answerIDs, func(id int64) *question { return answerQ[id] }, true); err != nil {
+		return fmt.Errorf("stackoverflow: list comments of answers: %w", err)
+	}
+	return nil
+}
+
+// getAll reads every page of a vectorized method for ids, at most maxIDs
+// at a time; pathFmt has one %s for the ids.
+func (c *Connector) getAll(ctx context.Context, pathFmt string, ids []int64, q url.Values, page func(json.RawMessage) error) error {
+	for chunk := range slices.Chunk(ids, maxIDs) {
+		parts := make([]string, len(chunk))
+		for i, id := range chunk {
+			parts[i] = strconv.FormatInt(id, 10)
+		}
+		path := fmt.Sprintf(pathFmt, strings.Join(parts, ";"))
+		for p := 1; ; p++ {
+			pq := url.Values{"pagesize": {strconv.Itoa(pageSize)}}
+			for k, v := range q {
+				pq[k] = v
+			}
+			if p > 1 {
+				pq.Set("page", strconv.Itoa(p))
+			}
+			var raw json.RawMessage
+			env, err := c.getRoute(ctx, pathFmt, path, pq, &raw)
+			if errors.Is(err, errPageLimit) {
+				c.log.Warn("stackoverflow: page above 25 needs a key; the rest of this listing is skipped", "method", pathFmt)
+				break
+			}
+			if err != nil {
+				return err
+			}
+			if err := page(raw); err != nil {
+				return c.malformed(env, err)
+			}
+			if !env.HasMore {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// readProfiles reads the full profiles (website_url) of this batch's
+// accounts whose profile is unknown or older than a day, 100 per request.
+func (c *Connector) readProfiles(ctx context.Context, b *builder) error {
+	now := c.now()
+	var ids []int64
+	for _, a := range b.accounts {
+		if !a.ProfileFetchedAt.IsZero() {
+			continue
+		}
+		if c.profiles != nil {
+			t, ok, err := c.profiles.ProfileFetchedAt(ctx, a.AccountRef)
+			if err != nil {
+				return fmt.Errorf("stackoverflow: profile age of user %s: %w", a.ExternalID, err)
+			}
+			if ok && now.Sub(t) < profileTTL {
+				continue
+			}
+		}
+		id, err := strconv.ParseInt(a.ExternalID, 10, 64)
+		if err == nil {
+			ids = append(ids, id)
+		}
+	}
+	err := c.getAll(ctx, "/users/%s", ids, url.Values{"sort": {"creation"}, "order": {"asc"}}, func(raw json.RawMessage) error {
+		var users []user
+		if err := json.Unmarshal(raw, &users); err != nil {
+			return err
+		}
+		for i := range users {
+			if a, ok := c.tr.profile(&users[i], now); ok {
+				b.addAccount(a)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("stackoverflow: read user profiles: %w", err)
+	}
+	return nil
+}
+
+// envelope is the common wrapper of every response.
+type envelope struct {
+	Items          json.RawMessage `json:"items"`
+	HasMore        bool            `json:"has_more"`
+	QuotaMax       int             `json:"quota_max"`
+	QuotaRemaining int             `json:"quota_remaining"`
+	Backoff        float64         `json:"backoff"`
+	ErrorID        int             `json:"error_id"`
+	ErrorName      string          `json:"error_name"`
+	ErrorMessage   string          `json:"error_message"`
+
+	status int
+	url    string
+}
+
+// errPageLimit reports the anonymous page-25 limit (error_id 403).
+var errPageLimit = errors.New("page above 25 requires an app key")
+
+func (c *Connector) paused() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.now().Before(c.until) {
+		return &connectors.ErrRateLimited{Source: c.source, Until: c.until, Reason: c.why}
+	}
+	return nil
+}
+
+// pause stops the source until until (keeping a later pause) and returns
+// the error that says so.
+func (c *Connector) pause(until time.Time, why string) *connectors.ErrRateLimited {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if until.After(c.until) {
+		c.until, c.why = until, why
+	}
+	return &connectors.ErrRateLimited{Source: c.source, Until: c.until, Reason: c.why}
+}
+
+// nextMidnight is the next UTC midnight after t, when the daily quota
+// refills (the API does not say when; its quotas are per UTC day).
+func nextMidnight(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+}
+
+func (c *Connector) get(ctx context.Context, path string, q url.Values, items any) (*envelope, error) {
+	return c.getRoute(ctx, path, path, q, items)
+}
+
+// getRoute makes one request of the method route (backoffs are per
+// method) and decodes its items into items. It honours the method's
+// backoff, pauses the source before the quota runs out and turns the API's
+// error wrapper into our errors.
+func (c *Connector) getRoute(ctx context.Context, route, path string, q url.Values, items any) (*envelope, error) {
+	if err := c.paused(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	wait := c.backoff[route].Sub(c.now())
+	c.mu.Unlock()
+	if wait > 0 {
+		if wait > maxBackoffWait {
+			return nil, c.pause(c.now().Add(wait), "backoff of "+route)
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("wait for the backoff of %s: %w", route, err)
+		}
+	}
+	q.Set("site", c.site)
+	q.Set("filter", Filter)
+	u := c.apiURL + path + "?" + q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	// Set ourselves, so that net/http never decompresses behind our back
+	// and every body is decoded the same way.
+	req.Header.Set("Accept-Encoding", "gzip, deflate")
+	req.Header.Set("Accept", "application/json")
+	shown := connectors.RedactURL(req.URL)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its URL is ours, but say it once, redacted
+		}
+		var rl *connectors.ErrRateLimited
+		if errors.As(err, &rl) {
+			return nil, c.pause(rl.Until, rl.Reason)
+		}
+		return nil, fmt.Errorf("GET %s: %w", shown, err)
+	}
+	defer resp.Body.Close()
+	env := &envelope{status: resp.StatusCode, url: shown}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err == nil {
+		raw, err = decompress(resp.Header.Get("Content-Encoding"), raw)
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, env)
+	}
+	if err != nil {
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return nil, c.malformed(env, err)
+		}
+		return nil, fmt.Errorf("GET %s: HTTP %d with an unreadable body: %w", shown, resp.StatusCode, err)
+	}
+	now := c.now()
+	c.observe(route, env, now)
+	if env.ErrorID != 0 || resp.StatusCode != http.StatusOK {
+		return nil, c.apiError(env, now)
+	}
+	if items != nil {
+		if raw, ok := items.(*json.RawMessage); ok {
+			*raw = env.Items
+		} else if err := json.Unmarshal(env.Items, items); err != nil {
+			return nil, c.malformed(env, err)
+		}
+	}
+	return env, nil
+}
+
+func (c *Connector) malformed(env *envelope, err error) error {
+	return &connectors.ErrMalformed{Source: c.source, URL: env.url, Status: env.status, Err: err}
+}
+
+// observe records the backoff of route and the quota, pausing the source
+// when quota_remaining is down to the reserve.
+func (c *Connector) observe(route string, env *envelope, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if env.Backoff > 0 {
+		c.backoff[route] = now.Add(time.Duration(env.Backoff * float64(time.Second)))
+	}
+	if env.QuotaMax <= 0 {
+		return
+	}
+	c.quota = quotaState{Max: env.QuotaMax, Remaining: env.QuotaRemaining, Seen: true}
+	if env.QuotaRemaining <= reserve(env.QuotaMax) {
+		if until := nextMidnight(now); until.After(c.until) {
+			c.until, c.why = until, fmt.Sprintf("daily quota down to its reserve (%d of %d left)", env.QuotaRemaining, env.QuotaMax)
+		}
+	}
+}
+
+// reserve is how much of a daily quota of quotaMax requests is left
+// unused: 1%, at least minReserve.
+func reserve(quotaMax int) int { return max(minReserve, quotaMax/100) }
+
+var availableIn = regexp.MustCompile(`(?i)available in (\d+) seconds?`)
+
+// apiError turns the error wrapper into our errors.
+func (c *Connector) apiError(env *envelope, now time.Time) error {
+	msg := env.ErrorMessage
+	switch env.ErrorID {
+	case 502: // throttle_violation: quota spent or backoff ignored
+		until := now.Add(defaultThrottlePause)
+		if m := availableIn.FindStringSubmatch(msg); m != nil {
+			if n, err := strconv.Atoi(m[1]); err == nil {
+				until = now.Add(time.Duration(n) * time.Second)
+			}
+		} else if c.lowQuota() {
+			until = nextMidnight(now)
+		}
+		return c.pause(until, "throttle_violation: "+msg)
+	case 401, 402, 405, 406:
+		return c.unauthorized(env)
+	case 400:
+		if c.keyed && (msg == "key" || strings.Contains(strings.ToLower(msg), "`key`") || strings.HasPrefix(strings.ToLower(msg), "key ")) {
+			return c.unauthorized(env)
+		}
+	case 403:
+		if strings.Contains(strings.ToLower(msg), "page above 25") {
+			return errPageLimit
+		}
+	}
+	if env.ErrorID == 0 {
+		return fmt.Errorf("GET %s: HTTP %d", env.url, env.status)
+	}
+	return fmt.Errorf("GET %s: %s (error_id %d): %s", env.url, env.ErrorName, env.ErrorID, msg)
+}
+
+func (c *Connector) lowQuota() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.quota.Seen && c.quota.Remaining <= reserve(c.quota.Max)
+}
+
+func (c *Connector) unauthorized(env *envelope) error {
+	return fmt.Errorf("the service refused the key (%s, error_id %d): check key for source %s: %w",
+		env.ErrorName, env.ErrorID, c.source, &connectors.ErrUnauthorized{Source: c.source, URL: env.url})
+}
+
+// decompress decodes a body by its Content-Encoding. Stack Exchange always
+// compresses, and may omit the header (then gzip is sniffed by its magic
+// bytes, zlib by its header); an uncompressed body passes through.
+func decompress(encoding string, body []byte) ([]byte, error) {
+	enc := strings.ToLower(strings.TrimSpace(encoding))
+	isGzip := len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b
+	isZlib := len(body) >= 2 && body[0]&0x0f == 8 && (uint16(body[0])<<8|uint16(body[1]))%31 == 0
+	var r io.Reader
+	switch {
+	case enc == "gzip" || enc == "x-gzip" || (enc == "" && isGzip):
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("gunzip: %w", err)
+		}
+		r = zr
+	case enc == "deflate" || (enc == "" && isZlib):
+		if isZlib {
+			zr, err := zlib.NewReader(bytes.NewReader(body))
+			if err != nil {
+				return nil, fmt.Errorf("inflate: %w", err)
+			}
+			r = zr
+		} else {
+			r = flate.NewReader(bytes.NewReader(body)) // raw deflate, as some servers send
+		}
+	case enc == "" || enc == "identity":
+		return body, nil
+	default:
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", encoding)
+	}
+	out, err := io.ReadAll(io.LimitReader(r, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("decompress: %w", err)
+	}
+	return out, nil
+}
