@@ -10,17 +10,125 @@ import (
 
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors/community"
+	"github.com/rollcall-dev/rollcall/connectors/discourse/discoursetest"
 	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
+	"github.com/rollcall-dev/rollcall/connectors/mastodon/mastodontest"
+	"github.com/rollcall-dev/rollcall/connectors/stackoverflow/stackoverflowtest"
 )
 
-// demoToken is the fake's own token: the demo needs no real credentials.
-const demoToken = "demo-token-not-a-secret"
+// The fakes' own credentials: the demo needs no real ones. They exercise
+// the same authenticated paths as real tokens (Mastodon notifications of
+// the community's own account, a Discourse staff key that sees associated
+// accounts, a Stack Exchange app key).
+const (
+	demoGitHubToken    = "demo-github-token"
+	demoMastodonToken  = "demo-mastodon-token"
+	demoDiscourseKey   = "demo-discourse-key"
+	demoStackExchange  = "demo-stackexchange-key"
+	demoDiscourseAdmin = "system"
+)
+
+// demoWorld is the four fakes, serving a generated community on loopback.
+type demoWorld struct {
+	c        *community.Community
+	urls     map[string]string
+	shutdown []func(context.Context) error
+}
+
+func (w *demoWorld) close(ctx context.Context) {
+	for _, f := range w.shutdown {
+		f(ctx)
+	}
+}
+
+// startDemoWorld generates a community and serves it from the four fakes.
+func startDemoWorld(seed int64, size int, now time.Time) (*demoWorld, error) {
+	c := community.Generate(seed, size, now)
+	gh := githubtest.New(githubtest.WithToken(demoGitHubToken))
+	owner, _, _ := strings.Cut(c.Mastodon.Accounts[0], "@")
+	ma := mastodontest.New(mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(demoMastodonToken, owner))
+	di := discoursetest.New(discoursetest.WithAPIKey(demoDiscourseKey, demoDiscourseAdmin, true), discoursetest.WithAdminLimit(6000))
+	so := stackoverflowtest.New(stackoverflowtest.WithKey(demoStackExchange), stackoverflowtest.WithSite(c.StackOverflow.Site))
+	if err := c.LoadAll(gh, ma, di, so); err != nil {
+		return nil, fmt.Errorf("demo: load the generated community: %w", err)
+	}
+	w := &demoWorld{c: c, urls: map[string]string{}}
+	type lis interface {
+		Listen(addr string) (string, func(context.Context) error, error)
+	}
+	for name, s := range map[string]lis{"github": gh, "mastodon": ma, "discourse": di, "stackoverflow": so} {
+		u, stop, err := s.Listen("127.0.0.1:0")
+		if err != nil {
+			w.close(context.Background())
+			return nil, fmt.Errorf("demo: start the fake %s: %w", name, err)
+		}
+		w.urls[name] = u
+		w.shutdown = append(w.shutdown, stop)
+	}
+	return w, nil
+}
+
+// config is the configuration of the four sources reading the fakes. The
+// instance names keep keys stable although the fakes' ports change.
+func (w *demoWorld) config(store string, interval time.Duration) (*config.Config, error) {
+	c := w.c
+	cats := make([]string, 0, len(c.Discourse.Categories))
+	for _, cat := range c.Discourse.Categories {
+		cats = append(cats, fmt.Sprintf("%q", cat.Slug))
+	}
+	quote := func(xs []string) string {
+		q := make([]string, len(xs))
+		for i, x := range xs {
+			q[i] = fmt.Sprintf("%q", x)
+		}
+		return strings.Join(q, ", ")
+	}
+	yaml := fmt.Sprintf(`store: %q
+sources:
+  - name: github
+    type: github
+    token: %q
+    base_url: %q
+    instance: github.demo
+    orgs: [%q]
+    interval: %s
+  - name: mastodon
+    type: mastodon
+    server: %q
+    instance: %q
+    token: %q
+    accounts: [%s]
+    hashtags: [%s]
+    interval: %s
+  - name: discourse
+    type: discourse
+    url: %q
+    instance: %q
+    api_key: %q
+    api_username: %q
+    interval: %s
+  - name: stackoverflow
+    type: stackoverflow
+    api_url: %q
+    site: %q
+    key: %q
+    tags: [%s]
+    interval: %s
+`, store,
+		demoGitHubToken, w.urls["github"], c.Org, interval,
+		w.urls["mastodon"], c.Mastodon.Instance, demoMastodonToken, quote(c.Mastodon.Accounts), quote(c.Mastodon.Hashtags), interval,
+		w.urls["discourse"], c.Discourse.Host, demoDiscourseKey, demoDiscourseAdmin, interval,
+		w.urls["stackoverflow"], c.StackOverflow.Site, demoStackExchange, quote(c.StackOverflow.Tags), interval)
+	_ = cats
+	return config.Parse("demo.yaml", []byte(yaml), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+}
 
 func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
-	fs := e.newFlags("demo", "", "Run rollcall against a simulated community on loopback: a fake GitHub with a\ngenerated community, synced into ./rollcall-demo.db (or --store). No network, no tokens.")
+	fs := e.newFlags("demo", "", "Run rollcall against a simulated community on loopback: fake GitHub, Mastodon,\nDiscourse and Stack Overflow serving a generated community, synced into\n./rollcall-demo.db (or --store). No network, no tokens.")
 	once := fs.Bool("once", false, "sync once, print the summary and exit")
+	truth := fs.String("truth", "", "also write the generator's ground truth as JSON to `file` ({\"persons\":[{\"id\",\"accounts\":[{\"platform\",\"username\"}]}]})")
 	seed := fs.Int64("seed", 1, "generator `seed`: the same seed gives the same community")
-	size := fs.Int("size", 80, "about how many `people` the community has")
+	size := fs.Int("size", 80, "how many `people` the community has")
 	interval := fs.Duration("interval", time.Minute, "polling `interval` when not --once")
 	listen := fs.String("listen", "", "HTTP `address` for /healthz, /readyz and /metrics when not --once (default 127.0.0.1:7171, or a free port if that is taken)")
 	fs.BoolVar(&e.quiet, "quiet", false, "no live progress on a terminal")
@@ -37,37 +145,29 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 		e.storePath = "rollcall-demo.db"
 	}
 	now := time.Now().UTC().Truncate(time.Hour)
-	c := community.Generate(*seed, *size, now)
-	fake := githubtest.New(githubtest.WithToken(demoToken))
-	if err := c.LoadGitHub(fake); err != nil {
-		return fmt.Errorf("demo: load the generated community: %w", err)
-	}
-	base, shutdown, err := fake.Listen("127.0.0.1:0")
+	w, err := startDemoWorld(*seed, *size, now)
 	if err != nil {
-		return fmt.Errorf("demo: start the fake GitHub: %w", err)
+		return err
 	}
-	defer shutdown(context.WithoutCancel(ctx))
-
-	yaml := fmt.Sprintf(`store: %q
-sources:
-  - name: github
-    type: github
-    token: %q
-    base_url: %q
-    instance: github.demo
-    orgs: [%q]
-    interval: 1m
-`, e.storePath, demoToken, base, c.Org)
-	cfg, err := config.Parse("demo.yaml", []byte(yaml), config.OSEnv())
+	defer w.close(context.WithoutCancel(ctx))
+	if *truth != "" {
+		b, err := w.c.TruthJSON()
+		if err != nil {
+			return fmt.Errorf("demo: ground truth: %w", err)
+		}
+		if err := os.WriteFile(*truth, b, 0o644); err != nil {
+			return fmt.Errorf("demo: write ground truth: %w", err)
+		}
+	}
+	cfg, err := w.config(e.storePath, *interval)
 	if err != nil {
 		return fmt.Errorf("demo: build config: %w", err)
 	}
-	cfg.Sources[0].Interval = *interval
 	p, err := e.newPipeline(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "demo: fake GitHub at %s serving org %q (%d people, seed %d); store %s\n\n", base, c.Org, *size, *seed, e.storePath)
+	fmt.Fprintf(e.stdout, "demo: %d people (seed %d) on fake GitHub, Mastodon, Discourse and Stack Overflow on 127.0.0.1; store %s\n\n", *size, *seed, e.storePath)
 	sums := p.d.SyncOnce(ctx)
 	p.rep.stop()
 	serr := printSummary(ctx, e.stdout, p.store, sums)
@@ -84,12 +184,7 @@ sources:
 			}
 		}
 	}
-	storeFlag := ""
-	if e.storePath != "rollcall-demo.db" {
-		storeFlag = " --store " + e.storePath
-	} else {
-		storeFlag = " --store rollcall-demo.db"
-	}
+	storeFlag := " --store " + e.storePath
 	fmt.Fprintf(e.stdout, "\nTry next:\n  rollcall members%s\n  rollcall members%s --search %s --format json\n  rollcall journey%s github:%s\n",
 		storeFlag, storeFlag, firstWord(login), storeFlag, login)
 	if *once || serr != nil {
@@ -106,7 +201,7 @@ sources:
 		}
 	}
 	fmt.Fprintf(e.stdout, "\nPolling every %s; press Ctrl-C to stop.\n", *interval)
-	reload := func() (*config.Config, error) { return cfg, nil }
+	reload := func() (*config.Config, error) { return w.config(e.storePath, *interval) }
 	return p.serve(ctx, e, addr, reload)
 }
 
@@ -116,5 +211,3 @@ func firstWord(s string) string {
 	}
 	return s
 }
-
-var _ = os.Stdout

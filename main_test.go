@@ -81,7 +81,7 @@ func TestDemoOnceThenQueries(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo exit = %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	for _, want := range []string{"SOURCE", "github", "members", "rollcall members", "rollcall journey"} {
+	for _, want := range []string{"SOURCE", "github", "mastodon", "discourse", "stackoverflow", "members", "rollcall members", "rollcall journey"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
@@ -142,7 +142,7 @@ func TestDemoOnceThenQueries(t *testing.T) {
 		t.Errorf("journey not oldest first: %v", times)
 	}
 
-	// Every GitHub activity type is in the demo.
+	// Every activity type of every platform is in the demo.
 	types := map[string]bool{}
 	for _, m := range members {
 		var id int64
@@ -157,7 +157,12 @@ func TestDemoOnceThenQueries(t *testing.T) {
 			types[a.Type] = true
 		}
 	}
-	for _, want := range []string{"issue_opened", "pr_opened", "pr_merged", "issue_comment", "pr_review", "pr_review_comment", "star", "fork", "release", "commit"} {
+	for _, want := range []string{
+		"issue_opened", "pr_opened", "pr_merged", "issue_comment", "pr_review", "pr_review_comment", "star", "fork", "release", "commit",
+		"post", "mention", "boost", "favourite", "follow",
+		"topic_created", "post_created", "solution_accepted", "like",
+		"question", "answer", "answer_accepted", "comment",
+	} {
 		if !types[want] {
 			t.Errorf("demo has no %s activity", want)
 		}

@@ -1,31 +1,22 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/daemon"
+	"github.com/rollcall-dev/rollcall/systemd"
 )
 
 // newNotifier returns the systemd notifier (a no-op outside systemd).
-func newNotifier(log *slog.Logger) notifier { return nopNotifier{} }
+func newNotifier(log *slog.Logger) notifier { return systemd.Notifier{} }
 
-type nopNotifier struct{}
-
-func (nopNotifier) Ready() error                                          { return nil }
-func (nopNotifier) Reloading() error                                      { return nil }
-func (nopNotifier) Stopping() error                                       { return nil }
-func (nopNotifier) Status(string) error                                   { return nil }
-func (nopNotifier) Watchdog(ctx context.Context, alive func() bool) error { <-ctx.Done(); return nil }
-
-// statusLine is the one-line STATUS= text.
+// statusLine is the one-line STATUS= text, e.g. "4 sources: github ok 2m
+// ago, mastodon paused (rate limit until 12:05), ...".
 func statusLine(states []daemon.SourceState, now time.Time) string {
-	parts := make([]string, 0, len(states))
+	out := make([]systemd.SourceStatus, 0, len(states))
 	for _, s := range states {
-		parts = append(parts, s.Name+" "+fmt.Sprint(s.Passes))
+		out = append(out, systemd.SourceStatus{Name: s.Name, LastSuccess: s.LastSuccess, LastTick: s.LastTick, PausedUntil: s.PausedUntil, LastError: s.LastError})
 	}
-	return fmt.Sprintf("%d sources: %s", len(states), strings.Join(parts, ", "))
+	return systemd.StatusLine(out, now)
 }

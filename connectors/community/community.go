@@ -39,9 +39,11 @@ const (
 
 // Account is one account of a person on one platform.
 type Account struct {
-	// Platform is PlatformGitHub, PlatformGit, or (later) another service.
+	// Platform is one of the Platform* constants.
 	Platform string
-	// Username is the handle (GitHub login) or, for PlatformGit, the e-mail.
+	// Username is the handle as the connector stores it: the GitHub login,
+	// the e-mail for PlatformGit, "username@domain" for Mastodon, the
+	// Discourse username, the Stack Overflow display name (not unique).
 	Username string
 }
 
@@ -51,7 +53,8 @@ type Person struct {
 	ID   string
 	Name string
 	Kind Kind
-	// Accounts lists the person's accounts, GitHub first.
+	// Accounts lists the person's accounts, GitHub first for those who
+	// have one; every account belongs to exactly one person.
 	Accounts []Account
 }
 
@@ -85,12 +88,27 @@ type Community struct {
 	Now  time.Time
 	// Org is the GitHub organization owning the repositories.
 	Org string
-	// People are the persons, by ID.
+	// People are the persons, by ID: exactly Size of them, including the
+	// service accounts (the community's Mastodon account, Discourse's
+	// system and discobot, a Mastodon bot) and people who are not on
+	// GitHub at all.
 	People []Person
 	// Users are all GitHub accounts (the org first), in creation order.
 	Users []githubtest.User
 	// Repos are the org's repositories.
 	Repos []RepoData
+	// Mastodon, Discourse and StackOverflow are the community on the other
+	// platforms.
+	Mastodon      MastodonData
+	Discourse     DiscourseData
+	StackOverflow StackOverflowData
+	// Impostors are the accounts that claim someone else's GitHub account.
+	Impostors []Impostor
+	// LookAlikes are pairs of person IDs of different people with the same
+	// or confusable names, on GitHub or across platforms.
+	LookAlikes [][2]string
+
+	ext map[Account]string // external ids, see ExternalID
 }
 
 // Span is how far back activity goes before now.
@@ -99,25 +117,45 @@ const Span = 548 * 24 * time.Hour
 type member struct {
 	person  int
 	kind    Kind
-	login   string   // primary GitHub login ("" for git-only people)
+	login   string   // primary GitHub login ("" for git-only and off-GitHub people)
 	alt     string   // second GitHub login, rarely
 	emails  []string // linked commit e-mails (primary login)
 	work    string   // unlinked work e-mail, if any
 	joined  time.Time
 	display string
+
+	// Cross-platform state (see social.go).
+	first, last string // ASCII name parts, for handles on other platforms
+	user        int    // index of the GitHub user in Community.Users, -1 for none
+	gitOnly     bool   // only an unlinked commit e-mail
+	off         bool   // not on GitHub: only on Mastodon, Discourse or Stack Overflow
+	svc         string // service account: svcCommunity, svcSystem, svcDiscobot, svcMastoBot
+	role        string // roleLookAlike or roleImpostor for special off-GitHub people
+	twin        int    // index into crossLookAlikes of a namesake (roleLookAlike)
+	look        int    // 1 + index into lookAlikes (flattened) of a GitHub look-alike
+	site        string // personal website URL, "" for none
+	location    string
+	bio         string
+	masto       int // 1 + index into Mastodon.Users, 0 for none
+	disc        int // 1 + index into Discourse.Users, 0 for none
+	so          int // 1 + index into StackOverflow.Users, 0 for none
 }
 
 type gen struct {
-	r      *rand.Rand
-	now    time.Time
-	start  time.Time
-	c      *Community
-	ms     []*member
-	byLog  map[string]*member
-	logins map[string]bool
-	nextID int64
-	staff  []*member
-	active []*member // staff and regulars: reviewers, committers
+	r                 *rand.Rand
+	emails            map[string]bool // every e-mail address handed out, lower-cased
+	sites             map[string]bool // every personal website handed out
+	handles           map[string]bool // "platform/handle" lower-cased, for unique handles
+	soUser, soAccount int64           // last Stack Overflow user and account ids
+	now               time.Time
+	start             time.Time
+	c                 *Community
+	ms                []*member
+	byLog             map[string]*member
+	logins            map[string]bool
+	nextID            int64
+	staff             []*member
+	active            []*member // staff and regulars: reviewers, committers
 }
 
 // Generate builds a community of about size people (at least 10) with
@@ -127,12 +165,15 @@ func Generate(seed int64, size int, now time.Time) *Community {
 	size = max(size, 10)
 	now = now.UTC().Truncate(time.Second)
 	g := &gen{
-		r:      rand.New(rand.NewPCG(uint64(seed), uint64(size)^0x9e3779b97f4a7c15)),
-		now:    now,
-		start:  now.Add(-Span),
-		logins: map[string]bool{},
-		byLog:  map[string]*member{},
-		nextID: 2_000_000,
+		r:       rand.New(rand.NewPCG(uint64(seed), uint64(size)^0x9e3779b97f4a7c15)),
+		now:     now,
+		start:   now.Add(-Span),
+		logins:  map[string]bool{},
+		byLog:   map[string]*member{},
+		emails:  map[string]bool{},
+		sites:   map[string]bool{},
+		handles: map[string]bool{},
+		nextID:  2_000_000,
 	}
 	g.c = &Community{Seed: seed, Size: size, Now: now, Org: "rollcall-demo"}
 	g.org()
@@ -142,6 +183,11 @@ func Generate(seed int64, size int, now time.Time) *Community {
 	for i := range g.c.Repos {
 		g.finish(&g.c.Repos[i])
 	}
+	g.social()
+	g.mastodonActivity()
+	g.discourseActivity()
+	g.stackOverflowActivity()
+	g.lookAlikePairs()
 	return g.c
 }
 
@@ -252,12 +298,34 @@ func (g *gen) people(size int) {
 		kinds = append(kinds, KindDriveBy)
 	}
 	kinds = kinds[:size]
+	// Service accounts on the other platforms take the last places: the
+	// community's own Mastodon account, Discourse's system user and, in
+	// bigger communities, discobot and a Mastodon bot.
+	svcs := []string{svcCommunity, svcSystem}
+	if size >= 20 {
+		svcs = append(svcs, svcDiscobot, svcMastoBot)
+	}
+	svcAt := len(kinds) - len(svcs)
+	// Off-GitHub people with a job: namesakes of GitHub look-alikes on
+	// another platform, then impostors.
+	nImp := max(3, size/50)
+	cross := 0
 	look := 0
 	gitOnly := max(1, size/100)
 	for i, k := range kinds {
-		m := &member{person: i, kind: k}
+		m := &member{person: i, kind: k, user: -1}
 		p := Person{ID: fmt.Sprintf("p%04d", i+1), Kind: k}
+		if i >= svcAt {
+			g.service(m, &p, svcs[i-svcAt])
+			g.ms = append(g.ms, m)
+			g.c.People = append(g.c.People, p)
+			continue
+		}
 		u := githubtest.User{ID: 10_000_000 + int64(i)*37 + int64(g.r.IntN(30)), Type: githubtest.TypeUser}
+		off := false
+		if k != KindBot && (k != KindDriveBy || gitOnly == 0 || i%17 != 5) {
+			off, m.role, m.twin = g.offGitHub(k, look, &cross, &nImp)
+		}
 		switch {
 		case k == KindBot:
 			m.login = bots[i]
@@ -273,10 +341,39 @@ func (g *gen) people(size int) {
 			gitOnly--
 			fn, ln := pick(g, firstNames), pick(g, lastNames)
 			p.Name = fn.display + " " + ln.display
-			m.work = fmt.Sprintf("%s.%s@%s", fn.ascii, ln.ascii, pick(g, workDomains))
+			m.work = g.uniqueEmail(fn.ascii+"."+ln.ascii, pick(g, workDomains))
 			m.joined = g.at(g.start, g.now)
+			m.gitOnly = true
+			m.first, m.last = fn.ascii, ln.ascii
 			p.Accounts = append(p.Accounts, Account{PlatformGit, m.work})
 			m.display = p.Name
+			g.ms = append(g.ms, m)
+			g.c.People = append(g.c.People, p)
+			continue
+		case off:
+			// Only on Mastodon, Discourse or Stack Overflow; social() gives
+			// the accounts.
+			m.off = true
+			if m.role == roleLookAlike {
+				nm := crossLookAlikes[m.twin]
+				p.Name = nm.display
+				m.first, m.last, _ = strings.Cut(nm.ascii, "-")
+			} else {
+				fn, ln := pick(g, firstNames), pick(g, lastNames)
+				p.Name = fn.display + " " + ln.display
+				m.first, m.last = fn.ascii, ln.ascii
+			}
+			m.display = p.Name
+			m.location = pick(g, locations)
+			m.bio = pick(g, bios)
+			switch k {
+			case KindRegular:
+				m.joined = g.at(g.start, g.start.Add(Span/3))
+			case KindNewcomer:
+				m.joined = g.at(g.now.Add(-60*24*time.Hour), g.now.Add(-24*time.Hour))
+			default:
+				m.joined = g.at(g.start, g.now.Add(-time.Hour))
+			}
 			g.ms = append(g.ms, m)
 			g.c.People = append(g.c.People, p)
 			continue
@@ -286,9 +383,11 @@ func (g *gen) people(size int) {
 				pair := lookAlikes[look/2][look%2]
 				disp, base = pair.display, pair.ascii
 				look++
+				m.look = look
 			} else {
 				fn, ln := pick(g, firstNames), pick(g, lastNames)
 				disp = fn.display + " " + ln.display
+				m.first, m.last = fn.ascii, ln.ascii
 				switch g.r.IntN(5) {
 				case 0:
 					base = fn.ascii + "-" + ln.ascii
@@ -302,6 +401,9 @@ func (g *gen) people(size int) {
 					base = fn.ascii + "_" + ln.ascii[:1]
 				}
 			}
+			if m.first == "" {
+				m.first, m.last = splitName(disp)
+			}
 			m.login = g.uniqueLogin(base)
 			p.Name = disp
 			if g.r.IntN(10) == 0 && k != KindStaff {
@@ -310,26 +412,29 @@ func (g *gen) people(size int) {
 			u.Name = p.Name
 			u.Location = pick(g, locations)
 			u.Bio = pick(g, bios)
+			m.location, m.bio = u.Location, u.Bio
 			u.Followers = g.poisson(map[Kind]float64{KindStaff: 120, KindRegular: 40, KindNewcomer: 5, KindDriveBy: 8}[k])
 			u.Following = g.poisson(10)
 			u.Company = pick(g, companies)
 			if k == KindStaff {
 				u.Company = "@" + g.c.Org
 			}
-			personal := fmt.Sprintf("%s@%s", strings.ReplaceAll(base, "-", "."), pick(g, domains))
+			personal := g.uniqueEmail(strings.ReplaceAll(base, "-", "."), pick(g, domains))
 			if g.r.IntN(3) == 0 {
 				u.Email = personal
 			}
 			if g.r.IntN(4) == 0 {
-				u.Blog = "https://" + m.login + ".dev"
+				u.Blog = "https://" + strings.ToLower(m.login) + ".dev"
+				m.site = u.Blog
+				g.sites[m.site] = true
 			}
 			if g.r.IntN(5) == 0 {
 				u.Twitter = strings.ReplaceAll(m.login, "-", "_")
 				u.Social = append(u.Social, githubtest.Social{Provider: "twitter", URL: "https://twitter.com/" + u.Twitter})
 			}
-			if g.r.IntN(4) == 0 {
-				u.Social = append(u.Social, githubtest.Social{Provider: "mastodon", URL: "https://fosstodon.org/@" + strings.ReplaceAll(m.login, "-", "")})
-			}
+			// A draw kept for the stability of the stream; social() decides
+			// the Mastodon links.
+			_ = g.r.IntN(4)
 			u.Hireable = g.r.IntN(6) == 0
 			m.emails = []string{personal, fmt.Sprintf("%d+%s@users.noreply.github.com", u.ID, m.login)}
 			switch k {
@@ -342,7 +447,7 @@ func (g *gen) people(size int) {
 			}
 			if (k == KindStaff || k == KindRegular) && g.r.IntN(4) == 0 {
 				fn := strings.Split(base, "-")[0]
-				m.work = fmt.Sprintf("%s@%s", fn, pick(g, workDomains))
+				m.work = g.uniqueEmail(fn, pick(g, workDomains))
 			}
 			if k == KindRegular && g.r.IntN(12) == 0 {
 				m.alt = g.uniqueLogin(m.login + "-work")
@@ -356,14 +461,18 @@ func (g *gen) people(size int) {
 			u.CreatedAt = g.start.Add(-700 * 24 * time.Hour)
 		}
 		u.UpdatedAt = g.at(m.joined, g.now)
+		m.user = len(g.c.Users)
 		g.c.Users = append(g.c.Users, u)
 		p.Accounts = append(p.Accounts, Account{PlatformGitHub, m.login})
+		g.ext(Account{PlatformGitHub, m.login}, fmt.Sprint(u.ID))
 		if m.alt != "" {
-			g.c.Users = append(g.c.Users, githubtest.User{
+			alt := githubtest.User{
 				ID: 20_000_000 + int64(i), Login: m.alt, Type: githubtest.TypeUser, Name: p.Name,
 				Company: pick(g, workDomains), CreatedAt: g.at(m.joined, g.now), UpdatedAt: g.now,
-			})
+			}
+			g.c.Users = append(g.c.Users, alt)
 			p.Accounts = append(p.Accounts, Account{PlatformGitHub, m.alt})
+			g.ext(Account{PlatformGitHub, m.alt}, fmt.Sprint(alt.ID))
 		}
 		if m.work != "" {
 			p.Accounts = append(p.Accounts, Account{PlatformGit, m.work})
@@ -381,6 +490,45 @@ func (g *gen) people(size int) {
 			g.active = append(g.active, m)
 		}
 	}
+}
+
+// offGitHub decides whether a person of kind k lives off GitHub, and with
+// which role: the first drive-bys are namesakes of GitHub look-alikes (when
+// the namesake exists) and impostors.
+func (g *gen) offGitHub(k Kind, look int, cross, nImp *int) (off bool, role string, twin int) {
+	switch k {
+	case KindDriveBy:
+		for *cross < len(crossLookAlikes) {
+			j := *cross
+			*cross++
+			if crossLookAlikes[j].twin < look {
+				return true, roleLookAlike, j
+			}
+		}
+		if *nImp > 0 {
+			*nImp--
+			return true, roleImpostor, 0
+		}
+		return g.r.Float64() < 0.2, "", 0
+	case KindNewcomer:
+		return g.r.Float64() < 0.12, "", 0
+	case KindRegular:
+		if look >= 2*len(lookAlikes) {
+			return g.r.Float64() < 0.06, "", 0
+		}
+	}
+	return false, "", 0
+}
+
+// uniqueEmail returns local@domain, with a number added to local if the
+// address is taken.
+func (g *gen) uniqueEmail(local, domain string) string {
+	e := local + "@" + domain
+	for i := 2; g.emails[strings.ToLower(e)]; i++ {
+		e = fmt.Sprintf("%s%d@%s", local, i, domain)
+	}
+	g.emails[strings.ToLower(e)] = true
+	return e
 }
 
 // rates are the mean counts of each activity per person of a kind.
@@ -421,6 +569,9 @@ func (g *gen) activity() {
 	}
 	var items []pending
 	for _, m := range g.ms {
+		if m.off || m.svc != "" {
+			continue
+		}
 		if m.login == "" {
 			// git-only: a commit applied by a maintainer.
 			ri := g.repo()
@@ -675,7 +826,7 @@ func (g *gen) ensure() {
 	}
 	if !unlinked {
 		if st.work == "" {
-			st.work = strings.SplitN(st.login, "-", 2)[0] + "@" + workDomains[0]
+			st.work = g.uniqueEmail(strings.SplitN(st.login, "-", 2)[0], workDomains[0])
 			p := &g.c.People[st.person]
 			p.Accounts = append(p.Accounts, Account{PlatformGit, st.work})
 		}

@@ -75,3 +75,71 @@ var reviewBodies = []string{"", "LGTM", "A few nits, otherwise good.", "Please a
 var reviewCommentBodies = []string{"nit: naming", "This could be a constant.", "Should we handle the error here?", "Typo", "Why is this needed?", "👍"}
 
 var deps = []string{"golang.org/x/net", "github.com/google/go-cmp", "actions/checkout", "actions/setup-go", "modernc.org/sqlite", "golang.org/x/sys"}
+
+// crossLookAlikes are off-GitHub namesakes of GitHub look-alikes: twin is
+// the index of the namesake in lookAlikes flattened (pair*2+member), and
+// platform where the namesake lives. No link joins the two.
+var crossLookAlikes = []struct {
+	name
+	twin     int
+	platform string
+}{
+	{name{"John Smith", "john-smith"}, 0, PlatformDiscourse},
+	{name{"Wei Chen", "wei-chen"}, 6, PlatformStackOverflow},
+	{name{"Sara Schmidt", "sara-schmidt"}, 4, PlatformMastodon},
+	{name{"Zoe Martin", "zoe-martin"}, 2, PlatformStackOverflow},
+}
+
+// mastodonDomains are the home instances of remote Mastodon accounts.
+var mastodonDomains = []string{"mastodon.social", "mastodon.social", "hachyderm.io", "hachyderm.io", "chaos.social", "infosec.exchange", "mas.to"}
+
+var mastodonPosts = []string{
+	"Just set up %s with #rollcall, took five minutes.",
+	"Finally a CRM that understands our community. #rollcall",
+	"Wrote a blog post about tracking contributors with #rollcall and %s",
+	"Anyone running #rollcall behind a %s?",
+	"Our open source health report now comes from #rollcall 📈",
+	"TIL #rollcall merges my GitHub and Mastodon accounts. Spooky but nice.",
+	"Giving a talk about community metrics and #rollcall next week!",
+	"#rollcall tip: the champions page is great for picking swag recipients",
+}
+
+var mastodonMentions = []string{
+	"Is there a way to import %s data?",
+	"thanks for the quick fix of the %s bug!",
+	"love the new release 🎉",
+	"any plans for %s support?",
+	"the docs on %s helped a lot, thank you",
+	"small bug report: %s looks off on mobile",
+}
+
+var communityPosts = []string{
+	"New blog post: how we count contributors across platforms",
+	"Community call this Thursday, everyone welcome!",
+	"Thank you to everyone who contributed this month 💜",
+	"We are looking for help with %s, good first issues are tagged",
+	"Office hours today at 16:00 UTC",
+	"Did you know? Rollcall can run as a systemd service with zero config",
+	"Tip: `rollcall doctor` checks your setup, including %s",
+}
+
+var discourseTitles = map[string][]string{
+	"support":       {"How do I configure %s?", "Error after upgrading: %s", "Sync stops with %s", "Can't connect to %s", "Duplicate members after %s import", "Help with %s settings"},
+	"ideas":         {"Idea: %s integration", "Proposal: better %s", "Would a %s exporter be useful?", "Feature wish: %s dashboard"},
+	"show-and-tell": {"Our community dashboard built on %s", "Rollcall + %s: a writeup", "Running Rollcall on a Raspberry Pi with %s"},
+}
+
+var discourseReplies = []string{
+	"Thanks, that worked!", "Can you post the output of `rollcall doctor`?", "Same problem here.",
+	"This is fixed on main, a release is coming soon.", "Have a look at the docs on %s.", "+1 to this idea",
+	"I wrote a small script for that, happy to share.", "Which version are you on?", "Great writeup, thanks for sharing!",
+	"Try setting the interval higher, the API limits are strict.",
+}
+
+var soTitles = []string{
+	"rollcall: how to configure %s source?", "rollcall sync fails with 403 from %s", "How to merge members in rollcall via %s",
+	"rollcall daemon does not pick up %s config change", "Why does rollcall report duplicate %s accounts?",
+	"rollcall with PostgreSQL: %s error on migration", "Rate limit errors when rollcall polls %s",
+}
+
+var soExtraTags = []string{"go", "sqlite", "postgresql", "docker", "systemd", "github-api", "mastodon", "yaml"}

@@ -35,6 +35,11 @@ type Settings struct {
 	Accounts []string `yaml:"accounts"`
 	// Hashtags are followed without '#'.
 	Hashtags []string `yaml:"hashtags"`
+	// Instance names this server in activity keys (and is the home domain
+	// of local accounts without one). Empty means the host of server. Set
+	// it when the URL changes but the server does not (a proxy, or the
+	// demo's fake on a random port).
+	Instance string `yaml:"instance"`
 }
 
 const (
@@ -83,6 +88,13 @@ func New(opts connectors.Options) (connectors.Connector, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, cfgErr("server", fmt.Errorf("%q is not an http(s) URL", s.Server))
 	}
+	instance := strings.ToLower(u.Host)
+	if s.Instance != "" {
+		if strings.ContainsAny(s.Instance, "/ @") {
+			return nil, cfgErr("instance", fmt.Errorf("%q must be a host name", s.Instance))
+		}
+		instance = strings.ToLower(s.Instance)
+	}
 	if len(s.Accounts) == 0 && len(s.Hashtags) == 0 {
 		return nil, cfgErr("accounts", fmt.Errorf("%w: at least one of accounts or hashtags", config.ErrMissing))
 	}
@@ -90,7 +102,7 @@ func New(opts connectors.Options) (connectors.Connector, error) {
 		source:        src.Name,
 		settings:      s,
 		base:          strings.TrimRight(s.Server, "/"),
-		tr:            translator{instance: strings.ToLower(u.Host)},
+		tr:            translator{instance: instance},
 		log:           opts.Logger,
 		now:           opts.Now,
 		stepsPerBatch: defaultStepsPerBatch,

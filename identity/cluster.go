@@ -1,0 +1,772 @@
+package identity
+
+import (
+	"cmp"
+	"hash/fnv"
+	"slices"
+	"strings"
+)
+
+// Options tunes Resolve and NewIndex.
+type Options struct {
+	// Links is evidence reported between identities (by Candidate key):
+	// connector evidence such as commit_author_login.
+	Links []Link
+	// Together lists pairs of identities a person merged: they are joined
+	// whatever the evidence says, and the platform veto does not apply
+	// between their members.
+	Together [][2]string
+	// Apart lists pairs of identities a person separated: no decision ever
+	// puts them into one member (Apart wins over Together).
+	Apart [][2]string
+	// MaxBlock is how many identities may share a name or e-mail key
+	// before it is too common to merge on (default 50).
+	MaxBlock int
+	// NoSuggestions skips the search for weaker evidence (evaluation runs).
+	NoSuggestions bool
+}
+
+// Merge is one decision to join two members, with the evidence between the
+// two identities that carried it.
+type Merge struct {
+	A, B     string
+	Strength Strength
+	Evidence []Signal
+}
+
+// Suggestion is evidence too weak to merge on, for a person to review:
+// identity A and B (in two members) may be one person.
+type Suggestion struct {
+	A, B       string
+	Confidence float64
+	Evidence   []Signal
+	// Reasons are the evidence in words, and why it did not merge.
+	Reasons []string
+}
+
+// Resolution is the outcome of resolving: members, the merges that made them and the suggestions left for a person.
+type Resolution struct {
+	// Members lists each member's identity keys in the order they were
+	// added; members are ordered by their first identity.
+	Members [][]string
+	// MemberOf gives, for each identity in the order added, its index in
+	// Members.
+	MemberOf []int
+	// Merges lists every join, in the order made.
+	Merges []Merge
+	// Suggestions lists at most one suggestion per pair of members, most
+	// confident first.
+	Suggestions []Suggestion
+}
+
+// Resolve groups identities into members. The result depends only on the
+// candidates, their order and opts: the same input gives the same members.
+// It equals adding the candidates to a new Index in one call.
+func Resolve(cs []Candidate, opts Options) Resolution {
+	x := NewIndex(opts)
+	x.Add(cs...)
+	return x.Resolution()
+}
+
+// Index resolves identities incrementally: each Add compares the new
+// identities with the ones already present through blocking keys, never
+// with all of them. It is not safe for concurrent use.
+type Index struct {
+	opts   Options
+	feats  []*features
+	pos    map[string]int32
+	parent []int32
+	ring   []int32 // next identity of the same member (a cycle)
+	size   []int32
+
+	heads map[uint64]int32 // blocking key → last occurrence
+	occ   []occurrence
+
+	links    map[[2]string][]string // sorted key pair → reported kinds
+	linked   map[string][]string    // key → keys with reported evidence
+	apart    map[[2]string]bool
+	together map[[2]string]bool
+	forced   map[int32]bool // identities joined by a person
+
+	merges []Merge
+	// sugg holds the best confidence seen between two identities of
+	// different members; the words are built by Resolution.
+	sugg map[[2]int32]float32
+}
+
+type occurrence struct {
+	id   int32
+	next int32 // previous occurrence of the same key, or -1
+}
+
+// Blocking key kinds.
+const (
+	bEmail    = 'e' // e-mail key
+	bName     = 'n' // sorted full name
+	bVariant  = 'v' // first initial + last name
+	bHandle   = 'h' // handle forms
+	bNameHdl  = 'g' // handle forms of the full name
+	bProfile  = 'p' // profile URL
+	bLinkTo   = 'l' // declared link target
+	bVerified = 'V' // verified e-mail
+	bLogin    = 'L' // GitHub login or id
+	bNoreply  = 'N' // noreply login or id
+	bNetwork  = 'w' // network id
+	bRef      = 'r' // account ref
+)
+
+func pairKey(a, b string) [2]string {
+	if b < a {
+		a, b = b, a
+	}
+	return [2]string{a, b}
+}
+
+// NewIndex returns an empty Index.
+func NewIndex(opts Options) *Index {
+	if opts.MaxBlock <= 0 {
+		opts.MaxBlock = 50
+	}
+	x := &Index{
+		opts:     opts,
+		pos:      map[string]int32{},
+		heads:    map[uint64]int32{},
+		links:    map[[2]string][]string{},
+		linked:   map[string][]string{},
+		apart:    map[[2]string]bool{},
+		together: map[[2]string]bool{},
+		forced:   map[int32]bool{},
+		sugg:     map[[2]int32]float32{},
+	}
+	for _, l := range opts.Links {
+		x.addLink(l)
+	}
+	for _, p := range opts.Apart {
+		x.apart[pairKey(p[0], p[1])] = true
+	}
+	for _, p := range opts.Together {
+		if !x.apart[pairKey(p[0], p[1])] {
+			x.together[pairKey(p[0], p[1])] = true
+			x.addLink(Link{Kind: KindManual, A: p[0], B: p[1]})
+		}
+	}
+	return x
+}
+
+func (x *Index) addLink(l Link) {
+	if l.A == l.B {
+		return
+	}
+	k := pairKey(l.A, l.B)
+	if !slices.Contains(x.links[k], l.Kind) {
+		if len(x.links[k]) == 0 {
+			x.linked[l.A] = append(x.linked[l.A], l.B)
+			x.linked[l.B] = append(x.linked[l.B], l.A)
+		}
+		x.links[k] = append(x.links[k], l.Kind)
+		slices.Sort(x.links[k])
+	}
+}
+
+// Len returns the number of identities in the index.
+func (x *Index) Len() int { return len(x.feats) }
+
+func hashKey(kind byte, s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte{kind})
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+func (x *Index) insertKey(kind byte, s string, id int32) {
+	if s == "" {
+		return
+	}
+	k := hashKey(kind, s)
+	prev, ok := x.heads[k]
+	if !ok {
+		prev = -1
+	}
+	x.occ = append(x.occ, occurrence{id: id, next: prev})
+	x.heads[k] = int32(len(x.occ) - 1)
+}
+
+// block calls fn for the identities under a key, newest first, at most
+// limit of them; it reports how many there were in all when fewer than
+// limit+1 (else limit+1).
+func (x *Index) block(kind byte, s string, limit int, fn func(id int32)) int {
+	if s == "" {
+		return 0
+	}
+	i, ok := x.heads[hashKey(kind, s)]
+	if !ok {
+		return 0
+	}
+	n := 0
+	for ; i >= 0; i = x.occ[i].next {
+		if n == limit {
+			return n + 1
+		}
+		fn(x.occ[i].id)
+		n++
+	}
+	return n
+}
+
+// variantKeys are first-initial + last-name keys of a full name.
+func variantKeys(n Name) []string {
+	if !n.Full() {
+		return nil
+	}
+	first, last := n.Tokens[0], n.Tokens[len(n.Tokens)-1]
+	a := first[:1] + " " + last
+	b := canonicalGiven(first)[:1] + " " + last
+	if a == b {
+		return []string{a}
+	}
+	return []string{a, b}
+}
+
+func (x *Index) keysOf(f *features, fn func(kind byte, s string)) {
+	for _, k := range f.emailKeys {
+		fn(bEmail, k)
+	}
+	if k := mergeNameKey(f); k != "" {
+		fn(bName, k)
+	}
+	if f.name.Full() {
+		for _, k := range variantKeys(f.name) {
+			fn(bVariant, k)
+		}
+		for _, h := range NameHandles(f.name) {
+			fn(bNameHdl, h)
+		}
+	}
+	for _, h := range f.handles {
+		fn(bHandle, h)
+	}
+	for _, p := range f.profiles {
+		fn(bProfile, p)
+	}
+	for _, l := range f.links {
+		fn(bLinkTo, l)
+	}
+	for _, l := range f.vlinks {
+		fn(bLinkTo, l)
+	}
+	for _, v := range f.verified {
+		fn(bVerified, v)
+	}
+	for _, g := range f.ghAccts {
+		if f.login != "" {
+			fn(bLogin, "id:"+g.id)
+			fn(bLogin, g.login)
+		} else {
+			if g.id != "" {
+				fn(bNoreply, "id:"+g.id)
+			}
+			fn(bNoreply, g.login)
+		}
+	}
+	if f.network != "" {
+		fn(bNetwork, f.ref.Platform+"/"+f.network)
+	}
+	if !f.ref.IsZero() {
+		fn(bRef, f.ref.String())
+	}
+}
+
+// strongProbes lists the keys under which x's strong partners are filed.
+func strongProbes(f *features, fn func(kind byte, s string)) {
+	for _, g := range f.ghAccts {
+		if f.login != "" {
+			fn(bNoreply, "id:"+g.id)
+			fn(bNoreply, g.login)
+		} else {
+			if g.id != "" {
+				fn(bLogin, "id:"+g.id)
+			}
+			fn(bLogin, g.login)
+		}
+	}
+	for _, v := range f.verified {
+		fn(bVerified, v)
+	}
+	for _, p := range f.profiles {
+		fn(bLinkTo, p)
+	}
+	for _, l := range f.links {
+		fn(bProfile, l)
+	}
+	for _, l := range f.vlinks {
+		fn(bProfile, l)
+	}
+	if f.network != "" {
+		fn(bNetwork, f.ref.Platform+"/"+f.network)
+	}
+	if !f.ref.IsZero() {
+		fn(bRef, f.ref.String())
+	}
+}
+
+// weakProbes lists the keys under which x's weaker partners are filed.
+func weakProbes(f *features, fn func(kind byte, s string)) {
+	strongProbes(f, fn)
+	for _, k := range f.emailKeys {
+		fn(bEmail, k)
+	}
+	if f.name.Full() {
+		fn(bName, f.name.Key)
+		for _, k := range variantKeys(f.name) {
+			fn(bVariant, k)
+		}
+		for _, h := range NameHandles(f.name) {
+			fn(bHandle, h)
+		}
+	} else if !f.name.Placeholder && len(f.name.Tokens) == 1 {
+		fn(bHandle, f.name.Compact)
+	}
+	for _, h := range f.handles {
+		fn(bHandle, h)
+		fn(bNameHdl, h)
+	}
+}
+
+func (x *Index) find(i int32) int32 {
+	for x.parent[i] != i {
+		x.parent[i] = x.parent[x.parent[i]]
+		i = x.parent[i]
+	}
+	return i
+}
+
+// members calls fn for every identity of i's member.
+func (x *Index) members(i int32, fn func(j int32) bool) {
+	j := i
+	for {
+		if !fn(j) {
+			return
+		}
+		j = x.ring[j]
+		if j == i {
+			return
+		}
+	}
+}
+
+func (x *Index) union(a, b int32) {
+	ra, rb := x.find(a), x.find(b)
+	if ra == rb {
+		return
+	}
+	if rb < ra {
+		ra, rb = rb, ra
+	}
+	x.parent[rb] = ra
+	x.size[ra] += x.size[rb]
+	x.ring[ra], x.ring[rb] = x.ring[rb], x.ring[ra]
+}
+
+// vetoed reports whether the members of a and b must stay apart whatever
+// the evidence: a separation recorded by a person, or two different
+// accounts of one platform instance (unless a person joined them).
+func (x *Index) vetoed(a, b int32) (bool, string) {
+	ra, rb := x.find(a), x.find(b)
+	if ra == rb {
+		return false, ""
+	}
+	if int64(x.size[ra])*int64(x.size[rb]) > 1_000_000 {
+		return true, "the members are too large to compare"
+	}
+	why := ""
+	x.members(ra, func(p int32) bool {
+		fp := x.feats[p]
+		x.members(rb, func(q int32) bool {
+			fq := x.feats[q]
+			if len(x.apart) > 0 && x.apart[pairKey(fp.key, fq.key)] {
+				why = "a person separated " + fp.key + " and " + fq.key
+				return false
+			}
+			if x.forced[p] && x.forced[q] {
+				return true
+			}
+			if !fp.git && !fq.git && fp.ref.Platform == fq.ref.Platform && fp.ref.Instance == fq.ref.Instance && fp.ref.ExternalID != fq.ref.ExternalID {
+				why = "two accounts of " + fp.ref.Platform + " " + fp.ref.Instance
+				return false
+			}
+			for _, u := range fp.ghAccts {
+				for _, v := range fq.ghAccts {
+					if u.differs(v) {
+						why = "two GitHub accounts (" + u.login + ", " + v.login + ")"
+						return false
+					}
+				}
+			}
+			return true
+		})
+		return why == ""
+	})
+	return why != "", why
+}
+
+// consistent reports whether the members of a and b may merge on medium
+// evidence: no veto, no automation, and every pair of full names across
+// them compatible.
+func (x *Index) consistent(a, b int32, names bool) (bool, string) {
+	if v, why := x.vetoed(a, b); v {
+		return false, why
+	}
+	var na, nb []*Name
+	bot := false
+	collect := func(r int32, out *[]*Name) {
+		x.members(r, func(p int32) bool {
+			f := x.feats[p]
+			if f.bot {
+				bot = true
+			}
+			if f.name.Full() {
+				for _, n := range *out {
+					if n.Key == f.name.Key {
+						return true
+					}
+				}
+				*out = append(*out, &f.name)
+			}
+			return true
+		})
+	}
+	collect(x.find(a), &na)
+	collect(x.find(b), &nb)
+	if bot {
+		return false, "an automation account"
+	}
+	if !names {
+		return true, ""
+	}
+	for _, m := range na {
+		for _, n := range nb {
+			if !Compatible(*m, *n) {
+				return false, "the names " + strings.Join(m.Tokens, " ") + " and " + strings.Join(n.Tokens, " ") + " differ"
+			}
+		}
+	}
+	return true, ""
+}
+
+// Add resolves new identities against each other and against those already
+// in the index. An identity whose key is already present is ignored.
+//
+// Order of decisions: strong evidence first (edges sorted by identity
+// order), then groups of identities sharing an e-mail key, then groups
+// sharing a full name, then suggestions. A group merges all or nothing: if
+// any two of its members may not merge, the key is ambiguous and none do.
+func (x *Index) Add(cs ...Candidate) {
+	start := int32(len(x.feats))
+	for _, c := range cs {
+		f := prepare(c)
+		if _, dup := x.pos[f.key]; dup {
+			continue
+		}
+		id := int32(len(x.feats))
+		x.pos[f.key] = id
+		x.feats = append(x.feats, f)
+		x.parent = append(x.parent, id)
+		x.ring = append(x.ring, id)
+		x.size = append(x.size, 1)
+		x.keysOf(f, func(kind byte, s string) { x.insertKey(kind, s, id) })
+	}
+	end := int32(len(x.feats))
+	for i := start; i < end; i++ {
+		for _, other := range x.linked[x.feats[i].key] {
+			if j, ok := x.pos[other]; ok && x.together[pairKey(x.feats[i].key, other)] {
+				x.forced[i], x.forced[j] = true, true
+			}
+		}
+	}
+	x.strongPhase(start, end)
+	x.groupPhase(start, end, bEmail)
+	x.groupPhase(start, end, bName)
+	x.groupPhase(start, end, bHandle)
+	if !x.opts.NoSuggestions {
+		x.suggestPhase(start, end)
+	}
+}
+
+type edge struct {
+	a, b int32 // a > b
+}
+
+func (x *Index) external(a, b int32) []string {
+	if len(x.links) == 0 {
+		return nil
+	}
+	return x.links[pairKey(x.feats[a].key, x.feats[b].key)]
+}
+
+func (x *Index) strongPhase(start, end int32) {
+	var edges []edge
+	seen := map[int32]bool{}
+	for i := start; i < end; i++ {
+		f := x.feats[i]
+		clear(seen)
+		try := func(j int32) {
+			if j == i || seen[j] || (j >= start && j > i) {
+				return
+			}
+			seen[j] = true
+			if best(compare(f, x.feats[j], x.external(i, j))) == Strong {
+				edges = append(edges, edge{i, j})
+			}
+		}
+		for _, other := range x.linked[f.key] {
+			if j, ok := x.pos[other]; ok {
+				try(j)
+			}
+		}
+		strongProbes(f, func(kind byte, s string) { x.block(kind, s, 4*x.opts.MaxBlock, try) })
+	}
+	slices.SortFunc(edges, func(p, q edge) int {
+		return cmp.Or(cmp.Compare(min(p.a, p.b), min(q.a, q.b)), cmp.Compare(max(p.a, p.b), max(q.a, q.b)))
+	})
+	// Manual joins first, then the rest.
+	for pass := 0; pass < 2; pass++ {
+		for _, e := range edges {
+			manual := x.forced[e.a] && x.forced[e.b] && x.together[pairKey(x.feats[e.a].key, x.feats[e.b].key)]
+			if manual != (pass == 0) || x.find(e.a) == x.find(e.b) {
+				continue
+			}
+			if v, _ := x.vetoed(e.a, e.b); v {
+				continue
+			}
+			x.record(e.a, e.b)
+		}
+	}
+}
+
+func (x *Index) record(a, b int32) {
+	sigs := compare(x.feats[a], x.feats[b], x.external(a, b))
+	x.merges = append(x.merges, Merge{A: x.feats[b].key, B: x.feats[a].key, Strength: best(sigs), Evidence: sigs})
+	x.union(a, b)
+}
+
+// groupPhase merges, key by key, the members that share an e-mail key or a
+// full name, all or nothing.
+func (x *Index) groupPhase(start, end int32, kind byte) {
+	done := map[uint64]bool{}
+	var ids []int32
+	for i := start; i < end; i++ {
+		f := x.feats[i]
+		var keys []string
+		switch {
+		case kind == bEmail:
+			keys = f.emailKeys
+		case !f.git || f.bot:
+		case kind == bName && mergeNameKey(f) != "":
+			keys = []string{mergeNameKey(f)}
+		case kind == bHandle:
+			for _, h := range f.handles {
+				if len(h) >= minHandleName && f.name.Full() || h == f.selfHandle {
+					keys = append(keys, h)
+				}
+			}
+		}
+		for _, k := range keys {
+			h := hashKey(kind, k)
+			if done[h] {
+				continue
+			}
+			done[h] = true
+			ids = ids[:0]
+			n := x.block(kind, k, x.opts.MaxBlock, func(j int32) {
+				g := x.feats[j]
+				switch {
+				case kind == bEmail && slices.Contains(g.emailKeys, k),
+					kind == bName && mergeNameKey(g) == k,
+					kind == bHandle && g.git && !g.bot && (g.name.Full() || g.selfHandle == k) && slices.Contains(g.handles, k):
+					ids = append(ids, j)
+				}
+			})
+			if n > x.opts.MaxBlock || len(ids) < 2 {
+				continue
+			}
+			slices.Sort(ids)
+			if kind == bHandle && !x.handleGroupOK(ids, k) {
+				continue
+			}
+			x.mergeGroup(ids, kind)
+		}
+	}
+}
+
+// mergeGroup merges the members of ids when every two of them may merge.
+// For names, only members holding a commit author with the name merge: a
+// name on a platform profile is self-declared.
+func (x *Index) mergeGroup(ids []int32, kind byte) {
+	var roots []int32
+	anchor := map[int32]int32{} // root → an identity in the group with the key
+	for _, j := range ids {
+		r := x.find(j)
+		a, ok := anchor[r]
+		if !ok {
+			roots = append(roots, r)
+			anchor[r] = j
+			continue
+		}
+		if kind == bName && !x.feats[a].git && x.feats[j].git {
+			anchor[r] = j
+		}
+	}
+	if len(roots) < 2 {
+		return
+	}
+	for i := range roots {
+		for j := i + 1; j < len(roots); j++ {
+			if ok, _ := x.consistent(roots[i], roots[j], kind == bHandle); !ok {
+				return
+			}
+		}
+	}
+	var first int32 = -1
+	for _, r := range roots {
+		a := anchor[r]
+		if kind == bName && !x.feats[a].git {
+			continue
+		}
+		if first < 0 {
+			first = a
+			continue
+		}
+		x.record(a, first)
+	}
+}
+
+func (x *Index) suggestPhase(start, end int32) {
+	seen := map[int32]bool{}
+	limit := x.opts.MaxBlock
+	for i := start; i < end; i++ {
+		f := x.feats[i]
+		clear(seen)
+		ri := x.find(i)
+		try := func(j int32) {
+			if j == i || seen[j] || (j >= start && j > i) {
+				return
+			}
+			seen[j] = true
+			rj := x.find(j)
+			if rj == ri {
+				return
+			}
+			sigs := compare(f, x.feats[j], x.external(i, j))
+			if len(sigs) == 0 {
+				return
+			}
+			// Two different accounts of one platform with only a
+			// similar name or handle are two people, not a suggestion.
+			if best(sigs) == Weak && !f.git && !x.feats[j].git && f.ref.Platform == x.feats[j].ref.Platform && f.ref.Instance == x.feats[j].ref.Instance {
+				return
+			}
+			k := [2]int32{min(i, j), max(i, j)}
+			c := float32(confidence(sigs))
+			if old, ok := x.sugg[k]; !ok || c > old {
+				x.sugg[k] = c
+			}
+		}
+		for _, other := range x.linked[f.key] {
+			if j, ok := x.pos[other]; ok {
+				try(j)
+			}
+		}
+		weakProbes(f, func(kind byte, s string) {
+			if n := x.block(kind, s, limit, func(int32) {}); n > limit {
+				return // too common to suggest on
+			}
+			x.block(kind, s, limit, try)
+		})
+	}
+}
+
+// Resolution returns the members, merges and suggestions so far.
+func (x *Index) Resolution() Resolution {
+	res := Resolution{MemberOf: make([]int, len(x.feats)), Merges: slices.Clone(x.merges)}
+	num := make([]int32, len(x.feats)) // root → member number + 1
+	for i := range x.feats {
+		r := x.find(int32(i))
+		m := int(num[r]) - 1
+		if m < 0 {
+			m = len(res.Members)
+			num[r] = int32(m + 1)
+			res.Members = append(res.Members, make([]string, 0, x.size[r]))
+		}
+		res.MemberOf[i] = m
+		res.Members[m] = append(res.Members[m], x.feats[i].key)
+	}
+	type pick struct {
+		pair [2]int32
+		c    float32
+	}
+	best := map[[2]int32]pick{}
+	for k, c := range x.sugg {
+		ra, rb := x.find(k[0]), x.find(k[1])
+		if ra == rb {
+			continue
+		}
+		nk := [2]int32{min(ra, rb), max(ra, rb)}
+		if o, ok := best[nk]; !ok || o.c < c || o.c == c && (k[0] < o.pair[0] || k[0] == o.pair[0] && k[1] < o.pair[1]) {
+			best[nk] = pick{k, c}
+		}
+	}
+	for _, p := range best {
+		res.Suggestions = append(res.Suggestions, x.suggestion(p.pair[0], p.pair[1]))
+	}
+	slices.SortFunc(res.Suggestions, func(a, b Suggestion) int {
+		return cmp.Or(cmp.Compare(b.Confidence, a.Confidence), cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B))
+	})
+	return res
+}
+
+// MemberKey returns the key of the first identity of key's member, and
+// whether key is in the index.
+func (x *Index) MemberKey(key string) (string, bool) {
+	i, ok := x.pos[key]
+	if !ok {
+		return "", false
+	}
+	r := x.find(i)
+	first := r
+	x.members(r, func(j int32) bool {
+		first = min(first, j)
+		return true
+	})
+	return x.feats[first].key, true
+}
+
+// handleGroupOK reports whether commit authors sharing handle k may merge on
+// it: all have full names (compared later), or the handle is long and one
+// of them uses it as its name too.
+func (x *Index) handleGroupOK(ids []int32, k string) bool {
+	full, self := true, false
+	for _, j := range ids {
+		f := x.feats[j]
+		full = full && f.name.Full()
+		self = self || f.selfHandle == k
+	}
+	return full || self && len(k) >= minSelfHandle
+}
+
+// suggestion explains the evidence between identities a and b (a < b).
+func (x *Index) suggestion(a, b int32) Suggestion {
+	sigs := compare(x.feats[b], x.feats[a], x.external(a, b))
+	reasons := make([]string, 0, len(sigs)+1)
+	for _, s := range sigs {
+		reasons = append(reasons, s.Detail)
+	}
+	switch ok, why := x.consistent(a, b, true); {
+	case best(sigs) < Medium:
+		reasons = append(reasons, "not merged: the evidence is weak")
+	case !ok:
+		reasons = append(reasons, "not merged: "+why)
+	default:
+		reasons = append(reasons, "not merged: the evidence is ambiguous or too common")
+	}
+	return Suggestion{A: x.feats[a].key, B: x.feats[b].key, Confidence: confidence(sigs), Evidence: sigs, Reasons: reasons}
+}

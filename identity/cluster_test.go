@@ -1,0 +1,190 @@
+package identity
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rollcall-dev/rollcall/connectors"
+)
+
+func ghCand(id, login, name string, links ...string) Candidate {
+	return Candidate{Ref: connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: id}, Username: login, Name: name, Links: links}
+}
+
+func mastoCand(user, name string, links, verified []string) Candidate {
+	return Candidate{Ref: connectors.AccountRef{Platform: "mastodon", Instance: "fosstodon.org", ExternalID: user}, Username: user, Name: name, Links: links, VerifiedLinks: verified}
+}
+
+func gitCand(name, email string) Candidate {
+	return Candidate{Ref: connectors.AccountRef{Platform: "git", ExternalID: email}, Name: name, Emails: []string{email}}
+}
+
+func together(res Resolution, cs []Candidate, i, j int) bool {
+	return res.MemberOf[i] == res.MemberOf[j]
+}
+
+func TestResolveRules(t *testing.T) {
+	tests := []struct {
+		name  string
+		cs    []Candidate
+		opts  Options
+		same  [][2]int
+		apart [][2]int
+	}{
+		{
+			name: "mutual profile links merge",
+			cs:   []Candidate{ghCand("1", "ana", "Ana Lima", "https://fosstodon.org/@ana"), mastoCand("ana", "Ana", []string{"https://github.com/ana"}, nil)},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name: "a link verified by the platform merges",
+			cs:   []Candidate{ghCand("1", "ana", "Ana Lima"), mastoCand("ana", "Ana", nil, []string{"https://github.com/ana"})},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name:  "a one-way claim by an impostor never merges",
+			cs:    []Candidate{ghCand("1", "famous", "Famous Dev"), mastoCand("famous", "Famous Dev", []string{"https://github.com/famous"}, nil)},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name: "noreply address joins its login",
+			cs:   []Candidate{ghCand("583231", "octo", "Octo Cat"), gitCand("octo", "583231+octo@users.noreply.github.com")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name: "commit authors with one address merge",
+			cs:   []Candidate{{Key: "a", Name: "Ana Lima", Emails: []string{"ana@lima.example"}}, {Key: "b", Name: "alima", Emails: []string{"Ana@Lima.example"}}},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name:  "placeholder addresses are no evidence",
+			cs:    []Candidate{{Key: "a", Name: "Ana Lima", Emails: []string{"root@localhost"}}, {Key: "b", Name: "Bo Chen", Emails: []string{"root@localhost"}}, {Key: "c", Name: "Cy Dee", Emails: []string{"?@?"}}, {Key: "d", Name: "Di Eve", Emails: []string{"?@?"}}},
+			apart: [][2]int{{0, 1}, {2, 3}},
+		},
+		{
+			name: "a name shared by two GitHub accounts is ambiguous",
+			cs: []Candidate{
+				ghCand("1", "weichen", "Wei Chen"), ghCand("2", "weichen-dev", "Wei Chen"),
+				gitCand("Wei Chen", "wei@a.example"), gitCand("Wei Chen", "wei@b.example"),
+			},
+			opts: Options{Links: []Link{
+				{Kind: KindCommitAuthorLogin, A: "git//wei@a.example", B: "github/github.com/1"},
+				{Kind: KindCommitAuthorLogin, A: "git//wei@b.example", B: "github/github.com/2"},
+			}},
+			same:  [][2]int{{0, 2}, {1, 3}},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name:  "two accounts of one platform never merge on evidence",
+			cs:    []Candidate{ghCand("1", "ana", "Ana Lima"), ghCand("2", "ana2", "Ana Lima"), gitCand("Ana Lima", "ana@lima.example")},
+			opts:  Options{Links: []Link{{Kind: KindCommitAuthorLogin, A: "git//ana@lima.example", B: "github/github.com/1"}, {Kind: KindCommitAuthorLogin, A: "git//ana@lima.example", B: "github/github.com/2"}}},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name: "a person's merge overrides the platform veto",
+			cs:   []Candidate{ghCand("1", "ana", "Ana Lima"), ghCand("2", "ana-work", "Ana Lima")},
+			opts: Options{Together: [][2]string{{"github/github.com/1", "github/github.com/2"}}},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name:  "a person's separation wins over evidence",
+			cs:    []Candidate{gitCand("Ana Lima", "ana@lima.example"), gitCand("Ana Lima", "ana@work.example")},
+			opts:  Options{Apart: [][2]string{{"git//ana@lima.example", "git//ana@work.example"}}},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name:  "bots never merge on names or addresses",
+			cs:    []Candidate{gitCand("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"), gitCand("dependabot[bot]", "support@github.com")},
+			apart: [][2]int{{0, 1}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := Resolve(tt.cs, tt.opts)
+			for _, p := range tt.same {
+				if !together(res, tt.cs, p[0], p[1]) {
+					t.Errorf("identities %d and %d are apart, want one member", p[0], p[1])
+				}
+			}
+			for _, p := range tt.apart {
+				if together(res, tt.cs, p[0], p[1]) {
+					t.Errorf("identities %d and %d share a member, want apart", p[0], p[1])
+				}
+			}
+			for _, m := range res.Merges {
+				if len(m.Evidence) == 0 {
+					t.Errorf("merge %s + %s records no evidence", m.A, m.B)
+				}
+			}
+		})
+	}
+}
+
+func TestSuggestionForOneWayClaim(t *testing.T) {
+	cs := []Candidate{ghCand("1", "famous", "Famous Dev"), mastoCand("famous", "Famous Dev", []string{"https://github.com/famous"}, nil)}
+	res := Resolve(cs, Options{})
+	if len(res.Suggestions) != 1 {
+		t.Fatalf("got %d suggestions, want 1", len(res.Suggestions))
+	}
+	s := res.Suggestions[0]
+	if s.Confidence <= 0 || s.Confidence >= 0.99 || len(s.Reasons) == 0 {
+		t.Errorf("suggestion %+v: want a confidence in (0, 0.99) and reasons", s)
+	}
+}
+
+func TestIncrementalEqualsBatch(t *testing.T) {
+	cs := synthetic(3000)
+	batch := Resolve(cs, Options{NoSuggestions: true})
+	x := NewIndex(Options{NoSuggestions: true})
+	for i := 0; i < len(cs); i += 500 {
+		x.Add(cs[i:min(i+500, len(cs))]...)
+	}
+	inc := x.Resolution()
+	diff := 0
+	for i := range cs {
+		for _, j := range []int{i + 1, i + 7} {
+			if j < len(cs) && (batch.MemberOf[i] == batch.MemberOf[j]) != (inc.MemberOf[i] == inc.MemberOf[j]) {
+				diff++
+			}
+		}
+	}
+	t.Logf("batch %d members, incremental in chunks of 500: %d members; %d sampled pairs differ", len(batch.Members), len(inc.Members), diff)
+	if again := Resolve(cs, Options{NoSuggestions: true}); !cmp.Equal(again.MemberOf, batch.MemberOf) {
+		t.Error("Resolve is not deterministic")
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	for _, tc := range []struct{ in, key string }{
+		{"Major, Mary", "major mary"},
+		{"MARY MAJOR", "major mary"},
+		{"Márÿ Majœr", "majoer mary"},
+		{"mary.major", "major mary"},
+		{"MaryMajor", "major mary"},
+		{"Dr. Mary Major (Acme)", "major mary"},
+		{"Иван Петров", "ivan petrov"},
+	} {
+		if got := ParseName(tc.in).Key; got != tc.key {
+			t.Errorf("ParseName(%q).Key = %q, want %q", tc.in, got, tc.key)
+		}
+	}
+	for _, tc := range []struct {
+		in          string
+		placeholder bool
+	}{
+		{"root@localhost", true}, {"?@?", true}, {"me@box.(none)", true}, {"noreply@github.com", true},
+		{"41898282+github-actions[bot]@users.noreply.github.com", true}, {"action@github.com", true},
+		{"ana-bot@x.example", true}, {"jenkins@ci.example", true}, {"you@example.com", true},
+		{"123+ana@users.noreply.github.com", false}, {"ana@lima.example", false},
+	} {
+		if got := IsPlaceholderEmail(tc.in); got != tc.placeholder {
+			t.Errorf("IsPlaceholderEmail(%q) = %v, want %v", tc.in, got, tc.placeholder)
+		}
+	}
+	if !Compatible(ParseName("M. Major"), ParseName("Mary Major")) || Compatible(ParseName("Maria Major"), ParseName("Mary Major")) {
+		t.Error("Compatible: initials or different given names misjudged")
+	}
+	if !Compatible(ParseName("Bob Smith"), ParseName("Robert Smith")) {
+		t.Error("Compatible: nickname not recognised")
+	}
+}

@@ -1,0 +1,555 @@
+package identity
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/rollcall-dev/rollcall/connectors"
+)
+
+// Strength grades a piece of evidence by what it may decide on its own.
+type Strength int
+
+// Strengths, weakest first.
+const (
+	// Weak evidence only ever makes a suggestion for a person to review.
+	Weak Strength = iota + 1
+	// Medium evidence merges only when every identity of the two members
+	// agrees (no veto, compatible names, no rival member with the same
+	// key): the same unverified e-mail, the same full name of two commit
+	// authors.
+	Medium
+	// Strong evidence merges unless a hard veto (two accounts of one
+	// platform, a separation a person recorded) forbids it.
+	Strong
+)
+
+// String names the strength.
+func (s Strength) String() string {
+	switch s {
+	case Strong:
+		return "strong"
+	case Medium:
+		return "medium"
+	case Weak:
+		return "weak"
+	}
+	return "none"
+}
+
+// Evidence kinds the resolver finds or accepts.
+const (
+	// KindSameAccount: the two identities are one platform account.
+	KindSameAccount = "same_account"
+	// KindCommitAuthorLogin: the forge linked a commit author to a login
+	// (connectors.EvidenceCommitAuthorLogin).
+	KindCommitAuthorLogin = connectors.EvidenceCommitAuthorLogin
+	// KindNoreplyLogin: a GitHub per-user noreply address names the login.
+	KindNoreplyLogin = "noreply_login"
+	// KindVerifiedEmail: both accounts have the address, verified by their platforms.
+	KindVerifiedEmail = "verified_email"
+	// KindMutualLink: each profile links to the other.
+	KindMutualLink = "mutual_link"
+	// KindVerifiedLink: a platform verified the profile link (rel=me,
+	// Discourse associated account).
+	KindVerifiedLink = "verified_link"
+	// KindNetworkID: the platform network says the accounts are siblings
+	// (Stack Exchange account_id).
+	KindNetworkID = "network_id"
+	// KindManual: a person merged the two.
+	KindManual = "manual"
+	// KindSameEmail: the same address, not verified by a platform.
+	KindSameEmail = "same_email"
+	// KindSameName: the same full name (two words or more, after
+	// normalisation).
+	KindSameName = "same_name"
+	// KindHandleName: two commit authors with the same e-mail local part
+	// (at least minHandleName letters) and compatible full names.
+	KindHandleName = "handle_and_name"
+	// KindLoginHandle: two commit authors share a long handle that one of
+	// them uses both as its name and as its e-mail local part.
+	KindLoginHandle = "login_handle"
+	// KindOneWayLink: one profile claims the other, unverified and not
+	// returned.
+	KindOneWayLink = "one_way_link"
+	// KindNameVariant: names that are variants of one another (initials,
+	// nicknames, spacing).
+	KindNameVariant = "name_variant"
+	// KindSameHandle: the same handle (username, e-mail local part, GitHub
+	// noreply login) on both sides.
+	KindSameHandle = "same_handle"
+	// KindNameHandle: one side's handle is a common handle form of the
+	// other's full name ("jdoe", "johndoe" for "John Doe").
+	KindNameHandle = "name_handle"
+)
+
+// kindStrength is the strength of each kind; an unknown kind reported by a
+// connector is weak.
+var kindStrength = map[string]Strength{
+	KindSameAccount: Strong, KindCommitAuthorLogin: Strong, KindNoreplyLogin: Strong,
+	KindVerifiedEmail: Strong, KindMutualLink: Strong, KindVerifiedLink: Strong,
+	KindNetworkID: Strong, KindManual: Strong,
+	KindSameEmail: Medium, KindSameName: Medium, KindHandleName: Medium, KindLoginHandle: Medium,
+	KindOneWayLink: Weak, KindNameVariant: Weak, KindSameHandle: Weak, KindNameHandle: Weak,
+}
+
+// kindConfidence is how likely, alone, a kind says "one person"; used for
+// suggestions (combined as 1-∏(1-c)).
+var kindConfidence = map[string]float64{
+	KindSameAccount: 1, KindCommitAuthorLogin: 0.99, KindNoreplyLogin: 0.99, KindVerifiedEmail: 0.99,
+	KindMutualLink: 0.98, KindVerifiedLink: 0.98, KindNetworkID: 0.99, KindManual: 1,
+	KindSameEmail: 0.9, KindSameName: 0.8, KindHandleName: 0.8, KindLoginHandle: 0.8, KindOneWayLink: 0.5, KindNameVariant: 0.55,
+	KindSameHandle: 0.5, KindNameHandle: 0.45,
+}
+
+// StrengthOf returns the strength of an evidence kind.
+func StrengthOf(kind string) Strength {
+	if s, ok := kindStrength[kind]; ok {
+		return s
+	}
+	return Weak
+}
+
+// Signal is one piece of evidence between two identities, in words.
+type Signal struct {
+	Kind     string   `json:"kind"`
+	Strength Strength `json:"strength"`
+	// Detail says what matched ("the address ana@example.org").
+	Detail string `json:"detail"`
+}
+
+// String renders the signal for an audit log.
+func (s Signal) String() string { return s.Kind + " (" + s.Strength.String() + "): " + s.Detail }
+
+// Link is evidence a connector or a person reported between two
+// identities, by Candidate key.
+type Link struct {
+	Kind string
+	A, B string
+}
+
+// LinkFromConnector turns connector evidence into a Link between the
+// default keys (AccountRef.String) of its two accounts.
+func LinkFromConnector(e connectors.Evidence) Link {
+	return Link{Kind: e.Kind, A: e.A.String(), B: e.B.String()}
+}
+
+// Candidate is one identity given to the resolver.
+type Candidate struct {
+	// Key names the identity uniquely; empty means Ref.String().
+	Key string
+	// Ref is the account: platform, instance and permanent id. Platform
+	// "git" (or empty) is a commit author.
+	Ref connectors.AccountRef
+	// Username is the handle (login, acct); for git the address is not a handle.
+	Username string
+	// Name is the display name.
+	Name string
+	// URL is the profile page, if known; profile URLs are also derived
+	// from the platform, instance and username.
+	URL string
+	// Emails are addresses seen with the identity, not verified.
+	Emails []string
+	// VerifiedEmails are addresses the platform verified.
+	VerifiedEmails []string
+	// Links are profile links the account declares.
+	Links []string
+	// VerifiedLinks are profile links the platform verified.
+	VerifiedLinks []string
+	// NetworkID is shared by sibling accounts of one network.
+	NetworkID string
+	// Bot marks an automation account.
+	Bot bool
+}
+
+// CandidateFromAccount builds a Candidate from a connector account, keyed
+// by its AccountRef.
+func CandidateFromAccount(a connectors.Account) Candidate {
+	return Candidate{
+		Ref: a.AccountRef, Username: a.Username, Name: a.Name, URL: a.URL, Emails: a.Emails,
+		Links: a.Links, VerifiedLinks: a.VerifiedLinks, NetworkID: a.NetworkID, Bot: a.Bot,
+	}
+}
+
+// minHandleName is the shortest handle that, with compatible full names,
+// merges two commit authors: shorter handles are often a first name.
+const minHandleName = 6
+
+// minSelfHandle is the shortest login-like handle (see KindLoginHandle).
+const minSelfHandle = 8
+
+// features is a candidate prepared for comparison.
+type features struct {
+	key    string
+	ref    connectors.AccountRef
+	git    bool
+	name   Name
+	emails []Email // not placeholders
+	// emailKeys are the comparison keys of emails (a noreply address has
+	// its id and its login form).
+	emailKeys []string
+	// ghAccts are the github.com accounts this identity is, or names
+	// through a noreply address.
+	ghAccts  []ghAcct
+	verified []string
+	login    string   // GitHub login (platform github, instance github.com)
+	handles  []string // handle forms: username, e-mail local parts, noreply logins
+	profiles []string // normalised URLs of this profile
+	links    []string
+	vlinks   []string
+	network  string
+	bot      bool
+	// selfHandle is a commit author's one-word name that is also its
+	// e-mail local part ("jdoe42 <jdoe42@…>"): a login-like handle.
+	selfHandle string
+	// shared marks an identity whose every address is a placeholder.
+	placeholderOnly bool
+}
+
+func prepare(c Candidate) *features {
+	f := &features{key: c.Key, ref: c.Ref, bot: c.Bot}
+	if f.key == "" {
+		f.key = c.Ref.String()
+	}
+	f.git = c.Ref.Platform == "" || c.Ref.Platform == connectors.PlatformGit
+	f.name = ParseName(c.Name)
+	if f.name.Bot {
+		f.bot = true
+	}
+	addHandle := func(h string) {
+		if len(h) >= 3 && !slices.Contains(f.handles, h) && !genericLocals[h] && !placeholderNames[h] {
+			f.handles = append(f.handles, h)
+		}
+	}
+	anyAddr, real := false, false
+	for _, s := range c.Emails {
+		if s == "" {
+			continue
+		}
+		anyAddr = true
+		e := ParseEmail(s)
+		if e.Bot {
+			f.bot = true
+		}
+		if e.Placeholder || slices.Contains(f.emailKeys, e.Key) {
+			continue
+		}
+		real = true
+		f.emails = append(f.emails, e)
+		f.emailKeys = append(f.emailKeys, e.Key)
+		if e.GitHubID != "" {
+			// The login form too, to meet older noreply addresses.
+			if k := e.GitHubLogin + "@users.noreply.github.com"; !slices.Contains(f.emailKeys, k) {
+				f.emailKeys = append(f.emailKeys, k)
+			}
+		}
+		if e.GitHubLogin != "" {
+			f.ghAccts = append(f.ghAccts, ghAcct{id: e.GitHubID, login: e.GitHubLogin})
+		}
+		addHandle(HandleForm(e.Local))
+	}
+	for _, s := range c.VerifiedEmails {
+		e := ParseEmail(s)
+		if e.Placeholder || e.Key == "" {
+			continue
+		}
+		f.verified = append(f.verified, e.Key)
+	}
+	f.placeholderOnly = anyAddr && !real
+	if w := f.name.Compact; f.git && !f.name.Placeholder && len(f.name.Tokens) == 1 && len(w) >= minSelfHandle && slices.Contains(f.handles, w) {
+		f.selfHandle = w
+	}
+	if !f.git && c.Username != "" {
+		addHandle(HandleForm(c.Username))
+		if c.Ref.Platform == connectors.PlatformGitHub && (c.Ref.Instance == "github.com" || c.Ref.Instance == "") {
+			f.login = strings.ToLower(c.Username)
+			f.ghAccts = append(f.ghAccts, ghAcct{id: c.Ref.ExternalID, login: f.login})
+		}
+	}
+	f.profiles = profileURLs(c)
+	for _, l := range c.Links {
+		if n := normURL(l); n != "" {
+			f.links = append(f.links, n)
+		}
+	}
+	for _, l := range c.VerifiedLinks {
+		if n := normURL(l); n != "" {
+			f.vlinks = append(f.vlinks, n)
+		}
+	}
+	f.network = c.NetworkID
+	return f
+}
+
+// normURL reduces a profile URL or a fediverse handle to host/path,
+// lower-cased, without scheme, "www.", query or trailing slash.
+func normURL(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	// "@user@host" fediverse handle.
+	if strings.HasPrefix(s, "@") && strings.Count(s, "@") == 2 {
+		p := strings.SplitN(s[1:], "@", 2)
+		return strings.ToLower(p[1] + "/@" + p[0])
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	host := strings.TrimPrefix(strings.ToLower(u.Host), "www.")
+	path := strings.TrimRight(strings.ToLower(u.Path), "/")
+	// Mastodon's long form /users/name is /@name.
+	if strings.HasPrefix(path, "/users/") && !strings.Contains(path[7:], "/") && host != "stackoverflow.com" {
+		path = "/@" + path[7:]
+	}
+	// Stack Overflow: /users/ID/slug → /users/ID.
+	if host == "stackoverflow.com" && strings.HasPrefix(path, "/users/") {
+		parts := strings.Split(path, "/")
+		if len(parts) > 3 {
+			path = strings.Join(parts[:3], "/")
+		}
+	}
+	return host + path
+}
+
+// profileURLs derives the URLs under which a profile is reached.
+func profileURLs(c Candidate) []string {
+	var out []string
+	add := func(s string) {
+		if n := normURL(s); n != "" {
+			for _, o := range out {
+				if o == n {
+					return
+				}
+			}
+			out = append(out, n)
+		}
+	}
+	if c.URL != "" {
+		add(c.URL)
+	}
+	inst := c.Ref.Instance
+	u := c.Username
+	switch c.Ref.Platform {
+	case connectors.PlatformGitHub:
+		if inst == "" {
+			inst = "github.com"
+		}
+		if u != "" {
+			add("https://" + inst + "/" + u)
+		}
+	case connectors.PlatformMastodon:
+		if u != "" && inst != "" {
+			add("https://" + inst + "/@" + strings.TrimPrefix(u, "@"))
+		}
+	case connectors.PlatformDiscourse:
+		if u != "" && inst != "" {
+			add("https://" + inst + "/u/" + u)
+		}
+	case connectors.PlatformStackOverflow:
+		if inst == "" {
+			inst = "stackoverflow.com"
+		}
+		if c.Ref.ExternalID != "" {
+			add("https://" + inst + "/users/" + c.Ref.ExternalID)
+		}
+	}
+	return out
+}
+
+// compare returns the evidence between two prepared identities, strongest
+// first, and external evidence kinds reported between them.
+func compare(a, b *features, external []string) []Signal {
+	var out []Signal
+	add := func(kind, detail string) {
+		out = append(out, Signal{Kind: kind, Strength: StrengthOf(kind), Detail: detail})
+	}
+	for _, k := range external {
+		add(k, "reported by "+sourceOf(k))
+	}
+	if !a.ref.IsZero() && a.ref == b.ref {
+		add(KindSameAccount, "the same account "+a.ref.String())
+	}
+	for _, p := range [2][2]*features{{a, b}, {b, a}} {
+		x, y := p[0], p[1]
+		if y.login == "" {
+			continue
+		}
+		for _, e := range x.emails {
+			if e.GitHubLogin == "" {
+				continue
+			}
+			if e.GitHubID != "" && e.GitHubID == y.ref.ExternalID || e.GitHubID == "" && e.GitHubLogin == y.login {
+				add(KindNoreplyLogin, fmt.Sprintf("GitHub's noreply address of login %s", y.login))
+				break
+			}
+		}
+	}
+	for _, v := range a.verified {
+		for _, w := range b.verified {
+			if v == w {
+				add(KindVerifiedEmail, "the verified address "+v)
+			}
+		}
+	}
+	ab, ba := hits(a.links, b.profiles), hits(b.links, a.profiles)
+	avb, bva := hits(a.vlinks, b.profiles), hits(b.vlinks, a.profiles)
+	switch {
+	case avb != "" || bva != "":
+		add(KindVerifiedLink, "a link verified by the platform to "+avb+bva)
+	case ab != "" && ba != "":
+		add(KindMutualLink, "profiles link to each other ("+ab+", "+ba+")")
+	case ab != "" || ba != "":
+		add(KindOneWayLink, "one profile claims "+ab+ba+", not returned")
+	}
+	if a.network != "" && a.network == b.network && a.ref.Platform == b.ref.Platform {
+		add(KindNetworkID, "network account "+a.network)
+	}
+	if k := commonString(a.emailKeys, b.emailKeys); k != "" {
+		add(KindSameEmail, "the address "+k)
+	}
+	if k := mergeNameKey(a); k != "" && a.git && b.git && k == mergeNameKey(b) && !a.name.Full() {
+		add(KindSameName, "the login-like name "+k)
+	}
+	if a.name.Full() && b.name.Full() {
+		if a.name.Key == b.name.Key {
+			add(KindSameName, "the name "+strings.Join(a.name.Tokens, " "))
+		} else if Variant(a.name, b.name) {
+			add(KindNameVariant, fmt.Sprintf("names %q and %q are variants", strings.Join(a.name.Tokens, " "), strings.Join(b.name.Tokens, " ")))
+		}
+	}
+	if h := commonHandle(a.handles, b.handles); h != "" {
+		if len(h) >= minHandleName && a.git && b.git && a.name.Full() && b.name.Full() && Compatible(a.name, b.name) {
+			add(KindHandleName, fmt.Sprintf("the handle %s and the compatible names %q and %q", h, strings.Join(a.name.Tokens, " "), strings.Join(b.name.Tokens, " ")))
+		} else if len(h) >= minSelfHandle && a.git && b.git && (a.selfHandle == h || b.selfHandle == h) {
+			add(KindLoginHandle, "the handle "+h+", used as a name and as an e-mail local part")
+		} else {
+			add(KindSameHandle, "the handle "+h)
+		}
+	} else if h := nameHandle(a, b); h != "" {
+		add(KindNameHandle, h)
+	} else if h := nameHandle(b, a); h != "" {
+		add(KindNameHandle, h)
+	}
+	return out
+}
+
+func sourceOf(kind string) string {
+	if kind == KindManual {
+		return "a person"
+	}
+	return "a connector"
+}
+
+func hits(links, profiles []string) string {
+	for _, l := range links {
+		for _, p := range profiles {
+			if l == p {
+				return l
+			}
+		}
+	}
+	return ""
+}
+
+func commonHandle(a, b []string) string {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y && len(x) >= 4 {
+				return x
+			}
+		}
+	}
+	return ""
+}
+
+// nameHandle reports b's handle that is a handle form of a's full name, or
+// a's one-word name equal to b's handle.
+func nameHandle(a, b *features) string {
+	if len(b.handles) == 0 {
+		return ""
+	}
+	if a.name.Full() {
+		for _, y := range b.handles {
+			if len(y) >= 4 && isNameHandle(a.name, y) {
+				return fmt.Sprintf("handle %s is a form of the name %s", y, strings.Join(a.name.Tokens, " "))
+			}
+		}
+		return ""
+	}
+	if !a.name.Placeholder && len(a.name.Tokens) == 1 && len(a.name.Compact) >= 4 {
+		for _, y := range b.handles {
+			if y == a.name.Compact {
+				return fmt.Sprintf("the name %s is the handle %s", a.name.Compact, y)
+			}
+		}
+	}
+	return ""
+}
+
+// best is the strongest strength among signals.
+func best(sigs []Signal) Strength {
+	s := Strength(0)
+	for _, g := range sigs {
+		s = max(s, g.Strength)
+	}
+	return s
+}
+
+// confidence combines signals into one figure in [0, 1].
+func confidence(sigs []Signal) float64 {
+	miss := 1.0
+	for _, s := range sigs {
+		c, ok := kindConfidence[s.Kind]
+		if !ok {
+			c = 0.3
+		}
+		miss *= 1 - c
+	}
+	return 1 - miss
+}
+
+func commonString(a, b []string) string {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return x
+			}
+		}
+	}
+	return ""
+}
+
+// ghAcct is a github.com account: its numeric id and its login, either
+// possibly unknown.
+type ghAcct struct{ id, login string }
+
+// differs reports whether two github.com accounts are surely different.
+func (u ghAcct) differs(v ghAcct) bool {
+	if u.id != "" && v.id != "" {
+		return u.id != v.id
+	}
+	return u.login != "" && v.login != "" && u.login != v.login
+}
+
+// minLoginName is the shortest one-word name that two commit authors may
+// merge on: "jdoe" is common, "jdoe1984x" is a login.
+const minLoginName = 8
+
+// mergeNameKey is the name key two commit authors merge on: a full name,
+// or a one-word name of at least minLoginName letters.
+func mergeNameKey(f *features) string {
+	switch {
+	case f.name.Full():
+		return f.name.Key
+	case !f.name.Placeholder && len(f.name.Tokens) == 1 && len(f.name.Key) >= minLoginName:
+		return f.name.Key
+	}
+	return ""
+}

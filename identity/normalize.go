@@ -1,0 +1,542 @@
+package identity
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Fold lower-cases s and replaces letters outside ASCII by their ASCII form:
+// accents are dropped (NFKD without combining marks), ligatures and special
+// letters are spelled out (ß→ss, æ→ae, ł→l), Greek and Cyrillic are
+// transliterated. Other scripts are kept, lower-cased.
+func Fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(unicode.ToLower(r))
+		case unicode.Is(unicode.Mn, r):
+			// A combining mark left by decomposed input: drop it.
+		default:
+			if f, ok := foldTable[r]; ok {
+				b.WriteString(f)
+			} else {
+				b.WriteRune(unicode.ToLower(r))
+			}
+		}
+	}
+	return b.String()
+}
+
+// Name is a display name in the forms the resolver compares.
+type Name struct {
+	// Tokens are the folded words in their written order, after "Last,
+	// First" is turned around and titles, suffixes and bracketed notes are
+	// dropped.
+	Tokens []string
+	// Key is the tokens sorted and joined by spaces: equal for "John Doe",
+	// "Doe, John" and "DOE John". Empty when the name is a placeholder.
+	Key string
+	// Compact is the tokens joined without spaces ("johndoe").
+	Compact string
+	// Placeholder reports a name that says nothing about a person ("Your
+	// Name", "root", "unknown") or names automation.
+	Placeholder bool
+	// Bot reports a name of an automation ("dependabot[bot]", "GitHub Actions").
+	Bot bool
+}
+
+// Full reports whether the name has a first and a last name: at least two
+// tokens, one of them longer than an initial.
+func (n Name) Full() bool {
+	if n.Placeholder || len(n.Tokens) < 2 {
+		return false
+	}
+	long := 0
+	for _, t := range n.Tokens {
+		if len(t) > 1 {
+			long++
+		}
+	}
+	return long >= 2
+}
+
+// titles are words in a display name that are not part of it.
+var titles = map[string]bool{
+	"dr": true, "mr": true, "mrs": true, "ms": true, "prof": true, "jr": true, "sr": true,
+	"phd": true, "ii": true, "iii": true, "iv": true, "md": true, "esq": true,
+}
+
+// placeholderNames are display names shared by unrelated people: defaults
+// of tools and hosting images.
+var placeholderNames = map[string]bool{
+	"": true, "unknown": true, "root": true, "user": true, "username": true, "your name": true,
+	"name": true, "you": true, "admin": true, "administrator": true, "ubuntu": true,
+	"anonymous": true, "none": true, "no author": true, "noname": true, "nobody": true, "author": true,
+	"test": true, "tester": true, "test user": true, "default": true, "local user": true, "localuser": true,
+	"git": true, "github": true, "gitlab": true, "pi": true, "vagrant": true, "me": true, "dev": true,
+	"developer": true, "system": true, "guest": true, "owner": true, "first last": true,
+	"firstname lastname": true, "john doe": true, "jane doe": true, "the author": true,
+	"your full name": true, "full name": true, "unknown author": true, "build": true, "builder": true,
+}
+
+// botWords are tokens that mark a name or an address as automation.
+var botWords = map[string]bool{
+	"bot": true, "dependabot": true, "renovate": true, "jenkins": true, "travis": true, "buildbot": true,
+	"autobuild": true, "circleci": true, "appveyor": true, "greenkeeper": true, "snyk": true,
+	"pre-commit-ci": true, "github-actions": true, "actions": true, "azure-pipelines": true,
+	"mergify": true, "codecov": true, "allcontributors": true, "semantic-release": true,
+}
+
+// nicknames maps a common short form of an English given name to its full
+// form; used to call two names compatible, never on its own to merge.
+var nicknames = map[string]string{
+	"bob": "robert", "rob": "robert", "bobby": "robert", "robbie": "robert", "bert": "robert",
+	"bill": "william", "will": "william", "billy": "william", "willy": "william", "liam": "william",
+	"jim": "james", "jimmy": "james", "jamie": "james", "mike": "michael", "mikey": "michael",
+	"mick": "michael", "dave": "david", "davy": "david", "chuck": "charles", "charlie": "charles",
+	"chas": "charles", "dick": "richard", "rick": "richard", "rich": "richard", "ricky": "richard",
+	"tom": "thomas", "tommy": "thomas", "tony": "anthony", "andy": "andrew", "drew": "andrew",
+	"alex": "alexander", "sandy": "alexander", "sasha": "alexander", "al": "albert", "ben": "benjamin",
+	"benny": "benjamin", "dan": "daniel", "danny": "daniel", "ed": "edward", "eddie": "edward",
+	"ted": "edward", "ned": "edward", "fred": "frederick", "freddie": "frederick", "greg": "gregory",
+	"hank": "henry", "harry": "henry", "jack": "john", "johnny": "john", "jon": "jonathan",
+	"joe": "joseph", "joey": "joseph", "jo": "joseph", "ken": "kenneth", "kenny": "kenneth", "larry": "lawrence",
+	"len": "leonard", "lenny": "leonard", "matt": "matthew", "nat": "nathaniel", "nate": "nathan",
+	"nick": "nicholas", "nicky": "nicholas", "pat": "patrick", "pete": "peter", "phil": "philip",
+	"ray": "raymond", "ron": "ronald", "ronnie": "ronald", "sam": "samuel", "sammy": "samuel",
+	"steve": "stephen", "stevie": "stephen", "stu": "stuart", "tim": "timothy", "timmy": "timothy",
+	"vince": "vincent", "walt": "walter", "zach": "zachary", "zack": "zachary", "chris": "christopher",
+	"kit": "christopher", "josh": "joshua", "jake": "jacob", "jeff": "jeffrey", "geoff": "geoffrey",
+	"gerry": "gerald", "jerry": "gerald", "doug": "douglas", "don": "donald", "frank": "francis",
+	"fran": "francis", "gabe": "gabriel", "abe": "abraham", "art": "arthur", "bernie": "bernard",
+	"cliff": "clifford", "ernie": "ernest", "gene": "eugene", "hal": "harold",
+	"max": "maximilian", "mo": "mohammed", "mohamed": "mohammed", "muhammad": "mohammed",
+	"liz": "elizabeth", "beth": "elizabeth", "betty": "elizabeth", "eliza": "elizabeth",
+	"kate": "katherine", "katie": "katherine", "kathy": "katherine", "cathy": "katherine",
+	"catherine": "katherine", "kat": "katherine", "jen": "jennifer", "jenny": "jennifer",
+	"jess": "jessica", "jessie": "jessica", "meg": "margaret", "maggie": "margaret", "peggy": "margaret",
+	"sue": "susan", "susie": "susan", "suzy": "susan", "vicky": "victoria", "tori": "victoria",
+	"becky": "rebecca", "becca": "rebecca", "debbie": "deborah", "deb": "deborah", "mandy": "amanda",
+	"mandi": "amanda", "abby": "abigail", "allie": "alison", "annie": "anna", "ann": "anna",
+	"anne": "anna", "hanna": "hannah", "tina": "christina", "chrissy": "christina",
+	"pam": "pamela", "steph": "stephanie", "val": "valerie", "nikki": "nicole",
+	"sara": "sarah", "ollie": "oliver", "olly": "oliver", "theo": "theodore",
+	"lou": "louis", "manny": "manuel", "pepe": "jose", "paco": "francisco",
+	"nacho": "ignacio", "chema": "jose", "javi": "javier", "edu": "eduardo", "seb": "sebastian",
+	"basti": "sebastian", "flo": "florian", "tobi": "tobias", "nico": "nicolas",
+	"dima": "dmitry", "dmitri": "dmitry", "dimitri": "dmitry", "misha": "mikhail", "kolya": "nikolai",
+	"sergey": "sergei", "sergej": "sergei", "yura": "yuri", "vova": "vladimir", "volodya": "vladimir",
+	"andrey": "andrei", "alexey": "alexei", "aleksey": "alexei", "aleksei": "alexei",
+}
+
+// canonicalGiven returns the full form of a given name.
+func canonicalGiven(t string) string {
+	if f, ok := nicknames[t]; ok {
+		return f
+	}
+	return t
+}
+
+// splitWords cuts a display name or handle into words: at spaces,
+// punctuation and digits, and at lower→upper case changes when split is set
+// ("JohnDoe", "johnDoe").
+func splitWords(s string, camel bool) []string {
+	var words []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			words = append(words, string(cur))
+			cur = cur[:0]
+		}
+	}
+	var prev rune
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
+			if camel && unicode.IsUpper(r) && unicode.IsLower(prev) {
+				flush()
+			}
+			cur = append(cur, r)
+		case r == '\'' || r == '’':
+			// O'Brien, D’Angelo: one word.
+		default:
+			flush()
+		}
+		prev = r
+	}
+	flush()
+	return words
+}
+
+// ParseName normalises a display name: it turns "Last, First" around, drops
+// bracketed notes, e-mail addresses inside the name, titles and suffixes,
+// splits camelCase, dotted and underscored forms when the name is written
+// as one word, folds accents and transliterates, and lower-cases.
+func ParseName(s string) Name {
+	s = strings.TrimSpace(s)
+	lowered := strings.ToLower(s)
+	var n Name
+	if strings.Contains(lowered, "[bot]") || strings.HasSuffix(lowered, "-bot") || strings.HasSuffix(lowered, " bot") {
+		n.Bot = true
+	}
+	// Drop "<...>" and "(...)" notes: "Jane Doe (Acme)".
+	s = dropBracketed(s)
+	// Drop e-mail-like words.
+	if strings.Contains(s, "@") {
+		fs := strings.Fields(s)
+		fs = slices.DeleteFunc(fs, func(f string) bool { return strings.Contains(f, "@") })
+		s = strings.Join(fs, " ")
+	}
+	// "Last, First" → "First Last" (but not "Doe, Jr." or lists).
+	if i := strings.IndexByte(s, ','); i > 0 && strings.Count(s, ",") == 1 {
+		last, first := strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
+		if first != "" && !titles[strings.Trim(strings.ToLower(first), ".")] {
+			s = first + " " + last
+		} else {
+			s = last
+		}
+	}
+	camel := !strings.ContainsAny(strings.TrimSpace(s), " \t")
+	for _, w := range splitWords(s, camel) {
+		f := Fold(w)
+		if f == "" || titles[f] {
+			continue
+		}
+		n.Tokens = append(n.Tokens, f)
+	}
+	n.Compact = strings.Join(n.Tokens, "")
+	joined := strings.Join(n.Tokens, " ")
+	if placeholderNames[joined] || placeholderNames[n.Compact] {
+		n.Placeholder = true
+	}
+	for _, t := range n.Tokens {
+		if botWords[t] {
+			n.Bot = true
+		}
+	}
+	if n.Bot {
+		n.Placeholder = true
+	}
+	if !n.Placeholder && len(n.Tokens) > 0 {
+		k := slices.Clone(n.Tokens)
+		slices.Sort(k)
+		n.Key = strings.Join(k, " ")
+	}
+	return n
+}
+
+func dropBracketed(s string) string {
+	if !strings.ContainsAny(s, "(<[") {
+		return s
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch r {
+		case '(', '<', '[':
+			depth++
+		case ')', '>', ']':
+			if depth > 0 {
+				depth--
+			}
+		default:
+			if depth == 0 {
+				b.WriteRune(r)
+			}
+		}
+	}
+	return b.String()
+}
+
+// tokenMatch reports whether two name tokens can name the same person: equal,
+// the same given name (nickname table), or one an initial of the other.
+func tokenMatch(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if len(a) == 1 && strings.HasPrefix(b, a) || len(b) == 1 && strings.HasPrefix(a, b) {
+		return true
+	}
+	return canonicalGiven(a) == canonicalGiven(b)
+}
+
+// Compatible reports whether two names can belong to one person. Names
+// that are not full (one word, placeholders) are compatible with anything.
+// Two full names are compatible when every token of the shorter matches a
+// distinct token of the longer (equal, nickname, initial), ignoring order,
+// or when one written without spaces equals the other ("Jean Pierre" and
+// "Jeanpierre").
+func Compatible(a, b Name) bool {
+	if !a.Full() || !b.Full() {
+		return true
+	}
+	if a.Key == b.Key || a.Compact == b.Compact {
+		return true
+	}
+	return tokensCover(a.Tokens, b.Tokens)
+}
+
+// tokensCover reports whether every token of the shorter list matches a
+// distinct token of the longer one, with at least one exact match of a
+// token longer than an initial.
+func tokensCover(a, b []string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	used := make([]bool, len(b))
+	exact := false
+	// Exact matches first, so that initials do not steal them.
+	matched := make([]bool, len(a))
+	for i, t := range a {
+		for j, u := range b {
+			if !used[j] && t == u {
+				used[j], matched[i] = true, true
+				if len(t) > 1 {
+					exact = true
+				}
+				break
+			}
+		}
+	}
+	for i, t := range a {
+		if matched[i] {
+			continue
+		}
+		ok := false
+		for j, u := range b {
+			if !used[j] && tokenMatch(t, u) {
+				used[j], ok = true, true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return exact
+}
+
+// Variant reports whether two different full names are variants of one
+// name: initials ("J. Doe", "John A. Doe"), nicknames ("Bob Doe"), or the
+// same letters spaced differently. It is weak evidence.
+func Variant(a, b Name) bool {
+	if !a.Full() || !b.Full() || a.Key == b.Key {
+		return false
+	}
+	return a.Compact == b.Compact || tokensCover(a.Tokens, b.Tokens)
+}
+
+// Email is a normalised e-mail address.
+type Email struct {
+	// Addr is the address, trimmed and lower-cased.
+	Addr string
+	// Key is the address for comparison: plus-addressing removed, Gmail dots
+	// removed, googlemail.com as gmail.com. Empty for placeholders.
+	Key string
+	// Local is the local part of Key (or of Addr for placeholders).
+	Local string
+	// Domain is the domain of Addr.
+	Domain string
+	// GitHubLogin is the login of a GitHub per-user noreply address
+	// ("123+login@users.noreply.github.com"), lower-cased.
+	GitHubLogin string
+	// GitHubID is the numeric user id of such an address, when it has one
+	// (addresses made before 2017 have only the login). Key is then
+	// "ID@users.noreply.github.com", stable across login renames.
+	GitHubID string
+	// Placeholder reports an address shared by unrelated people or by
+	// nobody: see IsPlaceholderEmail.
+	Placeholder bool
+	// Bot reports an address of an automation.
+	Bot bool
+}
+
+// genericLocals are local parts that name a role, a default or nobody.
+var genericLocals = map[string]bool{
+	"root": true, "admin": true, "administrator": true, "user": true, "username": true, "test": true,
+	"testing": true, "you": true, "your": true, "yourname": true, "your.name": true, "your_name": true,
+	"youremail": true, "your.email": true, "your_email": true, "email": true, "mail": true, "name": true,
+	"none": true, "unknown": true, "anonymous": true, "nobody": true, "noreply": true, "no-reply": true,
+	"no_reply": true, "donotreply": true, "do-not-reply": true, "do_not_reply": true, "git": true,
+	"github": true, "gitlab": true, "info": true, "contact": true, "dev": true, "developer": true,
+	"developers": true, "support": true, "team": true, "default": true, "localuser": true,
+	"builder": true, "build": true, "ci": true, "jenkins": true, "travis": true, "bot": true,
+	"ubuntu": true, "vagrant": true, "pi": true, "action": true, "actions": true, "postmaster": true,
+	"webmaster": true, "hostmaster": true, "mailer-daemon": true, "devnull": true, "null": true,
+	"invalid": true, "example": true, "foo": true, "bar": true, "nomail": true, "no-mail": true,
+	"users": true, "author": true, "committer": true, "buildbot": true, "autobuild": true,
+}
+
+// ParseEmail normalises an address and classifies it.
+func ParseEmail(s string) Email {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
+	s = strings.TrimPrefix(s, "mailto:")
+	e := Email{Addr: s}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		e.Placeholder = true
+		e.Local = s
+		return e
+	}
+	local, domain := s[:at], s[at+1:]
+	e.Domain = domain
+	e.Local = local
+	if domain == "users.noreply.github.com" {
+		login := local
+		if i := strings.IndexByte(login, '+'); i >= 0 {
+			login = login[i+1:]
+		}
+		if login == "" {
+			e.Placeholder = true
+			return e
+		}
+		e.GitHubLogin = login
+		e.Key = login + "@users.noreply.github.com"
+		if i := strings.IndexByte(local, '+'); i > 0 && strings.Trim(local[:i], "0123456789") == "" {
+			e.GitHubID = local[:i]
+			e.Key = e.GitHubID + "@users.noreply.github.com"
+		}
+		e.Local = login
+		if strings.Contains(login, "[bot]") {
+			e.Bot, e.Placeholder, e.Key = true, true, ""
+		}
+		return e
+	}
+	e.Bot = isBotLocal(local) || isBotDomain(domain)
+	if e.Bot || placeholderLocal(local) || placeholderDomain(domain) {
+		e.Placeholder = true
+		return e
+	}
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	if domain == "googlemail.com" {
+		domain = "gmail.com"
+	}
+	if domain == "gmail.com" {
+		local = strings.ReplaceAll(local, ".", "")
+	}
+	e.Local = local
+	e.Key = local + "@" + domain
+	return e
+}
+
+// IsPlaceholderEmail reports whether an address is never identity evidence:
+// no local part or domain ("?@?"), a machine default (*@localhost,
+// *.localdomain, *.(none), a host name without a dot), a role or default
+// local part (root@, noreply@, you@, info@), a no-reply address other than
+// GitHub's per-user form, or an automation (*[bot]@, *-bot@, jenkins@,
+// action@github.com).
+func IsPlaceholderEmail(s string) bool { return ParseEmail(s).Placeholder }
+
+func placeholderLocal(l string) bool {
+	if genericLocals[l] || !hasAlnum(l) {
+		return true
+	}
+	return strings.HasPrefix(l, "noreply") || strings.HasPrefix(l, "no-reply") || strings.HasPrefix(l, "no_reply") || strings.HasPrefix(l, "donotreply")
+}
+
+func placeholderDomain(d string) bool {
+	if !hasAlnum(d) || !strings.Contains(d, ".") {
+		return true
+	}
+	for _, suffix := range []string{"localhost", ".localdomain", ".local", ".(none)", "(none)", ".invalid", ".lan", ".home", ".internal", ".localhost"} {
+		if strings.HasSuffix(d, suffix) {
+			return true
+		}
+	}
+	if strings.HasPrefix(d, "localhost") || strings.HasPrefix(d, "noreply.") || strings.HasPrefix(d, "no-reply.") {
+		return true
+	}
+	// An IP address.
+	if strings.Trim(d, "0123456789.") == "" {
+		return true
+	}
+	return false
+}
+
+func isBotLocal(l string) bool {
+	if strings.Contains(l, "[bot]") || botWords[l] {
+		return true
+	}
+	for _, sep := range []string{"-", "_", ".", "+"} {
+		if strings.HasSuffix(l, sep+"bot") || strings.HasPrefix(l, "bot"+sep) {
+			return true
+		}
+	}
+	return false
+}
+
+func isBotDomain(d string) bool {
+	// travis-ci.org, circleci.com, appveyor.com: only automation commits from these.
+	switch d {
+	case "travis-ci.org", "travis-ci.com", "circleci.com", "appveyor.com", "dependabot.com":
+		return true
+	}
+	return false
+}
+
+func hasAlnum(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// HandleForm returns the forms of a handle (username, e-mail local part)
+// used as blocking keys and compared with names: the folded handle without
+// separators or digits at the end ("john.doe42" → "johndoe").
+func HandleForm(s string) string {
+	s = Fold(s)
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	out := strings.TrimRightFunc(b.String(), unicode.IsDigit)
+	return out
+}
+
+// NameHandles returns handles a person with name n commonly uses:
+// "johndoe", "jdoe", "doejohn". Empty unless the name is full.
+func NameHandles(n Name) []string {
+	if !n.Full() {
+		return nil
+	}
+	first, last := n.Tokens[0], n.Tokens[len(n.Tokens)-1]
+	return []string{first + last, first[:1] + last, last + first}
+}
+
+// isNameHandle reports whether h is one of NameHandles(n), without
+// building them.
+func isNameHandle(n Name, h string) bool {
+	if !n.Full() {
+		return false
+	}
+	first, last := n.Tokens[0], n.Tokens[len(n.Tokens)-1]
+	switch len(h) {
+	case len(first) + len(last):
+		return h[:len(first)] == first && h[len(first):] == last || h[:len(last)] == last && h[len(last):] == first
+	case 1 + len(last):
+		return h[0] == first[0] && h[1:] == last
+	}
+	return false
+}
