@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sourcegraph/conc/panics"
+
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/all"
@@ -88,7 +90,10 @@ func cmdDoctor(ctx context.Context, e *cliEnv, args []string) error {
 				continue
 			}
 			cctx, cancel := context.WithTimeout(ctx, *timeout)
-			detail, err := ck.Check(cctx)
+			var detail string
+			if r := panics.Try(func() { detail, err = ck.Check(cctx) }); r != nil {
+				err = fmt.Errorf("the check panicked: %v", r.Value)
+			}
 			cancel()
 			var un *connectors.ErrUnauthorized
 			var rl *connectors.ErrRateLimited

@@ -71,6 +71,15 @@ func startDemoWorld(seed int64, size int, now time.Time) (*demoWorld, error) {
 // config is the configuration of the four sources reading the fakes. The
 // instance names keep keys stable although the fakes' ports change.
 func (w *demoWorld) config(store string, interval time.Duration) (*config.Config, error) {
+	yaml, err := w.configText(store, interval)
+	if err != nil {
+		return nil, err
+	}
+	return config.Parse("demo.yaml", []byte(yaml), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+}
+
+// configText renders the demo configuration as YAML.
+func (w *demoWorld) configText(store string, interval time.Duration) (string, error) {
 	c := w.c
 	cats := make([]string, 0, len(c.Discourse.Categories))
 	for _, cat := range c.Discourse.Categories {
@@ -120,7 +129,7 @@ sources:
 		w.urls["discourse"], c.Discourse.Host, demoDiscourseKey, demoDiscourseAdmin, interval,
 		w.urls["stackoverflow"], c.StackOverflow.Site, demoStackExchange, quote(c.StackOverflow.Tags), interval)
 	_ = cats
-	return config.Parse("demo.yaml", []byte(yaml), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+	return yaml, nil
 }
 
 func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {

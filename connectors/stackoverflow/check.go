@@ -3,6 +3,7 @@ package stackoverflow
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/connectors"
@@ -24,7 +25,7 @@ func (c *Connector) Check(ctx context.Context) (string, error) {
 	var items []struct {
 		TotalQuestions int64 `json:"total_questions"`
 	}
-	env, err := c.get(ctx, "/info", nil, &items)
+	env, err := c.get(ctx, "/info", url.Values{}, &items)
 	if err != nil {
 		return "", err
 	}
