@@ -23,12 +23,16 @@ type Identity struct {
 
 // Member is one person, with every identity known to be theirs.
 type Member struct {
-	ID            int64      `json:"id"`
-	Name          string     `json:"name"`
-	Identities    []Identity `json:"identities"`
-	ActivityCount int        `json:"activity_count"`
-	FirstSeen     time.Time  `json:"first_seen"`
-	LastSeen      time.Time  `json:"last_seen"`
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Identities []Identity `json:"identities"`
+	// Primary is the member's main account: the one a person chose, else
+	// the most complete profile, then the most active, then the oldest.
+	// Name comes from it unless a person chose a name.
+	Primary       connectors.AccountRef `json:"primary,omitempty,omitzero"`
+	ActivityCount int                   `json:"activity_count"`
+	FirstSeen     time.Time             `json:"first_seen"`
+	LastSeen      time.Time             `json:"last_seen"`
 }
 
 // Activity is a stored activity with the identity that did it.

@@ -22,7 +22,10 @@ import (
 // ones. E-mails and links are always merged as sets (sorted, unique).
 // An activity whose actor is neither in the batch nor stored gets a minimal
 // identity from its ref, so no activity is lost. New identities are
-// unassigned. The stored cursor state becomes b.Next.State and the stored
+// unassigned. Forgotten accounts (see Forget) are skipped silently, with
+// their activities and any evidence naming them. The name and primary
+// identity of each member whose identities or activities changed are
+// recomputed. The stored cursor state becomes b.Next.State and the stored
 // ETags become exactly b.Next.ETags. A batch with an activity without key
 // or actor, or an account or evidence without ref, is rejected whole.
 func (s *Store) Apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
@@ -70,9 +73,28 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	}
 	defer tx.Rollback()
 
+	ts := s.tombs(tx)
+	forgotten := func(ref connectors.AccountRef) (bool, error) {
+		f, err := ts.has(ctx, ref)
+		if err != nil {
+			return false, fmt.Errorf("check tombstone of %s: %w", ref, err)
+		}
+		return f, nil
+	}
 	ids := make(map[connectors.AccountRef]int64, len(b.Accounts))
-	var renamed []int64 // members whose identities changed name
+	var touched []int64 // members whose identities or activities changed
+	touch := func(m int64) {
+		if m != 0 && !slices.Contains(touched, m) {
+			touched = append(touched, m)
+		}
+	}
 	for _, a := range b.Accounts {
+		if f, err := forgotten(a.AccountRef); err != nil || f {
+			if err != nil {
+				return res, err
+			}
+			continue
+		}
 		id, created, member, err := upsertAccount(ctx, tx, a, now)
 		if err != nil {
 			return res, fmt.Errorf("store account %s: %w", a.AccountRef, err)
@@ -81,19 +103,19 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if created {
 			res.NewAccounts++
 		}
-		if member != 0 && !slices.Contains(renamed, member) {
-			renamed = append(renamed, member)
-		}
-	}
-	for _, m := range renamed {
-		if err := recomputeName(ctx, tx, m); err != nil {
-			return res, fmt.Errorf("name member %d: %w", m, err)
-		}
+		touch(member)
 	}
 
+	memberOfIdentity := make(map[int64]int64)
 	for _, a := range b.Activities {
 		id, ok := ids[a.Actor]
 		if !ok {
+			if f, err := forgotten(a.Actor); err != nil || f {
+				if err != nil {
+					return res, err
+				}
+				continue
+			}
 			var created bool
 			id, created, err = ensureIdentity(ctx, tx, a.Actor, now)
 			if err != nil {
@@ -115,10 +137,36 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		}
 		if n, _ := r.RowsAffected(); n > 0 {
 			res.NewActivities++
+			m, ok := memberOfIdentity[id]
+			if !ok {
+				var mid sql.NullInt64
+				if err := tx.QueryRowContext(ctx, `SELECT member_id FROM identities WHERE id = ?`, id).Scan(&mid); err != nil {
+					return res, fmt.Errorf("member of actor %s: %w", a.Actor, err)
+				}
+				m = mid.Int64
+				memberOfIdentity[id] = m
+			}
+			touch(m)
+		}
+	}
+	for _, m := range touched {
+		if err := recomputeMember(ctx, tx, m); err != nil {
+			return res, fmt.Errorf("name member %d: %w", m, err)
 		}
 	}
 
 	for _, e := range b.Evidence {
+		fa, err := forgotten(e.A)
+		if err != nil {
+			return res, err
+		}
+		fb, err := forgotten(e.B)
+		if err != nil {
+			return res, err
+		}
+		if fa || fb {
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			e.Kind, e.A.String(), e.B.String(), source, formatTime(now)); err != nil {
@@ -174,9 +222,9 @@ func ensureIdentity(ctx context.Context, tx *sql.Tx, ref connectors.AccountRef, 
 }
 
 // upsertAccount stores a, merging it into the stored identity if any. When
-// the stored identity belongs to a member and its name or username changed,
-// renamed is that member.
-func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now time.Time) (id int64, created bool, renamed int64, err error) {
+// the stored identity belongs to a member and changed, changed is that
+// member (its name and primary may change).
+func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now time.Time) (id int64, created bool, changed int64, err error) {
 	old, err := identityByRef(ctx, tx, a.AccountRef)
 	if errors.Is(err, crm.ErrNotFound) {
 		r, err := tx.ExecContext(ctx, `INSERT INTO identities
@@ -200,9 +248,7 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 	if accountEqual(old.Account, next) {
 		return old.ID, false, 0, nil
 	}
-	if old.MemberID != 0 && (old.Name != next.Name || old.Username != next.Username) {
-		renamed = old.MemberID
-	}
+	changed = old.MemberID
 	_, err = tx.ExecContext(ctx, `UPDATE identities SET username = ?, name = ?, url = ?, avatar_url = ?,
 		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?,
 		verified_links = ?, network_id = ?
@@ -210,7 +256,7 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 		next.Username, next.Name, next.URL, next.AvatarURL, encodeSet(next.Emails), encodeSet(next.Links),
 		next.Followers, next.Bot, nullTime(next.ProfileFetchedAt), formatTime(now),
 		encodeSet(next.VerifiedLinks), next.NetworkID, old.ID)
-	return old.ID, false, renamed, err
+	return old.ID, false, changed, err
 }
 
 // merge returns the stored account old updated with what a says. A full

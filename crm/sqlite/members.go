@@ -110,7 +110,7 @@ func (s *Store) members(ctx context.Context, where string, args []any, limit int
 		return nil, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT m.id, m.name, COUNT(a.key),
+	rows, err := tx.QueryContext(ctx, `SELECT m.id, m.name, m.primary_identity_id, COUNT(a.key),
 			COALESCE(MIN(a.occurred_at), MIN(i.first_seen_at)),
 			COALESCE(MAX(a.occurred_at), MAX(i.first_seen_at))
 		FROM members m
@@ -126,10 +126,12 @@ func (s *Store) members(ctx context.Context, where string, args []any, limit int
 	var out []crm.Member
 	index := make(map[int64]int)
 	var ids []int64
+	primary := make(map[int64]int64) // member id -> primary identity id
 	for rows.Next() {
 		var m crm.Member
 		var first, last string
-		if err := rows.Scan(&m.ID, &m.Name, &m.ActivityCount, &first, &last); err != nil {
+		var prim sql.NullInt64
+		if err := rows.Scan(&m.ID, &m.Name, &prim, &m.ActivityCount, &first, &last); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -141,6 +143,7 @@ func (s *Store) members(ctx context.Context, where string, args []any, limit int
 			return nil, fmt.Errorf("member %d: %w", m.ID, err)
 		}
 		index[m.ID] = len(out)
+		primary[m.ID] = prim.Int64
 		ids = append(ids, m.ID)
 		out = append(out, m)
 	}
@@ -166,9 +169,18 @@ func (s *Store) members(ctx context.Context, where string, args []any, limit int
 		}
 		m := &out[index[id.MemberID]]
 		m.Identities = append(m.Identities, id)
+		if id.ID == primary[m.ID] {
+			m.Primary = id.AccountRef
+		}
 	}
 	if err := irows.Err(); err != nil {
 		return nil, fmt.Errorf("identities of %d members: %w", len(ids), err)
+	}
+	for i := range out {
+		if out[i].Primary.IsZero() && len(out[i].Identities) > 0 {
+			// Not recomputed yet (a store written by an older version).
+			out[i].Primary = out[i].Identities[0].AccountRef
+		}
 	}
 	return out, nil
 }

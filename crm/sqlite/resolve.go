@@ -84,7 +84,8 @@ func (s *Store) EvidenceOf(ctx context.Context, ref connectors.AccountRef) ([]cr
 // an identity to the member it is already in is a no-op; assigning one
 // that is in another member fails with crm.ErrConflict; an unknown identity
 // or member fails with crm.ErrNotFound. Each touched member's display name
-// is then recomputed unless a person set it.
+// and primary identity are then recomputed (a person's overrides win). An
+// identity whose account was forgotten is skipped.
 func (s *Store) Assign(ctx context.Context, as []crm.Assignment) error {
 	if len(as) == 0 {
 		return nil
@@ -98,10 +99,14 @@ func (s *Store) Assign(ctx context.Context, as []crm.Assignment) error {
 	given := make(map[int64]int64, len(as)) // identity id -> member id, this call
 	var touched []int64
 	seen := make(map[int64]bool)
+	ts := s.tombs(tx)
 	for _, a := range as {
-		mid, err := assignOne(ctx, tx, a, given, now)
+		mid, err := assignOne(ctx, tx, ts, a, given, now)
 		if err != nil {
 			return fmt.Errorf("sqlite: assign identity %d: %w", a.IdentityID, err)
+		}
+		if mid == 0 {
+			continue // a forgotten account
 		}
 		given[a.IdentityID] = mid
 		if !seen[mid] {
@@ -110,7 +115,7 @@ func (s *Store) Assign(ctx context.Context, as []crm.Assignment) error {
 		}
 	}
 	for _, mid := range touched {
-		if err := recomputeName(ctx, tx, mid); err != nil {
+		if err := recomputeMember(ctx, tx, mid); err != nil {
 			return fmt.Errorf("sqlite: name member %d: %w", mid, err)
 		}
 	}
@@ -120,10 +125,14 @@ func (s *Store) Assign(ctx context.Context, as []crm.Assignment) error {
 	return nil
 }
 
-// assignOne performs one assignment and returns the identity's member.
-func assignOne(ctx context.Context, tx *sql.Tx, a crm.Assignment, given map[int64]int64, now time.Time) (int64, error) {
+// assignOne performs one assignment and returns the identity's member, or
+// 0 when it skipped a forgotten account.
+func assignOne(ctx context.Context, tx *sql.Tx, ts *tombs, a crm.Assignment, given map[int64]int64, now time.Time) (int64, error) {
 	ident, err := identityByID(ctx, tx, a.IdentityID)
 	if err != nil {
+		return 0, err
+	}
+	if f, err := ts.has(ctx, ident.AccountRef); err != nil || f {
 		return 0, err
 	}
 	target := a.MemberID
@@ -184,32 +193,4 @@ func assignOne(ctx context.Context, tx *sql.Tx, a crm.Assignment, given map[int6
 		return 0, fmt.Errorf("write audit log: %w", err)
 	}
 	return target, nil
-}
-
-// recomputeName sets the member's display name and primary identity: the
-// identity with a name, then the most activity, then the lowest id; its
-// name, else its username. A name_override wins.
-func recomputeName(ctx context.Context, tx *sql.Tx, member int64) error {
-	var id int64
-	var name, username string
-	err := tx.QueryRowContext(ctx, `SELECT i.id, i.name, i.username FROM identities i
-		WHERE i.member_id = ?
-		ORDER BY (i.name != '') DESC,
-			(SELECT COUNT(*) FROM activities a WHERE a.identity_id = i.id) DESC,
-			i.id
-		LIMIT 1`, member).Scan(&id, &name, &username)
-	if err == sql.ErrNoRows {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if name == "" {
-		name = username
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE members SET
-		name = CASE WHEN COALESCE(name_override, '') != '' THEN name_override ELSE ? END,
-		primary_identity_id = ?
-		WHERE id = ?`, name, id, member)
-	return err
 }

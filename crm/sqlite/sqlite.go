@@ -36,9 +36,14 @@ type Store struct {
 	path string
 	w    *sql.DB // the single writer connection
 	r    *sql.DB // read-only connections
+	salt []byte  // the tombstone salt, read once at Open
 }
 
-var _ crm.Store = (*Store)(nil)
+var (
+	_ crm.Store         = (*Store)(nil)
+	_ crm.IdentityStore = (*Store)(nil)
+	_ crm.Curator       = (*Store)(nil)
+)
 
 // Open opens (creating if needed) the SQLite database at path and applies
 // pending migrations. The caller must Close the store.
@@ -53,6 +58,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"_synchronous":  {"NORMAL"},
 		"_foreign_keys": {"1"},
 		"_txlock":       {"immediate"},
+		// Freed pages are zeroed, so that deleted (forgotten) data does
+		// not linger in the file.
+		"_pragma": {"secure_delete(ON)"},
 	}
 	w, err := sql.Open("sqlite", path+"?"+wq.Encode())
 	if err != nil {
@@ -70,6 +78,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := s.loadSalt(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -214,7 +226,8 @@ func (s *Store) Migrations(ctx context.Context) (current, latest int, err error)
 }
 
 // countedTables are the tables TableCounts reports.
-var countedTables = []string{"members", "identities", "activities", "evidence", "cursors", "etags", "audit_log", "schema_migrations"}
+var countedTables = []string{"members", "identities", "activities", "evidence", "cursors", "etags", "audit_log",
+	"schema_migrations", "decisions", "suggestions", "tombstones"}
 
 // TableCounts returns the number of rows of each table, for doctor and for
 // the conformance suite's replay checks.

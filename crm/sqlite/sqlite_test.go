@@ -1,7 +1,14 @@
 package sqlite_test
 
 import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +115,183 @@ func TestOpenRejectsBadPath(t *testing.T) {
 			s.Close()
 			t.Errorf("Open(%q) succeeded; want an error", p)
 		}
+	}
+}
+
+// TestForgetLeavesNoTraceInFile forgets a member and then greps the raw
+// bytes of the database, its write-ahead log and shared-memory file for
+// anything that identified it; a re-sync must not bring it back.
+func TestForgetLeavesNoTraceInFile(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "rollcall.db")
+	s := open(t, path)
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+
+	gone := connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: "86753091"}
+	goneGit := connectors.AccountRef{Platform: "git", ExternalID: "quibble.zorp@secret-mail.example"}
+	keep := connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: "2"}
+	secrets := []string{
+		"zorpquibble", "Quibble Zorpington", "quibble.zorp@secret-mail.example", "https://zorp.example/home",
+		"https://avatars.example/zorp-avatar", "Zorp's secret plan title", "https://github.com/o/r/issues/zorp-77",
+		"86753091", "quibble-alt", "decided by zorpquibble evidence",
+	}
+	b := connectors.Batch{
+		Accounts: []connectors.Account{
+			{AccountRef: gone, Username: "zorpquibble", Name: "Quibble Zorpington", URL: "https://zorp.example/home",
+				AvatarURL: "https://avatars.example/zorp-avatar", Emails: []string{"quibble.zorp@secret-mail.example"},
+				ProfileFetchedAt: now},
+			{AccountRef: goneGit, Username: "quibble-alt"},
+			{AccountRef: keep, Username: "keeper", Name: "Kept Person"},
+		},
+		Activities: []connectors.Activity{
+			{Key: "github/github.com/issue/77", Platform: "github", Instance: "github.com", Type: "issue",
+				OccurredAt: now, Actor: gone, URL: "https://github.com/o/r/issues/zorp-77", Title: "Zorp's secret plan title"},
+			{Key: "git//commit/77", Platform: "git", Type: "commit", OccurredAt: now, Actor: goneGit, Title: "Zorp's secret plan title"},
+			{Key: "github/github.com/issue/2", Platform: "github", Instance: "github.com", Type: "issue",
+				OccurredAt: now, Actor: keep, Title: "kept title"},
+		},
+		Evidence: []connectors.Evidence{{Kind: "commit_author_login", A: goneGit, B: gone}, {Kind: "same_name", A: gone, B: keep}},
+		Next:     connectors.Cursor{State: []byte(`{"page":1}`), ETags: map[string]string{"https://api.github.com/users/zorpquibble": `"e"`, "https://api.github.com/repos/o/r": `"r"`}},
+	}
+	if _, err := s.Apply(ctx, "gh", b); err != nil {
+		t.Fatal(err)
+	}
+	var as []crm.Assignment
+	un, err := s.Unassigned(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range un {
+		as = append(as, crm.Assignment{IdentityID: id.ID, Reason: "new account"})
+	}
+	if err := s.Assign(ctx, as); err != nil {
+		t.Fatal(err)
+	}
+	mid, err := s.Merge(ctx, gone, goneGit, "ops", "decided by zorpquibble evidence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetOverride(ctx, mid, "Quibble Zorpington", goneGit, "ops"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReplaceSuggestions(ctx, []crm.Suggestion{{A: gone, B: keep, Confidence: 0.3, Reasons: []string{"zorpquibble looks like keeper"}}}); err != nil {
+		t.Fatal(err)
+	}
+	keeper, err := s.IdentityByRef(ctx, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Forget(ctx, mid, "ops"); err != nil || n != 2 {
+		t.Fatalf("Forget = %d, %v; want 2, nil", n, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	var sizes []int
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		raw, err := os.ReadFile(f)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(raw))
+		low := bytes.ToLower(raw)
+		for _, sec := range secrets {
+			if bytes.Contains(low, bytes.ToLower([]byte(sec))) {
+				t.Errorf("%s still contains %q", filepath.Base(f), sec)
+			}
+		}
+	}
+	if len(sizes) == 0 || sizes[0] == 0 {
+		t.Fatalf("database file missing or empty: %v", sizes)
+	}
+
+	s = open(t, path)
+	t.Cleanup(func() { s.Close() })
+	if res, err := s.Apply(ctx, "gh", b); err != nil || res != (crm.ApplyResult{}) {
+		t.Errorf("re-sync = %+v, %v; want nothing new", res, err)
+	}
+	for _, r := range []connectors.AccountRef{gone, goneGit} {
+		if _, err := s.IdentityByRef(ctx, r); !errors.Is(err, crm.ErrNotFound) {
+			t.Errorf("after re-sync IdentityByRef(%s): err = %v; want ErrNotFound", r, err)
+		}
+	}
+	ms, err := s.Members(ctx, crm.MemberQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 1 || ms[0].ID != keeper.MemberID || ms[0].Name != "Kept Person" || ms[0].ActivityCount != 1 {
+		t.Errorf("members after re-sync = %+v; want only the kept one with its activity", ms)
+	}
+	counts, err := s.TableCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"identities": 1, "activities": 1, "evidence": 0, "tombstones": 2, "decisions": 0, "suggestions": 0}
+	for k, v := range want {
+		if counts[k] != v {
+			t.Errorf("table %s has %d rows; want %d", k, counts[k], v)
+		}
+	}
+	if c, err := s.Cursor(ctx, "gh"); err != nil || len(c.ETags) != 2 {
+		t.Errorf("Cursor after re-sync = %+v, %v", c, err)
+	}
+	v, err := s.DecisionsVersion(ctx)
+	if err != nil || v < 3 {
+		t.Errorf("DecisionsVersion = %d, %v; want at least 3 (merge, override, forget)", v, err)
+	}
+}
+
+// TestTombstoneSaltPerStore checks that each store has its own salt, so the
+// same account forgotten in two stores leaves different hashes.
+func TestTombstoneSaltPerStore(t *testing.T) {
+	ctx := t.Context()
+	var hashes []string
+	for i := range 2 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("s%d.db", i))
+		s := open(t, path)
+		ref := connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: "5"}
+		if _, err := s.Apply(ctx, "gh", connectors.Batch{Accounts: []connectors.Account{{AccountRef: ref, Username: "five"}}}); err != nil {
+			t.Fatal(err)
+		}
+		id, err := s.IdentityByRef(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Assign(ctx, []crm.Assignment{{IdentityID: id.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		id, _ = s.IdentityByRef(ctx, ref)
+		if _, err := s.Forget(ctx, id.MemberID, "ops"); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h string
+		if err := db.QueryRowContext(ctx, `SELECT hash FROM tombstones`).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		var audit string
+		if err := db.QueryRowContext(ctx, `SELECT group_concat(detail, '|') FROM audit_log`).Scan(&audit); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if len(h) != 64 {
+			t.Errorf("tombstone %q is not a hex sha256", h)
+		}
+		if strings.Contains(audit, "five") || strings.Contains(audit, "github/") || !strings.Contains(audit, "forgotten (1 identities)") {
+			t.Errorf("audit log after forget = %s", audit)
+		}
+		hashes = append(hashes, h)
+	}
+	if hashes[0] == hashes[1] {
+		t.Errorf("two stores share a tombstone hash %s; want a salt per store", hashes[0])
 	}
 }

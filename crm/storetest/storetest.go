@@ -23,7 +23,9 @@ type TableCounter interface {
 	TableCounts(ctx context.Context) (map[string]int64, error)
 }
 
-// Run runs the conformance suite. open must return a new, empty store for
+// Run runs the conformance suite. The subtests of people's decisions
+// (merge, unmerge, suggestions, forget, overrides) run when the store
+// implements crm.IdentityStore and crm.Curator, and are skipped otherwise. open must return a new, empty store for
 // each call and arrange for it to be closed (t.Cleanup).
 func Run(t *testing.T, open func(t *testing.T) crm.Store) {
 	tests := []struct {
@@ -49,6 +51,13 @@ func Run(t *testing.T, open func(t *testing.T) crm.Store) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, open(t))
+		})
+	}
+	for _, tt := range decisionTests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t)
+			is, c := curated(t, s)
+			tt.fn(t, s, is, c)
 		})
 	}
 }
@@ -219,8 +228,8 @@ func testApplyThenRead(t *testing.T, s crm.Store) {
 	wantAlice := crm.Identity{ID: alice.ID, MemberID: mids[gh("1")], Account: profile("1", "alice", "Alice A", "a@example.com", "b@example.com")}
 	wantBob := crm.Identity{ID: bob.ID, MemberID: mids[gh("2")], Account: ref("2", "bob")}
 	want := []crm.Member{
-		{ID: mids[gh("1")], Name: "Alice A", Identities: []crm.Identity{wantAlice}, ActivityCount: 2, FirstSeen: at(1), LastSeen: at(2)},
-		{ID: mids[gh("2")], Name: "bob", Identities: []crm.Identity{wantBob}, ActivityCount: 1, FirstSeen: at(3), LastSeen: at(3)},
+		{ID: mids[gh("1")], Name: "Alice A", Identities: []crm.Identity{wantAlice}, Primary: gh("1"), ActivityCount: 2, FirstSeen: at(1), LastSeen: at(2)},
+		{ID: mids[gh("2")], Name: "bob", Identities: []crm.Identity{wantBob}, Primary: gh("2"), ActivityCount: 1, FirstSeen: at(3), LastSeen: at(3)},
 	}
 	if diff := cmp.Diff(want, ms, cmpOpts...); diff != "" {
 		t.Errorf("Members (-want +got):\n%s", diff)

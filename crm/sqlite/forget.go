@@ -1,0 +1,147 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Forget erases a member in one transaction: its activities, identities,
+// the evidence, suggestions and decisions mentioning its accounts, the
+// audit_log rows mentioning its member id, identity ids or account keys
+// (replaced by one row saying "member N forgotten (k identities)"), the
+// ETags whose URL names one of its accounts, and the member row. A
+// tombstone (hex sha256 of the store's salt and the account key) is kept
+// per account, so Apply skips those accounts, their activities and
+// evidence about them from then on. It then scrubs the file (see Scrub).
+// An unknown member fails with crm.ErrNotFound. If only the scrub fails,
+// the member is forgotten and the error says so; Scrub can be retried.
+//
+// Connector cursor states are left alone: they are the connectors' own.
+func (s *Store) Forget(ctx context.Context, memberID int64, actor string) (int, error) {
+	n, err := s.forget(ctx, memberID, actor)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: forget member %d: %w", memberID, err)
+	}
+	if err := s.Scrub(ctx); err != nil {
+		return n, fmt.Errorf("sqlite: member %d is forgotten, but %w", memberID, err)
+	}
+	return n, nil
+}
+
+func (s *Store) forget(ctx context.Context, memberID int64, actor string) (int, error) {
+	now := s.now()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	if err := memberExists(ctx, tx, memberID); err != nil {
+		return 0, err
+	}
+	idents, err := memberIdentities(ctx, tx, memberID)
+	if err != nil {
+		return 0, err
+	}
+	ids := make([]int64, 0, len(idents))
+	for _, id := range idents {
+		ids = append(ids, id.ID)
+	}
+	keys := refKeys(idents)
+	idsJSON, keysJSON := jsonList(ids), jsonList(keys)
+
+	steps := []struct {
+		what, query string
+		args        []any
+	}{
+		{"activities", `DELETE FROM activities WHERE identity_id IN (SELECT value FROM json_each(?))`, []any{idsJSON}},
+		{"evidence", `DELETE FROM evidence WHERE a_ref IN (SELECT value FROM json_each(?)) OR b_ref IN (SELECT value FROM json_each(?))`, []any{keysJSON, keysJSON}},
+		{"suggestions", `DELETE FROM suggestions WHERE a_ref IN (SELECT value FROM json_each(?)) OR b_ref IN (SELECT value FROM json_each(?))`, []any{keysJSON, keysJSON}},
+		{"decisions", `DELETE FROM decisions WHERE a_ref IN (SELECT value FROM json_each(?)) OR b_ref IN (SELECT value FROM json_each(?))`, []any{keysJSON, keysJSON}},
+		{"audit log", `DELETE FROM audit_log WHERE member_id = ? OR identity_id IN (SELECT value FROM json_each(?))`, []any{memberID, idsJSON}},
+		{"overrides", `UPDATE members SET primary_override = NULL WHERE primary_override IN (SELECT value FROM json_each(?))`, []any{idsJSON}},
+		{"identities", `DELETE FROM identities WHERE id IN (SELECT value FROM json_each(?))`, []any{idsJSON}},
+		{"member", `DELETE FROM members WHERE id = ?`, []any{memberID}},
+	}
+	for _, id := range idents {
+		// Audit rows of other members that name the account, raw or as
+		// JSON escapes it.
+		for _, k := range []string{id.AccountRef.String(), jsonInner(id.AccountRef.String())} {
+			steps = append(steps, struct {
+				what, query string
+				args        []any
+			}{"audit log", `DELETE FROM audit_log WHERE instr(detail, ?) > 0`, []any{k}})
+		}
+		// ETags are a cache: dropping one only costs a full fetch.
+		for _, v := range append([]string{id.Username, id.URL, id.AvatarURL}, id.Emails...) {
+			if len(strings.TrimSpace(v)) < 3 {
+				continue
+			}
+			steps = append(steps, struct {
+				what, query string
+				args        []any
+			}{"etags", `DELETE FROM etags WHERE instr(lower(url), lower(?)) > 0`, []any{v}})
+		}
+	}
+	for _, st := range steps {
+		if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {
+			return 0, fmt.Errorf("delete %s: %w", st.what, err)
+		}
+	}
+	for _, id := range idents {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (hash, at) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+			s.tombHash(id.AccountRef), formatTime(now)); err != nil {
+			return 0, fmt.Errorf("store tombstone: %w", err)
+		}
+	}
+	if err := audit(ctx, tx, now, actor, "forget", 0, 0, map[string]string{
+		"note": fmt.Sprintf("member %d forgotten (%d identities)", memberID, len(idents)),
+	}); err != nil {
+		return 0, err
+	}
+	if err := bumpVersion(ctx, tx); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("commit: %w", err)
+	}
+	return len(idents), nil
+}
+
+// jsonInner is s as it appears inside a JSON string.
+func jsonInner(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b[1 : len(b)-1])
+}
+
+// Scrub rewrites the database file so that deleted data is gone from it:
+// VACUUM, then a TRUNCATE checkpoint that empties the write-ahead log. The
+// checkpoint waits for readers (in any process) up to the busy timeout and
+// fails if they still hold the log.
+func (s *Store) Scrub(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("scrub %s: vacuum: %w", s.path, err)
+	}
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		var busy, logFrames, done int
+		err := s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("scrub %s: checkpoint: %w", s.path, err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("scrub %s: checkpoint: readers still hold the write-ahead log; run again", s.path)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("scrub %s: %w", s.path, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
