@@ -45,6 +45,11 @@ func commands() []command {
 		{"demo", "sync a simulated community on loopback into ./rollcall-demo.db", cmdDemo},
 		{"members", "list members", cmdMembers},
 		{"journey", "show one member's activity across platforms", cmdJourney},
+		{"merge", "merge two members (a stored, reversible decision)", cmdMerge},
+		{"unmerge", "move an identity out of a member", cmdUnmerge},
+		{"suggestions", "list possible merges, or accept|reject one", cmdSuggestions},
+		{"forget", "erase a member everywhere, keeping only a tombstone hash", cmdForget},
+		{"identity", "identity resolve --format tsv: resolve git authors from stdin", cmdIdentity},
 		{"doctor", "check config, store, credentials and the systemd unit", cmdDoctor},
 		{"version", "print the version", cmdVersion},
 	}
@@ -53,7 +58,7 @@ func commands() []command {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "rollcall %s: one truthful picture of your community's people\n\nUsage:\n  rollcall [--config FILE] [--store PATH|URL] COMMAND [flags]\n\nCommands:\n", version)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'rollcall COMMAND --help' for a command's flags.\n")
 }

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/identity"
+)
+
+// curatorStore is what people's commands need from the store.
+type curatorStore interface {
+	queryStore
+	crm.Curator
+}
+
+// openCurator opens the store for a command that changes membership.
+func (e *cliEnv) openCurator(ctx context.Context) (curatorStore, func(), error) {
+	qs, closeFn, err := e.openQueryStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, ok := qs.(curatorStore)
+	if !ok {
+		closeFn()
+		return nil, nil, fmt.Errorf("this store does not support manual decisions")
+	}
+	return cs, closeFn, nil
+}
+
+// actor names who made a manual decision, for the audit log.
+func actor() string {
+	if u := os.Getenv("SUDO_USER"); u != "" {
+		return "cli:" + u
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
+}
+
+// memberAndRef finds a member by id or platform:username, and one of its
+// accounts: the named one, or its primary (else first) identity for an id.
+func memberAndRef(ctx context.Context, st queryStore, arg string) (crm.Member, connectors.AccountRef, error) {
+	m, err := findMember(ctx, st, arg)
+	if err != nil {
+		return m, connectors.AccountRef{}, err
+	}
+	if len(m.Identities) == 0 {
+		return m, connectors.AccountRef{}, fmt.Errorf("member %d has no identities", m.ID)
+	}
+	if platform, username, ok := strings.Cut(arg, ":"); ok {
+		for _, id := range m.Identities {
+			if id.Platform == platform && strings.EqualFold(id.Username, username) {
+				return m, id.AccountRef, nil
+			}
+		}
+	}
+	if !m.Primary.IsZero() {
+		return m, m.Primary, nil
+	}
+	return m, m.Identities[0].AccountRef, nil
+}
+
+func cmdMerge(ctx context.Context, e *cliEnv, args []string) error {
+	fs := e.newFlags("merge", "A B", "Merge two members into one: A and B are member ids or platform:username.\nThe decision is stored and audited; later syncs never undo it (unmerge reverses it).")
+	reason := fs.String("reason", "", "why, for the audit log")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageErr("merge needs two members: A B (member ids or platform:username)")
+	}
+	st, closeFn, err := e.openCurator(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	ma, ra, err := memberAndRef(ctx, st, pos[0])
+	if err != nil {
+		return err
+	}
+	mb, rb, err := memberAndRef(ctx, st, pos[1])
+	if err != nil {
+		return err
+	}
+	if ma.ID == mb.ID {
+		fmt.Fprintf(e.stdout, "%s and %s are already member %d\n", pos[0], pos[1], ma.ID)
+		return nil
+	}
+	id, err := st.Merge(ctx, ra, rb, actor(), *reason)
+	if err != nil {
+		return fmt.Errorf("merge %s and %s: %w", pos[0], pos[1], err)
+	}
+	fmt.Fprintf(e.stdout, "merged member %d (%s) and member %d (%s) into member %d\n", ma.ID, ma.Name, mb.ID, mb.Name, id)
+	return nil
+}
+
+func cmdUnmerge(ctx context.Context, e *cliEnv, args []string) error {
+	fs := e.newFlags("unmerge", "MEMBER IDENTITY", "Move one identity out of a member into a member of its own. MEMBER is a member id or\nplatform:username; IDENTITY is platform:username (or platform/instance/external_id).\nThe decision is stored; later syncs never merge them again.")
+	reason := fs.String("reason", "", "why, for the audit log")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageErr("unmerge needs MEMBER IDENTITY")
+	}
+	st, closeFn, err := e.openCurator(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	m, err := findMember(ctx, st, pos[0])
+	if err != nil {
+		return err
+	}
+	var ref connectors.AccountRef
+	for _, id := range m.Identities {
+		key := id.AccountRef.String()
+		if platform, username, ok := strings.Cut(pos[1], ":"); ok && id.Platform == platform && strings.EqualFold(id.Username, username) || key == pos[1] {
+			ref = id.AccountRef
+			break
+		}
+	}
+	if ref.IsZero() {
+		return fmt.Errorf("member %d has no identity %q (see 'rollcall journey %d')", m.ID, pos[1], m.ID)
+	}
+	id, err := st.Unmerge(ctx, m.ID, ref, actor(), *reason)
+	if errors.Is(err, crm.ErrConflict) {
+		return fmt.Errorf("unmerge %s from member %d: it is the member's only identity", pos[1], m.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("unmerge %s from member %d: %w", pos[1], m.ID, err)
+	}
+	fmt.Fprintf(e.stdout, "moved %s out of member %d into new member %d\n", pos[1], m.ID, id)
+	return nil
+}
+
+// suggestionJSON is the public shape of a suggestion (add fields, never rename).
+type suggestionJSON struct {
+	ID         int64    `json:"id"`
+	Confidence float64  `json:"confidence"`
+	A          string   `json:"a"`
+	B          string   `json:"b"`
+	MemberA    int64    `json:"member_a"`
+	MemberB    int64    `json:"member_b"`
+	Reasons    []string `json:"reasons"`
+	Status     string   `json:"status"`
+}
+
+func cmdSuggestions(ctx context.Context, e *cliEnv, args []string) error {
+	fs := e.newFlags("suggestions", "[accept|reject ID]", "List possible merges that the evidence did not prove, with a confidence and the reasons,\nor decide one: 'accept ID' merges the two members, 'reject ID' records that they differ.")
+	format := fs.String("format", "table", "output `format`: table or json")
+	status := fs.String("status", crm.SuggestionOpen, "which suggestions to list: open, accepted, rejected or all")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *format != "table" && *format != "json" {
+		return usageErr("--format must be table or json, not %q", *format)
+	}
+	st, closeFn, err := e.openCurator(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if len(pos) > 0 {
+		if len(pos) != 2 || (pos[0] != "accept" && pos[0] != "reject") {
+			return usageErr("use 'suggestions accept ID' or 'suggestions reject ID'")
+		}
+		id, err := strconv.ParseInt(pos[1], 10, 64)
+		if err != nil {
+			return usageErr("suggestion ID must be a number, not %q", pos[1])
+		}
+		err = st.DecideSuggestion(ctx, id, pos[0] == "accept", actor())
+		switch {
+		case errors.Is(err, crm.ErrNotFound):
+			return fmt.Errorf("no suggestion %d", id)
+		case errors.Is(err, crm.ErrConflict):
+			return fmt.Errorf("suggestion %d was already decided", id)
+		case err != nil:
+			return fmt.Errorf("%s suggestion %d: %w", pos[0], id, err)
+		}
+		fmt.Fprintf(e.stdout, "suggestion %d %sed\n", id, pos[0])
+		return nil
+	}
+	which := *status
+	if which == "all" {
+		which = ""
+	}
+	ss, err := st.Suggestions(ctx, which)
+	if err != nil {
+		return fmt.Errorf("list suggestions: %w", err)
+	}
+	if *format == "json" {
+		out := make([]suggestionJSON, 0, len(ss))
+		for _, s := range ss {
+			out = append(out, suggestionJSON{ID: s.ID, Confidence: s.Confidence, A: s.A.String(), B: s.B.String(), MemberA: s.MemberA, MemberB: s.MemberB, Reasons: s.Reasons, Status: s.Status})
+		}
+		return writeJSON(e.stdout, out)
+	}
+	rows := [][]string{{"ID", "CONFIDENCE", "MEMBERS", "ACCOUNTS", "WHY"}}
+	for _, s := range ss {
+		rows = append(rows, []string{strconv.FormatInt(s.ID, 10), fmt.Sprintf("%.0f%%", s.Confidence*100),
+			fmt.Sprintf("%d + %d", s.MemberA, s.MemberB), s.A.Platform + ":" + s.A.ExternalID + " ~ " + s.B.Platform + ":" + s.B.ExternalID,
+			strings.Join(s.Reasons, "; ")})
+	}
+	writeTable(e.stdout, rows, e.width(), []int{4, 3})
+	if len(ss) == 0 {
+		fmt.Fprintln(e.stdout, "no suggestions")
+	}
+	return nil
+}
+
+func cmdForget(ctx context.Context, e *cliEnv, args []string) error {
+	fs := e.newFlags("forget", "MEMBER", "Erase a member everywhere: identities, activities, evidence, suggestions and decisions.\nOnly a salted hash of each account stays, so later syncs do not re-create them.\nThis cannot be undone; pass --yes to confirm.")
+	yes := fs.Bool("yes", false, "confirm that the member is to be erased")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("forget needs exactly one MEMBER (a member id or platform:username)")
+	}
+	st, closeFn, err := e.openCurator(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	m, err := findMember(ctx, st, pos[0])
+	if err != nil {
+		return err
+	}
+	if !*yes {
+		fmt.Fprintf(e.stderr, "member %d (%s) has %d identities and %d activities.\n", m.ID, m.Name, len(m.Identities), m.ActivityCount)
+		return usageErr("forget erases them for good: run again with --yes to confirm")
+	}
+	n, err := st.Forget(ctx, m.ID, actor())
+	if err != nil {
+		return fmt.Errorf("forget member %d: %w", m.ID, err)
+	}
+	fmt.Fprintf(e.stdout, "forgot member %d: %d identities and their activities erased; later syncs skip them\n", m.ID, n)
+	return nil
+}
+
+func cmdIdentity(ctx context.Context, e *cliEnv, args []string) error {
+	if len(args) == 0 || args[0] != "resolve" {
+		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+			fmt.Fprintln(e.stdout, "Usage: rollcall identity resolve --format tsv < FILE")
+			return errHelp
+		}
+		return usageErr("use 'rollcall identity resolve --format tsv < FILE'")
+	}
+	fs := e.newFlags("identity resolve", "< FILE", "Resolve git commit authors with no store and no other evidence: reads rows\nid<TAB>name<TAB>email (header optional) and prints id<TAB>member for every row.")
+	format := fs.String("format", "tsv", "input and output `format`: tsv")
+	pos, err := e.parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("identity resolve reads standard input; it takes no arguments")
+	}
+	if *format != "tsv" {
+		return usageErr("--format must be tsv")
+	}
+	if err := identity.ResolveTSV(e.stdin, e.stdout); err != nil {
+		return fmt.Errorf("identity resolve: %w", err)
+	}
+	return nil
+}
