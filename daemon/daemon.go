@@ -588,6 +588,11 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 	}
 }
 
+// suggestionLister is implemented by stores that keep merge suggestions.
+type suggestionLister interface {
+	Suggestions(ctx context.Context, status string) ([]crm.Suggestion, error)
+}
+
 // resolveNew runs the resolver over new identities, one run at a time.
 func (d *Daemon) resolveNew(ctx context.Context) error {
 	d.resolve.Lock()
@@ -598,6 +603,11 @@ func (d *Daemon) resolveNew(ctx context.Context) error {
 	if m := d.opts.Metrics; m != nil {
 		m.merges.Add(float64(res.Joined))
 		m.newMembers.Add(float64(res.NewMembers))
+		if sl, ok := d.opts.Store.(suggestionLister); ok {
+			if ss, err := sl.Suggestions(rctx, crm.SuggestionOpen); err == nil {
+				m.suggestions.Set(float64(len(ss)))
+			}
+		}
 	}
 	return err
 }
