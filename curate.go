@@ -275,3 +275,45 @@ func cmdIdentity(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	return nil
 }
+
+func cmdOverride(ctx context.Context, e *cliEnv, args []string) error {
+	fs := e.newFlags("override", "MEMBER", "Set a member's display name and/or primary identity by hand; later syncs keep it.\nMEMBER is a member id or platform:username.")
+	name := fs.String("name", "", "display `name` to show for the member")
+	primary := fs.String("primary", "", "primary identity, as `platform:username` of one of the member's identities")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("override needs exactly one MEMBER")
+	}
+	if *name == "" && *primary == "" {
+		return usageErr("override needs --name and/or --primary")
+	}
+	st, closeFn, err := e.openCurator(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	m, err := findMember(ctx, st, pos[0])
+	if err != nil {
+		return err
+	}
+	var ref connectors.AccountRef
+	if *primary != "" {
+		platform, username, ok := strings.Cut(*primary, ":")
+		for _, id := range m.Identities {
+			if ok && id.Platform == platform && strings.EqualFold(id.Username, username) {
+				ref = id.AccountRef
+			}
+		}
+		if ref.IsZero() {
+			return fmt.Errorf("member %d has no identity %q", m.ID, *primary)
+		}
+	}
+	if err := st.SetOverride(ctx, m.ID, *name, ref, actor()); err != nil {
+		return fmt.Errorf("override member %d: %w", m.ID, err)
+	}
+	fmt.Fprintf(e.stdout, "member %d updated\n", m.ID)
+	return nil
+}

@@ -121,8 +121,27 @@ func TestCurationSurvivesResync(t *testing.T) {
 		t.Fatalf("forget: exit %d\n%s\n%s", code, out, errOut)
 	}
 
+	// A display name chosen by hand.
+	if code, _, errOut := runMain(t, "override", a, "--name", "Chosen Name", "--primary", b, "--store", db); code != exitOK {
+		t.Fatalf("override: %s", errOut)
+	}
+
 	// Re-sync everything from the fakes.
 	resync(t, db)
+
+	if m := memberOf(t, db, a); m.Name != "Chosen Name" {
+		t.Errorf("the re-sync undid the display name override: %q", m.Name)
+	}
+	code, out, _ := runMain(t, "journey", a, "--store", db, "--format", "json")
+	var j struct {
+		Member struct {
+			Primary *struct{ Platform, Username string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &j); code != exitOK || err != nil || j.Member.Primary == nil ||
+		j.Member.Primary.Platform+":"+j.Member.Primary.Username != b {
+		t.Errorf("the primary identity override is not %s: %+v", b, j.Member.Primary)
+	}
 
 	if memberOf(t, db, a).ID != memberOf(t, db, b).ID {
 		t.Errorf("the re-sync undid the merge of %s and %s", a, b)

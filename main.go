@@ -48,6 +48,7 @@ func commands() []command {
 		{"merge", "merge two members (a stored, reversible decision)", cmdMerge},
 		{"unmerge", "move an identity out of a member", cmdUnmerge},
 		{"suggestions", "list possible merges, or accept|reject one", cmdSuggestions},
+		{"override", "set a member's display name or primary identity by hand", cmdOverride},
 		{"forget", "erase a member everywhere, keeping only a tombstone hash", cmdForget},
 		{"identity", "identity resolve --format tsv: resolve git authors from stdin", cmdIdentity},
 		{"doctor", "check config, store, credentials and the systemd unit", cmdDoctor},

@@ -43,6 +43,9 @@ type memberJSON struct {
 	ActivityCount int            `json:"activity_count"`
 	FirstSeen     string         `json:"first_seen"`
 	LastSeen      string         `json:"last_seen"`
+	// Primary is the member's primary identity (added in a later release;
+	// absent when the member has none).
+	Primary *activityIdentityJSON `json:"primary,omitempty"`
 }
 
 type activityIdentityJSON struct {
@@ -77,6 +80,9 @@ func toMemberJSON(m crm.Member) memberJSON {
 	out := memberJSON{ID: m.ID, Name: m.Name, ActivityCount: m.ActivityCount, FirstSeen: rfc3339(m.FirstSeen), LastSeen: rfc3339(m.LastSeen), Identities: []identityJSON{}}
 	for _, id := range m.Identities {
 		out.Identities = append(out.Identities, identityJSON{Platform: id.Platform, Instance: id.Instance, ExternalID: id.ExternalID, Username: id.Username, URL: id.URL})
+		if !m.Primary.IsZero() && id.AccountRef == m.Primary {
+			out.Primary = &activityIdentityJSON{Platform: id.Platform, Username: id.Username}
+		}
 	}
 	return out
 }
