@@ -89,10 +89,22 @@ type Index struct {
 	forced   map[int32]bool // identities joined by a person
 
 	merges []Merge
-	// sugg holds the best confidence seen between two identities of
-	// different members; the words are built by Resolution.
-	sugg map[[2]int32]float32
+	// sugg holds, for each identity, the most confident evidence towards
+	// at most maxSuggest earlier identities of other members; the words
+	// are built by Resolution. Each pair is found once, by its later
+	// identity.
+	sugg []suggPair
 }
+
+// suggPair is a possible suggestion between identities a < b.
+type suggPair struct {
+	a, b int32
+	c    float32
+}
+
+// maxSuggest caps the suggestions one new identity makes: a person reviews
+// the few best, and a common name or handle cannot flood the queue.
+const maxSuggest = 3
 
 type occurrence struct {
 	id   int32
@@ -113,6 +125,7 @@ const (
 	bNoreply  = 'N' // noreply login or id
 	bNetwork  = 'w' // network id
 	bRef      = 'r' // account ref
+	bWord     = 'o' // a commit author's login-like one-word name
 )
 
 func pairKey(a, b string) [2]string {
@@ -136,7 +149,6 @@ func NewIndex(opts Options) *Index {
 		apart:    map[[2]string]bool{},
 		together: map[[2]string]bool{},
 		forced:   map[int32]bool{},
-		sugg:     map[[2]int32]float32{},
 	}
 	for _, l := range opts.Links {
 		x.addLink(l)
@@ -233,6 +245,9 @@ func (x *Index) keysOf(f *features, fn func(kind byte, s string)) {
 	}
 	if k := mergeNameKey(f); k != "" {
 		fn(bName, k)
+	}
+	if w := loginWord(f); w != "" {
+		fn(bWord, w)
 	}
 	if f.name.Full() {
 		for _, k := range variantKeys(f.name) {
@@ -487,6 +502,7 @@ func (x *Index) Add(cs ...Candidate) {
 	x.groupPhase(start, end, bEmail)
 	x.groupPhase(start, end, bName)
 	x.groupPhase(start, end, bHandle)
+	x.loginPhase(start, end)
 	if !x.opts.NoSuggestions {
 		x.suggestPhase(start, end)
 	}
@@ -505,6 +521,7 @@ func (x *Index) external(a, b int32) []string {
 
 func (x *Index) strongPhase(start, end int32) {
 	var edges []edge
+	var buf []Signal
 	seen := map[int32]bool{}
 	for i := start; i < end; i++ {
 		f := x.feats[i]
@@ -514,7 +531,8 @@ func (x *Index) strongPhase(start, end int32) {
 				return
 			}
 			seen[j] = true
-			if best(compare(f, x.feats[j], x.external(i, j))) == Strong {
+			buf = compareInto(buf[:0], f, x.feats[j], x.external(i, j), false)
+			if best(buf) == Strong {
 				edges = append(edges, edge{i, j})
 			}
 		}
@@ -593,9 +611,139 @@ func (x *Index) groupPhase(start, end int32, kind byte) {
 			if kind == bHandle && !x.handleGroupOK(ids, k) {
 				continue
 			}
+			if kind != bEmail && x.anyNameShared(ids) {
+				continue
+			}
 			x.mergeGroup(ids, kind)
 		}
 	}
+}
+
+// loginPhase joins commit authors whose one-word, login-like name is a
+// handle form or the address handle of other commit authors' full name
+// (KindLoginName): for each such word, the full-name authors under it must
+// all be in one member already, and every member joining must be
+// consistent with it; else the word is ambiguous and nothing merges.
+func (x *Index) loginPhase(start, end int32) {
+	done := map[string]bool{}
+	var words, fulls []int32
+	for i := start; i < end; i++ {
+		f := x.feats[i]
+		var keys []string
+		if w := loginWord(f); w != "" {
+			keys = append(keys, w)
+		}
+		if f.git && !f.bot && f.name.Full() {
+			keys = append(keys, NameHandles(f.name)...)
+			keys = append(keys, f.handles...)
+		}
+		for _, w := range keys {
+			if len(w) < minLoginLike || done[w] {
+				continue
+			}
+			done[w] = true
+			words, fulls = words[:0], fulls[:0]
+			n := x.block(bWord, w, x.opts.MaxBlock, func(j int32) {
+				if loginWord(x.feats[j]) == w {
+					words = append(words, j)
+				}
+			})
+			if n == 0 || n > x.opts.MaxBlock {
+				continue
+			}
+			probe := func(j int32) {
+				g := x.feats[j]
+				if g.git && !g.bot && g.name.Full() && !slices.Contains(fulls, j) && loginName(x.feats[words[0]], g, false) != "" {
+					fulls = append(fulls, j)
+				}
+			}
+			m := x.block(bNameHdl, w, x.opts.MaxBlock, probe)
+			m2 := x.block(bHandle, w, x.opts.MaxBlock, probe)
+			if len(fulls) == 0 || m > x.opts.MaxBlock || m2 > x.opts.MaxBlock {
+				continue
+			}
+			slices.Sort(words)
+			slices.Sort(fulls)
+			hub := fulls[0]
+			rh := x.find(hub)
+			ok := true
+			for _, j := range fulls[1:] {
+				if x.find(j) != rh {
+					ok = false
+					break
+				}
+			}
+			if !ok || x.anyNameShared(fulls) {
+				continue
+			}
+			var joins []int32
+			seen := map[int32]bool{rh: true}
+			for _, j := range words {
+				if r := x.find(j); !seen[r] {
+					seen[r] = true
+					joins = append(joins, j)
+				}
+			}
+			for _, j := range joins {
+				if c, _ := x.consistent(j, hub, true); !c {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			for _, j := range joins {
+				if x.find(j) == x.find(hub) {
+					continue
+				}
+				if c, _ := x.consistent(j, hub, true); !c {
+					continue
+				}
+				x.record(j, hub)
+			}
+		}
+	}
+}
+
+// anyNameShared reports whether a full name of the identities ids is worn
+// by two different accounts of one platform instance in different members:
+// two people share it, so it says nothing about which one an identity is.
+func (x *Index) anyNameShared(ids []int32) bool {
+	var done []string
+	for _, i := range ids {
+		f := x.feats[i]
+		if !f.name.Full() || slices.Contains(done, f.name.Key) {
+			continue
+		}
+		done = append(done, f.name.Key)
+		if x.nameShared(f.name.Key) {
+			return true
+		}
+	}
+	return false
+}
+
+// nameShared reports whether two accounts of one platform instance, in
+// different members, have the full name key.
+func (x *Index) nameShared(key string) bool {
+	var accts []int32
+	shared := false
+	x.block(bName, key, x.opts.MaxBlock, func(j int32) {
+		g := x.feats[j]
+		if shared || g.git || g.name.Key != key {
+			return
+		}
+		for _, a := range accts {
+			h := x.feats[a]
+			if h.ref.Platform == g.ref.Platform && h.ref.Instance == g.ref.Instance && h.ref.ExternalID != g.ref.ExternalID && x.find(a) != x.find(j) {
+				shared = true
+				return
+			}
+		}
+		accts = append(accts, j)
+	})
+	return shared
 }
 
 // mergeGroup merges the members of ids when every two of them may merge.
@@ -643,9 +791,12 @@ func (x *Index) mergeGroup(ids []int32, kind byte) {
 func (x *Index) suggestPhase(start, end int32) {
 	seen := map[int32]bool{}
 	limit := x.opts.MaxBlock
+	var found []suggPair
+	var buf []Signal
 	for i := start; i < end; i++ {
 		f := x.feats[i]
 		clear(seen)
+		found = found[:0]
 		ri := x.find(i)
 		try := func(j int32) {
 			if j == i || seen[j] || (j >= start && j > i) {
@@ -656,7 +807,8 @@ func (x *Index) suggestPhase(start, end int32) {
 			if rj == ri {
 				return
 			}
-			sigs := compare(f, x.feats[j], x.external(i, j))
+			sigs := compareInto(buf[:0], f, x.feats[j], x.external(i, j), false)
+			buf = sigs
 			if len(sigs) == 0 {
 				return
 			}
@@ -665,11 +817,7 @@ func (x *Index) suggestPhase(start, end int32) {
 			if best(sigs) == Weak && !f.git && !x.feats[j].git && f.ref.Platform == x.feats[j].ref.Platform && f.ref.Instance == x.feats[j].ref.Instance {
 				return
 			}
-			k := [2]int32{min(i, j), max(i, j)}
-			c := float32(confidence(sigs))
-			if old, ok := x.sugg[k]; !ok || c > old {
-				x.sugg[k] = c
-			}
+			found = append(found, suggPair{a: min(i, j), b: max(i, j), c: float32(confidence(sigs))})
 		}
 		for _, other := range x.linked[f.key] {
 			if j, ok := x.pos[other]; ok {
@@ -682,6 +830,10 @@ func (x *Index) suggestPhase(start, end int32) {
 			}
 			x.block(kind, s, limit, try)
 		})
+		slices.SortFunc(found, func(p, q suggPair) int {
+			return cmp.Or(cmp.Compare(q.c, p.c), cmp.Compare(p.a, q.a), cmp.Compare(p.b, q.b))
+		})
+		x.sugg = append(x.sugg, found[:min(len(found), maxSuggest)]...)
 	}
 }
 
@@ -700,23 +852,34 @@ func (x *Index) Resolution() Resolution {
 		res.MemberOf[i] = m
 		res.Members[m] = append(res.Members[m], x.feats[i].key)
 	}
+	// The most confident pair between each two members (ties: the
+	// earliest identities).
 	type pick struct {
-		pair [2]int32
-		c    float32
+		ra, rb int32
+		p      suggPair
 	}
-	best := map[[2]int32]pick{}
-	for k, c := range x.sugg {
-		ra, rb := x.find(k[0]), x.find(k[1])
+	picks := make([]pick, 0, len(x.sugg))
+	for _, p := range x.sugg {
+		ra, rb := x.find(p.a), x.find(p.b)
 		if ra == rb {
 			continue
 		}
-		nk := [2]int32{min(ra, rb), max(ra, rb)}
-		if o, ok := best[nk]; !ok || o.c < c || o.c == c && (k[0] < o.pair[0] || k[0] == o.pair[0] && k[1] < o.pair[1]) {
-			best[nk] = pick{k, c}
-		}
+		picks = append(picks, pick{min(ra, rb), max(ra, rb), p})
 	}
+	slices.SortFunc(picks, func(p, q pick) int {
+		return cmp.Or(cmp.Compare(p.ra, q.ra), cmp.Compare(p.rb, q.rb), cmp.Compare(q.p.c, p.p.c), cmp.Compare(p.p.a, q.p.a), cmp.Compare(p.p.b, q.p.b))
+	})
+	var best []suggPair
+	for k, p := range picks {
+		if k > 0 && picks[k-1].ra == p.ra && picks[k-1].rb == p.rb {
+			continue
+		}
+		best = append(best, p.p)
+	}
+	picks = nil
+	res.Suggestions = make([]Suggestion, 0, len(best))
 	for _, p := range best {
-		res.Suggestions = append(res.Suggestions, x.suggestion(p.pair[0], p.pair[1]))
+		res.Suggestions = append(res.Suggestions, x.suggestion(p.a, p.b))
 	}
 	slices.SortFunc(res.Suggestions, func(a, b Suggestion) int {
 		return cmp.Or(cmp.Compare(b.Confidence, a.Confidence), cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B))

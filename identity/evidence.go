@@ -71,6 +71,10 @@ const (
 	// KindLoginHandle: two commit authors share a long handle that one of
 	// them uses both as its name and as its e-mail local part.
 	KindLoginHandle = "login_handle"
+	// KindLoginName: a commit author's one-word, login-like name is a
+	// handle form of another commit author's full name ("jdoe" or
+	// "johndoe" for "John Doe") or that author's e-mail local part.
+	KindLoginName = "login_name"
 	// KindOneWayLink: one profile claims the other, unverified and not
 	// returned.
 	KindOneWayLink = "one_way_link"
@@ -92,7 +96,7 @@ var kindStrength = map[string]Strength{
 	KindVerifiedEmail: Strong, KindMutualLink: Strong, KindVerifiedLink: Strong,
 	KindNetworkID: Strong, KindManual: Strong,
 	KindSameEmail: Medium, KindSameName: Medium, KindHandleName: Medium, KindLoginHandle: Medium,
-	KindOneWayLink: Weak, KindNameVariant: Weak, KindSameHandle: Weak, KindNameHandle: Weak,
+	KindLoginName: Medium, KindOneWayLink: Weak, KindNameVariant: Weak, KindSameHandle: Weak, KindNameHandle: Weak,
 }
 
 // kindConfidence is how likely, alone, a kind says "one person"; used for
@@ -100,7 +104,7 @@ var kindStrength = map[string]Strength{
 var kindConfidence = map[string]float64{
 	KindSameAccount: 1, KindCommitAuthorLogin: 0.99, KindNoreplyLogin: 0.99, KindVerifiedEmail: 0.99,
 	KindMutualLink: 0.98, KindVerifiedLink: 0.98, KindNetworkID: 0.99, KindManual: 1,
-	KindSameEmail: 0.9, KindSameName: 0.8, KindHandleName: 0.8, KindLoginHandle: 0.8, KindOneWayLink: 0.5, KindNameVariant: 0.55,
+	KindSameEmail: 0.9, KindSameName: 0.8, KindHandleName: 0.8, KindLoginHandle: 0.8, KindLoginName: 0.75, KindOneWayLink: 0.5, KindNameVariant: 0.55,
 	KindSameHandle: 0.5, KindNameHandle: 0.45,
 }
 
@@ -180,40 +184,63 @@ const minHandleName = 6
 // minSelfHandle is the shortest login-like handle (see KindLoginHandle).
 const minSelfHandle = 8
 
-// features is a candidate prepared for comparison.
+// features is a candidate prepared for comparison. Fields only platform
+// accounts have live behind a pointer shared by every git identity.
 type features struct {
-	key    string
-	ref    connectors.AccountRef
-	git    bool
-	name   Name
-	emails []Email // not placeholders
+	key  string
+	ref  connectors.AccountRef
+	name Name
+	// emails are the addresses that are not placeholders, reduced to what
+	// comparisons read.
+	emails []mailInfo
 	// emailKeys are the comparison keys of emails (a noreply address has
 	// its id and its login form).
 	emailKeys []string
 	// ghAccts are the github.com accounts this identity is, or names
 	// through a noreply address.
-	ghAccts  []ghAcct
+	ghAccts []ghAcct
+	handles []string // handle forms: username, e-mail local parts, noreply logins
+	// selfHandle is a commit author's one-word name that is also its
+	// e-mail local part ("jdoe42 <jdoe42@…>"): a login-like handle.
+	selfHandle string
+	git        bool
+	bot        bool
+	// placeholderOnly marks an identity whose every address is a placeholder.
+	placeholderOnly bool
+	*platformFeats
+}
+
+// mailInfo is what comparisons read of a non-placeholder address.
+type mailInfo struct {
+	domain      string
+	githubLogin string
+	githubID    string
+}
+
+// platformFeats are the features of platform accounts (and of the rare git
+// identity with links); git identities share noPlatform.
+type platformFeats struct {
 	verified []string
 	login    string   // GitHub login (platform github, instance github.com)
-	handles  []string // handle forms: username, e-mail local parts, noreply logins
 	profiles []string // normalised URLs of this profile
 	links    []string
 	vlinks   []string
 	network  string
-	bot      bool
-	// selfHandle is a commit author's one-word name that is also its
-	// e-mail local part ("jdoe42 <jdoe42@…>"): a login-like handle.
-	selfHandle string
-	// shared marks an identity whose every address is a placeholder.
-	placeholderOnly bool
 }
 
+// noPlatform is the empty platformFeats every plain git identity points to;
+// it is never written.
+var noPlatform = &platformFeats{}
+
 func prepare(c Candidate) *features {
-	f := &features{key: c.Key, ref: c.Ref, bot: c.Bot}
+	f := &features{key: c.Key, ref: c.Ref, bot: c.Bot, platformFeats: noPlatform}
 	if f.key == "" {
 		f.key = c.Ref.String()
 	}
 	f.git = c.Ref.Platform == "" || c.Ref.Platform == connectors.PlatformGit
+	if !f.git || c.URL != "" || c.NetworkID != "" || len(c.VerifiedEmails)+len(c.Links)+len(c.VerifiedLinks) > 0 {
+		f.platformFeats = &platformFeats{}
+	}
 	f.name = ParseName(c.Name)
 	if f.name.Bot {
 		f.bot = true
@@ -237,7 +264,7 @@ func prepare(c Candidate) *features {
 			continue
 		}
 		real = true
-		f.emails = append(f.emails, e)
+		f.emails = append(f.emails, mailInfo{domain: e.Domain, githubLogin: e.GitHubLogin, githubID: e.GitHubID})
 		f.emailKeys = append(f.emailKeys, e.Key)
 		if e.GitHubID != "" {
 			// The login form too, to meet older noreply addresses.
@@ -267,6 +294,9 @@ func prepare(c Candidate) *features {
 			f.login = strings.ToLower(c.Username)
 			f.ghAccts = append(f.ghAccts, ghAcct{id: c.Ref.ExternalID, login: f.login})
 		}
+	}
+	if f.platformFeats == noPlatform {
+		return f
 	}
 	f.profiles = profileURLs(c)
 	for _, l := range c.Links {
@@ -366,15 +396,24 @@ func profileURLs(c Candidate) []string {
 // compare returns the evidence between two prepared identities, strongest
 // first, and external evidence kinds reported between them.
 func compare(a, b *features, external []string) []Signal {
-	var out []Signal
-	add := func(kind, detail string) {
-		out = append(out, Signal{Kind: kind, Strength: StrengthOf(kind), Detail: detail})
+	return compareInto(nil, a, b, external, true)
+}
+
+// compareInto appends the evidence between a and b to out; without words
+// the details are left empty (deciding needs only the kinds).
+func compareInto(out []Signal, a, b *features, external []string, words bool) []Signal {
+	add := func(kind string, detail func() string) {
+		d := ""
+		if words {
+			d = detail()
+		}
+		out = append(out, Signal{Kind: kind, Strength: StrengthOf(kind), Detail: d})
 	}
 	for _, k := range external {
-		add(k, "reported by "+sourceOf(k))
+		add(k, func() string { return "reported by " + sourceOf(k) })
 	}
 	if !a.ref.IsZero() && a.ref == b.ref {
-		add(KindSameAccount, "the same account "+a.ref.String())
+		add(KindSameAccount, func() string { return "the same account " + a.ref.String() })
 	}
 	for _, p := range [2][2]*features{{a, b}, {b, a}} {
 		x, y := p[0], p[1]
@@ -382,11 +421,11 @@ func compare(a, b *features, external []string) []Signal {
 			continue
 		}
 		for _, e := range x.emails {
-			if e.GitHubLogin == "" {
+			if e.githubLogin == "" {
 				continue
 			}
-			if e.GitHubID != "" && e.GitHubID == y.ref.ExternalID || e.GitHubID == "" && e.GitHubLogin == y.login {
-				add(KindNoreplyLogin, fmt.Sprintf("GitHub's noreply address of login %s", y.login))
+			if e.githubID != "" && e.githubID == y.ref.ExternalID || e.githubID == "" && e.githubLogin == y.login {
+				add(KindNoreplyLogin, func() string { return fmt.Sprintf("GitHub's noreply address of login %s", y.login) })
 				break
 			}
 		}
@@ -394,7 +433,7 @@ func compare(a, b *features, external []string) []Signal {
 	for _, v := range a.verified {
 		for _, w := range b.verified {
 			if v == w {
-				add(KindVerifiedEmail, "the verified address "+v)
+				add(KindVerifiedEmail, func() string { return "the verified address " + v })
 			}
 		}
 	}
@@ -402,40 +441,49 @@ func compare(a, b *features, external []string) []Signal {
 	avb, bva := hits(a.vlinks, b.profiles), hits(b.vlinks, a.profiles)
 	switch {
 	case avb != "" || bva != "":
-		add(KindVerifiedLink, "a link verified by the platform to "+avb+bva)
+		add(KindVerifiedLink, func() string { return "a link verified by the platform to " + avb + bva })
 	case ab != "" && ba != "":
-		add(KindMutualLink, "profiles link to each other ("+ab+", "+ba+")")
+		add(KindMutualLink, func() string { return "profiles link to each other (" + ab + ", " + ba + ")" })
 	case ab != "" || ba != "":
-		add(KindOneWayLink, "one profile claims "+ab+ba+", not returned")
+		add(KindOneWayLink, func() string { return "one profile claims " + ab + ba + ", not returned" })
 	}
 	if a.network != "" && a.network == b.network && a.ref.Platform == b.ref.Platform {
-		add(KindNetworkID, "network account "+a.network)
+		add(KindNetworkID, func() string { return "network account " + a.network })
 	}
 	if k := commonString(a.emailKeys, b.emailKeys); k != "" {
-		add(KindSameEmail, "the address "+k)
+		add(KindSameEmail, func() string { return "the address " + k })
 	}
 	if k := mergeNameKey(a); k != "" && a.git && b.git && k == mergeNameKey(b) && !a.name.Full() {
-		add(KindSameName, "the login-like name "+k)
+		add(KindSameName, func() string { return "the login-like name " + k })
 	}
 	if a.name.Full() && b.name.Full() {
 		if a.name.Key == b.name.Key {
-			add(KindSameName, "the name "+strings.Join(a.name.Tokens, " "))
+			add(KindSameName, func() string { return "the name " + strings.Join(a.name.Tokens, " ") })
 		} else if Variant(a.name, b.name) {
-			add(KindNameVariant, fmt.Sprintf("names %q and %q are variants", strings.Join(a.name.Tokens, " "), strings.Join(b.name.Tokens, " ")))
+			add(KindNameVariant, func() string {
+				return fmt.Sprintf("names %q and %q are variants", strings.Join(a.name.Tokens, " "), strings.Join(b.name.Tokens, " "))
+			})
 		}
+	}
+	if d := loginName(a, b, words); d != "" {
+		add(KindLoginName, func() string { return d })
+	} else if d := loginName(b, a, words); d != "" {
+		add(KindLoginName, func() string { return d })
 	}
 	if h := commonHandle(a.handles, b.handles); h != "" {
 		if len(h) >= minHandleName && a.git && b.git && a.name.Full() && b.name.Full() && Compatible(a.name, b.name) {
-			add(KindHandleName, fmt.Sprintf("the handle %s and the compatible names %q and %q", h, strings.Join(a.name.Tokens, " "), strings.Join(b.name.Tokens, " ")))
+			add(KindHandleName, func() string {
+				return fmt.Sprintf("the handle %s and the compatible names %q and %q", h, strings.Join(a.name.Tokens, " "), strings.Join(b.name.Tokens, " "))
+			})
 		} else if len(h) >= minSelfHandle && a.git && b.git && (a.selfHandle == h || b.selfHandle == h) {
-			add(KindLoginHandle, "the handle "+h+", used as a name and as an e-mail local part")
+			add(KindLoginHandle, func() string { return "the handle " + h + ", used as a name and as an e-mail local part" })
 		} else {
-			add(KindSameHandle, "the handle "+h)
+			add(KindSameHandle, func() string { return "the handle " + h })
 		}
-	} else if h := nameHandle(a, b); h != "" {
-		add(KindNameHandle, h)
-	} else if h := nameHandle(b, a); h != "" {
-		add(KindNameHandle, h)
+	} else if h := nameHandle(a, b, words); h != "" {
+		add(KindNameHandle, func() string { return h })
+	} else if h := nameHandle(b, a, words); h != "" {
+		add(KindNameHandle, func() string { return h })
 	}
 	return out
 }
@@ -471,13 +519,16 @@ func commonHandle(a, b []string) string {
 
 // nameHandle reports b's handle that is a handle form of a's full name, or
 // a's one-word name equal to b's handle.
-func nameHandle(a, b *features) string {
+func nameHandle(a, b *features, words bool) string {
 	if len(b.handles) == 0 {
 		return ""
 	}
 	if a.name.Full() {
 		for _, y := range b.handles {
 			if len(y) >= 4 && isNameHandle(a.name, y) {
+				if !words {
+					return "-"
+				}
 				return fmt.Sprintf("handle %s is a form of the name %s", y, strings.Join(a.name.Tokens, " "))
 			}
 		}
@@ -486,11 +537,76 @@ func nameHandle(a, b *features) string {
 	if !a.name.Placeholder && len(a.name.Tokens) == 1 && len(a.name.Compact) >= 4 {
 		for _, y := range b.handles {
 			if y == a.name.Compact {
+				if !words {
+					return "-"
+				}
 				return fmt.Sprintf("the name %s is the handle %s", a.name.Compact, y)
 			}
 		}
 	}
 	return ""
+}
+
+// minLoginLike is the shortest one-word name that may be matched to a full
+// name as a login (KindLoginName).
+const minLoginLike = 5
+
+// loginWord returns a commit author's one-word name long enough to be a
+// login, or "".
+func loginWord(f *features) string {
+	if !f.git || f.bot || f.name.Placeholder || len(f.name.Tokens) != 1 || len(f.name.Compact) < minLoginLike {
+		return ""
+	}
+	return f.name.Compact
+}
+
+// loginName describes KindLoginName evidence from a's one-word name to b's
+// full name, or returns "".
+func loginName(a, b *features, words bool) string {
+	w := loginWord(a)
+	if w == "" || !b.git || b.bot || !b.name.Full() {
+		return ""
+	}
+	if !words {
+		if isNameHandle(b.name, w) || slices.Contains(b.handles, w) && !slices.Contains(b.name.Tokens, w) && holdsToken(w, b.name) && (slices.Contains(a.handles, w) || sameDomain(a, b)) {
+			return "-"
+		}
+		return ""
+	}
+	full := strings.Join(b.name.Tokens, " ")
+	if isNameHandle(b.name, w) {
+		return fmt.Sprintf("the login-like name %s is a form of the name %s", w, full)
+	}
+	// w is b's address handle, holds a word of b's name without being
+	// just that word, and a uses it as its own handle too or the two
+	// share a mail domain.
+	if slices.Contains(b.handles, w) && !slices.Contains(b.name.Tokens, w) && holdsToken(w, b.name) && (slices.Contains(a.handles, w) || sameDomain(a, b)) {
+		return fmt.Sprintf("the login-like name %s is the address handle of %s", w, full)
+	}
+	return ""
+}
+
+// holdsToken reports whether w contains a word of n of three letters or
+// more.
+func holdsToken(w string, n Name) bool {
+	for _, t := range n.Tokens {
+		if len(t) >= 3 && strings.Contains(w, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameDomain reports whether a and b have addresses at one mail domain.
+func sameDomain(a, b *features) bool {
+	for _, e := range a.emails {
+		for _, g := range b.emails {
+			if e.domain != "" && e.domain == g.domain {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // best is the strongest strength among signals.
