@@ -75,6 +75,9 @@ type IdentityStore interface {
 	// DecisionsVersion changes whenever a decision, a forget or a manual
 	// membership change is recorded, so the resolver knows to rebuild.
 	DecisionsVersion(ctx context.Context) (int64, error)
+	// IdentitiesVersion changes whenever an identity is added or changed,
+	// evidence is added, or DecisionsVersion changes.
+	IdentitiesVersion(ctx context.Context) (string, error)
 	// MergeMembers records resolver merges of existing members, in one
 	// transaction, with an audit entry each.
 	MergeMembers(ctx context.Context, ms []MemberMerge) error

@@ -86,6 +86,9 @@ type Options struct {
 	Tick time.Duration
 	// OnCycle is called after every pass of every source (for STATUS=).
 	OnCycle func()
+	// ResolveEvery is how often, at most, the resolver runs during a long
+	// pass (it always runs at the end of one); 0 means 30 seconds.
+	ResolveEvery time.Duration
 }
 
 // Daemon runs sources.
@@ -157,6 +160,9 @@ func New(opts Options) *Daemon {
 	}
 	if opts.Tick <= 0 {
 		opts.Tick = time.Second
+	}
+	if opts.ResolveEvery <= 0 {
+		opts.ResolveEvery = 30 * time.Second
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, state: make(map[string]*SourceState),
 		sources: opts.Sources, running: make(map[string]*runningSource), reloads: make(chan reloadRequest)}
@@ -496,6 +502,16 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 		sum.Err = fmt.Errorf("%s: read cursor: %w", s.Name, err)
 		return sum
 	}
+	lastResolve := d.opts.Now()
+	defer func() {
+		// A pass cut short by an error still resolves what it committed
+		// (after a shutdown, the next start does).
+		if sum.Err != nil && sum.Batches > 0 && ctx.Err() == nil {
+			if err := d.resolveNew(ctx); err != nil {
+				log.Error("resolve identities", "err", err)
+			}
+		}
+	}()
 	for {
 		if ctx.Err() != nil {
 			sum.Err = ctx.Err()
@@ -574,9 +590,15 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 		sum.Pages += b.Stats.Pages
 		sum.NewActivities += res.NewActivities
 		sum.NewAccounts += res.NewAccounts
-		if err := d.resolveNew(ctx); err != nil {
-			// Unassigned identities stay for the next run; data is safe.
-			log.Error("resolve identities", "err", err)
+		// Resolve at the end of a pass, and during a long one at most
+		// every ResolveEvery: new identities are safe in the store
+		// meanwhile, only not yet in a member.
+		if b.Done || d.opts.Now().Sub(lastResolve) >= d.opts.ResolveEvery {
+			if err := d.resolveNew(ctx); err != nil {
+				// Unassigned identities stay for the next run; data is safe.
+				log.Error("resolve identities", "err", err)
+			}
+			lastResolve = d.opts.Now()
 		}
 		if d.opts.Reporter != nil {
 			d.opts.Reporter.Progress(s.Name, sum)

@@ -5,6 +5,8 @@ import (
 	"hash/fnv"
 	"slices"
 	"strings"
+
+	"github.com/rollcall-dev/rollcall/connectors"
 )
 
 // Options tunes Resolve and NewIndex.
@@ -65,6 +67,9 @@ type Resolution struct {
 func Resolve(cs []Candidate, opts Options) Resolution {
 	x := NewIndex(opts)
 	x.Add(cs...)
+	// The index is not used again: its blocking keys go before the
+	// result is built.
+	x.heads, x.occ, x.pos, x.linked = nil, nil, nil, nil
 	return x.Resolution()
 }
 
@@ -88,7 +93,10 @@ type Index struct {
 	together map[[2]string]bool
 	forced   map[int32]bool // identities joined by a person
 
-	merges []Merge
+	// merges lists every join made, in order, as the pair of identities
+	// whose evidence carried it (the later first); Resolution puts the
+	// evidence into words.
+	merges []edge
 	// sugg holds, for each identity, the most confident evidence towards
 	// at most maxSuggest earlier identities of other members; the words
 	// are built by Resolution. Each pair is found once, by its later
@@ -509,7 +517,7 @@ func (x *Index) Add(cs ...Candidate) {
 }
 
 type edge struct {
-	a, b int32 // a > b
+	a, b int32
 }
 
 func (x *Index) external(a, b int32) []string {
@@ -546,11 +554,44 @@ func (x *Index) strongPhase(start, end int32) {
 	slices.SortFunc(edges, func(p, q edge) int {
 		return cmp.Or(cmp.Compare(min(p.a, p.b), min(q.a, q.b)), cmp.Compare(max(p.a, p.b), max(q.a, q.b)))
 	})
+	// An identity strongly linked to two different accounts of one
+	// platform instance (one e-mail that the forge linked to two logins)
+	// is ambiguous: it joins neither, so that it cannot pull either
+	// person's standing towards the other. A person decides.
+	ambiguous := map[int32]bool{}
+	platformOf := func(i int32) (string, bool) {
+		r := x.feats[i].ref
+		if r == nil || r.Platform == "" || r.Platform == connectors.PlatformGit {
+			return "", false
+		}
+		return r.Platform + "/" + r.Instance, true
+	}
+	seenVia := map[int32]map[string]string{}
+	for _, e := range edges {
+		for _, pair := range [2][2]int32{{e.a, e.b}, {e.b, e.a}} {
+			self, other := pair[0], pair[1]
+			plat, ok := platformOf(other)
+			if !ok {
+				continue
+			}
+			if seenVia[self] == nil {
+				seenVia[self] = map[string]string{}
+			}
+			key := x.feats[other].key
+			if prev, ok := seenVia[self][plat]; ok && prev != key {
+				ambiguous[self] = true
+			}
+			seenVia[self][plat] = key
+		}
+	}
 	// Manual joins first, then the rest.
 	for pass := 0; pass < 2; pass++ {
 		for _, e := range edges {
 			manual := x.forced[e.a] && x.forced[e.b] && x.together[pairKey(x.feats[e.a].key, x.feats[e.b].key)]
 			if manual != (pass == 0) || x.find(e.a) == x.find(e.b) {
+				continue
+			}
+			if !manual && (ambiguous[e.a] || ambiguous[e.b]) {
 				continue
 			}
 			if v, _ := x.vetoed(e.a, e.b); v {
@@ -562,8 +603,7 @@ func (x *Index) strongPhase(start, end int32) {
 }
 
 func (x *Index) record(a, b int32) {
-	sigs := compare(x.feats[a], x.feats[b], x.external(a, b))
-	x.merges = append(x.merges, Merge{A: x.feats[b].key, B: x.feats[a].key, Strength: best(sigs), Evidence: sigs})
+	x.merges = append(x.merges, edge{a, b})
 	x.union(a, b)
 }
 
@@ -839,7 +879,11 @@ func (x *Index) suggestPhase(start, end int32) {
 
 // Resolution returns the members, merges and suggestions so far.
 func (x *Index) Resolution() Resolution {
-	res := Resolution{MemberOf: make([]int, len(x.feats)), Merges: slices.Clone(x.merges)}
+	res := Resolution{MemberOf: make([]int, len(x.feats)), Merges: make([]Merge, 0, len(x.merges))}
+	for _, e := range x.merges {
+		sigs := compare(x.feats[e.a], x.feats[e.b], x.external(e.a, e.b))
+		res.Merges = append(res.Merges, Merge{A: x.feats[e.b].key, B: x.feats[e.a].key, Strength: best(sigs), Evidence: sigs})
+	}
 	num := make([]int32, len(x.feats)) // root → member number + 1
 	for i := range x.feats {
 		r := x.find(int32(i))

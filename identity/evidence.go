@@ -187,8 +187,9 @@ const minSelfHandle = 8
 // features is a candidate prepared for comparison. Fields only platform
 // accounts have live behind a pointer shared by every git identity.
 type features struct {
-	key  string
-	ref  connectors.AccountRef
+	key string
+	// ref is the account; plain commit authors share one value.
+	ref  *connectors.AccountRef
 	name Name
 	// emails are the addresses that are not placeholders, reduced to what
 	// comparisons read.
@@ -196,10 +197,7 @@ type features struct {
 	// emailKeys are the comparison keys of emails (a noreply address has
 	// its id and its login form).
 	emailKeys []string
-	// ghAccts are the github.com accounts this identity is, or names
-	// through a noreply address.
-	ghAccts []ghAcct
-	handles []string // handle forms: username, e-mail local parts, noreply logins
+	handles   []string // handle forms: username, e-mail local parts, noreply logins
 	// selfHandle is a commit author's one-word name that is also its
 	// e-mail local part ("jdoe42 <jdoe42@…>"): a login-like handle.
 	selfHandle string
@@ -220,6 +218,10 @@ type mailInfo struct {
 // platformFeats are the features of platform accounts (and of the rare git
 // identity with links); git identities share noPlatform.
 type platformFeats struct {
+	// ghAccts are the github.com accounts this identity is, or names
+	// through a noreply address (a commit author with such an address
+	// has its own platformFeats).
+	ghAccts  []ghAcct
 	verified []string
 	login    string   // GitHub login (platform github, instance github.com)
 	profiles []string // normalised URLs of this profile
@@ -233,7 +235,7 @@ type platformFeats struct {
 var noPlatform = &platformFeats{}
 
 func prepare(c Candidate) *features {
-	f := &features{key: c.Key, ref: c.Ref, bot: c.Bot, platformFeats: noPlatform}
+	f := &features{key: c.Key, ref: sharedRef(c.Ref), bot: c.Bot, platformFeats: noPlatform}
 	if f.key == "" {
 		f.key = c.Ref.String()
 	}
@@ -273,6 +275,9 @@ func prepare(c Candidate) *features {
 			}
 		}
 		if e.GitHubLogin != "" {
+			if f.platformFeats == noPlatform {
+				f.platformFeats = &platformFeats{}
+			}
 			f.ghAccts = append(f.ghAccts, ghAcct{id: e.GitHubID, login: e.GitHubLogin})
 		}
 		addHandle(HandleForm(e.Local))
@@ -311,6 +316,24 @@ func prepare(c Candidate) *features {
 	}
 	f.network = c.NetworkID
 	return f
+}
+
+// gitRef and zeroRef are the refs most commit authors have, shared.
+var (
+	gitRef  = connectors.AccountRef{Platform: connectors.PlatformGit}
+	zeroRef = connectors.AccountRef{}
+)
+
+// sharedRef returns r, pointing to a shared value when r is the plain ref
+// of a commit author (features never write it).
+func sharedRef(r connectors.AccountRef) *connectors.AccountRef {
+	switch r {
+	case gitRef:
+		return &gitRef
+	case zeroRef:
+		return &zeroRef
+	}
+	return &r
 }
 
 // normURL reduces a profile URL or a fediverse handle to host/path,
@@ -412,7 +435,7 @@ func compareInto(out []Signal, a, b *features, external []string, words bool) []
 	for _, k := range external {
 		add(k, func() string { return "reported by " + sourceOf(k) })
 	}
-	if !a.ref.IsZero() && a.ref == b.ref {
+	if !a.ref.IsZero() && *a.ref == *b.ref {
 		add(KindSameAccount, func() string { return "the same account " + a.ref.String() })
 	}
 	for _, p := range [2][2]*features{{a, b}, {b, a}} {

@@ -2,237 +2,255 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
 )
 
-// Store is what the resolver needs from the CRM store.
+// Store is what the resolver needs from the CRM store: every identity,
+// evidence and decision to resolve from, and the means to record members,
+// merges and suggestions.
 type Store interface {
-	Unassigned(ctx context.Context, limit int) ([]crm.Identity, error)
-	IdentityByRef(ctx context.Context, ref connectors.AccountRef) (crm.Identity, error)
-	EvidenceOf(ctx context.Context, ref connectors.AccountRef) ([]crm.IdentityEvidence, error)
+	crm.IdentityStore
 	Assign(ctx context.Context, as []crm.Assignment) error
 }
 
 // Result counts what one Run decided.
 type Result struct {
+	// NewMembers is how many members were created.
 	NewMembers int
-	Joined     int
+	// Joined is how many identities joined an existing member, by
+	// assignment or by a merge of two members.
+	Joined int
+	// Merged is how many existing members were merged into others.
+	Merged int
+	// Suggestions is how many open suggestions the run left.
+	Suggestions int
 }
 
-// Resolver attaches unassigned identities to members.
+// Resolver keeps the store's members in line with the evidence: it resolves
+// every identity with the evidence and people's decisions, then records what
+// changed (new members, identities joining members, merges of members,
+// suggestions). It never splits a member: only a person does (unmerge).
+// Not safe for concurrent use; the daemon runs one at a time.
 type Resolver struct {
-	// Logger receives one line per decision that joins an existing member.
+	// Logger receives one line per merge of existing members.
 	Logger *slog.Logger
-	// BatchSize bounds how many identities one Assign call records.
+	// BatchSize bounds how many assignments one Assign call records.
 	BatchSize int
+
+	version string // the store's IdentitiesVersion at the last complete run
 }
 
-// strong reports whether an evidence kind is, on its own, enough to put two
-// accounts in one member.
-func strong(kind string) bool {
-	return kind == connectors.EvidenceCommitAuthorLogin
-}
-
-// Run resolves every unassigned identity in the store, in batches, and
-// returns what it decided. It is safe to call after every applied batch; a
-// crash between batches leaves the rest unassigned for the next call.
+// Run resolves the store's identities when anything changed since the last
+// run, and records the outcome. A crash between its steps leaves nothing
+// inconsistent: unassigned identities and unmerged members are picked up
+// by the next run.
 func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
-	var total Result
+	var res Result
+	version, err := s.IdentitiesVersion(ctx)
+	if err != nil {
+		return res, fmt.Errorf("identity: read store version: %w", err)
+	}
+	if version == r.version {
+		return res, nil
+	}
+
+	// Everything the resolver may use, in a stable order.
+	var (
+		cands    []Candidate
+		idOf     = map[string]int64{}
+		memberOf = map[string]int64{}
+	)
+	err = s.AllIdentities(ctx, func(id crm.Identity) error {
+		c := CandidateFromAccount(id.Account)
+		key := id.AccountRef.String()
+		cands = append(cands, c)
+		idOf[key] = id.ID
+		memberOf[key] = id.MemberID
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("identity: read identities: %w", err)
+	}
+	var opts Options
+	err = s.AllEvidence(ctx, func(kind string, a, b connectors.AccountRef) error {
+		opts.Links = append(opts.Links, Link{Kind: kind, A: a.String(), B: b.String()})
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("identity: read evidence: %w", err)
+	}
+	decisions, err := s.Decisions(ctx)
+	if err != nil {
+		return res, fmt.Errorf("identity: read decisions: %w", err)
+	}
+	// The latest decision about a pair wins.
+	latest := map[[2]string]string{}
+	var pairs [][2]string
+	for _, d := range decisions {
+		p := pairKey(d.A.String(), d.B.String())
+		if _, ok := latest[p]; !ok {
+			pairs = append(pairs, p)
+		}
+		latest[p] = d.Kind
+	}
+	for _, p := range pairs {
+		switch latest[p] {
+		case crm.DecisionMerge:
+			opts.Together = append(opts.Together, p)
+		case crm.DecisionSeparate:
+			opts.Apart = append(opts.Apart, p)
+		}
+	}
+	// Identities a person or an earlier run already put into one member
+	// stay together: the resolver never splits a member.
+	byMember := map[int64][]string{}
+	var memberOrder []int64
+	for _, c := range cands {
+		key := c.Ref.String()
+		if m := memberOf[key]; m != 0 {
+			if _, ok := byMember[m]; !ok {
+				memberOrder = append(memberOrder, m)
+			}
+			byMember[m] = append(byMember[m], key)
+		}
+	}
+	for _, m := range memberOrder {
+		keys := byMember[m]
+		for _, k := range keys[1:] {
+			opts.Together = append(opts.Together, [2]string{keys[0], k})
+		}
+	}
+
+	resolution := Resolve(cands, opts)
+
+	// Reconcile the resolution with the store's members.
+	var assigns []crm.Assignment
+	var merges []crm.MemberMerge
+	evidenceOf := mergeEvidence(resolution)
+	for _, keys := range resolution.Members {
+		var members []int64
+		var fresh []string
+		for _, k := range keys {
+			if m := memberOf[k]; m != 0 {
+				if !slices.Contains(members, m) {
+					members = append(members, m)
+				}
+			} else {
+				fresh = append(fresh, k)
+			}
+		}
+		slices.Sort(members)
+		switch {
+		case len(members) == 0:
+			res.NewMembers++
+			for i, k := range fresh {
+				a := crm.Assignment{IdentityID: idOf[k], Reason: "new account"}
+				if i > 0 {
+					a.SameAs = idOf[fresh[0]]
+					a.Reason = reasonFor(evidenceOf, k, "grouped with a new account")
+				}
+				assigns = append(assigns, a)
+			}
+		default:
+			into := members[0]
+			for _, k := range fresh {
+				res.Joined++
+				assigns = append(assigns, crm.Assignment{IdentityID: idOf[k], MemberID: into, Reason: reasonFor(evidenceOf, k, "joined by evidence")})
+			}
+			for _, from := range members[1:] {
+				var why []string
+				for _, k := range byMember[from] {
+					if e, ok := evidenceOf[k]; ok {
+						why = append(why, e)
+					}
+				}
+				merges = append(merges, crm.MemberMerge{Into: into, From: from, Reason: "resolver: strong evidence", Evidence: why})
+				res.Merged++
+				res.Joined += len(byMember[from])
+				if r.Logger != nil {
+					r.Logger.Info("members merged on evidence", "into", into, "from", from, "evidence", strings.Join(why, "; "))
+				}
+			}
+		}
+	}
 	size := r.BatchSize
 	if size <= 0 {
 		size = 1000
 	}
-	for {
-		ids, err := s.Unassigned(ctx, size)
-		if err != nil {
-			return total, fmt.Errorf("identity: list unassigned identities: %w", err)
-		}
-		if len(ids) == 0 {
-			return total, nil
-		}
-		as, res, err := r.decide(ctx, s, ids)
-		if err != nil {
-			return total, err
-		}
-		if err := s.Assign(ctx, as); err != nil {
-			return total, fmt.Errorf("identity: record %d assignments: %w", len(as), err)
-		}
-		total.NewMembers += res.NewMembers
-		total.Joined += res.Joined
-		if len(ids) < size {
-			return total, nil
+	for chunk := range slices.Chunk(assigns, size) {
+		if err := s.Assign(ctx, chunk); err != nil {
+			return res, fmt.Errorf("identity: record %d assignments: %w", len(chunk), err)
 		}
 	}
-}
-
-// decide groups the unassigned identities and picks a member for each group.
-func (r *Resolver) decide(ctx context.Context, s Store, ids []crm.Identity) ([]crm.Assignment, Result, error) {
-	sort.Slice(ids, func(i, j int) bool { return ids[i].ID < ids[j].ID })
-	index := make(map[connectors.AccountRef]int, len(ids))
-	for i, id := range ids {
-		index[id.AccountRef] = i
-	}
-	uf := newUnionFind(len(ids))
-	// target[i] is the existing member that identity i is strongly linked to.
-	target := make(map[int]int64)
-	reason := make(map[int]string)
-	for i, id := range ids {
-		ev, err := s.EvidenceOf(ctx, id.AccountRef)
-		if err != nil {
-			return nil, Result{}, fmt.Errorf("identity: evidence of %s: %w", id.AccountRef, err)
-		}
-		sort.Slice(ev, func(a, b int) bool { return ev[a].Other.String() < ev[b].Other.String() })
-		for _, e := range ev {
-			if !strong(e.Kind) {
-				continue
-			}
-			if j, ok := index[e.Other]; ok {
-				if !uf.conflicts(i, j, ids) {
-					uf.union(i, j)
-					reason[i], reason[j] = e.Kind, e.Kind
-				}
-				continue
-			}
-			other, err := s.IdentityByRef(ctx, e.Other)
-			if errors.Is(err, crm.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return nil, Result{}, fmt.Errorf("identity: look up %s: %w", e.Other, err)
-			}
-			if other.MemberID == 0 {
-				continue
-			}
-			if prev, ok := target[i]; ok && prev != other.MemberID {
-				// The same account is linked to two members: a person
-				// must decide. Join neither.
-				target[i] = -1
-				continue
-			}
-			if target[i] != -1 {
-				target[i] = other.MemberID
-				reason[i] = e.Kind
-			}
+	if len(merges) > 0 {
+		if err := s.MergeMembers(ctx, merges); err != nil {
+			return res, fmt.Errorf("identity: record %d member merges: %w", len(merges), err)
 		}
 	}
-	groups := make(map[int][]int)
-	var roots []int
-	for i := range ids {
-		root := uf.find(i)
-		if _, ok := groups[root]; !ok {
-			roots = append(roots, root)
-		}
-		groups[root] = append(groups[root], i)
-	}
-	var as []crm.Assignment
-	var res Result
-	for _, root := range roots {
-		members := groups[root]
-		var chosen int64
-		ambiguous := false
-		for _, i := range members {
-			t := target[i]
-			switch {
-			case t == -1:
-				ambiguous = true
-			case t != 0 && chosen != 0 && chosen != t:
-				ambiguous = true
-			case t != 0:
-				chosen = t
-			}
-		}
-		if ambiguous {
-			chosen = 0
-		}
-		if chosen == 0 {
-			// One new member for the whole group: the first identity creates
-			// it, the store puts the others into the same member.
-			res.NewMembers++
-			for k, i := range members {
-				a := crm.Assignment{IdentityID: ids[i].ID, Reason: "new account"}
-				if k > 0 {
-					a.SameAs = ids[members[0]].ID
-					a.Reason = reason[i]
-				}
-				as = append(as, a)
-			}
+	var ss []crm.Suggestion
+	for _, sg := range resolution.Suggestions {
+		a, errA := parseRef(sg.A)
+		b, errB := parseRef(sg.B)
+		if errA != nil || errB != nil {
 			continue
 		}
-		for _, i := range members {
-			res.Joined++
-			why := reason[i]
-			if why == "" {
-				why = "grouped with a linked account"
-			}
-			if r.Logger != nil {
-				r.Logger.Debug("identity joins member", "identity", ids[i].AccountRef.String(), "member", chosen, "reason", why)
-			}
-			as = append(as, crm.Assignment{IdentityID: ids[i].ID, MemberID: chosen, Reason: why})
-		}
+		ss = append(ss, crm.Suggestion{A: a, B: b, Confidence: sg.Confidence, Reasons: sg.Reasons})
 	}
-	return as, res, nil
+	if err := s.ReplaceSuggestions(ctx, ss); err != nil {
+		return res, fmt.Errorf("identity: record %d suggestions: %w", len(ss), err)
+	}
+	res.Suggestions = len(ss)
+	// What this run wrote changes the version; remember the one after it,
+	// so that an unchanged store costs nothing next time.
+	if v, err := s.IdentitiesVersion(ctx); err == nil {
+		r.version = v
+	}
+	return res, nil
 }
 
-// unionFind groups identities; it refuses unions that would put two accounts
-// of the same platform instance into one group.
-type unionFind struct{ parent []int }
-
-func newUnionFind(n int) *unionFind {
-	p := make([]int, n)
-	for i := range p {
-		p[i] = i
+// mergeEvidence maps each identity key to the evidence, in words, of the
+// merge that joined it.
+func mergeEvidence(res Resolution) map[string]string {
+	out := map[string]string{}
+	for _, m := range res.Merges {
+		var parts []string
+		for _, s := range m.Evidence {
+			parts = append(parts, s.String())
+		}
+		text := strings.Join(parts, ", ")
+		if _, ok := out[m.B]; !ok {
+			out[m.B] = text
+		}
+		if _, ok := out[m.A]; !ok {
+			out[m.A] = text
+		}
 	}
-	return &unionFind{parent: p}
+	return out
 }
 
-func (u *unionFind) find(i int) int {
-	for u.parent[i] != i {
-		u.parent[i] = u.parent[u.parent[i]]
-		i = u.parent[i]
+func reasonFor(ev map[string]string, key, fallback string) string {
+	if e, ok := ev[key]; ok && e != "" {
+		return e
 	}
-	return i
+	return fallback
 }
 
-func (u *unionFind) union(i, j int) {
-	ri, rj := u.find(i), u.find(j)
-	if ri == rj {
-		return
+// parseRef reads an account key "platform/instance/external_id"; the
+// external id may itself contain slashes.
+func parseRef(key string) (connectors.AccountRef, error) {
+	platform, rest, ok := strings.Cut(key, "/")
+	if !ok {
+		return connectors.AccountRef{}, fmt.Errorf("identity: bad account key %q", key)
 	}
-	if rj < ri {
-		ri, rj = rj, ri
+	instance, id, ok := strings.Cut(rest, "/")
+	if !ok || id == "" {
+		return connectors.AccountRef{}, fmt.Errorf("identity: bad account key %q", key)
 	}
-	u.parent[rj] = ri
-}
-
-// conflicts reports whether joining the groups of i and j would hold two
-// different accounts of one platform instance (git e-mail identities
-// excepted: one person often commits from several addresses).
-func (u *unionFind) conflicts(i, j int, ids []crm.Identity) bool {
-	ri, rj := u.find(i), u.find(j)
-	if ri == rj {
-		return false
-	}
-	seen := make(map[[2]string]connectors.AccountRef)
-	for k := range ids {
-		r := u.find(k)
-		if r != ri && r != rj {
-			continue
-		}
-		if ids[k].Platform == connectors.PlatformGit {
-			// A person commits from several addresses: not a conflict.
-			continue
-		}
-		key := [2]string{ids[k].Platform, ids[k].Instance}
-		if prev, ok := seen[key]; ok && prev != ids[k].AccountRef {
-			return true
-		}
-		seen[key] = ids[k].AccountRef
-	}
-	return false
+	return connectors.AccountRef{Platform: platform, Instance: instance, ExternalID: id}, nil
 }

@@ -971,3 +971,23 @@ func (s *Store) override(ctx context.Context, memberID int64, actor string, chan
 	}
 	return tx.Commit()
 }
+
+// IdentitiesVersion changes whenever an identity is added or changed,
+// evidence is added, or a decision is recorded: the resolver skips its work
+// while it stays the same.
+func (s *Store) IdentitiesVersion(ctx context.Context) (string, error) {
+	var n, maxID, ev int64
+	var maxUpdated sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0), max(updated_at) FROM identities`).Scan(&n, &maxID, &maxUpdated)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: read identities version: %w", err)
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM evidence`).Scan(&ev); err != nil {
+		return "", fmt.Errorf("sqlite: read identities version: %w", err)
+	}
+	dv, err := s.DecisionsVersion(ctx)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d/%d/%s/%d/%d", n, maxID, maxUpdated.String, ev, dv), nil
+}
