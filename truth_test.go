@@ -55,13 +55,21 @@ func TestDemoMembersAgainstTruth(t *testing.T) {
 			pairsTrue, pairsAll := 0, 0
 			for _, m := range ms {
 				persons := map[string]bool{}
+				known := 0
 				for _, id := range m.Identities {
 					p, ok := personOf[id.Platform+"/"+strings.ToLower(id.ExternalID)]
+					if !ok && id.Platform == "git" {
+						// A commit address GitHub linked to a login: the
+						// truth lists only unlinked ones; the forge's own
+						// link put it here.
+						continue
+					}
 					if !ok {
 						t.Errorf("member %d: identity %s:%s is in no person of the truth", m.ID, id.Platform, id.Username)
 						continue
 					}
 					persons[p] = true
+					known++
 				}
 				if len(persons) > 1 {
 					var names []string
@@ -70,8 +78,7 @@ func TestDemoMembersAgainstTruth(t *testing.T) {
 					}
 					t.Errorf("false merge: member %d holds accounts of %v", m.ID, names)
 				}
-				n := len(m.Identities)
-				pairsAll += n * (n - 1) / 2
+				pairsAll += known * (known - 1) / 2
 			}
 			// Recall, for the record: pairs of accounts of one person that
 			// ended in one member.
@@ -79,7 +86,7 @@ func TestDemoMembersAgainstTruth(t *testing.T) {
 				n := len(p.Accounts)
 				pairsTrue += n * (n - 1) / 2
 			}
-			t.Logf("seed %s: %d members for %d persons; %d same-member pairs of %d same-person pairs", seed, len(ms), len(truth.Persons), pairsAll, pairsTrue)
+			t.Logf("seed %s: %d members for %d persons; pairwise recall %d/%d = %.3f (precision: no false merge)", seed, len(ms), len(truth.Persons), pairsAll, pairsTrue, float64(pairsAll)/float64(max(pairsTrue, 1)))
 		})
 	}
 }
