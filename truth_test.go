@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/sqlite"
 )
 
 // TestDemoMembersAgainstTruth runs the whole pipeline (the four fakes, the
@@ -86,7 +90,74 @@ func TestDemoMembersAgainstTruth(t *testing.T) {
 				n := len(p.Accounts)
 				pairsTrue += n * (n - 1) / 2
 			}
+			checkLinksMerged(t, db)
 			t.Logf("seed %s: %d members for %d persons; pairwise recall %d/%d = %.3f (precision: no false merge)", seed, len(ms), len(truth.Persons), pairsAll, pairsTrue, float64(pairsAll)/float64(max(pairsTrue, 1)))
 		})
 	}
+}
+
+// checkLinksMerged checks, in the store, that every link a platform
+// verified and every mutual link (A's profile points to B's and B's back to
+// A) ended in one member.
+func checkLinksMerged(t *testing.T, db string) {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ms, err := st.Members(t.Context(), crm.MemberQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm := func(u string) string { return strings.TrimSuffix(strings.ToLower(u), "/") }
+	type ident struct {
+		member int64
+		id     crm.Identity
+	}
+	byURL := map[string]ident{}
+	var all []ident
+	for _, m := range ms {
+		for _, id := range m.Identities {
+			x := ident{m.ID, id}
+			all = append(all, x)
+			if id.URL != "" {
+				byURL[norm(id.URL)] = x
+			}
+		}
+	}
+	verified, mutual := 0, 0
+	for _, a := range all {
+		for _, u := range a.id.VerifiedLinks {
+			b, ok := byURL[norm(u)]
+			if !ok {
+				continue
+			}
+			verified++
+			if b.member != a.member {
+				t.Errorf("verified link not merged: %s:%s -> %s:%s", a.id.Platform, a.id.Username, b.id.Platform, b.id.Username)
+			}
+		}
+		for _, u := range a.id.Links {
+			b, ok := byURL[norm(u)]
+			if !ok || a.id.URL == "" {
+				continue
+			}
+			back := false
+			for _, v := range b.id.Links {
+				back = back || norm(v) == norm(a.id.URL)
+			}
+			if !back {
+				continue
+			}
+			mutual++
+			if b.member != a.member {
+				t.Errorf("mutual link not merged: %s:%s <-> %s:%s", a.id.Platform, a.id.Username, b.id.Platform, b.id.Username)
+			}
+		}
+	}
+	if verified == 0 || mutual == 0 {
+		t.Errorf("the demo has %d verified and %d mutual links between stored profiles; want some of each", verified, mutual)
+	}
+	t.Logf("%d verified and %d mutual links between stored profiles, all merged", verified, mutual)
 }
