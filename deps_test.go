@@ -7,8 +7,9 @@ import (
 )
 
 // TestImportRules enforces the package graph of ../shared/DESIGN.md: fakes
-// use the standard library only, connectors never reach the store, config
-// depends on nothing of ours.
+// use the standard library and their shared plumbing (fakekit) only,
+// fakekit the standard library only, connectors never reach the store,
+// config depends on nothing of ours.
 func TestImportRules(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
 	if err != nil {
@@ -23,6 +24,7 @@ func TestImportRules(t *testing.T) {
 		return rest, ok
 	}
 	stdlib := func(p string) bool { return !strings.Contains(strings.Split(p, "/")[0], ".") }
+	const fakekit = "connectors/internal/fakekit"
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
 		pkg, _ := ours(fields[0])
@@ -30,10 +32,15 @@ func TestImportRules(t *testing.T) {
 			dep, isOurs := ours(imp)
 			bad := ""
 			switch {
-			case strings.HasSuffix(pkg, "test") && strings.HasPrefix(pkg, "connectors/") && pkg != "connectors/connectortest":
-				// A fake of a service: standard library only.
+			case pkg == fakekit:
+				// The fakes' shared plumbing: standard library only.
 				if !stdlib(imp) {
-					bad = "a service fake may import only the standard library"
+					bad = "fakekit may import only the standard library"
+				}
+			case strings.HasSuffix(pkg, "test") && strings.HasPrefix(pkg, "connectors/") && pkg != "connectors/connectortest":
+				// A fake of a service: standard library and fakekit only.
+				if !stdlib(imp) && dep != fakekit {
+					bad = "a service fake may import only the standard library and " + fakekit
 				}
 			case pkg == "config":
 				if isOurs {

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/internal/fakekit"
 )
 
 // ErrNotFound is returned by the mutation methods for an unknown user,
@@ -162,11 +164,7 @@ func (s *Server) addUser(u User) *User {
 func (s *Server) User(username string) (User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[key(username)]
-	if !ok {
-		return User{}, false
-	}
-	return *u, true
+	return fakekit.Lookup(s.users, key(username))
 }
 
 // RenameUser changes a user's username, keeping the id, as Discourse allows.
@@ -281,11 +279,7 @@ func (s *Server) AddTopic(t Topic) (Topic, error) {
 func (s *Server) Topic(id int64) (Topic, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.topics[id]
-	if !ok {
-		return Topic{}, false
-	}
-	return *t, true
+	return fakekit.Lookup(s.topics, id)
 }
 
 // AddPost adds a reply to a topic and returns it with its ID, post number
@@ -331,11 +325,7 @@ func (s *Server) addPost(p Post) (*Post, error) {
 func (s *Server) Post(id int64) (Post, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.posts[id]
-	if !ok {
-		return Post{}, false
-	}
-	return *p, true
+	return fakekit.Lookup(s.posts, id)
 }
 
 // AddLike records that user liked a post. Liking twice is a no-op.

@@ -100,18 +100,7 @@ func ipLimited(wait int) reply {
 
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	delay := s.slow
-	s.slow = 0
-	s.mu.Unlock()
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
+	s.faults.Delay(r.Context())
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -121,19 +110,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, vs := range rep.header {
 		h[k] = vs
 	}
-	body := rep.body
-	n := len(body)
-	if rep.status == 200 {
-		switch {
-		case s.malformedN > 0:
-			s.malformedN--
-			body = []byte(`{"latest_posts":[{"id":`)
-			n = len(body)
-		case s.truncateN > 0:
-			s.truncateN--
-			body = body[:len(body)/2]
-		}
-	}
+	body, n := s.faults.Spoil(rep.status, rep.body, []byte(`{"latest_posts":[{"id":`))
 	switch {
 	case rep.text:
 		h.Set("Content-Type", "text/plain; charset=utf-8")
@@ -143,15 +120,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "application/json; charset=utf-8")
 	}
 	h.Set("Content-Length", strconv.Itoa(n))
+	entry.Status = rep.status
+	s.log.Add(entry, rep.status, entry.Counted)
 	w.WriteHeader(rep.status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
-	}
-	entry.Status = rep.status
-	s.log = append(s.log, entry)
-	s.statusCounts[rep.status]++
-	if entry.Counted {
-		s.counted++
 	}
 }
 
@@ -207,12 +180,11 @@ func (s *Server) answer(r *http.Request, entry *Request) reply {
 		}
 		s.adminUsed++
 	}
-	if s.failN > 0 {
-		s.failN--
-		if s.failStatus >= 500 {
-			return reply{status: s.failStatus, body: []byte("<html><body><h1>" + strconv.Itoa(s.failStatus) + " " + http.StatusText(s.failStatus) + "</h1></body></html>")}
+	if status, fail := s.faults.Fail(); fail {
+		if status >= 500 {
+			return reply{status: status, body: []byte("<html><body><h1>" + strconv.Itoa(status) + " " + http.StatusText(status) + "</h1></body></html>")}
 		}
-		return reply{status: s.failStatus, body: errJSON(http.StatusText(s.failStatus), "invalid_access", nil)}
+		return reply{status: status, body: errJSON(http.StatusText(status), "invalid_access", nil)}
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return notFound()

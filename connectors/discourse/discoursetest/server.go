@@ -3,12 +3,12 @@ package discoursetest
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/internal/fakekit"
 )
 
 // DefaultAdminLimit is Discourse's max_admin_api_reqs_per_minute default:
@@ -81,37 +81,30 @@ type Server struct {
 	nextTopic    int64
 	nextPost     int64
 
-	failStatus   int
-	failN        int
-	malformedN   int
-	truncateN    int
-	slow         time.Duration
-	limitUntil   time.Time
-	limitIP      bool
-	ipLimitN     int
-	ipWait       int
-	noRetryN     int
-	noRetryWait  int
-	log          []Request
-	counted      int
-	statusCounts map[int]int
+	faults      fakekit.Faults
+	limitUntil  time.Time
+	limitIP     bool
+	ipLimitN    int
+	ipWait      int
+	noRetryN    int
+	noRetryWait int
+	log         fakekit.Log[Request]
 }
 
 // New returns an empty fake Discourse.
 func New(opts ...Option) *Server {
 	s := &Server{
-		now:          time.Now,
-		keys:         map[string]apiKey{},
-		title:        "Fake Discourse",
-		adminLimit:   DefaultAdminLimit,
-		users:        map[string]*User{},
-		categories:   map[int64]*Category{},
-		topics:       map[int64]*Topic{},
-		posts:        map[int64]*Post{},
-		topicPosts:   map[int64][]*Post{},
-		likes:        map[int64][]*Like{},
-		nextUser:     0,
-		statusCounts: map[int]int{},
+		now:        time.Now,
+		keys:       map[string]apiKey{},
+		title:      "Fake Discourse",
+		adminLimit: DefaultAdminLimit,
+		users:      map[string]*User{},
+		categories: map[int64]*Category{},
+		topics:     map[int64]*Topic{},
+		posts:      map[int64]*Post{},
+		topicPosts: map[int64][]*Post{},
+		likes:      map[int64][]*Like{},
+		nextUser:   0,
 	}
 	for _, o := range opts {
 		o(s)
@@ -124,91 +117,42 @@ func New(opts ...Option) *Server {
 // "http://127.0.0.1:PORT".
 func (s *Server) Start(tb testing.TB) string {
 	tb.Helper()
-	ts := httptest.NewServer(s)
-	tb.Cleanup(ts.Close)
-	return ts.URL
+	return fakekit.Start(tb, s)
 }
 
 // Listen serves s on addr (e.g. "127.0.0.1:0") until shutdown is called,
 // and returns the base URL without a trailing slash.
 func (s *Server) Listen(addr string) (baseURL string, shutdown func(context.Context) error, err error) {
-	ln, err := net.Listen("tcp", addr)
+	baseURL, shutdown, err = fakekit.Listen(addr, s)
 	if err != nil {
-		return "", nil, fmt.Errorf("discoursetest: listen %s: %w", addr, err)
+		return "", nil, fmt.Errorf("discoursetest: %w", err)
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), srv.Shutdown, nil
+	return baseURL, shutdown, nil
 }
 
 // Transport returns a RoundTripper that serves requests by calling s
 // directly, without sockets, so clients can run inside a testing/synctest
 // bubble. Any host in the request URL is accepted.
-func (s *Server) Transport() http.RoundTripper { return transport{s} }
-
-type transport struct{ s *Server }
-
-func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := req.Context().Err(); err != nil {
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, err
-	}
-	r := req.Clone(req.Context())
-	if r.Host == "" {
-		r.Host = req.URL.Host
-	}
-	r.RequestURI = req.URL.RequestURI()
-	r.RemoteAddr = "127.0.0.1:1"
-	if r.Body == nil {
-		r.Body = http.NoBody
-	}
-	rec := httptest.NewRecorder()
-	t.s.ServeHTTP(rec, r)
-	r.Body.Close()
-	if err := req.Context().Err(); err != nil {
-		return nil, err
-	}
-	resp := rec.Result()
-	resp.Request = req
-	return resp, nil
-}
+func (s *Server) Transport() http.RoundTripper { return fakekit.Transport(s) }
 
 // ---- fault knobs ----
 
 // FailNext makes the next n requests answer status with a Discourse-shaped
 // error body.
-func (s *Server) FailNext(status, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failStatus, s.failN = status, n
-}
+func (s *Server) FailNext(status, n int) { s.faults.FailNext(status, n) }
 
 // MalformedNext makes the next n successful (200) responses carry invalid
 // JSON.
-func (s *Server) MalformedNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.malformedN = n
-}
+func (s *Server) MalformedNext(n int) { s.faults.MalformedNext(n) }
 
 // TruncateNext makes the next n successful (200) responses carry only the
 // first half of their body while announcing the full Content-Length, like a
 // dropped connection.
-func (s *Server) TruncateNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.truncateN = n
-}
+func (s *Server) TruncateNext(n int) { s.faults.TruncateNext(n) }
 
 // SlowNext delays the next request by d before answering (or until the
 // request's context is done).
-func (s *Server) SlowNext(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.slow = d
-}
+func (s *Server) SlowNext(d time.Duration) { s.faults.SlowNext(d) }
 
 // LimitUntil makes every request until until answer 429 with Retry-After
 // set to the seconds left: the admin key limiter's JSON body, or with ip the
@@ -246,38 +190,16 @@ func (s *Server) NoRetryAfterNext(n, waitSeconds int) {
 // ---- request log ----
 
 // Requests returns a copy of the request log, oldest first.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.log...)
-}
+func (s *Server) Requests() []Request { return s.log.Requests() }
 
 // Count returns the number of requests served since the last ResetLog.
-func (s *Server) Count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.log)
-}
+func (s *Server) Count() int { return s.log.Count() }
 
 // Counted returns how many logged requests counted against a rate limiter.
-func (s *Server) Counted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counted
-}
+func (s *Server) Counted() int { return s.log.Counted() }
 
 // CountStatus returns how many logged requests were answered with code.
-func (s *Server) CountStatus(code int) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.statusCounts[code]
-}
+func (s *Server) CountStatus(code int) int { return s.log.CountStatus(code) }
 
 // ResetLog empties the request log and its counters (not the limiters).
-func (s *Server) ResetLog() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log = nil
-	s.counted = 0
-	s.statusCounts = map[int]int{}
-}
+func (s *Server) ResetLog() { s.log.Reset() }

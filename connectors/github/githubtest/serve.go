@@ -62,18 +62,7 @@ func setRateHeaders(h http.Header, b *bucket) {
 
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	delay := s.slow
-	s.slow = 0
-	s.mu.Unlock()
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
+	s.faults.Delay(r.Context())
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -84,15 +73,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.Set("Content-Type", "application/json; charset=utf-8")
 			h.Set("Content-Length", strconv.Itoa(contentLength))
 		}
+		entry.Status = status
+		s.log.Add(entry, status, entry.Counted)
 		w.WriteHeader(status)
 		if body != nil && r.Method != http.MethodHead {
 			_, _ = w.Write(body)
-		}
-		entry.Status = status
-		s.log = append(s.log, entry)
-		s.statusCounts[status]++
-		if entry.Counted {
-			s.counted++
 		}
 	}
 	plain := func(status int, body []byte) { finish(status, body, len(body)) }
@@ -116,9 +101,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-GitHub-Media-Type", "github.v3; format=json")
 	h.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
 
-	if s.failN > 0 {
-		s.failN--
-		plain(s.failStatus, errBody(s.failStatus, failMessage(s.failStatus), docsURL))
+	if status, fail := s.faults.Fail(); fail {
+		plain(status, errBody(status, failMessage(status), docsURL))
 		return
 	}
 	if s.secondaryOn {
@@ -169,17 +153,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		entry.Counted = true
 		setRateHeaders(h, b)
 	}
-	if rep.status == 200 && s.malformedN > 0 {
-		s.malformedN--
-		plain(200, []byte(`{"message": "this is not [valid json`))
-		return
-	}
-	if rep.status == 200 && s.truncateN > 0 {
-		s.truncateN--
-		finish(200, rep.body[:len(rep.body)/2], len(rep.body))
-		return
-	}
-	plain(rep.status, rep.body)
+	body, n := s.faults.Spoil(rep.status, rep.body, []byte(`{"message": "this is not [valid json`))
+	finish(rep.status, body, n)
 }
 
 func failMessage(status int) string {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/internal/fakekit"
 )
 
 // ErrNotFound is returned by the mutation methods for an unknown account or
@@ -139,11 +141,7 @@ func (s *Server) AddAccount(a Account) (Account, error) {
 func (s *Server) Account(acct string) (Account, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.byAcct[normAcct(acct, s.domain)]
-	if !ok {
-		return Account{}, false
-	}
-	return *a, true
+	return fakekit.Lookup(s.byAcct, normAcct(acct, s.domain))
 }
 
 // Status returns the status with id.

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/internal/fakekit"
 )
 
 // apiError is Mastodon's error body.
@@ -37,18 +39,7 @@ var pagingParams = []string{"max_id", "min_id", "since_id", "page"}
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	slow := s.slow
-	s.slow = 0
-	s.mu.Unlock()
-	if slow > 0 {
-		t := time.NewTimer(slow)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-		}
-		t.Stop()
-	}
+	s.faults.Delay(r.Context())
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -61,20 +52,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	finish := func(status int) {
 		entry.Status = status
-		s.log = append(s.log, entry)
-		s.statusCounts[status]++
-		if entry.Counted {
-			s.counted++
-		}
+		s.log.Add(entry, status, entry.Counted)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Vary", "Authorization, Origin")
 
-	if s.failN > 0 {
-		s.failN--
-		writeError(w, s.failStatus, http.StatusText(s.failStatus))
-		finish(s.failStatus)
+	if status, fail := s.faults.Fail(); fail {
+		finish(status)
+		writeError(w, status, http.StatusText(status))
 		return
 	}
 	var who caller
@@ -84,8 +70,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tok, ok := strings.CutPrefix(auth, "Bearer ")
 		acct, known := s.tokens[strings.TrimSpace(tok)]
 		if !ok || (len(s.tokens) > 0 && !known) {
-			writeError(w, http.StatusUnauthorized, "The access token is invalid")
 			finish(http.StatusUnauthorized)
+			writeError(w, http.StatusUnauthorized, "The access token is invalid")
 			return
 		}
 		if acct != "" {
@@ -101,8 +87,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, b := range buckets {
 		if b.used >= b.limit {
 			setRateHeaders(h, b, 0)
-			writeError(w, http.StatusTooManyRequests, "Too many requests")
 			finish(http.StatusTooManyRequests)
+			writeError(w, http.StatusTooManyRequests, "Too many requests")
 			return
 		}
 	}
@@ -136,8 +122,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
 			s.rateHeaders(h, buckets)
-			w.WriteHeader(http.StatusNotModified)
 			finish(http.StatusNotModified)
+			w.WriteHeader(http.StatusNotModified)
 			return
 		}
 	}
@@ -148,20 +134,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.rateHeaders(h, buckets)
 	if status == http.StatusOK {
 		switch {
-		case s.malformedN > 0:
-			s.malformedN--
+		case s.faults.Malformed():
 			body = []byte(`{"id": "1", "created_at": [` + strings.Repeat("{", 3))
-		case s.truncateN > 0:
-			s.truncateN--
+		case s.faults.Truncate():
 			h.Set("Content-Length", strconv.Itoa(len(body)))
-			body = body[:len(body)/2]
+			body = fakekit.Truncated(body)
 		}
 	}
+	finish(status)
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-	finish(status)
 }
 
 // rateHeaders writes the X-RateLimit-* headers of the budget closest to

@@ -3,12 +3,12 @@ package mastodontest
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/internal/fakekit"
 )
 
 // Defaults of the fake.
@@ -94,31 +94,24 @@ type Server struct {
 	ids       map[uint64]bool
 	seq       uint64
 
-	failStatus   int
-	failN        int
-	malformedN   int
-	truncateN    int
-	slow         time.Duration
-	log          []Request
-	counted      int
-	statusCounts map[int]int
+	faults fakekit.Faults
+	log    fakekit.Log[Request]
 }
 
 // New returns an empty fake Mastodon server.
 func New(opts ...Option) *Server {
 	s := &Server{
-		now:          time.Now,
-		domain:       DefaultDomain,
-		tokens:       map[string]string{},
-		overall:      bucket{limit: DefaultLimit, window: DefaultWindow},
-		paging:       bucket{limit: DefaultPagingLimit, window: DefaultPagingWindow},
-		accounts:     map[string]*Account{},
-		byAcct:       map[string]*Account{},
-		statuses:     map[string]*status{},
-		followers:    map[string][]edge{},
-		following:    map[string]int{},
-		ids:          map[uint64]bool{},
-		statusCounts: map[int]int{},
+		now:       time.Now,
+		domain:    DefaultDomain,
+		tokens:    map[string]string{},
+		overall:   bucket{limit: DefaultLimit, window: DefaultWindow},
+		paging:    bucket{limit: DefaultPagingLimit, window: DefaultPagingWindow},
+		accounts:  map[string]*Account{},
+		byAcct:    map[string]*Account{},
+		statuses:  map[string]*status{},
+		followers: map[string][]edge{},
+		following: map[string]int{},
+		ids:       map[uint64]bool{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -144,90 +137,41 @@ func (s *Server) AddToken(token, acct string) {
 // returns its base URL without a trailing slash.
 func (s *Server) Start(tb testing.TB) string {
 	tb.Helper()
-	ts := httptest.NewServer(s)
-	tb.Cleanup(ts.Close)
-	return ts.URL
+	return fakekit.Start(tb, s)
 }
 
 // Listen serves s on addr (e.g. "127.0.0.1:0") until shutdown is called, and
 // returns the base URL without a trailing slash.
 func (s *Server) Listen(addr string) (baseURL string, shutdown func(context.Context) error, err error) {
-	ln, err := net.Listen("tcp", addr)
+	baseURL, shutdown, err = fakekit.Listen(addr, s)
 	if err != nil {
-		return "", nil, fmt.Errorf("mastodontest: listen %s: %w", addr, err)
+		return "", nil, fmt.Errorf("mastodontest: %w", err)
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), srv.Shutdown, nil
+	return baseURL, shutdown, nil
 }
 
 // Transport returns a RoundTripper that serves requests by calling s
 // directly, without sockets. Any host in the request URL is accepted and
 // used in Link headers.
-func (s *Server) Transport() http.RoundTripper { return transport{s} }
-
-type transport struct{ s *Server }
-
-func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := req.Context().Err(); err != nil {
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, err
-	}
-	r := req.Clone(req.Context())
-	if r.Host == "" {
-		r.Host = req.URL.Host
-	}
-	r.RequestURI = req.URL.RequestURI()
-	r.RemoteAddr = "127.0.0.1:1"
-	if r.Body == nil {
-		r.Body = http.NoBody
-	}
-	rec := httptest.NewRecorder()
-	t.s.ServeHTTP(rec, r)
-	r.Body.Close()
-	if err := req.Context().Err(); err != nil {
-		return nil, err
-	}
-	resp := rec.Result()
-	resp.Request = req
-	return resp, nil
-}
+func (s *Server) Transport() http.RoundTripper { return fakekit.Transport(s) }
 
 // ---- fault knobs ----
 
 // FailNext makes the next n requests answer status with a Mastodon-shaped
 // error body. They do not consume budget.
-func (s *Server) FailNext(status, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failStatus, s.failN = status, n
-}
+func (s *Server) FailNext(status, n int) { s.faults.FailNext(status, n) }
 
 // MalformedNext makes the next n successful (200) responses carry invalid
 // JSON. They consume budget as real responses do.
-func (s *Server) MalformedNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.malformedN = n
-}
+func (s *Server) MalformedNext(n int) { s.faults.MalformedNext(n) }
 
 // TruncateNext makes the next n successful (200) responses carry only the
 // first half of their body while announcing the full Content-Length.
-func (s *Server) TruncateNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.truncateN = n
-}
+func (s *Server) TruncateNext(n int) { s.faults.TruncateNext(n) }
 
 // SlowNext delays the next request by d before answering (or until the
 // request's context is done).
-func (s *Server) SlowNext(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.slow = d
-}
+func (s *Server) SlowNext(d time.Duration) { s.faults.SlowNext(d) }
 
 // SetRateLimit sets the overall budget's remaining requests and reset time.
 // A reset in the past starts a fresh window on the next request.
@@ -277,38 +221,16 @@ func (s *Server) roll(b *bucket) *bucket {
 // ---- request log ----
 
 // Requests returns a copy of the request log, oldest first.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.log...)
-}
+func (s *Server) Requests() []Request { return s.log.Requests() }
 
 // Count returns the number of requests served since the last ResetLog.
-func (s *Server) Count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.log)
-}
+func (s *Server) Count() int { return s.log.Count() }
 
 // CountStatus returns how many logged requests were answered with code.
-func (s *Server) CountStatus(code int) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.statusCounts[code]
-}
+func (s *Server) CountStatus(code int) int { return s.log.CountStatus(code) }
 
 // Counted returns how many logged requests consumed rate-limit budget.
-func (s *Server) Counted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counted
-}
+func (s *Server) Counted() int { return s.log.Counted() }
 
 // ResetLog empties the request log and its counters (not the budgets).
-func (s *Server) ResetLog() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log = nil
-	s.counted = 0
-	s.statusCounts = map[int]int{}
-}
+func (s *Server) ResetLog() { s.log.Reset() }

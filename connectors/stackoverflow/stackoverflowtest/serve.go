@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/internal/fakekit"
 )
 
 const apiPrefix = "/2.3"
@@ -98,30 +100,16 @@ type errorBody struct {
 
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	delay := s.slow
-	s.slow = 0
-	s.mu.Unlock()
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
+	s.faults.Delay(r.Context())
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := &call{q: parseQuery(r.URL.RawQuery), page: 1}
 	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Page: 1}
 	write := func(status int, body []byte) {
-		s.writeBody(w, r, status, body)
 		entry.Status = status
-		s.log = append(s.log, entry)
-		if entry.Counted {
-			s.counted++
-		}
+		s.log.Add(entry, status, entry.Counted)
+		s.writeBody(w, r, status, body)
 	}
 	fail := func(e *apiError) {
 		entry.ErrorID = e.id
@@ -130,13 +118,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	c.route, c.ids = parseRoute(strings.TrimSuffix(r.URL.Path, "/"))
 	entry.Route = c.route
-	if s.failN > 0 {
-		s.failN--
-		name := errorNames[s.failStatus]
+	if status, failing := s.faults.Fail(); failing {
+		name := errorNames[status]
 		if name == "" {
 			name = "internal_error"
 		}
-		fail(&apiError{status: s.failStatus, id: s.failStatus, name: name, msg: http.StatusText(s.failStatus)})
+		fail(&apiError{status: status, id: status, name: name, msg: http.StatusText(status)})
 		return
 	}
 	if c.route == "" {
@@ -232,8 +219,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.backoffUntil[c.route] = now.Add(time.Duration(n) * time.Second)
 	}
 	body := mustJSON(out)
-	if s.malformedN > 0 {
-		s.malformedN--
+	if s.faults.Malformed() {
 		body = []byte(`{"items": [{"question_id": this is not [valid json`)
 	}
 	write(200, body)
@@ -288,9 +274,8 @@ func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, status int, b
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(out)))
 	h.Set("Access-Control-Allow-Origin", "*")
-	if status == 200 && s.truncateN > 0 {
-		s.truncateN--
-		out = out[:len(out)/2]
+	if status == 200 && s.faults.Truncate() {
+		out = fakekit.Truncated(out)
 	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {

@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/internal/fakekit"
 )
 
 // Defaults of the fake's daily quotas (per caller: keyed or anonymous).
@@ -90,13 +90,8 @@ type Server struct {
 	backoff      map[string]int       // route → seconds to announce
 	backoffUntil map[string]time.Time // route → when it may be called again
 
-	failStatus int
-	failN      int
-	malformedN int
-	truncateN  int
-	slow       time.Duration
-	log        []Request
-	counted    int
+	faults fakekit.Faults
+	log    fakekit.Log[Request]
 }
 
 // New returns an empty fake serving DefaultSite.
@@ -130,92 +125,43 @@ func (s *Server) Site() string { return s.site }
 // returns the API root, e.g. "http://127.0.0.1:PORT/2.3".
 func (s *Server) Start(tb testing.TB) string {
 	tb.Helper()
-	ts := httptest.NewServer(s)
-	tb.Cleanup(ts.Close)
-	return ts.URL + apiPrefix
+	return fakekit.Start(tb, s) + apiPrefix
 }
 
 // Listen serves s on addr (e.g. "127.0.0.1:0") until shutdown is called,
 // and returns the API root, e.g. "http://127.0.0.1:PORT/2.3".
 func (s *Server) Listen(addr string) (apiURL string, shutdown func(context.Context) error, err error) {
-	ln, err := net.Listen("tcp", addr)
+	u, shutdown, err := fakekit.Listen(addr, s)
 	if err != nil {
-		return "", nil, fmt.Errorf("stackoverflowtest: listen %s: %w", addr, err)
+		return "", nil, fmt.Errorf("stackoverflowtest: %w", err)
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String() + apiPrefix, srv.Shutdown, nil
+	return u + apiPrefix, shutdown, nil
 }
 
 // Transport returns a RoundTripper that serves requests by calling s
 // directly, without sockets, so clients can run inside a testing/synctest
 // bubble. Any host in the request URL is accepted. Like the real service
 // (and unlike net/http's transport) it never decompresses bodies.
-func (s *Server) Transport() http.RoundTripper { return transport{s} }
-
-type transport struct{ s *Server }
-
-func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := req.Context().Err(); err != nil {
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, err
-	}
-	r := req.Clone(req.Context())
-	if r.Host == "" {
-		r.Host = req.URL.Host
-	}
-	r.RequestURI = req.URL.RequestURI()
-	r.RemoteAddr = "127.0.0.1:1"
-	if r.Body == nil {
-		r.Body = http.NoBody
-	}
-	rec := httptest.NewRecorder()
-	t.s.ServeHTTP(rec, r)
-	r.Body.Close()
-	if err := req.Context().Err(); err != nil {
-		return nil, err
-	}
-	resp := rec.Result()
-	resp.Request = req
-	return resp, nil
-}
+func (s *Server) Transport() http.RoundTripper { return fakekit.Transport(s) }
 
 // ---- fault knobs ----
 
 // FailNext makes the next n requests answer HTTP status with the error
 // wrapper (error_id = status, e.g. 503 temporarily_unavailable). They do not
 // consume quota.
-func (s *Server) FailNext(status, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failStatus, s.failN = status, n
-}
+func (s *Server) FailNext(status, n int) { s.faults.FailNext(status, n) }
 
 // MalformedNext makes the next n successful responses carry invalid JSON
 // (still compressed). They consume quota as real responses do.
-func (s *Server) MalformedNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.malformedN = n
-}
+func (s *Server) MalformedNext(n int) { s.faults.MalformedNext(n) }
 
 // TruncateNext makes the next n successful responses carry only the first
 // half of their compressed body, like a dropped connection.
-func (s *Server) TruncateNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.truncateN = n
-}
+func (s *Server) TruncateNext(n int) { s.faults.TruncateNext(n) }
 
 // SlowNext delays the next request by d before answering (or until the
 // request's context is done).
-func (s *Server) SlowNext(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.slow = d
-}
+func (s *Server) SlowNext(d time.Duration) { s.faults.SlowNext(d) }
 
 // SetBackoff makes every successful response of route (a Route constant)
 // carry `backoff: seconds`; calling route again before they passed (on the
@@ -262,33 +208,16 @@ func (s *Server) Quota(keyed bool) (maximum, remaining int, reset time.Time) {
 // ---- request log ----
 
 // Requests returns a copy of the request log, oldest first.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.log)
-}
+func (s *Server) Requests() []Request { return s.log.Requests() }
 
 // Count returns the number of requests served since the last ResetLog.
-func (s *Server) Count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.log)
-}
+func (s *Server) Count() int { return s.log.Count() }
 
 // Counted returns how many logged requests consumed quota.
-func (s *Server) Counted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counted
-}
+func (s *Server) Counted() int { return s.log.Counted() }
 
 // ResetLog empties the request log and its counters (not the quota).
-func (s *Server) ResetLog() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log = nil
-	s.counted = 0
-}
+func (s *Server) ResetLog() { s.log.Reset() }
 
 // ---- mutations ----
 
@@ -347,11 +276,7 @@ func (s *Server) AddUser(u User) User {
 func (s *Server) User(id int64) (User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[id]
-	if !ok {
-		return User{}, false
-	}
-	return *u, true
+	return fakekit.Lookup(s.users, id)
 }
 
 // AddAssociated lists a in /users/{ids}/associated for its account id.
@@ -403,11 +328,7 @@ func (s *Server) AddQuestion(q Question) (Question, error) {
 func (s *Server) Question(id int64) (Question, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q, ok := s.questions[id]
-	if !ok {
-		return Question{}, false
-	}
-	return *q, true
+	return fakekit.Lookup(s.questions, id)
 }
 
 // AddAnswer adds an answer and bumps its question's last_activity_date. An
