@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -468,4 +469,35 @@ func WithETags(ctx context.Context, set *ETagSet) context.Context {
 func ETagsFrom(ctx context.Context) *ETagSet {
 	s, _ := ctx.Value(etagKey{}).(*ETagSet)
 	return s
+}
+
+// EndBatch prepares the ETags a batch commits when a pass spans several
+// batches. touched are the URLs earlier batches of this pass asked for (kept
+// in the connector's cursor). When the pass is done, the ETags of URLs the
+// pass never asked for are dropped, so the set does not grow without bound,
+// and touched comes back empty; otherwise every ETag is kept and touched
+// comes back with this batch's URLs added, sorted.
+func (s *ETagSet) EndBatch(touched []string, done bool) (etags map[string]string, nextTouched []string) {
+	seen := make(map[string]bool, len(touched))
+	for _, u := range touched {
+		seen[u] = true
+	}
+	for _, u := range s.Used() {
+		seen[u] = true
+	}
+	etags = s.Map()
+	if done {
+		for u := range etags {
+			if !seen[u] {
+				delete(etags, u)
+			}
+		}
+		return etags, nil
+	}
+	nextTouched = make([]string, 0, len(seen))
+	for u := range seen {
+		nextTouched = append(nextTouched, u)
+	}
+	sort.Strings(nextTouched)
+	return etags, nextTouched
 }

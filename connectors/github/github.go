@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -356,28 +355,10 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	}
 	done := st.passDone() && len(st.Profiles) == 0
 
-	touched := map[string]bool{}
-	for _, u := range st.Touched {
-		touched[u] = true
-	}
-	for _, u := range etags.Used() {
-		touched[u] = true
-	}
-	tags := etags.Map()
+	tags, touched := etags.EndBatch(st.Touched, done)
+	st.Touched = touched
 	if done {
-		// Keep only the ETags of URLs this pass asked for.
-		for u := range tags {
-			if !touched[u] {
-				delete(tags, u)
-			}
-		}
 		*st = state{V: 1, Marks: st.Marks, OrgPages: st.OrgPages}
-	} else {
-		st.Touched = st.Touched[:0]
-		for u := range touched {
-			st.Touched = append(st.Touched, u)
-		}
-		sort.Strings(st.Touched)
 	}
 	raw, err := json.Marshal(st)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
@@ -312,27 +311,10 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		}
 	}
 	done := st.Phase >= phaseDone
-	touched := map[string]bool{}
-	for _, u := range st.Touched {
-		touched[u] = true
-	}
-	for _, u := range etags.Used() {
-		touched[u] = true
-	}
-	tags := etags.Map()
+	tags, touched := etags.EndBatch(st.Touched, done)
+	st.Touched = touched
 	if done {
-		for u := range tags {
-			if !touched[u] {
-				delete(tags, u)
-			}
-		}
 		*st = state{V: 1, Accounts: st.Accounts, Config: st.Config, Owner: st.Owner, Phase: phaseNotifications, Marks: st.Marks}
-	} else {
-		st.Touched = st.Touched[:0]
-		for u := range touched {
-			st.Touched = append(st.Touched, u)
-		}
-		sort.Strings(st.Touched)
 	}
 	raw, err := json.Marshal(st)
 	if err != nil {
