@@ -54,17 +54,25 @@ func memberAndRef(ctx context.Context, st queryStore, arg string) (crm.Member, c
 	if len(m.Identities) == 0 {
 		return m, connectors.AccountRef{}, fmt.Errorf("member %d has no identities", m.ID)
 	}
-	if platform, username, ok := strings.Cut(arg, ":"); ok {
-		for _, id := range m.Identities {
-			if id.Platform == platform && strings.EqualFold(id.Username, username) {
-				return m, id.AccountRef, nil
-			}
-		}
+	if ref, ok := identityIn(m, arg); ok {
+		return m, ref, nil
 	}
 	if !m.Primary.IsZero() {
 		return m, m.Primary, nil
 	}
 	return m, m.Identities[0].AccountRef, nil
+}
+
+// identityIn finds one of a member's identities by platform:username
+// (case-insensitive) or by its key platform/instance/external_id.
+func identityIn(m crm.Member, spec string) (connectors.AccountRef, bool) {
+	platform, username, hasColon := strings.Cut(spec, ":")
+	for _, id := range m.Identities {
+		if hasColon && id.Platform == platform && strings.EqualFold(id.Username, username) || id.AccountRef.String() == spec {
+			return id.AccountRef, true
+		}
+	}
+	return connectors.AccountRef{}, false
 }
 
 func cmdMerge(ctx context.Context, e *cliEnv, args []string) error {
@@ -121,15 +129,8 @@ func cmdUnmerge(ctx context.Context, e *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	var ref connectors.AccountRef
-	for _, id := range m.Identities {
-		key := id.AccountRef.String()
-		if platform, username, ok := strings.Cut(pos[1], ":"); ok && id.Platform == platform && strings.EqualFold(id.Username, username) || key == pos[1] {
-			ref = id.AccountRef
-			break
-		}
-	}
-	if ref.IsZero() {
+	ref, ok := identityIn(m, pos[1])
+	if !ok {
 		return fmt.Errorf("member %d has no identity %q (see 'rollcall journey %d')", m.ID, pos[1], m.ID)
 	}
 	id, err := st.Unmerge(ctx, m.ID, ref, actor(), *reason)
@@ -301,13 +302,8 @@ func cmdOverride(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	var ref connectors.AccountRef
 	if *primary != "" {
-		platform, username, ok := strings.Cut(*primary, ":")
-		for _, id := range m.Identities {
-			if ok && id.Platform == platform && strings.EqualFold(id.Username, username) {
-				ref = id.AccountRef
-			}
-		}
-		if ref.IsZero() {
+		var ok bool
+		if ref, ok = identityIn(m, *primary); !ok {
 			return fmt.Errorf("member %d has no identity %q", m.ID, *primary)
 		}
 	}
