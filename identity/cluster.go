@@ -2,7 +2,8 @@ package identity
 
 import (
 	"cmp"
-	"hash/fnv"
+	"hash/maphash"
+	"iter"
 	"slices"
 	"strings"
 
@@ -65,27 +66,45 @@ type Resolution struct {
 // candidates, their order and opts: the same input gives the same members.
 // It equals adding the candidates to a new Index in one call.
 func Resolve(cs []Candidate, opts Options) Resolution {
+	return ResolveSeq(slices.Values(cs), opts)
+}
+
+// ResolveSeq is Resolve for candidates read one at a time: the same
+// candidates in the same order give the same Resolution, but the caller
+// need not hold them all at once.
+func ResolveSeq(cs iter.Seq[Candidate], opts Options) Resolution {
 	x := NewIndex(opts)
-	x.Add(cs...)
+	start := x.n
+	for c := range cs {
+		x.stage(c)
+	}
+	// What is shared while preparing is no longer needed.
+	x.in = nil
+	x.settle(start)
 	// The index is not used again: its blocking keys go before the
 	// result is built.
-	x.heads, x.occ, x.pos, x.linked = nil, nil, nil, nil
-	return x.Resolution()
+	x.heads, x.occ, x.pos, x.linked = nil, nil, keyTable{}, nil
+	return x.resolution(true)
 }
 
 // Index resolves identities incrementally: each Add compares the new
 // identities with the ones already present through blocking keys, never
 // with all of them. It is not safe for concurrent use.
 type Index struct {
-	opts   Options
-	feats  []*features
-	pos    map[string]int32
+	opts Options
+	// pages hold the features of identities 0…n-1, pageSize a page, so
+	// that they never move.
+	pages  [][]features
+	n      int32
+	in     *interner
+	pos    keyTable // identity key → identity
 	parent []int32
 	ring   []int32 // next identity of the same member (a cycle)
 	size   []int32
 
 	heads map[uint64]int32 // blocking key → last occurrence
-	occ   []occurrence
+	occ   [][]occurrence   // pages of occPage occurrences
+	nocc  int32
 
 	links    map[[2]string][]string // sorted key pair → reported kinds
 	linked   map[string][]string    // key → keys with reported evidence
@@ -150,7 +169,8 @@ func NewIndex(opts Options) *Index {
 	}
 	x := &Index{
 		opts:     opts,
-		pos:      map[string]int32{},
+		in:       newInterner(),
+		pos:      newKeyTable(),
 		heads:    map[uint64]int32{},
 		links:    map[[2]string][]string{},
 		linked:   map[string][]string{},
@@ -189,13 +209,86 @@ func (x *Index) addLink(l Link) {
 }
 
 // Len returns the number of identities in the index.
-func (x *Index) Len() int { return len(x.feats) }
+func (x *Index) Len() int { return int(x.n) }
 
+const (
+	pageBits = 12
+	pageSize = 1 << pageBits
+	occBits  = 14
+	occPage  = 1 << occBits
+)
+
+// f returns identity i's features.
+func (x *Index) f(i int32) *features { return &x.pages[i>>pageBits][i&(pageSize-1)] }
+
+// lookup returns the identity with a key.
+func (x *Index) lookup(key string) (int32, bool) {
+	return x.pos.find(key, func(i int32) string { return x.f(i).key })
+}
+
+// keyTable maps identity keys to identities: an open-addressing table of
+// identity numbers, the keys themselves being read from the features.
+type keyTable struct {
+	seed  maphash.Seed
+	slots []int32 // identity + 1; 0 is empty
+	n     int
+}
+
+func newKeyTable() keyTable {
+	return keyTable{seed: maphash.MakeSeed(), slots: make([]int32, 1024)}
+}
+
+func (t *keyTable) find(key string, keyOf func(int32) string) (int32, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t.slots) - 1)
+	for h := maphash.String(t.seed, key) & mask; ; h = (h + 1) & mask {
+		v := t.slots[h]
+		if v == 0 {
+			return 0, false
+		}
+		if keyOf(v-1) == key {
+			return v - 1, true
+		}
+	}
+}
+
+// insert adds a key that is not in the table.
+func (t *keyTable) insert(key string, id int32, keyOf func(int32) string) {
+	if 2*(t.n+1) > len(t.slots) {
+		old := t.slots
+		t.slots = make([]int32, max(1024, 2*len(old)))
+		for _, v := range old {
+			if v != 0 {
+				t.put(keyOf(v-1), v)
+			}
+		}
+	}
+	t.put(key, id+1)
+	t.n++
+}
+
+func (t *keyTable) put(key string, v int32) {
+	mask := uint64(len(t.slots) - 1)
+	h := maphash.String(t.seed, key) & mask
+	for t.slots[h] != 0 {
+		h = (h + 1) & mask
+	}
+	t.slots[h] = v
+}
+
+// hashKey is the 64-bit FNV-1a hash of kind followed by s.
 func hashKey(kind byte, s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte{kind})
-	h.Write([]byte(s))
-	return h.Sum64()
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	h ^= uint64(kind)
+	h *= prime
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= prime
+	}
+	return h
 }
 
 func (x *Index) insertKey(kind byte, s string, id int32) {
@@ -207,8 +300,13 @@ func (x *Index) insertKey(kind byte, s string, id int32) {
 	if !ok {
 		prev = -1
 	}
-	x.occ = append(x.occ, occurrence{id: id, next: prev})
-	x.heads[k] = int32(len(x.occ) - 1)
+	if x.nocc&(occPage-1) == 0 {
+		x.occ = append(x.occ, make([]occurrence, 0, occPage))
+	}
+	p := &x.occ[len(x.occ)-1]
+	*p = append(*p, occurrence{id: id, next: prev})
+	x.heads[k] = x.nocc
+	x.nocc++
 }
 
 // block calls fn for the identities under a key, newest first, at most
@@ -223,12 +321,14 @@ func (x *Index) block(kind byte, s string, limit int, fn func(id int32)) int {
 		return 0
 	}
 	n := 0
-	for ; i >= 0; i = x.occ[i].next {
+	for i >= 0 {
 		if n == limit {
 			return n + 1
 		}
-		fn(x.occ[i].id)
+		o := x.occ[i>>occBits][i&(occPage-1)]
+		fn(o.id)
 		n++
+		i = o.next
 	}
 	return n
 }
@@ -258,10 +358,10 @@ func (x *Index) keysOf(f *features, fn func(kind byte, s string)) {
 		fn(bWord, w)
 	}
 	if f.name.Full() {
-		for _, k := range variantKeys(f.name) {
+		for _, k := range variantKeys(*f.name) {
 			fn(bVariant, k)
 		}
-		for _, h := range NameHandles(f.name) {
+		for _, h := range NameHandles(*f.name) {
 			fn(bNameHdl, h)
 		}
 	}
@@ -340,10 +440,10 @@ func weakProbes(f *features, fn func(kind byte, s string)) {
 	}
 	if f.name.Full() {
 		fn(bName, f.name.Key)
-		for _, k := range variantKeys(f.name) {
+		for _, k := range variantKeys(*f.name) {
 			fn(bVariant, k)
 		}
-		for _, h := range NameHandles(f.name) {
+		for _, h := range NameHandles(*f.name) {
 			fn(bHandle, h)
 		}
 	} else if !f.name.Placeholder && len(f.name.Tokens) == 1 {
@@ -403,9 +503,9 @@ func (x *Index) vetoed(a, b int32) (bool, string) {
 	}
 	why := ""
 	x.members(ra, func(p int32) bool {
-		fp := x.feats[p]
+		fp := x.f(p)
 		x.members(rb, func(q int32) bool {
-			fq := x.feats[q]
+			fq := x.f(q)
 			if len(x.apart) > 0 && x.apart[pairKey(fp.key, fq.key)] {
 				why = "a person separated " + fp.key + " and " + fq.key
 				return false
@@ -443,7 +543,7 @@ func (x *Index) consistent(a, b int32, names bool) (bool, string) {
 	bot := false
 	collect := func(r int32, out *[]*Name) {
 		x.members(r, func(p int32) bool {
-			f := x.feats[p]
+			f := x.f(p)
 			if f.bot {
 				bot = true
 			}
@@ -453,7 +553,7 @@ func (x *Index) consistent(a, b int32, names bool) (bool, string) {
 						return true
 					}
 				}
-				*out = append(*out, &f.name)
+				*out = append(*out, f.name)
 			}
 			return true
 		})
@@ -484,24 +584,39 @@ func (x *Index) consistent(a, b int32, names bool) (bool, string) {
 // sharing a full name, then suggestions. A group merges all or nothing: if
 // any two of its members may not merge, the key is ambiguous and none do.
 func (x *Index) Add(cs ...Candidate) {
-	start := int32(len(x.feats))
+	start := x.n
 	for _, c := range cs {
-		f := prepare(c)
-		if _, dup := x.pos[f.key]; dup {
-			continue
-		}
-		id := int32(len(x.feats))
-		x.pos[f.key] = id
-		x.feats = append(x.feats, f)
-		x.parent = append(x.parent, id)
-		x.ring = append(x.ring, id)
-		x.size = append(x.size, 1)
-		x.keysOf(f, func(kind byte, s string) { x.insertKey(kind, s, id) })
+		x.stage(c)
 	}
-	end := int32(len(x.feats))
+	x.settle(start)
+}
+
+// stage files a new identity under its keys, deciding nothing yet.
+func (x *Index) stage(c Candidate) {
+	f := prepareInto(c, x.in)
+	if _, dup := x.lookup(f.key); dup {
+		return
+	}
+	id := x.n
+	if id&(pageSize-1) == 0 {
+		x.pages = append(x.pages, make([]features, pageSize))
+	}
+	p := x.f(id)
+	*p = f
+	x.n++
+	x.pos.insert(f.key, id, func(i int32) string { return x.f(i).key })
+	x.parent = append(x.parent, id)
+	x.ring = append(x.ring, id)
+	x.size = append(x.size, 1)
+	x.keysOf(p, func(kind byte, s string) { x.insertKey(kind, s, id) })
+}
+
+// settle makes the decisions for the identities staged from start on.
+func (x *Index) settle(start int32) {
+	end := x.n
 	for i := start; i < end; i++ {
-		for _, other := range x.linked[x.feats[i].key] {
-			if j, ok := x.pos[other]; ok && x.together[pairKey(x.feats[i].key, other)] {
+		for _, other := range x.linked[x.f(i).key] {
+			if j, ok := x.lookup(other); ok && x.together[pairKey(x.f(i).key, other)] {
 				x.forced[i], x.forced[j] = true, true
 			}
 		}
@@ -524,7 +639,7 @@ func (x *Index) external(a, b int32) []string {
 	if len(x.links) == 0 {
 		return nil
 	}
-	return x.links[pairKey(x.feats[a].key, x.feats[b].key)]
+	return x.links[pairKey(x.f(a).key, x.f(b).key)]
 }
 
 func (x *Index) strongPhase(start, end int32) {
@@ -532,20 +647,20 @@ func (x *Index) strongPhase(start, end int32) {
 	var buf []Signal
 	seen := map[int32]bool{}
 	for i := start; i < end; i++ {
-		f := x.feats[i]
+		f := x.f(i)
 		clear(seen)
 		try := func(j int32) {
 			if j == i || seen[j] || (j >= start && j > i) {
 				return
 			}
 			seen[j] = true
-			buf = compareInto(buf[:0], f, x.feats[j], x.external(i, j), false)
+			buf = compareInto(buf[:0], f, x.f(j), x.external(i, j), false)
 			if best(buf) == Strong {
 				edges = append(edges, edge{i, j})
 			}
 		}
 		for _, other := range x.linked[f.key] {
-			if j, ok := x.pos[other]; ok {
+			if j, ok := x.lookup(other); ok {
 				try(j)
 			}
 		}
@@ -560,7 +675,7 @@ func (x *Index) strongPhase(start, end int32) {
 	// person's standing towards the other. A person decides.
 	ambiguous := map[int32]bool{}
 	platformOf := func(i int32) (string, bool) {
-		r := x.feats[i].ref
+		r := x.f(i).ref
 		if r == nil || r.Platform == "" || r.Platform == connectors.PlatformGit {
 			return "", false
 		}
@@ -577,7 +692,7 @@ func (x *Index) strongPhase(start, end int32) {
 			if seenVia[self] == nil {
 				seenVia[self] = map[string]string{}
 			}
-			key := x.feats[other].key
+			key := x.f(other).key
 			if prev, ok := seenVia[self][plat]; ok && prev != key {
 				ambiguous[self] = true
 			}
@@ -587,7 +702,7 @@ func (x *Index) strongPhase(start, end int32) {
 	// Manual joins first, then the rest.
 	for pass := 0; pass < 2; pass++ {
 		for _, e := range edges {
-			manual := x.forced[e.a] && x.forced[e.b] && x.together[pairKey(x.feats[e.a].key, x.feats[e.b].key)]
+			manual := x.forced[e.a] && x.forced[e.b] && x.together[pairKey(x.f(e.a).key, x.f(e.b).key)]
 			if manual != (pass == 0) || x.find(e.a) == x.find(e.b) {
 				continue
 			}
@@ -613,7 +728,7 @@ func (x *Index) groupPhase(start, end int32, kind byte) {
 	done := map[uint64]bool{}
 	var ids []int32
 	for i := start; i < end; i++ {
-		f := x.feats[i]
+		f := x.f(i)
 		var keys []string
 		switch {
 		case kind == bEmail:
@@ -623,7 +738,7 @@ func (x *Index) groupPhase(start, end int32, kind byte) {
 			keys = []string{mergeNameKey(f)}
 		case kind == bHandle:
 			for _, h := range f.handles {
-				if len(h) >= minHandleName && f.name.Full() || h == f.selfHandle {
+				if len(h) >= minHandleName && f.name.Full() || f.selfHandleIs(h) {
 					keys = append(keys, h)
 				}
 			}
@@ -636,11 +751,11 @@ func (x *Index) groupPhase(start, end int32, kind byte) {
 			done[h] = true
 			ids = ids[:0]
 			n := x.block(kind, k, x.opts.MaxBlock, func(j int32) {
-				g := x.feats[j]
+				g := x.f(j)
 				switch {
 				case kind == bEmail && slices.Contains(g.emailKeys, k),
 					kind == bName && mergeNameKey(g) == k,
-					kind == bHandle && g.git && !g.bot && (g.name.Full() || g.selfHandle == k) && slices.Contains(g.handles, k):
+					kind == bHandle && g.git && !g.bot && (g.name.Full() || g.selfHandleIs(k)) && slices.Contains(g.handles, k):
 					ids = append(ids, j)
 				}
 			})
@@ -668,13 +783,13 @@ func (x *Index) loginPhase(start, end int32) {
 	done := map[string]bool{}
 	var words, fulls []int32
 	for i := start; i < end; i++ {
-		f := x.feats[i]
+		f := x.f(i)
 		var keys []string
 		if w := loginWord(f); w != "" {
 			keys = append(keys, w)
 		}
 		if f.git && !f.bot && f.name.Full() {
-			keys = append(keys, NameHandles(f.name)...)
+			keys = append(keys, NameHandles(*f.name)...)
 			keys = append(keys, f.handles...)
 		}
 		for _, w := range keys {
@@ -684,7 +799,7 @@ func (x *Index) loginPhase(start, end int32) {
 			done[w] = true
 			words, fulls = words[:0], fulls[:0]
 			n := x.block(bWord, w, x.opts.MaxBlock, func(j int32) {
-				if loginWord(x.feats[j]) == w {
+				if loginWord(x.f(j)) == w {
 					words = append(words, j)
 				}
 			})
@@ -692,8 +807,8 @@ func (x *Index) loginPhase(start, end int32) {
 				continue
 			}
 			probe := func(j int32) {
-				g := x.feats[j]
-				if g.git && !g.bot && g.name.Full() && !slices.Contains(fulls, j) && loginName(x.feats[words[0]], g, false) != "" {
+				g := x.f(j)
+				if g.git && !g.bot && g.name.Full() && !slices.Contains(fulls, j) && loginName(x.f(words[0]), g, false) != "" {
 					fulls = append(fulls, j)
 				}
 			}
@@ -752,7 +867,7 @@ func (x *Index) loginPhase(start, end int32) {
 func (x *Index) anyNameShared(ids []int32) bool {
 	var done []string
 	for _, i := range ids {
-		f := x.feats[i]
+		f := x.f(i)
 		if !f.name.Full() || slices.Contains(done, f.name.Key) {
 			continue
 		}
@@ -770,12 +885,12 @@ func (x *Index) nameShared(key string) bool {
 	var accts []int32
 	shared := false
 	x.block(bName, key, x.opts.MaxBlock, func(j int32) {
-		g := x.feats[j]
+		g := x.f(j)
 		if shared || g.git || g.name.Key != key {
 			return
 		}
 		for _, a := range accts {
-			h := x.feats[a]
+			h := x.f(a)
 			if h.ref.Platform == g.ref.Platform && h.ref.Instance == g.ref.Instance && h.ref.ExternalID != g.ref.ExternalID && x.find(a) != x.find(j) {
 				shared = true
 				return
@@ -800,7 +915,7 @@ func (x *Index) mergeGroup(ids []int32, kind byte) {
 			anchor[r] = j
 			continue
 		}
-		if kind == bName && !x.feats[a].git && x.feats[j].git {
+		if kind == bName && !x.f(a).git && x.f(j).git {
 			anchor[r] = j
 		}
 	}
@@ -817,7 +932,7 @@ func (x *Index) mergeGroup(ids []int32, kind byte) {
 	var first int32 = -1
 	for _, r := range roots {
 		a := anchor[r]
-		if kind == bName && !x.feats[a].git {
+		if kind == bName && !x.f(a).git {
 			continue
 		}
 		if first < 0 {
@@ -834,7 +949,7 @@ func (x *Index) suggestPhase(start, end int32) {
 	var found []suggPair
 	var buf []Signal
 	for i := start; i < end; i++ {
-		f := x.feats[i]
+		f := x.f(i)
 		clear(seen)
 		found = found[:0]
 		ri := x.find(i)
@@ -847,20 +962,20 @@ func (x *Index) suggestPhase(start, end int32) {
 			if rj == ri {
 				return
 			}
-			sigs := compareInto(buf[:0], f, x.feats[j], x.external(i, j), false)
+			sigs := compareInto(buf[:0], f, x.f(j), x.external(i, j), false)
 			buf = sigs
 			if len(sigs) == 0 {
 				return
 			}
 			// Two different accounts of one platform with only a
 			// similar name or handle are two people, not a suggestion.
-			if best(sigs) == Weak && !f.git && !x.feats[j].git && f.ref.Platform == x.feats[j].ref.Platform && f.ref.Instance == x.feats[j].ref.Instance {
+			if best(sigs) == Weak && !f.git && !x.f(j).git && f.ref.Platform == x.f(j).ref.Platform && f.ref.Instance == x.f(j).ref.Instance {
 				return
 			}
 			found = append(found, suggPair{a: min(i, j), b: max(i, j), c: float32(confidence(sigs))})
 		}
 		for _, other := range x.linked[f.key] {
-			if j, ok := x.pos[other]; ok {
+			if j, ok := x.lookup(other); ok {
 				try(j)
 			}
 		}
@@ -878,52 +993,98 @@ func (x *Index) suggestPhase(start, end int32) {
 }
 
 // Resolution returns the members, merges and suggestions so far.
-func (x *Index) Resolution() Resolution {
-	res := Resolution{MemberOf: make([]int, len(x.feats)), Merges: make([]Merge, 0, len(x.merges))}
-	for _, e := range x.merges {
-		sigs := compare(x.feats[e.a], x.feats[e.b], x.external(e.a, e.b))
-		res.Merges = append(res.Merges, Merge{A: x.feats[e.b].key, B: x.feats[e.a].key, Strength: best(sigs), Evidence: sigs})
+func (x *Index) Resolution() Resolution { return x.resolution(false) }
+
+// slab hands out short slices cut from large shared arrays, with no spare
+// capacity (appending to one copies it).
+type slab[T any] struct{ free []T }
+
+// clone returns a copy of l cut from the slab; nil when l is empty.
+func (s *slab[T]) clone(l []T) []T {
+	if len(l) == 0 {
+		return nil
 	}
-	num := make([]int32, len(x.feats)) // root → member number + 1
-	for i := range x.feats {
-		r := x.find(int32(i))
-		m := int(num[r]) - 1
-		if m < 0 {
-			m = len(res.Members)
-			num[r] = int32(m + 1)
-			res.Members = append(res.Members, make([]string, 0, x.size[r]))
+	if len(s.free) < len(l) {
+		s.free = make([]T, max(4096, len(l)))
+	}
+	out := s.free[:len(l):len(l)]
+	copy(out, l)
+	s.free = s.free[len(l):]
+	return out
+}
+
+// resolution builds the Resolution; with done set, the index is not used
+// again and what was only kept for it is let go as it goes.
+func (x *Index) resolution(done bool) Resolution {
+	n := x.n
+	var sigSlab slab[Signal]
+	var strSlab slab[string]
+	var buf []Signal
+	res := Resolution{MemberOf: make([]int, n), Merges: make([]Merge, len(x.merges))}
+	for k, e := range x.merges {
+		buf = compareInto(buf[:0], x.f(e.a), x.f(e.b), x.external(e.a, e.b), true)
+		sigs := sigSlab.clone(buf)
+		res.Merges[k] = Merge{A: x.f(e.b).key, B: x.f(e.a).key, Strength: best(sigs), Evidence: sigs}
+	}
+	if done {
+		x.merges = nil
+	}
+	// Every identity points to its member's root from here on.
+	for i := range n {
+		x.parent[i] = x.find(i)
+	}
+	num := make([]int32, n) // root → member number + 1
+	var total int
+	for i := range n {
+		r := x.parent[i]
+		if num[r] == 0 {
+			res.Members = append(res.Members, nil)
+			num[r] = int32(len(res.Members))
+			total += int(x.size[r])
 		}
-		res.MemberOf[i] = m
-		res.Members[m] = append(res.Members[m], x.feats[i].key)
+		res.MemberOf[i] = int(num[r] - 1)
 	}
+	keys := make([]string, 0, total)
+	for i := range n {
+		r := x.parent[i]
+		m := num[r] - 1
+		if res.Members[m] == nil {
+			off := len(keys)
+			keys = keys[:off+int(x.size[r])]
+			res.Members[m] = keys[off:off:len(keys)]
+		}
+		res.Members[m] = append(res.Members[m], x.f(i).key)
+	}
+	num = nil
 	// The most confident pair between each two members (ties: the
-	// earliest identities).
-	type pick struct {
-		ra, rb int32
-		p      suggPair
-	}
-	picks := make([]pick, 0, len(x.sugg))
-	for _, p := range x.sugg {
-		ra, rb := x.find(p.a), x.find(p.b)
-		if ra == rb {
-			continue
-		}
-		picks = append(picks, pick{min(ra, rb), max(ra, rb), p})
-	}
-	slices.SortFunc(picks, func(p, q pick) int {
-		return cmp.Or(cmp.Compare(p.ra, q.ra), cmp.Compare(p.rb, q.rb), cmp.Compare(q.p.c, p.p.c), cmp.Compare(p.p.a, q.p.a), cmp.Compare(p.p.b, q.p.b))
+	// earliest identities). Members never split: a pair inside one
+	// member is dropped for good.
+	root := func(i int32) int32 { return x.parent[i] }
+	x.sugg = slices.DeleteFunc(x.sugg, func(p suggPair) bool { return root(p.a) == root(p.b) })
+	slices.SortFunc(x.sugg, func(p, q suggPair) int {
+		pa, pb, qa, qb := root(p.a), root(p.b), root(q.a), root(q.b)
+		return cmp.Or(cmp.Compare(min(pa, pb), min(qa, qb)), cmp.Compare(max(pa, pb), max(qa, qb)), cmp.Compare(q.c, p.c), cmp.Compare(p.a, q.a), cmp.Compare(p.b, q.b))
 	})
 	var best []suggPair
-	for k, p := range picks {
-		if k > 0 && picks[k-1].ra == p.ra && picks[k-1].rb == p.rb {
-			continue
+	for k, p := range x.sugg {
+		if k > 0 {
+			q := x.sugg[k-1]
+			if min(root(p.a), root(p.b)) == min(root(q.a), root(q.b)) && max(root(p.a), root(p.b)) == max(root(q.a), root(q.b)) {
+				continue
+			}
 		}
-		best = append(best, p.p)
+		best = append(best, p)
 	}
-	picks = nil
+	if done {
+		x.sugg = nil
+	}
 	res.Suggestions = make([]Suggestion, 0, len(best))
+	var reasons []string
 	for _, p := range best {
-		res.Suggestions = append(res.Suggestions, x.suggestion(p.a, p.b))
+		var s Suggestion
+		s, buf, reasons = x.suggestion(p.a, p.b, buf[:0], reasons[:0])
+		s.Evidence, s.Reasons = sigSlab.clone(s.Evidence), strSlab.clone(s.Reasons)
+		res.Suggestions = append(res.Suggestions, s)
 	}
 	slices.SortFunc(res.Suggestions, func(a, b Suggestion) int {
 		return cmp.Or(cmp.Compare(b.Confidence, a.Confidence), cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B))
@@ -934,7 +1095,7 @@ func (x *Index) Resolution() Resolution {
 // MemberKey returns the key of the first identity of key's member, and
 // whether key is in the index.
 func (x *Index) MemberKey(key string) (string, bool) {
-	i, ok := x.pos[key]
+	i, ok := x.lookup(key)
 	if !ok {
 		return "", false
 	}
@@ -944,7 +1105,7 @@ func (x *Index) MemberKey(key string) (string, bool) {
 		first = min(first, j)
 		return true
 	})
-	return x.feats[first].key, true
+	return x.f(first).key, true
 }
 
 // handleGroupOK reports whether commit authors sharing handle k may merge on
@@ -953,17 +1114,17 @@ func (x *Index) MemberKey(key string) (string, bool) {
 func (x *Index) handleGroupOK(ids []int32, k string) bool {
 	full, self := true, false
 	for _, j := range ids {
-		f := x.feats[j]
+		f := x.f(j)
 		full = full && f.name.Full()
-		self = self || f.selfHandle == k
+		self = self || f.selfHandleIs(k)
 	}
 	return full || self && len(k) >= minSelfHandle
 }
 
-// suggestion explains the evidence between identities a and b (a < b).
-func (x *Index) suggestion(a, b int32) Suggestion {
-	sigs := compare(x.feats[b], x.feats[a], x.external(a, b))
-	reasons := make([]string, 0, len(sigs)+1)
+// suggestion explains the evidence between identities a and b (a < b),
+// using sigs and reasons for its lists, and returns them for reuse.
+func (x *Index) suggestion(a, b int32, sigs []Signal, reasons []string) (Suggestion, []Signal, []string) {
+	sigs = compareInto(sigs, x.f(b), x.f(a), x.external(a, b), true)
 	for _, s := range sigs {
 		reasons = append(reasons, s.Detail)
 	}
@@ -975,5 +1136,5 @@ func (x *Index) suggestion(a, b int32) Suggestion {
 	default:
 		reasons = append(reasons, "not merged: the evidence is ambiguous or too common")
 	}
-	return Suggestion{A: x.feats[a].key, B: x.feats[b].key, Confidence: confidence(sigs), Evidence: sigs, Reasons: reasons}
+	return Suggestion{A: x.f(a).key, B: x.f(b).key, Confidence: confidence(sigs), Evidence: sigs, Reasons: reasons}, sigs, reasons
 }

@@ -185,43 +185,51 @@ const minHandleName = 6
 const minSelfHandle = 8
 
 // features is a candidate prepared for comparison. Fields only platform
-// accounts have live behind a pointer shared by every git identity.
+// accounts have live behind a pointer shared by every git identity; the
+// name is shared by every identity with the same parsed name.
 type features struct {
 	key string
 	// ref is the account; plain commit authors share one value.
 	ref  *connectors.AccountRef
-	name Name
-	// emails are the addresses that are not placeholders, reduced to what
-	// comparisons read.
-	emails []mailInfo
-	// emailKeys are the comparison keys of emails (a noreply address has
-	// its id and its login form).
+	name *Name
+	// emailKeys are the comparison keys of the addresses that are not
+	// placeholders (a noreply address has its id and its login form).
 	emailKeys []string
 	handles   []string // handle forms: username, e-mail local parts, noreply logins
-	// selfHandle is a commit author's one-word name that is also its
-	// e-mail local part ("jdoe42 <jdoe42@…>"): a login-like handle.
-	selfHandle string
-	git        bool
-	bot        bool
+	git       bool
+	bot       bool
+	// selfHandle marks a commit author whose one-word name (name.Compact)
+	// is also its e-mail local part ("jdoe42 <jdoe42@…>"): a login-like
+	// handle.
+	selfHandle bool
 	// placeholderOnly marks an identity whose every address is a placeholder.
 	placeholderOnly bool
 	*platformFeats
 }
 
-// mailInfo is what comparisons read of a non-placeholder address.
+// selfHandleIs reports whether h is f's login-like self handle.
+func (f *features) selfHandleIs(h string) bool { return f.selfHandle && f.name.Compact == h }
+
+// mailInfo is what comparisons read of a GitHub noreply address.
 type mailInfo struct {
-	domain      string
 	githubLogin string
 	githubID    string
 }
 
 // platformFeats are the features of platform accounts (and of the rare git
-// identity with links); git identities share noPlatform.
+// identity with links, a noreply address or a googlemail.com address); git
+// identities share noPlatform.
 type platformFeats struct {
 	// ghAccts are the github.com accounts this identity is, or names
 	// through a noreply address (a commit author with such an address
 	// has its own platformFeats).
-	ghAccts  []ghAcct
+	ghAccts []ghAcct
+	// noreply are the GitHub noreply addresses, in order.
+	noreply []mailInfo
+	// domains are the domains of the addresses when one differs from the
+	// domain of its key (googlemail.com); nil means the domains of
+	// emailKeys.
+	domains  []string
 	verified []string
 	login    string   // GitHub login (platform github, instance github.com)
 	profiles []string // normalised URLs of this profile
@@ -234,25 +242,131 @@ type platformFeats struct {
 // it is never written.
 var noPlatform = &platformFeats{}
 
+// numDomains and domain list the mail domains of f's addresses (with
+// repeats), without building a slice.
+func (f *features) numDomains() int {
+	if f.domains != nil {
+		return len(f.domains)
+	}
+	return len(f.emailKeys)
+}
+
+func (f *features) domain(i int) string {
+	if f.domains != nil {
+		return f.domains[i]
+	}
+	k := f.emailKeys[i]
+	return k[strings.LastIndexByte(k, '@')+1:]
+}
+
+// interner shares what many identities have in common while an Index is
+// filled: parsed names, handle strings, and the backing arrays of the
+// short string lists of features.
+type interner struct {
+	names map[string]*Name
+	strs  map[string]string
+	slab  []string
+	buf   []byte
+	// scratch lists reused by prepareInto.
+	keys, handles, domains []string
+}
+
+func newInterner() *interner {
+	return &interner{names: map[string]*Name{}, strs: map[string]string{}}
+}
+
+// str returns the shared copy of s.
+func (in *interner) str(s string) string {
+	if in == nil {
+		return s
+	}
+	if t, ok := in.strs[s]; ok {
+		return t
+	}
+	in.strs[s] = s
+	return s
+}
+
+// name returns the shared Name equal to n.
+func (in *interner) name(n Name) *Name {
+	if in == nil {
+		return &n
+	}
+	b := in.buf[:0]
+	for _, t := range n.Tokens {
+		b = append(b, t...)
+		b = append(b, 0)
+	}
+	// Tokens and flags determine Key and Compact.
+	b = append(b, boolByte(n.Placeholder), boolByte(n.Bot))
+	in.buf = b
+	if p, ok := in.names[string(b)]; ok {
+		return p
+	}
+	for i, t := range n.Tokens {
+		n.Tokens[i] = in.str(t)
+	}
+	p := &n
+	in.names[string(b)] = p
+	return p
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// list returns a copy of l with no spare capacity, sharing a slab with
+// other lists.
+func (in *interner) list(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	if in == nil {
+		return slices.Clip(slices.Clone(l))
+	}
+	if len(in.slab) < len(l) {
+		in.slab = make([]string, max(4096, len(l)))
+	}
+	out := in.slab[:len(l):len(l)]
+	copy(out, l)
+	in.slab = in.slab[len(l):]
+	return out
+}
+
 func prepare(c Candidate) *features {
-	f := &features{key: c.Key, ref: sharedRef(c.Ref), bot: c.Bot, platformFeats: noPlatform}
+	f := prepareInto(c, nil)
+	return &f
+}
+
+// prepareInto prepares c, sharing names, strings and list storage through
+// in (nil: nothing shared).
+func prepareInto(c Candidate, in *interner) features {
+	f := features{key: c.Key, ref: sharedRef(c.Ref), bot: c.Bot, platformFeats: noPlatform}
 	if f.key == "" {
 		f.key = c.Ref.String()
+	}
+	var keys, handles, domains []string
+	if in != nil {
+		keys, handles, domains = in.keys[:0], in.handles[:0], in.domains[:0]
 	}
 	f.git = c.Ref.Platform == "" || c.Ref.Platform == connectors.PlatformGit
 	if !f.git || c.URL != "" || c.NetworkID != "" || len(c.VerifiedEmails)+len(c.Links)+len(c.VerifiedLinks) > 0 {
 		f.platformFeats = &platformFeats{}
 	}
-	f.name = ParseName(c.Name)
+	name := ParseName(c.Name)
+	f.name = in.name(name)
 	if f.name.Bot {
 		f.bot = true
 	}
 	addHandle := func(h string) {
-		if len(h) >= 3 && !slices.Contains(f.handles, h) && !genericLocals[h] && !placeholderNames[h] {
-			f.handles = append(f.handles, h)
+		if len(h) >= 3 && !slices.Contains(handles, h) && !genericLocals[h] && !placeholderNames[h] {
+			handles = append(handles, in.str(h))
 		}
 	}
-	anyAddr, real := false, false
+	anyAddr, real, otherDomain := false, false, false
 	for _, s := range c.Emails {
 		if s == "" {
 			continue
@@ -262,25 +376,35 @@ func prepare(c Candidate) *features {
 		if e.Bot {
 			f.bot = true
 		}
-		if e.Placeholder || slices.Contains(f.emailKeys, e.Key) {
+		if e.Placeholder || slices.Contains(keys, e.Key) {
 			continue
 		}
 		real = true
-		f.emails = append(f.emails, mailInfo{domain: e.Domain, githubLogin: e.GitHubLogin, githubID: e.GitHubID})
-		f.emailKeys = append(f.emailKeys, e.Key)
+		domains = append(domains, e.Domain)
+		if k, d := e.Key, e.Domain; len(k) <= len(d) || k[len(k)-len(d)-1] != '@' || !strings.HasSuffix(k, d) {
+			otherDomain = true
+		}
+		keys = append(keys, e.Key)
 		if e.GitHubID != "" {
 			// The login form too, to meet older noreply addresses.
-			if k := e.GitHubLogin + "@users.noreply.github.com"; !slices.Contains(f.emailKeys, k) {
-				f.emailKeys = append(f.emailKeys, k)
+			if k := e.GitHubLogin + "@users.noreply.github.com"; !slices.Contains(keys, k) {
+				keys = append(keys, k)
 			}
 		}
 		if e.GitHubLogin != "" {
 			if f.platformFeats == noPlatform {
 				f.platformFeats = &platformFeats{}
 			}
+			f.noreply = append(f.noreply, mailInfo{githubLogin: e.GitHubLogin, githubID: e.GitHubID})
 			f.ghAccts = append(f.ghAccts, ghAcct{id: e.GitHubID, login: e.GitHubLogin})
 		}
 		addHandle(HandleForm(e.Local))
+	}
+	if otherDomain {
+		if f.platformFeats == noPlatform {
+			f.platformFeats = &platformFeats{}
+		}
+		f.domains = slices.Clone(domains)
 	}
 	for _, s := range c.VerifiedEmails {
 		e := ParseEmail(s)
@@ -290,8 +414,8 @@ func prepare(c Candidate) *features {
 		f.verified = append(f.verified, e.Key)
 	}
 	f.placeholderOnly = anyAddr && !real
-	if w := f.name.Compact; f.git && !f.name.Placeholder && len(f.name.Tokens) == 1 && len(w) >= minSelfHandle && slices.Contains(f.handles, w) {
-		f.selfHandle = w
+	if w := f.name.Compact; f.git && !f.name.Placeholder && len(f.name.Tokens) == 1 && len(w) >= minSelfHandle && slices.Contains(handles, w) {
+		f.selfHandle = true
 	}
 	if !f.git && c.Username != "" {
 		addHandle(HandleForm(c.Username))
@@ -299,6 +423,10 @@ func prepare(c Candidate) *features {
 			f.login = strings.ToLower(c.Username)
 			f.ghAccts = append(f.ghAccts, ghAcct{id: c.Ref.ExternalID, login: f.login})
 		}
+	}
+	f.emailKeys, f.handles = in.list(keys), in.list(handles)
+	if in != nil {
+		in.keys, in.handles, in.domains = keys, handles, domains
 	}
 	if f.platformFeats == noPlatform {
 		return f
@@ -443,7 +571,7 @@ func compareInto(out []Signal, a, b *features, external []string, words bool) []
 		if y.login == "" {
 			continue
 		}
-		for _, e := range x.emails {
+		for _, e := range x.noreply {
 			if e.githubLogin == "" {
 				continue
 			}
@@ -482,7 +610,7 @@ func compareInto(out []Signal, a, b *features, external []string, words bool) []
 	if a.name.Full() && b.name.Full() {
 		if a.name.Key == b.name.Key {
 			add(KindSameName, func() string { return "the name " + strings.Join(a.name.Tokens, " ") })
-		} else if Variant(a.name, b.name) {
+		} else if Variant(*a.name, *b.name) {
 			add(KindNameVariant, func() string {
 				return fmt.Sprintf("names %q and %q are variants", strings.Join(a.name.Tokens, " "), strings.Join(b.name.Tokens, " "))
 			})
@@ -494,11 +622,11 @@ func compareInto(out []Signal, a, b *features, external []string, words bool) []
 		add(KindLoginName, func() string { return d })
 	}
 	if h := commonHandle(a.handles, b.handles); h != "" {
-		if len(h) >= minHandleName && a.git && b.git && a.name.Full() && b.name.Full() && Compatible(a.name, b.name) {
+		if len(h) >= minHandleName && a.git && b.git && a.name.Full() && b.name.Full() && Compatible(*a.name, *b.name) {
 			add(KindHandleName, func() string {
 				return fmt.Sprintf("the handle %s and the compatible names %q and %q", h, strings.Join(a.name.Tokens, " "), strings.Join(b.name.Tokens, " "))
 			})
-		} else if len(h) >= minSelfHandle && a.git && b.git && (a.selfHandle == h || b.selfHandle == h) {
+		} else if len(h) >= minSelfHandle && a.git && b.git && (a.selfHandleIs(h) || b.selfHandleIs(h)) {
 			add(KindLoginHandle, func() string { return "the handle " + h + ", used as a name and as an e-mail local part" })
 		} else {
 			add(KindSameHandle, func() string { return "the handle " + h })
@@ -548,7 +676,7 @@ func nameHandle(a, b *features, words bool) string {
 	}
 	if a.name.Full() {
 		for _, y := range b.handles {
-			if len(y) >= 4 && isNameHandle(a.name, y) {
+			if len(y) >= 4 && isNameHandle(*a.name, y) {
 				if !words {
 					return "-"
 				}
@@ -591,19 +719,19 @@ func loginName(a, b *features, words bool) string {
 		return ""
 	}
 	if !words {
-		if isNameHandle(b.name, w) || slices.Contains(b.handles, w) && !slices.Contains(b.name.Tokens, w) && holdsToken(w, b.name) && (slices.Contains(a.handles, w) || sameDomain(a, b)) {
+		if isNameHandle(*b.name, w) || slices.Contains(b.handles, w) && !slices.Contains(b.name.Tokens, w) && holdsToken(w, *b.name) && (slices.Contains(a.handles, w) || sameDomain(a, b)) {
 			return "-"
 		}
 		return ""
 	}
 	full := strings.Join(b.name.Tokens, " ")
-	if isNameHandle(b.name, w) {
+	if isNameHandle(*b.name, w) {
 		return fmt.Sprintf("the login-like name %s is a form of the name %s", w, full)
 	}
 	// w is b's address handle, holds a word of b's name without being
 	// just that word, and a uses it as its own handle too or the two
 	// share a mail domain.
-	if slices.Contains(b.handles, w) && !slices.Contains(b.name.Tokens, w) && holdsToken(w, b.name) && (slices.Contains(a.handles, w) || sameDomain(a, b)) {
+	if slices.Contains(b.handles, w) && !slices.Contains(b.name.Tokens, w) && holdsToken(w, *b.name) && (slices.Contains(a.handles, w) || sameDomain(a, b)) {
 		return fmt.Sprintf("the login-like name %s is the address handle of %s", w, full)
 	}
 	return ""
@@ -622,9 +750,10 @@ func holdsToken(w string, n Name) bool {
 
 // sameDomain reports whether a and b have addresses at one mail domain.
 func sameDomain(a, b *features) bool {
-	for _, e := range a.emails {
-		for _, g := range b.emails {
-			if e.domain != "" && e.domain == g.domain {
+	for i := range a.numDomains() {
+		e := a.domain(i)
+		for j := range b.numDomains() {
+			if e != "" && e == b.domain(j) {
 				return true
 			}
 		}

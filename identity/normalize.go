@@ -432,7 +432,11 @@ func ParseEmail(s string) Email {
 		local = strings.ReplaceAll(local, ".", "")
 	}
 	e.Local = local
-	e.Key = local + "@" + domain
+	if len(local)+1+len(domain) == len(s) && s[len(local)] == '@' && strings.HasPrefix(s, local) && strings.HasSuffix(s, domain) {
+		e.Key = s // unchanged: no copy
+	} else {
+		e.Key = local + "@" + domain
+	}
 	return e
 }
 
