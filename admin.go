@@ -126,7 +126,7 @@ func cmdDoctor(ctx context.Context, e *cliEnv, args []string) error {
 			fix++
 		}
 	}
-	writeTable(e.stdout, rows, max(e.width(), 160), []int{2})
+	writeTable(e.stdout, rows, e.width(), nil) // details are never cut: they say what to fix
 	if fix > 0 {
 		return fmt.Errorf("doctor: %d thing(s) to fix", fix)
 	}
