@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -60,16 +61,17 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 		return res, nil
 	}
 
-	// Everything the resolver may use, in a stable order.
+	// First read: which member each identity is in (and its row id). The
+	// candidates themselves are streamed into the resolver below, so that
+	// the whole set of profiles is never held at once.
 	var (
-		cands    []Candidate
+		order    []string // identity keys in id order
 		idOf     = map[string]int64{}
 		memberOf = map[string]int64{}
 	)
 	err = s.AllIdentities(ctx, func(id crm.Identity) error {
-		c := CandidateFromAccount(id.Account)
 		key := id.AccountRef.String()
-		cands = append(cands, c)
+		order = append(order, key)
 		idOf[key] = id.ID
 		memberOf[key] = id.MemberID
 		return nil
@@ -111,8 +113,7 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 	// stay together: the resolver never splits a member.
 	byMember := map[int64][]string{}
 	var memberOrder []int64
-	for _, c := range cands {
-		key := c.Ref.String()
+	for _, key := range order {
 		if m := memberOf[key]; m != 0 {
 			if _, ok := byMember[m]; !ok {
 				memberOrder = append(memberOrder, m)
@@ -127,7 +128,22 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 		}
 	}
 
-	resolution := Resolve(cands, opts)
+	var streamErr error
+	resolution := ResolveSeq(func(yield func(Candidate) bool) {
+		stop := errors.New("stop")
+		err := s.AllIdentities(ctx, func(id crm.Identity) error {
+			if !yield(CandidateFromAccount(id.Account)) {
+				return stop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, stop) {
+			streamErr = err
+		}
+	}, opts)
+	if streamErr != nil {
+		return res, fmt.Errorf("identity: read identities: %w", streamErr)
+	}
 
 	// Reconcile the resolution with the store's members.
 	var assigns []crm.Assignment
@@ -137,6 +153,10 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 		var members []int64
 		var fresh []string
 		for _, k := range keys {
+			if _, ok := idOf[k]; !ok {
+				// Stored after the first read: the next run takes it.
+				continue
+			}
 			if m := memberOf[k]; m != 0 {
 				if !slices.Contains(members, m) {
 					members = append(members, m)
