@@ -149,12 +149,14 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 	var assigns []crm.Assignment
 	var merges []crm.MemberMerge
 	evidenceOf := mergeEvidence(resolution)
+	skipped := false
 	for _, keys := range resolution.Members {
 		var members []int64
 		var fresh []string
 		for _, k := range keys {
 			if _, ok := idOf[k]; !ok {
 				// Stored after the first read: the next run takes it.
+				skipped = true
 				continue
 			}
 			if m := memberOf[k]; m != 0 {
@@ -227,8 +229,9 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 	}
 	res.Suggestions = len(ss)
 	// What this run wrote changes the version; remember the one after it,
-	// so that an unchanged store costs nothing next time.
-	if v, err := s.IdentitiesVersion(ctx); err == nil {
+	// so that an unchanged store costs nothing next time, unless identities
+	// arrived during the run (then the next run must take them).
+	if v, err := s.IdentitiesVersion(ctx); err == nil && !skipped {
 		r.version = v
 	}
 	return res, nil
