@@ -228,11 +228,12 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 		return res, fmt.Errorf("identity: record %d suggestions: %w", len(ss), err)
 	}
 	res.Suggestions = len(ss)
-	// What this run wrote changes the version; remember the one after it,
-	// so that an unchanged store costs nothing next time, unless identities
-	// arrived during the run (then the next run must take them).
-	if v, err := s.IdentitiesVersion(ctx); err == nil && !skipped {
-		r.version = v
+	// Remember the version this run started from: if the run wrote
+	// nothing, the next run with an unchanged store costs nothing; if it
+	// wrote, or identities arrived meanwhile, the next run looks again (and
+	// a run with nothing new to decide writes nothing).
+	if !skipped {
+		r.version = version
 	}
 	return res, nil
 }
