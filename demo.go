@@ -81,10 +81,6 @@ func (w *demoWorld) config(store string, interval time.Duration) (*config.Config
 // configText renders the demo configuration as YAML.
 func (w *demoWorld) configText(store string, interval time.Duration) (string, error) {
 	c := w.c
-	cats := make([]string, 0, len(c.Discourse.Categories))
-	for _, cat := range c.Discourse.Categories {
-		cats = append(cats, fmt.Sprintf("%q", cat.Slug))
-	}
 	quote := func(xs []string) string {
 		q := make([]string, len(xs))
 		for i, x := range xs {
@@ -128,7 +124,6 @@ sources:
 		w.urls["mastodon"], c.Mastodon.Instance, demoMastodonToken, quote(c.Mastodon.Accounts), quote(c.Mastodon.Hashtags), interval,
 		w.urls["discourse"], c.Discourse.Host, demoDiscourseKey, demoDiscourseAdmin, interval,
 		w.urls["stackoverflow"], c.StackOverflow.Site, demoStackExchange, quote(c.StackOverflow.Tags), interval)
-	_ = cats
 	return yaml, nil
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -116,7 +115,7 @@ func cmdRun(ctx context.Context, e *cliEnv, args []string) error {
 		return err
 	}
 	if len(cfg.Sources) == 0 {
-		return fmt.Errorf("%s: no sources configured: add one under sources:", cfg.File)
+		return fmt.Errorf("%s: no sources configured (add one under sources)", cfg.File)
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
@@ -274,16 +273,3 @@ func cmdVersion(ctx context.Context, e *cliEnv, args []string) error {
 	fmt.Fprintf(e.stdout, "rollcall %s\n", version)
 	return nil
 }
-
-// flagWasSet reports whether a flag was given on the command line.
-func flagWasSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == name {
-			set = true
-		}
-	})
-	return set
-}
-
-var _ = os.Stderr

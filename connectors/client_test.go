@@ -24,10 +24,9 @@ const sentinel = "s3cr3t-SENTINEL-token"
 // fakeClock is a clock that only moves when the client sleeps or the test
 // says so.
 type fakeClock struct {
-	mu     sync.Mutex
-	t      time.Time
-	slept  []time.Duration
-	sleeps int
+	mu    sync.Mutex
+	t     time.Time
+	slept []time.Duration
 }
 
 func newFakeClock() *fakeClock {

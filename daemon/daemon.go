@@ -441,8 +441,7 @@ func (d *Daemon) backoff(n int, interval time.Duration) time.Duration {
 // source's bug never stops the others.
 func (d *Daemon) passCaught(ctx context.Context, s Source) (sum Summary) {
 	sum.Source = s.Name
-	var r *panics.Recovered
-	r = panics.Try(func() { sum = d.pass(ctx, s) })
+	r := panics.Try(func() { sum = d.pass(ctx, s) })
 	if r != nil {
 		d.log.Error("source panicked", "source", s.Name, "panic", r.Value, "stack", string(r.Stack))
 		sum.Source = s.Name

@@ -544,12 +544,6 @@ func profileURLs(c Candidate) []string {
 	return out
 }
 
-// compare returns the evidence between two prepared identities, strongest
-// first, and external evidence kinds reported between them.
-func compare(a, b *features, external []string) []Signal {
-	return compareInto(nil, a, b, external, true)
-}
-
 // compareInto appends the evidence between a and b to out; without words
 // the details are left empty (deciding needs only the kinds).
 func compareInto(out []Signal, a, b *features, external []string, words bool) []Signal {

@@ -206,9 +206,7 @@ func links(h string) []string {
 		}
 	}
 	if len(anchors) == 0 {
-		for _, u := range urlRE.FindAllString(html.UnescapeString(h), -1) {
-			out = append(out, u)
-		}
+		out = append(out, urlRE.FindAllString(html.UnescapeString(h), -1)...)
 	}
 	return out
 }

@@ -57,11 +57,6 @@ type quota struct {
 	reset     time.Time
 }
 
-type post struct {
-	q *Question
-	a *Answer
-}
-
 // Server is the fake Stack Exchange API. It implements http.Handler; the
 // zero value is not usable, call New.
 type Server struct {
