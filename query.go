@@ -245,7 +245,21 @@ func (e *cliEnv) openQueryStore(ctx context.Context) (queryStore, func(), error)
 	return st, func() { st.Close() }, nil
 }
 
+// tableCounter is implemented by stores that count their rows cheaply.
+type tableCounter interface {
+	TableCounts(ctx context.Context) (map[string]int64, error)
+}
+
+// totals counts members and activities for the sync summary: from the
+// store's row counts when it has them, else by listing the members.
 func totals(ctx context.Context, st queryStore) (members, activities int, err error) {
+	if tc, ok := st.(tableCounter); ok {
+		n, err := tc.TableCounts(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		return int(n["members"]), int(n["activities"]), nil
+	}
 	ms, err := st.Members(ctx, crm.MemberQuery{})
 	if err != nil {
 		return 0, 0, err

@@ -3,6 +3,7 @@ package daemon
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -47,9 +48,9 @@ func BuildSources(cfg *config.Config, kinds []connectors.Kind, base connectors.O
 			var ce *config.Error
 			var ces config.Errors
 			switch {
-			case asErr(err, &ce):
+			case errors.As(err, &ce):
 				errs = append(errs, ce)
-			case asErr(err, &ces):
+			case errors.As(err, &ces):
 				errs = append(errs, ces...)
 			default:
 				errs = append(errs, &config.Error{File: src.File, Line: src.Line, Field: fmt.Sprintf("sources[%d]", i), Err: err})
