@@ -152,7 +152,7 @@ const (
 	bNoreply  = 'N' // noreply login or id
 	bNetwork  = 'w' // network id
 	bRef      = 'r' // account ref
-	bWord     = 'o' // a commit author's login-like one-word name
+	bWord     = 'o' // a commit author's one-word name (minNameWord letters or more)
 )
 
 func pairKey(a, b string) [2]string {
@@ -279,7 +279,10 @@ func (t *keyTable) put(key string, v int32) {
 }
 
 // hashKey is the 64-bit FNV-1a hash of kind followed by s.
-func hashKey(kind byte, s string) uint64 {
+func hashKey(kind byte, s string) uint64 { return hashKey2(kind, s, "") }
+
+// hashKey2 is hashKey(kind, s+t), without building s+t.
+func hashKey2(kind byte, s, t string) uint64 {
 	const offset, prime = 14695981039346656037, 1099511628211
 	h := uint64(offset)
 	h ^= uint64(kind)
@@ -288,7 +291,32 @@ func hashKey(kind byte, s string) uint64 {
 		h ^= uint64(s[i])
 		h *= prime
 	}
+	for i := 0; i < len(t); i++ {
+		h ^= uint64(t[i])
+		h *= prime
+	}
 	return h
+}
+
+// blockInto appends to buf the identities under the key with hash h,
+// newest first, at most limit of them, and reports how many there were in
+// all when fewer than limit+1 (else limit+1).
+func (x *Index) blockInto(h uint64, limit int, buf []int32) ([]int32, int) {
+	i, ok := x.heads[h]
+	if !ok {
+		return buf, 0
+	}
+	n := 0
+	for i >= 0 {
+		if n == limit {
+			return buf, n + 1
+		}
+		o := x.occ[i>>occBits][i&(occPage-1)]
+		buf = append(buf, o.id)
+		n++
+		i = o.next
+	}
+	return buf, n
 }
 
 func (x *Index) insertKey(kind byte, s string, id int32) {
@@ -354,7 +382,7 @@ func (x *Index) keysOf(f *features, fn func(kind byte, s string)) {
 	if k := mergeNameKey(f); k != "" {
 		fn(bName, k)
 	}
-	if w := loginWord(f); w != "" {
+	if w := oneWord(f); w != "" {
 		fn(bWord, w)
 	}
 	if f.name.Full() {
@@ -536,6 +564,17 @@ func (x *Index) vetoed(a, b int32) (bool, string) {
 // evidence: no veto, no automation, and every pair of full names across
 // them compatible.
 func (x *Index) consistent(a, b int32, names bool) (bool, string) {
+	if !names {
+		return x.consistentSkip(a, b, -2, false)
+	}
+	return x.consistentSkip(a, b, -1, false)
+}
+
+// consistentSkip is consistent with names compared, except the name of
+// identity skip (-1: none); skip -2 compares no names. With spelling,
+// full names one spelling apart (see namesAgree) count as compatible.
+func (x *Index) consistentSkip(a, b, skip int32, spelling bool) (bool, string) {
+	names := skip != -2
 	if v, why := x.vetoed(a, b); v {
 		return false, why
 	}
@@ -547,7 +586,7 @@ func (x *Index) consistent(a, b int32, names bool) (bool, string) {
 			if f.bot {
 				bot = true
 			}
-			if f.name.Full() {
+			if f.name.Full() && p != skip {
 				for _, n := range *out {
 					if n.Key == f.name.Key {
 						return true
@@ -568,7 +607,7 @@ func (x *Index) consistent(a, b int32, names bool) (bool, string) {
 	}
 	for _, m := range na {
 		for _, n := range nb {
-			if !Compatible(*m, *n) {
+			if !Compatible(*m, *n) && !(spelling && namesAgree(m, n) != "") {
 				return false, "the names " + strings.Join(m.Tokens, " ") + " and " + strings.Join(n.Tokens, " ") + " differ"
 			}
 		}
@@ -580,9 +619,10 @@ func (x *Index) consistent(a, b int32, names bool) (bool, string) {
 // in the index. An identity whose key is already present is ignored.
 //
 // Order of decisions: strong evidence first (edges sorted by identity
-// order), then groups of identities sharing an e-mail key, then groups
-// sharing a full name, then suggestions. A group merges all or nothing: if
-// any two of its members may not merge, the key is ambiguous and none do.
+// order), then groups of identities sharing an e-mail key, a full name or
+// a handle, then login-like names, then names and addresses that agree
+// (agreePhase), then suggestions. A group merges all or nothing: if any two
+// of its members may not merge, the key is ambiguous and none do.
 func (x *Index) Add(cs ...Candidate) {
 	start := x.n
 	for _, c := range cs {
@@ -626,6 +666,7 @@ func (x *Index) settle(start int32) {
 	x.groupPhase(start, end, bName)
 	x.groupPhase(start, end, bHandle)
 	x.loginPhase(start, end)
+	x.agreePhase(start, end)
 	if !x.opts.NoSuggestions {
 		x.suggestPhase(start, end)
 	}
@@ -645,15 +686,14 @@ func (x *Index) external(a, b int32) []string {
 func (x *Index) strongPhase(start, end int32) {
 	var edges []edge
 	var buf []Signal
-	seen := map[int32]bool{}
+	seen := make([]int32, end) // seen[j] == i+1: j was compared with i
 	for i := start; i < end; i++ {
 		f := x.f(i)
-		clear(seen)
 		try := func(j int32) {
-			if j == i || seen[j] || (j >= start && j > i) {
+			if j == i || seen[j] == i+1 || (j >= start && j > i) {
 				return
 			}
-			seen[j] = true
+			seen[j] = i + 1
 			buf = compareInto(buf[:0], f, x.f(j), x.external(i, j), false)
 			if best(buf) == Strong {
 				edges = append(edges, edge{i, j})
@@ -766,7 +806,7 @@ func (x *Index) groupPhase(start, end int32, kind byte) {
 			if kind == bHandle && !x.handleGroupOK(ids, k) {
 				continue
 			}
-			if kind != bEmail && x.anyNameShared(ids) {
+			if kind != bEmail && x.anyNameShared(ids) || kind == bHandle && x.namesHeldOutside(ids, ids) {
 				continue
 			}
 			x.mergeGroup(ids, kind)
@@ -780,23 +820,25 @@ func (x *Index) groupPhase(start, end int32, kind byte) {
 // all be in one member already, and every member joining must be
 // consistent with it; else the word is ambiguous and nothing merges.
 func (x *Index) loginPhase(start, end int32) {
-	done := map[string]bool{}
+	done := map[uint64]bool{} // hashKey(bWord, w) of the words decided
 	var words, fulls []int32
+	var keys []string
 	for i := start; i < end; i++ {
 		f := x.f(i)
-		var keys []string
+		keys = keys[:0]
 		if w := loginWord(f); w != "" {
 			keys = append(keys, w)
 		}
 		if f.git && !f.bot && f.name.Full() {
-			keys = append(keys, NameHandles(*f.name)...)
+			first, last := f.name.Tokens[0], f.name.Tokens[len(f.name.Tokens)-1]
+			keys = append(keys, first+last, first[:1]+last, last+first) // NameHandles
 			keys = append(keys, f.handles...)
 		}
 		for _, w := range keys {
-			if len(w) < minLoginLike || done[w] {
+			if len(w) < minLoginLike || done[hashKey(bWord, w)] {
 				continue
 			}
-			done[w] = true
+			done[hashKey(bWord, w)] = true
 			words, fulls = words[:0], fulls[:0]
 			n := x.block(bWord, w, x.opts.MaxBlock, func(j int32) {
 				if loginWord(x.f(j)) == w {
@@ -828,7 +870,7 @@ func (x *Index) loginPhase(start, end int32) {
 					break
 				}
 			}
-			if !ok || x.anyNameShared(fulls) {
+			if !ok || x.anyNameShared(fulls) || x.namesHeldOutside(fulls, append(slices.Clone(fulls), words...)) {
 				continue
 			}
 			var joins []int32
@@ -859,6 +901,255 @@ func (x *Index) loginPhase(start, end int32) {
 			}
 		}
 	}
+}
+
+// agreePhase joins commit authors on KindAddressName, KindNameAndAddress
+// and KindNameIsLogin evidence. An identity with such evidence towards
+// identities of two or more other members is ambiguous and joins none of
+// them, unless those members have such evidence between them too or the
+// identities it reaches carry names that agree (one person's scattered
+// identities, not two people). A one-sided claim (an address spelling a
+// name, a name that is a login) makes only its maker ambiguous: many
+// addresses may spell one person's name, one address may not spell two
+// people's. Every join must be consistent: no veto, no automation, and
+// compatible names (or names one spelling apart), the name of an identity
+// whose address spells the other's name excepted: the address says whose
+// it is.
+func (x *Index) agreePhase(start, end int32) {
+	var edges []agreeEdge
+	var cands []int32
+	seen := make([]int32, end) // seen[j] == i+1: j was compared with i
+	for i := start; i < end; i++ {
+		f := x.f(i)
+		if !f.git || f.bot {
+			continue
+		}
+		// probe compares i with the identities filed under kind and the
+		// key s+t.
+		probe := func(kind byte, s, t string) {
+			if len(s)+len(t) < minNameWord {
+				return
+			}
+			var n int
+			cands, n = x.blockInto(hashKey2(kind, s, t), x.opts.MaxBlock, cands[:0])
+			if n > x.opts.MaxBlock {
+				return // too common to decide on
+			}
+			for _, j := range cands {
+				if j == i || seen[j] == i+1 || (j >= start && j > i) {
+					continue
+				}
+				seen[j] = i + 1
+				if x.find(j) == x.find(i) {
+					continue // already one member
+				}
+				if e, ok := agreeBetween(i, j, f, x.f(j)); ok {
+					edges = append(edges, e)
+				}
+			}
+		}
+		for _, h := range f.handles {
+			probe(bHandle, h, "")  // the same handle; a handle that is the other's one-word name
+			probe(bNameHdl, h, "") // a handle that spells the other's full name
+			probe(bWord, h, "")    // the other's one-word name is this handle
+		}
+		for _, e := range f.noreply {
+			probe(bWord, HandleForm(e.githubLogin), "") // the other's name is this login
+		}
+		if w := oneWord(f); w != "" {
+			probe(bHandle, w, "")
+			if len(w) >= minLoginLike {
+				probe(bNoreply, w, "")
+			}
+		}
+		if f.name.Full() {
+			first, last := f.name.Tokens[0], f.name.Tokens[len(f.name.Tokens)-1]
+			probe(bHandle, first, last)
+			probe(bHandle, last, first)
+		}
+	}
+	if len(edges) == 0 {
+		return
+	}
+	slices.SortFunc(edges, func(p, q agreeEdge) int { return cmp.Or(cmp.Compare(p.a, q.a), cmp.Compare(p.b, q.b)) })
+	edges = slices.CompactFunc(edges, func(p, q agreeEdge) bool { return p.a == q.a && p.b == q.b })
+
+	// The members each identity's evidence reaches, before any join here,
+	// and through which identity; the pairs of members linked by evidence.
+	type reached struct{ i, root, via int32 }
+	var notes []reached
+	linked := make([][2]int32, 0, len(edges))
+	for _, e := range edges {
+		ra, rb := x.find(e.a), x.find(e.b)
+		if ra == rb {
+			continue
+		}
+		if e.from != e.b {
+			notes = append(notes, reached{e.a, rb, e.b})
+		}
+		if e.from != e.a {
+			notes = append(notes, reached{e.b, ra, e.a})
+		}
+		linked = append(linked, [2]int32{min(ra, rb), max(ra, rb)})
+	}
+	slices.SortFunc(notes, func(p, q reached) int {
+		return cmp.Or(cmp.Compare(p.i, q.i), cmp.Compare(p.root, q.root), cmp.Compare(p.via, q.via))
+	})
+	notes = slices.CompactFunc(notes, func(p, q reached) bool { return p.i == q.i && p.root == q.root })
+	slices.SortFunc(linked, func(p, q [2]int32) int { return cmp.Or(cmp.Compare(p[0], q[0]), cmp.Compare(p[1], q[1])) })
+	linked = slices.Compact(linked)
+	isLinked := func(r, s int32) bool {
+		_, ok := slices.BinarySearchFunc(linked, [2]int32{min(r, s), max(r, s)}, func(p, q [2]int32) int {
+			return cmp.Or(cmp.Compare(p[0], q[0]), cmp.Compare(p[1], q[1]))
+		})
+		return ok
+	}
+	ambiguous := map[int32]bool{}
+	for k := 0; k < len(notes); {
+		n := k + 1
+		for n < len(notes) && notes[n].i == notes[k].i {
+			n++
+		}
+		group := notes[k:n]
+	check:
+		for p := range group {
+			for q := p + 1; q < len(group); q++ {
+				if isLinked(group[p].root, group[q].root) || namesAgree(x.f(group[p].via).name, x.f(group[q].via).name) != "" {
+					continue
+				}
+				ambiguous[group[0].i] = true
+				break check
+			}
+		}
+		k = n
+	}
+	for _, e := range edges {
+		if ambiguous[e.a] || ambiguous[e.b] || x.find(e.a) == x.find(e.b) {
+			continue
+		}
+		// A full name that two accounts of one platform wear is two
+		// people's: agreeing with it, or spelling it, says nothing.
+		if x.anyNameShared([]int32{e.a, e.b}) || x.nameElsewhere(e) {
+			continue
+		}
+		if ok, _ := x.consistentSkip(e.a, e.b, e.skip, true); !ok {
+			continue
+		}
+		x.record(e.a, e.b)
+	}
+}
+
+// namesHeldOutside reports whether a full name of the identities ids is
+// worn in a member holding none of the identities in (so two people
+// have it), or by too many identities to tell.
+func (x *Index) namesHeldOutside(ids, in []int32) bool {
+	var done []string
+	rs := make([]int32, 0, len(in))
+	for _, j := range in {
+		rs = append(rs, x.find(j))
+	}
+	for _, i := range ids {
+		f := x.f(i)
+		if !f.name.Full() || slices.Contains(done, f.name.Key) {
+			continue
+		}
+		key := f.name.Key
+		done = append(done, key)
+		outside := false
+		n := x.block(bName, key, x.opts.MaxBlock, func(j int32) {
+			if x.f(j).name.Key == key && !slices.Contains(rs, x.find(j)) {
+				outside = true
+			}
+		})
+		if outside || n > x.opts.MaxBlock {
+			return true
+		}
+	}
+	return false
+}
+
+// nameElsewhere reports whether a full name that e's evidence rests on is
+// also worn in a member other than the one(s) it would join: then two
+// people have the name, and the address spelling it, or a name agreeing
+// with it, may be either's. For an address that spells a name, the name
+// is the bearer's and only the bearer's member may wear it; otherwise
+// both names count, and the two members may wear them.
+func (x *Index) nameElsewhere(e agreeEdge) bool {
+	ra, rb := x.find(e.a), x.find(e.b)
+	check := func(i int32, allowed ...int32) bool {
+		f := x.f(i)
+		if !f.name.Full() {
+			return false
+		}
+		key := f.name.Key
+		other := false
+		n := x.block(bName, key, x.opts.MaxBlock, func(j int32) {
+			if x.f(j).name.Key == key && !slices.Contains(allowed, x.find(j)) {
+				other = true
+			}
+		})
+		return other || n > x.opts.MaxBlock
+	}
+	switch e.skip {
+	case e.a: // a's address spells b's name
+		return check(e.b, rb)
+	case e.b:
+		return check(e.a, ra)
+	}
+	return check(e.a, ra, rb) || check(e.b, ra, rb)
+}
+
+// agreeEdge is KindAddressName, KindNameAndAddress or KindNameIsLogin
+// evidence between identities a < b.
+type agreeEdge struct {
+	a, b int32
+	// skip is the identity whose own name is not compared (its address
+	// spells the other's name), or -1.
+	skip int32
+	// from is the identity making a one-sided claim (its address spells
+	// the other's name, its name is the other's login), or -1 when the
+	// evidence is mutual.
+	from int32
+}
+
+// agreeBetween finds agreeEdge evidence between identities i (features f)
+// and j (features g), both commit authors.
+func agreeBetween(i, j int32, f, g *features) (agreeEdge, bool) {
+	if !g.git || g.bot {
+		return agreeEdge{}, false
+	}
+	e := agreeEdge{a: min(i, j), b: max(i, j), skip: -1, from: -1}
+	fg, gf := spelledName(f, g) != "", spelledName(g, f) != ""
+	lf, lg := nameIsLogin(f, g) != "", nameIsLogin(g, f) != ""
+	mutual := nameAndAddress(f, g, false) != ""
+	if !fg && !gf && !lf && !lg && !mutual {
+		return e, false
+	}
+	switch {
+	case fg && !gf:
+		e.skip = i
+	case gf && !fg:
+		e.skip = j
+	}
+	switch {
+	case mutual:
+	case e.skip >= 0:
+		e.from = e.skip
+	case lf && !lg:
+		e.from = i
+	case lg && !lf:
+		e.from = j
+	}
+	return e, true
+}
+
+// oneWord returns a commit author's one-word name of at least minNameWord
+// letters, or "".
+func oneWord(f *features) string {
+	if !f.git || f.bot || f.name.Placeholder || len(f.name.Tokens) != 1 || len(f.name.Compact) < minNameWord {
+		return ""
+	}
+	return f.name.Compact
 }
 
 // anyNameShared reports whether a full name of the identities ids is worn
@@ -944,20 +1235,19 @@ func (x *Index) mergeGroup(ids []int32, kind byte) {
 }
 
 func (x *Index) suggestPhase(start, end int32) {
-	seen := map[int32]bool{}
+	seen := make([]int32, end) // seen[j] == i+1: j was compared with i
 	limit := x.opts.MaxBlock
 	var found []suggPair
 	var buf []Signal
 	for i := start; i < end; i++ {
 		f := x.f(i)
-		clear(seen)
 		found = found[:0]
 		ri := x.find(i)
 		try := func(j int32) {
-			if j == i || seen[j] || (j >= start && j > i) {
+			if j == i || seen[j] == i+1 || (j >= start && j > i) {
 				return
 			}
-			seen[j] = true
+			seen[j] = i + 1
 			rj := x.find(j)
 			if rj == ri {
 				return

@@ -93,6 +93,81 @@ func TestResolveRules(t *testing.T) {
 			apart: [][2]int{{0, 1}},
 		},
 		{
+			name: "an address that spells a full name joins that name's author",
+			cs:   []Candidate{gitCand("Mary Major", "mary@major.example"), gitCand("mm", "marymajor@mail.example"), gitCand("Other Person", "major.mary@mail.example")},
+			same: [][2]int{{0, 1}, {0, 2}},
+		},
+		{
+			name:  "an address in initial form (mmajor) is not enough",
+			cs:    []Candidate{gitCand("Mary Major", "mary@major.example"), gitCand("mm", "mmajor@mail.example")},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name:  "an address that spells the names of two people joins neither",
+			cs:    []Candidate{gitCand("Mary Major", "mary@a.example"), gitCand("Ajor Marym", "ajor@b.example"), gitCand("mm", "marymajor@mail.example")},
+			apart: [][2]int{{2, 0}, {2, 1}, {0, 1}},
+		},
+		{
+			name: "the same one-word name and the same handle merge",
+			cs:   []Candidate{gitCand("quux", "quux@a.example"), gitCand("quux", "quux42@b.example"), gitCand("quux", "12+quux@users.noreply.github.com")},
+			same: [][2]int{{0, 1}, {0, 2}},
+		},
+		{
+			name:  "the same one-word name alone does not merge",
+			cs:    []Candidate{gitCand("quux", "q1@a.example"), gitCand("quux", "zed@b.example")},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name: "names one spelling apart with one handle merge",
+			cs:   []Candidate{gitCand("Jonathan Smithson", "jsmithson@a.example"), gitCand("Jonathan Smitson", "jsmithson@b.example")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name:  "different names with one handle do not merge",
+			cs:    []Candidate{gitCand("Jonathan Smithson", "jsmithson@a.example"), gitCand("Jennifer Smithson", "jsmithson@b.example")},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name: "a one-word name that is the login of a noreply address joins it",
+			cs:   []Candidate{gitCand("Mary Major", "583231+quuxdev@users.noreply.github.com"), gitCand("quuxdev", "mm@mail.example")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name:  "a short one-word name is not taken for a login",
+			cs:    []Candidate{gitCand("Mary Major", "583231+mary@users.noreply.github.com"), gitCand("mary", "mm@mail.example")},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name: "a login-like name that writes out a full name joins it",
+			cs:   []Candidate{gitCand("Mary Major", "mary@major.example"), gitCand("marymajor", "mm@mail.example")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name:  "a login-like name in initial form is any M. Major's",
+			cs:    []Candidate{gitCand("Mary Major", "mary@major.example"), gitCand("mmajor", "mm@mail.example")},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name: "an address that spells a name two members wear joins neither",
+			cs: []Candidate{
+				ghCand("1", "mary1", "Mary Major"), gitCand("Mary Major", "mary@a.example"),
+				ghCand("2", "mary2", "Mary Major"), gitCand("Mary Major", "mary@b.example"),
+				gitCand("M.", "marymajor@mail.example"),
+			},
+			opts: Options{Links: []Link{
+				{Kind: KindCommitAuthorLogin, A: "git//mary@a.example", B: "github/github.com/1"},
+				{Kind: KindCommitAuthorLogin, A: "git//mary@b.example", B: "github/github.com/2"},
+			}},
+			same:  [][2]int{{0, 1}, {2, 3}},
+			apart: [][2]int{{0, 2}, {4, 0}, {4, 2}},
+		},
+		{
+			name:  "an address that spells the name of two people a person separated joins neither",
+			cs:    []Candidate{gitCand("Mary Major", "mary@a.example"), gitCand("Mary Major", "mary@b.example"), gitCand("M.", "marymajor@mail.example")},
+			opts:  Options{Apart: [][2]string{{"git//mary@a.example", "git//mary@b.example"}}},
+			apart: [][2]int{{0, 1}, {2, 0}, {2, 1}},
+		},
+		{
 			name:  "bots never merge on names or addresses",
 			cs:    []Candidate{gitCand("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"), gitCand("dependabot[bot]", "support@github.com")},
 			apart: [][2]int{{0, 1}},
@@ -186,5 +261,17 @@ func TestNormalize(t *testing.T) {
 	}
 	if !Compatible(ParseName("Bob Smith"), ParseName("Robert Smith")) {
 		t.Error("Compatible: nickname not recognised")
+	}
+}
+
+func TestHandleFormIs(t *testing.T) {
+	for _, s := range []string{"John-Doe42", "jdoe", "Ana_Lima.7", "Émile", "x", "", "42", "a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p-q-r-s-t-u-v-w-x-y-z-a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p"} {
+		want := HandleForm(s)
+		if !handleFormIs(s, want) {
+			t.Errorf("handleFormIs(%q, %q) = false, want true", s, want)
+		}
+		if handleFormIs(s, want+"x") {
+			t.Errorf("handleFormIs(%q, %q) = true, want false", s, want+"x")
+		}
 	}
 }

@@ -1,11 +1,19 @@
-// Package identity decides which member each account belongs to. It reads
-// identities and evidence through a narrow interface and records its
-// decisions through the store; it never writes SQL and never talks to a
-// service.
+// Package identity decides which member each account belongs to.
 //
-// This first version is deliberately conservative: an account already known
-// keeps its member; a git commit author that the forge linked to a login
-// joins that login's member; anything else becomes a new member. The full
-// evidence-weighing resolver replaces Resolve's rules without changing the
-// seam.
+// Between two identities it finds typed evidence (evidence.go), each kind
+// with a strength: strong evidence (the forge linking a commit author to a
+// login, GitHub's noreply address, verified e-mail or links, mutual profile
+// links) merges unless two accounts of one platform or a person's decision
+// forbid it; medium evidence between commit authors (the same real
+// address, the same full name, an address that spells the other's full
+// name, a name and an address that both agree, a one-word name that is the
+// login of a noreply address) merges only when nothing in the two members
+// disagrees and no other member is claimed by the same evidence; weak
+// evidence becomes a suggestion for a person. Every merge records its
+// evidence.
+//
+// Index (cluster.go) resolves incrementally through blocking keys, never
+// comparing all pairs; Resolver (resolver.go) runs it over the store and
+// reconciles the result with the members and the decisions people made.
+// ResolveTSV is the evaluation mode of `rollcall identity resolve`.
 package identity

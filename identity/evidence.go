@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 )
@@ -75,6 +76,20 @@ const (
 	// handle form of another commit author's full name ("jdoe" or
 	// "johndoe" for "John Doe") or that author's e-mail local part.
 	KindLoginName = "login_name"
+	// KindAddressName: a commit author's e-mail local part spells another
+	// commit author's full name, first and last name written out
+	// ("janedoe@…", "doejane@…" for "Jane Doe"): the address is that
+	// person's, whatever name the commit carries.
+	KindAddressName = "address_spells_name"
+	// KindNameAndAddress: two commit authors agree both on the name (the
+	// same name, names that are variants, or one spelling away) and on
+	// the address (the same handle, or one's name is the other's handle).
+	KindNameAndAddress = "name_and_address"
+	// KindNameIsLogin: a commit author's one-word name is the GitHub login
+	// of another commit author's per-user noreply address: people set
+	// their git name to their login, and the address is GitHub's own for
+	// that login.
+	KindNameIsLogin = "name_is_login"
 	// KindOneWayLink: one profile claims the other, unverified and not
 	// returned.
 	KindOneWayLink = "one_way_link"
@@ -96,7 +111,7 @@ var kindStrength = map[string]Strength{
 	KindVerifiedEmail: Strong, KindMutualLink: Strong, KindVerifiedLink: Strong,
 	KindNetworkID: Strong, KindManual: Strong,
 	KindSameEmail: Medium, KindSameName: Medium, KindHandleName: Medium, KindLoginHandle: Medium,
-	KindLoginName: Medium, KindOneWayLink: Weak, KindNameVariant: Weak, KindSameHandle: Weak, KindNameHandle: Weak,
+	KindLoginName: Medium, KindAddressName: Medium, KindNameAndAddress: Medium, KindNameIsLogin: Medium, KindOneWayLink: Weak, KindNameVariant: Weak, KindSameHandle: Weak, KindNameHandle: Weak,
 }
 
 // kindConfidence is how likely, alone, a kind says "one person"; used for
@@ -104,7 +119,7 @@ var kindStrength = map[string]Strength{
 var kindConfidence = map[string]float64{
 	KindSameAccount: 1, KindCommitAuthorLogin: 0.99, KindNoreplyLogin: 0.99, KindVerifiedEmail: 0.99,
 	KindMutualLink: 0.98, KindVerifiedLink: 0.98, KindNetworkID: 0.99, KindManual: 1,
-	KindSameEmail: 0.9, KindSameName: 0.8, KindHandleName: 0.8, KindLoginHandle: 0.8, KindLoginName: 0.75, KindOneWayLink: 0.5, KindNameVariant: 0.55,
+	KindSameEmail: 0.9, KindSameName: 0.8, KindHandleName: 0.8, KindLoginHandle: 0.8, KindLoginName: 0.75, KindAddressName: 0.8, KindNameAndAddress: 0.8, KindNameIsLogin: 0.8, KindOneWayLink: 0.5, KindNameVariant: 0.55,
 	KindSameHandle: 0.5, KindNameHandle: 0.45,
 }
 
@@ -615,6 +630,19 @@ func compareInto(out []Signal, a, b *features, external []string, words bool) []
 	} else if d := loginName(b, a, words); d != "" {
 		add(KindLoginName, func() string { return d })
 	}
+	if d := addressName(a, b, words); d != "" {
+		add(KindAddressName, func() string { return d })
+	} else if d := addressName(b, a, words); d != "" {
+		add(KindAddressName, func() string { return d })
+	}
+	if l := nameIsLogin(a, b); l != "" {
+		add(KindNameIsLogin, func() string { return "the name " + l + " is the GitHub login of the other's noreply address" })
+	} else if l := nameIsLogin(b, a); l != "" {
+		add(KindNameIsLogin, func() string { return "the name " + l + " is the GitHub login of the other's noreply address" })
+	}
+	if d := nameAndAddress(a, b, words); d != "" {
+		add(KindNameAndAddress, func() string { return d })
+	}
 	if h := commonHandle(a.handles, b.handles); h != "" {
 		if len(h) >= minHandleName && a.git && b.git && a.name.Full() && b.name.Full() && Compatible(*a.name, *b.name) {
 			add(KindHandleName, func() string {
@@ -692,6 +720,201 @@ func nameHandle(a, b *features, words bool) string {
 	return ""
 }
 
+// minSpelled is the shortest full name (first and last name together) an
+// address may spell (KindAddressName): shorter ones ("liwei", "annali")
+// are common names many people's addresses spell.
+const minSpelled = 8
+
+// spelledName returns a's e-mail handle that spells b's full name, first
+// and last name written out in either order ("janedoe", "doejane" for
+// "Jane Doe"), or "". Both must be commit authors, not automation.
+func spelledName(a, b *features) string {
+	if !a.git || !b.git || a.bot || b.bot || !b.name.Full() {
+		return ""
+	}
+	first, last := b.name.Tokens[0], b.name.Tokens[len(b.name.Tokens)-1]
+	if len(first) < 2 || len(last) < 2 || len(first)+len(last) < minSpelled {
+		return ""
+	}
+	for _, h := range a.handles {
+		if len(h) == len(first)+len(last) && (h[:len(first)] == first && h[len(first):] == last || h[:len(last)] == last && h[len(last):] == first) {
+			return h
+		}
+	}
+	return ""
+}
+
+// addressName describes KindAddressName evidence from a's address to b's
+// name, or returns "".
+func addressName(a, b *features, words bool) string {
+	h := spelledName(a, b)
+	if h == "" {
+		return ""
+	}
+	if !words {
+		return "-"
+	}
+	return fmt.Sprintf("the address handle %s spells the name %s", h, strings.Join(b.name.Tokens, " "))
+}
+
+// nameIsLogin returns a's one-word name when it is the GitHub login of one
+// of b's noreply addresses, or "". Both must be commit authors.
+func nameIsLogin(a, b *features) string {
+	if !a.git || !b.git || a.bot || b.bot || a.name.Placeholder || len(a.name.Tokens) != 1 || len(a.name.Compact) < minLoginLike {
+		return ""
+	}
+	for _, e := range b.noreply {
+		if handleFormIs(e.githubLogin, a.name.Compact) {
+			return a.name.Compact
+		}
+	}
+	return ""
+}
+
+// handleFormIs reports whether HandleForm(s) == h, without allocating for
+// short ASCII s.
+func handleFormIs(s, h string) bool {
+	var buf [64]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf || n == len(buf):
+			return HandleForm(s) == h
+		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			buf[n] = c
+			n++
+		case 'A' <= c && c <= 'Z':
+			buf[n] = c + 'a' - 'A'
+			n++
+		}
+	}
+	for n > 0 && '0' <= buf[n-1] && buf[n-1] <= '9' {
+		n--
+	}
+	return string(buf[:n]) == h
+}
+
+// minNameWord is the shortest one-word name compared by nameAndAddress.
+const minNameWord = 3
+
+// namesAgree says how two names agree, or returns "": the same name (a
+// one-word name of at least minNameWord letters too), full names that are
+// variants, or names one spelling away (at most one edit in seven letters).
+func namesAgree(a, b *Name) string {
+	if a.Placeholder || b.Placeholder || a.Bot || b.Bot || a.Compact == "" || b.Compact == "" {
+		return ""
+	}
+	if a.Key == b.Key {
+		if len(a.Tokens) == 1 && len(a.Compact) < minNameWord {
+			return ""
+		}
+		return "the same name"
+	}
+	if a.Full() && b.Full() && Compatible(*a, *b) {
+		return "variant names"
+	}
+	if n := max(len(a.Compact), len(b.Compact)); n >= 7 && editDistanceAtMost(a.Compact, b.Compact, n/7) {
+		return "names one spelling apart"
+	}
+	return ""
+}
+
+// addressesAgree says how two commit authors' addresses agree, or returns
+// "": a common handle, one's one-word name is the other's handle, or one's
+// handle spells the other's full name. Without words it returns "-".
+func addressesAgree(a, b *features, words bool) string {
+	say := func(f func() string) string {
+		if !words {
+			return "-"
+		}
+		return f()
+	}
+	for _, x := range a.handles {
+		for _, y := range b.handles {
+			if x == y && len(x) >= minNameWord {
+				return say(func() string { return "the handle " + x })
+			}
+		}
+	}
+	for _, p := range [2][2]*features{{a, b}, {b, a}} {
+		x, y := p[0], p[1]
+		if len(x.name.Tokens) == 1 && !x.name.Placeholder && len(x.name.Compact) >= minNameWord && slices.Contains(y.handles, x.name.Compact) {
+			return say(func() string { return "the name " + x.name.Compact + " is the other's handle" })
+		}
+		if h := spelledName(x, y); h != "" {
+			return say(func() string { return "the handle " + h + " spells the other's name" })
+		}
+	}
+	return ""
+}
+
+// nameAndAddress describes KindNameAndAddress evidence between two commit
+// authors, or returns "".
+func nameAndAddress(a, b *features, words bool) string {
+	if !a.git || !b.git || a.bot || b.bot {
+		return ""
+	}
+	d := addressesAgree(a, b, words)
+	if d == "" {
+		return ""
+	}
+	n := namesAgree(a.name, b.name)
+	if n == "" {
+		return ""
+	}
+	if !words {
+		return "-"
+	}
+	return n + " and " + d
+}
+
+// editDistanceAtMost reports whether a and b are at most k single-letter
+// edits (insertions, deletions, substitutions) apart.
+func editDistanceAtMost(a, b string, k int) bool {
+	if k <= 0 {
+		return a == b
+	}
+	if abs(len(a)-len(b)) > k {
+		return false
+	}
+	// Two rows of the dynamic programme; names fit the arrays on the
+	// stack.
+	var r1, r2 [48]int
+	prev, cur := r1[:], r2[:]
+	if len(b)+1 > len(r1) {
+		prev, cur = make([]int, len(b)+1), make([]int, len(b)+1)
+	}
+	prev, cur = prev[:len(b)+1], cur[:len(b)+1]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		low := cur[0]
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+			low = min(low, cur[j])
+		}
+		if low > k {
+			return false
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)] <= k
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
 // minLoginLike is the shortest one-word name that may be matched to a full
 // name as a login (KindLoginName).
 const minLoginLike = 5
@@ -713,13 +936,13 @@ func loginName(a, b *features, words bool) string {
 		return ""
 	}
 	if !words {
-		if isNameHandle(*b.name, w) || slices.Contains(b.handles, w) && !slices.Contains(b.name.Tokens, w) && holdsToken(w, *b.name) && (slices.Contains(a.handles, w) || sameDomain(a, b)) {
+		if isFullNameHandle(*b.name, w) || slices.Contains(b.handles, w) && !slices.Contains(b.name.Tokens, w) && holdsToken(w, *b.name) && (slices.Contains(a.handles, w) || sameDomain(a, b)) {
 			return "-"
 		}
 		return ""
 	}
 	full := strings.Join(b.name.Tokens, " ")
-	if isNameHandle(*b.name, w) {
+	if isFullNameHandle(*b.name, w) {
 		return fmt.Sprintf("the login-like name %s is a form of the name %s", w, full)
 	}
 	// w is b's address handle, holds a word of b's name without being
@@ -814,4 +1037,14 @@ func mergeNameKey(f *features) string {
 		return f.name.Key
 	}
 	return ""
+}
+
+// isFullNameHandle reports whether h writes out n's first and last name,
+// in either order ("johndoe", "doejohn" for "John Doe").
+func isFullNameHandle(n Name, h string) bool {
+	if !n.Full() {
+		return false
+	}
+	first, last := n.Tokens[0], n.Tokens[len(n.Tokens)-1]
+	return len(h) == len(first)+len(last) && (h[:len(first)] == first && h[len(first):] == last || h[:len(last)] == last && h[len(last):] == first)
 }

@@ -25,7 +25,7 @@ func numpyScores(t *testing.T) (scores, []string) {
 // TestQualityNumpy enforces the precision floors of issue 4 on numpy:
 // pairwise precision at least 0.97 and B-cubed precision at least 0.99, and
 // that the result is deterministic. The pairwise F1 floor (0.94) is in
-// quality_f1_test.go, built only with -tags identityfloor until it is met.
+// quality_f1_test.go.
 func TestQualityNumpy(t *testing.T) {
 	s, pred := numpyScores(t)
 	if s.PairP < 0.97 {

@@ -147,7 +147,7 @@ func (s *Server) socialAccounts(c *ctx, login string) reply {
 	}
 	out := make([]social, len(u.Social))
 	for i, x := range u.Social {
-		out[i] = social{x.Provider, x.URL}
+		out[i] = social(x)
 	}
 	return list(c, out)
 }
