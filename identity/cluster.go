@@ -344,19 +344,10 @@ func (x *Index) block(kind byte, s string, limit int, fn func(id int32)) int {
 	if s == "" {
 		return 0
 	}
-	i, ok := x.heads[hashKey(kind, s)]
-	if !ok {
-		return 0
-	}
-	n := 0
-	for i >= 0 {
-		if n == limit {
-			return n + 1
-		}
-		o := x.occ[i>>occBits][i&(occPage-1)]
-		fn(o.id)
-		n++
-		i = o.next
+	var buf [256]int32
+	ids, n := x.blockInto(hashKey(kind, s), limit, buf[:0])
+	for _, id := range ids {
+		fn(id)
 	}
 	return n
 }
@@ -564,17 +555,13 @@ func (x *Index) vetoed(a, b int32) (bool, string) {
 // evidence: no veto, no automation, and every pair of full names across
 // them compatible.
 func (x *Index) consistent(a, b int32, names bool) (bool, string) {
-	if !names {
-		return x.consistentSkip(a, b, -2, false)
-	}
-	return x.consistentSkip(a, b, -1, false)
+	return x.consistentExcept(a, b, names, -1, false)
 }
 
-// consistentSkip is consistent with names compared, except the name of
-// identity skip (-1: none); skip -2 compares no names. With spelling,
-// full names one spelling apart (see namesAgree) count as compatible.
-func (x *Index) consistentSkip(a, b, skip int32, spelling bool) (bool, string) {
-	names := skip != -2
+// consistentExcept is consistent, not comparing the name of identity skip
+// (-1: compare all) and, with spelling, taking full names one spelling
+// apart (see namesAgree) as compatible.
+func (x *Index) consistentExcept(a, b int32, names bool, skip int32, spelling bool) (bool, string) {
 	if v, why := x.vetoed(a, b); v {
 		return false, why
 	}
@@ -830,8 +817,7 @@ func (x *Index) loginPhase(start, end int32) {
 			keys = append(keys, w)
 		}
 		if f.git && !f.bot && f.name.Full() {
-			first, last := f.name.Tokens[0], f.name.Tokens[len(f.name.Tokens)-1]
-			keys = append(keys, first+last, first[:1]+last, last+first) // NameHandles
+			keys = appendNameHandles(keys, *f.name)
 			keys = append(keys, f.handles...)
 		}
 		for _, w := range keys {
@@ -1027,12 +1013,13 @@ func (x *Index) agreePhase(start, end int32) {
 		if ambiguous[e.a] || ambiguous[e.b] || x.find(e.a) == x.find(e.b) {
 			continue
 		}
-		// A full name that two accounts of one platform wear is two
-		// people's: agreeing with it, or spelling it, says nothing.
+		// A full name that two accounts of one platform wear, or that a
+		// third member wears, is two people's: agreeing with it, or
+		// spelling it, says nothing.
 		if x.anyNameShared([]int32{e.a, e.b}) || x.nameElsewhere(e) {
 			continue
 		}
-		if ok, _ := x.consistentSkip(e.a, e.b, e.skip, true); !ok {
+		if ok, _ := x.consistentExcept(e.a, e.b, true, e.skip, true); !ok {
 			continue
 		}
 		x.record(e.a, e.b)
@@ -1044,24 +1031,17 @@ func (x *Index) agreePhase(start, end int32) {
 // have it), or by too many identities to tell.
 func (x *Index) namesHeldOutside(ids, in []int32) bool {
 	var done []string
-	rs := make([]int32, 0, len(in))
+	roots := make([]int32, 0, len(in))
 	for _, j := range in {
-		rs = append(rs, x.find(j))
+		roots = append(roots, x.find(j))
 	}
 	for _, i := range ids {
 		f := x.f(i)
 		if !f.name.Full() || slices.Contains(done, f.name.Key) {
 			continue
 		}
-		key := f.name.Key
-		done = append(done, key)
-		outside := false
-		n := x.block(bName, key, x.opts.MaxBlock, func(j int32) {
-			if x.f(j).name.Key == key && !slices.Contains(rs, x.find(j)) {
-				outside = true
-			}
-		})
-		if outside || n > x.opts.MaxBlock {
+		done = append(done, f.name.Key)
+		if x.nameWornOutside(f.name.Key, roots) {
 			return true
 		}
 	}
@@ -1076,19 +1056,9 @@ func (x *Index) namesHeldOutside(ids, in []int32) bool {
 // both names count, and the two members may wear them.
 func (x *Index) nameElsewhere(e agreeEdge) bool {
 	ra, rb := x.find(e.a), x.find(e.b)
-	check := func(i int32, allowed ...int32) bool {
+	check := func(i int32, roots ...int32) bool {
 		f := x.f(i)
-		if !f.name.Full() {
-			return false
-		}
-		key := f.name.Key
-		other := false
-		n := x.block(bName, key, x.opts.MaxBlock, func(j int32) {
-			if x.f(j).name.Key == key && !slices.Contains(allowed, x.find(j)) {
-				other = true
-			}
-		})
-		return other || n > x.opts.MaxBlock
+		return f.name.Full() && x.nameWornOutside(f.name.Key, roots)
 	}
 	switch e.skip {
 	case e.a: // a's address spells b's name
@@ -1097,6 +1067,18 @@ func (x *Index) nameElsewhere(e agreeEdge) bool {
 		return check(e.a, ra)
 	}
 	return check(e.a, ra, rb) || check(e.b, ra, rb)
+}
+
+// nameWornOutside reports whether an identity in a member other than
+// roots has the full name key, or too many identities have it to tell.
+func (x *Index) nameWornOutside(key string, roots []int32) bool {
+	outside := false
+	n := x.block(bName, key, x.opts.MaxBlock, func(j int32) {
+		if x.f(j).name.Key == key && !slices.Contains(roots, x.find(j)) {
+			outside = true
+		}
+	})
+	return outside || n > x.opts.MaxBlock
 }
 
 // agreeEdge is KindAddressName, KindNameAndAddress or KindNameIsLogin

@@ -72,9 +72,10 @@ const (
 	// KindLoginHandle: two commit authors share a long handle that one of
 	// them uses both as its name and as its e-mail local part.
 	KindLoginHandle = "login_handle"
-	// KindLoginName: a commit author's one-word, login-like name is a
-	// handle form of another commit author's full name ("jdoe" or
-	// "johndoe" for "John Doe") or that author's e-mail local part.
+	// KindLoginName: a commit author's one-word, login-like name writes
+	// out another commit author's full name ("johndoe" or "doejohn" for
+	// "John Doe"; the initial form "jdoe" is any J. Doe's) or is that
+	// author's e-mail local part.
 	KindLoginName = "login_name"
 	// KindAddressName: a commit author's e-mail local part spells another
 	// commit author's full name, first and last name written out
@@ -83,7 +84,8 @@ const (
 	KindAddressName = "address_spells_name"
 	// KindNameAndAddress: two commit authors agree both on the name (the
 	// same name, names that are variants, or one spelling away) and on
-	// the address (the same handle, or one's name is the other's handle).
+	// the address (the same handle, one's name is the other's handle, or
+	// one's handle spells the other's full name).
 	KindNameAndAddress = "name_and_address"
 	// KindNameIsLogin: a commit author's one-word name is the GitHub login
 	// of another commit author's per-user noreply address: people set
@@ -737,7 +739,7 @@ func spelledName(a, b *features) string {
 		return ""
 	}
 	for _, h := range a.handles {
-		if len(h) == len(first)+len(last) && (h[:len(first)] == first && h[len(first):] == last || h[:len(last)] == last && h[len(last):] == first) {
+		if isFullNameHandle(*b.name, h) {
 			return h
 		}
 	}
@@ -760,7 +762,7 @@ func addressName(a, b *features, words bool) string {
 // nameIsLogin returns a's one-word name when it is the GitHub login of one
 // of b's noreply addresses, or "". Both must be commit authors.
 func nameIsLogin(a, b *features) string {
-	if !a.git || !b.git || a.bot || b.bot || a.name.Placeholder || len(a.name.Tokens) != 1 || len(a.name.Compact) < minLoginLike {
+	if loginWord(a) == "" || !b.git || b.bot {
 		return ""
 	}
 	for _, e := range b.noreply {
@@ -839,7 +841,7 @@ func addressesAgree(a, b *features, words bool) string {
 	}
 	for _, p := range [2][2]*features{{a, b}, {b, a}} {
 		x, y := p[0], p[1]
-		if len(x.name.Tokens) == 1 && !x.name.Placeholder && len(x.name.Compact) >= minNameWord && slices.Contains(y.handles, x.name.Compact) {
+		if w := oneWord(x); w != "" && slices.Contains(y.handles, w) {
 			return say(func() string { return "the name " + x.name.Compact + " is the other's handle" })
 		}
 		if h := spelledName(x, y); h != "" {
@@ -922,10 +924,10 @@ const minLoginLike = 5
 // loginWord returns a commit author's one-word name long enough to be a
 // login, or "".
 func loginWord(f *features) string {
-	if !f.git || f.bot || f.name.Placeholder || len(f.name.Tokens) != 1 || len(f.name.Compact) < minLoginLike {
-		return ""
+	if w := oneWord(f); len(w) >= minLoginLike {
+		return w
 	}
-	return f.name.Compact
+	return ""
 }
 
 // loginName describes KindLoginName evidence from a's one-word name to b's
@@ -1037,14 +1039,4 @@ func mergeNameKey(f *features) string {
 		return f.name.Key
 	}
 	return ""
-}
-
-// isFullNameHandle reports whether h writes out n's first and last name,
-// in either order ("johndoe", "doejohn" for "John Doe").
-func isFullNameHandle(n Name, h string) bool {
-	if !n.Full() {
-		return false
-	}
-	first, last := n.Tokens[0], n.Tokens[len(n.Tokens)-1]
-	return len(h) == len(first)+len(last) && (h[:len(first)] == first && h[len(first):] == last || h[:len(last)] == last && h[len(last):] == first)
 }

@@ -521,26 +521,36 @@ func HandleForm(s string) string {
 
 // NameHandles returns handles a person with name n commonly uses:
 // "johndoe", "jdoe", "doejohn". Empty unless the name is full.
-func NameHandles(n Name) []string {
+func NameHandles(n Name) []string { return appendNameHandles(nil, n) }
+
+// appendNameHandles appends NameHandles(n) to dst.
+func appendNameHandles(dst []string, n Name) []string {
 	if !n.Full() {
-		return nil
+		return dst
 	}
 	first, last := n.Tokens[0], n.Tokens[len(n.Tokens)-1]
-	return []string{first + last, first[:1] + last, last + first}
+	return append(dst, first+last, first[:1]+last, last+first)
 }
 
 // isNameHandle reports whether h is one of NameHandles(n), without
 // building them.
 func isNameHandle(n Name, h string) bool {
+	if isFullNameHandle(n, h) {
+		return true
+	}
 	if !n.Full() {
 		return false
 	}
 	first, last := n.Tokens[0], n.Tokens[len(n.Tokens)-1]
-	switch len(h) {
-	case len(first) + len(last):
-		return h[:len(first)] == first && h[len(first):] == last || h[:len(last)] == last && h[len(last):] == first
-	case 1 + len(last):
-		return h[0] == first[0] && h[1:] == last
+	return len(h) == 1+len(last) && h[0] == first[0] && h[1:] == last
+}
+
+// isFullNameHandle reports whether h writes out n's first and last name,
+// in either order ("johndoe", "doejohn" for "John Doe").
+func isFullNameHandle(n Name, h string) bool {
+	if !n.Full() {
+		return false
 	}
-	return false
+	first, last := n.Tokens[0], n.Tokens[len(n.Tokens)-1]
+	return len(h) == len(first)+len(last) && (h[:len(first)] == first && h[len(first):] == last || h[:len(last)] == last && h[len(last):] == first)
 }
