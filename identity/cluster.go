@@ -982,12 +982,11 @@ func (x *Index) agreePhase(start, end int32) {
 		return cmp.Or(cmp.Compare(p.i, q.i), cmp.Compare(p.root, q.root), cmp.Compare(p.via, q.via))
 	})
 	notes = slices.CompactFunc(notes, func(p, q reached) bool { return p.i == q.i && p.root == q.root })
-	slices.SortFunc(linked, func(p, q [2]int32) int { return cmp.Or(cmp.Compare(p[0], q[0]), cmp.Compare(p[1], q[1])) })
+	byPair := func(p, q [2]int32) int { return cmp.Or(cmp.Compare(p[0], q[0]), cmp.Compare(p[1], q[1])) }
+	slices.SortFunc(linked, byPair)
 	linked = slices.Compact(linked)
 	isLinked := func(r, s int32) bool {
-		_, ok := slices.BinarySearchFunc(linked, [2]int32{min(r, s), max(r, s)}, func(p, q [2]int32) int {
-			return cmp.Or(cmp.Compare(p[0], q[0]), cmp.Compare(p[1], q[1]))
-		})
+		_, ok := slices.BinarySearchFunc(linked, [2]int32{min(r, s), max(r, s)}, byPair)
 		return ok
 	}
 	ambiguous := map[int32]bool{}
