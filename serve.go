@@ -243,7 +243,7 @@ func cmdSync(ctx context.Context, e *cliEnv, args []string) error {
 // sources that failed.
 func printSummary(ctx context.Context, w io.Writer, st queryStore, sums []daemon.Summary) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tNEW ACTIVITIES\tNEW ACCOUNTS\tREQUESTS\t304s\tTIME\tSTATUS")
+	fmt.Fprintln(tw, "SOURCE\tNEW ACTIVITIES\tNEW ACCOUNTS\tREQUESTS\t304s\tKNOWN MISSING\tSKIPPED\tTIME\tSTATUS")
 	var failed []error
 	for _, s := range sums {
 		status := "ok"
@@ -251,7 +251,7 @@ func printSummary(ctx context.Context, w io.Writer, st queryStore, sums []daemon
 			status = "error: " + s.Err.Error()
 			failed = append(failed, s.Err)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\n", s.Source, s.NewActivities, s.NewAccounts, s.Requests, s.NotModified, s.Duration.Round(10*time.Millisecond), status)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.Source, s.NewActivities, s.NewAccounts, s.Requests, s.NotModified, s.KnownMissing, s.Skipped, s.Duration.Round(10*time.Millisecond), status)
 	}
 	tw.Flush()
 	if st != nil {

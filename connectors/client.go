@@ -141,6 +141,21 @@ func (c *Client) TakeStats() Stats {
 	return s
 }
 
+// CountKnownMissing records a lookup that was not made because its object is
+// known to be missing.
+func (c *Client) CountKnownMissing() {
+	c.mu.Lock()
+	c.stats.KnownMissing++
+	c.mu.Unlock()
+}
+
+// CountSkipped records an item left out of the batch (the caller logs it).
+func (c *Client) CountSkipped() {
+	c.mu.Lock()
+	c.stats.Skipped++
+	c.mu.Unlock()
+}
+
 // pause makes requests fail fast until until (keeping a later pause).
 func (c *Client) pause(until time.Time, why string) {
 	c.mu.Lock()

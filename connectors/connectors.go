@@ -112,6 +112,13 @@ type Stats struct {
 	Requests    int `json:"requests"`
 	NotModified int `json:"not_modified"`
 	Pages       int `json:"pages"`
+	// KnownMissing counts per-object lookups not made because the object
+	// answered 404 or 410 earlier and that answer has not expired.
+	KnownMissing int `json:"known_missing"`
+	// Skipped counts items left out of the batch because nothing in them
+	// could be trusted to say what they are or who made them (each is
+	// logged with its id).
+	Skipped int `json:"skipped"`
 }
 
 // Batch is the result of one Fetch: data plus the cursor that follows it.

@@ -41,15 +41,20 @@ type Source struct {
 
 // Summary is what one pass of a source did.
 type Summary struct {
-	Source        string        `json:"source"`
-	NewActivities int           `json:"new_activities"`
-	NewAccounts   int           `json:"new_accounts"`
-	Requests      int           `json:"requests"`
-	NotModified   int           `json:"not_modified"`
-	Pages         int           `json:"pages"`
-	Batches       int           `json:"batches"`
-	Duration      time.Duration `json:"duration"`
-	Err           error         `json:"-"`
+	Source        string `json:"source"`
+	NewActivities int    `json:"new_activities"`
+	NewAccounts   int    `json:"new_accounts"`
+	Requests      int    `json:"requests"`
+	NotModified   int    `json:"not_modified"`
+	Pages         int    `json:"pages"`
+	// KnownMissing counts lookups not repeated because their object answered
+	// 404 or 410 before (within the expiry).
+	KnownMissing int `json:"known_missing"`
+	// Skipped counts items the connector left out (logged with their ids).
+	Skipped  int           `json:"skipped"`
+	Batches  int           `json:"batches"`
+	Duration time.Duration `json:"duration"`
+	Err      error         `json:"-"`
 }
 
 // Reporter receives progress events; the command line shows them on a
@@ -524,6 +529,12 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 		}
 		sum.Requests += b.Stats.Requests
 		sum.NotModified += b.Stats.NotModified
+		sum.KnownMissing += b.Stats.KnownMissing
+		sum.Skipped += b.Stats.Skipped
+		if m := d.opts.Metrics; m != nil {
+			m.knownMissing.WithLabelValues(s.Name).Add(float64(b.Stats.KnownMissing))
+			m.skipped.WithLabelValues(s.Name).Add(float64(b.Stats.Skipped))
+		}
 		if err != nil {
 			var rl *connectors.ErrRateLimited
 			var bad *connectors.ErrMalformed

@@ -67,7 +67,7 @@ func (s *script) Fetch(ctx context.Context, cur connectors.Cursor) (connectors.B
 	}
 	if c.Step >= s.steps {
 		next, _ := json.Marshal(scriptCursor{Step: 0})
-		return connectors.Batch{Next: connectors.Cursor{State: next}, Done: true, Stats: connectors.Stats{Requests: 1, NotModified: 1}}, nil
+		return connectors.Batch{Next: connectors.Cursor{State: next}, Done: true, Stats: connectors.Stats{Requests: 1, NotModified: 1, KnownMissing: 2, Skipped: 1}}, nil
 	}
 	actor := connectors.Account{AccountRef: connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: fmt.Sprint(c.Step % 3)}, Username: fmt.Sprintf("user%d", c.Step%3)}
 	act := connectors.Activity{Key: fmt.Sprintf("github/github.com/star/%s-%d", s.name, c.Step), Platform: "github", Instance: "github.com", Type: "star",
@@ -134,8 +134,8 @@ func TestSyncOnceCommitsEveryBatchAndResolves(t *testing.T) {
 		t.Fatalf("summaries = %+v", sums)
 	}
 	s := sums[0]
-	if s.NewActivities != 5 || s.NewAccounts != 3 || s.Requests != 6 || s.NotModified != 1 || s.Batches != 6 {
-		t.Errorf("summary = %+v, want 5 activities, 3 accounts, 6 requests, 1 not modified, 6 batches", s)
+	if s.NewActivities != 5 || s.NewAccounts != 3 || s.Requests != 6 || s.NotModified != 1 || s.Batches != 6 || s.KnownMissing != 2 || s.Skipped != 1 {
+		t.Errorf("summary = %+v, want 5 activities, 3 accounts, 6 requests, 1 not modified, 6 batches, 2 known missing, 1 skipped", s)
 	}
 	if got := len(activityKeys(t, st)); got != 5 {
 		t.Errorf("stored activities reachable from members = %d, want 5 (every account resolved)", got)

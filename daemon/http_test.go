@@ -77,6 +77,8 @@ func TestReadyzTurnsReadyOnlyWhenTrue(t *testing.T) {
 		`rollcall_ratelimit_reset_timestamp_seconds{source="b"}`,
 		`rollcall_store_apply_seconds_count`,
 		`rollcall_resolver_new_members_total 2`,
+		`rollcall_source_lookups_known_missing_total{source="a"} 2`,
+		`rollcall_source_items_skipped_total{source="a"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

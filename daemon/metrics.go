@@ -22,6 +22,8 @@ type Metrics struct {
 	activities     *prometheus.CounterVec
 	accounts       *prometheus.CounterVec
 	requests       *prometheus.CounterVec
+	knownMissing   *prometheus.CounterVec
+	skipped        *prometheus.CounterVec
 	rateRemaining  *prometheus.GaugeVec
 	rateReset      *prometheus.GaugeVec
 	paused         *prometheus.GaugeVec
@@ -59,6 +61,12 @@ func NewMetrics(storeSize func() float64) *Metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rollcall_source_requests_total", Help: "HTTP requests a source made, by response status (\"error\" when none came).",
 		}, []string{"source", "code"}),
+		knownMissing: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rollcall_source_lookups_known_missing_total", Help: "Per-object lookups a source did not make because the object answered 404 or 410 before (within the expiry).",
+		}, []string{"source"}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rollcall_source_items_skipped_total", Help: "Items a source left out because nothing trustworthy said what they are or who made them (logged with their ids).",
+		}, []string{"source"}),
 		rateRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rollcall_ratelimit_remaining", Help: "Requests left in the source's rate-limit window, as the service last said.",
 		}, []string{"source"}),
@@ -85,7 +93,7 @@ func NewMetrics(storeSize func() float64) *Metrics {
 			Name: "rollcall_sources", Help: "Configured sources.",
 		}),
 	}
-	reg.MustRegister(m.fetchSeconds, m.lastSuccess, m.errors, m.activities, m.accounts, m.requests,
+	reg.MustRegister(m.fetchSeconds, m.lastSuccess, m.errors, m.activities, m.accounts, m.requests, m.knownMissing, m.skipped,
 		m.rateRemaining, m.rateReset, m.paused, m.applySeconds, m.merges, m.newMembers, m.suggestions, m.sourcesRunning,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if storeSize != nil {
@@ -102,6 +110,8 @@ func NewMetrics(storeSize func() float64) *Metrics {
 func (m *Metrics) initSource(name string) {
 	m.activities.WithLabelValues(name)
 	m.accounts.WithLabelValues(name)
+	m.knownMissing.WithLabelValues(name)
+	m.skipped.WithLabelValues(name)
 	m.paused.WithLabelValues(name).Set(0)
 	m.lastSuccess.WithLabelValues(name)
 	m.rateRemaining.WithLabelValues(name)
@@ -113,7 +123,7 @@ func (m *Metrics) forgetSource(name string) {
 	for _, v := range []*prometheus.GaugeVec{m.lastSuccess, m.rateRemaining, m.rateReset, m.paused} {
 		v.DeleteLabelValues(name)
 	}
-	for _, v := range []*prometheus.CounterVec{m.activities, m.accounts} {
+	for _, v := range []*prometheus.CounterVec{m.activities, m.accounts, m.knownMissing, m.skipped} {
 		v.DeleteLabelValues(name)
 	}
 	m.requests.DeletePartialMatch(prometheus.Labels{"source": name})
