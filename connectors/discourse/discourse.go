@@ -198,7 +198,8 @@ func (c *Connector) Client() *connectors.Client { return c.client }
 //	  "likes": {"901": 2},                          // committed like counts of recent posts
 //	  "solved": [117, 98],                          // recent topics whose solution is committed
 //	  "profiles": [{"u": "alice", "id": 3}],        // queued profile reads
-//	  "profiled": [3]                               // user ids read this pass
+//	  "profiled": [3],                              // user ids read this pass
+//	  "pending": [{"id": 130, "title": "…", "created_at": "…"}] // topics awaiting an author
 //	}
 type state struct {
 	V        int              `json:"v"`
@@ -208,6 +209,10 @@ type state struct {
 	Solved   []int64          `json:"solved,omitempty"`
 	Profiles []profileReq     `json:"profiles,omitempty"`
 	Profiled []int64          `json:"profiled,omitempty"`
+	// Pending are listed topics whose list entry named no author, waiting
+	// for their first post in /posts.json or, at the end of the posts
+	// walk, for /t/{id}.json.
+	Pending []pendingTopic `json:"pending,omitempty"`
 }
 
 // walk is one stream's position. Mark is the newest id committed by a
@@ -298,6 +303,11 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		}
 		if err != nil {
 			return connectors.Batch{}, err
+		}
+		if done && name == "posts" {
+			if err := c.resolvePending(ctx, st, b); err != nil {
+				return connectors.Batch{}, err
+			}
 		}
 		if done {
 			w.Mark = max(w.Mark, w.Top)
@@ -453,13 +463,10 @@ func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *w
 			}
 			continue
 		}
-		author, ok := originalPoster(t)
-		acc, ok2 := c.tr.account(users[author])
-		if !ok || !ok2 {
-			c.log.Debug("topic without a known author", "topic", t.ID)
-		} else {
-			b.addAccount(acc)
-			b.activities = append(b.activities, c.tr.topicActivity(t, author))
+		if u, ok := listedCreator(t, users); ok {
+			c.credit(b, t, u)
+		} else if !slices.ContainsFunc(st.Pending, func(p pendingTopic) bool { return p.ID == t.ID }) {
+			st.Pending = append(st.Pending, pendingOf(t))
 		}
 		if t.HasAcceptedAnswer && !slices.Contains(st.Solved, t.ID) {
 			solve = append(solve, t.ID)
@@ -473,6 +480,83 @@ func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *w
 	w.Page++
 	end := reached || len(resp.TopicList.Topics) == 0 || resp.TopicList.MoreTopicsURL == ""
 	return end, nil
+}
+
+// credit emits t's topic_created by u. A creator that is not a person
+// (system, id <= 0) gets no activity.
+func (c *Connector) credit(b *builder, t listTopic, u basicUser) {
+	acc, ok := c.tr.account(u)
+	if !ok {
+		c.log.Debug("topic created by a non-person account", "topic", t.ID, "user_id", u.ID)
+		return
+	}
+	b.addAccount(acc)
+	b.activities = append(b.activities, c.tr.topicActivity(t, u.ID))
+}
+
+// creditPending credits a pending topic from its first post (post number
+// 1), which names the topic's author.
+func (c *Connector) creditPending(st *state, b *builder, p post) {
+	i := slices.IndexFunc(st.Pending, func(x pendingTopic) bool { return x.ID == p.TopicID })
+	if i < 0 {
+		return
+	}
+	u, ok := postAuthor(p)
+	if !ok {
+		return // the post names no author; the topic view may
+	}
+	c.credit(b, st.Pending[i].listTopic(), u)
+	st.Pending = slices.Delete(st.Pending, i, i+1)
+}
+
+// resolvePending asks /t/{id}.json for the author of every topic still
+// pending once the posts walk is done. A topic no source names an author
+// of is logged and counted as skipped, never guessed.
+func (c *Connector) resolvePending(ctx context.Context, st *state, b *builder) error {
+	for len(st.Pending) > 0 {
+		pt := st.Pending[0]
+		u, ok, err := c.topicCreator(ctx, pt.ID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			c.credit(b, pt.listTopic(), u)
+		} else {
+			c.log.Warn("topic skipped: no source names its author", "topic", pt.ID)
+			c.client.CountSkipped()
+		}
+		st.Pending = st.Pending[1:]
+	}
+	st.Pending = nil
+	return nil
+}
+
+// topicCreator reads who created topic id from /t/{id}.json: the topic
+// view's details.created_by, else the author of post number 1 in its post
+// stream. A topic that is gone or hidden (404, 403) has no known author:
+// false, no error. It is the one place that looks a topic up for its
+// author, so a memory of failed lookups can be wired in here.
+func (c *Connector) topicCreator(ctx context.Context, id int64) (basicUser, bool, error) {
+	path := "/t/" + strconv.FormatInt(id, 10) + ".json"
+	var t topicView
+	err := c.get(ctx, path, nil, &t)
+	var se *statusError
+	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden) {
+		return basicUser{}, false, nil
+	}
+	if err != nil {
+		return basicUser{}, false, fmt.Errorf("discourse: read creator of topic %d: %w", id, err)
+	}
+	if cb := t.Details.CreatedBy; cb != nil && cb.ID != 0 && cb.Username != "" {
+		return *cb, true, nil
+	}
+	for _, p := range t.PostStream.Posts {
+		if p.PostNumber == 1 {
+			u, ok := postAuthor(p)
+			return u, ok, nil
+		}
+	}
+	return basicUser{}, false, nil
 }
 
 // readSolution reads a solved topic and emits its solution_accepted.
@@ -556,6 +640,9 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 	for _, p := range posts {
 		if smallest == 0 || p.ID < smallest {
 			smallest = p.ID
+		}
+		if p.PostNumber == 1 {
+			c.creditPending(st, b, p)
 		}
 		if firstPage {
 			w.Top = max(w.Top, p.ID)

@@ -267,14 +267,48 @@ func (tr translator) topicActivity(t listTopic, author int64) connectors.Activit
 	}
 }
 
-// originalPoster returns the user id of a listed topic's author.
-func originalPoster(t listTopic) (int64, bool) {
-	for _, p := range t.Posters {
-		if strings.Contains(p.Description, "Original Poster") {
-			return p.UserID, true
-		}
+// listedCreator returns the author of a listed topic, read from structure:
+// Discourse's TopicPostersSummary puts the topic's creator first in posters
+// whenever the creator's account exists, and serves that poster's user in
+// the list's users. The descriptions ("Original Poster", ...) are display
+// text translated into the site's language and are never read. It reports
+// false when posters is empty or its first user is not in users.
+func listedCreator(t listTopic, users map[int64]basicUser) (basicUser, bool) {
+	if len(t.Posters) == 0 {
+		return basicUser{}, false
 	}
-	return 0, false
+	u, ok := users[t.Posters[0].UserID]
+	if !ok || u.ID == 0 || u.Username == "" {
+		return basicUser{}, false
+	}
+	return u, true
+}
+
+// postAuthor is the user a post names as its author; false when the post
+// names none (its account is gone).
+func postAuthor(p post) (basicUser, bool) {
+	if p.UserID == 0 || p.Username == "" {
+		return basicUser{}, false
+	}
+	return basicUser{ID: p.UserID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate}, true
+}
+
+// pendingTopic is a listed topic whose list entry named no author, kept in
+// the cursor until the first post or the topic view names one.
+type pendingTopic struct {
+	ID         int64     `json:"id"`
+	Title      string    `json:"title,omitempty"`
+	Slug       string    `json:"slug,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	CategoryID int64     `json:"category_id,omitempty"`
+}
+
+func pendingOf(t listTopic) pendingTopic {
+	return pendingTopic{ID: t.ID, Title: t.Title, Slug: t.Slug, CreatedAt: t.CreatedAt, CategoryID: t.CategoryID}
+}
+
+func (p pendingTopic) listTopic() listTopic {
+	return listTopic{ID: p.ID, Title: p.Title, Slug: p.Slug, CreatedAt: p.CreatedAt, CategoryID: p.CategoryID}
 }
 
 // postActivity is the post_created activity of a reply (post number > 1).

@@ -181,6 +181,21 @@ func (s *Server) RenameUser(old, username string) error {
 	return nil
 }
 
+// RemoveUser removes a user's account but keeps their posts, as a forum
+// imported with authors that were never created, or a database-level
+// deletion, leaves them: topic lists drop the user from posters, posts
+// name no author (user_id, username null) and the topic view's
+// details.created_by is null when the user created the topic.
+func (s *Server) RemoveUser(username string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[key(username)]; !ok {
+		return fmt.Errorf("remove %s: %w", username, ErrNotFound)
+	}
+	delete(s.users, key(username))
+	return nil
+}
+
 // AddCategory adds a category and returns it with its ID and slug filled
 // in.
 func (s *Server) AddCategory(c Category) Category {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,14 +23,6 @@ const (
 	PostChunk = 20
 	// ActionsPerPage is the size of a /user_actions.json page.
 	ActionsPerPage = 30
-)
-
-// Error bodies as Discourse renders them.
-const (
-	msgNotFound   = "The requested URL or resource could not be found."
-	msgInvalidKey = "You are not permitted to view the requested resource. The API username or key is invalid."
-	msgForbidden  = "You are not permitted to view the requested resource."
-	msgNotLogged  = "You need to be logged in to do that."
 )
 
 type obj = map[string]any
@@ -68,7 +61,9 @@ type reply struct {
 	text   bool
 }
 
-func notFound() reply { return reply{status: 404, body: errJSON(msgNotFound, "not_found", nil)} }
+func (s *Server) notFound() reply {
+	return reply{status: 404, body: errJSON(s.locale.NotFound, "not_found", nil)}
+}
 
 func ok(v any) reply {
 	b, err := json.Marshal(v)
@@ -80,14 +75,14 @@ func ok(v any) reply {
 
 func waitSecs(d time.Duration) int { return max(1, int(math.Ceil(d.Seconds()))) }
 
-func rateLimited(wait int, retryAfter bool) reply {
+func (s *Server) rateLimited(wait int, retryAfter bool) reply {
 	h := http.Header{}
 	if retryAfter {
 		h.Set("Retry-After", strconv.Itoa(wait))
 	}
 	h.Set("Discourse-Rate-Limit-Error-Code", "admin_api_key_rate_limit")
-	msg := fmt.Sprintf("You’ve performed this action too many times. Please wait %d seconds before trying again.", wait)
-	return reply{status: 429, header: h, body: errJSON(msg, "rate_limit", obj{"wait_seconds": wait, "time_left": fmt.Sprintf("%d seconds", wait)})}
+	l := s.locale
+	return reply{status: 429, header: h, body: errJSON(l.tooMany(wait), "rate_limit", obj{"wait_seconds": wait, "time_left": l.timeLeft(wait)})}
 }
 
 func ipLimited(wait int) reply {
@@ -144,7 +139,7 @@ func (s *Server) answer(r *http.Request, entry *Request) reply {
 		} else {
 			ak, found := s.keys[k]
 			if !found || (user != "" && key(user) != key(ak.username)) {
-				return reply{status: 403, body: errJSON(msgInvalidKey, "invalid_access", nil)}
+				return reply{status: 403, body: errJSON(s.locale.InvalidAPICredentials, "invalid_access", nil)}
 			}
 			if user == "" {
 				user = ak.username
@@ -161,7 +156,7 @@ func (s *Server) answer(r *http.Request, entry *Request) reply {
 		if s.limitIP {
 			return ipLimited(wait)
 		}
-		return rateLimited(wait, true)
+		return s.rateLimited(wait, true)
 	}
 	if s.ipLimitN > 0 {
 		s.ipLimitN--
@@ -169,14 +164,14 @@ func (s *Server) answer(r *http.Request, entry *Request) reply {
 	}
 	if s.noRetryN > 0 {
 		s.noRetryN--
-		return rateLimited(s.noRetryWait, false)
+		return s.rateLimited(s.noRetryWait, false)
 	}
 	if !v.anon && s.adminLimit > 0 {
 		if s.adminReset.IsZero() || !now.Before(s.adminReset) {
 			s.adminUsed, s.adminReset = 0, now.Add(time.Minute)
 		}
 		if s.adminUsed >= s.adminLimit {
-			return rateLimited(waitSecs(s.adminReset.Sub(now)), true)
+			return s.rateLimited(waitSecs(s.adminReset.Sub(now)), true)
 		}
 		s.adminUsed++
 	}
@@ -187,7 +182,7 @@ func (s *Server) answer(r *http.Request, entry *Request) reply {
 		return reply{status: status, body: errJSON(http.StatusText(status), "invalid_access", nil)}
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return notFound()
+		return s.notFound()
 	}
 	return s.route(r.URL, v)
 }
@@ -209,13 +204,13 @@ func (s *Server) route(u *url.URL, v viewer) reply {
 		id, err := strconv.ParseInt(strings.TrimSuffix(p[len(p)-1], ".json"), 10, 64)
 		c, found := s.categories[id]
 		if err != nil || !found || !v.sees(c) {
-			return notFound()
+			return s.notFound()
 		}
 		return s.topicList(q, v, id, "/c/"+c.Slug+"/"+strconv.FormatInt(id, 10)+".json")
 	case parts[0] == "t" && len(parts) >= 2:
 		id, err := strconv.ParseInt(last, 10, 64)
 		if err != nil {
-			return notFound()
+			return s.notFound()
 		}
 		return s.topicView(id, v)
 	case path == "/posts.json":
@@ -224,7 +219,7 @@ func (s *Server) route(u *url.URL, v viewer) reply {
 		id, err := strconv.ParseInt(last, 10, 64)
 		p, found := s.posts[id]
 		if err != nil || !found || !s.visiblePost(p, v) {
-			return notFound()
+			return s.notFound()
 		}
 		return ok(s.postJSON(p, v))
 	case path == "/post_action_users.json":
@@ -234,19 +229,19 @@ func (s *Server) route(u *url.URL, v viewer) reply {
 	case parts[0] == "u" && len(parts) == 2:
 		u, found := s.users[key(last)]
 		if !found {
-			return notFound()
+			return s.notFound()
 		}
 		return ok(obj{"user_badges": []any{}, "user": s.userJSON(u, v)})
 	case parts[0] == "u" && len(parts) == 3 && parts[2] == "emails.json":
 		u, found := s.users[key(parts[1])]
 		if !found {
-			return notFound()
+			return s.notFound()
 		}
 		if v.anon {
-			return reply{status: 403, body: errJSON(msgNotLogged, "not_logged_in", nil)}
+			return reply{status: 403, body: errJSON(s.locale.NotLoggedIn, "not_logged_in", nil)}
 		}
 		if !v.staff && !v.is(u.Username) {
-			return reply{status: 403, body: errJSON(msgForbidden, "invalid_access", nil)}
+			return reply{status: 403, body: errJSON(s.locale.InvalidAccess, "invalid_access", nil)}
 		}
 		return ok(obj{
 			"email":               u.Email,
@@ -256,7 +251,7 @@ func (s *Server) route(u *url.URL, v viewer) reply {
 		})
 	case path == "/session/current.json":
 		if v.anon {
-			return notFound()
+			return s.notFound()
 		}
 		cu := obj{"id": -1, "username": v.username, "name": "system", "avatar_template": avatar(v.username), "admin": v.staff, "moderator": false, "staff": v.staff, "trust_level": 4}
 		if u, found := s.users[key(v.username)]; found {
@@ -291,7 +286,7 @@ func (s *Server) route(u *url.URL, v viewer) reply {
 			"stats":  obj{"topic_count": len(s.topics), "post_count": len(s.posts), "user_count": len(s.users)},
 			"admins": []any{}, "moderators": []any{}}})
 	}
-	return notFound()
+	return s.notFound()
 }
 
 func nonNil(s []string) []string {
@@ -341,6 +336,23 @@ func (s *Server) userByName(username string) *User {
 		return u
 	}
 	return &User{Username: username}
+}
+
+// basicUserOrNil is BasicUserSerializer of username, nil when the account
+// no longer exists.
+func (s *Server) basicUserOrNil(username string) any {
+	u, ok := s.users[key(username)]
+	if !ok {
+		return nil
+	}
+	return basicUser(u)
+}
+
+func idOrNil(u *User) any {
+	if u.ID == 0 {
+		return nil
+	}
+	return u.ID
 }
 
 func basicUser(u *User) obj {
@@ -422,22 +434,13 @@ func (s *Server) topicList(q url.Values, v viewer, category int64, base string) 
 // topicListItem is a topic as topic lists show it, with its posters.
 func (s *Server) topicListItem(t *Topic) (obj, []*User) {
 	posts := s.topicPosts[t.ID]
-	op := s.userByName(t.User)
 	lastPost := posts[len(posts)-1]
 	lp := s.userByName(lastPost.User)
 	likes := 0
 	for _, p := range posts {
 		likes += len(s.likes[p.ID])
 	}
-	posters := []any{}
-	users := []*User{op}
-	if op.ID == lp.ID {
-		posters = append(posters, obj{"extras": "latest single", "description": "Original Poster, Most Recent Poster", "user_id": op.ID, "primary_group_id": nil})
-	} else {
-		posters = append(posters, obj{"extras": nil, "description": "Original Poster", "user_id": op.ID, "primary_group_id": nil})
-		posters = append(posters, obj{"extras": "latest", "description": "Most Recent Poster", "user_id": lp.ID, "primary_group_id": nil})
-		users = append(users, lp)
-	}
+	posters, users := s.postersSummary(t, posts)
 	return obj{
 		"id": t.ID, "title": t.Title, "fancy_title": t.Title, "slug": slugify(t.Title),
 		"posts_count": len(posts), "reply_count": len(posts) - 1, "highest_post_number": len(posts),
@@ -445,10 +448,94 @@ func (s *Server) topicListItem(t *Topic) (obj, []*User) {
 		"bumped": true, "bumped_at": ts(t.BumpedAt), "archetype": "regular", "unseen": false,
 		"pinned": t.Pinned, "unpinned": nil, "visible": true, "closed": t.Closed, "archived": false,
 		"bookmarked": nil, "liked": nil, "views": len(posts) * 3, "like_count": likes, "has_summary": false,
-		"last_poster_username": lp.Username, "category_id": t.CategoryID, "pinned_globally": false,
+		"last_poster_username": lastPosterName(lp), "category_id": t.CategoryID, "pinned_globally": false,
 		"featured_link": nil, "has_accepted_answer": t.AcceptedPostID != 0, "can_have_answer": true,
 		"posters": posters,
 	}, users
+}
+
+// postersSummary builds a listed topic's posters as Discourse's
+// TopicPostersSummary does: the user ids are the creator, the last poster,
+// then the topic's featured users (its most frequent other posters, up to
+// four); users that no longer exist are dropped, at most five are kept, and
+// the last poster moves to the back unless they created the topic. The
+// descriptions are given by position in that id list (original poster,
+// most recent poster, frequent poster) in the site's locale, joined with its
+// poster_description_joiner; extras is "latest" for the last poster, plus
+// " single" when one user wrote every post. The creator is first whenever
+// their account exists; posters is empty when no poster's account does.
+func (s *Server) postersSummary(t *Topic, posts []*Post) ([]any, []*User) {
+	creator := key(t.User)
+	last := key(posts[len(posts)-1].User)
+	counts := map[string]int{}
+	var order []string
+	for _, p := range posts {
+		k := key(p.User)
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	var featured []string
+	for _, k := range order {
+		if k != creator && k != last {
+			featured = append(featured, k)
+		}
+	}
+	sort.SliceStable(featured, func(i, j int) bool { return counts[featured[i]] > counts[featured[j]] })
+	if len(featured) > 4 {
+		featured = featured[:4]
+	}
+	ids := append([]string{creator, last}, featured...)
+	desc := map[string][]string{}
+	for i, k := range ids {
+		d := s.locale.FrequentPoster
+		switch i {
+		case 0:
+			d = s.locale.OriginalPoster
+		case 1:
+			d = s.locale.MostRecentPoster
+		}
+		desc[k] = append(desc[k], d)
+	}
+	var top []*User
+	seen := map[string]bool{}
+	for _, k := range ids {
+		u, ok := s.users[k]
+		if !ok || seen[k] || len(top) == 5 {
+			continue
+		}
+		seen[k] = true
+		top = append(top, u)
+	}
+	if creator != last {
+		if u, ok := s.users[last]; ok {
+			top = slices.DeleteFunc(top, func(x *User) bool { return x == u })
+			top = append(top, u)
+		}
+	}
+	single := len(counts) == 1
+	out := []any{}
+	for _, u := range top {
+		var extras any
+		if key(u.Username) == last {
+			e := "latest"
+			if single {
+				e += " single"
+			}
+			extras = e
+		}
+		out = append(out, obj{"extras": extras, "description": strings.Join(desc[key(u.Username)], s.locale.Joiner), "user_id": u.ID, "primary_group_id": nil})
+	}
+	return out, top
+}
+
+// lastPosterName is last_poster_username: nil when the account is gone.
+func lastPosterName(u *User) any {
+	if u.ID == 0 {
+		return nil
+	}
+	return u.Username
 }
 
 // postJSON is a post as PostSerializer renders it, with the solved
@@ -471,7 +558,7 @@ func (s *Server) postJSON(p *Post, v viewer) obj {
 	if p.ReplyToPostNumber > 0 {
 		reply = p.ReplyToPostNumber
 	}
-	return obj{
+	o := obj{
 		"id": p.ID, "name": u.Name, "username": u.Username, "avatar_template": avatar(u.Username),
 		"created_at": ts(p.CreatedAt), "cooked": "<p>" + p.Raw + "</p>", "raw": p.Raw,
 		"post_number": p.PostNumber, "post_type": 1, "updated_at": ts(p.CreatedAt),
@@ -487,6 +574,14 @@ func (s *Server) postJSON(p *Post, v viewer) obj {
 		"accepted_answer": t.AcceptedPostID == p.ID, "topic_accepted_answer": t.AcceptedPostID != 0,
 		"can_accept_answer": v.staff && p.PostNumber > 1, "can_unaccept_answer": v.staff && t.AcceptedPostID == p.ID,
 	}
+	if u.ID == 0 {
+		// The author's account is gone: PostSerializer has no user to name.
+		for _, k := range []string{"name", "username", "display_username", "user_id", "avatar_template"} {
+			o[k] = nil
+		}
+		o["user_deleted"] = true
+	}
+	return o
 }
 
 // latestPosts serves /posts.json?before=: 50 posts, newest id first,
@@ -518,7 +613,7 @@ func (s *Server) latestPosts(q url.Values, v viewer) reply {
 func (s *Server) topicView(id int64, v viewer) reply {
 	t, found := s.topics[id]
 	if !found || !s.visibleTopic(t, v) {
-		return notFound()
+		return s.notFound()
 	}
 	posts := s.topicPosts[id]
 	stream := []int64{}
@@ -537,6 +632,9 @@ func (s *Server) topicView(id int64, v viewer) reply {
 		counts[key(p.User)]++
 	}
 	for _, name := range order {
+		if _, ok := s.users[key(name)]; !ok {
+			continue
+		}
 		u := basicUser(s.userByName(name))
 		u["post_count"] = counts[key(name)]
 		participants = append(participants, u)
@@ -550,12 +648,12 @@ func (s *Server) topicView(id int64, v viewer) reply {
 		"reply_count": len(posts) - 1, "like_count": item["like_count"], "last_posted_at": ts(lastPost.CreatedAt),
 		"visible": true, "closed": t.Closed, "archived": false, "has_summary": false, "archetype": "regular",
 		"slug": slugify(t.Title), "category_id": t.CategoryID, "word_count": 10, "deleted_at": nil,
-		"user_id": s.userByName(t.User).ID, "pinned": t.Pinned, "pinned_globally": false,
+		"user_id": idOrNil(s.userByName(t.User)), "pinned": t.Pinned, "pinned_globally": false,
 		"highest_post_number": len(posts), "deleted_by": nil, "chunk_size": PostChunk,
 		"has_accepted_answer": t.AcceptedPostID != 0,
 		"details": obj{
-			"created_by":         basicUser(s.userByName(t.User)),
-			"last_poster":        basicUser(s.userByName(lastPost.User)),
+			"created_by":         s.basicUserOrNil(t.User),
+			"last_poster":        s.basicUserOrNil(lastPost.User),
 			"participants":       participants,
 			"notification_level": 1,
 		},
@@ -578,7 +676,7 @@ func (s *Server) postActionUsers(q url.Values, v viewer) reply {
 	}
 	p, found := s.posts[id]
 	if !found || !s.visiblePost(p, v) {
-		return notFound()
+		return s.notFound()
 	}
 	typ, _ := strconv.Atoi(q.Get("post_action_type_id"))
 	limit := 200
@@ -606,7 +704,7 @@ func (s *Server) postActionUsers(q url.Values, v viewer) reply {
 func (s *Server) userActions(q url.Values, v viewer) reply {
 	u, found := s.users[key(q.Get("username"))]
 	if !found {
-		return notFound()
+		return s.notFound()
 	}
 	filter, _ := strconv.Atoi(q.Get("filter"))
 	offset, _ := strconv.Atoi(q.Get("offset"))

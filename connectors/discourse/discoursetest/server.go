@@ -61,10 +61,11 @@ type apiKey struct {
 // Server is the fake Discourse. It implements http.Handler; the zero value
 // is not usable, call New.
 type Server struct {
-	mu    sync.Mutex
-	now   func() time.Time
-	keys  map[string]apiKey
-	title string
+	mu     sync.Mutex
+	now    func() time.Time
+	keys   map[string]apiKey
+	title  string
+	locale Locale
 
 	adminLimit int
 	adminUsed  int
@@ -97,6 +98,7 @@ func New(opts ...Option) *Server {
 		now:        time.Now,
 		keys:       map[string]apiKey{},
 		title:      "Fake Discourse",
+		locale:     English,
 		adminLimit: DefaultAdminLimit,
 		users:      map[string]*User{},
 		categories: map[int64]*Category{},
