@@ -139,16 +139,23 @@ func seed(s *discoursetest.Server, now time.Time, users, topics int) []string {
 	return names
 }
 
+// TestConformance runs the shared suite against the fake in every built-in
+// site locale: the posters descriptions, error messages and rate-limit
+// text change, the connector's behaviour must not.
 func TestConformance(t *testing.T) {
-	connectortest.Run(t, connectortest.Case{
-		Kind: Kind,
-		New: func(t *testing.T, now func() time.Time) connectortest.Fake {
-			srv := discoursetest.New(discoursetest.WithNow(now), discoursetest.WithAPIKey(fakeKey, "system", true))
-			users := seed(srv, now(), 30, 75)
-			return conformanceFake{Server: srv, users: users}
-		},
-		Types: []string{TypeTopicCreated, TypePostCreated, TypeSolutionAccepted, TypeLike},
-		// One idle pass reads page 0 of /latest.json and of /posts.json.
-		IdleMaxCounted: 2,
-	})
+	for _, l := range discoursetest.Locales() {
+		t.Run(l.Code, func(t *testing.T) {
+			connectortest.Run(t, connectortest.Case{
+				Kind: Kind,
+				New: func(t *testing.T, now func() time.Time) connectortest.Fake {
+					srv := discoursetest.New(discoursetest.WithNow(now), discoursetest.WithAPIKey(fakeKey, "system", true), discoursetest.WithLocale(l))
+					users := seed(srv, now(), 30, 75)
+					return conformanceFake{Server: srv, users: users}
+				},
+				Types: []string{TypeTopicCreated, TypePostCreated, TypeSolutionAccepted, TypeLike},
+				// One idle pass reads page 0 of /latest.json and of /posts.json.
+				IdleMaxCounted: 2,
+			})
+		})
+	}
 }

@@ -6,8 +6,11 @@ import (
 )
 
 // Locale is the site's default language: the display strings Discourse
-// renders with I18n.t on the routes the fake serves. A zero field falls back
-// to English, as Discourse's I18n falls back to en for a missing key.
+// renders with I18n.t on the routes the fake serves (topic lists' posters
+// descriptions, errors[] of 403/404 and the JSON 429's message and
+// extras.time_left). A zero field falls back to English, as Discourse's I18n
+// falls back to en for a missing key. The per-IP limiter's plain-text 429 is
+// English in every locale: the middleware does not translate it.
 type Locale struct {
 	// Code is the Discourse locale name ("en", "zh_CN", ...).
 	Code string
@@ -25,10 +28,9 @@ type Locale struct {
 	TooManyRequests, SecondsOne, SecondsOther string
 }
 
-// English is Discourse's en locale. The error and rate-limit strings are
-// those of config/locales/server.en.yml (discourse/discourse @00109904); the
-// poster descriptions are those of the recorded topic lists under
-// shared/fixtures/discourse and of Discourse's TopicPostersSummary spec.
+// English is Discourse's en locale, from config/locales/server.en.yml
+// (discourse/discourse @00109904); the recorded topic lists under
+// shared/fixtures/discourse show the same poster descriptions.
 var English = Locale{
 	Code:                  "en",
 	OriginalPoster:        "Original Poster",
@@ -44,25 +46,73 @@ var English = Locale{
 	SecondsOther:          "%{count} seconds",
 }
 
-// ChineseSimplified is the zh_CN locale's poster descriptions and joiner,
-// as quoted from Discourse's config/locales/server.zh_CN.yml by a
-// third-party Discourse client; other strings fall back to English.
-var ChineseSimplified = Locale{
-	Code:             "zh_CN",
-	OriginalPoster:   "原始发帖人",
-	MostRecentPoster: "最新发帖人",
-	FrequentPoster:   "频繁发帖人",
-	Joiner:           "、",
+// French is Discourse's fr locale, from config/locales/server.fr.yml
+// (discourse/discourse @0098836e).
+var French = Locale{
+	Code:                  "fr",
+	OriginalPoster:        "Créateur du sujet",
+	MostRecentPoster:      "Auteur le plus récent",
+	FrequentPoster:        "Auteur fréquent",
+	Joiner:                ", ",
+	NotFound:              "L'URL ou la ressource demandée n'a pas été retrouvée.",
+	InvalidAccess:         "L'accès à la ressource demandée n'est pas autorisé.",
+	InvalidAPICredentials: "Vous n'êtes pas autorisé(e) à voir cette ressource. Le nom d’utilisateur ou la clé API n'est pas valide.",
+	NotLoggedIn:           "Vous devez être connecté(e) pour effectuer cette opération.",
+	TooManyRequests:       "Vous avez effectué cette action un trop grand nombre de fois. Veuillez attendre %{time_left} avant de réessayer.",
+	SecondsOne:            "%{count} seconde",
+	SecondsOther:          "%{count} secondes",
 }
 
-// ChineseTraditional is the zh_TW locale's poster descriptions, as quoted
-// from Discourse's config/locales/server.zh_TW.yml by the same client;
-// other strings fall back to English.
-var ChineseTraditional = Locale{
-	Code:             "zh_TW",
-	OriginalPoster:   "原始作者",
-	MostRecentPoster: "當前大部分貼文作者",
-	FrequentPoster:   "頻繁發文者",
+// German is Discourse's de locale, from config/locales/server.de.yml
+// (discourse/discourse @01cc3e4a, an older version of the file: it has no
+// poster_description_joiner or invalid_api_credentials, which fall back to
+// English as Discourse's I18n does).
+var German = Locale{
+	Code:             "de",
+	OriginalPoster:   "Autor des ersten Beitrags",
+	MostRecentPoster: "Autor des jüngsten Beitrags",
+	FrequentPoster:   "Autor vieler Beiträge",
+	NotFound:         "Die angeforderte URL oder Ressource konnte nicht gefunden werden.",
+	InvalidAccess:    "Du hast nicht die Erlaubnis, die angeforderte Ressource zu betrachten.",
+	NotLoggedIn:      "Dazu musst du angemeldet sein.",
+	TooManyRequests:  "Diese Aktion kann nur ein begrenztes Mal pro Tag durchgeführt werden. Bitte warte %{time_left} bis zum nächsten Versuch.",
+	SecondsOne:       "1 Sekunde",
+	SecondsOther:     "%{count} Sekunden",
+}
+
+// Japanese is Discourse's ja locale, from config/locales/server.ja.yml
+// (discourse/discourse @008328b2). Japanese has one plural form (other).
+var Japanese = Locale{
+	Code:                  "ja",
+	OriginalPoster:        "元の投稿者",
+	MostRecentPoster:      "最も最近の投稿者",
+	FrequentPoster:        "頻繁な投稿者",
+	Joiner:                "、",
+	NotFound:              "リクエストされた URL またはリソースは見つかりませんでした。",
+	InvalidAccess:         "リクエストしたリソースの閲覧が許可されていません。",
+	InvalidAPICredentials: "リクエストされたリソースを表示することは許可されていません。API ユーザー名またはキーが無効です。",
+	NotLoggedIn:           "この操作を行うにはログインしてください。",
+	TooManyRequests:       "この操作の実行回数が多すぎます。%{time_left}経ってからもう一度お試しください。",
+	SecondsOne:            "%{count} 秒",
+	SecondsOther:          "%{count} 秒",
+}
+
+// PortugueseBR is Discourse's pt_BR locale, from
+// config/locales/server.pt_BR.yml (discourse/discourse @0098836e), including
+// its missing space in "Espere%{time_left}".
+var PortugueseBR = Locale{
+	Code:                  "pt_BR",
+	OriginalPoster:        "Autor(a) original",
+	MostRecentPoster:      "Autor(a) mais recente",
+	FrequentPoster:        "Autor(a) frequente",
+	Joiner:                ", ",
+	NotFound:              "A URL ou recurso pedido não pôde ser encontrada.",
+	InvalidAccess:         "Você não tem permissão para ver o recurso solicitado.",
+	InvalidAPICredentials: "Você não tem permissão para visualizar o recurso pedido. O nome do(a) usuário(a) ou a chave da API é inválida.",
+	NotLoggedIn:           "Você precisa entrar com sua conta para fazer isto.",
+	TooManyRequests:       "Você já executou esta ação muitas vezes. Espere%{time_left} antes de tentar novamente.",
+	SecondsOne:            "%{count} segundo",
+	SecondsOther:          "%{count} segundos",
 }
 
 // Pseudo is a pseudo-locale for tests: every display string is reworded
@@ -83,8 +133,9 @@ var Pseudo = Locale{
 	SecondsOther:          "%{count}⟦s⟧",
 }
 
-// Locales returns the built-in locales, English first.
-func Locales() []Locale { return []Locale{English, ChineseSimplified, ChineseTraditional, Pseudo} }
+// Locales returns the built-in locales, English first: the five real ones
+// and Pseudo.
+func Locales() []Locale { return []Locale{English, French, German, Japanese, PortugueseBR, Pseudo} }
 
 // WithLocale sets the site's default locale (English by default).
 func WithLocale(l Locale) Option { return func(s *Server) { s.locale = l.withFallback() } }
