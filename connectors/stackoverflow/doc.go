@@ -20,8 +20,9 @@
 // The API reports its limits in the body: the connector waits out a
 // method's `backoff` before calling that method again (other methods go on),
 // pauses the source before quota_remaining reaches its reserve (until the
-// next UTC midnight), and turns throttle_violation into a pause. Bodies are
-// always compressed and decoded here.
+// next UTC midnight), and turns throttle_violation into a pause. Errors are
+// told apart by error_id and by what was asked (keyed or not, which page),
+// never by error_message. Bodies are always compressed and decoded here.
 //
 // What does not live here: the fake API used by tests and the demo (see
 // stackoverflowtest), the store, and identity resolution.

@@ -172,6 +172,9 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		// The key is a query parameter, added on the way out only;
 		// connectors.RedactURL masks it in logs and errors.
 		co.Auth = func(r *http.Request) {
+			if withoutKey(r.Context()) {
+				return
+			}
 			q := r.URL.Query()
 			q.Set("key", key.Reveal())
 			r.URL.RawQuery = q.Encode()
@@ -571,6 +574,9 @@ type envelope struct {
 	url    string
 }
 
+// anonymousPageLimit is the last page an anonymous caller may read.
+const anonymousPageLimit = 25
+
 // errPageLimit reports the anonymous page-25 limit (error_id 403).
 var errPageLimit = errors.New("page above 25 requires an app key")
 
@@ -610,6 +616,32 @@ func (c *Connector) get(ctx context.Context, path string, q url.Values, items an
 // backoff, pauses the source before the quota runs out and turns the API's
 // error wrapper into our errors.
 func (c *Connector) getRoute(ctx context.Context, route, path string, q url.Values, items any) (*envelope, error) {
+	env, err := c.do(ctx, route, path, q)
+	if err != nil {
+		return nil, err
+	}
+	if env.ErrorID != 0 || env.status != http.StatusOK {
+		err := c.apiError(env, q, c.now())
+		var bp *badParameter
+		if errors.As(err, &bp) {
+			return nil, c.blameKey(ctx, route, path, q, bp)
+		}
+		return nil, err
+	}
+	if items != nil {
+		if raw, ok := items.(*json.RawMessage); ok {
+			*raw = env.Items
+		} else if err := json.Unmarshal(env.Items, items); err != nil {
+			return nil, c.malformed(env, err)
+		}
+	}
+	return env, nil
+}
+
+// do makes one request of the method route and decodes the wrapper; errors
+// are the request's own (transport, pauses, unreadable bodies), an error
+// answer of the API comes back as the envelope.
+func (c *Connector) do(ctx context.Context, route, path string, q url.Values) (*envelope, error) {
 	if err := c.paused(); err != nil {
 		return nil, err
 	}
@@ -663,18 +695,9 @@ func (c *Connector) getRoute(ctx context.Context, route, path string, q url.Valu
 		}
 		return nil, fmt.Errorf("GET %s: HTTP %d with an unreadable body: %w", shown, resp.StatusCode, err)
 	}
-	now := c.now()
-	c.observe(route, env, now)
-	if env.ErrorID != 0 || resp.StatusCode != http.StatusOK {
-		return nil, c.apiError(env, now)
-	}
-	if items != nil {
-		if raw, ok := items.(*json.RawMessage); ok {
-			*raw = env.Items
-		} else if err := json.Unmarshal(env.Items, items); err != nil {
-			return nil, c.malformed(env, err)
-		}
-	}
+	// A keyless probe (blameKey) runs on another quota: keep only its
+	// backoff, which is per method.
+	c.observe(route, env, c.now(), !withoutKey(ctx))
 	return env, nil
 }
 
@@ -682,15 +705,15 @@ func (c *Connector) malformed(env *envelope, err error) error {
 	return &connectors.ErrMalformed{Source: c.source, URL: env.url, Status: env.status, Err: err}
 }
 
-// observe records the backoff of route and the quota, pausing the source
-// when quota_remaining is down to the reserve.
-func (c *Connector) observe(route string, env *envelope, now time.Time) {
+// observe records the backoff of route and, with quota, the quota, pausing
+// the source when quota_remaining is down to the reserve.
+func (c *Connector) observe(route string, env *envelope, now time.Time, quota bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if env.Backoff > 0 {
 		c.backoff[route] = now.Add(time.Duration(env.Backoff * float64(time.Second)))
 	}
-	if env.QuotaMax <= 0 {
+	if !quota || env.QuotaMax <= 0 {
 		return
 	}
 	c.quota = quotaState{Max: env.QuotaMax, Remaining: env.QuotaRemaining, Seen: true}
@@ -707,28 +730,54 @@ func reserve(quotaMax int) int { return max(minReserve, quotaMax/100) }
 
 var availableIn = regexp.MustCompile(`(?i)available in (\d+) seconds?`)
 
-// apiError turns the error wrapper into our errors.
-func (c *Connector) apiError(env *envelope, now time.Time) error {
+// waitHint reads the wait a throttle_violation's message may state ("more
+// requests available in N seconds"): the only place the API says it. It is
+// a hint, never a decision: the error is known to be a throttle from its
+// error_id, and the hint may only lengthen the pause chosen from structure,
+// so a reworded message costs at worst an early retry that is throttled
+// again, never a wrong decision.
+func waitHint(msg string) (time.Duration, bool) {
+	m := availableIn.FindStringSubmatch(msg)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	return time.Duration(n) * time.Second, true
+}
+
+// apiError turns the error wrapper into our errors. It decides on
+// error_id and on what the request was (keyed, page), never on
+// error_message, which is prose the API may reword; the message is only
+// shown.
+func (c *Connector) apiError(env *envelope, q url.Values, now time.Time) error {
 	msg := env.ErrorMessage
 	switch env.ErrorID {
 	case 502: // throttle_violation: quota spent or backoff ignored
+		// The wrapper says nothing structured about when requests are
+		// available again: a quota seen spent refills at the next UTC
+		// midnight, else pause a few minutes. The message's wait can
+		// only lengthen that pause (see waitHint).
 		until := now.Add(defaultThrottlePause)
-		if m := availableIn.FindStringSubmatch(msg); m != nil {
-			if n, err := strconv.Atoi(m[1]); err == nil {
-				until = now.Add(time.Duration(n) * time.Second)
-			}
-		} else if c.lowQuota() {
+		if c.lowQuota() {
 			until = nextMidnight(now)
+		}
+		if d, ok := waitHint(msg); ok && now.Add(d).After(until) {
+			until = now.Add(d)
 		}
 		return c.pause(until, "throttle_violation: "+msg)
 	case 401, 402, 405, 406:
 		return c.unauthorized(env)
 	case 400:
-		if c.keyed && (msg == "key" || strings.Contains(strings.ToLower(msg), "`key`") || strings.HasPrefix(strings.ToLower(msg), "key ")) {
-			return c.unauthorized(env)
+		if c.keyed {
+			return &badParameter{env: env}
 		}
 	case 403:
-		if strings.Contains(strings.ToLower(msg), "page above 25") {
+		// access_denied on a page past the anonymous limit, asked
+		// without a key, is the page limit.
+		if page, _ := strconv.Atoi(q.Get("page")); !c.keyed && page > anonymousPageLimit {
 			return errPageLimit
 		}
 	}
@@ -736,6 +785,35 @@ func (c *Connector) apiError(env *envelope, now time.Time) error {
 		return fmt.Errorf("GET %s: HTTP %d", env.url, env.status)
 	}
 	return fmt.Errorf("GET %s: %s (error_id %d): %s", env.url, env.ErrorName, env.ErrorID, msg)
+}
+
+// badParameter is a bad_parameter (error_id 400) answer to a keyed
+// request: the key or another parameter was refused, which the wrapper
+// tells only in prose.
+type badParameter struct{ env *envelope }
+
+func (e *badParameter) Error() string {
+	return fmt.Sprintf("GET %s: %s (error_id %d): %s", e.env.url, e.env.ErrorName, e.env.ErrorID, e.env.ErrorMessage)
+}
+
+type noKeyKey struct{}
+
+// withoutKey reports whether ctx asks the client not to add the key.
+func withoutKey(ctx context.Context) bool { return ctx.Value(noKeyKey{}) != nil }
+
+// blameKey finds out whether a bad_parameter answer to a keyed request was
+// about the key, without reading its prose: it repeats the request without
+// the key. Refused again with bad_parameter, another parameter is at fault
+// and the first answer stands; answered otherwise (success or another
+// error_id), the key was the parameter at fault: ErrUnauthorized. A
+// throttle_violation or a failed request leaves it undecided, and the
+// first answer stands.
+func (c *Connector) blameKey(ctx context.Context, route, path string, q url.Values, bp *badParameter) error {
+	env, err := c.do(context.WithValue(ctx, noKeyKey{}, true), route, path, q)
+	if err != nil || env.ErrorID == 400 || env.ErrorID == 502 {
+		return bp
+	}
+	return c.unauthorized(bp.env)
 }
 
 func (c *Connector) lowQuota() bool {

@@ -5,8 +5,10 @@ import (
 	"compress/flate"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -304,7 +306,9 @@ func TestThrottleViolation(t *testing.T) {
 		prepare   func(t *testing.T, e *env)
 		wantUntil time.Time
 	}{
-		{"quota spent, seconds given", func(t *testing.T, e *env) { e.srv.Exhaust(t0.Add(90 * time.Second)) }, t0.Add(90 * time.Second)},
+		// The fake's message says when requests are available again; the
+		// connector does not read prose, and no quota was seen yet.
+		{"quota spent elsewhere", func(t *testing.T, e *env) { e.srv.Exhaust(t0.Add(90 * time.Second)) }, t0.Add(defaultThrottlePause)},
 		{"backoff ignored by another process", func(t *testing.T, e *env) {
 			e.srv.SetBackoff(stackoverflowtest.RouteQuestions, 30)
 			other := e.connector(t, keyed, e.srv.Transport())
@@ -418,34 +422,111 @@ func TestAPIErrors(t *testing.T) {
 		name             string
 		env              envelope
 		keyed            bool
+		page             string
+		lowQuota         bool
 		wantUnauthorized bool
+		wantBadParameter bool
 		wantPageLimit    bool
+		wantUntil        time.Time
 		wantText         string
 	}{
-		{"invalid key", envelope{ErrorID: 400, ErrorName: "bad_parameter", ErrorMessage: "key"}, true, true, false, "check key for source so"},
-		{"key_required", envelope{ErrorID: 405, ErrorName: "key_required", ErrorMessage: "x"}, false, true, false, "check key"},
-		{"invalid access token", envelope{ErrorID: 402, ErrorName: "invalid_access_token"}, true, true, false, ""},
-		{"page above 25", envelope{ErrorID: 403, ErrorName: "access_denied", ErrorMessage: "page above 25 requires access token or app key"}, false, false, true, ""},
-		{"bad parameter", envelope{ErrorID: 400, ErrorName: "bad_parameter", ErrorMessage: "tagged"}, true, false, false, "bad_parameter (error_id 400): tagged"},
-		{"temporarily unavailable", envelope{ErrorID: 503, ErrorName: "temporarily_unavailable"}, true, false, false, "error_id 503"},
+		// A keyed bad_parameter is handed to blameKey, whatever the
+		// message names.
+		{name: "keyed bad parameter", env: envelope{ErrorID: 400, ErrorName: "bad_parameter", ErrorMessage: "key"}, keyed: true, wantBadParameter: true, wantText: "bad_parameter (error_id 400): key"},
+		{name: "keyed bad parameter, other wording", env: envelope{ErrorID: 400, ErrorName: "bad_parameter", ErrorMessage: "Clé invalide"}, keyed: true, wantBadParameter: true},
+		{name: "anonymous bad parameter", env: envelope{ErrorID: 400, ErrorName: "bad_parameter", ErrorMessage: "tagged"}, wantText: "bad_parameter (error_id 400): tagged"},
+		{name: "key_required", env: envelope{ErrorID: 405, ErrorName: "key_required", ErrorMessage: "x"}, wantUnauthorized: true, wantText: "check key"},
+		{name: "invalid access token", env: envelope{ErrorID: 402, ErrorName: "invalid_access_token"}, keyed: true, wantUnauthorized: true},
+		{name: "page above 25", env: envelope{ErrorID: 403, ErrorName: "access_denied", ErrorMessage: "reworded"}, page: "26", wantPageLimit: true},
+		{name: "access denied on an early page", env: envelope{ErrorID: 403, ErrorName: "access_denied", ErrorMessage: "page above 25 requires access token or app key"}, page: "3", wantText: "access_denied (error_id 403)"},
+		{name: "access denied with a key", env: envelope{ErrorID: 403, ErrorName: "access_denied"}, keyed: true, page: "26", wantText: "error_id 403"},
+		{name: "throttle, a shorter stated wait does not shorten the pause", env: envelope{ErrorID: 502, ErrorName: "throttle_violation", ErrorMessage: "more requests available in 7 seconds"}, wantUntil: t0.Add(defaultThrottlePause), wantText: "throttle_violation"},
+		{name: "throttle, a longer stated wait lengthens it", env: envelope{ErrorID: 502, ErrorName: "throttle_violation", ErrorMessage: "too many requests from this IP, more requests available in 719 seconds"}, wantUntil: t0.Add(719 * time.Second), wantText: "throttle_violation"},
+		{name: "throttle, reworded message", env: envelope{ErrorID: 502, ErrorName: "throttle_violation", ErrorMessage: "trop de requêtes"}, wantUntil: t0.Add(defaultThrottlePause), wantText: "throttle_violation"},
+		{name: "throttle with the quota seen spent", env: envelope{ErrorID: 502, ErrorName: "throttle_violation"}, lowQuota: true, wantUntil: nextMidnight(t0), wantText: "throttle_violation"},
+		{name: "temporarily unavailable", env: envelope{ErrorID: 503, ErrorName: "temporarily_unavailable"}, keyed: true, wantText: "error_id 503"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &Connector{source: "so", keyed: tt.keyed, now: func() time.Time { return t0 }, backoff: map[string]time.Time{}}
+			if tt.lowQuota {
+				c.quota = quotaState{Max: 10000, Remaining: 0, Seen: true}
+			}
 			tt.env.status, tt.env.url = 400, "/questions?site=stackoverflow"
-			err := c.apiError(&tt.env, t0)
+			q := url.Values{}
+			if tt.page != "" {
+				q.Set("page", tt.page)
+			}
+			err := c.apiError(&tt.env, q, t0)
 			var un *connectors.ErrUnauthorized
 			if got := errors.As(err, &un); got != tt.wantUnauthorized {
 				t.Errorf("ErrUnauthorized = %v, want %v (%v)", got, tt.wantUnauthorized, err)
 			}
+			var bp *badParameter
+			if got := errors.As(err, &bp); got != tt.wantBadParameter {
+				t.Errorf("badParameter = %v, want %v (%v)", got, tt.wantBadParameter, err)
+			}
 			if got := errors.Is(err, errPageLimit); got != tt.wantPageLimit {
 				t.Errorf("page limit = %v, want %v (%v)", got, tt.wantPageLimit, err)
+			}
+			var rl *connectors.ErrRateLimited
+			if errors.As(err, &rl) != !tt.wantUntil.IsZero() || (rl != nil && !rl.Until.Equal(tt.wantUntil)) {
+				t.Errorf("rate limited %v, want until %v", err, tt.wantUntil)
 			}
 			if !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("error %q does not say %q", err, tt.wantText)
 			}
 		})
 	}
+}
+
+// canned answers every request with the same Stack Exchange error body and
+// records whether each carried a key.
+type canned struct {
+	body  string
+	keyed []bool
+}
+
+func (c *canned) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.keyed = append(c.keyed, r.URL.Query().Has("key"))
+	return &http.Response{StatusCode: 400, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(c.body)), Request: r}, nil
+}
+
+// TestBlameKey checks how a keyed bad_parameter is attributed: by asking
+// again without the key, never by reading error_message.
+func TestBlameKey(t *testing.T) {
+	t.Run("refused key", func(t *testing.T) {
+		// The fake refuses the key with bad_parameter and serves the
+		// keyless request: the key is at fault.
+		e := newEnv(t, keyed, stackoverflowtest.WithKey("another-key"))
+		_, err := e.conn.Fetch(context.Background(), connectors.Cursor{})
+		var un *connectors.ErrUnauthorized
+		if !errors.As(err, &un) {
+			t.Fatalf("Fetch = %v, want ErrUnauthorized", err)
+		}
+		reqs := e.srv.Requests()
+		if len(reqs) != 2 || !strings.Contains(reqs[0].RawQuery, "key=") || strings.Contains(reqs[1].RawQuery, "key=") {
+			t.Errorf("requests = %+v, want a keyed one and its keyless probe", reqs)
+		}
+		if _, _, until := e.conn.Quota(); !until.IsZero() {
+			t.Errorf("the probe paused the source until %v", until)
+		}
+	})
+	t.Run("another parameter", func(t *testing.T) {
+		// bad_parameter again without the key, whatever the message says
+		// ("key" here): not the key.
+		rt := &canned{body: `{"error_id":400,"error_name":"bad_parameter","error_message":"key"}`}
+		e := newEnv(t, keyed)
+		e.conn = e.connector(t, keyed, rt)
+		_, err := e.conn.Fetch(context.Background(), connectors.Cursor{})
+		var un *connectors.ErrUnauthorized
+		if err == nil || errors.As(err, &un) || !strings.Contains(err.Error(), "bad_parameter (error_id 400)") {
+			t.Fatalf("Fetch = %v, want the bad_parameter error, not ErrUnauthorized", err)
+		}
+		if len(rt.keyed) != 2 || !rt.keyed[0] || rt.keyed[1] {
+			t.Errorf("requests keyed = %v, want [true false]", rt.keyed)
+		}
+	})
 }
 
 func TestAnonymousPageLimitStopsPaging(t *testing.T) {
