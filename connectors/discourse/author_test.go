@@ -2,7 +2,9 @@ package discourse
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"maps"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/discourse/discoursetest"
@@ -344,4 +347,82 @@ func TestListedCreator(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stripHeader removes a response header on the way in.
+type stripHeader struct {
+	base http.RoundTripper
+	name string
+}
+
+func (s stripHeader) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := s.base.RoundTrip(r)
+	if resp != nil {
+		resp.Header = resp.Header.Clone()
+		resp.Header.Del(s.name)
+	}
+	return resp, err
+}
+
+// TestRateLimitTextNotRead: the per-IP limiter's 429 says "Please retry
+// again in 9 seconds" in English; without its Retry-After header the
+// connector must not read the sentence, and pauses by structure instead.
+func TestRateLimitTextNotRead(t *testing.T) {
+	clk := &clock{now: t0}
+	srv := smallForum(t, discoursetest.WithNow(clk.Now))
+	srv.IPLimitNext(1, 9)
+	c := newTest(t, srv, "url: https://forum.example.org\n", clk, nil)
+	c.client = connectors.NewClient(connectors.ClientOptions{Source: "forum", Base: waitTransport{base: stripHeader{base: srv.Transport(), name: "Retry-After"}}, Now: clk.Now, Sleep: clk.Sleep, Version: "test"})
+	_, err := c.Fetch(context.Background(), connectors.Cursor{})
+	var rl *connectors.ErrRateLimited
+	if !errors.As(err, &rl) {
+		t.Fatalf("Fetch = %v, want ErrRateLimited", err)
+	}
+	if rl.Until.Before(t0.Add(time.Minute)) {
+		t.Errorf("paused until %v: the 9 seconds of the text were read", rl.Until)
+	}
+	if slices.Contains(clk.sleeps, 9*time.Second) {
+		t.Errorf("slept %v: the 9 seconds of the text were read", clk.sleeps)
+	}
+}
+
+// TestForbiddenListingIsUnauthorized: a refused key is told by where the 403
+// comes from (a listing of the forum), not by its translated message.
+func TestForbiddenListingIsUnauthorized(t *testing.T) {
+	for _, l := range discoursetest.Locales() {
+		t.Run(l.Code, func(t *testing.T) {
+			clk := &clock{now: t0}
+			srv := smallForum(t, discoursetest.WithNow(clk.Now), discoursetest.WithLocale(l), discoursetest.WithAPIKey("right", "system", true))
+			c := newTest(t, srv, "url: https://forum.example.org\napi_key: wrong\n", clk, nil)
+			_, err := c.Fetch(context.Background(), connectors.Cursor{})
+			var un *connectors.ErrUnauthorized
+			if !errors.As(err, &un) {
+				t.Fatalf("Fetch with a refused key = %v, want ErrUnauthorized", err)
+			}
+		})
+	}
+	t.Run("403 on one topic is skipped", func(t *testing.T) {
+		clk := &clock{now: t0}
+		srv := smallForum(t, discoursetest.WithNow(clk.Now), discoursetest.WithLocale(discoursetest.Pseudo))
+		c := newTest(t, srv, "url: https://forum.example.org\n", clk, nil)
+		c.client = connectors.NewClient(connectors.ClientOptions{Source: "forum", Base: waitTransport{base: forbidTopics{srv.Transport()}}, Now: clk.Now, Sleep: clk.Sleep, Version: "test"})
+		batches, err := syncAll(t, c, connectors.Cursor{})
+		if err != nil {
+			t.Fatalf("sync with a hidden topic view = %v, want success", err)
+		}
+		if acts := actSummary(batches); acts[c.tr.topicKey(1)] == "" {
+			t.Errorf("topic not credited from the list: %v", acts)
+		}
+	})
+}
+
+// forbidTopics answers every /t/{id}.json with the fake's 403 shape.
+type forbidTopics struct{ base http.RoundTripper }
+
+func (f forbidTopics) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.URL.Path, "/t/") {
+		body := `{"errors":["⟦forbidden⟧"],"error_type":"invalid_access"}`
+		return &http.Response{StatusCode: 403, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+	}
+	return f.base.RoundTrip(r)
 }

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -361,7 +360,7 @@ func (c *Connector) resolveCategories(ctx context.Context) error {
 	}
 	var resp categoriesResponse
 	if err := c.get(ctx, "/categories.json", nil, &resp); err != nil {
-		return fmt.Errorf("discourse: list categories: %w", err)
+		return fmt.Errorf("discourse: list categories: %w", c.listingErr(err))
 	}
 	if resp.CategoryList == nil {
 		return c.malformed("/categories.json", errors.New("no category_list"))
@@ -433,7 +432,7 @@ func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *w
 	}
 	var resp topicListResponse
 	if err := c.get(ctx, path, q, &resp); err != nil {
-		return false, fmt.Errorf("discourse: list topics (%s page %d): %w", path, w.Page, err)
+		return false, fmt.Errorf("discourse: list topics (%s page %d): %w", path, w.Page, c.listingErr(err))
 	}
 	if resp.TopicList == nil {
 		return false, c.malformed(path, errors.New("no topic_list"))
@@ -627,7 +626,7 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 	}
 	var resp latestPostsResponse
 	if err := c.get(ctx, "/posts.json", q, &resp); err != nil {
-		return false, fmt.Errorf("discourse: list posts (before %d): %w", w.Before, err)
+		return false, fmt.Errorf("discourse: list posts (before %d): %w", w.Before, c.listingErr(err))
 	}
 	if resp.LatestPosts == nil {
 		return false, c.malformed("/posts.json", errors.New("no latest_posts"))
@@ -840,6 +839,20 @@ func (c *Connector) isStaff(ctx context.Context) (bool, error) {
 	return staff, nil
 }
 
+// listingErr turns a 403 on a listing of the forum (topic lists, the posts
+// list, categories) into ErrUnauthorized: those are readable by anyone the
+// forum lets in, so a refusal there is the key's (or, on a login-required
+// forum, its absence). A 403 on one object (a hidden topic, likes, e-mails)
+// stays a statusError its caller skips. Nothing here reads the errors[]
+// text, which Discourse translates.
+func (c *Connector) listingErr(err error) error {
+	var se *statusError
+	if errors.As(err, &se) && se.status == http.StatusForbidden {
+		return &connectors.ErrUnauthorized{Source: c.source, URL: se.url}
+	}
+	return err
+}
+
 // statusError is an HTTP error status that callers may skip (404, 403 on
 // one resource).
 type statusError struct {
@@ -905,25 +918,26 @@ func (c *Connector) get(ctx context.Context, path string, q url.Values, v any) e
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
 		return &connectors.ErrUnauthorized{Source: c.source, URL: shown}
-	case http.StatusForbidden:
-		if bytes.Contains(body, []byte("BAD CSRF")) || strings.Contains(msg, "API username or key is invalid") {
-			return &connectors.ErrUnauthorized{Source: c.source, URL: shown}
-		}
 	case http.StatusTooManyRequests:
 		// The client hands back a 429 whose short wait it already retried.
 		wait := time.Minute
 		if d, ok := retryWait(resp.Header, body); ok {
 			wait = max(d, time.Second)
 		}
-		return &connectors.ErrRateLimited{Source: c.source, Until: c.now().Add(wait), Reason: "Discourse rate limit"}
+		reason := "Discourse rate limit"
+		if code := resp.Header.Get("Discourse-Rate-Limit-Error-Code"); code != "" {
+			reason += " " + code
+		}
+		return &connectors.ErrRateLimited{Source: c.source, Until: c.now().Add(wait), Reason: reason}
 	}
 	return &statusError{status: resp.StatusCode, url: shown, msg: msg}
 }
 
 // waitTransport sits under the shared client: a Discourse 429 that says how
-// long to wait only in its body (JSON extras.wait_seconds, or the per-IP
-// limiter's "Please retry again in N seconds.") gets a Retry-After header,
-// so the client's pause logic sees it.
+// long to wait only in its JSON body (extras.wait_seconds) gets a
+// Retry-After header, so the client's pause logic sees it. The per-IP
+// limiter's plain-text 429 carries Retry-After itself; its English sentence
+// is never read.
 type waitTransport struct{ base http.RoundTripper }
 
 func (t waitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -948,10 +962,8 @@ func (t waitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-var retryAgainIn = regexp.MustCompile(`(?i)retry again in (\d+) seconds?`)
-
-// retryWait reads how long a 429 asks to wait: Retry-After seconds, else
-// JSON extras.wait_seconds, else the per-IP plain-text message.
+// retryWait reads how long a 429 asks to wait from its structure:
+// Retry-After seconds, else JSON extras.wait_seconds.
 func retryWait(h http.Header, body []byte) (time.Duration, bool) {
 	if h != nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && n >= 0 {
@@ -961,10 +973,6 @@ func retryWait(h http.Header, body []byte) (time.Duration, bool) {
 	var eb errorBody
 	if json.Unmarshal(body, &eb) == nil && eb.Extras.WaitSeconds > 0 {
 		return time.Duration(eb.Extras.WaitSeconds * float64(time.Second)), true
-	}
-	if m := retryAgainIn.FindSubmatch(body); m != nil {
-		n, _ := strconv.Atoi(string(m[1]))
-		return time.Duration(n) * time.Second, true
 	}
 	return 0, false
 }

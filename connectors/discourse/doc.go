@@ -26,6 +26,19 @@
 // during a walk can shift one older topic onto a page already read, which
 // the next complete walk does not revisit.
 //
+// # Topic authors
+//
+// A topic's author comes from structure, never from the translated
+// posters[].description ("Original Poster" is I18n.t in the site's
+// language): the first entry of the list's posters, whose user is in the
+// list's users (TopicPostersSummary puts the creator first whenever the
+// account exists); else the topic's first post (post_number 1) seen in
+// /posts.json in the same pass (the topic waits in the cursor's pending
+// list); else, when the posts walk is done, /t/{id}.json's
+// details.created_by or its post number 1 (topicCreator; 404 and 403 mean
+// no author known). A topic no source names an author of is logged at warn
+// with its id and counted in Stats.Skipped, never guessed.
+//
 // # Likes and solutions
 //
 // Likes come from /post_action_users.json?id=&post_action_type_id=2 for
@@ -57,12 +70,14 @@
 //
 // # Limits
 //
-// Discourse sends no quota headers. A 429 carries Retry-After and a JSON
-// extras.wait_seconds (API key limiters) or a plain-text "Please retry again
-// in N seconds." (per-IP limiter); the connector turns a body-only wait into
-// Retry-After below the shared client, which waits out short pauses and
-// returns *connectors.ErrRateLimited for long ones. A 403 "BAD CSRF" or
-// "API username or key is invalid" is *connectors.ErrUnauthorized.
+// Discourse sends no quota headers. A 429 carries Retry-After and
+// Discourse-Rate-Limit-Error-Code, with a JSON extras.wait_seconds (API key
+// limiters) or a plain-text body (per-IP limiter); the connector turns a
+// JSON-only wait into Retry-After below the shared client, which waits out
+// short pauses and returns *connectors.ErrRateLimited for long ones. A 403
+// on a listing of the forum is *connectors.ErrUnauthorized; a 403 on one
+// object is skipped. No message text (errors[], the per-IP sentence) is
+// ever read: Discourse translates or rewords it.
 //
 // What does not live here: the fake Discourse used by tests and the demo (see
 // discoursetest), the store, and identity resolution.

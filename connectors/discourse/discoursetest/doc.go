@@ -23,6 +23,17 @@
 // Discourse-Rate-Limit-Error-Code and a JSON body with extras.wait_seconds;
 // knobs produce the per-IP plain-text variant and a 429 without Retry-After.
 //
+// The site's language is a knob (WithLocale, SetLocale): the posters
+// descriptions of topic lists, built as TopicPostersSummary does (creator
+// first, featured posters, last poster last, descriptions by position
+// joined with poster_description_joiner), the errors[] messages and the
+// JSON 429's message and time_left are served in it. English, French,
+// German, Japanese and Portuguese (pt_BR) carry the strings of Discourse's
+// own config/locales/server.*.yml; Pseudo rewords everything. RemoveUser
+// drops an account but keeps its posts, as imported or surgically deleted
+// data does: posters omit the user (empty when nobody is left), posts and
+// the topic view name no author.
+//
 // Tests build data with the Add* methods (safe for concurrent use), inject
 // faults with FailNext, MalformedNext, TruncateNext, SlowNext, LimitUntil,
 // IPLimitNext and NoRetryAfterNext, and inspect the request log with
