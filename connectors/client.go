@@ -1,7 +1,6 @@
 package connectors
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -349,9 +348,13 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return false, err
 		}
+		// A URL no transport can serve is not retried; told from the
+		// URL itself, not from net/http's error text.
 		var ue *url.Error
-		if errors.As(err, &ue) && strings.Contains(ue.Err.Error(), "unsupported protocol scheme") {
-			return false, err
+		if errors.As(err, &ue) {
+			if u, perr := url.Parse(ue.URL); perr == nil && u.Scheme != "http" && u.Scheme != "https" {
+				return false, err
+			}
 		}
 		return true, nil // connection errors
 	}
@@ -377,31 +380,20 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			}
 			return false, c.limited(until, "rate-limit budget exhausted")
 		}
-		if code == http.StatusTooManyRequests || mentionsRateLimit(resp) {
-			// A secondary limit without Retry-After: wait at least a minute.
-			return false, c.limited(now.Add(maxShortWait), "secondary rate limit")
+		if code == http.StatusTooManyRequests {
+			// A 429 without Retry-After or a spent budget: wait at least
+			// a minute. A 403 with neither is an ordinary refusal, handed
+			// back: the error's message is prose the service may reword or
+			// translate and is never read (GitHub's secondary limits come
+			// with Retry-After, or are told by go-github from the error's
+			// documentation_url).
+			return false, c.limited(now.Add(maxShortWait), "rate limited (429)")
 		}
 		return false, nil
 	case code >= 500 && code != http.StatusNotImplemented:
 		return true, nil
 	}
 	return false, nil
-}
-
-// mentionsRateLimit peeks at an error body for GitHub's secondary-limit
-// message ("You have exceeded a secondary rate limit", "abuse detection"),
-// leaving the body readable.
-func mentionsRateLimit(resp *http.Response) bool {
-	if resp.Body == nil {
-		return false
-	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
-	s := strings.ToLower(string(b))
-	return strings.Contains(s, "rate limit") || strings.Contains(s, "abuse")
 }
 
 // ETagSet holds the ETags of the conditional requests a source may repeat,

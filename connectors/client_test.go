@@ -117,6 +117,20 @@ func get(ctx context.Context, hc *http.Client, url string) (*http.Response, stri
 	return resp, string(b), err
 }
 
+// TestClientNoRetryOnUnsupportedScheme: a URL no transport serves fails at
+// once, told from the URL's scheme.
+func TestClientNoRetryOnUnsupportedScheme(t *testing.T) {
+	clk := newFakeClock()
+	c := newTestClient(t, clk, &bytes.Buffer{})
+	_, _, err := get(context.Background(), c.HTTPClient(), "ftp://example.org/x")
+	if err == nil {
+		t.Fatal("ftp:// succeeded")
+	}
+	if len(clk.slept) != 0 {
+		t.Errorf("slept %v: an unsupported scheme was retried", clk.slept)
+	}
+}
+
 func TestClientRetries(t *testing.T) {
 	reset := time.Date(2025, 3, 1, 13, 0, 0, 0, time.UTC)
 	resetS := strconv.FormatInt(reset.Unix(), 10)
@@ -172,6 +186,20 @@ func TestClientRetries(t *testing.T) {
 			wantErr: func(err error) bool {
 				var rl *ErrRateLimited
 				return errors.As(err, &rl) && rl.Until.Equal(reset)
+			},
+		},
+		{
+			name:     "403 saying rate limit, without headers, is returned: the text is not read",
+			steps:    []step{{status: 403, body: `{"message":"You have exceeded a secondary rate limit"}`}},
+			wantReqs: 1, wantStatus: 403, wantSlept: []time.Duration{},
+		},
+		{
+			name:     "429 without headers is a rate limit of a minute",
+			steps:    []step{{status: 429, body: `{"message":"whatever the wording"}`}},
+			wantReqs: 1, wantSlept: []time.Duration{},
+			wantErr: func(err error) bool {
+				var rl *ErrRateLimited
+				return errors.As(err, &rl) && rl.Until.Equal(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC).Add(maxShortWait))
 			},
 		},
 		{

@@ -920,8 +920,7 @@ func (c *Connector) wrap(op string, resp *github.Response, err error) error {
 func isDecodeError(err error) bool {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
-	return errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		strings.Contains(err.Error(), "unexpected EOF") || strings.Contains(err.Error(), "invalid character")
+	return errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func later(a, b time.Time) time.Time {

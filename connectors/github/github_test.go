@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -721,5 +722,32 @@ func TestNewValidates(t *testing.T) {
 	}
 	if !slices.Contains([]string{Kind.Name}, "github") || !strings.Contains(Kind.Sample, "type: github") {
 		t.Error("Kind is not registered with its sample")
+	}
+}
+
+// TestIsDecodeError: decode failures are told by their types, not by the
+// text of an error (which only says the same thing in words).
+func TestIsDecodeError(t *testing.T) {
+	var syntax error
+	if err := json.Unmarshal([]byte("{"), new(any)); err != nil {
+		syntax = err
+	}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"syntax error, wrapped", fmt.Errorf("decode: %w", syntax), true},
+		{"type error", &json.UnmarshalTypeError{Value: "string"}, true},
+		{"unexpected EOF", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), true},
+		{"words alone", errors.New("invalid character 'x' looking for beginning of value"), false},
+		{"other", errors.New("connection reset"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := isDecodeError(tt.err); got != tt.want {
+				t.Errorf("isDecodeError(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
 	}
 }
