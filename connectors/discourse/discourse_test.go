@@ -550,3 +550,53 @@ func TestSample(t *testing.T) {
 		t.Fatalf("sample: New: %v", err)
 	}
 }
+
+// TestFixtureAuthorSources checks the fallback sources of a topic's author
+// on recorded responses: the topic views name their creator in
+// details.created_by and, the same user, as the author of post number 1;
+// the first posts in the recorded /posts.json name their author.
+func TestFixtureAuthorSources(t *testing.T) {
+	dir := fixtures(t)
+	for _, name := range []string{"discourse_api-gem/topic.json", "discourse_api_docs/responses/topics/topic_response.json"} {
+		t.Run(name, func(t *testing.T) {
+			var tv topicView
+			readFixture(t, dir, name, &tv)
+			cb := tv.Details.CreatedBy
+			if cb == nil || cb.ID == 0 || cb.Username == "" {
+				t.Fatalf("details.created_by = %+v", cb)
+			}
+			found := false
+			for _, p := range tv.PostStream.Posts {
+				if p.PostNumber != 1 {
+					continue
+				}
+				found = true
+				if u, ok := postAuthor(p); !ok || u.ID != cb.ID || u.Username != cb.Username {
+					t.Errorf("post number 1 names %+v (%v), created_by %+v", u, ok, cb)
+				}
+			}
+			if !found {
+				t.Error("no post number 1 in the post stream")
+			}
+		})
+	}
+	for _, name := range []string{"discourse_api-gem/posts_latest.json", "discourse_api-gem/posts_before.json"} {
+		t.Run(name, func(t *testing.T) {
+			var resp latestPostsResponse
+			readFixture(t, dir, name, &resp)
+			n := 0
+			for _, p := range *resp.LatestPosts {
+				if p.PostNumber != 1 {
+					continue
+				}
+				n++
+				if u, ok := postAuthor(p); !ok || u.ID != p.UserID {
+					t.Errorf("first post %d of topic %d names %+v (%v)", p.ID, p.TopicID, u, ok)
+				}
+			}
+			if n == 0 {
+				t.Error("no first post in the recording")
+			}
+		})
+	}
+}
