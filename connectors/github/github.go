@@ -70,6 +70,9 @@ type Connector struct {
 	log      *slog.Logger
 	now      func() time.Time
 	profiles connectors.ProfileAges
+	// missingTTL is how long a lookup that answered 404 or 410 is not
+	// asked again (the source's missing_ttl).
+	missingTTL time.Duration
 
 	stepsPerBatch    int
 	profilesPerBatch int
@@ -154,6 +157,7 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 		log:              log,
 		now:              now,
 		profiles:         opts.Profiles,
+		missingTTL:       src.MissingTTL,
 		stepsPerBatch:    defaultStepsPerBatch,
 		profilesPerBatch: defaultProfilesPerBatch,
 	}
@@ -339,6 +343,8 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	}
 	etags := connectors.NewETagSet(cur.ETags)
 	ctx = connectors.WithETags(ctx, etags)
+	missing := connectors.NewMissingSet(cur.Missing, c.missingTTL, c.now)
+	ctx = connectors.WithMissing(ctx, missing)
 	gh, err := c.newGitHub()
 	if err != nil {
 		return connectors.Batch{}, fmt.Errorf("github: %w", err)
@@ -368,7 +374,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		Accounts:   b.accounts,
 		Activities: b.activities,
 		Evidence:   b.evidence,
-		Next:       connectors.Cursor{State: raw, ETags: tags},
+		Next:       connectors.Cursor{State: raw, ETags: tags, Missing: missing.Map()},
 		Done:       done,
 		Stats:      c.client.TakeStats(),
 	}, nil
@@ -556,8 +562,16 @@ func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state
 	return advanceSince(&m.Issues, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
 }
 
+// issueKey is the MissingSet key of issue or pull request n of owner/name.
+func issueKey(owner, name string, n int) string {
+	return strings.ToLower("issue:" + owner + "/" + name + "#" + strconv.Itoa(n))
+}
+
 // parent finds the issue or pull request number n of repo: from this pass's
 // issues, else by reading it (without ETag, as a 304 would carry no body).
+// One that answers 404 or 410 (deleted, transferred away, hidden, or an
+// issue id in an old issue_url) is nil, and is remembered so that it is not
+// asked again before the memory expires.
 func (c *Connector) parent(ctx context.Context, gh *github.Client, st *state, owner, name string, n int) (*issueRef, error) {
 	if n == 0 {
 		return nil, nil
@@ -565,9 +579,14 @@ func (c *Connector) parent(ctx context.Context, gh *github.Client, st *state, ow
 	if r, ok := st.Issues[n]; ok {
 		return &r, nil
 	}
+	key := issueKey(owner, name, n)
+	if c.client.SkipKnownMissing(ctx, key) {
+		return nil, nil
+	}
 	is, resp, err := gh.Issues.Get(connectors.WithETags(ctx, nil), owner, name, n)
 	if err != nil {
-		if isNotFound(err) {
+		if code := notFoundStatus(err); code != 0 {
+			c.client.RememberMissing(ctx, key, code)
 			return nil, nil
 		}
 		return nil, c.wrap(fmt.Sprintf("get issue %s/%s#%d", owner, name, n), resp, err)
@@ -648,13 +667,15 @@ func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, m *marks
 	}
 	repo := owner + "/" + name
 	pr := m.PRs[0]
-	for page := 1; page != 0; {
+	key := issueKey(owner, name, pr.Number)
+	for page := 1; page != 0 && !c.client.SkipKnownMissing(ctx, key); {
 		list, resp, err := gh.PullRequests.ListReviews(ctx, owner, name, pr.Number, &github.ListOptions{Page: page, PerPage: perPage})
 		if notModified(resp) {
 			break
 		}
 		if err != nil {
-			if isNotFound(err) {
+			if code := notFoundStatus(err); code != 0 {
+				c.client.RememberMissing(ctx, key, code)
 				break
 			}
 			return false, c.wrap(fmt.Sprintf("list reviews of %s#%d", repo, pr.Number), resp, err)
@@ -831,6 +852,10 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 		if err != nil || slices.Contains(st.Profiled, id) || slices.ContainsFunc(st.Profiles, func(p profileReq) bool { return p.ID == id }) {
 			continue
 		}
+		if c.client.SkipKnownMissing(ctx, userKey(id)) {
+			st.Profiled = append(st.Profiled, id) // skipped once a pass
+			continue
+		}
 		if c.profiles != nil {
 			t, ok, err := c.profiles.ProfileFetchedAt(ctx, a.AccountRef)
 			if err != nil {
@@ -850,7 +875,11 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 		if err != nil && !isNotFound(err) {
 			return c.wrap("get user "+p.Login, resp, err)
 		}
-		if err == nil {
+		if err != nil {
+			// A deleted account (or one the token may not see): keep it as
+			// the references show it, and do not ask again for a while.
+			c.client.RememberMissing(ctx, userKey(p.ID), notFoundStatus(err))
+		} else {
 			var social []socialAccount
 			req, err := gh.NewRequest(http.MethodGet, "users/"+p.Login+"/social_accounts?per_page=100", nil)
 			if err != nil {
@@ -872,9 +901,22 @@ func notModified(resp *github.Response) bool {
 	return resp != nil && resp.Response != nil && resp.StatusCode == http.StatusNotModified
 }
 
-func isNotFound(err error) bool {
+// userKey is the MissingSet key of the GitHub user with numeric id.
+func userKey(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
+
+// isNotFound reports a 404 Not Found or 410 Gone from go-github.
+func isNotFound(err error) bool { return notFoundStatus(err) != 0 }
+
+// notFoundStatus returns 404 or 410 when err is go-github's answer with
+// that status, else 0.
+func notFoundStatus(err error) int {
 	var er *github.ErrorResponse
-	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
+	if errors.As(err, &er) && er.Response != nil {
+		if code := er.Response.StatusCode; code == http.StatusNotFound || code == http.StatusGone {
+			return code
+		}
+	}
+	return 0
 }
 
 // wrap turns an error of go-github or of the shared client into one of
