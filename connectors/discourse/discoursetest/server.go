@@ -71,6 +71,7 @@ type Server struct {
 	adminReset time.Time
 
 	users        map[string]*User
+	goneUsers    map[string]bool // keys of users removed by DeleteUser
 	categories   map[int64]*Category
 	topics       map[int64]*Topic
 	posts        map[int64]*Post
@@ -99,6 +100,7 @@ func New(opts ...Option) *Server {
 		title:      "Fake Discourse",
 		adminLimit: DefaultAdminLimit,
 		users:      map[string]*User{},
+		goneUsers:  map[string]bool{},
 		categories: map[int64]*Category{},
 		topics:     map[int64]*Topic{},
 		posts:      map[int64]*Post{},
