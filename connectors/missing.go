@@ -114,8 +114,13 @@ func (c *Client) SkipKnownMissing(ctx context.Context, key string) bool {
 }
 
 // RememberMissing records in ctx's MissingSet that the lookup of key
-// answered status (404 or 410), and logs it at info level with the key.
+// answered status (404 or 410; 0 for an id a batch read did not return),
+// and logs it at info level with the key.
 func (c *Client) RememberMissing(ctx context.Context, key string, status int) {
 	MissingFrom(ctx).Add(key)
+	if status == 0 {
+		c.log.Info("object not returned by its lookup; not asked again until the memory expires", slog.String("key", key))
+		return
+	}
 	c.log.Info("lookup answered missing; not asked again until the memory expires", slog.String("key", key), slog.Int("status", status))
 }
