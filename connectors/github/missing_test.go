@@ -15,13 +15,13 @@ import (
 
 // pass runs Fetch until Done, applying each batch, and returns the summed
 // stats.
-func (e *env) pass(c *Connector) connectors.Stats {
-	e.t.Helper()
+func (e *env) pass(t *testing.T, c *Connector) connectors.Stats {
+	t.Helper()
 	var sum connectors.Stats
 	for i := 0; ; i++ {
 		b, err := c.Fetch(context.Background(), e.store.cursor)
 		if err != nil {
-			e.t.Fatalf("Fetch: %v", err)
+			t.Fatalf("Fetch: %v", err)
 		}
 		e.store.apply(b)
 		sum.Requests += b.Stats.Requests
@@ -30,7 +30,7 @@ func (e *env) pass(c *Connector) connectors.Stats {
 			return sum
 		}
 		if i > 1000 {
-			e.t.Fatal("pass does not finish")
+			t.Fatal("pass does not finish")
 		}
 	}
 }
@@ -119,7 +119,7 @@ func TestMissingObjectsAskedOncePerTTL(t *testing.T) {
 			// backfill would), keeping only the remembered missing objects.
 			e.store.cursor = connectors.Cursor{Missing: e.store.cursor.Missing}
 			e.srv.ResetLog()
-			stats := e.pass(e.conn())
+			stats := e.pass(t, e.conn())
 			asked := map[string]int{}
 			n := 0
 			for _, r := range e.srv.Requests() {
@@ -249,7 +249,7 @@ func TestDeletedPullAskedOnce(t *testing.T) {
 		t.Errorf("cursor does not remember the deleted pull request: %v", e.store.cursor.Missing)
 	}
 	e.srv.ResetLog()
-	e.pass(c)
+	e.pass(t, c)
 	if n := asked(); n != 0 {
 		t.Errorf("second pass: %d requests for the deleted pull request, want 0", n)
 	}
