@@ -387,6 +387,11 @@ func (c *Connector) step(ctx context.Context, gh *github.Client, st *state, b *b
 	}
 	repo := st.Repos[st.Repo]
 	owner, name, _ := strings.Cut(repo, "/")
+	if st.Stream == streamIssues && st.Page == 0 && c.client.SkipKnownMissing(ctx, repoKey(repo)) {
+		st.Repo++ // not found in an earlier pass: none of its streams is asked
+		st.Issues = nil
+		return nil
+	}
 	m := c.marksFor(st, repo)
 	var (
 		done bool
@@ -413,12 +418,15 @@ func (c *Connector) step(ctx context.Context, gh *github.Client, st *state, b *b
 		done = true
 	}
 	if err != nil {
-		if isNotFound(err) {
-			c.log.Warn("github: not found, skipping", "repo", repo, "stream", streamNames[st.Stream])
-			done = true
-		} else {
+		code := notFoundStatus(err)
+		if code == 0 {
 			return err
 		}
+		// The repository is gone (or the token may not see it): skip its
+		// other streams, and the whole of it until the memory expires.
+		c.log.Warn("github: repository not found, skipping it", "repo", repo, "stream", streamNames[st.Stream])
+		c.client.RememberMissing(ctx, repoKey(repo), code)
+		st.Stream, done = numStreams-1, true
 	}
 	if done {
 		st.Stream++
@@ -449,6 +457,11 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 		return nil
 	}
 	org := c.settings.Orgs[st.Org]
+	if st.Page <= 1 && c.client.SkipKnownMissing(ctx, orgKey(org)) {
+		st.Org++
+		st.Page = 0
+		return nil
+	}
 	page := max(st.Page, 1)
 	list, resp, err := gh.Repositories.ListByOrg(ctx, org, &github.RepositoryListByOrgOptions{
 		Type: "public", Sort: "full_name", ListOptions: github.ListOptions{Page: page, PerPage: perPage},
@@ -473,8 +486,9 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 		})
 	}
 	if err != nil {
-		if isNotFound(err) {
+		if code := notFoundStatus(err); code != 0 {
 			c.log.Warn("github: organization not found, skipping", "org", org)
+			c.client.RememberMissing(ctx, orgKey(org), code)
 			st.Org++
 			st.Page = 0
 			return nil
@@ -900,6 +914,11 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 func notModified(resp *github.Response) bool {
 	return resp != nil && resp.Response != nil && resp.StatusCode == http.StatusNotModified
 }
+
+// repoKey and orgKey are the MissingSet keys of a configured repository
+// ("owner/name") and organization.
+func repoKey(repo string) string { return "repo:" + strings.ToLower(repo) }
+func orgKey(org string) string   { return "org:" + strings.ToLower(org) }
 
 // userKey is the MissingSet key of the GitHub user with numeric id.
 func userKey(id int64) string { return "user:" + strconv.FormatInt(id, 10) }

@@ -254,3 +254,41 @@ func TestDeletedPullAskedOnce(t *testing.T) {
 		t.Errorf("second pass: %d requests for the deleted pull request, want 0", n)
 	}
 }
+
+// TestMissingRepoAndOrg: a configured repository and organization that
+// answer 404 cost one request a pass (not one per stream), none within the
+// expiry, and one again after it.
+func TestMissingRepoAndOrg(t *testing.T) {
+	e := newEnv(t)
+	e.srv.AddUser(githubtest.User{Login: "alice"})
+	if _, err := e.srv.AddRepo(githubtest.Repo{Owner: "rollcall-demo", Name: "alpha"}); err != nil {
+		t.Fatal(err)
+	}
+	e.yaml = "token: tok-SENTINEL\nbase_url: " + fakeBase + "\nrepos: [rollcall-demo/alpha, ghost/nothing]\norgs: [ghostorg]\n"
+	tests := []struct {
+		name        string
+		advance     time.Duration
+		wantAsked   int
+		wantSkipped int
+	}{
+		{"first pass asks each once", 0, 2, 0},
+		{"a pass within the expiry asks none", time.Hour, 0, 2},
+		{"after the expiry each is asked once again", connectors.DefaultMissingTTL, 2, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.clk.Advance(tt.advance)
+			e.srv.ResetLog()
+			stats := e.pass(t, e.conn())
+			n := 0
+			for _, r := range e.srv.Requests() {
+				if strings.HasPrefix(r.Path, "/api/v3/repos/ghost/nothing/") || strings.HasPrefix(r.Path, "/api/v3/orgs/ghostorg/") {
+					n++
+				}
+			}
+			if n != tt.wantAsked || stats.KnownMissing != tt.wantSkipped {
+				t.Errorf("requests for them = %d, KnownMissing = %d; want %d, %d", n, stats.KnownMissing, tt.wantAsked, tt.wantSkipped)
+			}
+		})
+	}
+}
