@@ -7,11 +7,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/config"
 )
 
 // DefaultMissingTTL is how long a per-object lookup that answered 404 or 410
 // is remembered when the source's config does not say (missing_ttl).
-const DefaultMissingTTL = 24 * time.Hour
+const DefaultMissingTTL = config.DefaultMissingTTL
 
 // MissingSet remembers the objects whose per-object lookup (a profile, an
 // issue, a status, a list of likes) answered 404 or 410, each until an
