@@ -291,7 +291,7 @@ func (p *parser) sources(n *yaml.Node) []Source {
 			p.addf(item.Line, field, "must be a mapping with name and type, not %s", kindName(m))
 			continue
 		}
-		src := Source{Interval: DefaultInterval, File: p.file, Line: m.Line, Index: i, Settings: *m}
+		src := Source{Interval: DefaultInterval, MissingTTL: DefaultMissingTTL, File: p.file, Line: m.Line, Index: i, Settings: *m}
 		var badName, badType bool // an error about the key was already reported
 		for _, kv := range p.pairs(m, field) {
 			key := kv.key.Value
@@ -328,6 +328,20 @@ func (p *parser) sources(n *yaml.Node) []Source {
 					p.addf(vn.Line, f, "%s is below the minimum of %s", shortDuration(d), shortDuration(MinInterval))
 				default:
 					src.Interval = d
+				}
+			case "missing_ttl":
+				v, vn, ok := p.str(kv.val, f)
+				if !ok || v == "" {
+					continue
+				}
+				d, err := time.ParseDuration(v)
+				switch {
+				case err != nil:
+					p.addf(vn.Line, f, "invalid duration %s", show(vn))
+				case d < MinMissingTTL:
+					p.addf(vn.Line, f, "%s is below the minimum of %s", shortDuration(d), shortDuration(MinMissingTTL))
+				default:
+					src.MissingTTL = d
 				}
 			}
 		}

@@ -77,24 +77,26 @@ func TestGoodConfigs(t *testing.T) {
 // badConfigs pairs each testdata/*.bad.yaml with its exact message;
 // $CREDS stands for the credentials directory.
 var badConfigs = map[string]string{
-	"unknown-field.bad.yaml":      `rollcall.yaml:2: lisen: unknown field`,
-	"interval-invalid.bad.yaml":   `rollcall.yaml:7: sources[1].interval: invalid duration "5x"`,
-	"interval-short.bad.yaml":     `rollcall.yaml:4: sources[0].interval: 30s is below the minimum of 1m`,
-	"duplicate-name.bad.yaml":     `rollcall.yaml:7: sources[2].name: duplicate source name "upstream" (first at line 4)`,
-	"syntax.bad.yaml":             `rollcall.yaml:3: yaml: did not find expected ',' or ']'`,
-	"env-unset.bad.yaml":          `rollcall.yaml:5: sources[0].token: environment variable ROLLCALL_TEST_UNSET is not set`,
-	"env-unterminated.bad.yaml":   `rollcall.yaml:1: listen: unterminated "${": missing "}" (write "$$" for a literal "$")`,
-	"env-invalid-name.bad.yaml":   `rollcall.yaml:1: listen: invalid environment variable name "LISTEN-ADDR"`,
-	"name-invalid.bad.yaml":       `rollcall.yaml:2: sources[0].name: invalid source name "Up Stream": use lowercase letters, digits, "-" and "_", starting with a letter or digit`,
-	"name-not-string.bad.yaml":    `rollcall.yaml:2: sources[0].name: must be a string, not a list`,
-	"sources-not-list.bad.yaml":   `rollcall.yaml:2: sources: must be a list of sources, not a mapping`,
-	"source-not-mapping.bad.yaml": `rollcall.yaml:2: sources[0]: must be a mapping with name and type, not a string`,
-	"listen-no-port.bad.yaml":     `rollcall.yaml:1: listen: invalid address "localhost": missing port in address (want host:port, such as 127.0.0.1:7171)`,
-	"store-scheme.bad.yaml":       `rollcall.yaml:1: store: unsupported store URL scheme "mysql" (want a file path or a postgres:// URL)`,
-	"top-level-list.bad.yaml":     `rollcall.yaml:1: the configuration must be a mapping of settings, not a list`,
-	"duplicate-key.bad.yaml":      `rollcall.yaml:3: listen: duplicate field (first at line 1)`,
-	"duplicate-setting.bad.yaml":  `rollcall.yaml:5: sources[0].repos: duplicate field (first at line 4)`,
-	"syntax-tab.bad.yaml":         `rollcall.yaml:3: yaml: found character that cannot start any token`,
+	"unknown-field.bad.yaml":       `rollcall.yaml:2: lisen: unknown field`,
+	"interval-invalid.bad.yaml":    `rollcall.yaml:7: sources[1].interval: invalid duration "5x"`,
+	"interval-short.bad.yaml":      `rollcall.yaml:4: sources[0].interval: 30s is below the minimum of 1m`,
+	"missing-ttl-short.bad.yaml":   `rollcall.yaml:4: sources[0].missing_ttl: 10s is below the minimum of 1m`,
+	"missing-ttl-invalid.bad.yaml": `rollcall.yaml:4: sources[0].missing_ttl: invalid duration "a day"`,
+	"duplicate-name.bad.yaml":      `rollcall.yaml:7: sources[2].name: duplicate source name "upstream" (first at line 4)`,
+	"syntax.bad.yaml":              `rollcall.yaml:3: yaml: did not find expected ',' or ']'`,
+	"env-unset.bad.yaml":           `rollcall.yaml:5: sources[0].token: environment variable ROLLCALL_TEST_UNSET is not set`,
+	"env-unterminated.bad.yaml":    `rollcall.yaml:1: listen: unterminated "${": missing "}" (write "$$" for a literal "$")`,
+	"env-invalid-name.bad.yaml":    `rollcall.yaml:1: listen: invalid environment variable name "LISTEN-ADDR"`,
+	"name-invalid.bad.yaml":        `rollcall.yaml:2: sources[0].name: invalid source name "Up Stream": use lowercase letters, digits, "-" and "_", starting with a letter or digit`,
+	"name-not-string.bad.yaml":     `rollcall.yaml:2: sources[0].name: must be a string, not a list`,
+	"sources-not-list.bad.yaml":    `rollcall.yaml:2: sources: must be a list of sources, not a mapping`,
+	"source-not-mapping.bad.yaml":  `rollcall.yaml:2: sources[0]: must be a mapping with name and type, not a string`,
+	"listen-no-port.bad.yaml":      `rollcall.yaml:1: listen: invalid address "localhost": missing port in address (want host:port, such as 127.0.0.1:7171)`,
+	"store-scheme.bad.yaml":        `rollcall.yaml:1: store: unsupported store URL scheme "mysql" (want a file path or a postgres:// URL)`,
+	"top-level-list.bad.yaml":      `rollcall.yaml:1: the configuration must be a mapping of settings, not a list`,
+	"duplicate-key.bad.yaml":       `rollcall.yaml:3: listen: duplicate field (first at line 1)`,
+	"duplicate-setting.bad.yaml":   `rollcall.yaml:5: sources[0].repos: duplicate field (first at line 4)`,
+	"syntax-tab.bad.yaml":          `rollcall.yaml:3: yaml: found character that cannot start any token`,
 	// yaml.v3 points at the start of the list an item is badly indented in.
 	"syntax-indent.bad.yaml":        `rollcall.yaml:2: yaml: did not find expected '-' indicator`,
 	"two-documents.bad.yaml":        `rollcall.yaml:2: yaml: only one document is allowed`,
@@ -157,10 +159,10 @@ func TestParseFull(t *testing.T) {
 		Store:  "postgres://rollcall:pg_" + sentinel + "@db.internal:5432/rollcall?sslmode=verify-full",
 		Listen: "[::1]:8080",
 		Sources: []Source{
-			{Name: "upstream", Type: "github", Interval: 15 * time.Minute, File: "rollcall.yaml", Line: 12, Index: 0},
-			{Name: "enterprise", Type: "github", Interval: time.Hour, File: "rollcall.yaml", Line: 16, Index: 1},
-			{Name: "forum_1", Type: "discourse", Interval: DefaultInterval, File: "rollcall.yaml", Line: 21, Index: 2},
-			{Name: "fosstodon", Type: "mastodon", Interval: DefaultInterval, File: "rollcall.yaml", Line: 26, Index: 3},
+			{Name: "upstream", Type: "github", Interval: 15 * time.Minute, MissingTTL: DefaultMissingTTL, File: "rollcall.yaml", Line: 12, Index: 0},
+			{Name: "enterprise", Type: "github", Interval: time.Hour, MissingTTL: 6 * time.Hour, File: "rollcall.yaml", Line: 16, Index: 1},
+			{Name: "forum_1", Type: "discourse", Interval: DefaultInterval, MissingTTL: DefaultMissingTTL, File: "rollcall.yaml", Line: 22, Index: 2},
+			{Name: "fosstodon", Type: "mastodon", Interval: DefaultInterval, MissingTTL: DefaultMissingTTL, File: "rollcall.yaml", Line: 27, Index: 3},
 		},
 	}
 	if diff := cmp.Diff(want, cfg, cmpopts.IgnoreFields(Source{}, "Settings")); diff != "" {
@@ -231,6 +233,16 @@ func TestDefaults(t *testing.T) {
 	}
 	if got := cfg.Sources[0].Interval; got != DefaultInterval {
 		t.Errorf("interval = %v, want %v", got, DefaultInterval)
+	}
+	if got := cfg.Sources[0].MissingTTL; got != DefaultMissingTTL {
+		t.Errorf("missing_ttl = %v, want %v", got, DefaultMissingTTL)
+	}
+	cfg, err = Parse("x.yaml", []byte("sources:\n  - name: a\n    type: github\n    missing_ttl: 6h\n"), Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Sources[0].MissingTTL; got != 6*time.Hour {
+		t.Errorf("missing_ttl = %v, want 6h", got)
 	}
 }
 

@@ -11,6 +11,7 @@
 //	  - name: upstream                     # required, unique, [a-z0-9][a-z0-9_-]*
 //	    type: github                       # required: the connector kind
 //	    interval: 10m                      # optional, at least 1m
+//	    missing_ttl: 24h                   # optional, at least 1m: how long a 404/410 lookup is not repeated
 //	    token: credential:github-token     # the rest belongs to the connector
 //	    repos: [rollcall-dev/rollcall]
 //

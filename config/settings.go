@@ -15,7 +15,7 @@ import (
 
 // commonKeys are the source keys config itself decodes; DecodeSettings
 // skips them.
-var commonKeys = map[string]bool{"name": true, "type": true, "interval": true}
+var commonKeys = map[string]bool{"name": true, "type": true, "interval": true, "missing_ttl": true}
 
 // DecodeSettings decodes src.Settings into v, which must be a non-nil
 // pointer to a struct whose fields carry yaml tags (untagged fields use their

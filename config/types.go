@@ -13,6 +13,13 @@ const DefaultInterval = 10 * time.Minute
 // MinInterval is the shortest polling interval a source may ask for.
 const MinInterval = time.Minute
 
+// DefaultMissingTTL is how long a source remembers that a per-object lookup
+// answered 404 or 410 when its config says nothing (missing_ttl).
+const DefaultMissingTTL = 24 * time.Hour
+
+// MinMissingTTL is the shortest missing_ttl a source may ask for.
+const MinMissingTTL = time.Minute
+
 // DefaultListen is the HTTP address for health, metrics and the UI.
 const DefaultListen = "127.0.0.1:7171"
 
@@ -37,6 +44,10 @@ type Source struct {
 	Type string
 	// Interval is the time between two polls.
 	Interval time.Duration
+	// MissingTTL is how long a per-object lookup that answered 404 or 410
+	// (a deleted issue, account or post) is not asked again (missing_ttl).
+	// Zero, in a Source built in code, means DefaultMissingTTL.
+	MissingTTL time.Duration
 
 	// File, Line and Index locate the source in its file for error messages.
 	File  string
@@ -44,7 +55,8 @@ type Source struct {
 	Index int
 
 	// Settings is the source's mapping node, with environment variables and
-	// credentials already expanded. Common keys (name, type, interval) are
+	// credentials already expanded. Common keys (name, type, interval,
+	// missing_ttl) are
 	// still present; DecodeSettings ignores them.
 	Settings yaml.Node
 }

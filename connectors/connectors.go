@@ -100,11 +100,14 @@ type Evidence struct {
 }
 
 // Cursor is where a source stands: an opaque state owned by its connector,
-// and the ETags of the conditional requests it may repeat. The store keeps
-// both and commits them with the batch that produced them.
+// the ETags of the conditional requests it may repeat, and the objects
+// whose lookup answered 404 or 410 (key → when that memory expires; see
+// MissingSet). The store keeps all three and commits them with the batch
+// that produced them.
 type Cursor struct {
-	State json.RawMessage   `json:"state,omitempty"`
-	ETags map[string]string `json:"etags,omitempty"`
+	State   json.RawMessage      `json:"state,omitempty"`
+	ETags   map[string]string    `json:"etags,omitempty"`
+	Missing map[string]time.Time `json:"missing,omitempty"`
 }
 
 // Stats counts what one Fetch cost.
@@ -127,7 +130,7 @@ type Batch struct {
 	Activities []Activity `json:"activities,omitempty"`
 	Evidence   []Evidence `json:"evidence,omitempty"`
 	// Next is the cursor to resume from once this batch is committed. Its
-	// ETags replace the stored set whole.
+	// ETags and Missing replace the stored sets whole.
 	Next Cursor `json:"next"`
 	// Done reports that the source is caught up until its next interval.
 	Done bool `json:"done"`

@@ -69,6 +69,9 @@ type Connector struct {
 	now      func() time.Time
 	profiles connectors.ProfileAges
 	hasKey   bool
+	// missingTTL is how long a lookup that answered 404 or 410 is not
+	// asked again (the source's missing_ttl).
+	missingTTL time.Duration
 
 	stepsPerBatch    int
 	profilesPerBatch int
@@ -175,6 +178,7 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		now:              now,
 		profiles:         opts.Profiles,
 		hasKey:           !s.APIKey.IsZero(),
+		missingTTL:       src.MissingTTL,
 		stepsPerBatch:    defaultStepsPerBatch,
 		profilesPerBatch: defaultProfilesPerBatch,
 		categories:       cats,
@@ -281,6 +285,8 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		st.Likes = map[int64]int{}
 	}
 	c.client.TakeStats()
+	missing := connectors.NewMissingSet(cur.Missing, c.missingTTL, c.now)
+	ctx = connectors.WithMissing(ctx, missing)
 	if err := c.resolveCategories(ctx); err != nil {
 		return connectors.Batch{}, err
 	}
@@ -343,7 +349,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	return connectors.Batch{
 		Accounts:   b.accounts,
 		Activities: b.activities,
-		Next:       connectors.Cursor{State: raw},
+		Next:       connectors.Cursor{State: raw, Missing: missing.Map()},
 		Done:       done,
 		Stats:      c.client.TakeStats(),
 	}, nil
@@ -561,10 +567,17 @@ func (c *Connector) topicCreator(ctx context.Context, id int64) (basicUser, bool
 // readSolution reads a solved topic and emits its solution_accepted.
 func (c *Connector) readSolution(ctx context.Context, st *state, id int64, b *builder) error {
 	path := "/t/" + strconv.FormatInt(id, 10) + ".json"
+	key := "topic:" + strconv.FormatInt(id, 10)
+	if c.client.SkipKnownMissing(ctx, key) {
+		return nil
+	}
 	var t topicView
 	err := c.get(ctx, path, nil, &t)
+	if code := goneStatus(err); code != 0 {
+		c.client.RememberMissing(ctx, key, code)
+	}
 	var se *statusError
-	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden) {
+	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden || se.status == http.StatusGone) {
 		return nil // deleted or hidden since it was listed
 	}
 	if err != nil {
@@ -692,6 +705,10 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 
 // readLikes reads who liked p and emits one like each.
 func (c *Connector) readLikes(ctx context.Context, p post, b *builder) error {
+	key := "post:" + strconv.FormatInt(p.ID, 10)
+	if c.client.SkipKnownMissing(ctx, key) {
+		return nil
+	}
 	for page := 0; ; page++ {
 		q := url.Values{"id": {strconv.FormatInt(p.ID, 10)}, "post_action_type_id": {strconv.Itoa(likeActionType)}}
 		if page > 0 {
@@ -699,8 +716,11 @@ func (c *Connector) readLikes(ctx context.Context, p post, b *builder) error {
 		}
 		var resp postActionUsersResponse
 		err := c.get(ctx, "/post_action_users.json", q, &resp)
+		if code := goneStatus(err); code != 0 {
+			c.client.RememberMissing(ctx, key, code)
+		}
 		var se *statusError
-		if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden) {
+		if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden || se.status == http.StatusGone) {
 			return nil // likes hidden from this key, or the post is gone
 		}
 		if err != nil {
@@ -770,13 +790,21 @@ func (c *Connector) readProfiles(ctx context.Context, st *state, b *builder) err
 
 // readProfile reads /u/{username}.json and, with a staff key, the user's
 // e-mails and associated accounts. It returns nil for a user that is gone
-// or renamed (the account stays as last seen).
+// or renamed (the account stays as last seen); a 404 or 410 is remembered
+// by username (the path it is read by: a renamed user's new name is read).
 func (c *Connector) readProfile(ctx context.Context, username string) (*connectors.Account, error) {
 	path := "/u/" + url.PathEscape(username) + ".json"
+	key := "username:" + strings.ToLower(username)
+	if c.client.SkipKnownMissing(ctx, key) {
+		return nil, nil
+	}
 	var resp profileResponse
 	err := c.get(ctx, path, nil, &resp)
+	if code := goneStatus(err); code != 0 {
+		c.client.RememberMissing(ctx, key, code)
+	}
 	var se *statusError
-	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden) {
+	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden || se.status == http.StatusGone) {
 		return nil, nil
 	}
 	if err != nil {
@@ -866,6 +894,16 @@ func (e *statusError) Error() string {
 		return fmt.Sprintf("HTTP %d from %s: %s", e.status, e.url, e.msg)
 	}
 	return fmt.Sprintf("HTTP %d from %s", e.status, e.url)
+}
+
+// goneStatus returns 404 or 410 when err says the object is not there, else
+// 0 (a 403 is about the key, not the object, and is not remembered).
+func goneStatus(err error) int {
+	var se *statusError
+	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusGone) {
+		return se.status
+	}
+	return 0
 }
 
 // errorBody is Discourse's error shape.

@@ -70,6 +70,9 @@ type Connector struct {
 	log      *slog.Logger
 	now      func() time.Time
 	profiles connectors.ProfileAges
+	// missingTTL is how long a lookup that answered 404 or 410 is not
+	// asked again (the source's missing_ttl).
+	missingTTL time.Duration
 
 	stepsPerBatch    int
 	profilesPerBatch int
@@ -154,6 +157,7 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 		log:              log,
 		now:              now,
 		profiles:         opts.Profiles,
+		missingTTL:       src.MissingTTL,
 		stepsPerBatch:    defaultStepsPerBatch,
 		profilesPerBatch: defaultProfilesPerBatch,
 	}
@@ -339,6 +343,8 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	}
 	etags := connectors.NewETagSet(cur.ETags)
 	ctx = connectors.WithETags(ctx, etags)
+	missing := connectors.NewMissingSet(cur.Missing, c.missingTTL, c.now)
+	ctx = connectors.WithMissing(ctx, missing)
 	gh, err := c.newGitHub()
 	if err != nil {
 		return connectors.Batch{}, fmt.Errorf("github: %w", err)
@@ -368,7 +374,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		Accounts:   b.accounts,
 		Activities: b.activities,
 		Evidence:   b.evidence,
-		Next:       connectors.Cursor{State: raw, ETags: tags},
+		Next:       connectors.Cursor{State: raw, ETags: tags, Missing: missing.Map()},
 		Done:       done,
 		Stats:      c.client.TakeStats(),
 	}, nil
@@ -381,6 +387,11 @@ func (c *Connector) step(ctx context.Context, gh *github.Client, st *state, b *b
 	}
 	repo := st.Repos[st.Repo]
 	owner, name, _ := strings.Cut(repo, "/")
+	if st.Stream == streamIssues && st.Page == 0 && c.client.SkipKnownMissing(ctx, repoKey(repo)) {
+		st.Repo++ // not found in an earlier pass: none of its streams is asked
+		st.Issues = nil
+		return nil
+	}
 	m := c.marksFor(st, repo)
 	var (
 		done bool
@@ -407,12 +418,15 @@ func (c *Connector) step(ctx context.Context, gh *github.Client, st *state, b *b
 		done = true
 	}
 	if err != nil {
-		if isNotFound(err) {
-			c.log.Warn("github: not found, skipping", "repo", repo, "stream", streamNames[st.Stream])
-			done = true
-		} else {
+		code := notFoundStatus(err)
+		if code == 0 {
 			return err
 		}
+		// The repository is gone (or the token may not see it): skip its
+		// other streams, and the whole of it until the memory expires.
+		c.log.Warn("github: repository not found, skipping it", "repo", repo, "stream", streamNames[st.Stream])
+		c.client.RememberMissing(ctx, repoKey(repo), code)
+		st.Stream, done = numStreams-1, true
 	}
 	if done {
 		st.Stream++
@@ -443,6 +457,11 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 		return nil
 	}
 	org := c.settings.Orgs[st.Org]
+	if st.Page <= 1 && c.client.SkipKnownMissing(ctx, orgKey(org)) {
+		st.Org++
+		st.Page = 0
+		return nil
+	}
 	page := max(st.Page, 1)
 	list, resp, err := gh.Repositories.ListByOrg(ctx, org, &github.RepositoryListByOrgOptions{
 		Type: "public", Sort: "full_name", ListOptions: github.ListOptions{Page: page, PerPage: perPage},
@@ -467,8 +486,9 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 		})
 	}
 	if err != nil {
-		if isNotFound(err) {
+		if code := notFoundStatus(err); code != 0 {
 			c.log.Warn("github: organization not found, skipping", "org", org)
+			c.client.RememberMissing(ctx, orgKey(org), code)
 			st.Org++
 			st.Page = 0
 			return nil
@@ -556,8 +576,16 @@ func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state
 	return advanceSince(&m.Issues, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
 }
 
+// issueKey is the MissingSet key of issue or pull request n of owner/name.
+func issueKey(owner, name string, n int) string {
+	return strings.ToLower("issue:" + owner + "/" + name + "#" + strconv.Itoa(n))
+}
+
 // parent finds the issue or pull request number n of repo: from this pass's
 // issues, else by reading it (without ETag, as a 304 would carry no body).
+// One that answers 404 or 410 (deleted, transferred away, hidden, or an
+// issue id in an old issue_url) is nil, and is remembered so that it is not
+// asked again before the memory expires.
 func (c *Connector) parent(ctx context.Context, gh *github.Client, st *state, owner, name string, n int) (*issueRef, error) {
 	if n == 0 {
 		return nil, nil
@@ -565,9 +593,14 @@ func (c *Connector) parent(ctx context.Context, gh *github.Client, st *state, ow
 	if r, ok := st.Issues[n]; ok {
 		return &r, nil
 	}
+	key := issueKey(owner, name, n)
+	if c.client.SkipKnownMissing(ctx, key) {
+		return nil, nil
+	}
 	is, resp, err := gh.Issues.Get(connectors.WithETags(ctx, nil), owner, name, n)
 	if err != nil {
-		if isNotFound(err) {
+		if code := notFoundStatus(err); code != 0 {
+			c.client.RememberMissing(ctx, key, code)
 			return nil, nil
 		}
 		return nil, c.wrap(fmt.Sprintf("get issue %s/%s#%d", owner, name, n), resp, err)
@@ -648,13 +681,15 @@ func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, m *marks
 	}
 	repo := owner + "/" + name
 	pr := m.PRs[0]
-	for page := 1; page != 0; {
+	key := issueKey(owner, name, pr.Number)
+	for page := 1; page != 0 && !c.client.SkipKnownMissing(ctx, key); {
 		list, resp, err := gh.PullRequests.ListReviews(ctx, owner, name, pr.Number, &github.ListOptions{Page: page, PerPage: perPage})
 		if notModified(resp) {
 			break
 		}
 		if err != nil {
-			if isNotFound(err) {
+			if code := notFoundStatus(err); code != 0 {
+				c.client.RememberMissing(ctx, key, code)
 				break
 			}
 			return false, c.wrap(fmt.Sprintf("list reviews of %s#%d", repo, pr.Number), resp, err)
@@ -831,6 +866,10 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 		if err != nil || slices.Contains(st.Profiled, id) || slices.ContainsFunc(st.Profiles, func(p profileReq) bool { return p.ID == id }) {
 			continue
 		}
+		if c.client.SkipKnownMissing(ctx, userKey(id)) {
+			st.Profiled = append(st.Profiled, id) // skipped once a pass
+			continue
+		}
 		if c.profiles != nil {
 			t, ok, err := c.profiles.ProfileFetchedAt(ctx, a.AccountRef)
 			if err != nil {
@@ -850,7 +889,11 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 		if err != nil && !isNotFound(err) {
 			return c.wrap("get user "+p.Login, resp, err)
 		}
-		if err == nil {
+		if err != nil {
+			// A deleted account (or one the token may not see): keep it as
+			// the references show it, and do not ask again for a while.
+			c.client.RememberMissing(ctx, userKey(p.ID), notFoundStatus(err))
+		} else {
 			var social []socialAccount
 			req, err := gh.NewRequest(http.MethodGet, "users/"+p.Login+"/social_accounts?per_page=100", nil)
 			if err != nil {
@@ -872,9 +915,27 @@ func notModified(resp *github.Response) bool {
 	return resp != nil && resp.Response != nil && resp.StatusCode == http.StatusNotModified
 }
 
-func isNotFound(err error) bool {
+// repoKey and orgKey are the MissingSet keys of a configured repository
+// ("owner/name") and organization.
+func repoKey(repo string) string { return "repo:" + strings.ToLower(repo) }
+func orgKey(org string) string   { return "org:" + strings.ToLower(org) }
+
+// userKey is the MissingSet key of the GitHub user with numeric id.
+func userKey(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
+
+// isNotFound reports a 404 Not Found or 410 Gone from go-github.
+func isNotFound(err error) bool { return notFoundStatus(err) != 0 }
+
+// notFoundStatus returns 404 or 410 when err is go-github's answer with
+// that status, else 0.
+func notFoundStatus(err error) int {
 	var er *github.ErrorResponse
-	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
+	if errors.As(err, &er) && er.Response != nil {
+		if code := er.Response.StatusCode; code == http.StatusNotFound || code == http.StatusGone {
+			return code
+		}
+	}
+	return 0
 }
 
 // wrap turns an error of go-github or of the shared client into one of

@@ -169,14 +169,34 @@ func issueNumber(u string) int {
 	return n
 }
 
+// TypeIssueNumber is the type of a parent key that names an issue or pull
+// request by repository and number, taken from a comment's issue_url when
+// the issue itself could not be read (see numberKey).
+const TypeIssueNumber = "issue_number"
+
+// numberKey is the parent key of a comment whose issue or pull request
+// could not be read (deleted, transferred, hidden, or an old id-style
+// issue_url): "github/<instance>/issue_number/<owner/repo>#<n>", what the
+// comment's own URL says. It is "" when the URL names no number.
+func (t translator) numberKey(repo, issueURL string) string {
+	n := issueNumber(issueURL)
+	if n == 0 {
+		return ""
+	}
+	return t.key(TypeIssueNumber, strings.ToLower(repo)+"#"+strconv.Itoa(n))
+}
+
 // comment translates an issue or pull-request conversation comment. parent
-// is the issue it answers when known.
+// is the issue it answers when known; otherwise the parent key comes from
+// its issue_url.
 func (t translator) comment(repo string, c *github.IssueComment, parent *issueRef) connectors.Activity {
 	a := t.activity(TypeIssueComment, strconv.FormatInt(c.GetID(), 10), repo, c.GetCreatedAt().Time, t.ref(c.GetUser()))
 	a.URL = c.GetHTMLURL()
 	if parent != nil {
 		a.ParentKey = t.openKey(*parent)
 		a.Title = parent.Title
+	} else {
+		a.ParentKey = t.numberKey(repo, c.GetIssueURL())
 	}
 	return a
 }
@@ -188,6 +208,8 @@ func (t translator) reviewComment(repo string, c *github.PullRequestComment, par
 	if parent != nil {
 		a.ParentKey = t.openKey(*parent)
 		a.Title = parent.Title
+	} else {
+		a.ParentKey = t.numberKey(repo, c.GetPullRequestURL())
 	}
 	return a
 }

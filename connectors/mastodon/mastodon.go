@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,6 +66,9 @@ type Connector struct {
 	client   *connectors.Client
 	log      *slog.Logger
 	now      func() time.Time
+	// missingTTL is how long a lookup that answered 404 is not asked
+	// again (the source's missing_ttl).
+	missingTTL time.Duration
 
 	stepsPerBatch int
 }
@@ -104,6 +108,7 @@ func New(opts connectors.Options) (connectors.Connector, error) {
 		tr:            translator{instance: instance},
 		log:           opts.Logger,
 		now:           opts.Now,
+		missingTTL:    src.MissingTTL,
 		stepsPerBatch: defaultStepsPerBatch,
 	}
 	for _, a := range s.Accounts {
@@ -190,6 +195,8 @@ type state struct {
 }
 
 type tracked struct {
+	// Conf is the configured account this one resolves.
+	Conf    string    `json:"conf,omitempty"`
 	Acct    string    `json:"acct"` // canonical user@home
 	ID      string    `json:"id"`
 	URL     string    `json:"url,omitempty"`
@@ -239,12 +246,47 @@ func (c *Connector) decodeState(raw json.RawMessage) (*state, error) {
 	if st.Marks.Watch == nil {
 		st.Marks.Watch = map[string][]watched{}
 	}
-	if !equalStrings(st.Config, c.accts) {
+	changed := !equalStrings(st.Config, c.accts)
+	if st.Config == nil && st.Phase == phaseResolve {
+		// The first resolution is in progress (it may span batches): keep
+		// the accounts resolved so far while the config still names them.
+		changed = slices.ContainsFunc(st.Accounts, func(t tracked) bool { return !slices.Contains(c.accts, t.Conf) })
+	}
+	if changed {
 		// The configured accounts changed: resolve them again.
 		st.Accounts, st.Config, st.Owner = nil, nil, ""
 		st.Phase, st.Idx, st.Sub, st.Top, st.Max, st.Checks = phaseResolve, 0, 0, "", "", nil
+	} else if len(st.Accounts) == len(c.accts) {
+		// A cursor from before Conf: accounts were resolved in order.
+		for i := range st.Accounts {
+			if st.Accounts[i].Conf == "" {
+				st.Accounts[i].Conf = c.accts[i]
+			}
+		}
 	}
 	return st, nil
+}
+
+// acctKey is the MissingSet key of a configured account looked up by acct.
+func acctKey(acct string) string { return "acct:" + strings.ToLower(acct) }
+
+// userKey is the MissingSet key of a tracked account, by its canonical
+// acct (the account's ExternalID).
+func userKey(acct string) string { return "user:" + strings.ToLower(acct) }
+
+// statusKey is the MissingSet key of a status.
+func statusKey(id string) string { return "status:" + id }
+
+// unresolved reports whether a configured account is not tracked (its
+// lookup answered 404), so that the next pass starts by resolving again:
+// the lookup is skipped while it is known missing and made once after.
+func (c *Connector) unresolved(st *state) bool {
+	for _, a := range c.accts {
+		if !slices.ContainsFunc(st.Accounts, func(t tracked) bool { return t.Conf == a }) {
+			return true
+		}
+	}
+	return false
 }
 
 func equalStrings(a, b []string) bool {
@@ -300,6 +342,8 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	}
 	etags := connectors.NewETagSet(cur.ETags)
 	ctx = connectors.WithETags(ctx, etags)
+	missing := connectors.NewMissingSet(cur.Missing, c.missingTTL, c.now)
+	ctx = connectors.WithMissing(ctx, missing)
 	b := &builder{index: map[string]int{}}
 	c.client.TakeStats()
 	for steps := 0; steps < c.stepsPerBatch && st.Phase < phaseDone && len(b.activities) < maxActivitiesPerBatch; steps++ {
@@ -314,7 +358,11 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	tags, touched := etags.EndBatch(st.Touched, done)
 	st.Touched = touched
 	if done {
-		*st = state{V: 1, Accounts: st.Accounts, Config: st.Config, Owner: st.Owner, Phase: phaseNotifications, Marks: st.Marks}
+		next := phaseNotifications
+		if c.unresolved(st) {
+			next = phaseResolve
+		}
+		*st = state{V: 1, Accounts: st.Accounts, Config: st.Config, Owner: st.Owner, Phase: next, Marks: st.Marks}
 	}
 	raw, err := json.Marshal(st)
 	if err != nil {
@@ -322,7 +370,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	}
 	return connectors.Batch{
 		Accounts: b.accounts, Activities: b.activities,
-		Next: connectors.Cursor{State: raw, ETags: tags}, Done: done, Stats: c.client.TakeStats(),
+		Next: connectors.Cursor{State: raw, ETags: tags, Missing: missing.Map()}, Done: done, Stats: c.client.TakeStats(),
 	}, nil
 }
 
@@ -374,11 +422,20 @@ func (c *Connector) trackedSet(st *state) map[string]bool {
 	return m
 }
 
-// stepResolve looks up one configured account by acct, then asks whom the
-// token belongs to.
+// stepResolve looks up one configured account by acct (position Idx),
+// then, on the first resolution, asks whom the token belongs to. An account
+// the server does not know (404) is not tracked: it is logged, remembered,
+// and looked up again once a pass after the memory expires.
 func (c *Connector) stepResolve(ctx context.Context, st *state, b *builder) error {
-	if len(st.Accounts) < len(c.accts) {
-		acct := c.accts[len(st.Accounts)]
+	if st.Idx < len(c.accts) {
+		acct := c.accts[st.Idx]
+		st.Idx++
+		if slices.ContainsFunc(st.Accounts, func(t tracked) bool { return t.Conf == acct }) {
+			return nil // resolved in an earlier pass
+		}
+		if c.client.SkipKnownMissing(ctx, acctKey(acct)) {
+			return nil
+		}
 		var a account
 		// Without ETags: a 304 would carry no id.
 		status, _, err := c.get(connectors.WithETags(ctx, nil), "look up account "+acct, c.api("/api/v1/accounts/lookup", url.Values{"acct": {acct}}), &a)
@@ -386,19 +443,23 @@ func (c *Connector) stepResolve(ctx context.Context, st *state, b *builder) erro
 			return err
 		}
 		if status == http.StatusNotFound {
-			return fmt.Errorf("mastodon: look up account %s: not found on %s (check sources[].accounts)", acct, c.tr.instance)
+			c.client.RememberMissing(ctx, acctKey(acct), status)
+			c.log.Warn("mastodon: configured account not found on the server; not tracked until it is (check sources[].accounts)",
+				"account", acct, "instance", c.tr.instance)
+			return nil
 		}
 		if a.ID == "" {
 			return c.malformed(c.api("/api/v1/accounts/lookup", url.Values{"acct": {acct}}), status, errors.New("account without id"))
 		}
 		ref := c.tr.ref(a)
-		st.Accounts = append(st.Accounts, tracked{Acct: ref.ExternalID, ID: a.ID, URL: a.URL, Created: a.CreatedAt.Time})
+		st.Accounts = append(st.Accounts, tracked{Conf: acct, Acct: ref.ExternalID, ID: a.ID, URL: a.URL, Created: a.CreatedAt.Time})
 		b.addAccount(c.tr.account(a, c.now()))
 		return nil
 	}
+	first := st.Config == nil
 	st.Config = append([]string(nil), c.accts...)
 	st.Phase, st.Idx = phaseNotifications, 0
-	if c.settings.Token.IsZero() {
+	if c.settings.Token.IsZero() || !first {
 		return nil
 	}
 	var a account
@@ -502,6 +563,10 @@ func (c *Connector) stepTag(ctx context.Context, st *state, b *builder) error {
 // conditional) and queues who-boosted, who-favourited and replies reads for
 // the statuses whose counts changed since the last pass.
 func (c *Connector) stepStatuses(ctx context.Context, st *state, t tracked, b *builder) error {
+	st.Sub = subFollowers
+	if c.client.SkipKnownMissing(ctx, userKey(t.Acct)) {
+		return nil
+	}
 	q := url.Values{"limit": {fmt.Sprint(statusLimit)}, "exclude_reblogs": {"true"}}
 	u := c.api("/api/v1/accounts/"+url.PathEscape(t.ID)+"/statuses", q)
 	var list []status
@@ -509,7 +574,11 @@ func (c *Connector) stepStatuses(ctx context.Context, st *state, t tracked, b *b
 	if err != nil {
 		return err
 	}
-	st.Sub = subFollowers
+	if status == http.StatusNotFound {
+		// The tracked account is gone: its followers are not asked either.
+		c.client.RememberMissing(ctx, userKey(t.Acct), status)
+		return nil
+	}
 	if status != http.StatusOK {
 		return nil // 304: no count changed
 	}
@@ -546,6 +615,10 @@ func (c *Connector) stepCheck(ctx context.Context, st *state, b *builder) error 
 		return nil
 	}
 	ck := &st.Checks[0]
+	if c.client.SkipKnownMissing(ctx, statusKey(ck.Status)) {
+		c.nextCheck(st)
+		return nil
+	}
 	u := ck.URL
 	if u == "" {
 		q := url.Values{}
@@ -570,6 +643,9 @@ func (c *Connector) stepCheck(ctx context.Context, st *state, b *builder) error 
 		if err != nil {
 			return err
 		}
+		if status == http.StatusNotFound {
+			c.client.RememberMissing(ctx, statusKey(ck.Status), status)
+		}
 		if status == http.StatusOK {
 			tracked := c.trackedSet(st)
 			for _, s := range sc.Descendants {
@@ -591,6 +667,9 @@ func (c *Connector) stepCheck(ctx context.Context, st *state, b *builder) error 
 		if ck.Kind == "favourited_by" {
 			typ = TypeFavourite
 		}
+		if status == http.StatusNotFound {
+			c.client.RememberMissing(ctx, statusKey(ck.Status), status)
+		}
 		if status == http.StatusOK {
 			for _, a := range list {
 				actor := c.tr.account(a, now)
@@ -607,11 +686,16 @@ func (c *Connector) stepCheck(ctx context.Context, st *state, b *builder) error 
 		ck.URL = next
 		return nil
 	}
+	c.nextCheck(st)
+	return nil
+}
+
+// nextCheck drops the first pending check.
+func (c *Connector) nextCheck(st *state) {
 	st.Checks = st.Checks[1:]
 	if len(st.Checks) == 0 {
 		st.Sub = subFollowers
 	}
-	return nil
 }
 
 // stepFollowers reads one page of the tracked account's followers newer than
@@ -620,6 +704,12 @@ func (c *Connector) stepCheck(ctx context.Context, st *state, b *builder) error 
 // mark moves to the newest follow seen and the same request is asked once
 // more, so that an idle pass repeats it verbatim.
 func (c *Connector) stepFollowers(ctx context.Context, st *state, t tracked, b *builder) error {
+	if c.client.SkipKnownMissing(ctx, userKey(t.Acct)) {
+		st.Top, st.Max = "", ""
+		st.Sub = subStatuses
+		st.Idx++
+		return nil
+	}
 	mark, known := st.Marks.Followers[t.Acct]
 	q := url.Values{"limit": {fmt.Sprint(accountLimit)}}
 	if mark != "" {
@@ -633,6 +723,13 @@ func (c *Connector) stepFollowers(ctx context.Context, st *state, t tracked, b *
 	status, link, err := c.get(ctx, "list followers of "+t.Acct, u, &list)
 	if err != nil {
 		return err
+	}
+	if status == http.StatusNotFound {
+		c.client.RememberMissing(ctx, userKey(t.Acct), status)
+		st.Top, st.Max = "", ""
+		st.Sub = subStatuses
+		st.Idx++
+		return nil
 	}
 	if status == http.StatusOK && len(list) > 0 {
 		if st.Top == "" {

@@ -96,6 +96,9 @@ type Connector struct {
 	now      func() time.Time
 	sleep    func(context.Context, time.Duration) error
 	profiles connectors.ProfileAges
+	// missingTTL is how long a user id /users/{ids} did not return is not
+	// asked again (the source's missing_ttl).
+	missingTTL time.Duration
 
 	mu      sync.Mutex
 	until   time.Time // the source is paused before this time
@@ -195,6 +198,8 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		sleep:    sleep,
 		profiles: opts.Profiles,
 		backoff:  map[string]time.Time{},
+
+		missingTTL: src.MissingTTL,
 	}, nil
 }
 
@@ -306,6 +311,8 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		return connectors.Batch{}, err
 	}
 	c.client.TakeStats()
+	missing := connectors.NewMissingSet(cur.Missing, c.missingTTL, c.now)
+	ctx = connectors.WithMissing(ctx, missing)
 	b := &builder{index: map[string]int{}}
 	if st.Tag < len(c.tags) {
 		done, err := c.step(ctx, st, b)
@@ -331,7 +338,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	return connectors.Batch{
 		Accounts:   b.accounts,
 		Activities: b.activities,
-		Next:       connectors.Cursor{State: raw},
+		Next:       connectors.Cursor{State: raw, Missing: missing.Map()},
 		Done:       done,
 		Stats:      c.client.TakeStats(),
 	}, nil
@@ -518,8 +525,14 @@ func (c *Connector) getAll(ctx context.Context, pathFmt string, ids []int64, q u
 	return nil
 }
 
+// userKey is the MissingSet key of the user with id on this site.
+func userKey(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
+
 // readProfiles reads the full profiles (website_url) of this batch's
 // accounts whose profile is unknown or older than a day, 100 per request.
+// /users/{ids} does not fail for an id it does not know (a deleted user):
+// it leaves it out of items. Such an id is remembered, and left out of the
+// requests of later batches and passes until the memory expires.
 func (c *Connector) readProfiles(ctx context.Context, b *builder) error {
 	now := c.now()
 	var ids []int64
@@ -537,16 +550,18 @@ func (c *Connector) readProfiles(ctx context.Context, b *builder) error {
 			}
 		}
 		id, err := strconv.ParseInt(a.ExternalID, 10, 64)
-		if err == nil {
+		if err == nil && !c.client.SkipKnownMissing(ctx, userKey(id)) {
 			ids = append(ids, id)
 		}
 	}
+	returned := map[int64]bool{}
 	err := c.getAll(ctx, "/users/%s", ids, url.Values{"sort": {"creation"}, "order": {"asc"}}, func(raw json.RawMessage) error {
 		var users []user
 		if err := json.Unmarshal(raw, &users); err != nil {
 			return err
 		}
 		for i := range users {
+			returned[users[i].UserID] = true
 			if a, ok := c.tr.profile(&users[i], now); ok {
 				b.addAccount(a)
 			}
@@ -555,6 +570,13 @@ func (c *Connector) readProfiles(ctx context.Context, b *builder) error {
 	})
 	if err != nil {
 		return fmt.Errorf("stackoverflow: read user profiles: %w", err)
+	}
+	// Each chunk of at most 100 ids is one page of 100, so an id not
+	// returned is not on a later page.
+	for _, id := range ids {
+		if !returned[id] {
+			c.client.RememberMissing(ctx, userKey(id), 0)
+		}
 	}
 	return nil
 }

@@ -25,8 +25,8 @@ import (
 // unassigned. Forgotten accounts (see Forget) are skipped silently, with
 // their activities and any evidence naming them. The name and primary
 // identity of each member whose identities or activities changed are
-// recomputed. The stored cursor state becomes b.Next.State and the stored
-// ETags become exactly b.Next.ETags. A batch with an activity without key
+// recomputed. The stored cursor state becomes b.Next.State, and the stored
+// ETags and missing objects become exactly b.Next.ETags and b.Next.Missing. A batch with an activity without key
 // or actor, or an account or evidence without ref, is rejected whole.
 func (s *Store) Apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
 	res, err := s.apply(ctx, source, b)
@@ -183,7 +183,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	return res, nil
 }
 
-// putCursor replaces the source's cursor state and ETags.
+// putCursor replaces the source's cursor state, ETags and missing objects.
 func putCursor(ctx context.Context, tx *sql.Tx, source string, c connectors.Cursor, now time.Time) error {
 	var state any
 	if c.State != nil {
@@ -200,6 +200,14 @@ func putCursor(ctx context.Context, tx *sql.Tx, source string, c connectors.Curs
 	for u, tag := range c.ETags {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO etags (source, url, etag) VALUES (?, ?, ?)`, source, u, tag); err != nil {
 			return fmt.Errorf("store etag of %s: %w", u, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM missing WHERE source = ?`, source); err != nil {
+		return fmt.Errorf("clear missing objects: %w", err)
+	}
+	for k, until := range c.Missing {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO missing (source, key, until) VALUES (?, ?, ?)`, source, k, formatTime(until)); err != nil {
+			return fmt.Errorf("store missing object %s: %w", k, err)
 		}
 	}
 	return nil
@@ -305,7 +313,8 @@ func accountEqual(x, y connectors.Account) bool {
 		slices.Equal(x.VerifiedLinks, y.VerifiedLinks) && x.NetworkID == y.NetworkID
 }
 
-// Cursor returns the source's committed cursor state and ETags; the zero
+// Cursor returns the source's committed cursor state, ETags and missing
+// objects; the zero
 // Cursor when the source never committed a batch.
 func (s *Store) Cursor(ctx context.Context, source string) (connectors.Cursor, error) {
 	var c connectors.Cursor
@@ -338,7 +347,35 @@ func (s *Store) Cursor(ctx context.Context, source string) (connectors.Cursor, e
 	if err := rows.Err(); err != nil {
 		return c, fmt.Errorf("sqlite: read etags of source %q: %w", source, err)
 	}
+	if c.Missing, err = s.missing(ctx, source); err != nil {
+		return c, fmt.Errorf("sqlite: read missing objects of source %q: %w", source, err)
+	}
 	return c, nil
+}
+
+// missing returns the source's missing objects (key → until), nil if none.
+func (s *Store) missing(ctx context.Context, source string) (map[string]time.Time, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT key, until FROM missing WHERE source = ?`, source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out map[string]time.Time
+	for rows.Next() {
+		var k, until string
+		if err := rows.Scan(&k, &until); err != nil {
+			return nil, err
+		}
+		t, err := parseTime(until)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = make(map[string]time.Time)
+		}
+		out[k] = t
+	}
+	return out, rows.Err()
 }
 
 // ProfileFetchedAt reports when the account's full profile was stored; ok

@@ -13,7 +13,9 @@ import (
 // the evidence, suggestions and decisions mentioning its accounts, the
 // audit_log rows mentioning its member id, identity ids or account keys
 // (replaced by one row saying "member N forgotten (k identities)"), the
-// ETags whose URL names one of its accounts, and the member row. A
+// ETags whose URL names one of its accounts, the missing objects (see
+// connectors.MissingSet) keyed by one of its account ids ("user:<id>") or
+// naming one of its handles, and the member row. A
 // tombstone (hex sha256 of the store's salt and the account key) is kept
 // per account, so Apply skips those accounts, their activities and
 // evidence about them from then on. It then scrubs the file (see Scrub).
@@ -84,6 +86,19 @@ func (s *Store) forget(ctx context.Context, memberID int64, actor string) (int, 
 				what, query string
 				args        []any
 			}{"etags", `DELETE FROM etags WHERE instr(lower(url), lower(?)) > 0`, []any{v}})
+		}
+		// Missing objects are a cache too: an account's key by id
+		// ("user:<external id>") goes exactly, keys naming its handle by
+		// substring; dropping one only costs a lookup.
+		steps = append(steps, struct {
+			what, query string
+			args        []any
+		}{"missing objects", `DELETE FROM missing WHERE key = lower(?)`, []any{"user:" + id.ExternalID}})
+		if len(strings.TrimSpace(id.Username)) >= 3 {
+			steps = append(steps, struct {
+				what, query string
+				args        []any
+			}{"missing objects", `DELETE FROM missing WHERE instr(lower(key), lower(?)) > 0`, []any{id.Username}})
 		}
 	}
 	for _, st := range steps {

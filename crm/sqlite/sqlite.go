@@ -226,7 +226,7 @@ func (s *Store) Migrations(ctx context.Context) (current, latest int, err error)
 }
 
 // countedTables are the tables TableCounts reports.
-var countedTables = []string{"members", "identities", "activities", "evidence", "cursors", "etags", "audit_log",
+var countedTables = []string{"members", "identities", "activities", "evidence", "cursors", "etags", "missing", "audit_log",
 	"schema_migrations", "decisions", "suggestions", "tombstones"}
 
 // TableCounts returns the number of rows of each table, for doctor and for

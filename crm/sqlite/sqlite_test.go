@@ -54,7 +54,8 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 			Key: "github/github.com/issue/1", Platform: "github", Instance: "github.com",
 			Type: "issue", OccurredAt: now, Actor: ref,
 		}},
-		Next: connectors.Cursor{State: []byte(`{"page":3}`), ETags: map[string]string{"u": "e"}},
+		Next: connectors.Cursor{State: []byte(`{"page":3}`), ETags: map[string]string{"u": "e"},
+			Missing: map[string]time.Time{"issue:o/r#4141750": now.Add(24 * time.Hour), "user:99": now.Add(time.Hour)}},
 	}
 	if _, err := s.Apply(ctx, "gh", b); err != nil {
 		t.Fatal(err)
@@ -152,7 +153,11 @@ func TestForgetLeavesNoTraceInFile(t *testing.T) {
 				OccurredAt: now, Actor: keep, Title: "kept title"},
 		},
 		Evidence: []connectors.Evidence{{Kind: "commit_author_login", A: goneGit, B: gone}, {Kind: "same_name", A: gone, B: keep}},
-		Next:     connectors.Cursor{State: []byte(`{"page":1}`), ETags: map[string]string{"https://api.github.com/users/zorpquibble": `"e"`, "https://api.github.com/repos/o/r": `"r"`}},
+		Next: connectors.Cursor{State: []byte(`{"page":1}`), ETags: map[string]string{"https://api.github.com/users/zorpquibble": `"e"`, "https://api.github.com/repos/o/r": `"r"`},
+			// Missing objects naming the forgotten account by id and by
+			// handle go; others stay (user:8675309 is a prefix of its id, not its id).
+			Missing: map[string]time.Time{"user:86753091": now.Add(time.Hour), "username:zorpquibble": now.Add(time.Hour),
+				"user:2": now.Add(time.Hour), "issue:o/r#5": now.Add(time.Hour), "user:8675309": now.Add(time.Hour)}},
 	}
 	if _, err := s.Apply(ctx, "gh", b); err != nil {
 		t.Fatal(err)
@@ -184,6 +189,13 @@ func TestForgetLeavesNoTraceInFile(t *testing.T) {
 	}
 	if n, err := s.Forget(ctx, mid, "ops"); err != nil || n != 2 {
 		t.Fatalf("Forget = %d, %v; want 2, nil", n, err)
+	}
+	c, err := s.Cursor(ctx, "gh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]time.Time{"user:2": now.Add(time.Hour), "issue:o/r#5": now.Add(time.Hour), "user:8675309": now.Add(time.Hour)}, c.Missing); diff != "" {
+		t.Errorf("missing objects after Forget (-want +got):\n%s", diff)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

@@ -34,7 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) crm.Store) {
 	}{
 		{"ApplyThenRead", testApplyThenRead},
 		{"ReplayChangesNothing", testReplay},
-		{"CursorAndETagsReplacedWhole", testCursor},
+		{"CursorETagsAndMissingReplacedWhole", testCursor},
 		{"ReferenceKeepsProfile", testReferenceKeepsProfile},
 		{"UnknownActorStillStored", testUnknownActor},
 		{"AssignAndNewMembers", testAssign},
@@ -330,19 +330,28 @@ func testCursor(t *testing.T, s crm.Store) {
 	if diff := cmp.Diff(connectors.Cursor{}, get("none"), cmpOpts...); diff != "" {
 		t.Errorf("Cursor of unknown source (-want +got):\n%s", diff)
 	}
+	withMissing := func(c connectors.Cursor, m map[string]time.Time) connectors.Cursor {
+		c.Missing = m
+		return c
+	}
+	until := time.Date(2025, 3, 2, 12, 30, 15, 123456789, time.UTC)
 	steps := []connectors.Cursor{
 		cursor(`{"page":1}`, map[string]string{"https://a/1": `"x1"`, "https://a/2": `W/"x2"`}),
-		cursor(`{"page":2}`, map[string]string{"https://a/3": `"x3"`}),
-		cursor(`{"page":3}`, nil),
+		withMissing(cursor(`{"page":2}`, map[string]string{"https://a/3": `"x3"`}),
+			map[string]time.Time{"issue:o/r#12": until, "user:583231": until.Add(time.Hour)}),
+		// The missing set is replaced whole, like the ETags.
+		withMissing(cursor(`{"page":3}`, nil), map[string]time.Time{"user:9": until}),
+		cursor(`{"page":4}`, nil),
 	}
-	apply(t, s, "other", connectors.Batch{Next: cursor(`"other"`, map[string]string{"https://o": "o"})})
+	other := withMissing(cursor(`"other"`, map[string]string{"https://o": "o"}), map[string]time.Time{"user:9": until})
+	apply(t, s, "other", connectors.Batch{Next: other})
 	for i, c := range steps {
 		apply(t, s, "src", connectors.Batch{Next: c})
 		if diff := cmp.Diff(c, get("src"), cmpOpts...); diff != "" {
 			t.Errorf("step %d: Cursor (-want +got):\n%s", i, diff)
 		}
 	}
-	if diff := cmp.Diff(cursor(`"other"`, map[string]string{"https://o": "o"}), get("other"), cmpOpts...); diff != "" {
+	if diff := cmp.Diff(other, get("other"), cmpOpts...); diff != "" {
 		t.Errorf("another source's cursor changed (-want +got):\n%s", diff)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -171,3 +172,71 @@ func TestFaultsAndLog(t *testing.T) {
 		t.Errorf("ResetLog left %d", s.Count())
 	}
 }
+
+// TestDeleted: a deleted user's profile, a deleted topic and a deleted post
+// answer 404 not_found, and the topic and post leave the listings.
+func TestDeleted(t *testing.T) {
+	s := forum(t)
+	s.AddUser(User{Username: "bob"})
+	tp, _ := s.Topic(1)
+	p, err := s.AddPost(Post{TopicID: 2, User: "bob", Raw: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddLike(p.ID, "alice", t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{s.DeleteUser("bob"), s.DeleteTopic(tp.ID), s.DeletePost(p.ID)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.DeleteUser("nobody") == nil || s.DeleteTopic(999) == nil || s.DeletePost(999) == nil {
+		t.Error("deleting an unknown user, topic or post succeeded")
+	}
+	const notFound = `"error_type":"not_found"`
+	for _, path := range []string{
+		"/u/bob.json", "/t/1.json", "/posts/" + itoa(p.ID) + ".json", "/post_action_users.json?id=" + itoa(p.ID) + "&post_action_type_id=2",
+		"/posts/" + itoa(tp.FirstPostID) + ".json",
+	} {
+		if status, _, body := get(t, s, path, nil); status != 404 || !strings.Contains(body, notFound) {
+			t.Errorf("GET %s = %d %s, want 404 %s", path, status, body, notFound)
+		}
+	}
+	if status, _, _ := get(t, s, "/u/alice.json", nil); status != 200 {
+		t.Errorf("GET /u/alice.json = %d", status)
+	}
+	_, _, body := get(t, s, "/posts.json", nil)
+	var posts struct {
+		Latest []struct {
+			ID      int64 `json:"id"`
+			TopicID int64 `json:"topic_id"`
+		} `json:"latest_posts"`
+	}
+	if err := json.Unmarshal([]byte(body), &posts); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range posts.Latest {
+		if x.ID == p.ID || x.TopicID == tp.ID {
+			t.Errorf("/posts.json still lists post %d of topic %d", x.ID, x.TopicID)
+		}
+	}
+	_, _, body = get(t, s, "/latest.json?order=created&per_page=100", nil)
+	var list struct {
+		TopicList struct {
+			Topics []struct {
+				ID int64 `json:"id"`
+			} `json:"topics"`
+		} `json:"topic_list"`
+	}
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range list.TopicList.Topics {
+		if x.ID == tp.ID {
+			t.Errorf("/latest.json still lists the deleted topic %d", x.ID)
+		}
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

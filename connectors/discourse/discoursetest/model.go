@@ -3,6 +3,7 @@ package discoursetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -391,5 +392,50 @@ func (s *Server) AcceptSolution(topicID, postID int64, acceptedBy string, at tim
 		return fmt.Errorf("accept solution by %s: user %w", acceptedBy, ErrNotFound)
 	}
 	t.AcceptedPostID, t.AcceptedBy, t.AcceptedAt = postID, acceptedBy, s.stamp(at)
+	return nil
+}
+
+// DeleteUser deletes a user's account: /u/{username}.json and its
+// e-mails answer 404 not_found. Posts, topics and solutions already made
+// keep naming the user as they were served before the deletion.
+func (s *Server) DeleteUser(username string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[key(username)]; !ok {
+		return fmt.Errorf("delete user %s: %w", username, ErrNotFound)
+	}
+	s.goneUsers[key(username)] = true
+	return nil
+}
+
+// DeleteTopic deletes a topic and its posts: it leaves every listing, and
+// /t/{id}.json, its posts and their likes answer 404 not_found.
+func (s *Server) DeleteTopic(id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.topics[id]; !ok {
+		return fmt.Errorf("delete topic %d: %w", id, ErrNotFound)
+	}
+	for _, p := range s.topicPosts[id] {
+		delete(s.posts, p.ID)
+		delete(s.likes, p.ID)
+	}
+	delete(s.topicPosts, id)
+	delete(s.topics, id)
+	return nil
+}
+
+// DeletePost deletes a reply: it leaves /posts.json and its topic, and
+// /posts/{id}.json and its likes answer 404 not_found.
+func (s *Server) DeletePost(id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.posts[id]
+	if !ok {
+		return fmt.Errorf("delete post %d: %w", id, ErrNotFound)
+	}
+	s.topicPosts[p.TopicID] = slices.DeleteFunc(s.topicPosts[p.TopicID], func(x *Post) bool { return x.ID == id })
+	delete(s.posts, id)
+	delete(s.likes, id)
 	return nil
 }

@@ -228,13 +228,13 @@ func (s *Server) route(u *url.URL, v viewer) reply {
 		return s.userActions(q, v)
 	case parts[0] == "u" && len(parts) == 2:
 		u, found := s.users[key(last)]
-		if !found {
+		if !found || s.goneUsers[key(last)] {
 			return s.notFound()
 		}
 		return ok(obj{"user_badges": []any{}, "user": s.userJSON(u, v)})
 	case parts[0] == "u" && len(parts) == 3 && parts[2] == "emails.json":
 		u, found := s.users[key(parts[1])]
-		if !found {
+		if !found || s.goneUsers[key(parts[1])] {
 			return s.notFound()
 		}
 		if v.anon {

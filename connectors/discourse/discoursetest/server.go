@@ -72,6 +72,7 @@ type Server struct {
 	adminReset time.Time
 
 	users        map[string]*User
+	goneUsers    map[string]bool // keys of users removed by DeleteUser
 	categories   map[int64]*Category
 	topics       map[int64]*Topic
 	posts        map[int64]*Post
@@ -101,6 +102,7 @@ func New(opts ...Option) *Server {
 		locale:     English,
 		adminLimit: DefaultAdminLimit,
 		users:      map[string]*User{},
+		goneUsers:  map[string]bool{},
 		categories: map[int64]*Category{},
 		topics:     map[int64]*Topic{},
 		posts:      map[int64]*Post{},

@@ -558,3 +558,55 @@ func TestListen(t *testing.T) {
 		t.Errorf("listen: %d", r.status)
 	}
 }
+
+// TestGoneObjects: a deleted issue answers 410 and leaves the listing while
+// its comments stay; a legacy comment's issue_url names the issue id, which
+// answers 404; a deleted user's profile answers 404 while references stay.
+func TestGoneObjects(t *testing.T) {
+	s, _ := fixture(t, 3)
+	s.AddUser(User{Login: "bob"})
+	if _, err := s.AddComment("acme", "widget", Comment{Issue: 1, User: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddComment("acme", "widget", Comment{Issue: 2, User: "alice", LegacyIssueURL: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteIssue("acme", "widget", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser("bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteIssue("acme", "widget", 9); err == nil {
+		t.Error("DeleteIssue of an unknown number succeeded")
+	}
+	c := &http.Client{Transport: s.Transport()}
+	is2 := s.Issues("acme", "widget")[1]
+	tests := []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/repos/acme/widget/issues/1", 410, `{"message":"This issue was deleted","documentation_url":"https://docs.github.com/rest/issues/issues#get-an-issue","status":"410"}`},
+		{"/repos/acme/widget/issues/2", 200, `"number":2`},
+		{fmt.Sprintf("/repos/acme/widget/issues/%d", is2.ID), 404, `{"message":"Not Found","documentation_url":"https://docs.github.com/rest","status":"404"}`},
+		{"/repos/acme/widget/issues/x", 404, `"Not Found"`},
+		{"/users/bob", 404, `"Not Found"`},
+		{"/users/bob/social_accounts", 404, `"Not Found"`},
+		{"/users/alice", 200, `"login":"alice"`},
+		{"/repos/acme/widget/issues?state=all", 200, `"number":2`},
+		{"/repos/acme/widget/issues/comments", 200, fmt.Sprintf(`"issue_url":"%s/repos/acme/widget/issues/%d"`, base, is2.ID)},
+		{"/repos/acme/widget/issues/comments", 200, `"issue_url":"` + base + `/repos/acme/widget/issues/1"`},
+		{"/repos/acme/widget/issues/comments", 200, `"login":"bob"`},
+	}
+	for _, tt := range tests {
+		r := get(t, c, base+tt.path)
+		if r.status != tt.status || !strings.Contains(string(r.body), tt.body) {
+			t.Errorf("GET %s = %d %s; want %d with %s", tt.path, r.status, r.body, tt.status, tt.body)
+		}
+	}
+	r := get(t, c, base+"/repos/acme/widget/issues?state=all")
+	if strings.Contains(string(r.body), `"number":1,`) {
+		t.Errorf("the deleted issue is still listed: %s", r.body)
+	}
+}

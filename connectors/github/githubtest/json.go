@@ -114,7 +114,7 @@ type fullUser struct {
 
 func (s *Server) getUser(c *ctx, login string) reply {
 	u, ok := s.users[key(login)]
-	if !ok {
+	if !ok || s.gone[key(login)] {
 		return notFound()
 	}
 	f := fullUser{
@@ -138,7 +138,7 @@ func (s *Server) getUser(c *ctx, login string) reply {
 
 func (s *Server) socialAccounts(c *ctx, login string) reply {
 	u, ok := s.users[key(login)]
-	if !ok {
+	if !ok || s.gone[key(login)] {
 		return notFound()
 	}
 	type social struct {
@@ -333,7 +333,7 @@ func (s *Server) listIssues(c *ctx, st *repoState) reply {
 	}
 	var items []*Issue
 	for _, is := range st.issues {
-		if (state == "all" || is.State == state) && !is.UpdatedAt.Before(since) {
+		if (state == "all" || is.State == state) && !is.UpdatedAt.Before(since) && !is.Deleted {
 			items = append(items, is)
 		}
 	}
@@ -390,6 +390,33 @@ func sortItems[T any](c *ctx, items []T, id func(T) int64, created, updated func
 	return true
 }
 
+// issueURL is a comment's issue_url: by number, or by the issue's id for a
+// legacy comment.
+func issueURL(api string, is *Issue, legacy bool) string {
+	if legacy {
+		return fmt.Sprintf("%s/issues/%d", api, is.ID)
+	}
+	return fmt.Sprintf("%s/issues/%d", api, is.Number)
+}
+
+// getIssue answers GET /repos/{owner}/{repo}/issues/{number}: the issue,
+// 410 for a deleted one, 404 for a number that never existed (such as an
+// issue id in a legacy issue_url).
+func (s *Server) getIssue(c *ctx, st *repoState, num string) reply {
+	n, err := strconv.Atoi(num)
+	if err != nil {
+		return notFound()
+	}
+	is, err := st.issue(n, false)
+	switch {
+	case err != nil:
+		return notFound()
+	case is.Deleted:
+		return gone()
+	}
+	return reply{status: 200, body: mustJSON(s.issueJSON(c, st, is))}
+}
+
 func (s *Server) listComments(c *ctx, st *repoState) reply {
 	since, ok := c.since("since")
 	if !ok {
@@ -417,7 +444,7 @@ func (s *Server) listComments(c *ctx, st *repoState) reply {
 		js[i] = commentJSON{
 			URL:      fmt.Sprintf("%s/issues/comments/%d", api, x.ID),
 			HTMLURL:  fmt.Sprintf("%s/%s/%s/%d#issuecomment-%d", web, full, kind, x.Issue, x.ID),
-			IssueURL: fmt.Sprintf("%s/issues/%d", api, x.Issue),
+			IssueURL: issueURL(api, st.issues[x.Issue-1], x.LegacyIssueURL),
 			ID:       x.ID, NodeID: nodeID("IC_", x.ID), User: s.simpleUser(c, x.User),
 			CreatedAt: ts(x.CreatedAt), UpdatedAt: ts(x.UpdatedAt),
 			AuthorAssociation: s.association(st, x.User), Body: x.Body,
@@ -496,7 +523,7 @@ func (s *Server) listReviews(c *ctx, st *repoState, num string) reply {
 	if err != nil {
 		return notFound()
 	}
-	if _, err := st.issue(n, true); err != nil {
+	if pr, err := st.issue(n, true); err != nil || pr.Deleted {
 		return notFound()
 	}
 	var items []*Review

@@ -79,6 +79,10 @@ type Issue struct {
 	ClosedAt, MergedAt time.Time
 	// Comments is the number of issue comments (maintained by AddComment).
 	Comments int
+	// Deleted is set by DeleteIssue: the issue is no longer listed and
+	// reading it answers 410 Gone, while its comments stay listed with an
+	// issue_url pointing at it.
+	Deleted bool
 }
 
 // Comment is a conversation comment on an issue or pull request.
@@ -91,6 +95,10 @@ type Comment struct {
 	User                 string
 	Body                 string
 	CreatedAt, UpdatedAt time.Time
+	// LegacyIssueURL makes issue_url name the issue by its id instead of
+	// its number (/repos/o/r/issues/4141750), as comments recorded in 2012
+	// do; such a URL answers 404.
+	LegacyIssueURL bool
 }
 
 // ReviewComment is a comment on a pull request's diff.

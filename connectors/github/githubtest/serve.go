@@ -42,6 +42,11 @@ type reply struct {
 
 func notFound() reply { return reply{status: 404, body: errBody(404, "Not Found", docsURL)} }
 
+// gone is GitHub's answer for a deleted issue.
+func gone() reply {
+	return reply{status: 410, body: errBody(410, "This issue was deleted", "https://docs.github.com/rest/issues/issues#get-an-issue")}
+}
+
 // roll starts a new window when the current one is over.
 func (s *Server) roll(b *bucket) *bucket {
 	now := s.now()
@@ -260,6 +265,8 @@ func (s *Server) route(r *http.Request, rest string) reply {
 			return s.listIssues(c, st)
 		case len(tail) == 2 && tail[0] == "issues" && tail[1] == "comments":
 			return s.listComments(c, st)
+		case len(tail) == 2 && tail[0] == "issues":
+			return s.getIssue(c, st, tail[1])
 		case len(tail) == 2 && tail[0] == "pulls" && tail[1] == "comments":
 			return s.listReviewComments(c, st)
 		case len(tail) == 3 && tail[0] == "pulls" && tail[2] == "reviews":

@@ -92,6 +92,7 @@ type Server struct {
 	anon   bucket
 
 	users    map[string]*User
+	gone     map[string]bool // keys of users whose profile answers 404 (DeleteUser)
 	repos    map[string]*repoState
 	repoList []string // keys in insertion order
 	nextID   int64
@@ -110,6 +111,7 @@ func New(opts ...Option) *Server {
 		auth:   bucket{limit: DefaultLimit},
 		anon:   bucket{limit: DefaultUnauthenticatedLimit},
 		users:  map[string]*User{},
+		gone:   map[string]bool{},
 		repos:  map[string]*repoState{},
 		nextID: 1000,
 	}
@@ -577,6 +579,39 @@ func (s *Server) AddCommit(owner, repo string, c Commit) (Commit, error) {
 	st.commits = append(st.commits, &c)
 	st.bump(c.CommitterDate)
 	return c, nil
+}
+
+// DeleteIssue deletes issue or pull request number of owner/repo: it is
+// no longer listed, GET /repos/{owner}/{repo}/issues/{number} answers 410
+// Gone (GitHub's "This issue was deleted"), the reviews of a deleted pull
+// request answer 404, and its comments stay listed with an issue_url
+// pointing at it, as GitHub serves them.
+func (s *Server) DeleteIssue(owner, repo string, number int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return err
+	}
+	is, err := st.issue(number, false)
+	if err != nil {
+		return err
+	}
+	is.Deleted = true
+	return nil
+}
+
+// DeleteUser makes login's profile and social accounts answer 404 (an
+// account deleted, or a managed user the token may not see), while the
+// items it made keep naming it as they were served before.
+func (s *Server) DeleteUser(login string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.needUser(login); err != nil {
+		return err
+	}
+	s.gone[key(login)] = true
+	return nil
 }
 
 // Issues returns a copy of the issues and pull requests of owner/repo, by

@@ -124,3 +124,68 @@ func TestETagAndBudgets(t *testing.T) {
 		t.Errorf("unpaginated request refused: %d", r.StatusCode)
 	}
 }
+
+// TestGone: a removed status and a deleted account answer 404 "Record not
+// found" everywhere and leave timelines, lists and notifications.
+func TestGone(t *testing.T) {
+	s, now := newServer(t)
+	fan, err := s.AddAccount(Account{Username: "fan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.AddStatus(Status{Account: "owner", Tags: []string{"go"}, CreatedAt: *now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Favourite("fan", st.ID, *now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Follow("fan", "owner", *now); err != nil {
+		t.Fatal(err)
+	}
+	owner, _ := s.Account("owner")
+	count := func(path, token string) int {
+		var v []any
+		if err := json.NewDecoder(get(t, s, path, token, "").Body).Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		return len(v)
+	}
+	if got := count("/api/v1/statuses/"+st.ID+"/favourited_by", ""); got != 1 {
+		t.Fatalf("favourited_by before: %d", got)
+	}
+	if err := s.DeleteAccount("fan"); err != nil {
+		t.Fatal(err)
+	}
+	if got := count("/api/v1/statuses/"+st.ID+"/favourited_by", ""); got != 0 {
+		t.Errorf("favourited_by lists a deleted account: %d", got)
+	}
+	if got := count("/api/v1/accounts/"+owner.ID+"/followers", ""); got != 0 {
+		t.Errorf("followers lists a deleted account: %d", got)
+	}
+	if err := s.RemoveStatus(st.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveStatus("404"); err == nil {
+		t.Error("RemoveStatus of an unknown id succeeded")
+	}
+	for _, p := range []string{
+		"/api/v1/statuses/" + st.ID, "/api/v1/statuses/" + st.ID + "/favourited_by",
+		"/api/v1/statuses/" + st.ID + "/reblogged_by", "/api/v1/statuses/" + st.ID + "/context",
+		"/api/v1/accounts/lookup?acct=fan", "/api/v1/accounts/" + fan.ID, "/api/v1/accounts/" + fan.ID + "/statuses",
+		"/api/v1/accounts/" + fan.ID + "/followers",
+	} {
+		resp := get(t, s, p, "", "")
+		var e map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		if resp.StatusCode != 404 || e["error"] != "Record not found" {
+			t.Errorf("GET %s = %d %v, want 404 Record not found", p, resp.StatusCode, e)
+		}
+	}
+	if got := count("/api/v1/accounts/"+owner.ID+"/statuses", ""); got != 0 {
+		t.Errorf("account statuses list a removed status: %d", got)
+	}
+	if got := count("/api/v1/notifications?limit=80", "tok"); got != 50 {
+		t.Errorf("notifications = %d, want the 50 mentions only", got)
+	}
+}

@@ -144,6 +144,41 @@ func (s *Server) Account(acct string) (Account, bool) {
 	return fakekit.Lookup(s.byAcct, normAcct(acct, s.domain))
 }
 
+// RemoveStatus deletes status id as its author would: it leaves every
+// timeline, and it and its favourited_by, reblogged_by and context answer
+// 404 "Record not found".
+func (s *Server) RemoveStatus(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.statuses[id]
+	if !ok {
+		return fmt.Errorf("%w: status %q", ErrNotFound, id)
+	}
+	st.removed = true
+	return nil
+}
+
+// DeleteAccount deletes the account acct and its statuses: looking it up
+// and every /api/v1/accounts/:id route answer 404, its statuses are
+// removed (see RemoveStatus), and it leaves other accounts' followers,
+// favourites and notifications.
+func (s *Server) DeleteAccount(acct string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.account(acct)
+	if err != nil {
+		return err
+	}
+	s.deleted[a.ID] = true
+	k := acctOf(a, s.domain)
+	for _, st := range s.statuses {
+		if st.Account == k {
+			st.removed = true
+		}
+	}
+	return nil
+}
+
 // Status returns the status with id.
 func (s *Server) Status(id string) (Status, bool) {
 	s.mu.Lock()
@@ -343,6 +378,7 @@ func (s *Server) notify(typ string, to, from *Account, statusID string, at time.
 // status is a stored status with what the fake maintains about it.
 type status struct {
 	Status
+	removed bool // by RemoveStatus or DeleteAccount
 	replies int
 	reblogs []string // ids of reblog statuses, oldest first
 	favs    []edge

@@ -204,13 +204,13 @@ func (s *Server) route(r *http.Request, q url.Values, who caller) (reply, *apiEr
 		return reply{v: credentialJSON{accountJSON: a, Source: sourceJSON{Privacy: "public", Note: who.owner.Note, Fields: a.Fields}}}, nil
 	case len(rest) == 2 && rest[0] == "accounts" && rest[1] == "lookup":
 		a, ok := s.byAcct[normAcct(q.Get("acct"), s.domain)]
-		if !ok {
+		if !ok || s.deleted[a.ID] {
 			return reply{}, notFound()
 		}
 		return reply{v: s.accountJSON(a)}, nil
 	case len(rest) >= 2 && rest[0] == "accounts":
 		a, ok := s.accounts[rest[1]]
-		if !ok {
+		if !ok || s.deleted[a.ID] {
 			return reply{}, notFound()
 		}
 		switch {
@@ -235,6 +235,9 @@ func (s *Server) route(r *http.Request, q url.Values, who caller) (reply, *apiEr
 			var edges []edge
 			for _, id := range st.reblogs {
 				rb := s.statuses[id]
+				if rb.removed {
+					continue
+				}
 				edges = append(edges, edge{id: idNum(id), account: s.byAcct[rb.Account].ID, at: rb.CreatedAt})
 			}
 			return s.accountList(base, r.URL.Path, q, edges), nil
@@ -262,7 +265,9 @@ func needUser(who caller) *apiError {
 	return nil
 }
 
-func visible(st *status) bool { return st.Visibility == "public" || st.Visibility == "unlisted" }
+func visible(st *status) bool {
+	return !st.removed && (st.Visibility == "public" || st.Visibility == "unlisted")
+}
 
 func baseOf(r *http.Request) string {
 	scheme := r.URL.Scheme
@@ -384,7 +389,7 @@ func (s *Server) tagTimeline(base, path string, q url.Values, tag string) reply 
 	tag = strings.ToLower(tag)
 	var list []*status
 	for _, st := range s.order {
-		if st.ReblogOf != "" || st.Visibility != "public" || !slices.Contains(st.Tags, tag) {
+		if st.ReblogOf != "" || st.Visibility != "public" || st.removed || !slices.Contains(st.Tags, tag) {
 			continue
 		}
 		local := s.byAcct[st.Account].Domain == ""
@@ -401,7 +406,7 @@ func (s *Server) tagTimeline(base, path string, q url.Values, tag string) reply 
 // since_id prev link as Mastodon sends.
 func (s *Server) accountList(base, path string, q url.Values, edges []edge) reply {
 	limit := limitOf(q, 40, 80)
-	sorted := slices.Clone(edges)
+	sorted := slices.DeleteFunc(slices.Clone(edges), func(e edge) bool { return s.deleted[e.account] })
 	slices.SortFunc(sorted, func(a, b edge) int {
 		switch {
 		case a.id < b.id:
@@ -431,6 +436,9 @@ func (s *Server) notifications(base, path string, q url.Values, owner *Account) 
 	for _, n := range s.notifs {
 		if n.forID != owner.ID || (len(types) > 0 && !slices.Contains(types, n.Type)) || slices.Contains(excl, n.Type) {
 			continue
+		}
+		if st := s.statuses[n.StatusID]; s.deleted[n.fromID] || (st != nil && st.removed) {
+			continue // Mastodon removes them with the account or status
 		}
 		if a := q.Get("account_id"); a != "" && n.fromID != a {
 			continue

@@ -86,6 +86,7 @@ type Server struct {
 
 	accounts  map[string]*Account // by id
 	byAcct    map[string]*Account // by canonical acct
+	deleted   map[string]bool     // ids of accounts removed by DeleteAccount
 	statuses  map[string]*status
 	order     []*status // by id ascending
 	followers map[string][]edge
@@ -108,6 +109,7 @@ func New(opts ...Option) *Server {
 		paging:    bucket{limit: DefaultPagingLimit, window: DefaultPagingWindow},
 		accounts:  map[string]*Account{},
 		byAcct:    map[string]*Account{},
+		deleted:   map[string]bool{},
 		statuses:  map[string]*status{},
 		followers: map[string][]edge{},
 		following: map[string]int{},

@@ -616,7 +616,7 @@ func (s *Server) route(c *call) (any, bool, *apiError) {
 	case RouteUsers:
 		var items []sortable
 		for _, id := range s.userOrder {
-			if !slices.Contains(c.ids, id) {
+			if !slices.Contains(c.ids, id) || s.goneUsers[id] {
 				continue
 			}
 			u := s.users[id]
@@ -627,7 +627,7 @@ func (s *Server) route(c *call) (any, bool, *apiError) {
 		var items []sortable
 		for _, id := range s.userOrder {
 			u := s.users[id]
-			if !slices.Contains(c.ids, u.AccountID) {
+			if !slices.Contains(c.ids, u.AccountID) || s.goneUsers[id] {
 				continue
 			}
 			items = append(items, sortable{id: u.UserID, creation: u.CreationDate, item: networkUserJSON{

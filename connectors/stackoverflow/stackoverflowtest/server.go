@@ -69,6 +69,7 @@ type Server struct {
 	anon  quota
 
 	users      map[int64]*User
+	goneUsers  map[int64]bool // removed by DeleteUser
 	userOrder  []int64
 	questions  map[int64]*Question
 	qOrder     []int64
@@ -97,6 +98,7 @@ func New(opts ...Option) *Server {
 		keyed:        quota{max: DefaultKeyQuota},
 		anon:         quota{max: DefaultAnonymousQuota},
 		users:        map[int64]*User{},
+		goneUsers:    map[int64]bool{},
 		questions:    map[int64]*Question{},
 		answers:      map[int64]*Answer{},
 		filters:      map[string]bool{"default": true, "withbody": true, "none": true, "total": true},
@@ -272,6 +274,22 @@ func (s *Server) User(id int64) (User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return fakekit.Lookup(s.users, id)
+}
+
+// DeleteUser deletes user id: /users/{ids} and /users/{ids}/associated
+// leave it out of items, without an error, as the API does for an id it
+// does not know. The API documents a deleted owner as a shallow_user with
+// user_type does_not_exist only "in some cases"; the fake keeps serving the
+// owner of posts made before the deletion as it was, the case in which an
+// id seen on a post is then not returned by /users/{ids}.
+func (s *Server) DeleteUser(id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[id]; !ok {
+		return fmt.Errorf("delete user %d: %w", id, ErrNotFound)
+	}
+	s.goneUsers[id] = true
+	return nil
 }
 
 // AddAssociated lists a in /users/{ids}/associated for its account id.
