@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/discourse/discoursetest"
 )
@@ -425,4 +426,79 @@ func (f forbidTopics) RoundTrip(r *http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 403, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
 	}
 	return f.base.RoundTrip(r)
+}
+
+// redirectPath serves one path from another of the same fake, to give an
+// object the fake's own answer for a missing one.
+type redirectPath struct {
+	base     http.RoundTripper
+	from, to string
+}
+
+func (r redirectPath) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Path == r.from {
+		req = req.Clone(req.Context())
+		req.URL.Path = r.to
+	}
+	return r.base.RoundTrip(req)
+}
+
+// TestTopicViewGoneAskedOncePerTTL: a listed topic whose list entry and
+// posts name no author, and whose topic view answers 404, costs one
+// /t/{id}.json request in a pass, none in a pass within the memory's expiry
+// (the skip is counted as known missing, the topic as skipped), and one
+// again after it.
+func TestTopicViewGoneAskedOncePerTTL(t *testing.T) {
+	clk := &clock{now: t0}
+	srv := discoursetest.New(discoursetest.WithNow(clk.Now))
+	srv.AddUser(discoursetest.User{Username: "alice"})
+	tp, err := srv.AddTopic(discoursetest.Topic{Title: "Olá", User: "alice", CreatedAt: t0.Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noAuthor := func(path string, body map[string]any) {
+		hideFirstPosts(path, body)
+		for _, x := range listedTopics(body) {
+			x.(map[string]any)["posters"] = []any{}
+		}
+	}
+	view := "/t/" + strconv.FormatInt(tp.ID, 10) + ".json"
+	var paths []string
+	c := newTest(t, srv, "url: https://forum.example.org\n", clk, nil)
+	c.client = connectors.NewClient(connectors.ClientOptions{Source: "forum", Now: clk.Now, Sleep: clk.Sleep, Version: "test",
+		Base: waitTransport{base: rewrite{base: redirectPath{base: srv.Transport(), from: view, to: "/t/999999.json"}, edit: noAuthor, log: &paths}}})
+	var cur connectors.Cursor
+	for _, tt := range []struct {
+		name         string
+		advance      time.Duration
+		views, known int
+	}{
+		{"first pass asks once", 0, 1, 0},
+		{"within the expiry: not asked", time.Hour, 0, 1},
+		{"after the expiry: asked once again", config.DefaultMissingTTL, 1, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clk.mu.Lock()
+			clk.now = clk.now.Add(tt.advance)
+			clk.mu.Unlock()
+			paths = nil
+			// Each pass walks the forum from the start, keeping only the
+			// remembered missing objects, so the topic is listed again.
+			batches, err := syncAll(t, c, connectors.Cursor{Missing: cur.Missing})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur = batches[len(batches)-1].Next
+			known := 0
+			for _, b := range batches {
+				known += b.Stats.KnownMissing
+			}
+			if n := countOf(paths, view); n != tt.views || known != tt.known {
+				t.Errorf("%d requests to %s and %d known-missing skips, want %d and %d", n, view, known, tt.views, tt.known)
+			}
+			if n := skipped(batches); n != 1 {
+				t.Errorf("Stats.Skipped = %d, want 1 (no source names the author)", n)
+			}
+		})
+	}
 }

@@ -538,19 +538,16 @@ func (c *Connector) resolvePending(ctx context.Context, st *state, b *builder) e
 
 // topicCreator reads who created topic id from /t/{id}.json: the topic
 // view's details.created_by, else the author of post number 1 in its post
-// stream. A topic that is gone or hidden (404, 403) has no known author:
-// false, no error. It is the one place that looks a topic up for its
-// author, so a memory of failed lookups can be wired in here.
+// stream. A topic that is gone (404, 410: remembered, see lookup) or hidden
+// (403) has no known author: false, no error.
 func (c *Connector) topicCreator(ctx context.Context, id int64) (basicUser, bool, error) {
-	path := "/t/" + strconv.FormatInt(id, 10) + ".json"
 	var t topicView
-	err := c.get(ctx, path, nil, &t)
-	var se *statusError
-	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden) {
-		return basicUser{}, false, nil
-	}
+	found, err := c.lookup(ctx, topicKey(id), "/t/"+strconv.FormatInt(id, 10)+".json", nil, &t)
 	if err != nil {
 		return basicUser{}, false, fmt.Errorf("discourse: read creator of topic %d: %w", id, err)
+	}
+	if !found {
+		return basicUser{}, false, nil
 	}
 	if cb := t.Details.CreatedBy; cb != nil && cb.ID != 0 && cb.Username != "" {
 		return *cb, true, nil
@@ -566,22 +563,13 @@ func (c *Connector) topicCreator(ctx context.Context, id int64) (basicUser, bool
 
 // readSolution reads a solved topic and emits its solution_accepted.
 func (c *Connector) readSolution(ctx context.Context, st *state, id int64, b *builder) error {
-	path := "/t/" + strconv.FormatInt(id, 10) + ".json"
-	key := "topic:" + strconv.FormatInt(id, 10)
-	if c.client.SkipKnownMissing(ctx, key) {
-		return nil
-	}
 	var t topicView
-	err := c.get(ctx, path, nil, &t)
-	if code := goneStatus(err); code != 0 {
-		c.client.RememberMissing(ctx, key, code)
-	}
-	var se *statusError
-	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden || se.status == http.StatusGone) {
-		return nil // deleted or hidden since it was listed
-	}
+	found, err := c.lookup(ctx, topicKey(id), "/t/"+strconv.FormatInt(id, 10)+".json", nil, &t)
 	if err != nil {
 		return fmt.Errorf("discourse: read solved topic %d: %w", id, err)
+	}
+	if !found {
+		return nil // deleted or hidden since it was listed
 	}
 	if t.AcceptedAnswer == nil {
 		return nil
@@ -706,25 +694,18 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 // readLikes reads who liked p and emits one like each.
 func (c *Connector) readLikes(ctx context.Context, p post, b *builder) error {
 	key := "post:" + strconv.FormatInt(p.ID, 10)
-	if c.client.SkipKnownMissing(ctx, key) {
-		return nil
-	}
 	for page := 0; ; page++ {
 		q := url.Values{"id": {strconv.FormatInt(p.ID, 10)}, "post_action_type_id": {strconv.Itoa(likeActionType)}}
 		if page > 0 {
 			q.Set("page", strconv.Itoa(page))
 		}
 		var resp postActionUsersResponse
-		err := c.get(ctx, "/post_action_users.json", q, &resp)
-		if code := goneStatus(err); code != 0 {
-			c.client.RememberMissing(ctx, key, code)
-		}
-		var se *statusError
-		if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden || se.status == http.StatusGone) {
-			return nil // likes hidden from this key, or the post is gone
-		}
+		found, err := c.lookup(ctx, key, "/post_action_users.json", q, &resp)
 		if err != nil {
 			return fmt.Errorf("discourse: list likes of post %d: %w", p.ID, err)
+		}
+		if !found {
+			return nil // likes hidden from this key, or the post is gone
 		}
 		if resp.Users == nil {
 			return c.malformed("/post_action_users.json", errors.New("no post_action_users"))
@@ -794,21 +775,13 @@ func (c *Connector) readProfiles(ctx context.Context, st *state, b *builder) err
 // by username (the path it is read by: a renamed user's new name is read).
 func (c *Connector) readProfile(ctx context.Context, username string) (*connectors.Account, error) {
 	path := "/u/" + url.PathEscape(username) + ".json"
-	key := "username:" + strings.ToLower(username)
-	if c.client.SkipKnownMissing(ctx, key) {
-		return nil, nil
-	}
 	var resp profileResponse
-	err := c.get(ctx, path, nil, &resp)
-	if code := goneStatus(err); code != 0 {
-		c.client.RememberMissing(ctx, key, code)
-	}
-	var se *statusError
-	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden || se.status == http.StatusGone) {
-		return nil, nil
-	}
+	found, err := c.lookup(ctx, "username:"+strings.ToLower(username), path, nil, &resp)
 	if err != nil {
 		return nil, fmt.Errorf("discourse: read profile of %s: %w", username, err)
+	}
+	if !found {
+		return nil, nil
 	}
 	if resp.User == nil || resp.User.ID == 0 {
 		return nil, c.malformed(path, errors.New("no user"))
@@ -822,7 +795,7 @@ func (c *Connector) readProfile(ctx context.Context, username string) (*connecto
 		var e emailsResponse
 		err := c.get(ctx, "/u/"+url.PathEscape(username)+"/emails.json", nil, &e)
 		switch {
-		case errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusForbidden):
+		case isStatus(err, http.StatusNotFound, http.StatusForbidden):
 		case err != nil:
 			return nil, fmt.Errorf("discourse: read e-mails of %s: %w", username, err)
 		default:
@@ -896,14 +869,37 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("HTTP %d from %s", e.status, e.url)
 }
 
-// goneStatus returns 404 or 410 when err says the object is not there, else
-// 0 (a 403 is about the key, not the object, and is not remembered).
-func goneStatus(err error) int {
-	var se *statusError
-	if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusGone) {
-		return se.status
+// lookup reads the one object at path into v, remembering under key an
+// object that is gone. It reports false, with no error, for an object known
+// to be missing (the request is not made, and the skip is counted), one that
+// answers 404 or 410 (remembered until the source's missing_ttl expires) and
+// one hidden from this key (403: not remembered, as it says something about
+// the key rather than the object).
+func (c *Connector) lookup(ctx context.Context, key, path string, q url.Values, v any) (bool, error) {
+	if c.client.SkipKnownMissing(ctx, key) {
+		return false, nil
 	}
-	return 0
+	err := c.get(ctx, path, q, v)
+	var se *statusError
+	if errors.As(err, &se) {
+		switch se.status {
+		case http.StatusNotFound, http.StatusGone:
+			c.client.RememberMissing(ctx, key, se.status)
+			return false, nil
+		case http.StatusForbidden:
+			return false, nil
+		}
+	}
+	return err == nil, err
+}
+
+// topicKey is a topic's key in the memory of missing objects.
+func topicKey(id int64) string { return "topic:" + strconv.FormatInt(id, 10) }
+
+// isStatus reports whether err is a statusError with one of codes.
+func isStatus(err error, codes ...int) bool {
+	var se *statusError
+	return errors.As(err, &se) && slices.Contains(codes, se.status)
 }
 
 // errorBody is Discourse's error shape.
