@@ -221,6 +221,25 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 
 // str returns a scalar value as a string; null counts as "". ok is false
 // when the value is not a scalar or could not be expanded (both reported).
+// duration reads a duration of at least minimum; false (with the error
+// recorded) when it is missing, empty, invalid or too short.
+func (p *parser) duration(n *yaml.Node, field string, minimum time.Duration) (time.Duration, bool) {
+	v, vn, ok := p.str(n, field)
+	if !ok || v == "" {
+		return 0, false
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		p.addf(vn.Line, field, "invalid duration %s", show(vn))
+	case d < minimum:
+		p.addf(vn.Line, field, "%s is below the minimum of %s", shortDuration(d), shortDuration(minimum))
+	default:
+		return d, true
+	}
+	return 0, false
+}
+
 func (p *parser) str(n *yaml.Node, field string) (string, *yaml.Node, bool) {
 	n = deref(n)
 	if p.failed[n] {
@@ -316,31 +335,11 @@ func (p *parser) sources(n *yaml.Node) []Source {
 				badType = !ok
 				src.Type = v
 			case "interval":
-				v, vn, ok := p.str(kv.val, f)
-				if !ok || v == "" {
-					continue
-				}
-				d, err := time.ParseDuration(v)
-				switch {
-				case err != nil:
-					p.addf(vn.Line, f, "invalid duration %s", show(vn))
-				case d < MinInterval:
-					p.addf(vn.Line, f, "%s is below the minimum of %s", shortDuration(d), shortDuration(MinInterval))
-				default:
+				if d, ok := p.duration(kv.val, f, MinInterval); ok {
 					src.Interval = d
 				}
 			case "missing_ttl":
-				v, vn, ok := p.str(kv.val, f)
-				if !ok || v == "" {
-					continue
-				}
-				d, err := time.ParseDuration(v)
-				switch {
-				case err != nil:
-					p.addf(vn.Line, f, "invalid duration %s", show(vn))
-				case d < MinMissingTTL:
-					p.addf(vn.Line, f, "%s is below the minimum of %s", shortDuration(d), shortDuration(MinMissingTTL))
-				default:
+				if d, ok := p.duration(kv.val, f, MinMissingTTL); ok {
 					src.MissingTTL = d
 				}
 			}
