@@ -219,8 +219,6 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 	}
 }
 
-// str returns a scalar value as a string; null counts as "". ok is false
-// when the value is not a scalar or could not be expanded (both reported).
 // duration reads a duration of at least minimum; false (with the error
 // recorded) when it is missing, empty, invalid or too short.
 func (p *parser) duration(n *yaml.Node, field string, minimum time.Duration) (time.Duration, bool) {
@@ -240,6 +238,8 @@ func (p *parser) duration(n *yaml.Node, field string, minimum time.Duration) (ti
 	return 0, false
 }
 
+// str returns a scalar value as a string; null counts as "". ok is false
+// when the value is not a scalar or could not be expanded (both reported).
 func (p *parser) str(n *yaml.Node, field string) (string, *yaml.Node, bool) {
 	n = deref(n)
 	if p.failed[n] {
