@@ -912,7 +912,7 @@ func (x *Index) loginPhase(start, end int32) {
 				if c, _ := x.consistent(j, hub, true); !c {
 					continue
 				}
-				x.record(j, hub)
+				x.join(j, hub)
 			}
 		}
 	}
@@ -1053,7 +1053,7 @@ func (x *Index) agreePhase(start, end int32) {
 		if ok, _ := x.consistentExcept(e.a, e.b, true, e.skip, true); !ok {
 			continue
 		}
-		x.record(e.a, e.b)
+		x.join(e.a, e.b)
 	}
 }
 
@@ -1233,17 +1233,36 @@ func (x *Index) mergeGroup(ids []int32, kind byte) {
 			}
 		}
 	}
-	var first int32 = -1
+	// A member that holds strangers to another member of the group
+	// (bridgesFrom) stays out and leaves suggestions; the others join. Deciding this for
+	// every pair before joining keeps the result independent of the
+	// order of the group.
+	var joining []int32
 	for _, r := range roots {
-		a := anchor[r]
-		if kind == bName && !x.f(a).git {
+		if kind == bName && !x.f(anchor[r]).git {
+			continue
+		}
+		joining = append(joining, r)
+	}
+	out := make([]bool, len(joining))
+	for i, r := range joining {
+		for j, s := range joining {
+			if i != j && x.bridgesFrom(anchor[r], anchor[s], ids) {
+				out[i] = true
+				x.suggestPair(anchor[r], anchor[s])
+			}
+		}
+	}
+	var first int32 = -1
+	for i, r := range joining {
+		if out[i] {
 			continue
 		}
 		if first < 0 {
-			first = a
+			first = anchor[r]
 			continue
 		}
-		x.record(a, first)
+		x.record(anchor[r], first)
 	}
 }
 
@@ -1435,6 +1454,8 @@ func (x *Index) suggestion(a, b int32, sigs []Signal, reasons []string) (Suggest
 	switch ok, why := x.consistent(a, b, true); {
 	case best(sigs) < Medium:
 		reasons = append(reasons, "not merged: the evidence is weak")
+	case x.bridges(a, b, nil):
+		reasons = append(reasons, "not merged: it would bridge two members with nothing of their own in common; the identity stays with its strongest evidence")
 	case !ok:
 		reasons = append(reasons, "not merged: "+why)
 	default:

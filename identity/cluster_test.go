@@ -260,6 +260,41 @@ func TestResolveRules(t *testing.T) {
 			same: [][2]int{{0, 1}},
 		},
 		{
+			name: "an alias with one person's address and another person's name joins the address's member",
+			cs: []Candidate{
+				alias("Alice Jones", "alice@x.example"), alias("Bob Smith", "alice@x.example"), alias("Bob Smith", "bob@y.example"),
+			},
+			same:    [][2]int{{0, 1}},
+			apart:   [][2]int{{0, 2}, {1, 2}},
+			suggest: [][2]int{{1, 2}},
+		},
+		{
+			name: "an alias on another person's machine account joins the machine's member",
+			cs: []Candidate{
+				alias("alice", "alice@laptop.example"), alias("Bob Smith", "alice@laptop.example"), alias("Bob Smith", "bob@y.example"),
+			},
+			same:    [][2]int{{0, 1}},
+			apart:   [][2]int{{0, 2}, {1, 2}},
+			suggest: [][2]int{{1, 2}},
+		},
+		{
+			name: "a strong link beats an e-mail: the other link becomes a suggestion",
+			cs: []Candidate{
+				alias("Alice Jones", "alice@x.example"), alias("Bob Smith", "alice@x.example"), ghCand("7", "bobsmith", "Bob Smith"),
+			},
+			opts:    Options{Links: []Link{{Kind: KindCommitAuthorLogin, A: "Bob Smith <alice@x.example>", B: "github/github.com/7"}}},
+			same:    [][2]int{{1, 2}},
+			apart:   [][2]int{{0, 1}, {0, 2}},
+			suggest: [][2]int{{0, 1}},
+		},
+		{
+			name: "a person's login name is no stranger: their aliases join",
+			cs: []Candidate{
+				alias("Bob Smith", "bob@x.example"), alias("bob", "bob@x.example"), alias("Bob Smith", "bob@y.example"),
+			},
+			same: [][2]int{{0, 1}, {0, 2}},
+		},
+		{
 			name: "names one swap of two letters apart with one handle merge",
 			cs:   []Candidate{alias("Ann Johnson", "ajohnson@a.example"), alias("Ann Jonhson", "ajohnson@b.example")},
 			same: [][2]int{{0, 1}},

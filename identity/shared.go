@@ -275,3 +275,97 @@ func (x *Index) dropAddress(i int32, key string) bool {
 	f.placeholderOnly = len(f.emailKeys) == 0
 	return true
 }
+
+// Bridges. One identity's evidence may reach two members: an alias with
+// one person's address and another person's name. Joining both would let
+// one weak link chain two people. The phases decide the strongest
+// evidence first (strong links, then e-mail, then names, handles and
+// logins), so by the time a weaker link would join a second member the
+// alias is already in the member of its strongest evidence; join refuses
+// the weaker link when it would bridge, and leaves a suggestion instead.
+
+// join records a merge of a's and b's members on medium evidence between
+// a and b, unless it would bridge two members (bridges): then the pair
+// becomes a suggestion.
+func (x *Index) join(a, b int32) {
+	if x.bridges(a, b, nil) {
+		x.suggestPair(a, b)
+		return
+	}
+	x.record(a, b)
+}
+
+// bridges reports whether evidence between identities a and b (and the
+// identities carriers, which carry the same evidence) would bridge their
+// members: one of the two members holds, besides them, identities that
+// are all strangers to the other member (strangers), so that the link
+// between a and b is all that would hold two people together.
+func (x *Index) bridges(a, b int32, carriers []int32) bool {
+	return x.bridgesFrom(a, b, carriers) || x.bridgesFrom(b, a, carriers)
+}
+
+// bridgesFrom reports whether a's member holds, besides a and carriers,
+// identities that are all strangers to b's member.
+func (x *Index) bridgesFrom(a, b int32, carriers []int32) bool {
+	ra, rb := x.find(a), x.find(b)
+	if ra == rb || x.size[ra] == 1 {
+		return false
+	}
+	if int64(x.size[ra])*int64(x.size[rb]) > 10_000 {
+		return true // too large to compare: a weak link does not join them
+	}
+	return x.strangers(ra, a, rb, carriers)
+}
+
+// strangers reports whether the identities of member m other than
+// carrier and carriers, and the member other, look like two people: an
+// owner's name (ownerName) on one side that no name rule relates to an
+// owner's name on the other (namesRelated), and nothing that relates any
+// identity of one side to any of the other, neither a name rule nor any
+// evidence, weak evidence included. A member of the carrier alone is no
+// side.
+func (x *Index) strangers(m, carrier, other int32, carriers []int32) bool {
+	differ, related, others := false, false, false
+	var buf [8]Signal
+	x.members(m, func(r int32) bool {
+		if r == carrier || slices.Contains(carriers, r) {
+			return true
+		}
+		others = true
+		fr := x.f(r)
+		x.members(other, func(s int32) bool {
+			fs := x.f(s)
+			if personName(fr.name) && personName(fs.name) {
+				if namesRelated(fr.name, fs.name) {
+					related = true
+					return false
+				}
+				differ = differ || ownerName(fr) && ownerName(fs)
+			}
+			related = len(compareInto(buf[:0], fr, fs, x.external(r, s), false)) > 0
+			return !related
+		})
+		return !related
+	})
+	return others && differ && !related
+}
+
+// ownerName reports whether f's name says whose identity it is: a full
+// name, or a one-word name that is also its address's handle (the
+// account name a machine gives its user's commits, "alice
+// <alice@laptop.example>"). Other one-word names are often a login its
+// owner uses beside a full name that has nothing in common with it.
+func ownerName(f *features) bool {
+	return f.name.Full() || oneWord(f) != "" && slices.Contains(f.handles, f.name.Compact)
+}
+
+// suggestPair keeps the evidence between identities a and b, in two
+// members, as a suggestion for a person (unless suggestions are off).
+func (x *Index) suggestPair(a, b int32) {
+	if x.opts.NoSuggestions || x.find(a) == x.find(b) {
+		return
+	}
+	var buf [8]Signal
+	sigs := compareInto(buf[:0], x.f(a), x.f(b), x.external(a, b), false)
+	x.sugg = append(x.sugg, suggPair{a: min(a, b), b: max(a, b), c: float32(confidence(sigs))})
+}
