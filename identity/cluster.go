@@ -1233,7 +1233,7 @@ func (x *Index) mergeGroup(ids []int32, kind byte) {
 			}
 		}
 	}
-	// A member that holds strangers to another member of the group
+	// A member that holds strangers to the other members of the group
 	// (bridgesFrom) stays out and leaves suggestions; the others join. Deciding this for
 	// every pair before joining keeps the result independent of the
 	// order of the group.
@@ -1246,10 +1246,16 @@ func (x *Index) mergeGroup(ids []int32, kind byte) {
 	}
 	out := make([]bool, len(joining))
 	for i, r := range joining {
+		others := make([]int32, 0, len(joining)-1)
 		for j, s := range joining {
-			if i != j && x.bridgesFrom(anchor[r], anchor[s], ids) {
-				out[i] = true
-				x.suggestPair(anchor[r], anchor[s])
+			if i != j {
+				others = append(others, anchor[s])
+			}
+		}
+		if x.bridgesFrom(anchor[r], others, ids) {
+			out[i] = true
+			for _, o := range others {
+				x.suggestPair(anchor[r], o)
 			}
 		}
 	}

@@ -277,6 +277,9 @@ func ParseName(s string) Name {
 // via Service" and true, or s and false: at least one word on each side
 // of a word "via" (any case).
 func personViaService(s string) (string, bool) {
+	if !hasWordFold(s, "via") {
+		return s, false
+	}
 	fs := strings.Fields(s)
 	for i := 1; i < len(fs)-1; i++ {
 		if strings.EqualFold(fs[i], "via") {
@@ -293,6 +296,9 @@ var pairWords = map[string]bool{"and": true, "&": true, "+": true}
 // "and", "&" or "+" ("Ann Lee and Bo Chen", "Ann + Bo"), a word on each
 // side. "&" and "+" also count written between two words ("Ann&Bo").
 func namesTwoPeople(s string) bool {
+	if !strings.ContainsAny(s, "&+") && !hasWordFold(s, "and") {
+		return false
+	}
 	fs := strings.Fields(s)
 	for i := 1; i < len(fs)-1; i++ {
 		if pairWords[strings.ToLower(fs[i])] && hasLetter(fs[i-1]) && hasLetter(fs[i+1]) {
@@ -301,6 +307,17 @@ func namesTwoPeople(s string) bool {
 	}
 	for _, f := range fs {
 		if i := strings.IndexAny(f, "&+"); i > 0 && i < len(f)-1 && isLetterByte(f[i-1]) && isLetterByte(f[i+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWordFold reports whether s holds the lower-case ASCII word w between
+// spaces, in any case, without allocating.
+func hasWordFold(s, w string) bool {
+	for i := 1; i+len(w) < len(s); i++ {
+		if s[i-1] == ' ' && s[i+len(w)] == ' ' && strings.EqualFold(s[i:i+len(w)], w) {
 			return true
 		}
 	}

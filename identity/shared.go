@@ -301,53 +301,68 @@ func (x *Index) join(a, b int32) {
 // are all strangers to the other member (strangers), so that the link
 // between a and b is all that would hold two people together.
 func (x *Index) bridges(a, b int32, carriers []int32) bool {
-	return x.bridgesFrom(a, b, carriers) || x.bridgesFrom(b, a, carriers)
+	if x.find(a) == x.find(b) {
+		return false
+	}
+	return x.bridgesFrom(a, []int32{b}, carriers) || x.bridgesFrom(b, []int32{a}, carriers)
 }
 
 // bridgesFrom reports whether a's member holds, besides a and carriers,
-// identities that are all strangers to b's member.
-func (x *Index) bridgesFrom(a, b int32, carriers []int32) bool {
-	ra, rb := x.find(a), x.find(b)
-	if ra == rb || x.size[ra] == 1 {
+// identities that are all strangers to the members of others.
+func (x *Index) bridgesFrom(a int32, others []int32, carriers []int32) bool {
+	ra := x.find(a)
+	if x.size[ra] == 1 {
 		return false
 	}
-	if int64(x.size[ra])*int64(x.size[rb]) > 10_000 {
+	total := int64(0)
+	for _, o := range others {
+		if x.find(o) == ra {
+			return false
+		}
+		total += int64(x.size[x.find(o)])
+	}
+	if int64(x.size[ra])*total > 10_000 {
 		return true // too large to compare: a weak link does not join them
 	}
-	return x.strangers(ra, a, rb, carriers)
+	return x.strangers(ra, a, others, carriers)
 }
 
 // strangers reports whether the identities of member m other than
-// carrier and carriers, and the member other, look like two people: an
-// owner's name (ownerName) on one side that no name rule relates to an
+// carrier and carriers, and the members of others, look like two people:
+// an owner's name (ownerName) on one side that no name rule relates to an
 // owner's name on the other (namesRelated), and nothing that relates any
 // identity of one side to any of the other, neither a name rule nor any
 // evidence, weak evidence included. A member of the carrier alone is no
 // side.
-func (x *Index) strangers(m, carrier, other int32, carriers []int32) bool {
-	differ, related, others := false, false, false
+func (x *Index) strangers(m, carrier int32, others []int32, carriers []int32) bool {
+	differ, related, any := false, false, false
 	var buf [8]Signal
 	x.members(m, func(r int32) bool {
 		if r == carrier || slices.Contains(carriers, r) {
 			return true
 		}
-		others = true
+		any = true
 		fr := x.f(r)
-		x.members(other, func(s int32) bool {
-			fs := x.f(s)
-			if personName(fr.name) && personName(fs.name) {
-				if namesRelated(fr.name, fs.name) {
-					related = true
-					return false
+		for _, o := range others {
+			x.members(x.find(o), func(s int32) bool {
+				fs := x.f(s)
+				if personName(fr.name) && personName(fs.name) {
+					if namesRelated(fr.name, fs.name) {
+						related = true
+						return false
+					}
+					differ = differ || ownerName(fr) && ownerName(fs)
 				}
-				differ = differ || ownerName(fr) && ownerName(fs)
+				related = len(compareInto(buf[:0], fr, fs, x.external(r, s), false)) > 0
+				return !related
+			})
+			if related {
+				return false
 			}
-			related = len(compareInto(buf[:0], fr, fs, x.external(r, s), false)) > 0
-			return !related
-		})
-		return !related
+		}
+		return true
 	})
-	return others && differ && !related
+	return any && differ && !related
 }
 
 // ownerName reports whether f's name says whose identity it is: a full
