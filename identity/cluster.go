@@ -1234,9 +1234,9 @@ func (x *Index) mergeGroup(ids []int32, kind byte) {
 		}
 	}
 	// A member that holds strangers to the other members of the group
-	// (bridgesFrom) stays out and leaves suggestions; the others join. Deciding this for
-	// every pair before joining keeps the result independent of the
-	// order of the group.
+	// (bridgesFrom) stays out and leaves suggestions; the others join.
+	// Deciding this for every member before any joins keeps the result
+	// independent of the order of the group.
 	var joining []int32
 	for _, r := range roots {
 		if kind == bName && !x.f(anchor[r]).git {

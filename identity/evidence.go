@@ -79,7 +79,7 @@ const (
 	KindLoginHandle = "login_handle"
 	// KindLongHandle: two commit authors share a handle of at least
 	// minLongHandle letters, a login too long to be two people's by
-	// chance, and no names that differ.
+	// chance; it merges when no full names of the two members differ.
 	KindLongHandle = "long_handle"
 	// KindLoginName: a commit author's one-word, login-like name writes
 	// out another commit author's full name ("johndoe" or "doejohn" for
