@@ -383,6 +383,15 @@ func (x *Index) keysOf(f *features, fn func(kind byte, s string)) {
 		for _, h := range NameHandles(*f.name) {
 			fn(bNameHdl, h)
 		}
+		// The full name written out with another form of the given name
+		// ("jeffdoe" for "Jeffrey Doe"; see isFullNameHandle).
+		first, last := f.name.Tokens[0], f.name.Tokens[len(f.name.Tokens)-1]
+		givenForms(first, func(g string) {
+			if g != first {
+				fn(bNameHdl, g+last)
+				fn(bNameHdl, last+g)
+			}
+		})
 	}
 	for _, h := range f.handles {
 		fn(bHandle, h)
@@ -467,6 +476,9 @@ func weakProbes(f *features, fn func(kind byte, s string)) {
 		}
 	} else if !f.name.Placeholder && len(f.name.Tokens) == 1 {
 		fn(bHandle, f.name.Compact)
+	}
+	if w := oneWord(f); w != "" {
+		fn(bWord, w) // the same one-word name
 	}
 	for _, h := range f.handles {
 		fn(bHandle, h)
@@ -641,6 +653,13 @@ func (x *Index) stage(c Candidate) {
 // settle makes the decisions for the identities staged from start on.
 func (x *Index) settle(start int32) {
 	end := x.n
+	if x.dropSharedAddresses(start, end) && start > 0 {
+		// An address the new identities show to be shared may have
+		// carried earlier decisions: they are made again without it, as
+		// if every identity had come in one batch.
+		x.forget()
+		start = 0
+	}
 	for i := start; i < end; i++ {
 		for _, other := range x.linked[x.f(i).key] {
 			if j, ok := x.lookup(other); ok && x.together[pairKey(x.f(i).key, other)] {
@@ -657,6 +676,16 @@ func (x *Index) settle(start int32) {
 	if !x.opts.NoSuggestions {
 		x.suggestPhase(start, end)
 	}
+}
+
+// forget undoes every decision: each identity is its own member again,
+// with no merges and no suggestions.
+func (x *Index) forget() {
+	for i := range x.n {
+		x.parent[i], x.ring[i], x.size[i] = i, i, 1
+	}
+	x.merges, x.sugg = nil, nil
+	clear(x.forced)
 }
 
 type edge struct {
@@ -765,7 +794,7 @@ func (x *Index) groupPhase(start, end int32, kind byte) {
 			keys = []string{mergeNameKey(f)}
 		case kind == bHandle:
 			for _, h := range f.handles {
-				if len(h) >= minHandleName && f.name.Full() || f.selfHandleIs(h) {
+				if len(h) >= minHandleName && f.name.Full() || f.selfHandleIs(h) || len(h) >= minLongHandle {
 					keys = append(keys, h)
 				}
 			}
@@ -782,7 +811,7 @@ func (x *Index) groupPhase(start, end int32, kind byte) {
 				switch {
 				case kind == bEmail && slices.Contains(g.emailKeys, k),
 					kind == bName && mergeNameKey(g) == k,
-					kind == bHandle && g.git && !g.bot && (g.name.Full() || g.selfHandleIs(k)) && slices.Contains(g.handles, k):
+					kind == bHandle && g.git && !g.bot && (g.name.Full() || g.selfHandleIs(k) || len(k) >= minLongHandle) && slices.Contains(g.handles, k):
 					ids = append(ids, j)
 				}
 			})
@@ -883,7 +912,7 @@ func (x *Index) loginPhase(start, end int32) {
 				if c, _ := x.consistent(j, hub, true); !c {
 					continue
 				}
-				x.record(j, hub)
+				x.join(j, hub)
 			}
 		}
 	}
@@ -944,14 +973,17 @@ func (x *Index) agreePhase(start, end int32) {
 		}
 		if w := oneWord(f); w != "" {
 			probe(bHandle, w, "")
+			probe(bWord, w, "") // the same one-word name, with addresses alike
 			if len(w) >= minLoginLike {
 				probe(bNoreply, w, "")
 			}
 		}
 		if f.name.Full() {
-			first, last := f.name.Tokens[0], f.name.Tokens[len(f.name.Tokens)-1]
-			probe(bHandle, first, last)
-			probe(bHandle, last, first)
+			last := f.name.Tokens[len(f.name.Tokens)-1]
+			givenForms(f.name.Tokens[0], func(first string) {
+				probe(bHandle, first, last)
+				probe(bHandle, last, first)
+			})
 		}
 	}
 	if len(edges) == 0 {
@@ -1021,7 +1053,7 @@ func (x *Index) agreePhase(start, end int32) {
 		if ok, _ := x.consistentExcept(e.a, e.b, true, e.skip, true); !ok {
 			continue
 		}
-		x.record(e.a, e.b)
+		x.join(e.a, e.b)
 	}
 }
 
@@ -1201,17 +1233,42 @@ func (x *Index) mergeGroup(ids []int32, kind byte) {
 			}
 		}
 	}
-	var first int32 = -1
+	// A member that holds strangers to the other members of the group
+	// (bridgesFrom) stays out and leaves suggestions; the others join.
+	// Deciding this for every member before any joins keeps the result
+	// independent of the order of the group.
+	var joining []int32
 	for _, r := range roots {
-		a := anchor[r]
-		if kind == bName && !x.f(a).git {
+		if kind == bName && !x.f(anchor[r]).git {
+			continue
+		}
+		joining = append(joining, r)
+	}
+	out := make([]bool, len(joining))
+	for i, r := range joining {
+		others := make([]int32, 0, len(joining)-1)
+		for j, s := range joining {
+			if i != j {
+				others = append(others, anchor[s])
+			}
+		}
+		if x.bridgesFrom(anchor[r], others, ids) {
+			out[i] = true
+			for _, o := range others {
+				x.suggestPair(anchor[r], o)
+			}
+		}
+	}
+	var first int32 = -1
+	for i, r := range joining {
+		if out[i] {
 			continue
 		}
 		if first < 0 {
-			first = a
+			first = anchor[r]
 			continue
 		}
-		x.record(a, first)
+		x.record(anchor[r], first)
 	}
 }
 
@@ -1380,8 +1437,9 @@ func (x *Index) MemberKey(key string) (string, bool) {
 }
 
 // handleGroupOK reports whether commit authors sharing handle k may merge on
-// it: all have full names (compared later), or the handle is long and one
-// of them uses it as its name too.
+// it: all have full names (compared later), the handle is long and one
+// of them uses it as its name too, or the handle is a login long enough
+// to be one person's (minLongHandle).
 func (x *Index) handleGroupOK(ids []int32, k string) bool {
 	full, self := true, false
 	for _, j := range ids {
@@ -1389,7 +1447,7 @@ func (x *Index) handleGroupOK(ids []int32, k string) bool {
 		full = full && f.name.Full()
 		self = self || f.selfHandleIs(k)
 	}
-	return full || self && len(k) >= minSelfHandle
+	return full || self && len(k) >= minSelfHandle || len(k) >= minLongHandle
 }
 
 // suggestion explains the evidence between identities a and b (a < b),
@@ -1402,6 +1460,8 @@ func (x *Index) suggestion(a, b int32, sigs []Signal, reasons []string) (Suggest
 	switch ok, why := x.consistent(a, b, true); {
 	case best(sigs) < Medium:
 		reasons = append(reasons, "not merged: the evidence is weak")
+	case x.bridges(a, b, nil):
+		reasons = append(reasons, "not merged: it would bridge two members with nothing of their own in common; the identity stays with its strongest evidence")
 	case !ok:
 		reasons = append(reasons, "not merged: "+why)
 	default:

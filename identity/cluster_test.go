@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,6 +20,12 @@ func gitCand(name, email string) Candidate {
 	return Candidate{Ref: connectors.AccountRef{Platform: "git", ExternalID: email}, Name: name, Emails: []string{email}}
 }
 
+// alias is a commit author as ResolveTSV sees one: a distinct (name,
+// address) pair, so that several people may share one address.
+func alias(name, email string) Candidate {
+	return Candidate{Key: name + " <" + email + ">", Ref: connectors.AccountRef{Platform: "git"}, Name: name, Emails: []string{email}}
+}
+
 func together(res Resolution, cs []Candidate, i, j int) bool {
 	return res.MemberOf[i] == res.MemberOf[j]
 }
@@ -30,6 +37,10 @@ func TestResolveRules(t *testing.T) {
 		opts  Options
 		same  [][2]int
 		apart [][2]int
+		// never lists evidence kinds no merge may rest on.
+		never []string
+		// suggest lists pairs that must be left as a suggestion.
+		suggest [][2]int
 	}{
 		{
 			name: "mutual profile links merge",
@@ -168,31 +179,254 @@ func TestResolveRules(t *testing.T) {
 			apart: [][2]int{{0, 1}, {2, 0}, {2, 1}},
 		},
 		{
+			name: "a relay for two people joins neither on its address; each joins their own commits by name",
+			cs: []Candidate{
+				alias("Ann Lee via Patch Relay", "patches@relay.example.org"), alias("Bo Chen via Patch Relay", "patches@relay.example.org"),
+				alias("Ann Lee", "ann@lee.example"), alias("Bo Chen", "bo@chen.example"),
+			},
+			same:  [][2]int{{0, 2}, {1, 3}},
+			apart: [][2]int{{0, 1}, {2, 3}},
+			never: []string{KindSameEmail},
+		},
+		{
+			name:  "an address under three clearly different names is shared",
+			cs:    []Candidate{alias("Ann Lee", "patches@lists.example.org"), alias("Bo Chen", "patches@lists.example.org"), alias("Cy Dee", "patches@lists.example.org")},
+			apart: [][2]int{{0, 1}, {0, 2}, {1, 2}},
+		},
+		{
+			name: "an address under two clearly different names is still one person's (a name change)",
+			cs:   []Candidate{alias("Ann Lee", "ann@lee.example"), alias("Ann Smith", "ann@lee.example")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name:  "a relay for ten people joins none of them",
+			cs:    relayed(10, "Patch Relay", "patches@relay.example.org"),
+			apart: allPairs(10),
+			never: []string{KindSameEmail},
+		},
+		{
+			name: "a relay one person uses under two spellings of their name is one person, by name rules only",
+			cs: []Candidate{
+				alias("Ann Lee via Patch Relay", "patches@relay.example.org"), alias("Lee, Ann via Patch Relay", "patches@relay.example.org"),
+				alias("Bo Chen via Patch Relay", "patches@relay.example.org"),
+			},
+			same:  [][2]int{{0, 1}},
+			apart: [][2]int{{0, 2}, {1, 2}},
+			never: []string{KindSameEmail, KindHandleName, KindNameAndAddress, KindAddressName, KindSameHandle},
+		},
+		{
+			name: "a commit by a pair marks its address shared",
+			cs: []Candidate{
+				alias("Ann Lee and Bo Chen", "ann@lee.example"), alias("Ann Lee", "ann@lee.example"),
+				alias("Bo Chen", "ann@lee.example"), alias("Bo Chen", "bo@chen.example"),
+			},
+			same:  [][2]int{{2, 3}},
+			apart: [][2]int{{0, 1}, {0, 2}, {1, 2}, {0, 3}},
+		},
+		{
+			name:  "pair names written with + and & name nobody",
+			cs:    []Candidate{alias("Ann + Bo", "mob@acme.example"), alias("Ann & Bo", "ann.bo@acme.example"), alias("Ann&Bo", "annbo@acme.example")},
+			apart: [][2]int{{0, 1}, {0, 2}, {1, 2}},
+		},
+		{
+			name: "a pairing address under two names is shared; under one name it is that person's",
+			cs: []Candidate{
+				alias("Ann Lee", "pair@acme.example"), alias("Bo Chen", "pair@acme.example"),
+				alias("Cy Dee", "pairing-station@acme.example"), alias("C. Dee", "pairing-station@acme.example"),
+			},
+			same:  [][2]int{{2, 3}},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name:  "a pairing address under two one-word names is shared",
+			cs:    []Candidate{alias("ann", "pair@acme.example"), alias("bo", "pair@acme.example"), alias("cyd", "pair@acme.example")},
+			apart: [][2]int{{0, 1}, {0, 2}, {1, 2}},
+		},
+		{
+			name:    "a long one-word name on two addresses is a suggestion, not a merge",
+			cs:      []Candidate{alias("tigershark", "stripes@a.example"), alias("tigershark", "fins@b.example")},
+			opts:    Options{},
+			apart:   [][2]int{{0, 1}},
+			suggest: [][2]int{{0, 1}},
+		},
+		{
+			name:  "a colour as a one-word name on two addresses is no evidence",
+			cs:    []Candidate{alias("orange", "zest@a.example"), alias("orange", "peel@b.example")},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name: "a one-word name supports an address that agrees",
+			cs:   []Candidate{alias("tigershark", "tigershark@a.example"), alias("tigershark", "tigershark@b.example")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name: "an alias with one person's address and another person's name joins the address's member",
+			cs: []Candidate{
+				alias("Alice Jones", "alice@x.example"), alias("Bob Smith", "alice@x.example"), alias("Bob Smith", "bob@y.example"),
+			},
+			same:    [][2]int{{0, 1}},
+			apart:   [][2]int{{0, 2}, {1, 2}},
+			suggest: [][2]int{{1, 2}},
+		},
+		{
+			name: "an alias on another person's machine account joins the machine's member",
+			cs: []Candidate{
+				alias("alice", "alice@laptop.example"), alias("Bob Smith", "alice@laptop.example"), alias("Bob Smith", "bob@y.example"),
+			},
+			same:    [][2]int{{0, 1}},
+			apart:   [][2]int{{0, 2}, {1, 2}},
+			suggest: [][2]int{{1, 2}},
+		},
+		{
+			name: "a strong link beats an e-mail: the other link becomes a suggestion",
+			cs: []Candidate{
+				alias("Alice Jones", "alice@x.example"), alias("Bob Smith", "alice@x.example"), ghCand("7", "bobsmith", "Bob Smith"),
+			},
+			opts:    Options{Links: []Link{{Kind: KindCommitAuthorLogin, A: "Bob Smith <alice@x.example>", B: "github/github.com/7"}}},
+			same:    [][2]int{{1, 2}},
+			apart:   [][2]int{{0, 1}, {0, 2}},
+			suggest: [][2]int{{0, 1}},
+		},
+		{
+			name: "a person's login name is no stranger: their aliases join",
+			cs: []Candidate{
+				alias("Bob Smith", "bob@x.example"), alias("bob", "bob@x.example"), alias("Bob Smith", "bob@y.example"),
+			},
+			same: [][2]int{{0, 1}, {0, 2}},
+		},
+		{
+			name: "names one swap of two letters apart with one handle merge",
+			cs:   []Candidate{alias("Ann Johnson", "ajohnson@a.example"), alias("Ann Jonhson", "ajohnson@b.example")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name: "an address that spells a name with a nickname joins that name's author",
+			cs:   []Candidate{alias("Jeff", "jeffmajor@mail.example"), alias("Jeffrey Major", "jeffrey@major.example")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name: "a given name that is also a bot's word is a person's name beside a surname",
+			cs:   []Candidate{alias("Travis Major", "tm@a.example"), alias("Travis Major", "tmajor@b.example")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name:  "the same first name and handles that share only that name do not merge",
+			cs:    []Candidate{alias("Mary", "marymajor@a.example"), alias("Mary", "marymiller@b.example")},
+			apart: [][2]int{{0, 1}},
+		},
+		{
+			name: "the same one-word name and handles one spelling apart merge",
+			cs:   []Candidate{alias("Mary", "marymajor@a.example"), alias("Mary", "marimajor@b.example")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name: "a long handle on two addresses is one person's",
+			cs:   []Candidate{alias("Mary Major", "maryquitecontrary@a.example"), alias("mqc", "maryquitecontrary@b.example")},
+			same: [][2]int{{0, 1}},
+		},
+		{
+			name: "an address written as the name is the author's address",
+			cs:   []Candidate{alias("Mary Major", "mary@major.example"), alias("mary@major.example", "mary@laptop.local")},
+			same: [][2]int{{0, 1}},
+		},
+		{
 			name:  "bots never merge on names or addresses",
 			cs:    []Candidate{gitCand("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"), gitCand("dependabot[bot]", "support@github.com")},
 			apart: [][2]int{{0, 1}},
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res := Resolve(tt.cs, tt.opts)
-			for _, p := range tt.same {
-				if !together(res, tt.cs, p[0], p[1]) {
-					t.Errorf("identities %d and %d are apart, want one member", p[0], p[1])
-				}
+		// Every case holds whatever the order of the identities: as
+		// given, and reversed.
+		for _, reversed := range []bool{false, true} {
+			order := "in order"
+			if reversed {
+				order = "reversed"
 			}
-			for _, p := range tt.apart {
-				if together(res, tt.cs, p[0], p[1]) {
-					t.Errorf("identities %d and %d share a member, want apart", p[0], p[1])
+			t.Run(tt.name+"/"+order, func(t *testing.T) {
+				cs, at := slices.Clone(tt.cs), func(i int) int { return i }
+				if reversed {
+					slices.Reverse(cs)
+					at = func(i int) int { return len(cs) - 1 - i }
 				}
-			}
-			for _, m := range res.Merges {
-				if len(m.Evidence) == 0 {
-					t.Errorf("merge %s + %s records no evidence", m.A, m.B)
+				res := Resolve(cs, tt.opts)
+				for _, p := range tt.same {
+					if !together(res, cs, at(p[0]), at(p[1])) {
+						t.Errorf("identities %d and %d are apart, want one member", p[0], p[1])
+					}
 				}
-			}
-		})
+				for _, p := range tt.apart {
+					if together(res, cs, at(p[0]), at(p[1])) {
+						t.Errorf("identities %d and %d share a member, want apart", p[0], p[1])
+					}
+				}
+				for _, m := range res.Merges {
+					if len(m.Evidence) == 0 {
+						t.Errorf("merge %s + %s records no evidence", m.A, m.B)
+					}
+					for _, s := range m.Evidence {
+						if slices.Contains(tt.never, s.Kind) {
+							t.Errorf("merge %s + %s rests on %s, want no merge on it", m.A, m.B, s)
+						}
+					}
+				}
+				for _, p := range tt.suggest {
+					if !suggested(res, key(cs[at(p[0])]), key(cs[at(p[1])])) {
+						t.Errorf("no suggestion between the members of identities %d and %d; suggestions: %+v", p[0], p[1], res.Suggestions)
+					}
+				}
+			})
+		}
 	}
+}
+
+// key is a candidate's identity key.
+func key(c Candidate) string {
+	if c.Key != "" {
+		return c.Key
+	}
+	return c.Ref.String()
+}
+
+// suggested reports whether a suggestion links the members of identities
+// a and b, with reasons.
+func suggested(res Resolution, a, b string) bool {
+	member := map[string]int{}
+	for m, keys := range res.Members {
+		for _, k := range keys {
+			member[k] = m
+		}
+	}
+	for _, s := range res.Suggestions {
+		x, y := member[s.A], member[s.B]
+		if len(s.Reasons) > 0 && (x == member[a] && y == member[b] || x == member[b] && y == member[a]) {
+			return true
+		}
+	}
+	return false
+}
+
+// relayed returns n commits of n different people sent by one relay
+// ("Person via service <addr>").
+func relayed(n int, service, addr string) []Candidate {
+	firsts := []string{"Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ida", "Jo", "Kai", "Lu"}
+	lasts := []string{"Lee", "Chen", "Dee", "Eve", "Fox", "Gray", "Hill", "Ives", "Jones", "Kerr", "Lund", "Moss"}
+	var cs []Candidate
+	for i := range n {
+		cs = append(cs, alias(firsts[i%len(firsts)]+" "+lasts[(i*5)%len(lasts)]+" via "+service, addr))
+	}
+	return cs
+}
+
+// allPairs lists every pair of n identities.
+func allPairs(n int) [][2]int {
+	var out [][2]int
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			out = append(out, [2]int{i, j})
+		}
+	}
+	return out
 }
 
 func TestSuggestionForOneWayClaim(t *testing.T) {
@@ -254,6 +488,28 @@ func TestNormalize(t *testing.T) {
 	} {
 		if got := IsPlaceholderEmail(tc.in); got != tc.placeholder {
 			t.Errorf("IsPlaceholderEmail(%q) = %v, want %v", tc.in, got, tc.placeholder)
+		}
+	}
+	for _, tc := range []struct {
+		in, key         string
+		via, pair, auto bool
+	}{
+		{in: "Mary Major via Patch Relay", key: "major mary", via: true},
+		{in: "Major, Mary via lists.example.org", key: "major mary", via: true},
+		{in: "Maria Via", key: "maria via"},
+		{in: "Ann Lee and Bo Chen", pair: true},
+		{in: "Ann + Bo", pair: true},
+		{in: "Ann&Bo", pair: true},
+		{in: "c++dev", key: "c dev"},
+		{in: "Travis CI", auto: true},
+		{in: "GitHub Actions", auto: true},
+		{in: "jenkins", auto: true},
+		{in: "Travis Major", key: "major travis"},
+		{in: "Mary Jenkins", key: "jenkins mary"},
+	} {
+		n := ParseName(tc.in)
+		if n.Key != tc.key || n.Via != tc.via || n.Pair != tc.pair || n.Bot != tc.auto {
+			t.Errorf("ParseName(%q) = key %q via %v pair %v bot %v, want key %q via %v pair %v bot %v", tc.in, n.Key, n.Via, n.Pair, n.Bot, tc.key, tc.via, tc.pair, tc.auto)
 		}
 	}
 	if !Compatible(ParseName("M. Major"), ParseName("Mary Major")) || Compatible(ParseName("Maria Major"), ParseName("Mary Major")) {

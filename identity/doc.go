@@ -12,6 +12,19 @@
 // evidence becomes a suggestion for a person. Every merge records its
 // evidence.
 //
+// Shared addresses (shared.go) are no evidence for any rule: an address
+// used by a relay or gateway ("Person via Service"), by a pair ("Ann Lee
+// and Bo Chen"), under three clearly different full names, or, with a
+// local part naming a group or a shared machine (pair@, office@), under
+// two names. It is dropped from every identity holding it before any
+// phase runs; when a later Add shows an earlier address to be shared,
+// the index decides again from scratch, so the members never depend on
+// the order of the identities. A one-word name on two addresses is weak
+// evidence on its own. An alias whose evidence reaches two members with
+// nothing of their own in common joins only the member of its strongest
+// evidence (strong links, then e-mail, then names); the other link is
+// left as a suggestion (join, bridges).
+//
 // Index (cluster.go) resolves incrementally through blocking keys, never
 // comparing all pairs; Resolver (resolver.go) runs it over the store and
 // reconciles the result with the members and the decisions people made.

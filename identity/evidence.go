@@ -66,12 +66,21 @@ const (
 	// KindSameName: the same full name (two words or more, after
 	// normalisation).
 	KindSameName = "same_name"
+	// KindSameWord: two commit authors with the same one-word name (a
+	// machine's account name, a nickname, a login): weak on its own,
+	// whatever its length; with an address that agrees it is
+	// KindNameAndAddress.
+	KindSameWord = "same_one_word_name"
 	// KindHandleName: two commit authors with the same e-mail local part
 	// (at least minHandleName letters) and compatible full names.
 	KindHandleName = "handle_and_name"
 	// KindLoginHandle: two commit authors share a long handle that one of
 	// them uses both as its name and as its e-mail local part.
 	KindLoginHandle = "login_handle"
+	// KindLongHandle: two commit authors share a handle of at least
+	// minLongHandle letters, a login too long to be two people's by
+	// chance; it merges when no full names of the two members differ.
+	KindLongHandle = "long_handle"
 	// KindLoginName: a commit author's one-word, login-like name writes
 	// out another commit author's full name ("johndoe" or "doejohn" for
 	// "John Doe"; the initial form "jdoe" is any J. Doe's) or is that
@@ -112,8 +121,8 @@ var kindStrength = map[string]Strength{
 	KindSameAccount: Strong, KindCommitAuthorLogin: Strong, KindNoreplyLogin: Strong,
 	KindVerifiedEmail: Strong, KindMutualLink: Strong, KindVerifiedLink: Strong,
 	KindNetworkID: Strong, KindManual: Strong,
-	KindSameEmail: Medium, KindSameName: Medium, KindHandleName: Medium, KindLoginHandle: Medium,
-	KindLoginName: Medium, KindAddressName: Medium, KindNameAndAddress: Medium, KindNameIsLogin: Medium, KindOneWayLink: Weak, KindNameVariant: Weak, KindSameHandle: Weak, KindNameHandle: Weak,
+	KindSameEmail: Medium, KindSameName: Medium, KindHandleName: Medium, KindLoginHandle: Medium, KindLongHandle: Medium,
+	KindLoginName: Medium, KindAddressName: Medium, KindNameAndAddress: Medium, KindNameIsLogin: Medium, KindOneWayLink: Weak, KindSameWord: Weak, KindNameVariant: Weak, KindSameHandle: Weak, KindNameHandle: Weak,
 }
 
 // kindConfidence is how likely, alone, a kind says "one person"; used for
@@ -121,7 +130,7 @@ var kindStrength = map[string]Strength{
 var kindConfidence = map[string]float64{
 	KindSameAccount: 1, KindCommitAuthorLogin: 0.99, KindNoreplyLogin: 0.99, KindVerifiedEmail: 0.99,
 	KindMutualLink: 0.98, KindVerifiedLink: 0.98, KindNetworkID: 0.99, KindManual: 1,
-	KindSameEmail: 0.9, KindSameName: 0.8, KindHandleName: 0.8, KindLoginHandle: 0.8, KindLoginName: 0.75, KindAddressName: 0.8, KindNameAndAddress: 0.8, KindNameIsLogin: 0.8, KindOneWayLink: 0.5, KindNameVariant: 0.55,
+	KindSameEmail: 0.9, KindSameName: 0.8, KindHandleName: 0.8, KindLoginHandle: 0.8, KindLongHandle: 0.8, KindLoginName: 0.75, KindAddressName: 0.8, KindNameAndAddress: 0.8, KindNameIsLogin: 0.8, KindOneWayLink: 0.5, KindSameWord: 0.4, KindNameVariant: 0.55,
 	KindSameHandle: 0.5, KindNameHandle: 0.45,
 }
 
@@ -200,6 +209,10 @@ const minHandleName = 6
 
 // minSelfHandle is the shortest login-like handle (see KindLoginHandle).
 const minSelfHandle = 8
+
+// minLongHandle is the shortest handle that is one person's whatever the
+// names (KindLongHandle): "quuxdeveloper", "maryquitecontrary".
+const minLongHandle = 12
 
 // features is a candidate prepared for comparison. Fields only platform
 // accounts have live behind a pointer shared by every git identity; the
@@ -315,7 +328,7 @@ func (in *interner) name(n Name) *Name {
 		b = append(b, 0)
 	}
 	// Tokens and flags determine Key and Compact.
-	b = append(b, boolByte(n.Placeholder), boolByte(n.Bot))
+	b = append(b, boolByte(n.Placeholder), boolByte(n.Bot), boolByte(n.Via), boolByte(n.Pair))
 	in.buf = b
 	if p, ok := in.names[string(b)]; ok {
 		return p
@@ -384,7 +397,7 @@ func prepareInto(c Candidate, in *interner) features {
 		}
 	}
 	anyAddr, real, otherDomain := false, false, false
-	for _, s := range c.Emails {
+	for _, s := range nameAddresses(c) {
 		if s == "" {
 			continue
 		}
@@ -461,6 +474,22 @@ func prepareInto(c Candidate, in *interner) features {
 	}
 	f.network = c.NetworkID
 	return f
+}
+
+// nameAddresses returns c's addresses and, for a commit author, the
+// addresses written in its name: people set their git name to their
+// address ("ana@lima.example <ana@laptop.local>").
+func nameAddresses(c Candidate) []string {
+	if !strings.Contains(c.Name, "@") || c.Ref.Platform != "" && c.Ref.Platform != connectors.PlatformGit {
+		return c.Emails
+	}
+	out := slices.Clip(c.Emails)
+	for _, w := range strings.Fields(c.Name) {
+		if w = strings.Trim(w, "<>()[],;"); strings.Contains(w, "@") && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // gitRef and zeroRef are the refs most commit authors have, shared.
@@ -615,8 +644,8 @@ func compareInto(out []Signal, a, b *features, external []string, words bool) []
 	if k := commonString(a.emailKeys, b.emailKeys); k != "" {
 		add(KindSameEmail, func() string { return "the address " + k })
 	}
-	if k := mergeNameKey(a); k != "" && a.git && b.git && k == mergeNameKey(b) && !a.name.Full() {
-		add(KindSameName, func() string { return "the login-like name " + k })
+	if w := oneWord(a); w != "" && w == oneWord(b) {
+		add(KindSameWord, func() string { return "the one-word name " + w })
 	}
 	if a.name.Full() && b.name.Full() {
 		if a.name.Key == b.name.Key {
@@ -652,6 +681,8 @@ func compareInto(out []Signal, a, b *features, external []string, words bool) []
 			})
 		} else if len(h) >= minSelfHandle && a.git && b.git && (a.selfHandleIs(h) || b.selfHandleIs(h)) {
 			add(KindLoginHandle, func() string { return "the handle " + h + ", used as a name and as an e-mail local part" })
+		} else if len(h) >= minLongHandle && a.git && b.git && !a.bot && !b.bot {
+			add(KindLongHandle, func() string { return "the long handle " + h })
 		} else {
 			add(KindSameHandle, func() string { return "the handle " + h })
 		}
@@ -839,6 +870,15 @@ func addressesAgree(a, b *features, words bool) string {
 			}
 		}
 	}
+	if a.name.Key != "" && a.name.Key == b.name.Key {
+		for _, x := range a.handles {
+			for _, y := range b.handles {
+				if handlesAlike(x, y, a.name.Compact) {
+					return say(func() string { return "the handles " + x + " and " + y + " are alike" })
+				}
+			}
+		}
+	}
 	for _, p := range [2][2]*features{{a, b}, {b, a}} {
 		x, y := p[0], p[1]
 		if w := oneWord(x); w != "" && slices.Contains(y.handles, w) {
@@ -849,6 +889,31 @@ func addressesAgree(a, b *features, words bool) string {
 		}
 	}
 	return ""
+}
+
+// minStem is the shortest beginning two handles must share to be alike
+// (handlesAlike).
+const minStem = 6
+
+// handlesAlike reports whether two different handles of authors named
+// name are one person's variants: they begin with the same minStem
+// letters ("quuxdev", "quuxdevelops"), at least three of them beyond the
+// name (for "Mary", "marymajor" and "marymiller" share only "mary"), or
+// they are one spelling apart (at most one edit in seven letters,
+// "marymajor" and "marimajor").
+func handlesAlike(x, y, name string) bool {
+	if x == y {
+		return false
+	}
+	n := 0
+	for n < len(x) && n < len(y) && x[n] == y[n] {
+		n++
+	}
+	if n >= minStem && !(strings.HasPrefix(x[:n], name) && n-len(name) < 3) {
+		return true
+	}
+	m := max(len(x), len(y))
+	return m >= 7 && editDistanceAtMost(x, y, m/7)
 }
 
 // nameAndAddress describes KindNameAndAddress evidence between two commit
@@ -872,7 +937,8 @@ func nameAndAddress(a, b *features, words bool) string {
 }
 
 // editDistanceAtMost reports whether a and b are at most k single-letter
-// edits (insertions, deletions, substitutions) apart.
+// edits (insertions, deletions, substitutions, and swaps of two adjacent
+// letters, the commonest typo: "Jonhson" for "Johnson") apart.
 func editDistanceAtMost(a, b string, k int) bool {
 	if k <= 0 {
 		return a == b
@@ -880,14 +946,14 @@ func editDistanceAtMost(a, b string, k int) bool {
 	if abs(len(a)-len(b)) > k {
 		return false
 	}
-	// Two rows of the dynamic programme; names fit the arrays on the
-	// stack.
-	var r1, r2 [48]int
-	prev, cur := r1[:], r2[:]
+	// Three rows of the dynamic programme (optimal string alignment);
+	// names fit the arrays on the stack.
+	var r0, r1, r2 [48]int
+	pp, prev, cur := r0[:], r1[:], r2[:]
 	if len(b)+1 > len(r1) {
-		prev, cur = make([]int, len(b)+1), make([]int, len(b)+1)
+		pp, prev, cur = make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
 	}
-	prev, cur = prev[:len(b)+1], cur[:len(b)+1]
+	pp, prev, cur = pp[:len(b)+1], prev[:len(b)+1], cur[:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}
@@ -900,12 +966,15 @@ func editDistanceAtMost(a, b string, k int) bool {
 				c = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], pp[j-2]+1)
+			}
 			low = min(low, cur[j])
 		}
 		if low > k {
 			return false
 		}
-		prev, cur = cur, prev
+		pp, prev, cur = prev, cur, pp
 	}
 	return prev[len(b)] <= k
 }
@@ -1025,17 +1094,12 @@ func (u ghAcct) differs(v ghAcct) bool {
 	return u.login != "" && v.login != "" && u.login != v.login
 }
 
-// minLoginName is the shortest one-word name that two commit authors may
-// merge on: "jdoe" is common, "jdoe1984x" is a login.
-const minLoginName = 8
-
-// mergeNameKey is the name key two commit authors merge on: a full name,
-// or a one-word name of at least minLoginName letters.
+// mergeNameKey is the name key two commit authors merge on: a full name.
+// A one-word name, however long, is a machine's account name or a
+// nickname many people choose ("orange", "tigershark"): on two addresses
+// it is no evidence on its own (KindSameWord).
 func mergeNameKey(f *features) string {
-	switch {
-	case f.name.Full():
-		return f.name.Key
-	case !f.name.Placeholder && len(f.name.Tokens) == 1 && len(f.name.Key) >= minLoginName:
+	if f.name.Full() {
 		return f.name.Key
 	}
 	return ""

@@ -57,6 +57,14 @@ type Name struct {
 	Placeholder bool
 	// Bot reports a name of an automation ("dependabot[bot]", "GitHub Actions").
 	Bot bool
+	// Via reports a name of the form "Person via Service" ("Jane Doe via
+	// Patch Relay"): a relay or gateway sent the commit for the person,
+	// whose name the tokens hold; the address is the service's.
+	Via bool
+	// Pair reports a name that names two people ("Ann Lee and Bo Chen",
+	// "Ann + Bo", "Ann & Bo"): a pair or a shared machine. It is a
+	// placeholder: no one person's name.
+	Pair bool
 }
 
 // Full reports whether the name has a first and a last name: at least two
@@ -99,6 +107,32 @@ var botWords = map[string]bool{
 	"autobuild": true, "circleci": true, "appveyor": true, "greenkeeper": true, "snyk": true,
 	"pre-commit-ci": true, "github-actions": true, "actions": true, "azure-pipelines": true,
 	"mergify": true, "codecov": true, "allcontributors": true, "semantic-release": true,
+}
+
+// automationWords are words that, next to a word of botWords, name a
+// service rather than a person ("Travis CI", "GitHub Actions", "Jenkins
+// Build User").
+var automationWords = map[string]bool{
+	"ci": true, "cd": true, "io": true, "user": true, "build": true, "builder": true, "github": true,
+	"gitlab": true, "automation": true, "automated": true, "service": true, "account": true,
+	"server": true, "runner": true, "pipeline": true, "pipelines": true, "app": true, "pro": true,
+}
+
+// automationName reports whether name tokens name an automation: a word
+// of botWords, every other word a word of botWords or automationWords.
+// Some bot words are also people's names ("Travis Oliphant", "Mary
+// Jenkins"): beside a word of a person's name they are that name.
+func automationName(tokens []string) bool {
+	bot := false
+	for _, t := range tokens {
+		switch {
+		case botWords[t]:
+			bot = true
+		case !automationWords[t]:
+			return false
+		}
+	}
+	return bot
 }
 
 // nicknames maps a common short form of an English given name to its full
@@ -201,6 +235,8 @@ func ParseName(s string) Name {
 		fs = slices.DeleteFunc(fs, func(f string) bool { return strings.Contains(f, "@") })
 		s = strings.Join(fs, " ")
 	}
+	s, n.Via = personViaService(s)
+	n.Pair = namesTwoPeople(s)
 	// "Last, First" → "First Last" (but not "Doe, Jr." or lists).
 	if i := strings.IndexByte(s, ','); i > 0 && strings.Count(s, ",") == 1 {
 		last, first := strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
@@ -223,12 +259,10 @@ func ParseName(s string) Name {
 	if placeholderNames[joined] || placeholderNames[n.Compact] {
 		n.Placeholder = true
 	}
-	for _, t := range n.Tokens {
-		if botWords[t] {
-			n.Bot = true
-		}
+	if automationName(n.Tokens) {
+		n.Bot = true
 	}
-	if n.Bot {
+	if n.Bot || n.Pair {
 		n.Placeholder = true
 	}
 	if !n.Placeholder && len(n.Tokens) > 0 {
@@ -237,6 +271,65 @@ func ParseName(s string) Name {
 		n.Key = strings.Join(k, " ")
 	}
 	return n
+}
+
+// personViaService returns the person part of a name of the form "Person
+// via Service" and true, or s and false: at least one word on each side
+// of a word "via" (any case).
+func personViaService(s string) (string, bool) {
+	if !hasWordFold(s, "via") {
+		return s, false
+	}
+	fs := strings.Fields(s)
+	for i := 1; i < len(fs)-1; i++ {
+		if strings.EqualFold(fs[i], "via") {
+			return strings.Join(fs[:i], " "), true
+		}
+	}
+	return s, false
+}
+
+// pairWords join the names of two people in one author name.
+var pairWords = map[string]bool{"and": true, "&": true, "+": true}
+
+// namesTwoPeople reports whether a name joins two people's names with
+// "and", "&" or "+" ("Ann Lee and Bo Chen", "Ann + Bo"), a word on each
+// side. "&" and "+" also count written between two words ("Ann&Bo").
+func namesTwoPeople(s string) bool {
+	if !strings.ContainsAny(s, "&+") && !hasWordFold(s, "and") {
+		return false
+	}
+	fs := strings.Fields(s)
+	for i := 1; i < len(fs)-1; i++ {
+		if pairWords[strings.ToLower(fs[i])] && hasLetter(fs[i-1]) && hasLetter(fs[i+1]) {
+			return true
+		}
+	}
+	for _, f := range fs {
+		if i := strings.IndexAny(f, "&+"); i > 0 && i < len(f)-1 && isLetterByte(f[i-1]) && isLetterByte(f[i+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWordFold reports whether s holds the lower-case ASCII word w between
+// spaces, in any case, without allocating.
+func hasWordFold(s, w string) bool {
+	for i := 1; i+len(w) < len(s); i++ {
+		if s[i-1] == ' ' && s[i+len(w)] == ' ' && strings.EqualFold(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasLetter(s string) bool { return strings.IndexFunc(s, unicode.IsLetter) >= 0 }
+
+// isLetterByte reports whether c is an ASCII letter or a byte of a
+// letter outside ASCII.
+func isLetterByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= utf8.RuneSelf
 }
 
 func dropBracketed(s string) string {
@@ -546,11 +639,53 @@ func isNameHandle(n Name, h string) bool {
 }
 
 // isFullNameHandle reports whether h writes out n's first and last name,
-// in either order ("johndoe", "doejohn" for "John Doe").
+// in either order ("johndoe", "doejohn" for "John Doe"), the given name
+// possibly in another form of it ("jeffdoe" for "Jeffrey Doe",
+// "matthewdoe" for "Matt Doe", see nicknames).
 func isFullNameHandle(n Name, h string) bool {
 	if !n.Full() {
 		return false
 	}
 	first, last := n.Tokens[0], n.Tokens[len(n.Tokens)-1]
-	return len(h) == len(first)+len(last) && (h[:len(first)] == first && h[len(first):] == last || h[:len(last)] == last && h[len(last):] == first)
+	if len(h) <= len(last)+1 {
+		return false
+	}
+	var given string
+	switch {
+	case strings.HasSuffix(h, last):
+		given = h[:len(h)-len(last)]
+	case strings.HasPrefix(h, last):
+		given = h[len(last):]
+	default:
+		return false
+	}
+	return given == first || canonicalGiven(given) == canonicalGiven(first) && len(given) >= 3
 }
+
+// givenForms calls fn with the forms of a given name: itself, its full
+// form and its short forms ("jeffrey", "jeff"; see nicknames).
+func givenForms(first string, fn func(string)) {
+	fn(first)
+	c := canonicalGiven(first)
+	if c != first {
+		fn(c)
+	}
+	for _, s := range shortForms[c] {
+		if s != first {
+			fn(s)
+		}
+	}
+}
+
+// shortForms lists, for each full given name of nicknames, its short
+// forms. Built once from nicknames; never written.
+var shortForms = func() map[string][]string {
+	m := map[string][]string{}
+	for short, full := range nicknames {
+		m[full] = append(m[full], short)
+	}
+	for _, l := range m {
+		slices.Sort(l)
+	}
+	return m
+}()
