@@ -199,6 +199,12 @@ func TestResolveRules(t *testing.T) {
 			same: [][2]int{{0, 1}},
 		},
 		{
+			name:  "a relay for three people joins none of them",
+			cs:    relayed(3, "B4 Relay", "devnull@kernel.example.org"),
+			apart: allPairs(3),
+			never: []string{KindSameEmail},
+		},
+		{
 			name:  "a relay for ten people joins none of them",
 			cs:    relayed(10, "Patch Relay", "patches@relay.example.org"),
 			apart: allPairs(10),
