@@ -107,18 +107,6 @@ func cmdUnmerge(ctx context.Context, e *cliEnv, args []string) error {
 	return nil
 }
 
-// suggestionJSON is the public shape of a suggestion (add fields, never rename).
-type suggestionJSON struct {
-	ID         int64    `json:"id"`
-	Confidence float64  `json:"confidence"`
-	A          string   `json:"a"`
-	B          string   `json:"b"`
-	MemberA    int64    `json:"member_a"`
-	MemberB    int64    `json:"member_b"`
-	Reasons    []string `json:"reasons"`
-	Status     string   `json:"status"`
-}
-
 func cmdSuggestions(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.newFlags("suggestions", "[accept|reject ID]", "List possible merges that the evidence did not prove, with a confidence and the reasons,\nor decide one: 'accept ID' merges the two members, 'reject ID' records that they differ.")
 	format := fs.String("format", "table", "output `format`: table or json")
@@ -158,11 +146,7 @@ func cmdSuggestions(ctx context.Context, e *cliEnv, args []string) error {
 		return fmt.Errorf("list suggestions: %w", err)
 	}
 	if *format == "json" {
-		out := make([]suggestionJSON, 0, len(ss))
-		for _, s := range ss {
-			out = append(out, suggestionJSON{ID: s.ID, Confidence: s.Confidence, A: s.A.String(), B: s.B.String(), MemberA: s.MemberA, MemberB: s.MemberB, Reasons: s.Reasons, Status: s.Status})
-		}
-		return writeJSON(e.stdout, out)
+		return writeJSON(e.stdout, crm.SuggestionsView(ss))
 	}
 	rows := [][]string{{"ID", "CONFIDENCE", "MEMBERS", "ACCOUNTS", "WHY"}}
 	for _, s := range ss {
