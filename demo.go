@@ -134,7 +134,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	seed := fs.Int64("seed", 1, "generator `seed`: the same seed gives the same community")
 	size := fs.Int("size", 80, "how many `people` the community has")
 	interval := fs.Duration("interval", time.Minute, "polling `interval` when not --once")
-	listen := fs.String("listen", "", "HTTP `address` for /healthz, /readyz and /metrics when not --once (default 127.0.0.1:7171, or a free port if that is taken)")
+	listen := fs.String("listen", "", "HTTP `address` for the web pages, /api/v1, /healthz, /readyz and /metrics when not --once (default 127.0.0.1:7171, or a free port if that is taken)")
 	fs.BoolVar(&e.quiet, "quiet", false, "no live progress on a terminal")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
@@ -203,6 +203,13 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 		} else {
 			ln.Close()
 		}
+	}
+	p.announce = func(url string) {
+		fmt.Fprintf(e.stdout, "\nOpen %s to browse the members, their journeys, the review and the sources.\n", url)
+	}
+	if err := cfg.CheckAccess(addr); err != nil {
+		p.store.Close()
+		return err
 	}
 	fmt.Fprintf(e.stdout, "\nPolling every %s; press Ctrl-C to stop.\n", *interval)
 	reload := func() (*config.Config, error) { return w.config(e.storePath, *interval) }
