@@ -237,3 +237,18 @@ func TestServiceServesWeb(t *testing.T) {
 		t.Errorf("the logs hold a secret")
 	}
 }
+
+func TestAuthHashPassword(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run(t.Context(), []string{"auth", "hash-password"}, strings.NewReader("correct horse\n"), &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	h := strings.TrimSpace(out.String())
+	if !web.CheckPassword(h, "correct horse") || strings.Contains(h, "correct") {
+		t.Errorf("hash %q does not check", h)
+	}
+	if code := run(t.Context(), []string{"auth", "hash-password"}, strings.NewReader("short\n"), &out, &errb); code != exitUsage {
+		t.Errorf("short password: exit %d", code)
+	}
+}

@@ -308,13 +308,40 @@ func (s *Server) apiUnmerge(w http.ResponseWriter, r *http.Request) {
 
 // sourcesJSON is the reply of GET /api/v1/sources.
 type sourcesJSON struct {
-	Sources []SourceStatus `json:"sources"`
+	Sources []sourceJSON `json:"sources"`
+}
+
+// sourceJSON is one source in GET /api/v1/sources; times are RFC 3339 UTC
+// text, "" for none.
+type sourceJSON struct {
+	Name          string `json:"name"`
+	Type          string `json:"type"`
+	State         string `json:"state"` // running, paused, error, ok or new
+	Running       bool   `json:"running"`
+	LastSync      string `json:"last_sync"`
+	LastSuccess   string `json:"last_success"`
+	NextSync      string `json:"next_sync"`
+	RateKnown     bool   `json:"rate_known"`
+	RateLimit     int    `json:"rate_limit"`
+	RateRemaining int    `json:"rate_remaining"`
+	RateReset     string `json:"rate_reset"`
+	PausedUntil   string `json:"paused_until"`
+	LastError     string `json:"last_error"`
+	Activities    int    `json:"activities"`
+	Accounts      int    `json:"accounts"`
+	Passes        int    `json:"passes"`
 }
 
 func (s *Server) apiSources(w http.ResponseWriter, r *http.Request) {
-	out := sourcesJSON{Sources: s.sourceStatuses()}
-	if out.Sources == nil {
-		out.Sources = []SourceStatus{}
+	out := sourcesJSON{Sources: []sourceJSON{}}
+	for _, st := range s.sourceStatuses() {
+		out.Sources = append(out.Sources, sourceJSON{
+			Name: st.Name, Type: st.Type, State: st.StateClass(), Running: st.Running,
+			LastSync: crm.TimeJSON(st.LastSync), LastSuccess: crm.TimeJSON(st.LastSuccess), NextSync: crm.TimeJSON(st.NextSync),
+			RateKnown: st.RateKnown, RateLimit: st.RateLimit, RateRemaining: st.RateRemaining, RateReset: crm.TimeJSON(st.RateReset),
+			PausedUntil: crm.TimeJSON(st.PausedUntil), LastError: st.LastError,
+			Activities: st.Activities, Accounts: st.Accounts, Passes: st.Passes,
+		})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

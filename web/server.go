@@ -37,31 +37,31 @@ type SourceLister interface {
 }
 
 // SourceStatus is what the sources page and GET /api/v1/sources show of one
-// source.
+// source (the API's shape is sourceJSON).
 type SourceStatus struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
+	Name string
+	Type string
 	// Running is set while a pass is under way.
-	Running bool `json:"running"`
+	Running bool
 	// LastSync is when the last pass ended; LastSuccess when one last
 	// ended without error.
-	LastSync    time.Time `json:"last_sync,omitzero"`
-	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastSync    time.Time
+	LastSuccess time.Time
 	// NextSync is when the next pass starts (zero while one runs).
-	NextSync time.Time `json:"next_sync,omitzero"`
+	NextSync time.Time
 	// RateKnown is false when the service reports no rate limit.
-	RateKnown     bool      `json:"rate_known"`
-	RateLimit     int       `json:"rate_limit"`
-	RateRemaining int       `json:"rate_remaining"`
-	RateReset     time.Time `json:"rate_reset,omitzero"`
+	RateKnown     bool
+	RateLimit     int
+	RateRemaining int
+	RateReset     time.Time
 	// PausedUntil is set while the source waits for its rate limit.
-	PausedUntil time.Time `json:"paused_until,omitzero"`
-	LastError   string    `json:"last_error,omitempty"`
+	PausedUntil time.Time
+	LastError   string
 	// Activities and Accounts are what the source committed since the
 	// daemon started; Passes how many passes ran.
-	Activities int `json:"activities"`
-	Accounts   int `json:"accounts"`
-	Passes     int `json:"passes"`
+	Activities int
+	Accounts   int
+	Passes     int
 }
 
 // StateText says in words how the source is doing.
