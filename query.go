@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/identity"
 )
 
 // queryStore is what members and journey read.
@@ -136,22 +136,8 @@ func cmdJourney(ctx context.Context, e *cliEnv, args []string) error {
 
 // findMember resolves a member id or platform:username.
 func findMember(ctx context.Context, st queryStore, arg string) (crm.Member, error) {
-	if id, err := strconv.ParseInt(arg, 10, 64); err == nil {
-		m, err := st.Member(ctx, id)
-		if errors.Is(err, crm.ErrNotFound) {
-			return m, fmt.Errorf("no member with id %d", id)
-		}
-		return m, err
-	}
-	platform, username, ok := strings.Cut(arg, ":")
-	if !ok || platform == "" || username == "" {
-		return crm.Member{}, usageErr("MEMBER must be a member id or platform:username, not %q", arg)
-	}
-	m, err := st.MemberByUsername(ctx, platform, username)
-	if errors.Is(err, crm.ErrNotFound) {
-		return m, fmt.Errorf("no member has the %s account %q", platform, username)
-	}
-	return m, err
+	m, err := identity.FindMember(ctx, st, arg)
+	return m, cliDecisionErr(err)
 }
 
 // openQueryStore opens the store for reading; a missing config file is fine

@@ -38,6 +38,7 @@ func TestPages(t *testing.T) {
 		{"suggestions", "/suggestions", 200, []string{`data-testid="suggestion"`, `62% confident`, `data-testid="accept"`, `data-testid="reject"`, `action="/suggestions/` + itoa(f.suggestion) + `/accept"`}},
 		{"sources", "/sources", 200, []string{`data-testid="source"`, `4,321 of 5,000 requests left`, `12,345`, `Up to date`}},
 		{"unknown page", "/nowhere", 404, []string{`Page not found`}},
+		{"form address", "/suggestions/1/accept", 405, []string{`for a button on another page`}},
 		{"stylesheet", "/static/style.css", 200, []string{`.plat-github`}},
 	}
 	for _, tt := range tests {
