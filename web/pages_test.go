@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,9 +148,13 @@ func TestCrossOriginRefused(t *testing.T) {
 
 const testToken = "0123456789abcdef0123456789abcdef"
 
+// testHash is one hash of "correct horse", computed once: PBKDF2 with
+// 600,000 iterations is slow on purpose, slower still under -race.
+var testHash = sync.OnceValues(func() (string, error) { return web.HashPassword("correct horse") })
+
 func authFixture(t *testing.T, tls bool) *fixture {
 	t.Helper()
-	hash, err := web.HashPassword("correct horse")
+	hash, err := testHash()
 	if err != nil {
 		t.Fatal(err)
 	}
