@@ -12,7 +12,9 @@ import (
 
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
+	"github.com/rollcall-dev/rollcall/web"
 )
 
 // cliEnv carries what every subcommand shares: streams, global flags, and
@@ -176,6 +178,8 @@ type store interface {
 	daemonStore
 	queryStore
 	connectors.ProfileAges
+	crm.ReadModel
+	web.Decider
 	Close() error
 }
 

@@ -44,35 +44,14 @@ func actor() string {
 	return "cli"
 }
 
-// memberAndRef finds a member by id or platform:username, and one of its
-// accounts: the named one, or its primary (else first) identity for an id.
-func memberAndRef(ctx context.Context, st queryStore, arg string) (crm.Member, connectors.AccountRef, error) {
-	m, err := findMember(ctx, st, arg)
-	if err != nil {
-		return m, connectors.AccountRef{}, err
+// cliDecisionErr turns an identity.ErrInvalid decision error into a usage
+// error (exit status 2); others pass through.
+func cliDecisionErr(err error) error {
+	var de *identity.DecisionError
+	if errors.As(err, &de) && errors.Is(err, identity.ErrInvalid) {
+		return usageErr("%s", de.Msg)
 	}
-	if len(m.Identities) == 0 {
-		return m, connectors.AccountRef{}, fmt.Errorf("member %d has no identities", m.ID)
-	}
-	if ref, ok := identityIn(m, arg); ok {
-		return m, ref, nil
-	}
-	if !m.Primary.IsZero() {
-		return m, m.Primary, nil
-	}
-	return m, m.Identities[0].AccountRef, nil
-}
-
-// identityIn finds one of a member's identities by platform:username
-// (case-insensitive) or by its key platform/instance/external_id.
-func identityIn(m crm.Member, spec string) (connectors.AccountRef, bool) {
-	platform, username, hasColon := strings.Cut(spec, ":")
-	for _, id := range m.Identities {
-		if hasColon && id.Platform == platform && strings.EqualFold(id.Username, username) || id.AccountRef.String() == spec {
-			return id.AccountRef, true
-		}
-	}
-	return connectors.AccountRef{}, false
+	return err
 }
 
 func cmdMerge(ctx context.Context, e *cliEnv, args []string) error {
@@ -90,23 +69,15 @@ func cmdMerge(ctx context.Context, e *cliEnv, args []string) error {
 		return err
 	}
 	defer closeFn()
-	ma, ra, err := memberAndRef(ctx, st, pos[0])
+	res, err := identity.MergeMembers(ctx, st, pos[0], pos[1], actor(), *reason)
 	if err != nil {
-		return err
+		return cliDecisionErr(err)
 	}
-	mb, rb, err := memberAndRef(ctx, st, pos[1])
-	if err != nil {
-		return err
-	}
-	if ma.ID == mb.ID {
-		fmt.Fprintf(e.stdout, "%s and %s are already member %d\n", pos[0], pos[1], ma.ID)
+	if res.Already {
+		fmt.Fprintf(e.stdout, "%s and %s are already member %d\n", pos[0], pos[1], res.A.ID)
 		return nil
 	}
-	id, err := st.Merge(ctx, ra, rb, actor(), *reason)
-	if err != nil {
-		return fmt.Errorf("merge %s and %s: %w", pos[0], pos[1], err)
-	}
-	fmt.Fprintf(e.stdout, "merged member %d (%s) and member %d (%s) into member %d\n", ma.ID, ma.Name, mb.ID, mb.Name, id)
+	fmt.Fprintf(e.stdout, "merged member %d (%s) and member %d (%s) into member %d\n", res.A.ID, res.A.Name, res.B.ID, res.B.Name, res.Into)
 	return nil
 }
 
@@ -125,35 +96,15 @@ func cmdUnmerge(ctx context.Context, e *cliEnv, args []string) error {
 		return err
 	}
 	defer closeFn()
-	m, err := findMember(ctx, st, pos[0])
-	if err != nil {
-		return err
-	}
-	ref, ok := identityIn(m, pos[1])
-	if !ok {
-		return fmt.Errorf("member %d has no identity %q (see 'rollcall journey %d')", m.ID, pos[1], m.ID)
-	}
-	id, err := st.Unmerge(ctx, m.ID, ref, actor(), *reason)
-	if errors.Is(err, crm.ErrConflict) {
-		return fmt.Errorf("unmerge %s from member %d: it is the member's only identity", pos[1], m.ID)
+	res, err := identity.UnmergeIdentity(ctx, st, pos[0], pos[1], actor(), *reason)
+	if errors.Is(err, crm.ErrNotFound) && res.Member.ID != 0 {
+		return fmt.Errorf("%w (see 'rollcall journey %d')", err, res.Member.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("unmerge %s from member %d: %w", pos[1], m.ID, err)
+		return cliDecisionErr(err)
 	}
-	fmt.Fprintf(e.stdout, "moved %s out of member %d into new member %d\n", pos[1], m.ID, id)
+	fmt.Fprintf(e.stdout, "moved %s out of member %d into new member %d\n", pos[1], res.Member.ID, res.NewMember)
 	return nil
-}
-
-// suggestionJSON is the public shape of a suggestion (add fields, never rename).
-type suggestionJSON struct {
-	ID         int64    `json:"id"`
-	Confidence float64  `json:"confidence"`
-	A          string   `json:"a"`
-	B          string   `json:"b"`
-	MemberA    int64    `json:"member_a"`
-	MemberB    int64    `json:"member_b"`
-	Reasons    []string `json:"reasons"`
-	Status     string   `json:"status"`
 }
 
 func cmdSuggestions(ctx context.Context, e *cliEnv, args []string) error {
@@ -180,14 +131,8 @@ func cmdSuggestions(ctx context.Context, e *cliEnv, args []string) error {
 		if err != nil {
 			return usageErr("suggestion ID must be a number, not %q", pos[1])
 		}
-		err = st.DecideSuggestion(ctx, id, pos[0] == "accept", actor())
-		switch {
-		case errors.Is(err, crm.ErrNotFound):
-			return fmt.Errorf("no suggestion %d", id)
-		case errors.Is(err, crm.ErrConflict):
-			return fmt.Errorf("suggestion %d was already decided", id)
-		case err != nil:
-			return fmt.Errorf("%s suggestion %d: %w", pos[0], id, err)
+		if err := identity.DecideSuggestion(ctx, st, id, pos[0] == "accept", actor()); err != nil {
+			return err
 		}
 		fmt.Fprintf(e.stdout, "suggestion %d %sed\n", id, pos[0])
 		return nil
@@ -201,11 +146,7 @@ func cmdSuggestions(ctx context.Context, e *cliEnv, args []string) error {
 		return fmt.Errorf("list suggestions: %w", err)
 	}
 	if *format == "json" {
-		out := make([]suggestionJSON, 0, len(ss))
-		for _, s := range ss {
-			out = append(out, suggestionJSON{ID: s.ID, Confidence: s.Confidence, A: s.A.String(), B: s.B.String(), MemberA: s.MemberA, MemberB: s.MemberB, Reasons: s.Reasons, Status: s.Status})
-		}
-		return writeJSON(e.stdout, out)
+		return writeJSON(e.stdout, crm.SuggestionsView(ss))
 	}
 	rows := [][]string{{"ID", "CONFIDENCE", "MEMBERS", "ACCOUNTS", "WHY"}}
 	for _, s := range ss {
@@ -303,7 +244,7 @@ func cmdOverride(ctx context.Context, e *cliEnv, args []string) error {
 	var ref connectors.AccountRef
 	if *primary != "" {
 		var ok bool
-		if ref, ok = identityIn(m, *primary); !ok {
+		if ref, ok = identity.IdentityIn(m, *primary); !ok {
 			return fmt.Errorf("member %d has no identity %q", m.ID, *primary)
 		}
 	}

@@ -134,7 +134,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	seed := fs.Int64("seed", 1, "generator `seed`: the same seed gives the same community")
 	size := fs.Int("size", 80, "how many `people` the community has")
 	interval := fs.Duration("interval", time.Minute, "polling `interval` when not --once")
-	listen := fs.String("listen", "", "HTTP `address` for /healthz, /readyz and /metrics when not --once (default 127.0.0.1:7171, or a free port if that is taken)")
+	listen := fs.String("listen", "", "HTTP `address` for the web pages, /api/v1, /healthz, /readyz and /metrics when not --once (default 127.0.0.1:7171, or a free port if that is taken)")
 	fs.BoolVar(&e.quiet, "quiet", false, "no live progress on a terminal")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
@@ -144,6 +144,9 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	if *interval < time.Second {
 		return usageErr("--interval must be at least 1s")
+	}
+	if *listen != "" && !config.IsLoopback(*listen) {
+		return usageErr("the demo serves its pages without a login, so --listen must be a loopback address (127.0.0.1, ::1 or localhost), not %q", *listen)
 	}
 	if e.storePath == "" {
 		e.storePath = "rollcall-demo.db"
@@ -203,6 +206,9 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 		} else {
 			ln.Close()
 		}
+	}
+	p.announce = func(url string) {
+		fmt.Fprintf(e.stdout, "\nOpen %s to browse the members, their journeys, the review and the sources.\n", url)
 	}
 	fmt.Fprintf(e.stdout, "\nPolling every %s; press Ctrl-C to stop.\n", *interval)
 	reload := func() (*config.Config, error) { return w.config(e.storePath, *interval) }

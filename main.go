@@ -3,7 +3,9 @@
 // CRM store and answers who is who and who did what.
 //
 // main.go only dispatches; the subcommands live in serve.go (run, sync,
-// demo), query.go (members, journey) and cli.go (shared flag handling).
+// demo; the daemon serves package web), query.go (members, journey),
+// curate.go (decisions, through package identity as the web's do),
+// authcmd.go (auth hash-password) and cli.go (shared flag handling).
 package main
 
 import (
@@ -51,6 +53,7 @@ func commands() []command {
 		{"override", "set a member's display name or primary identity by hand", cmdOverride},
 		{"forget", "erase a member everywhere, keeping only a tombstone hash", cmdForget},
 		{"identity", "identity resolve --format tsv: resolve git authors from stdin", cmdIdentity},
+		{"auth", "auth hash-password: hash a password for the web login (auth.users)", cmdAuth},
 		{"doctor", "check config, store, credentials and the systemd unit", cmdDoctor},
 		{"version", "print the version", cmdVersion},
 	}

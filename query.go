@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/identity"
 )
 
 // queryStore is what members and journey read.
@@ -26,66 +26,7 @@ type queryStore interface {
 	Journey(ctx context.Context, memberID int64) (crm.Journey, error)
 }
 
-// The JSON shapes below are a public interface: add fields, never rename.
-
-type identityJSON struct {
-	Platform   string `json:"platform"`
-	Instance   string `json:"instance"`
-	ExternalID string `json:"external_id"`
-	Username   string `json:"username"`
-	URL        string `json:"url"`
-}
-
-type memberJSON struct {
-	ID            int64          `json:"id"`
-	Name          string         `json:"name"`
-	Identities    []identityJSON `json:"identities"`
-	ActivityCount int            `json:"activity_count"`
-	FirstSeen     string         `json:"first_seen"`
-	LastSeen      string         `json:"last_seen"`
-	// Primary is the member's primary identity (added in a later release;
-	// absent when the member has none).
-	Primary *activityIdentityJSON `json:"primary,omitempty"`
-}
-
-type activityIdentityJSON struct {
-	Platform string `json:"platform"`
-	Username string `json:"username"`
-}
-
-type activityJSON struct {
-	Key        string               `json:"key"`
-	Platform   string               `json:"platform"`
-	Type       string               `json:"type"`
-	OccurredAt string               `json:"occurred_at"`
-	URL        string               `json:"url"`
-	Title      string               `json:"title"`
-	Channel    string               `json:"channel"`
-	Identity   activityIdentityJSON `json:"identity"`
-}
-
-type journeyJSON struct {
-	Member     memberJSON     `json:"member"`
-	Activities []activityJSON `json:"activities"`
-}
-
-func rfc3339(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-func toMemberJSON(m crm.Member) memberJSON {
-	out := memberJSON{ID: m.ID, Name: m.Name, ActivityCount: m.ActivityCount, FirstSeen: rfc3339(m.FirstSeen), LastSeen: rfc3339(m.LastSeen), Identities: []identityJSON{}}
-	for _, id := range m.Identities {
-		out.Identities = append(out.Identities, identityJSON{Platform: id.Platform, Instance: id.Instance, ExternalID: id.ExternalID, Username: id.Username, URL: id.URL})
-		if !m.Primary.IsZero() && id.AccountRef == m.Primary {
-			out.Primary = &activityIdentityJSON{Platform: id.Platform, Username: id.Username}
-		}
-	}
-	return out
-}
+func rfc3339(t time.Time) string { return crm.TimeJSON(t) }
 
 func cmdMembers(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.newFlags("members", "", "List members, most active first.")
@@ -118,11 +59,7 @@ func cmdMembers(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	switch *format {
 	case "json":
-		out := make([]memberJSON, 0, len(ms))
-		for _, m := range ms {
-			out = append(out, toMemberJSON(m))
-		}
-		return writeJSON(e.stdout, out)
+		return writeJSON(e.stdout, crm.MembersView(ms))
 	case "csv":
 		w := csv.NewWriter(e.stdout)
 		w.Write([]string{"id", "name", "identities", "activity_count", "first_seen", "last_seen"})
@@ -180,12 +117,7 @@ func cmdJourney(ctx context.Context, e *cliEnv, args []string) error {
 		return fmt.Errorf("journey of member %d: %w", m.ID, err)
 	}
 	if *format == "json" {
-		out := journeyJSON{Member: toMemberJSON(j.Member), Activities: []activityJSON{}}
-		for _, a := range j.Activities {
-			out.Activities = append(out.Activities, activityJSON{Key: a.Key, Platform: a.Platform, Type: a.Type, OccurredAt: rfc3339(a.OccurredAt), URL: a.URL, Title: a.Title, Channel: a.Channel,
-				Identity: activityIdentityJSON{Platform: a.Platform, Username: a.Username}})
-		}
-		return writeJSON(e.stdout, out)
+		return writeJSON(e.stdout, crm.JourneyView(j))
 	}
 	now := time.Now()
 	mm := j.Member
@@ -204,22 +136,8 @@ func cmdJourney(ctx context.Context, e *cliEnv, args []string) error {
 
 // findMember resolves a member id or platform:username.
 func findMember(ctx context.Context, st queryStore, arg string) (crm.Member, error) {
-	if id, err := strconv.ParseInt(arg, 10, 64); err == nil {
-		m, err := st.Member(ctx, id)
-		if errors.Is(err, crm.ErrNotFound) {
-			return m, fmt.Errorf("no member with id %d", id)
-		}
-		return m, err
-	}
-	platform, username, ok := strings.Cut(arg, ":")
-	if !ok || platform == "" || username == "" {
-		return crm.Member{}, usageErr("MEMBER must be a member id or platform:username, not %q", arg)
-	}
-	m, err := st.MemberByUsername(ctx, platform, username)
-	if errors.Is(err, crm.ErrNotFound) {
-		return m, fmt.Errorf("no member has the %s account %q", platform, username)
-	}
-	return m, err
+	m, err := identity.FindMember(ctx, st, arg)
+	return m, cliDecisionErr(err)
 }
 
 // openQueryStore opens the store for reading; a missing config file is fine

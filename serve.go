@@ -21,6 +21,7 @@ import (
 	"github.com/rollcall-dev/rollcall/connectors/all"
 	"github.com/rollcall-dev/rollcall/daemon"
 	"github.com/rollcall-dev/rollcall/identity"
+	"github.com/rollcall-dev/rollcall/web"
 )
 
 type daemonStore = daemon.Store
@@ -45,6 +46,9 @@ type pipeline struct {
 	cfg     *config.Config
 	base    connectors.Options
 	status  func()
+	// announce, when set, is told the URL of the pages once the listener
+	// is bound.
+	announce func(url string)
 }
 
 // newPipeline opens the store and builds every configured source.
@@ -84,6 +88,36 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 	return p, nil
 }
 
+// webHandler builds the pages and the JSON API over the pipeline's store,
+// with the daemon's source states and the configuration's auth section.
+func (p *pipeline) webHandler() (http.Handler, error) {
+	s, err := web.New(web.Options{
+		Members:   p.store,
+		Decisions: p.store,
+		Sources:   p.d,
+		Auth:      webAuth(p.cfg.Auth),
+		Logger:    p.log,
+		Version:   version,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return s, nil
+}
+
+// webAuth turns the auth section into the web's access settings; nil
+// (open) when there is none.
+func webAuth(a *config.Auth) *web.Auth {
+	if a == nil {
+		return nil
+	}
+	out := &web.Auth{Token: a.Token.Reveal(), TLS: a.TLS, TrustedProxyHeader: a.TrustedProxyHeader, SessionTTL: a.SessionTTL}
+	for _, u := range a.Users {
+		out.Users = append(out.Users, web.User{Name: u.Name, PasswordHash: u.PasswordHash.Reveal()})
+	}
+	return out
+}
+
 // storeSize reports the size of a SQLite store's files, for metrics.
 func storeSize(path string) func() float64 {
 	return func() float64 {
@@ -106,7 +140,7 @@ func (p *pipeline) sendStatus() {
 func cmdRun(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.newFlags("run", "", "Run the daemon: poll every configured source on its interval until SIGINT or SIGTERM.\nSIGHUP reloads the configuration.")
 	fs.BoolVar(&e.quiet, "quiet", false, "no live progress on a terminal")
-	listen := fs.String("listen", "", "HTTP `address` for /healthz, /readyz and /metrics (overrides the config's listen)")
+	listen := fs.String("listen", "", "HTTP `address` for the web pages, /api/v1, /healthz, /readyz and /metrics (overrides the config's listen)")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -119,6 +153,9 @@ func cmdRun(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
+		if err := cfg.CheckAccess(cfg.Listen); err != nil {
+			return err
+		}
 	}
 	p, err := e.newPipeline(ctx, cfg, nil)
 	if err != nil {
@@ -145,15 +182,24 @@ func (p *pipeline) serve(ctx context.Context, e *cliEnv, listen string, reload f
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	p.log.Info("serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
 	e.listenAddr = ln.Addr().String()
+	ui, err := p.webHandler()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	pages := "http://" + ln.Addr().String() + "/members"
+	p.log.Info("serving the web pages and /api/v1, /healthz, /readyz and /metrics", "addr", ln.Addr().String(), "url", pages, "auth", p.cfg.Auth != nil)
+	if p.announce != nil {
+		p.announce(pages)
+	}
 	p.status = func() { n.Status(statusLine(p.d.States(), time.Now())) }
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg conc.WaitGroup
 	var runErr, httpErr error
-	wg.Go(func() { httpErr = daemon.Serve(ctx, ln, p.d.Handler(nil)) })
+	wg.Go(func() { httpErr = daemon.Serve(ctx, ln, p.d.Handler(ui)) })
 	wg.Go(func() { runErr = p.d.Run(ctx) })
 	if err := n.Ready(); err != nil {
 		p.log.Warn("tell systemd we are ready", "err", err)

@@ -196,6 +196,7 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 		p.addf(root.Line, "", "the configuration must be a mapping of settings, not %s", kindName(root))
 		return
 	}
+	listenLine, listenShown := 0, ""
 	for _, kv := range p.pairs(root, "") {
 		switch key := kv.key.Value; key {
 		case "store":
@@ -207,7 +208,10 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 			if v, n, ok := p.str(kv.val, key); ok {
 				p.checkListen(v, n)
 				cfg.Listen = v
+				listenLine, listenShown = n.Line, show(n)
 			}
+		case "auth":
+			cfg.Auth = p.auth(kv.key.Line, kv.val)
 		case "sources":
 			cfg.Sources = p.sources(kv.val)
 		default:
@@ -217,6 +221,19 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 			p.add(kv.key.Line, key, errors.New("unknown field"))
 		}
 	}
+	if cfg.Auth == nil && cfg.Listen != "" && !IsLoopback(cfg.Listen) && !p.hasErrorAt("listen") {
+		p.add(listenLine, "auth", accessError(listenShown))
+	}
+}
+
+// hasErrorAt reports whether an error about field was already recorded.
+func (p *parser) hasErrorAt(field string) bool {
+	for _, e := range p.errs {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
 }
 
 // duration reads a duration of at least minimum; false (with the error

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,9 +32,10 @@ func testEnv(t *testing.T) (Env, string) {
 		}
 	}
 	vars := map[string]string{
-		"GITHUB_TOKEN":  sentinel,
-		"PG_PASSWORD":   "pg_" + sentinel,
-		"DISCOURSE_KEY": "dk_" + sentinel,
+		"GITHUB_TOKEN":       sentinel,
+		"PG_PASSWORD":        "pg_" + sentinel,
+		"DISCOURSE_KEY":      "dk_" + sentinel,
+		"ROLLCALL_API_TOKEN": "tok_" + sentinel,
 	}
 	return Env{Getenv: mapEnv(vars), CredentialsDir: dir}, dir
 }
@@ -102,6 +104,15 @@ var badConfigs = map[string]string{
 	"two-documents.bad.yaml":        `rollcall.yaml:2: yaml: only one document is allowed`,
 	"credential-missing.bad.yaml":   `rollcall.yaml:4: sources[0].token: credential "no-such-token": read $CREDS/no-such-token: no such file or directory`,
 	"credential-traversal.bad.yaml": `rollcall.yaml:4: sources[0].token: invalid credential name "../../etc/shadow": it must be a plain file name`,
+	"auth-missing.bad.yaml":         `rollcall.yaml:1: auth: required: listen "0.0.0.0:7171" is not a loopback address, so the web pages and API need an auth section with a token and users (or listen on 127.0.0.1)`,
+	"auth-empty.bad.yaml":           "rollcall.yaml:2: auth.token: required: the auth section needs a token (for the API) and/or users (for the pages)",
+	"auth-invalid.bad.yaml": strings.Join([]string{
+		"rollcall.yaml:3: auth.token: too short: use at least 16 random characters (e.g. openssl rand -hex 32)",
+		"rollcall.yaml:6: auth.users[0].password_hash: not a password hash (want pbkdf2-sha256$…, from 'rollcall auth hash-password')",
+		`rollcall.yaml:7: auth.users[1].name: duplicate user "ann" (first at line 5)`,
+		`rollcall.yaml:9: auth.tls: must be true or false, not "maybe"`,
+		"rollcall.yaml:10: auth.colour: unknown field",
+	}, "\n"),
 	"required.bad.yaml": strings.Join([]string{
 		`rollcall.yaml:2: sources[0].name: required`,
 		`rollcall.yaml:2: sources[0].type: required`,
@@ -487,5 +498,65 @@ func TestShortDuration(t *testing.T) {
 		if got := shortDuration(d); got != want {
 			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestParseAuth(t *testing.T) {
+	env, _ := testEnv(t)
+	cfg, err := parseFile(t, "testdata/auth.good.yaml", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := cfg.Auth
+	if a == nil {
+		t.Fatal("Auth = nil")
+	}
+	if a.Token.Reveal() != "tok_"+sentinel || !a.TLS || a.TrustedProxyHeader != "X-Forwarded-Proto" || a.SessionTTL != 8*time.Hour || a.Line != 3 {
+		t.Errorf("auth = %+v", a)
+	}
+	if len(a.Users) != 1 || a.Users[0].Name != "ann" || !strings.HasPrefix(a.Users[0].PasswordHash.Reveal(), PasswordHashPrefix) {
+		t.Errorf("users = %+v", a.Users)
+	}
+	if s := fmt.Sprintf("%v %+v", a, a.Users); strings.Contains(s, sentinel) || strings.Contains(s, "c2FsdHNh") {
+		t.Errorf("auth prints a secret: %s", s)
+	}
+}
+
+func TestCheckAccess(t *testing.T) {
+	tests := []struct {
+		listen string
+		auth   bool
+		want   string
+	}{
+		{"127.0.0.1:7171", false, ""},
+		{"127.3.4.5:80", false, ""},
+		{"[::1]:7171", false, ""},
+		{"localhost:7171", false, ""},
+		{"LOCALHOST:7171", false, ""},
+		{"0.0.0.0:7171", false, `rollcall.yaml: auth: required: listen "0.0.0.0:7171" is not a loopback address`},
+		{":7171", false, `rollcall.yaml: auth: required: listen ":7171"`},
+		{"[::]:7171", false, "auth: required"},
+		{"192.168.1.2:7171", false, "auth: required"},
+		{"[::ffff:127.0.0.1]:7171", false, ""},
+		{"0.0.0.0:7171", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.listen, func(t *testing.T) {
+			cfg := &Config{File: "rollcall.yaml"}
+			if tt.auth {
+				cfg.Auth = &Auth{Token: NewSecret(sentinel)}
+			}
+			err := cfg.CheckAccess(tt.listen)
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("CheckAccess = %v, want nil", err)
+				}
+				return
+			}
+			var e *Error
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.As(err, &e) || e.Field != "auth" || !errors.Is(err, ErrMissing) {
+				t.Errorf("CheckAccess = %v, want an *Error with %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -33,6 +33,9 @@ type Config struct {
 	Listen string
 	// Sources are the configured connectors, in file order.
 	Sources []Source
+	// Auth is the access control of the web pages and the API; nil when
+	// the file has no auth section (allowed only with a loopback listen).
+	Auth *Auth
 }
 
 // Source is one configured connector instance. Its type-specific settings

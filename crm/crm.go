@@ -49,12 +49,26 @@ type Journey struct {
 	Activities []Activity `json:"activities"`
 }
 
-// MemberQuery selects members for a list.
+// MemberQuery selects members for a list. Filters combine with AND.
 type MemberQuery struct {
-	// Search matches names, usernames and e-mails, case-insensitively.
+	// Search matches member names and identity usernames, names and
+	// e-mails as a case-insensitive substring. Searches of MinSearchLen
+	// characters or more use the search index; shorter ones scan.
 	Search string
-	// Limit caps the result; 0 means no limit.
+	// Limit caps the result. For Members, 0 means no limit; for
+	// ListMembers it is the page size (see PageSize).
 	Limit int
+	// Platform keeps members with an identity on that platform ("github").
+	Platform string
+	// ActivityType keeps members with at least one activity of that type.
+	ActivityType string
+	// ActiveSince keeps members with an activity at or after it.
+	ActiveSince time.Time
+	// Sort is SortMostActive (also for ""), SortNewest or SortLastSeen.
+	Sort string
+	// Cursor is a previous page's NextCursor (ListMembers only), for the
+	// same filters and sort; empty for the first page.
+	Cursor string
 }
 
 // ApplyResult says what a batch changed.
@@ -111,6 +125,9 @@ type Store interface {
 	MemberByUsername(ctx context.Context, platform, username string) (Member, error)
 	// Journey returns a member's activities, oldest first.
 	Journey(ctx context.Context, memberID int64) (Journey, error)
+
+	// ReadModel: paged member lists and the journey page's parts.
+	ReadModel
 
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error

@@ -136,6 +136,21 @@ type SourceState struct {
 	LastError   string
 	PausedUntil time.Time
 	Passes      int
+
+	// Type is the connector kind ("github").
+	Type string
+	// Running is set while a pass is under way.
+	Running bool
+	// NextRun is when the next pass starts (zero while one runs, or when
+	// the source is not polled on an interval).
+	NextRun time.Time
+	// Rate is the rate-limit budget as the service last reported it;
+	// RateKnown is false when the connector reports none.
+	Rate      connectors.RateState
+	RateKnown bool
+	// Activities and Accounts count what the source committed since the
+	// daemon started.
+	Activities, Accounts int
 }
 
 // New returns a Daemon; it does no I/O.
@@ -172,7 +187,7 @@ func New(opts Options) *Daemon {
 	d := &Daemon{opts: opts, log: opts.Logger, state: make(map[string]*SourceState),
 		sources: opts.Sources, running: make(map[string]*runningSource), reloads: make(chan reloadRequest)}
 	for _, s := range opts.Sources {
-		d.state[s.Name] = &SourceState{Name: s.Name}
+		d.state[s.Name] = &SourceState{Name: s.Name, Type: s.Type}
 		if opts.Metrics != nil {
 			opts.Metrics.initSource(s.Name)
 		}
@@ -279,7 +294,7 @@ func (d *Daemon) startLocked(ctx context.Context, wg *conc.WaitGroup, s Source) 
 	r := &runningSource{src: s, cancel: cancel, done: make(chan struct{})}
 	d.running[s.Name] = r
 	if _, ok := d.state[s.Name]; !ok {
-		d.state[s.Name] = &SourceState{Name: s.Name}
+		d.state[s.Name] = &SourceState{Name: s.Name, Type: s.Type}
 	}
 	if d.opts.Metrics != nil {
 		d.opts.Metrics.initSource(s.Name)
@@ -419,7 +434,7 @@ func (d *Daemon) loop(ctx context.Context, s Source) {
 			failures++
 			wait = d.backoff(failures, s.Interval)
 		}
-		d.update(s.Name, func(st *SourceState) { st.LastTick = d.opts.Now() })
+		d.update(s.Name, func(st *SourceState) { st.LastTick, st.NextRun = d.opts.Now(), d.opts.Now().Add(wait) })
 		if err := d.opts.Sleep(ctx, wait); err != nil {
 			return
 		}
@@ -446,6 +461,7 @@ func (d *Daemon) backoff(n int, interval time.Duration) time.Duration {
 // source's bug never stops the others.
 func (d *Daemon) passCaught(ctx context.Context, s Source) (sum Summary) {
 	sum.Source = s.Name
+	d.update(s.Name, func(st *SourceState) { st.Running, st.NextRun, st.Type = true, time.Time{}, s.Type })
 	r := panics.Try(func() { sum = d.pass(ctx, s) })
 	if r != nil {
 		d.log.Error("source panicked", "source", s.Name, "panic", r.Value, "stack", string(r.Stack))
@@ -454,6 +470,7 @@ func (d *Daemon) passCaught(ctx context.Context, s Source) (sum Summary) {
 	}
 	d.update(s.Name, func(st *SourceState) {
 		st.LastTick = d.opts.Now()
+		st.Running = false
 		st.Passes++
 		if sum.Err != nil {
 			st.LastError = sum.Err.Error()
@@ -527,6 +544,10 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 			m.fetchSeconds.WithLabelValues(s.Name).Observe(seconds(d.opts.Now().Sub(fetchStart)))
 			m.observeRate(s.Name, s.Connector)
 		}
+		if rr, ok := s.Connector.(rateReporter); ok {
+			rate := rr.RateLimit()
+			d.update(s.Name, func(st *SourceState) { st.Rate, st.RateKnown = rate, rate.Limit > 0 || rate.Remaining > 0 })
+		}
 		sum.Requests += b.Stats.Requests
 		sum.NotModified += b.Stats.NotModified
 		sum.KnownMissing += b.Stats.KnownMissing
@@ -596,6 +617,10 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 			log.Error("commit failed", "err", err)
 			return sum
 		}
+		d.update(s.Name, func(st *SourceState) {
+			st.Activities += res.NewActivities
+			st.Accounts += res.NewAccounts
+		})
 		sum.Batches++
 		sum.Pages += b.Stats.Pages
 		sum.NewActivities += res.NewActivities

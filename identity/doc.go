@@ -29,4 +29,9 @@
 // comparing all pairs; Resolver (resolver.go) runs it over the store and
 // reconciles the result with the members and the decisions people made.
 // ResolveTSV is the evaluation mode of `rollcall identity resolve`.
+//
+// The decisions people make by hand (curate.go: MergeMembers,
+// UnmergeIdentity, DecideSuggestion, and FindMember for naming a member by
+// id or platform:username) are shared by the command line and the web, so
+// both decide the same way with the same messages.
 package identity

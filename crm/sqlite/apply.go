@@ -107,6 +107,8 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	}
 
 	memberOfIdentity := make(map[int64]int64)
+	added := make(map[int64]*identityStats)
+	var addedOrder []int64
 	for _, a := range b.Activities {
 		id, ok := ids[a.Actor]
 		if !ok {
@@ -137,6 +139,13 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		}
 		if n, _ := r.RowsAffected(); n > 0 {
 			res.NewActivities++
+			st := added[id]
+			if st == nil {
+				st = &identityStats{}
+				added[id] = st
+				addedOrder = append(addedOrder, id)
+			}
+			st.add(a.OccurredAt)
 			m, ok := memberOfIdentity[id]
 			if !ok {
 				var mid sql.NullInt64
@@ -147,6 +156,11 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 				memberOfIdentity[id] = m
 			}
 			touch(m)
+		}
+	}
+	for _, id := range addedOrder {
+		if err := addIdentityStats(ctx, tx, id, *added[id]); err != nil {
+			return res, err
 		}
 	}
 	for _, m := range touched {

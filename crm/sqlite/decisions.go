@@ -99,13 +99,39 @@ func bumpVersion(ctx context.Context, tx *sql.Tx) error {
 
 // audit writes one audit_log row; member and identity 0 are stored as NULL.
 func audit(ctx context.Context, tx *sql.Tx, now time.Time, actor, action string, member, identity int64, detail any) error {
+	_, err := auditID(ctx, tx, now, actor, action, member, identity, detail)
+	return err
+}
+
+// auditID writes one audit_log row as audit does and returns its id.
+func auditID(ctx context.Context, tx *sql.Tx, now time.Time, actor, action string, member, identity int64, detail any) (int64, error) {
 	b, err := json.Marshal(detail)
 	if err != nil {
-		return fmt.Errorf("write audit log: %w", err)
+		return 0, fmt.Errorf("write audit log: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, member_id, identity_id, detail)
-		VALUES (?, ?, ?, ?, ?, ?)`, formatTime(now), actor, action, nullID(member), nullID(identity), string(b)); err != nil {
-		return fmt.Errorf("write audit log: %w", err)
+	r, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, member_id, identity_id, detail)
+		VALUES (?, ?, ?, ?, ?, ?)`, formatTime(now), actor, action, nullID(member), nullID(identity), string(b))
+	if err != nil {
+		return 0, fmt.Errorf("write audit log: %w", err)
+	}
+	id, err := r.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("write audit log: %w", err)
+	}
+	return id, nil
+}
+
+// recordJoins notes that the identities (by account key) entered member,
+// for the reason audit row auditID gives (see JoinReasons).
+func recordJoins(ctx context.Context, tx *sql.Tx, member, auditID int64, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO identity_joins (identity_id, member_id, audit_id)
+		SELECT id, ?, ? FROM identities WHERE member_id = ?
+			AND platform || '/' || instance || '/' || external_id IN (SELECT value FROM json_each(?))
+		ORDER BY id`, member, auditID, member, jsonList(keys)); err != nil {
+		return fmt.Errorf("record joins into member %d: %w", member, err)
 	}
 	return nil
 }
@@ -185,25 +211,39 @@ func absorb(ctx context.Context, tx *sql.Tx, into, from int64) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = ?`, from); err != nil {
 		return fmt.Errorf("delete member %d: %w", from, err)
 	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM member_search WHERE rowid = ?`, from); err != nil {
+		return fmt.Errorf("drop member %d from the search index: %w", from, err)
+	}
 	return nil
 }
 
-// recomputeMember sets the member's primary identity and display name. The
+// recomputeMember sets the member's stats (see refreshStats), primary
+// identity, display name and search text (see refreshSearch). The
 // primary is the primary_override while that identity is in the member,
 // else the identity with the most complete profile (name, url, avatar,
 // each link, a fetched profile count one each), then the most activity,
 // then the lowest id. The name is the name_override, else the primary's
 // name, else its username.
-func recomputeMember(ctx context.Context, tx *sql.Tx, member int64) error {
+func recomputeMember(ctx context.Context, tx *sql.Tx, member int64) (err error) {
 	var nameOv sql.NullString
 	var primOv sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT name_override, primary_override FROM members WHERE id = ?`, member).Scan(&nameOv, &primOv)
+	err = tx.QueryRowContext(ctx, `SELECT name_override, primary_override FROM members WHERE id = ?`, member).Scan(&nameOv, &primOv)
 	if err == sql.ErrNoRows {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	if err := refreshStats(ctx, tx, member); err != nil {
+		return fmt.Errorf("member stats: %w", err)
+	}
+	defer func() {
+		if err == nil {
+			if err = refreshSearch(ctx, tx, member); err != nil {
+				err = fmt.Errorf("search index: %w", err)
+			}
+		}
+	}()
 	var id int64
 	var name, username string
 	found := false
@@ -222,7 +262,7 @@ func recomputeMember(ctx context.Context, tx *sql.Tx, member int64) error {
 			WHERE i.member_id = ?
 			ORDER BY (i.name != '') + (i.url != '') + (i.avatar_url != '') + json_array_length(i.links)
 					+ (i.profile_fetched_at IS NOT NULL) DESC,
-				(SELECT COUNT(*) FROM activities a WHERE a.identity_id = i.id) DESC,
+				i.activity_count DESC,
 				i.id
 			LIMIT 1`, member).Scan(&id, &name, &username)
 		if err == sql.ErrNoRows {
@@ -483,7 +523,11 @@ func mergeMembers(ctx context.Context, tx *sql.Tx, now time.Time, m crm.MemberMe
 	if err := absorb(ctx, tx, m.Into, m.From); err != nil {
 		return err
 	}
-	if err := audit(ctx, tx, now, "resolver", "merge", m.Into, 0, detail); err != nil {
+	aid, err := auditID(ctx, tx, now, "resolver", "merge", m.Into, 0, detail)
+	if err != nil {
+		return err
+	}
+	if err := recordJoins(ctx, tx, m.Into, aid, fromKeys); err != nil {
 		return err
 	}
 	return recomputeMember(ctx, tx, m.Into)
@@ -567,9 +611,13 @@ func mergeRefs(ctx context.Context, tx *sql.Tx, now time.Time, a, b connectors.A
 	if err != nil {
 		return 0, err
 	}
-	if err := audit(ctx, tx, now, actor, "merge", into, 0, map[string]any{
+	aid, err := auditID(ctx, tx, now, actor, "merge", into, 0, map[string]any{
 		"reason": reason, "a": a.String(), "b": b.String(), "from": from, "accounts": moved, "decision": did,
-	}); err != nil {
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := recordJoins(ctx, tx, into, aid, moved); err != nil {
 		return 0, err
 	}
 	if err := bumpVersion(ctx, tx); err != nil {
@@ -641,9 +689,13 @@ func unmerge(ctx context.Context, tx *sql.Tx, now time.Time, memberID int64, ref
 		}
 		separated = append(separated, o.AccountRef.String())
 	}
-	if err := audit(ctx, tx, now, actor, "unmerge", memberID, ident.ID, map[string]any{
+	aid, err := auditID(ctx, tx, now, actor, "unmerge", memberID, ident.ID, map[string]any{
 		"reason": reason, "account": ref.String(), "new_member": nm, "separated_from": separated,
-	}); err != nil {
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := recordJoins(ctx, tx, nm, aid, []string{ref.String()}); err != nil {
 		return 0, err
 	}
 	if err := bumpVersion(ctx, tx); err != nil {

@@ -67,6 +67,8 @@ func (s *Store) forget(ctx context.Context, memberID int64, actor string) (int, 
 		{"overrides", `UPDATE members SET primary_override = NULL WHERE primary_override IN (SELECT value FROM json_each(?))`, []any{idsJSON}},
 		{"identities", `DELETE FROM identities WHERE id IN (SELECT value FROM json_each(?))`, []any{idsJSON}},
 		{"member", `DELETE FROM members WHERE id = ?`, []any{memberID}},
+		{"search index", `DELETE FROM member_search WHERE rowid = ?`, []any{memberID}},
+		{"joins", `DELETE FROM identity_joins WHERE identity_id IN (SELECT value FROM json_each(?))`, []any{idsJSON}},
 	}
 	for _, id := range idents {
 		// Audit rows of other members that name the account, raw or as
@@ -101,6 +103,11 @@ func (s *Store) forget(ctx context.Context, memberID int64, actor string) (int, 
 			}{"missing objects", `DELETE FROM missing WHERE instr(lower(key), lower(?)) > 0`, []any{id.Username}})
 		}
 	}
+	// Joins of other identities whose reason (an audit row) went.
+	steps = append(steps, struct {
+		what, query string
+		args        []any
+	}{"joins", `DELETE FROM identity_joins WHERE audit_id NOT IN (SELECT id FROM audit_log)`, nil})
 	for _, st := range steps {
 		if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {
 			return 0, fmt.Errorf("delete %s: %w", st.what, err)
@@ -133,10 +140,15 @@ func jsonInner(s string) string {
 }
 
 // Scrub rewrites the database file so that deleted data is gone from it:
-// VACUUM, then a TRUNCATE checkpoint that empties the write-ahead log. The
+// the search index rewritten whole ('optimize'), VACUUM, then a TRUNCATE checkpoint that empties the write-ahead log. The
 // checkpoint waits for readers (in any process) up to the busy timeout and
 // fails if they still hold the log.
 func (s *Store) Scrub(ctx context.Context) error {
+	// Deleted rows of the search index linger in its segments until they
+	// are merged: rewrite the index whole.
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO member_search (member_search) VALUES ('optimize')`); err != nil {
+		return fmt.Errorf("scrub %s: optimize the search index: %w", s.path, err)
+	}
 	if _, err := s.w.ExecContext(ctx, `VACUUM`); err != nil {
 		return fmt.Errorf("scrub %s: vacuum: %w", s.path, err)
 	}

@@ -10,21 +10,22 @@ import (
 	"github.com/rollcall-dev/rollcall/crm"
 )
 
-// Members lists members that have at least one identity, most active first
-// (ties by id), each with its identities. q.Search matches member names and
-// identity usernames, names and e-mail addresses as a case-insensitive
-// substring (ASCII case folding); q.Limit <= 0 means no limit. It runs two
-// queries in one read transaction, whatever the number of members.
+// Members lists members that have at least one identity, in q.Sort order
+// (most active first by default, ties by id), each with its identities.
+// q.Search matches member names and identity usernames, names and e-mail
+// addresses as a case-insensitive substring (see ListMembers); the other
+// filters apply as in ListMembers, q.Cursor is ignored, and q.Limit <= 0
+// means no limit. It reads the kept member stats, never the activities.
 func (s *Store) Members(ctx context.Context, q crm.MemberQuery) ([]crm.Member, error) {
-	var where string
-	var args []any
-	if q.Search != "" {
-		pat := "%" + escapeLike(q.Search) + "%"
-		where = `WHERE m.name LIKE ? ESCAPE '\' OR m.id IN (SELECT member_id FROM identities
-			WHERE member_id IS NOT NULL AND (username LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\' OR emails LIKE ? ESCAPE '\'))`
-		args = []any{pat, pat, pat, pat}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1
 	}
-	ms, err := s.members(ctx, where, args, q.Limit)
+	query, args, _, err := memberListSQL(q, false, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list members: %w", err)
+	}
+	ms, _, err := s.loadMembers(ctx, query, args)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list members (search %q): %w", q.Search, err)
 	}
@@ -34,7 +35,8 @@ func (s *Store) Members(ctx context.Context, q crm.MemberQuery) ([]crm.Member, e
 // Member returns one member with its identities; the error wraps
 // crm.ErrNotFound when there is no such member with an identity.
 func (s *Store) Member(ctx context.Context, id int64) (crm.Member, error) {
-	ms, err := s.members(ctx, `WHERE m.id = ?`, []any{id}, 1)
+	ms, _, err := s.loadMembers(ctx, `SELECT m.id, m.name, m.primary_identity_id, m.activity_count, m.first_seen, m.last_seen, ''
+		FROM members m WHERE m.id = ? AND m.identity_count > 0`, []any{id})
 	if err != nil {
 		return crm.Member{}, fmt.Errorf("sqlite: read member %d: %w", id, err)
 	}
@@ -99,48 +101,40 @@ func (s *Store) Journey(ctx context.Context, memberID int64) (crm.Journey, error
 	return j, nil
 }
 
-// members runs the member list query with an extra WHERE clause on m, then
-// loads the identities of the members found, in one read transaction.
-func (s *Store) members(ctx context.Context, where string, args []any, limit int) ([]crm.Member, error) {
-	if limit <= 0 {
-		limit = -1
-	}
+// loadMembers runs a member query selecting id, name, primary identity,
+// activity count, first and last seen and a sort key, then loads the
+// identities of the members found, in one read transaction. It returns
+// the members and their sort keys, in query order.
+func (s *Store) loadMembers(ctx context.Context, query string, args []any) ([]crm.Member, []string, error) {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT m.id, m.name, m.primary_identity_id, COUNT(a.key),
-			COALESCE(MIN(a.occurred_at), MIN(i.first_seen_at)),
-			COALESCE(MAX(a.occurred_at), MAX(i.first_seen_at))
-		FROM members m
-		JOIN identities i ON i.member_id = m.id
-		LEFT JOIN activities a ON a.identity_id = i.id
-		`+where+`
-		GROUP BY m.id
-		ORDER BY COUNT(a.key) DESC, m.id
-		LIMIT ?`, append(args, limit)...)
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var keys []string
 	var out []crm.Member
 	index := make(map[int64]int)
 	var ids []int64
 	primary := make(map[int64]int64) // member id -> primary identity id
 	for rows.Next() {
 		var m crm.Member
-		var first, last string
+		var first, last, key string
 		var prim sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.Name, &prim, &m.ActivityCount, &first, &last); err != nil {
+		if err := rows.Scan(&m.ID, &m.Name, &prim, &m.ActivityCount, &first, &last, &key); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, nil, err
 		}
+		keys = append(keys, key)
 		if m.FirstSeen, err = parseTime(first); err == nil {
 			m.LastSeen, err = parseTime(last)
 		}
 		if err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("member %d: %w", m.ID, err)
+			return nil, nil, fmt.Errorf("member %d: %w", m.ID, err)
 		}
 		index[m.ID] = len(out)
 		primary[m.ID] = prim.Int64
@@ -149,23 +143,23 @@ func (s *Store) members(ctx context.Context, where string, args []any, limit int
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(out) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	idsJSON, _ := json.Marshal(ids)
 	irows, err := tx.QueryContext(ctx, `SELECT `+identityCols+` FROM identities
 		WHERE member_id IN (SELECT value FROM json_each(?))
 		ORDER BY member_id, id`, string(idsJSON))
 	if err != nil {
-		return nil, fmt.Errorf("identities of %d members: %w", len(ids), err)
+		return nil, nil, fmt.Errorf("identities of %d members: %w", len(ids), err)
 	}
 	defer irows.Close()
 	for irows.Next() {
 		id, err := scanIdentity(irows)
 		if err != nil {
-			return nil, fmt.Errorf("identities of %d members: %w", len(ids), err)
+			return nil, nil, fmt.Errorf("identities of %d members: %w", len(ids), err)
 		}
 		m := &out[index[id.MemberID]]
 		m.Identities = append(m.Identities, id)
@@ -174,7 +168,7 @@ func (s *Store) members(ctx context.Context, where string, args []any, limit int
 		}
 	}
 	if err := irows.Err(); err != nil {
-		return nil, fmt.Errorf("identities of %d members: %w", len(ids), err)
+		return nil, nil, fmt.Errorf("identities of %d members: %w", len(ids), err)
 	}
 	for i := range out {
 		if out[i].Primary.IsZero() && len(out[i].Identities) > 0 {
@@ -182,7 +176,7 @@ func (s *Store) members(ctx context.Context, where string, args []any, limit int
 			out[i].Primary = out[i].Identities[0].AccountRef
 		}
 	}
-	return out, nil
+	return out, keys, nil
 }
 
 // escapeLike escapes LIKE wildcards with '\'.

@@ -188,9 +188,18 @@ func assignOne(ctx context.Context, tx *sql.Tx, ts *tombs, a crm.Assignment, giv
 		Account   string `json:"account"`
 		NewMember bool   `json:"new_member,omitempty"`
 	}{a.Reason, ident.AccountRef.String(), created})
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, member_id, identity_id, detail)
-		VALUES (?, 'resolver', 'assign', ?, ?, ?)`, formatTime(now), target, ident.ID, string(detail)); err != nil {
+	r, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, member_id, identity_id, detail)
+		VALUES (?, 'resolver', 'assign', ?, ?, ?)`, formatTime(now), target, ident.ID, string(detail))
+	if err != nil {
 		return 0, fmt.Errorf("write audit log: %w", err)
+	}
+	aid, err := r.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("write audit log: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO identity_joins (identity_id, member_id, audit_id) VALUES (?, ?, ?)`,
+		ident.ID, target, aid); err != nil {
+		return 0, fmt.Errorf("record join: %w", err)
 	}
 	return target, nil
 }

@@ -53,7 +53,12 @@ func Run(t *testing.T, open func(t *testing.T) crm.Store) {
 			tt.fn(t, open(t))
 		})
 	}
-	for _, tt := range decisionTests {
+	for _, tt := range readTests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fn(t, open(t))
+		})
+	}
+	for _, tt := range append(decisionTests, readDecisionTests...) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
 			is, c := curated(t, s)

@@ -1,0 +1,555 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rollcall-dev/rollcall/crm"
+)
+
+// listCursor is what a member list cursor encodes: the sort, the last
+// member's sort key and its id.
+type listCursor struct {
+	Sort string `json:"s"`
+	Key  string `json:"k"`
+	ID   int64  `json:"i"`
+}
+
+func encodeCursor(v any) string {
+	b, _ := json.Marshal(v) // plain structs always marshal
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, v)
+	}
+	if err != nil {
+		return fmt.Errorf("malformed cursor %q: %w", s, crm.ErrInvalidQuery)
+	}
+	return nil
+}
+
+// memberListSQL builds the member list query for q: members with an
+// identity, filtered, in q.Sort order, after q.Cursor when withCursor,
+// limit rows (-1: all). It selects the columns loadMembers reads plus the
+// sort key.
+func memberListSQL(q crm.MemberQuery, withCursor bool, limit int) (string, []any, string, error) {
+	sortName := q.Sort
+	if sortName == "" {
+		sortName = crm.SortMostActive
+	}
+	var keyCol, order, after string
+	switch sortName {
+	case crm.SortMostActive:
+		keyCol, order = "m.activity_count", "m.activity_count DESC, m.id"
+		after = "(m.activity_count < ?1 OR (m.activity_count = ?1 AND m.id > ?2))"
+	case crm.SortNewest:
+		keyCol, order = "m.first_seen", "m.first_seen DESC, m.id DESC"
+		after = "(m.first_seen, m.id) < (?1, ?2)"
+	case crm.SortLastSeen:
+		keyCol, order = "m.last_seen", "m.last_seen DESC, m.id DESC"
+		after = "(m.last_seen, m.id) < (?1, ?2)"
+	default:
+		return "", nil, "", fmt.Errorf("unknown sort %q (want %q, %q or %q): %w",
+			q.Sort, crm.SortMostActive, crm.SortNewest, crm.SortLastSeen, crm.ErrInvalidQuery)
+	}
+	// Numbered parameters: ?1 and ?2 are the cursor's key and id (NULL
+	// without a cursor), the rest follow.
+	args := []any{nil, nil}
+	where := []string{"m.identity_count > 0"}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "?"+strconv.Itoa(len(args))))
+	}
+	if withCursor && q.Cursor != "" {
+		var c listCursor
+		if err := decodeCursor(q.Cursor, &c); err != nil {
+			return "", nil, "", err
+		}
+		if c.Sort != sortName {
+			return "", nil, "", fmt.Errorf("cursor of sort %q used with sort %q: %w", c.Sort, sortName, crm.ErrInvalidQuery)
+		}
+		if sortName == crm.SortMostActive {
+			n, err := strconv.ParseInt(c.Key, 10, 64)
+			if err != nil {
+				return "", nil, "", fmt.Errorf("malformed cursor %q: %w", q.Cursor, crm.ErrInvalidQuery)
+			}
+			args[0] = n
+		} else {
+			args[0] = c.Key
+		}
+		args[1] = c.ID
+		where = append(where, after)
+	}
+	if q.Search != "" {
+		if utf8.RuneCountInString(q.Search) >= crm.MinSearchLen {
+			add("m.id IN (SELECT rowid FROM member_search WHERE member_search MATCH ?)", `"`+strings.ReplaceAll(q.Search, `"`, `""`)+`"`)
+		} else {
+			// Too short for trigrams: a substring scan of the search texts.
+			add(`m.id IN (SELECT rowid FROM member_search WHERE text LIKE ? ESCAPE '\')`, "%"+escapeLike(q.Search)+"%")
+		}
+	}
+	if q.Platform != "" {
+		add("EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id AND i.platform = ?)", q.Platform)
+	}
+	if q.ActivityType != "" {
+		add(`EXISTS (SELECT 1 FROM identities i JOIN activities a ON a.identity_id = i.id
+			WHERE i.member_id = m.id AND a.type = ?)`, q.ActivityType)
+	}
+	if !q.ActiveSince.IsZero() {
+		add("m.activity_count > 0 AND m.last_seen >= ?", formatTime(q.ActiveSince))
+	}
+	args = append(args, limit)
+	query := `SELECT m.id, m.name, m.primary_identity_id, m.activity_count, m.first_seen, m.last_seen, ` + keyCol + `
+		FROM members m WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY ` + order + ` LIMIT ?` + strconv.Itoa(len(args))
+	return query, args, sortName, nil
+}
+
+// ListMembers returns one page of members matching q (see crm.MemberQuery),
+// in q.Sort order, with a cursor for the next page. Pages are read by
+// keyset on the kept stats (sort key, id): a member that changes between
+// pages may move, but a page never repeats one. Searches of
+// crm.MinSearchLen characters or more use the trigram index; shorter ones
+// scan the search texts. An unknown sort or a malformed cursor wraps
+// crm.ErrInvalidQuery.
+func (s *Store) ListMembers(ctx context.Context, q crm.MemberQuery) (crm.MemberPage, error) {
+	n := crm.PageSize(q.Limit)
+	query, args, sortName, err := memberListSQL(q, true, n+1)
+	if err != nil {
+		return crm.MemberPage{}, fmt.Errorf("sqlite: list members: %w", err)
+	}
+	ms, keys, err := s.loadMembers(ctx, query, args)
+	if err != nil {
+		return crm.MemberPage{}, fmt.Errorf("sqlite: list members (search %q, sort %q): %w", q.Search, sortName, err)
+	}
+	var p crm.MemberPage
+	if len(ms) > n {
+		ms, keys = ms[:n], keys[:n]
+		p.NextCursor = encodeCursor(listCursor{Sort: sortName, Key: keys[n-1], ID: ms[n-1].ID})
+	}
+	p.Members = ms
+	return p, nil
+}
+
+// memberIdentityIDs returns the identities of a member that has one, in id
+// order, with their accounts; crm.ErrNotFound otherwise.
+func memberIdentityIDs(ctx context.Context, q querier, member int64) ([]int64, map[int64]crm.Identity, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, platform, instance, external_id, username FROM identities WHERE member_id = ? ORDER BY id`, member)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	byID := make(map[int64]crm.Identity)
+	for rows.Next() {
+		var id crm.Identity
+		if err := rows.Scan(&id.ID, &id.Platform, &id.Instance, &id.ExternalID, &id.Username); err != nil {
+			return nil, nil, err
+		}
+		id.MemberID = member
+		ids = append(ids, id.ID)
+		byID[id.ID] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil, fmt.Errorf("member %d: %w", member, crm.ErrNotFound)
+	}
+	return ids, byID, nil
+}
+
+// activityCols are the activity columns scanActivity reads, of alias a.
+const activityCols = `a.key, a.platform, a.instance, a.type, a.occurred_at, a.url, a.title, a.channel, a.parent_key, a.identity_id`
+
+func scanActivity(sc scanner, byID map[int64]crm.Identity, extra ...any) (crm.Activity, error) {
+	var a crm.Activity
+	var at string
+	dest := append([]any{&a.Key, &a.Platform, &a.Instance, &a.Type, &at, &a.URL, &a.Title, &a.Channel, &a.ParentKey, &a.IdentityID}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return a, err
+	}
+	var err error
+	if a.OccurredAt, err = parseTime(at); err != nil {
+		return a, fmt.Errorf("activity %s: %w", a.Key, err)
+	}
+	id := byID[a.IdentityID]
+	a.Actor, a.Username, a.MemberID = id.AccountRef, id.Username, id.MemberID
+	return a, nil
+}
+
+// perIdentity builds one query over a member's activities that reads each
+// identity's index in order and keeps the first limit rows of each, then
+// the first limit overall: sub is the per-identity SELECT (of activityCols
+// and maybe more), order its ORDER BY (over a.* columns or aliases), and
+// argsOf gives sub's arguments for one identity.
+func perIdentity(ids []int64, sub, order string, limit int, argsOf func(id int64) []any) (string, []any) {
+	parts := make([]string, 0, len(ids))
+	var all []any
+	for _, id := range ids {
+		parts = append(parts, `SELECT * FROM (`+sub+` ORDER BY `+order+` LIMIT ?)`)
+		all = append(all, argsOf(id)...)
+		all = append(all, limit)
+	}
+	outer := strings.ReplaceAll(order, "a.", "")
+	all = append(all, limit)
+	return strings.Join(parts, " UNION ALL ") + ` ORDER BY ` + outer + ` LIMIT ?`, all
+}
+
+// timelineCursor is what a timeline cursor encodes: the last activity's
+// time (stored text) and key.
+type timelineCursor struct {
+	At  string `json:"t"`
+	Key string `json:"k"`
+}
+
+// Timeline returns a page of the member's activities, newest first (ties
+// by key, descending), each with its identity's account and username,
+// reading each identity's (identity_id, occurred_at, key) index backwards
+// from the cursor. An unknown member wraps crm.ErrNotFound; a malformed
+// cursor crm.ErrInvalidQuery.
+func (s *Store) Timeline(ctx context.Context, q crm.TimelineQuery) (crm.TimelinePage, error) {
+	p, err := s.timeline(ctx, q)
+	if err != nil {
+		return crm.TimelinePage{}, fmt.Errorf("sqlite: timeline of member %d: %w", q.MemberID, err)
+	}
+	return p, nil
+}
+
+func (s *Store) timeline(ctx context.Context, q crm.TimelineQuery) (crm.TimelinePage, error) {
+	n := crm.PageSize(q.Limit)
+	var c timelineCursor
+	if q.Cursor != "" {
+		if err := decodeCursor(q.Cursor, &c); err != nil {
+			return crm.TimelinePage{}, err
+		}
+		if _, err := parseTime(c.At); err != nil || c.Key == "" {
+			return crm.TimelinePage{}, fmt.Errorf("malformed cursor %q: %w", q.Cursor, crm.ErrInvalidQuery)
+		}
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return crm.TimelinePage{}, err
+	}
+	defer tx.Rollback()
+	ids, byID, err := memberIdentityIDs(ctx, tx, q.MemberID)
+	if err != nil {
+		return crm.TimelinePage{}, err
+	}
+	sub := `SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = ?`
+	var args []any
+	if q.Cursor != "" {
+		sub += ` AND (a.occurred_at, a.key) < (?, ?)`
+		args = []any{c.At, c.Key}
+	}
+	query, all := perIdentity(ids, sub, "a.occurred_at DESC, a.key DESC", n+1, func(id int64) []any {
+		return append([]any{id}, args...)
+	})
+	rows, err := tx.QueryContext(ctx, query, all...)
+	if err != nil {
+		return crm.TimelinePage{}, err
+	}
+	defer rows.Close()
+	var p crm.TimelinePage
+	for rows.Next() {
+		a, err := scanActivity(rows, byID)
+		if err != nil {
+			return crm.TimelinePage{}, err
+		}
+		p.Activities = append(p.Activities, a)
+	}
+	if err := rows.Err(); err != nil {
+		return crm.TimelinePage{}, err
+	}
+	if len(p.Activities) > n {
+		p.Activities = p.Activities[:n]
+		last := p.Activities[n-1]
+		p.NextCursor = encodeCursor(timelineCursor{At: formatTime(last.OccurredAt), Key: last.Key})
+	}
+	return p, nil
+}
+
+// ActivityChart counts all of the member's activities per bucket (UTC
+// weeks from Monday, or months) and activity platform, in SQL over the
+// (identity_id, occurred_at, key, platform) index; oldest bucket first,
+// platforms by name. An unknown bucket wraps crm.ErrInvalidQuery, an
+// unknown member crm.ErrNotFound.
+func (s *Store) ActivityChart(ctx context.Context, memberID int64, bucket string) ([]crm.ChartPoint, error) {
+	out, err := s.activityChart(ctx, memberID, bucket)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: activity chart of member %d by %s: %w", memberID, bucket, err)
+	}
+	return out, nil
+}
+
+func (s *Store) activityChart(ctx context.Context, memberID int64, bucket string) ([]crm.ChartPoint, error) {
+	var expr string
+	switch bucket {
+	case crm.BucketWeek:
+		expr = `date(substr(a.occurred_at, 1, 10), '-6 days', 'weekday 1')`
+	case crm.BucketMonth:
+		expr = `substr(a.occurred_at, 1, 7) || '-01'`
+	default:
+		return nil, fmt.Errorf("unknown bucket %q (want %q or %q): %w", bucket, crm.BucketWeek, crm.BucketMonth, crm.ErrInvalidQuery)
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	ids, _, err := memberIdentityIDs(ctx, tx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+expr+`, a.platform, COUNT(*) FROM activities a
+		WHERE a.identity_id IN (SELECT value FROM json_each(?))
+		GROUP BY 1, 2 ORDER BY 1, 2`, jsonList(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []crm.ChartPoint
+	for rows.Next() {
+		var day string
+		var c crm.ChartPoint
+		if err := rows.Scan(&day, &c.Platform, &c.Count); err != nil {
+			return nil, err
+		}
+		if c.Start, err = time.Parse(time.DateOnly, day); err != nil {
+			return nil, fmt.Errorf("bucket %q: %w", day, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Milestones returns the member's milestones that exist, in the order of
+// the crm.Milestone* constants. Each is found by reading each identity's
+// indexes in time order until the first match: first activity; first
+// contribution (crm.ContributionTypes); first pr_merged; first answer of
+// theirs with an answer_accepted pointing at it (ordered by acceptance);
+// first post_created of theirs with a solution_accepted pointing at it;
+// first contribution whose parent activity is stored and belongs to an
+// identity outside the member. An unknown member wraps crm.ErrNotFound.
+func (s *Store) Milestones(ctx context.Context, memberID int64) ([]crm.Milestone, error) {
+	out, err := s.milestones(ctx, memberID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: milestones of member %d: %w", memberID, err)
+	}
+	return out, nil
+}
+
+func (s *Store) milestones(ctx context.Context, memberID int64) ([]crm.Milestone, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	ids, byID, err := memberIdentityIDs(ctx, tx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	contrib := jsonList(crm.ContributionTypes())
+	const first = "a.occurred_at, a.key"
+	type find struct {
+		kind, sub, order string
+		args             []any
+		accepted         bool // sub selects the acceptance's time and key too
+	}
+	// "+a.type" keeps the planner on the time index (stopping at the
+	// first match) rather than gathering every row of the types.
+	finds := []find{
+		{kind: crm.MilestoneFirstSeen, sub: `SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = ?`, order: first},
+		{kind: crm.MilestoneFirstContribution, sub: `SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = ?
+			AND +a.type IN (SELECT value FROM json_each(?))`, order: first, args: []any{contrib}},
+		{kind: crm.MilestoneFirstMergedPR, sub: `SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = ? AND a.type = ?`,
+			order: first, args: []any{crm.TypePRMerged}},
+		{kind: crm.MilestoneFirstAcceptedAnswer, accepted: true, args: []any{"answer", crm.TypeAnswerAccepted}},
+		{kind: crm.MilestoneFirstAcceptedSolution, accepted: true, args: []any{"post_created", crm.TypeSolutionAccepted}},
+		{kind: crm.MilestoneFirstReplyToOther, sub: `SELECT ` + activityCols + ` FROM activities a
+			JOIN activities p ON p.key = a.parent_key
+			JOIN identities pi ON pi.id = p.identity_id
+			WHERE a.identity_id = ? AND a.parent_key <> '' AND +a.type IN (SELECT value FROM json_each(?))
+				AND pi.member_id IS NOT ?`, order: first, args: []any{contrib, memberID}},
+	}
+	var out []crm.Milestone
+	for _, f := range finds {
+		sub, order := f.sub, f.order
+		if f.accepted {
+			sub = `SELECT ` + activityCols + `, x.occurred_at AS x_at, x.key AS x_key FROM activities a
+				JOIN activities x ON x.parent_key = a.key AND x.parent_key <> '' AND x.type = ?
+				WHERE a.identity_id = ? AND a.type = ?`
+			order = "x_at, x_key"
+		}
+		argsOf := func(id int64) []any { return append([]any{id}, f.args...) }
+		if f.accepted {
+			// The acceptance type comes before the identity id.
+			argsOf = func(id int64) []any { return []any{f.args[1], id, f.args[0]} }
+		}
+		query, all := perIdentity(ids, sub, order, 1, argsOf)
+		m := crm.Milestone{Kind: f.kind}
+		var xAt, xKey string
+		var extra []any
+		if f.accepted {
+			extra = []any{&xAt, &xKey}
+		}
+		a, err := scanActivity(tx.QueryRowContext(ctx, query, all...), byID, extra...)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.kind, err)
+		}
+		m.Activity, m.At = a, a.OccurredAt
+		if f.accepted {
+			if m.At, err = parseTime(xAt); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.kind, err)
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// JoinReasons says for each identity of the member, in id order, why it is
+// in the member: the steps recorded in identity_joins with their audit_log
+// rows, from the latest one that brought it in from outside any member
+// (an assignment, a split, a manual merge of an unassigned account) to the
+// latest, in words. An identity whose steps were erased (a forget removed
+// the audit rows naming a forgotten account) has no Reasons. An unknown
+// member wraps crm.ErrNotFound.
+func (s *Store) JoinReasons(ctx context.Context, memberID int64) ([]crm.JoinReason, error) {
+	out, err := s.joinReasons(ctx, memberID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: join reasons of member %d: %w", memberID, err)
+	}
+	return out, nil
+}
+
+// joinStep is one identity_joins row with its audit row.
+type joinStep struct {
+	actor, action, detail string
+	at                    time.Time
+}
+
+func (s *Store) joinReasons(ctx context.Context, memberID int64) ([]crm.JoinReason, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	ids, byID, err := memberIdentityIDs(ctx, tx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT j.identity_id, l.actor, l.action, l.at, l.detail
+		FROM identity_joins j JOIN audit_log l ON l.id = j.audit_id
+		WHERE j.identity_id IN (SELECT value FROM json_each(?))
+		ORDER BY j.identity_id, j.id`, jsonList(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	steps := make(map[int64][]joinStep)
+	for rows.Next() {
+		var id int64
+		var st joinStep
+		var at string
+		if err := rows.Scan(&id, &st.actor, &st.action, &at, &st.detail); err != nil {
+			return nil, err
+		}
+		if st.at, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		steps[id] = append(steps[id], st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]crm.JoinReason, 0, len(ids))
+	for _, id := range ids {
+		jr := crm.JoinReason{Identity: byID[id].AccountRef}
+		ss := steps[id]
+		start := 0
+		for i := len(ss) - 1; i >= 0; i-- {
+			if ss[i].origin() {
+				start = i
+				break
+			}
+		}
+		for _, st := range ss[start:] {
+			jr.Reasons = append(jr.Reasons, st.words())
+			jr.Actor, jr.At = st.actor, st.at
+		}
+		out = append(out, jr)
+	}
+	return out, nil
+}
+
+// joinDetail is what the audit rows of assign, merge and unmerge keep.
+type joinDetail struct {
+	Reason    string   `json:"reason"`
+	NewMember any      `json:"new_member"`
+	Evidence  []string `json:"evidence"`
+	From      int64    `json:"from"`
+}
+
+func (st joinStep) parsed() joinDetail {
+	var d joinDetail
+	_ = json.Unmarshal([]byte(st.detail), &d) // written by us; a bad row only loses its words
+	return d
+}
+
+// origin reports whether the step brought the identity in from outside any
+// member.
+func (st joinStep) origin() bool {
+	switch st.action {
+	case "assign", "unmerge":
+		return true
+	case "merge":
+		return st.actor != "resolver" && st.parsed().From == 0
+	}
+	return false
+}
+
+// words says the step in words.
+func (st joinStep) words() string {
+	d := st.parsed()
+	with := func(s, reason string) string {
+		if reason != "" {
+			return s + ": " + reason
+		}
+		return s
+	}
+	switch st.action {
+	case "assign":
+		if b, _ := d.NewMember.(bool); b {
+			return with("first account of a new member", d.Reason)
+		}
+		return with("joined by the resolver", d.Reason)
+	case "unmerge":
+		return with("split out into a member of its own by "+st.actor, d.Reason)
+	case "merge":
+		if st.actor == "resolver" {
+			if len(d.Evidence) > 0 {
+				return "members merged on evidence: " + strings.Join(d.Evidence, "; ")
+			}
+			return with("members merged by the resolver", d.Reason)
+		}
+		return with("merged by "+st.actor, d.Reason)
+	}
+	return st.action + " by " + st.actor
+}
+
+var _ crm.ReadModel = (*Store)(nil)

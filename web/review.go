@@ -1,0 +1,171 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/identity"
+)
+
+// This file: the review page (suggestions), the merge and unmerge forms
+// of the journey page, and the sources page.
+
+type suggestionsPage struct {
+	pageBase
+	Suggestions []suggestionView
+}
+
+type suggestionView struct {
+	ID         int64
+	Confidence string
+	Reasons    []string
+	Members    []suggestionSide
+}
+
+type suggestionSide struct {
+	ID      int64
+	Found   bool
+	Member  crm.Member
+	Account crm.Identity
+}
+
+func (s *Server) suggestionsPage(w http.ResponseWriter, r *http.Request) {
+	ss, err := s.decisions.Suggestions(r.Context(), crm.SuggestionOpen)
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, fmt.Errorf("list suggestions: %w", err))
+		return
+	}
+	p := suggestionsPage{pageBase: s.base(r, "Review suggestions")}
+	p.Section = "suggestions"
+	cache := map[int64]suggestionSide{}
+	side := func(id int64, ref connectors.AccountRef) (suggestionSide, error) {
+		sd, ok := cache[id]
+		if !ok {
+			m, err := s.decisions.Member(r.Context(), id)
+			switch {
+			case err == nil:
+				sd = suggestionSide{ID: id, Found: true, Member: m}
+			case statusOf(err) == http.StatusNotFound:
+				sd = suggestionSide{ID: id}
+			default:
+				return sd, err
+			}
+			cache[id] = sd
+		}
+		sd.Account = crm.Identity{Account: connectors.Account{AccountRef: ref, Username: ref.ExternalID}}
+		for _, ident := range sd.Member.Identities {
+			if ident.AccountRef == ref {
+				sd.Account = ident
+			}
+		}
+		return sd, nil
+	}
+	for _, sg := range ss {
+		a, err := side(sg.MemberA, sg.A)
+		if err != nil {
+			s.pageError(w, r, http.StatusInternalServerError, err)
+			return
+		}
+		b, err := side(sg.MemberB, sg.B)
+		if err != nil {
+			s.pageError(w, r, http.StatusInternalServerError, err)
+			return
+		}
+		p.Suggestions = append(p.Suggestions, suggestionView{ID: sg.ID, Confidence: fmt.Sprintf("%.0f%%", sg.Confidence*100), Reasons: sg.Reasons, Members: []suggestionSide{a, b}})
+	}
+	s.render(w, r, http.StatusOK, "suggestions", &p)
+}
+
+// decideForm handles the accept and reject buttons.
+func (s *Server) decideForm(accept bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			s.pageError(w, r, http.StatusNotFound, badInput("no suggestion %q", r.PathValue("id")))
+			return
+		}
+		err = identity.DecideSuggestion(r.Context(), s.decisions, id, accept, actorOf(r.Context()))
+		switch {
+		case err == nil && accept:
+			s.setFlash(w, r, "ok", fmt.Sprintf("Suggestion %d accepted: the two members are now one.", id))
+		case err == nil:
+			s.setFlash(w, r, "ok", fmt.Sprintf("Suggestion %d rejected: rollcall will keep them apart.", id))
+		case statusOf(err) < 500:
+			s.setFlash(w, r, "error", publicMessage(err))
+		default:
+			s.pageError(w, r, http.StatusInternalServerError, err)
+			return
+		}
+		http.Redirect(w, r, "/suggestions", http.StatusSeeOther)
+	}
+}
+
+// mergeForm handles the journey page's merge form: merge member {id} with
+// the member named in "other" (an id or platform:username).
+func (s *Server) mergeForm(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	other := strings.TrimSpace(r.PostFormValue("other"))
+	back := "/members/" + url.PathEscape(id)
+	if other == "" {
+		s.setFlash(w, r, "error", "Say which member to merge with: a member id or platform:username.")
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	res, err := identity.MergeMembers(r.Context(), s.decisions, id, other, actorOf(r.Context()), strings.TrimSpace(r.PostFormValue("reason")))
+	switch {
+	case err == nil && res.Already:
+		s.setFlash(w, r, "ok", fmt.Sprintf("%s is already part of this member.", other))
+		back = fmt.Sprintf("/members/%d", res.Into)
+	case err == nil:
+		s.setFlash(w, r, "ok", fmt.Sprintf("Merged member %d (%s) and member %d (%s) into member %d.", res.A.ID, res.A.Name, res.B.ID, res.B.Name, res.Into))
+		back = fmt.Sprintf("/members/%d", res.Into)
+	case statusOf(err) < 500:
+		s.setFlash(w, r, "error", publicMessage(err))
+	default:
+		s.pageError(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// unmergeForm handles an identity's unmerge button on the journey page.
+func (s *Server) unmergeForm(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ident := r.PostFormValue("identity")
+	back := "/members/" + url.PathEscape(id)
+	res, err := identity.UnmergeIdentity(r.Context(), s.decisions, id, ident, actorOf(r.Context()), strings.TrimSpace(r.PostFormValue("reason")))
+	switch {
+	case err == nil:
+		s.setFlash(w, r, "ok", fmt.Sprintf("Moved %s out of member %d into new member %d.", ident, res.Member.ID, res.NewMember))
+	case statusOf(err) < 500:
+		s.setFlash(w, r, "error", publicMessage(err))
+	default:
+		s.pageError(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+type sourcesPage struct {
+	pageBase
+	Available bool
+	Sources   []SourceStatus
+}
+
+func (s *Server) sourceStatuses() []SourceStatus {
+	if s.sources == nil {
+		return nil
+	}
+	return s.sources.SourceStatuses()
+}
+
+func (s *Server) sourcesPage(w http.ResponseWriter, r *http.Request) {
+	p := sourcesPage{pageBase: s.base(r, "Sources"), Available: s.sources != nil, Sources: s.sourceStatuses()}
+	p.Section = "sources"
+	s.render(w, r, http.StatusOK, "sources", &p)
+}

@@ -1,0 +1,307 @@
+package web_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/sqlite"
+	"github.com/rollcall-dev/rollcall/identity"
+	"github.com/rollcall-dev/rollcall/web"
+)
+
+// The payloads stored in names, titles and links: none may run or link.
+const (
+	scriptName  = `<script>alert("name")</script>Ann`
+	imgName     = `<img src=x onerror=alert(2)>Bo`
+	scriptTitle = `<script>alert("title")</script>`
+	htmlTitle   = `<b onclick="alert(5)">bold</b>`
+	jsURL       = `javascript:alert(1)`
+	dataURL     = `data:text/html,<script>alert(3)</script>`
+	jsURLUpper  = ` JaVaScRiPt:alert(4)`
+)
+
+var now = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+
+func ref(platform, id string) connectors.AccountRef {
+	return connectors.AccountRef{Platform: platform, Instance: platform + ".test", ExternalID: id}
+}
+
+// fixture is a real SQLite store with four accounts (ann on GitHub and
+// Mastodon, merged by hand; bo; carol), activities carrying the payloads,
+// and one open suggestion (bo ~ carol).
+type fixture struct {
+	store           *sqlite.Store
+	srv             *web.Server
+	ann, bo, carol  int64
+	suggestion      int64
+	sources         *fakeSources
+	annGitHub, boGH connectors.AccountRef
+}
+
+type fakeSources struct{ list []web.SourceStatus }
+
+func (f *fakeSources) SourceStatuses() []web.SourceStatus { return f.list }
+
+func newFixture(t *testing.T, auth *web.Auth) *fixture {
+	t.Helper()
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "rollcall.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	st.Now = func() time.Time { return now }
+	annGH, annMa, boGH, carolDi := ref("github", "1"), ref("mastodon", "2"), ref("github", "3"), ref("discourse", "4")
+	act := func(key string, actor connectors.AccountRef, typ string, at time.Time, title, u string) connectors.Activity {
+		return connectors.Activity{Key: actor.Platform + "/" + actor.Instance + "/" + typ + "/" + key, Platform: actor.Platform, Instance: actor.Instance,
+			Type: typ, OccurredAt: at, Actor: actor, Title: title, URL: u, Channel: "o/r"}
+	}
+	b := connectors.Batch{
+		Accounts: []connectors.Account{
+			{AccountRef: annGH, Username: "ann", Name: scriptName, URL: jsURL},
+			{AccountRef: annMa, Username: "ann_m", Name: "Ann", URL: "https://mastodon.test/@ann_m"},
+			{AccountRef: boGH, Username: "bo", Name: imgName, URL: dataURL},
+			{AccountRef: carolDi, Username: "carol", Name: "Carol Kim", URL: "https://discourse.test/u/carol"},
+		},
+		Activities: []connectors.Activity{
+			act("1", annGH, "pr_opened", now.Add(-30*24*time.Hour), scriptTitle, jsURL),
+			act("2", annGH, "pr_merged", now.Add(-29*24*time.Hour), htmlTitle, jsURLUpper),
+			act("3", annMa, "post", now.Add(-2*24*time.Hour), "hello fediverse", "https://mastodon.test/@ann_m/3"),
+			act("4", annGH, "issue_comment", now.Add(-1*24*time.Hour), "A fine comment", dataURL),
+			act("5", boGH, "issue_opened", now.Add(-10*24*time.Hour), "Bo's issue", "https://github.test/o/r/issues/5"),
+			act("6", carolDi, "topic_created", now.Add(-3*24*time.Hour), "Hello forum", "https://discourse.test/t/6"),
+		},
+		Done: true,
+	}
+	if _, err := st.Apply(ctx, "test", b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&identity.Resolver{}).Run(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{store: st, annGitHub: annGH, boGH: boGH, sources: &fakeSources{}}
+	if _, err := st.Merge(ctx, annGH, annMa, "test", "same person"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ReplaceSuggestions(ctx, []crm.Suggestion{{A: boGH, B: carolDi, Confidence: 0.62, Reasons: []string{"the same <i>avatar</i>"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		p, u string
+		id   *int64
+	}{{"github", "ann", &f.ann}, {"github", "bo", &f.bo}, {"discourse", "carol", &f.carol}} {
+		m, err := st.MemberByUsername(ctx, x.p, x.u)
+		if err != nil {
+			t.Fatalf("member of %s:%s: %v", x.p, x.u, err)
+		}
+		*x.id = m.ID
+	}
+	ss, err := st.Suggestions(ctx, crm.SuggestionOpen)
+	if err != nil || len(ss) != 1 {
+		t.Fatalf("suggestions = %v, %v; want one", ss, err)
+	}
+	f.suggestion = ss[0].ID
+	f.sources.list = []web.SourceStatus{{Name: "github", Type: "github", LastSync: now.Add(-time.Minute), LastSuccess: now.Add(-time.Minute),
+		NextSync: now.Add(9 * time.Minute), RateKnown: true, RateLimit: 5000, RateRemaining: 4321, Activities: 12345, Accounts: 67}}
+	f.srv, err = web.New(web.Options{Members: st, Decisions: st, Sources: f.sources, Auth: auth, Now: func() time.Time { return now }, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+type response struct {
+	code int
+	body string
+	hdr  http.Header
+}
+
+// do sends a request to the fixture's server; body, when not empty, is
+// JSON for the API or a form for pages (by content type).
+func (f *fixture) do(t *testing.T, method, target, body string, hdr ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, rd)
+	if body != "" {
+		if strings.HasPrefix(target, "/api/") {
+			req.Header.Set("Content-Type", "application/json")
+		} else {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	f.srv.ServeHTTP(w, req)
+	return response{code: w.Code, body: w.Body.String(), hdr: w.Header()}
+}
+
+func itoa(n int64) string { return jsonNumber(n) }
+
+func jsonNumber(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestAPI(t *testing.T) {
+	f := newFixture(t, nil)
+	ann, bo, carol := itoa(f.ann), itoa(f.bo), itoa(f.carol)
+	sug := itoa(f.suggestion)
+	tests := []struct {
+		name, method, target, body string
+		code                       int
+		want                       []string // substrings of the body
+	}{
+		{"members", "GET", "/api/v1/members", "", 200, []string{`"members": [`, `"next_cursor": ""`, `"username": "ann"`, `"username": "carol"`}},
+		{"members search", "GET", "/api/v1/members?q=caro", "", 200, []string{`"username": "carol"`}},
+		{"members platform", "GET", "/api/v1/members?platform=discourse", "", 200, []string{`"username": "carol"`}},
+		{"members type", "GET", "/api/v1/members?type=topic_created", "", 200, []string{`"username": "carol"`}},
+		{"members since", "GET", "/api/v1/members?since=2026-03-09", "", 200, []string{`"username": "ann_m"`}},
+		{"members sort", "GET", "/api/v1/members?sort=newest&limit=1", "", 200, []string{`"next_cursor": "`}},
+		{"members bad sort", "GET", "/api/v1/members?sort=loudest", "", 400, []string{`"error": "sort must be active, newest or last_seen, not \"loudest\""`}},
+		{"members bad limit", "GET", "/api/v1/members?limit=0", "", 400, []string{`"error": "limit must be`}},
+		{"members bad since", "GET", "/api/v1/members?since=yesterday", "", 400, []string{`"error": "since must be`}},
+		{"members bad cursor", "GET", "/api/v1/members?cursor=!!", "", 400, []string{`"error":`}},
+		{"member", "GET", "/api/v1/members/" + ann, "", 200, []string{`"id": ` + ann, `"username": "ann_m"`}},
+		{"member missing", "GET", "/api/v1/members/999999", "", 404, []string{`"error": "no member with id 999999"`}},
+		{"member not a number", "GET", "/api/v1/members/abc", "", 404, []string{`"error": "no member with id \"abc\""`}},
+		{"journey", "GET", "/api/v1/members/" + ann + "/journey?limit=2", "", 200, []string{`"activities": [`, `"milestones": [`, `"chart": {`, `"next_cursor": "`, `"join": {`}},
+		{"journey missing", "GET", "/api/v1/members/999999/journey", "", 404, []string{`"error": "no member with id 999999"`}},
+		{"journey bad cursor", "GET", "/api/v1/members/" + ann + "/journey?cursor=zzz", "", 400, []string{`"error":`}},
+		{"suggestions", "GET", "/api/v1/suggestions", "", 200, []string{`"suggestions": [`, `"confidence": 0.62`, `"member_b": ` + bo}},
+		{"suggestions all", "GET", "/api/v1/suggestions?status=all", "", 200, []string{`"status": "open"`}},
+		{"suggestions bad status", "GET", "/api/v1/suggestions?status=maybe", "", 400, []string{`"error": "status must be`}},
+		{"sources", "GET", "/api/v1/sources", "", 200, []string{`"sources": [`, `"rate_remaining": 4321`, `"activities": 12345`}},
+		{"merge bad json", "POST", "/api/v1/merge", `{"a":`, 400, []string{`"error": "the request body is not valid`}},
+		{"merge unknown field", "POST", "/api/v1/merge", `{"a":"1","b":"2","c":3}`, 400, []string{`"error": "unknown field \"c\""`}},
+		{"merge missing b", "POST", "/api/v1/merge", `{"a":"1"}`, 400, []string{`"error": "merge needs`}},
+		{"merge bad spec", "POST", "/api/v1/merge", `{"a":"ann","b":"github:bo"}`, 400, []string{`"error": "MEMBER must be a member id or platform:username, not \"ann\""`}},
+		{"merge unknown member", "POST", "/api/v1/merge", `{"a":"github:nobody","b":"github:bo"}`, 404, []string{`"error": "no member has the github account \"nobody\""`}},
+		{"merge same member", "POST", "/api/v1/merge", `{"a":"github:ann","b":"mastodon:ann_m"}`, 200, []string{`"already": true`, `"merged": []`}},
+		{"unmerge missing identity", "POST", "/api/v1/unmerge", `{"member":` + bo + `}`, 400, []string{`"error": "unmerge needs`}},
+		{"unmerge foreign identity", "POST", "/api/v1/unmerge", `{"member":` + bo + `,"identity":"discourse:carol"}`, 404, []string{`"error": "member ` + bo + ` has no identity \"discourse:carol\""`}},
+		{"unmerge only identity", "POST", "/api/v1/unmerge", `{"member":"` + carol + `","identity":"discourse:carol"}`, 409, []string{`"error": "unmerge discourse:carol from member ` + carol + `: it is the member's only identity"`}},
+		{"accept unknown", "POST", "/api/v1/suggestions/999999/accept", "", 404, []string{`"error": "no suggestion 999999"`}},
+		{"reject not a number", "POST", "/api/v1/suggestions/x/reject", "", 404, []string{`"error": "no suggestion \"x\""`}},
+		{"wrong method", "DELETE", "/api/v1/members", "", 405, []string{`"error": "method DELETE not allowed: use GET"`}},
+		{"wrong method post", "GET", "/api/v1/merge", "", 405, []string{`"error": "method GET not allowed: use POST"`}},
+		{"unknown endpoint", "GET", "/api/v1/nothing", "", 404, []string{`"error": "no such endpoint"`}},
+		// Decisions last: they change the store.
+		{"reject", "POST", "/api/v1/suggestions/" + sug + "/reject", "", 200, []string{`"status": "rejected"`}},
+		{"reject twice", "POST", "/api/v1/suggestions/" + sug + "/accept", "", 409, []string{`"error": "suggestion ` + sug + ` was already decided"`}},
+		{"unmerge", "POST", "/api/v1/unmerge", `{"member":` + ann + `,"identity":"mastodon:ann_m","reason":"two people"}`, 200, []string{`"new_member": {`, `"username": "ann_m"`}},
+		{"merge", "POST", "/api/v1/merge", `{"a":"github:ann","b":` + bo + `,"reason":"told us"}`, 200, []string{`"already": false`, `"merged": [`, `"username": "bo"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.do(t, tt.method, tt.target, tt.body)
+			if r.code != tt.code {
+				t.Errorf("%s %s: status %d, want %d\n%s", tt.method, tt.target, r.code, tt.code, r.body)
+			}
+			if ct := r.hdr.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+			if !json.Valid([]byte(r.body)) {
+				t.Errorf("body is not JSON: %s", r.body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.body, w) {
+					t.Errorf("body lacks %s:\n%s", w, r.body)
+				}
+			}
+		})
+	}
+	// The decisions took effect.
+	m, err := f.store.MemberByUsername(t.Context(), "github", "bo")
+	if err != nil || m.ID != mustMember(t, f, "github", "ann") {
+		t.Errorf("after the merge bo is member %d, ann %d (%v)", m.ID, mustMember(t, f, "github", "ann"), err)
+	}
+	if mustMember(t, f, "mastodon", "ann_m") == mustMember(t, f, "github", "ann") {
+		t.Errorf("after the unmerge ann_m is still with ann")
+	}
+}
+
+func mustMember(t *testing.T, f *fixture, platform, user string) int64 {
+	t.Helper()
+	m, err := f.store.MemberByUsername(t.Context(), platform, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.ID
+}
+
+func TestAPIPagination(t *testing.T) {
+	f := newFixture(t, nil)
+	seen := map[float64]bool{}
+	cursor := ""
+	for page := 0; page < 10; page++ {
+		r := f.do(t, "GET", "/api/v1/members?limit=1&cursor="+url.QueryEscape(cursor), "")
+		if r.code != 200 {
+			t.Fatalf("page %d: %d %s", page, r.code, r.body)
+		}
+		var p struct {
+			Members []struct {
+				ID float64 `json:"id"`
+			} `json:"members"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range p.Members {
+			if seen[m.ID] {
+				t.Errorf("member %v on two pages", m.ID)
+			}
+			seen[m.ID] = true
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		cursor = p.NextCursor
+	}
+	if len(seen) != 3 {
+		t.Errorf("paged through %d members, want 3", len(seen))
+	}
+
+	// The journey pages through every activity of ann, newest first.
+	var keys []string
+	cursor = ""
+	for page := 0; page < 10; page++ {
+		r := f.do(t, "GET", "/api/v1/members/"+itoa(f.ann)+"/journey?limit=3&cursor="+url.QueryEscape(cursor), "")
+		var p struct {
+			Activities []struct {
+				Key        string `json:"key"`
+				OccurredAt string `json:"occurred_at"`
+			} `json:"activities"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Activities {
+			keys = append(keys, a.OccurredAt)
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		cursor = p.NextCursor
+	}
+	if len(keys) != 4 {
+		t.Fatalf("journey pages hold %d activities, want 4: %v", len(keys), keys)
+	}
+	for i := 1; i < len(keys); i++ {
+		if keys[i] > keys[i-1] {
+			t.Errorf("journey not newest first: %v", keys)
+		}
+	}
+}
