@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,9 +148,13 @@ func TestCrossOriginRefused(t *testing.T) {
 
 const testToken = "0123456789abcdef0123456789abcdef"
 
+// testHash is one hash of "correct horse", computed once: PBKDF2 with
+// 600,000 iterations is slow on purpose, slower still under -race.
+var testHash = sync.OnceValues(func() (string, error) { return web.HashPassword("correct horse") })
+
 func authFixture(t *testing.T, tls bool) *fixture {
 	t.Helper()
-	hash, err := web.HashPassword("correct horse")
+	hash, err := testHash()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,5 +301,60 @@ func TestPasswordHash(t *testing.T) {
 	}
 	if h2, _ := web.HashPassword("s3cret"); h2 == h {
 		t.Errorf("two hashes of one password are equal: no random salt")
+	}
+}
+
+// TestPagerLinks follows Next and then Previous on the member list: the
+// links carry the cursor (and the cursors before it) and keep the filters.
+func TestPagerLinks(t *testing.T) {
+	f := newFixture(t, nil)
+	href := func(body, testid string) string {
+		m := regexp.MustCompile(`href="([^"]*)"[^>]*data-testid="` + testid + `"`).FindStringSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return strings.ReplaceAll(m[1], "&amp;", "&")
+	}
+	rows := func(body string) string {
+		return strings.Join(regexp.MustCompile(`data-member-id="(\d+)"`).FindAllString(body, -1), ",")
+	}
+	first := f.do(t, "GET", "/members?limit=1&sort=newest", "").body
+	if href(first, "page-prev") != "" {
+		t.Errorf("the first page has a Previous link")
+	}
+	next := href(first, "page-next")
+	if !strings.Contains(next, "cursor=") || !strings.Contains(next, "sort=newest") || !strings.Contains(next, "limit=1") {
+		t.Fatalf("Next link %q lacks the cursor or the filters", next)
+	}
+	second := f.do(t, "GET", next, "").body
+	if rows(second) == "" || rows(second) == rows(first) {
+		t.Fatalf("second page rows %q, first %q", rows(second), rows(first))
+	}
+	third := f.do(t, "GET", href(second, "page-next"), "").body
+	back := f.do(t, "GET", href(third, "page-prev"), "").body
+	if rows(back) != rows(second) {
+		t.Errorf("Previous from page 3 shows %q, want page 2's %q", rows(back), rows(second))
+	}
+	if rows(f.do(t, "GET", href(back, "page-prev"), "").body) != rows(first) {
+		t.Errorf("Previous from page 2 does not show page 1")
+	}
+}
+
+func TestSourceStates(t *testing.T) {
+	now := time.Now()
+	tests := []struct {
+		s    web.SourceStatus
+		want string
+	}{
+		{web.SourceStatus{}, "Not synced yet"},
+		{web.SourceStatus{Running: true}, "Syncing now"},
+		{web.SourceStatus{LastSuccess: now}, "Up to date"},
+		{web.SourceStatus{LastSuccess: now, LastError: "boom"}, "The last sync failed"},
+		{web.SourceStatus{LastError: "boom", PausedUntil: now}, "Paused: waiting for the rate limit to reset"},
+	}
+	for _, tt := range tests {
+		if got := tt.s.StateText(); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.s, got, tt.want)
+		}
 	}
 }
