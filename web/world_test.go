@@ -91,10 +91,46 @@ func startDemoWorld(t *testing.T, seed int64, size int) *demoWorld {
 	if err != nil {
 		t.Fatalf("build sources: %v", err)
 	}
-	d := daemon.New(daemon.Options{Store: st, Resolver: &identity.Resolver{}, Sources: sources})
+	cycles := make(chan struct{}, 64)
+	d := daemon.New(daemon.Options{Store: st, Resolver: &identity.Resolver{}, Sources: sources,
+		OnCycle: func() {
+			select {
+			case cycles <- struct{}{}:
+			default:
+			}
+		}})
 	for _, sum := range d.SyncOnce(ctx) {
 		if sum.Err != nil {
 			t.Fatalf("sync %s: %v", sum.Source, sum.Err)
+		}
+	}
+	// Then poll as `rollcall demo` does: every source passes again at once,
+	// then waits for its interval. Wait for those passes, so the pages show
+	// a settled daemon with its next syncs scheduled.
+	ran := make(chan error, 1)
+	go func() { ran <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("daemon: %v", err)
+		}
+	})
+	wait, stop := context.WithTimeout(ctx, 20*time.Second)
+	defer stop()
+	for settled := false; !settled; {
+		select {
+		case <-cycles:
+		case <-wait.Done():
+			t.Fatalf("the daemon's second passes did not end: %+v", d.SourceStatuses())
+		}
+		settled = true
+		for _, s := range d.SourceStatuses() {
+			if s.LastError != "" {
+				t.Fatalf("source %s: %s", s.Name, s.LastError)
+			}
+			if s.Passes < 2 || s.Running || s.NextSync.IsZero() {
+				settled = false
+			}
 		}
 	}
 
