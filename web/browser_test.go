@@ -19,8 +19,12 @@ import (
 	"github.com/rollcall-dev/rollcall/crm"
 )
 
-// browserBudget bounds the whole browser test, world included.
-const browserBudget = 50 * time.Second
+// browserBudget bounds the whole browser test, world included;
+// stepTimeout one step in the browser (a page load and what it waits for).
+const (
+	browserBudget = 50 * time.Second
+	stepTimeout   = 15 * time.Second
+)
 
 // chromiumPath finds Debian's chromium. Without one the browser tests
 // skip, except under CI (CI=true), where they must run.
@@ -94,6 +98,8 @@ func newTab(t *testing.T, browser context.Context, noJS bool) context.Context {
 
 func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
@@ -102,6 +108,8 @@ func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Actio
 // get runs one action that returns a value.
 func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -189,6 +197,33 @@ func journeyMember(t *testing.T, w *demoWorld) crm.Member {
 func browserFlows(t *testing.T, tab context.Context, w *demoWorld) {
 	m := journeyMember(t, w)
 	memberSel := fmt.Sprintf(`[data-testid=member-row][data-member-id="%d"] [data-testid=member-link]`, m.ID)
+
+	// The members list pages with Next and Previous.
+	run(t, tab, "open /members",
+		chromedp.Navigate(w.URL+"/members"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=members-table]`)),
+	)
+	page1 := attrs(t, tab, `[data-testid=member-row]`, "data-member-id")
+	run(t, tab, "next members page",
+		chromedp.Click(chromedp.CSS(`[data-testid=page-next]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=page-prev]`)),
+	)
+	page2 := attrs(t, tab, `[data-testid=member-row]`, "data-member-id")
+	if len(page2) == 0 {
+		t.Fatal("the second members page is empty")
+	}
+	for _, id := range page2 {
+		if slices.Contains(page1, id) {
+			t.Errorf("member %s is on both members pages", id)
+		}
+	}
+	run(t, tab, "previous members page",
+		chromedp.Click(chromedp.CSS(`[data-testid=page-prev]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=page-next]`)),
+	)
+	if back := attrs(t, tab, `[data-testid=member-row]`, "data-member-id"); !slices.Equal(back, page1) {
+		t.Errorf("Previous did not return to the first members page: %v, want %v", back, page1)
+	}
 
 	// Search for the member by name with the form, open the journey.
 	run(t, tab, "open /members",
@@ -305,20 +340,17 @@ func browserFlows(t *testing.T, tab context.Context, w *demoWorld) {
 	assertStatus(t, w, rej.id, "rejected")
 }
 
-// timelineEntries identifies the entries of the journey's timeline page by
-// their link and time.
+// timelineEntries returns the keys of the entries of the journey's
+// timeline page, in order.
 func timelineEntries(t *testing.T, tab context.Context) []string {
 	t.Helper()
-	var out []string
-	for _, n := range nodes(t, tab, `[data-testid=activity]`) {
-		when := get(t, tab, "entry time", chromedp.AttributeValue(chromedp.CSS(`time`), "datetime", chromedp.FromNode(n)))
-		var href string
-		if links := get(t, tab, "entry link", chromedp.Nodes(chromedp.CSSAll(`[data-testid=activity-link]`), chromedp.FromNode(n), chromedp.AtLeast(0))); len(links) > 0 {
-			href = links[0].AttributeValue("href")
+	keys := attrs(t, tab, `[data-testid=activity]`, "data-key")
+	for _, k := range keys {
+		if k == "" {
+			t.Fatalf("a timeline entry has no data-key: %v", keys)
 		}
-		out = append(out, when.Value+" "+href)
 	}
-	return out
+	return keys
 }
 
 type decision struct {
@@ -355,7 +387,8 @@ func decide(t *testing.T, tab context.Context, w *demoWorld, button string) deci
 	return decision{id: id, flash: text(t, tab, `[data-testid=flash]`)}
 }
 
-// assertStatus checks the decision reached the store.
+// assertStatus checks the decision reached the store: an accepted
+// suggestion's accounts are one member now, a rejected one's stay two.
 func assertStatus(t *testing.T, w *demoWorld, id int64, status string) {
 	t.Helper()
 	ss, err := w.Store.Suggestions(context.Background(), status)
@@ -363,9 +396,13 @@ func assertStatus(t *testing.T, w *demoWorld, id int64, status string) {
 		t.Fatal(err)
 	}
 	for _, s := range ss {
-		if s.ID == id {
-			return
+		if s.ID != id {
+			continue
 		}
+		if same := s.MemberA == s.MemberB; same != (status == "accepted") {
+			t.Errorf("%s suggestion %d: the accounts belong to members %d and %d", status, id, s.MemberA, s.MemberB)
+		}
+		return
 	}
 	t.Errorf("suggestion %d is not %s in the store", id, status)
 }
