@@ -1,0 +1,203 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/config"
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/connectors/all"
+	"github.com/rollcall-dev/rollcall/connectors/community"
+	"github.com/rollcall-dev/rollcall/connectors/discourse/discoursetest"
+	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
+	"github.com/rollcall-dev/rollcall/connectors/mastodon/mastodontest"
+	"github.com/rollcall-dev/rollcall/connectors/stackoverflow/stackoverflowtest"
+	"github.com/rollcall-dev/rollcall/crm/sqlite"
+	"github.com/rollcall-dev/rollcall/daemon"
+	"github.com/rollcall-dev/rollcall/identity"
+	"github.com/rollcall-dev/rollcall/web"
+)
+
+// demoWorld is what `rollcall demo` runs, built from the same exported
+// packages: a generated community served by the four fakes on loopback, the
+// real connectors and daemon syncing it into a real SQLite store, and the
+// real web server mounted by the daemon's handler on a loopback port. The
+// fakes are the only stand-ins (for GitHub, Mastodon, Discourse and Stack
+// Overflow).
+type demoWorld struct {
+	URL       string // http://127.0.0.1:PORT, no trailing slash
+	Store     *sqlite.Store
+	Community *community.Community
+	Daemon    *daemon.Daemon
+}
+
+// The fakes' own credentials, as in demo.go.
+const (
+	worldGitHubToken    = "demo-github-token"
+	worldMastodonToken  = "demo-mastodon-token"
+	worldDiscourseKey   = "demo-discourse-key"
+	worldStackExchange  = "demo-stackexchange-key"
+	worldDiscourseAdmin = "system"
+)
+
+// startDemoWorld generates a community of size people, syncs it once into
+// a fresh store and serves the pages; everything stops when the test ends.
+func startDemoWorld(t *testing.T, seed int64, size int) *demoWorld {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	now := time.Now().UTC().Truncate(time.Hour)
+	c := community.Generate(seed, size, now)
+	gh := githubtest.New(githubtest.WithToken(worldGitHubToken))
+	owner, _, _ := strings.Cut(c.Mastodon.Accounts[0], "@")
+	ma := mastodontest.New(mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(worldMastodonToken, owner))
+	di := discoursetest.New(discoursetest.WithAPIKey(worldDiscourseKey, worldDiscourseAdmin, true), discoursetest.WithAdminLimit(6000))
+	so := stackoverflowtest.New(stackoverflowtest.WithKey(worldStackExchange), stackoverflowtest.WithSite(c.StackOverflow.Site))
+	if err := c.LoadAll(gh, ma, di, so); err != nil {
+		t.Fatalf("load the generated community into the fakes: %v", err)
+	}
+	type listener interface {
+		Listen(addr string) (string, func(context.Context) error, error)
+	}
+	urls := map[string]string{}
+	for _, f := range []struct {
+		name string
+		s    listener
+	}{{"github", gh}, {"mastodon", ma}, {"discourse", di}, {"stackoverflow", so}} {
+		u, stop, err := f.s.Listen("127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("start the fake %s: %v", f.name, err)
+		}
+		urls[f.name] = u
+		t.Cleanup(func() { stop(context.Background()) })
+	}
+
+	db := filepath.Join(t.TempDir(), "browser.db")
+	cfg, err := config.Parse("browser.yaml", []byte(worldConfig(c, urls, db)), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatalf("demo config: %v", err)
+	}
+	st, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sources, err := daemon.BuildSources(cfg, all.Kinds(), connectors.Options{Profiles: st, Version: "browser-test"}, nil)
+	if err != nil {
+		t.Fatalf("build sources: %v", err)
+	}
+	cycles := make(chan struct{}, 64)
+	d := daemon.New(daemon.Options{Store: st, Resolver: &identity.Resolver{}, Sources: sources,
+		OnCycle: func() {
+			select {
+			case cycles <- struct{}{}:
+			default:
+			}
+		}})
+	for _, sum := range d.SyncOnce(ctx) {
+		if sum.Err != nil {
+			t.Fatalf("sync %s: %v", sum.Source, sum.Err)
+		}
+	}
+	// Then poll as `rollcall demo` does: every source passes again at once,
+	// then waits for its interval. Wait for those passes, so the pages show
+	// a settled daemon with its next syncs scheduled.
+	ran := make(chan error, 1)
+	go func() { ran <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("daemon: %v", err)
+		}
+	})
+	wait, stop := context.WithTimeout(ctx, 20*time.Second)
+	defer stop()
+	for settled := false; !settled; {
+		select {
+		case <-cycles:
+		case <-wait.Done():
+			t.Fatalf("the daemon's second passes did not end: %+v", d.SourceStatuses())
+		}
+		settled = true
+		for _, s := range d.SourceStatuses() {
+			if s.LastError != "" {
+				t.Fatalf("source %s: %s", s.Name, s.LastError)
+			}
+			if s.Passes < 2 || s.Running || s.NextSync.IsZero() {
+				settled = false
+			}
+		}
+	}
+
+	ui, err := web.New(web.Options{Members: st, Decisions: st, Sources: d, Version: "browser-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- daemon.Serve(ctx, ln, d.Handler(ui)) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return &demoWorld{URL: "http://" + ln.Addr().String(), Store: st, Community: c, Daemon: d}
+}
+
+// worldConfig is the demo's configuration of the four sources (demo.go's
+// configText): the instance names keep keys stable across ports.
+func worldConfig(c *community.Community, urls map[string]string, store string) string {
+	quote := func(xs []string) string {
+		q := make([]string, len(xs))
+		for i, x := range xs {
+			q[i] = fmt.Sprintf("%q", x)
+		}
+		return strings.Join(q, ", ")
+	}
+	const interval = "1h"
+	return fmt.Sprintf(`store: %q
+sources:
+  - name: github
+    type: github
+    token: %q
+    base_url: %q
+    instance: github.demo
+    orgs: [%q]
+    interval: %s
+  - name: mastodon
+    type: mastodon
+    server: %q
+    instance: %q
+    token: %q
+    accounts: [%s]
+    hashtags: [%s]
+    interval: %s
+  - name: discourse
+    type: discourse
+    url: %q
+    instance: %q
+    api_key: %q
+    api_username: %q
+    interval: %s
+  - name: stackoverflow
+    type: stackoverflow
+    api_url: %q
+    site: %q
+    key: %q
+    tags: [%s]
+    interval: %s
+`, store,
+		worldGitHubToken, urls["github"], c.Org, interval,
+		urls["mastodon"], c.Mastodon.Instance, worldMastodonToken, quote(c.Mastodon.Accounts), quote(c.Mastodon.Hashtags), interval,
+		urls["discourse"], c.Discourse.Host, worldDiscourseKey, worldDiscourseAdmin, interval,
+		urls["stackoverflow"], c.StackOverflow.Site, worldStackExchange, quote(c.StackOverflow.Tags), interval)
+}
