@@ -18,7 +18,14 @@ import (
 type suggestionsPage struct {
 	pageBase
 	Suggestions []suggestionView
+	// Total is the number of open suggestions; From and To number the
+	// ones on this page (1-based); Prev and Next are the neighbouring
+	// pages, 0 when there is none.
+	Total, From, To, Prev, Next int
 }
+
+// suggestionsPerPage is how many suggestions the review page shows at once.
+const suggestionsPerPage = 10
 
 type suggestionView struct {
 	ID         int64
@@ -40,8 +47,22 @@ func (s *Server) suggestionsPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, http.StatusInternalServerError, fmt.Errorf("list suggestions: %w", err))
 		return
 	}
-	p := suggestionsPage{pageBase: s.base(r, "Review suggestions")}
+	p := suggestionsPage{pageBase: s.base(r, "Review suggestions"), Total: len(ss)}
 	p.Section = "suggestions"
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	pages := (len(ss) + suggestionsPerPage - 1) / suggestionsPerPage
+	page = min(max(page, 1), max(pages, 1))
+	start := (page - 1) * suggestionsPerPage
+	ss = ss[start:min(start+suggestionsPerPage, len(ss))]
+	if len(ss) > 0 {
+		p.From, p.To = start+1, start+len(ss)
+	}
+	if page > 1 {
+		p.Prev = page - 1
+	}
+	if page < pages {
+		p.Next = page + 1
+	}
 	cache := map[int64]suggestionSide{}
 	side := func(id int64, ref connectors.AccountRef) (suggestionSide, error) {
 		sd, ok := cache[id]

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -303,5 +304,51 @@ func TestAPIPagination(t *testing.T) {
 		if keys[i] > keys[i-1] {
 			t.Errorf("journey not newest first: %v", keys)
 		}
+	}
+}
+
+// TestSuggestionsPaged: the review page shows ten suggestions at a time,
+// highest confidence first, with the total and links to the other pages.
+func TestSuggestionsPaged(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := t.Context()
+	var ss []crm.Suggestion
+	for i := range 23 {
+		ss = append(ss, crm.Suggestion{A: ref("github", "x"+strconv.Itoa(i)), B: ref("discourse", "y"+strconv.Itoa(i)),
+			Confidence: 0.5 + float64(i)/100, Reasons: []string{"reason " + strconv.Itoa(i)}})
+	}
+	if err := f.store.ReplaceSuggestions(ctx, ss); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		target    string
+		n         int
+		want, not []string
+	}{
+		{"/suggestions", 10, []string{"23 open suggestions", "Showing 1–10", `href="/suggestions?page=2"`, "reason 22"}, []string{"rel=\"prev\"", "reason 12<"}},
+		{"/suggestions?page=2", 10, []string{"Showing 11–20", `href="/suggestions?page=1"`, `href="/suggestions?page=3"`, "reason 12"}, []string{"reason 22"}},
+		{"/suggestions?page=3", 3, []string{"Showing 21–23", `href="/suggestions?page=2"`, "reason 0"}, []string{"rel=\"next\""}},
+		{"/suggestions?page=99", 3, []string{"Showing 21–23"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			r := f.do(t, "GET", tt.target, "")
+			if r.code != 200 {
+				t.Fatalf("GET %s = %d", tt.target, r.code)
+			}
+			if n := strings.Count(r.body, `data-testid="suggestion" `); n != tt.n {
+				t.Errorf("%d suggestions on the page, want %d", n, tt.n)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(r.body, w) {
+					t.Errorf("page has %q", w)
+				}
+			}
+		})
 	}
 }
