@@ -255,12 +255,23 @@ func scanActivity(sc scanner, byID map[int64]crm.Identity, extra ...any) (crm.Ac
 	return a, nil
 }
 
+// maxUnion is the most identities perIdentity reads one by one; a member
+// with more (SQLite allows 500 terms in a compound SELECT) is read with one
+// IN over all of its identities, sorting their rows.
+const maxUnion = 64
+
 // perIdentity builds one query over a member's activities that reads each
 // identity's index in order and keeps the first limit rows of each, then
 // the first limit overall: sub is the per-identity SELECT (of activityCols
-// and maybe more), order its ORDER BY (over a.* columns or aliases), and
-// argsOf gives sub's arguments for one identity.
-func perIdentity(ids []int64, sub, order string, limit int, argsOf func(id int64) []any) (string, []any) {
+// and maybe more) with "a.identity_id = ?" in its WHERE, order its ORDER BY
+// (over a.* columns or aliases), and argsOf gives sub's arguments for one
+// identity id (or, past maxUnion, for the JSON list of them all).
+func perIdentity(ids []int64, sub, order string, limit int, argsOf func(id any) []any) (string, []any) {
+	outer := strings.ReplaceAll(order, "a.", "")
+	if len(ids) > maxUnion {
+		sub = strings.Replace(sub, "a.identity_id = ?", "a.identity_id IN (SELECT value FROM json_each(?))", 1)
+		return `SELECT * FROM (` + sub + `) ORDER BY ` + outer + ` LIMIT ?`, append(argsOf(jsonList(ids)), limit)
+	}
 	parts := make([]string, 0, len(ids))
 	var all []any
 	for _, id := range ids {
@@ -268,7 +279,6 @@ func perIdentity(ids []int64, sub, order string, limit int, argsOf func(id int64
 		all = append(all, argsOf(id)...)
 		all = append(all, limit)
 	}
-	outer := strings.ReplaceAll(order, "a.", "")
 	all = append(all, limit)
 	return strings.Join(parts, " UNION ALL ") + ` ORDER BY ` + outer + ` LIMIT ?`, all
 }
@@ -319,7 +329,7 @@ func (s *Store) timeline(ctx context.Context, q crm.TimelineQuery) (crm.Timeline
 		sub += ` AND (a.occurred_at, a.key) < (?, ?)`
 		args = []any{c.At, c.Key}
 	}
-	query, all := perIdentity(ids, sub, "a.occurred_at DESC, a.key DESC", n+1, func(id int64) []any {
+	query, all := perIdentity(ids, sub, "a.occurred_at DESC, a.key DESC", n+1, func(id any) []any {
 		return append([]any{id}, args...)
 	})
 	rows, err := tx.QueryContext(ctx, query, all...)
@@ -458,10 +468,10 @@ func (s *Store) milestones(ctx context.Context, memberID int64) ([]crm.Milestone
 				WHERE a.identity_id = ? AND a.type = ?`
 			order = "x_at, x_key"
 		}
-		argsOf := func(id int64) []any { return append([]any{id}, f.args...) }
+		argsOf := func(id any) []any { return append([]any{id}, f.args...) }
 		if f.accepted {
 			// The acceptance type comes before the identity id.
-			argsOf = func(id int64) []any { return []any{f.args[1], id, f.args[0]} }
+			argsOf = func(id any) []any { return []any{f.args[1], id, f.args[0]} }
 		}
 		query, all := perIdentity(ids, sub, order, 1, argsOf)
 		m := crm.Milestone{Kind: f.kind}
