@@ -137,8 +137,12 @@ func memberListSQL(q crm.MemberQuery, rare rareFilters, withCursor bool, limit i
 		if utf8.RuneCountInString(q.Search) >= crm.MinSearchLen {
 			add("m.id IN (SELECT rowid FROM member_search WHERE member_search MATCH ?)", `"`+strings.ReplaceAll(q.Search, `"`, `""`)+`"`)
 		} else {
-			// Too short for trigrams: a substring scan of the search texts.
-			add(`m.id IN (SELECT rowid FROM member_search WHERE text LIKE ? ESCAPE '\')`, "%"+escapeLike(q.Search)+"%")
+			// Too short for trigrams: the start of a name or username.
+			lo, hi := prefixRange(q.Search)
+			args = append(args, lo, hi)
+			l, h := "?"+strconv.Itoa(len(args)-1), "?"+strconv.Itoa(len(args))
+			where = append(where, `m.id IN (SELECT id FROM members WHERE identity_count > 0 AND lower(name) >= `+l+` AND lower(name) < `+h+`
+				UNION SELECT member_id FROM identities WHERE member_id IS NOT NULL AND lower(username) >= `+l+` AND lower(username) < `+h+`)`)
 		}
 	}
 	switch {
@@ -172,12 +176,28 @@ func memberListSQL(q crm.MemberQuery, rare rareFilters, withCursor bool, limit i
 	return query, args, sortName, nil
 }
 
+// prefixRange returns the range of lower(text) values that start with p
+// folded as SQLite's lower() does (ASCII only): [lo, hi).
+func prefixRange(p string) (lo, hi string) {
+	b := []byte(p)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	lo = string(b)
+	r := []rune(lo)
+	r[len(r)-1]++
+	return lo, string(r)
+}
+
 // ListMembers returns one page of members matching q (see crm.MemberQuery),
 // in q.Sort order, with a cursor for the next page. Pages are read by
 // keyset on the kept stats (sort key, id): a member that changes between
 // pages may move, but a page never repeats one. Searches of
-// crm.MinSearchLen characters or more use the trigram index; shorter ones
-// scan the search texts. An unknown sort or a malformed cursor wraps
+// crm.MinSearchLen characters or more match a substring anywhere, from the
+// trigram index; shorter ones match the start of the member's name or of
+// one of its usernames, from indexes on those. An unknown sort or a malformed cursor wraps
 // crm.ErrInvalidQuery.
 func (s *Store) ListMembers(ctx context.Context, q crm.MemberQuery) (crm.MemberPage, error) {
 	n := crm.PageSize(q.Limit)

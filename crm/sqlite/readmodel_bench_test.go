@@ -25,7 +25,7 @@ import (
 //	go test -run '^$' -bench ReadModel -benchtime 200x ./crm/sqlite
 //
 // The store is built once (about a minute) and cached as
-// $TMPDIR/rollcall-bench-readmodel-v3.db; each run reads a copy of it.
+// $TMPDIR/rollcall-bench-readmodel-v4.db; each run reads a copy of it.
 // p50 and p95 latencies are reported per operation (ms-p50, ms-p95).
 
 const (
@@ -33,7 +33,7 @@ const (
 	benchExtraIDs   = 20_000 // members with a second identity
 	benchActivities = 1_000_000
 	benchStarActs   = 10_000
-	benchCacheName  = "rollcall-bench-readmodel-v3.db"
+	benchCacheName  = "rollcall-bench-readmodel-v4.db"
 )
 
 var benchPlatforms = []struct{ platform, instance string }{
@@ -406,7 +406,7 @@ func BenchmarkReadModel(b *testing.B) {
 		{"search/surname_novak", list(crm.MemberQuery{Search: "novak"})},
 		{"search/username_fragment", list(crm.MemberQuery{Search: "_sil4242"})},
 		{"search/email_domain", list(crm.MemberQuery{Search: "@mail42.example"})},
-		{"search/short_an_scan", list(crm.MemberQuery{Search: "an"})},
+		{"search/short_an_prefix", list(crm.MemberQuery{Search: "an"})},
 		{"list/active_first_page", list(crm.MemberQuery{})},
 		{"list/active_deep_page", list(crm.MemberQuery{Cursor: deepCursor})},
 		{"list/newest_second_page", list(crm.MemberQuery{Sort: crm.SortNewest, Cursor: cursorNewest})},

@@ -237,9 +237,14 @@ func testListSearch(t *testing.T, s crm.Store) {
 		{"@WONDER.example", []string{"Alice Liddell"}},
 		{"er.ex", []string{"Robert", "Alice Liddell"}},
 		{"example", []string{"Robert", "Alice Liddell"}},
-		{"ob", []string{"Robert"}}, // shorter than the trigram index
-		{"c", []string{"Carol", "Alice Liddell"}},
+		// Shorter than a trigram: the start of a name or a username.
+		{"ro", []string{"Robert"}},
+		{"BO", []string{"Robert"}},
+		{"ob", nil},
+		{"c", []string{"Carol"}},
+		{"A", []string{"Alice Liddell"}},
 		{"%", nil},
+		{"_", nil},
 		{"a_i", nil},
 		{`"`, nil},
 		{`al"ice`, nil},

@@ -54,6 +54,11 @@ SELECT m.id, m.name || ifnull((SELECT group_concat(char(10) || i.username || cha
 	FROM identities i WHERE i.member_id = m.id), '')
 FROM members m WHERE m.identity_count > 0;
 
+-- Searches shorter than a trigram match the start of a member name or of
+-- a username (ASCII case folded), from these.
+CREATE INDEX members_name_prefix ON members (lower(name)) WHERE identity_count > 0;
+CREATE INDEX identities_username_prefix ON identities (lower(username)) WHERE member_id IS NOT NULL;
+
 -- Each time an identity entered a member (assigned, merged, split out),
 -- with the audit_log row that says why: JoinReasons reads it.
 CREATE TABLE identity_joins (
