@@ -193,12 +193,13 @@ func prefixRange(p string) (lo, hi string) {
 
 // ListMembers returns one page of members matching q (see crm.MemberQuery),
 // in q.Sort order, with a cursor for the next page. Pages are read by
-// keyset on the kept stats (sort key, id): a member that changes between
-// pages may move, but a page never repeats one. Searches of
+// keyset on the kept stats (sort key, id), so a page costs the same at
+// any depth; a member whose sort key changes between two pages may be
+// skipped or shown twice, as with any keyset. Searches of
 // crm.MinSearchLen characters or more match a substring anywhere, from the
 // trigram index; shorter ones match the start of the member's name or of
-// one of its usernames, from indexes on those. An unknown sort or a malformed cursor wraps
-// crm.ErrInvalidQuery.
+// one of its usernames, from indexes on those. An unknown sort or a
+// malformed cursor wraps crm.ErrInvalidQuery.
 func (s *Store) ListMembers(ctx context.Context, q crm.MemberQuery) (crm.MemberPage, error) {
 	n := crm.PageSize(q.Limit)
 	rare, err := s.rareFilters(ctx, q)
