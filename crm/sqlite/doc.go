@@ -10,7 +10,7 @@
 // Times are stored as UTC text in a fixed-width RFC 3339 form, so that they
 // sort as text, and are returned as UTC time.Time values.
 //
-// The read model (read.go, stats.go; migration 0005) reads kept data, not
+// The read model (read.go, stats.go; migrations 0005, 0006) reads kept data, not
 // aggregates: each identity's and member's activity count and first and
 // last times, written in the same transactions as the changes (Apply,
 // Assign, merges, unmerges, overrides, Forget) with work proportional to

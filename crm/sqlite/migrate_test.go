@@ -30,9 +30,9 @@ func TestConformanceCommonFilters(t *testing.T) {
 
 // TestMigration5FillsReadModel writes a store as schema version 4 left it
 // (members, identities, activities and audit rows, no kept stats), opens
-// it (applying 0005), and checks the kept stats, the search index and the
-// join reasons that the migration fills from what was there, and that
-// later writes keep them.
+// it (applying 0005 and 0006), and checks the kept stats, the search index
+// and the join reasons that the migration fills from what was there, and
+// that later writes keep them.
 func TestMigration5FillsReadModel(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "old.db")

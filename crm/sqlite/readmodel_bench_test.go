@@ -25,7 +25,7 @@ import (
 //	go test -run '^$' -bench ReadModel -benchtime 200x ./crm/sqlite
 //
 // The store is built once (about a minute) and cached as
-// $TMPDIR/rollcall-bench-readmodel-v4.db; each run reads a copy of it.
+// $TMPDIR/rollcall-bench-readmodel-v5.db; each run reads a copy of it.
 // p50 and p95 latencies are reported per operation (ms-p50, ms-p95).
 
 const (
@@ -33,7 +33,7 @@ const (
 	benchExtraIDs   = 20_000 // members with a second identity
 	benchActivities = 1_000_000
 	benchStarActs   = 10_000
-	benchCacheName  = "rollcall-bench-readmodel-v4.db"
+	benchCacheName  = "rollcall-bench-readmodel-v5.db"
 )
 
 var benchPlatforms = []struct{ platform, instance string }{

@@ -29,17 +29,15 @@ CREATE INDEX members_active ON members (activity_count DESC, id) WHERE identity_
 CREATE INDEX members_newest ON members (first_seen, id) WHERE identity_count > 0;
 CREATE INDEX members_last_seen ON members (last_seen, id) WHERE identity_count > 0;
 
--- The platform filter (probing per member; from the platform when rare,
--- by identities_username); replaces identities_member.
+-- The platform filter; replaces identities_member.
 CREATE INDEX identities_member_platform ON identities (member_id, platform);
 DROP INDEX identities_member;
 
 -- Timeline (keyset on occurred_at, key) and chart; replaces
--- activities_identity. Activity type filter (from the type when it is
--- rare, probing per member when common) and milestones by type.
+-- activities_identity. Activity type filter and milestones by type.
 CREATE INDEX activities_identity_time ON activities (identity_id, occurred_at, key, platform);
 DROP INDEX activities_identity;
-CREATE INDEX activities_type ON activities (type, identity_id, occurred_at);
+CREATE INDEX activities_identity_type ON activities (identity_id, type, occurred_at);
 -- Replies and acceptances, found from the activity they answer.
 CREATE INDEX activities_parent ON activities (parent_key, type) WHERE parent_key <> '';
 
@@ -53,11 +51,6 @@ SELECT m.id, m.name || ifnull((SELECT group_concat(char(10) || i.username || cha
 		ifnull((SELECT char(10) || group_concat(e.value, char(10)) FROM json_each(i.emails) e), ''), '')
 	FROM identities i WHERE i.member_id = m.id), '')
 FROM members m WHERE m.identity_count > 0;
-
--- Searches shorter than a trigram match the start of a member name or of
--- a username (ASCII case folded), from these.
-CREATE INDEX members_name_prefix ON members (lower(name)) WHERE identity_count > 0;
-CREATE INDEX identities_username_prefix ON identities (lower(username)) WHERE member_id IS NOT NULL;
 
 -- Each time an identity entered a member (assigned, merged, split out),
 -- with the audit_log row that says why: JoinReasons reads it.
