@@ -30,7 +30,7 @@ func rfc3339(t time.Time) string { return crm.TimeJSON(t) }
 
 func cmdMembers(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.newFlags("members", "", "List members, most active first.")
-	search := fs.String("search", "", "only members whose name, username or e-mail contains `Q`")
+	search := fs.String("search", "", "only members whose name, username or e-mail contains `Q` (shorter than 3 characters: whose name or username starts with Q)")
 	limit := fs.Int("limit", 50, "show at most `N` members (0: all)")
 	format := fs.String("format", "table", "output `format`: table, json or csv")
 	pos, err := e.parse(fs, args)

@@ -52,8 +52,9 @@ type Journey struct {
 // MemberQuery selects members for a list. Filters combine with AND.
 type MemberQuery struct {
 	// Search matches member names and identity usernames, names and
-	// e-mails as a case-insensitive substring. Searches of MinSearchLen
-	// characters or more use the search index; shorter ones scan.
+	// e-mails as a case-insensitive substring. A search shorter than
+	// MinSearchLen characters matches the start of a member name or a
+	// username instead.
 	Search string
 	// Limit caps the result. For Members, 0 means no limit; for
 	// ListMembers it is the page size (see PageSize).

@@ -4,6 +4,14 @@
 // suite every driver runs. Consumers declare the narrow interfaces they need;
 // Store exists for the drivers and their conformance tests.
 //
+// The read model (read.go) is what the CLI, the web pages and /api/v1 read:
+// paged member lists (ListMembers with search, filters, sorts and opaque
+// cursors), a member's timeline, activity chart, milestones and join
+// reasons, gathered by ReadJourneyPage. The public JSON shapes (json.go)
+// are defined once here, with constructors (MemberView, JourneyView,
+// MemberPageView, JourneyPageView, SuggestionView), so the CLI's
+// --format json and the API print the same bytes for the same data.
+//
 // What does not live here: deciding which identities are one person (package
 // identity decides, the store only records), and talking to services
 // (package connectors).

@@ -31,8 +31,10 @@ const (
 	MaxPageSize = 1000
 )
 
-// MinSearchLen is the shortest search a store answers from its search
-// index; shorter searches still work but read every member (a scan).
+// MinSearchLen is the shortest search that matches a substring anywhere
+// in names, usernames and e-mails (a trigram index needs 3 characters).
+// A shorter search matches the start of a member's name or of one of its
+// usernames, case-insensitively (ASCII).
 const MinSearchLen = 3
 
 // PageSize returns limit bounded to 1..MaxPageSize, DefaultPageSize for 0

@@ -10,6 +10,17 @@
 // Times are stored as UTC text in a fixed-width RFC 3339 form, so that they
 // sort as text, and are returned as UTC time.Time values.
 //
+// The read model (read.go, stats.go; migrations 0005, 0006) reads kept data, not
+// aggregates: each identity's and member's activity count and first and
+// last times, written in the same transactions as the changes (Apply,
+// Assign, merges, unmerges, overrides, Forget) with work proportional to
+// the identities touched; an FTS5 trigram table of each member's names,
+// usernames and e-mails (member_search, rowid = member id), rewritten for
+// a member only when its text changes and optimized by Scrub so a
+// forgotten member leaves nothing in it; and identity_joins, one row per
+// time an identity entered a member with the audit_log row that says why.
+// Lists page by keyset over indexes on the kept stats.
+//
 // What does not live here: deciding which identities are one person
 // (package identity), and the conformance tests (crm/storetest, which
 // sqlite_test.go runs against a real file).

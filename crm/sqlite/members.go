@@ -21,7 +21,11 @@ func (s *Store) Members(ctx context.Context, q crm.MemberQuery) ([]crm.Member, e
 	if limit <= 0 {
 		limit = -1
 	}
-	query, args, _, err := memberListSQL(q, false, limit)
+	rare, err := s.rareFilters(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list members: %w", err)
+	}
+	query, args, _, err := memberListSQL(q, rare, false, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list members: %w", err)
 	}
@@ -75,7 +79,7 @@ func (s *Store) Journey(ctx context.Context, memberID int64) (crm.Journey, error
 	rows, err := s.r.QueryContext(ctx, `SELECT a.key, a.platform, a.instance, a.type, a.occurred_at,
 			a.url, a.title, a.channel, a.parent_key,
 			i.id, i.platform, i.instance, i.external_id, i.username
-		FROM identities i JOIN activities a ON a.identity_id = i.id
+		FROM identities i JOIN `+byTime+` ON a.identity_id = i.id
 		WHERE i.member_id = ?
 		ORDER BY a.occurred_at, a.key`, memberID)
 	if err != nil {

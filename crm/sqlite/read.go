@@ -39,11 +39,53 @@ func decodeCursor(s string, v any) error {
 	return nil
 }
 
+// defaultRareLimit is how many rows a filter may match and still be read
+// from its own index (the matching members gathered, then sorted); a
+// filter matching more is checked member by member along the sort's
+// index, which fills a page quickly because many members match.
+const defaultRareLimit = 2000
+
+// rareFilters reports which of q's filters match at most the rare limit
+// of rows (see defaultRareLimit).
+type rareFilters struct{ platform, activityType, since bool }
+
+func (s *Store) rareFilters(ctx context.Context, q crm.MemberQuery) (rareFilters, error) {
+	var r rareFilters
+	limit := s.rareLimit
+	if limit == 0 {
+		limit = defaultRareLimit
+	}
+	probe := func(query string, arg any) (bool, error) {
+		var n int
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT `+strconv.Itoa(max(limit, 0)+1)+`)`, arg).Scan(&n); err != nil {
+			return false, err
+		}
+		return n <= limit, nil
+	}
+	var err error
+	if q.Platform != "" {
+		if r.platform, err = probe(`SELECT 1 FROM identities WHERE platform = ?`, q.Platform); err != nil {
+			return r, fmt.Errorf("count identities on %s: %w", q.Platform, err)
+		}
+	}
+	if q.ActivityType != "" {
+		if r.activityType, err = probe(`SELECT DISTINCT identity_id FROM activities WHERE type = ?`, q.ActivityType); err != nil {
+			return r, fmt.Errorf("count identities with %s: %w", q.ActivityType, err)
+		}
+	}
+	if !q.ActiveSince.IsZero() {
+		if r.since, err = probe(`SELECT 1 FROM members WHERE identity_count > 0 AND last_seen >= ?`, formatTime(q.ActiveSince)); err != nil {
+			return r, fmt.Errorf("count members active since %v: %w", q.ActiveSince, err)
+		}
+	}
+	return r, nil
+}
+
 // memberListSQL builds the member list query for q: members with an
 // identity, filtered, in q.Sort order, after q.Cursor when withCursor,
 // limit rows (-1: all). It selects the columns loadMembers reads plus the
-// sort key.
-func memberListSQL(q crm.MemberQuery, withCursor bool, limit int) (string, []any, string, error) {
+// sort key. rare says which filters to read from their own index.
+func memberListSQL(q crm.MemberQuery, rare rareFilters, withCursor bool, limit int) (string, []any, string, error) {
 	sortName := q.Sort
 	if sortName == "" {
 		sortName = crm.SortMostActive
@@ -95,19 +137,37 @@ func memberListSQL(q crm.MemberQuery, withCursor bool, limit int) (string, []any
 		if utf8.RuneCountInString(q.Search) >= crm.MinSearchLen {
 			add("m.id IN (SELECT rowid FROM member_search WHERE member_search MATCH ?)", `"`+strings.ReplaceAll(q.Search, `"`, `""`)+`"`)
 		} else {
-			// Too short for trigrams: a substring scan of the search texts.
-			add(`m.id IN (SELECT rowid FROM member_search WHERE text LIKE ? ESCAPE '\')`, "%"+escapeLike(q.Search)+"%")
+			// Too short for trigrams: the start of a name or username.
+			lo, hi := prefixRange(q.Search)
+			args = append(args, lo, hi)
+			l, h := "?"+strconv.Itoa(len(args)-1), "?"+strconv.Itoa(len(args))
+			where = append(where, `m.id IN (SELECT id FROM members WHERE identity_count > 0 AND lower(name) >= `+l+` AND lower(name) < `+h+`
+				UNION SELECT member_id FROM identities WHERE member_id IS NOT NULL AND lower(username) >= `+l+` AND lower(username) < `+h+`)`)
 		}
 	}
-	if q.Platform != "" {
+	switch {
+	case q.Platform == "":
+	case rare.platform:
+		add("m.id IN (SELECT member_id FROM identities WHERE platform = ?)", q.Platform)
+	default:
 		add("EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id AND i.platform = ?)", q.Platform)
 	}
-	if q.ActivityType != "" {
+	switch {
+	case q.ActivityType == "":
+	case rare.activityType:
+		add(`m.id IN (SELECT member_id FROM identities WHERE id IN (SELECT DISTINCT identity_id FROM activities WHERE type = ?))`, q.ActivityType)
+	default:
 		add(`EXISTS (SELECT 1 FROM identities i JOIN activities a ON a.identity_id = i.id
 			WHERE i.member_id = m.id AND a.type = ?)`, q.ActivityType)
 	}
-	if !q.ActiveSince.IsZero() {
-		add("m.activity_count > 0 AND m.last_seen >= ?", formatTime(q.ActiveSince))
+	switch {
+	case q.ActiveSince.IsZero():
+	case rare.since:
+		add("m.activity_count > 0 AND m.id IN (SELECT id FROM members WHERE identity_count > 0 AND last_seen >= ?)", formatTime(q.ActiveSince))
+	default:
+		// "+" keeps the planner on the sort's index (a page fills quickly)
+		// rather than gathering every match of the range to sort them.
+		add("m.activity_count > 0 AND +m.last_seen >= ?", formatTime(q.ActiveSince))
 	}
 	args = append(args, limit)
 	query := `SELECT m.id, m.name, m.primary_identity_id, m.activity_count, m.first_seen, m.last_seen, ` + keyCol + `
@@ -116,16 +176,37 @@ func memberListSQL(q crm.MemberQuery, withCursor bool, limit int) (string, []any
 	return query, args, sortName, nil
 }
 
+// prefixRange returns the range of lower(text) values that start with p
+// folded as SQLite's lower() does (ASCII only): [lo, hi).
+func prefixRange(p string) (lo, hi string) {
+	b := []byte(p)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	lo = string(b)
+	r := []rune(lo)
+	r[len(r)-1]++
+	return lo, string(r)
+}
+
 // ListMembers returns one page of members matching q (see crm.MemberQuery),
 // in q.Sort order, with a cursor for the next page. Pages are read by
-// keyset on the kept stats (sort key, id): a member that changes between
-// pages may move, but a page never repeats one. Searches of
-// crm.MinSearchLen characters or more use the trigram index; shorter ones
-// scan the search texts. An unknown sort or a malformed cursor wraps
-// crm.ErrInvalidQuery.
+// keyset on the kept stats (sort key, id), so a page costs the same at
+// any depth; a member whose sort key changes between two pages may be
+// skipped or shown twice, as with any keyset. Searches of
+// crm.MinSearchLen characters or more match a substring anywhere, from the
+// trigram index; shorter ones match the start of the member's name or of
+// one of its usernames, from indexes on those. An unknown sort or a
+// malformed cursor wraps crm.ErrInvalidQuery.
 func (s *Store) ListMembers(ctx context.Context, q crm.MemberQuery) (crm.MemberPage, error) {
 	n := crm.PageSize(q.Limit)
-	query, args, sortName, err := memberListSQL(q, true, n+1)
+	rare, err := s.rareFilters(ctx, q)
+	if err != nil {
+		return crm.MemberPage{}, fmt.Errorf("sqlite: list members: %w", err)
+	}
+	query, args, sortName, err := memberListSQL(q, rare, true, n+1)
 	if err != nil {
 		return crm.MemberPage{}, fmt.Errorf("sqlite: list members: %w", err)
 	}
@@ -170,6 +251,12 @@ func memberIdentityIDs(ctx context.Context, q querier, member int64) ([]int64, m
 	return ids, byID, nil
 }
 
+// byTime is the activities table (alias a) read along each identity's
+// (identity_id, occurred_at, key, platform) index. It is named, not left to
+// the planner: with ANALYZE statistics SQLite prefers a skip-scan of the
+// (type, identity_id, occurred_at) index, 20 times slower here.
+const byTime = `activities AS a INDEXED BY activities_identity_time`
+
 // activityCols are the activity columns scanActivity reads, of alias a.
 const activityCols = `a.key, a.platform, a.instance, a.type, a.occurred_at, a.url, a.title, a.channel, a.parent_key, a.identity_id`
 
@@ -189,12 +276,23 @@ func scanActivity(sc scanner, byID map[int64]crm.Identity, extra ...any) (crm.Ac
 	return a, nil
 }
 
+// maxUnion is the most identities perIdentity reads one by one; a member
+// with more (SQLite allows 500 terms in a compound SELECT) is read with one
+// IN over all of its identities, sorting their rows.
+const maxUnion = 64
+
 // perIdentity builds one query over a member's activities that reads each
 // identity's index in order and keeps the first limit rows of each, then
 // the first limit overall: sub is the per-identity SELECT (of activityCols
-// and maybe more), order its ORDER BY (over a.* columns or aliases), and
-// argsOf gives sub's arguments for one identity.
-func perIdentity(ids []int64, sub, order string, limit int, argsOf func(id int64) []any) (string, []any) {
+// and maybe more) with "a.identity_id = ?" in its WHERE, order its ORDER BY
+// (over a.* columns or aliases), and argsOf gives sub's arguments for one
+// identity id (or, past maxUnion, for the JSON list of them all).
+func perIdentity(ids []int64, sub, order string, limit int, argsOf func(id any) []any) (string, []any) {
+	outer := strings.ReplaceAll(order, "a.", "")
+	if len(ids) > maxUnion {
+		sub = strings.Replace(sub, "a.identity_id = ?", "a.identity_id IN (SELECT value FROM json_each(?))", 1)
+		return `SELECT * FROM (` + sub + `) ORDER BY ` + outer + ` LIMIT ?`, append(argsOf(jsonList(ids)), limit)
+	}
 	parts := make([]string, 0, len(ids))
 	var all []any
 	for _, id := range ids {
@@ -202,7 +300,6 @@ func perIdentity(ids []int64, sub, order string, limit int, argsOf func(id int64
 		all = append(all, argsOf(id)...)
 		all = append(all, limit)
 	}
-	outer := strings.ReplaceAll(order, "a.", "")
 	all = append(all, limit)
 	return strings.Join(parts, " UNION ALL ") + ` ORDER BY ` + outer + ` LIMIT ?`, all
 }
@@ -247,13 +344,13 @@ func (s *Store) timeline(ctx context.Context, q crm.TimelineQuery) (crm.Timeline
 	if err != nil {
 		return crm.TimelinePage{}, err
 	}
-	sub := `SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = ?`
+	sub := `SELECT ` + activityCols + ` FROM ` + byTime + ` WHERE a.identity_id = ?`
 	var args []any
 	if q.Cursor != "" {
 		sub += ` AND (a.occurred_at, a.key) < (?, ?)`
 		args = []any{c.At, c.Key}
 	}
-	query, all := perIdentity(ids, sub, "a.occurred_at DESC, a.key DESC", n+1, func(id int64) []any {
+	query, all := perIdentity(ids, sub, "a.occurred_at DESC, a.key DESC", n+1, func(id any) []any {
 		return append([]any{id}, args...)
 	})
 	rows, err := tx.QueryContext(ctx, query, all...)
@@ -312,7 +409,7 @@ func (s *Store) activityChart(ctx context.Context, memberID int64, bucket string
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+expr+`, a.platform, COUNT(*) FROM activities a
+	rows, err := tx.QueryContext(ctx, `SELECT `+expr+`, a.platform, COUNT(*) FROM `+byTime+`
 		WHERE a.identity_id IN (SELECT value FROM json_each(?))
 		GROUP BY 1, 2 ORDER BY 1, 2`, jsonList(ids))
 	if err != nil {
@@ -367,17 +464,17 @@ func (s *Store) milestones(ctx context.Context, memberID int64) ([]crm.Milestone
 		args             []any
 		accepted         bool // sub selects the acceptance's time and key too
 	}
-	// "+a.type" keeps the planner on the time index (stopping at the
-	// first match) rather than gathering every row of the types.
+	// The time index (byTime, and "+a.type") stops at the first match
+	// rather than gathering every row of the types.
 	finds := []find{
-		{kind: crm.MilestoneFirstSeen, sub: `SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = ?`, order: first},
-		{kind: crm.MilestoneFirstContribution, sub: `SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = ?
+		{kind: crm.MilestoneFirstSeen, sub: `SELECT ` + activityCols + ` FROM ` + byTime + ` WHERE a.identity_id = ?`, order: first},
+		{kind: crm.MilestoneFirstContribution, sub: `SELECT ` + activityCols + ` FROM ` + byTime + ` WHERE a.identity_id = ?
 			AND +a.type IN (SELECT value FROM json_each(?))`, order: first, args: []any{contrib}},
 		{kind: crm.MilestoneFirstMergedPR, sub: `SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = ? AND a.type = ?`,
 			order: first, args: []any{crm.TypePRMerged}},
 		{kind: crm.MilestoneFirstAcceptedAnswer, accepted: true, args: []any{"answer", crm.TypeAnswerAccepted}},
 		{kind: crm.MilestoneFirstAcceptedSolution, accepted: true, args: []any{"post_created", crm.TypeSolutionAccepted}},
-		{kind: crm.MilestoneFirstReplyToOther, sub: `SELECT ` + activityCols + ` FROM activities a
+		{kind: crm.MilestoneFirstReplyToOther, sub: `SELECT ` + activityCols + ` FROM ` + byTime + `
 			JOIN activities p ON p.key = a.parent_key
 			JOIN identities pi ON pi.id = p.identity_id
 			WHERE a.identity_id = ? AND a.parent_key <> '' AND +a.type IN (SELECT value FROM json_each(?))
@@ -392,10 +489,10 @@ func (s *Store) milestones(ctx context.Context, memberID int64) ([]crm.Milestone
 				WHERE a.identity_id = ? AND a.type = ?`
 			order = "x_at, x_key"
 		}
-		argsOf := func(id int64) []any { return append([]any{id}, f.args...) }
+		argsOf := func(id any) []any { return append([]any{id}, f.args...) }
 		if f.accepted {
 			// The acceptance type comes before the identity id.
-			argsOf = func(id int64) []any { return []any{f.args[1], id, f.args[0]} }
+			argsOf = func(id any) []any { return []any{f.args[1], id, f.args[0]} }
 		}
 		query, all := perIdentity(ids, sub, order, 1, argsOf)
 		m := crm.Milestone{Kind: f.kind}

@@ -25,7 +25,7 @@ import (
 //	go test -run '^$' -bench ReadModel -benchtime 200x ./crm/sqlite
 //
 // The store is built once (about a minute) and cached as
-// $TMPDIR/rollcall-bench-readmodel-v2.db; each run reads a copy of it.
+// $TMPDIR/rollcall-bench-readmodel-v5.db; each run reads a copy of it.
 // p50 and p95 latencies are reported per operation (ms-p50, ms-p95).
 
 const (
@@ -33,7 +33,7 @@ const (
 	benchExtraIDs   = 20_000 // members with a second identity
 	benchActivities = 1_000_000
 	benchStarActs   = 10_000
-	benchCacheName  = "rollcall-bench-readmodel-v2.db"
+	benchCacheName  = "rollcall-bench-readmodel-v5.db"
 )
 
 var benchPlatforms = []struct{ platform, instance string }{
@@ -380,7 +380,7 @@ func BenchmarkReadModel(b *testing.B) {
 	list := func(q crm.MemberQuery) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
 			p, err := s.ListMembers(ctx, q)
-			if err == nil && len(p.Members) == 0 && q.Search == "" {
+			if err == nil && len(p.Members) == 0 && q.Search == "" && q.ActivityType == "" && q.ActiveSince.IsZero() {
 				err = fmt.Errorf("ListMembers(%+v): no members", q)
 			}
 			return err
@@ -391,6 +391,13 @@ func BenchmarkReadModel(b *testing.B) {
 		b.Fatal(err)
 	}
 	cursorNewest = p.NextCursor
+	// A timeline cursor 5,000 activities deep.
+	var tc timelineCursor
+	if err := s.r.QueryRowContext(ctx, `SELECT a.occurred_at, a.key FROM activities a JOIN identities i ON i.id = a.identity_id
+		WHERE i.member_id = ? ORDER BY a.occurred_at DESC, a.key DESC LIMIT 1 OFFSET 5000`, star).Scan(&tc.At, &tc.Key); err != nil {
+		b.Fatal(err)
+	}
+	deepTimeline := encodeCursor(tc)
 	for _, bm := range []struct {
 		name string
 		op   func(ctx context.Context) error
@@ -399,11 +406,17 @@ func BenchmarkReadModel(b *testing.B) {
 		{"search/surname_novak", list(crm.MemberQuery{Search: "novak"})},
 		{"search/username_fragment", list(crm.MemberQuery{Search: "_sil4242"})},
 		{"search/email_domain", list(crm.MemberQuery{Search: "@mail42.example"})},
-		{"search/short_an_scan", list(crm.MemberQuery{Search: "an"})},
+		{"search/short_an_prefix", list(crm.MemberQuery{Search: "an"})},
 		{"list/active_first_page", list(crm.MemberQuery{})},
 		{"list/active_deep_page", list(crm.MemberQuery{Cursor: deepCursor})},
 		{"list/newest_second_page", list(crm.MemberQuery{Sort: crm.SortNewest, Cursor: cursorNewest})},
 		{"list/last_seen_github", list(crm.MemberQuery{Sort: crm.SortLastSeen, Platform: "github"})},
+		{"filter/common_type_issue_comment", list(crm.MemberQuery{ActivityType: "issue_comment"})},
+		{"filter/rare_type_answer_accepted", list(crm.MemberQuery{ActivityType: "answer_accepted"})},
+		{"filter/absent_type", list(crm.MemberQuery{ActivityType: "release"})},
+		{"filter/active_since_a_year", list(crm.MemberQuery{ActiveSince: time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)})},
+		{"filter/active_since_an_hour", list(crm.MemberQuery{ActiveSince: time.Now().Add(-time.Hour)})},
+		{"filter/search_and_platform", list(crm.MemberQuery{Search: "silva", Platform: "mastodon", Sort: crm.SortNewest})},
 		{"journey/star_10000", func(ctx context.Context) error {
 			jp, err := crm.ReadJourneyPage(ctx, s, crm.TimelineQuery{MemberID: star, Limit: 50}, crm.BucketWeek)
 			if err == nil && (len(jp.Timeline.Activities) != 50 || len(jp.Milestones) < 5 || len(jp.Chart) == 0) {
@@ -412,8 +425,28 @@ func BenchmarkReadModel(b *testing.B) {
 			}
 			return err
 		}},
+		{"journey/star_chart_week", func(ctx context.Context) error {
+			_, err := s.ActivityChart(ctx, star, crm.BucketWeek)
+			return err
+		}},
 		{"journey/star_chart_month", func(ctx context.Context) error {
 			_, err := s.ActivityChart(ctx, star, crm.BucketMonth)
+			return err
+		}},
+		{"journey/star_timeline_first_page", func(ctx context.Context) error {
+			_, err := s.Timeline(ctx, crm.TimelineQuery{MemberID: star, Limit: 50})
+			return err
+		}},
+		{"journey/star_timeline_deep_page", func(ctx context.Context) error {
+			_, err := s.Timeline(ctx, crm.TimelineQuery{MemberID: star, Limit: 50, Cursor: deepTimeline})
+			return err
+		}},
+		{"journey/star_milestones", func(ctx context.Context) error {
+			_, err := s.Milestones(ctx, star)
+			return err
+		}},
+		{"journey/star_join_reasons", func(ctx context.Context) error {
+			_, err := s.JoinReasons(ctx, star)
 			return err
 		}},
 	} {

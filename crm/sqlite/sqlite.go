@@ -37,6 +37,9 @@ type Store struct {
 	w    *sql.DB // the single writer connection
 	r    *sql.DB // read-only connections
 	salt []byte  // the tombstone salt, read once at Open
+	// rareLimit overrides defaultRareLimit when not 0; tests set -1 to
+	// take the per-member path of every filter.
+	rareLimit int
 }
 
 var (

@@ -27,6 +27,7 @@ var readTests = []struct {
 	{"TimelinePages", testTimelinePages},
 	{"ActivityChart", testActivityChart},
 	{"Milestones", testMilestones},
+	{"ManyIdentities", testManyIdentities},
 }
 
 // readDecisionTests are the read model subtests that need people's
@@ -236,9 +237,14 @@ func testListSearch(t *testing.T, s crm.Store) {
 		{"@WONDER.example", []string{"Alice Liddell"}},
 		{"er.ex", []string{"Robert", "Alice Liddell"}},
 		{"example", []string{"Robert", "Alice Liddell"}},
-		{"ob", []string{"Robert"}}, // shorter than the trigram index
-		{"c", []string{"Carol", "Alice Liddell"}},
+		// Shorter than a trigram: the start of a name or a username.
+		{"ro", []string{"Robert"}},
+		{"BO", []string{"Robert"}},
+		{"ob", nil},
+		{"c", []string{"Carol"}},
+		{"A", []string{"Alice Liddell"}},
 		{"%", nil},
+		{"_", nil},
 		{"a_i", nil},
 		{`"`, nil},
 		{`al"ice`, nil},
@@ -720,5 +726,75 @@ func testJoinReasons(t *testing.T, s crm.Store, is crm.IdentityStore, c crm.Cura
 	}
 	if diff := cmp.Diff(want, reasons(m5)); diff != "" {
 		t.Errorf("JoinReasons after unmerge and merge (-want +got):\n%s", diff)
+	}
+}
+
+// testManyIdentities reads the journey of a member with 80 identities
+// (stores may read a few identities one by one and many at once).
+func testManyIdentities(t *testing.T, s crm.Store) {
+	ctx := t.Context()
+	var b connectors.Batch
+	for i := 1; i <= 80; i++ {
+		r := gh(fmt.Sprint(i))
+		b.Accounts = append(b.Accounts, ref(fmt.Sprint(i), fmt.Sprint("u", i)))
+		b.Activities = append(b.Activities, typed("star", fmt.Sprint(i), r, 100-i, 0, ""), typed("issue_opened", fmt.Sprint(i), r, 200-i, 0, ""))
+	}
+	apply(t, s, "fx", b)
+	un, err := s.Unassigned(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := []crm.Assignment{{IdentityID: un[0].ID, Reason: "new account"}}
+	for _, id := range un[1:] {
+		as = append(as, crm.Assignment{IdentityID: id.ID, SameAs: un[0].ID, Reason: "x"})
+	}
+	if err := s.Assign(ctx, as); err != nil {
+		t.Fatal(err)
+	}
+	m := memberOf(t, s, gh("1"))
+	j := journey(t, s, m)
+	if len(j.Activities) != 160 {
+		t.Fatalf("journey has %d activities; want 160", len(j.Activities))
+	}
+	var got []string
+	q := crm.TimelineQuery{MemberID: m, Limit: 7}
+	for {
+		p, err := s.Timeline(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Activities {
+			got = append(got, a.Key)
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		q.Cursor = p.NextCursor
+	}
+	var want []string
+	for i := len(j.Activities) - 1; i >= 0; i-- {
+		want = append(want, j.Activities[i].Key)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("timeline of 80 identities (-want +got):\n%s", diff)
+	}
+	ms, err := s.Milestones(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, x := range ms {
+		kinds = append(kinds, x.Kind+" "+x.Activity.Key)
+	}
+	wantKinds := []string{
+		crm.MilestoneFirstSeen + " " + j.Activities[0].Key,
+		crm.MilestoneFirstContribution + " " + typed("issue_opened", "80", gh("80"), 0, 0, "").Key,
+	}
+	if diff := cmp.Diff(wantKinds, kinds); diff != "" {
+		t.Errorf("milestones of 80 identities (-want +got):\n%s", diff)
+	}
+	jr, err := s.JoinReasons(ctx, m)
+	if err != nil || len(jr) != 80 {
+		t.Errorf("JoinReasons = %d reasons, %v; want 80", len(jr), err)
 	}
 }
