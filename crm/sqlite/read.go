@@ -396,12 +396,14 @@ func (s *Store) ActivityChart(ctx context.Context, memberID int64, bucket string
 }
 
 func (s *Store) activityChart(ctx context.Context, memberID int64, bucket string) ([]crm.ChartPoint, error) {
+	var width int
 	var expr string
 	switch bucket {
 	case crm.BucketWeek:
-		expr = `date(substr(a.occurred_at, 1, 10), '-6 days', 'weekday 1')`
+		// Per day, then the Monday on or before it.
+		width, expr = 10, `date(day, '-6 days', 'weekday 1')`
 	case crm.BucketMonth:
-		expr = `substr(a.occurred_at, 1, 7) || '-01'`
+		width, expr = 7, `day || '-01'`
 	default:
 		return nil, fmt.Errorf("unknown bucket %q (want %q or %q): %w", bucket, crm.BucketWeek, crm.BucketMonth, crm.ErrInvalidQuery)
 	}
@@ -414,8 +416,12 @@ func (s *Store) activityChart(ctx context.Context, memberID int64, bucket string
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+expr+`, a.platform, COUNT(*) FROM `+byTime+`
-		WHERE a.identity_id IN (SELECT value FROM json_each(?))
+	// Counted per day or month first (a prefix of the stored time), so
+	// that date arithmetic runs once per day, not per activity.
+	rows, err := tx.QueryContext(ctx, `SELECT `+expr+`, platform, SUM(n) FROM (
+			SELECT substr(a.occurred_at, 1, `+strconv.Itoa(width)+`) AS day, a.platform AS platform, COUNT(*) AS n FROM `+byTime+`
+			WHERE a.identity_id IN (SELECT value FROM json_each(?))
+			GROUP BY 1, 2)
 		GROUP BY 1, 2 ORDER BY 1, 2`, jsonList(ids))
 	if err != nil {
 		return nil, err
