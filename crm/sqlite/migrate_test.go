@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"path/filepath"
 	"testing"
@@ -15,7 +16,8 @@ import (
 
 // TestConformanceCommonFilters runs the conformance suite with every
 // member list filter taken as common (checked member by member along the
-// sort's index), the path that small test stores never take otherwise.
+// sort's index), the path that small test stores never take otherwise,
+// and checks the search index's integrity after each subtest.
 func TestConformanceCommonFilters(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) crm.Store {
 		s, err := Open(t.Context(), filepath.Join(t.TempDir(), "rollcall.db"))
@@ -23,7 +25,13 @@ func TestConformanceCommonFilters(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.rareLimit = -1
-		t.Cleanup(func() { s.Close() })
+		t.Cleanup(func() {
+			// Whatever the subtest did, the search index agrees with its content.
+			if _, err := s.w.ExecContext(context.Background(), `INSERT INTO member_search (member_search, rank) VALUES ('integrity-check', 1)`); err != nil {
+				t.Errorf("search index integrity check: %v", err)
+			}
+			s.Close()
+		})
 		return s
 	})
 }
@@ -138,5 +146,8 @@ func TestMigration5FillsReadModel(t *testing.T) {
 	}
 	if diff := cmp.Diff([]stat{{1, 4, day(1, 2), day(2, 3)}, {2, 1, day(3, 1), day(3, 1)}}, stats()); diff != "" {
 		t.Errorf("kept stats after a later Apply (-want +got):\n%s", diff)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO member_search (member_search, rank) VALUES ('integrity-check', 1)`); err != nil {
+		t.Errorf("search index integrity check: %v", err)
 	}
 }

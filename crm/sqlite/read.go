@@ -108,6 +108,7 @@ func memberListSQL(q crm.MemberQuery, rare rareFilters, withCursor bool, limit i
 	// Numbered parameters: ?1 and ?2 are the cursor's key and id (NULL
 	// without a cursor), the rest follow.
 	args := []any{nil, nil}
+	from := "members m"
 	where := []string{"m.identity_count > 0"}
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -135,7 +136,11 @@ func memberListSQL(q crm.MemberQuery, rare rareFilters, withCursor bool, limit i
 	}
 	if q.Search != "" {
 		if utf8.RuneCountInString(q.Search) >= crm.MinSearchLen {
-			add("m.id IN (SELECT rowid FROM member_search WHERE member_search MATCH ?)", `"`+strings.ReplaceAll(q.Search, `"`, `""`)+`"`)
+			// Driven from the index's matches (CROSS JOIN keeps that
+			// order), each member looked up once: a quarter faster than
+			// "m.id IN (matches)" for thousands of matches.
+			from = "member_search f CROSS JOIN members m ON m.id = f.rowid"
+			add("f.member_search MATCH ?", `"`+strings.ReplaceAll(q.Search, `"`, `""`)+`"`)
 		} else {
 			// Too short for trigrams: the start of a name or username.
 			lo, hi := prefixRange(q.Search)
@@ -171,7 +176,7 @@ func memberListSQL(q crm.MemberQuery, rare rareFilters, withCursor bool, limit i
 	}
 	args = append(args, limit)
 	query := `SELECT m.id, m.name, m.primary_identity_id, m.activity_count, m.first_seen, m.last_seen, ` + keyCol + `
-		FROM members m WHERE ` + strings.Join(where, " AND ") + `
+		FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY ` + order + ` LIMIT ?` + strconv.Itoa(len(args))
 	return query, args, sortName, nil
 }
@@ -391,12 +396,14 @@ func (s *Store) ActivityChart(ctx context.Context, memberID int64, bucket string
 }
 
 func (s *Store) activityChart(ctx context.Context, memberID int64, bucket string) ([]crm.ChartPoint, error) {
+	var width int
 	var expr string
 	switch bucket {
 	case crm.BucketWeek:
-		expr = `date(substr(a.occurred_at, 1, 10), '-6 days', 'weekday 1')`
+		// Per day, then the Monday on or before it.
+		width, expr = 10, `date(day, '-6 days', 'weekday 1')`
 	case crm.BucketMonth:
-		expr = `substr(a.occurred_at, 1, 7) || '-01'`
+		width, expr = 7, `day || '-01'`
 	default:
 		return nil, fmt.Errorf("unknown bucket %q (want %q or %q): %w", bucket, crm.BucketWeek, crm.BucketMonth, crm.ErrInvalidQuery)
 	}
@@ -409,8 +416,12 @@ func (s *Store) activityChart(ctx context.Context, memberID int64, bucket string
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+expr+`, a.platform, COUNT(*) FROM `+byTime+`
-		WHERE a.identity_id IN (SELECT value FROM json_each(?))
+	// Counted per day or month first (a prefix of the stored time), so
+	// that date arithmetic runs once per day, not per activity.
+	rows, err := tx.QueryContext(ctx, `SELECT `+expr+`, platform, SUM(n) FROM (
+			SELECT substr(a.occurred_at, 1, `+strconv.Itoa(width)+`) AS day, a.platform AS platform, COUNT(*) AS n FROM `+byTime+`
+			WHERE a.identity_id IN (SELECT value FROM json_each(?))
+			GROUP BY 1, 2)
 		GROUP BY 1, 2 ORDER BY 1, 2`, jsonList(ids))
 	if err != nil {
 		return nil, err

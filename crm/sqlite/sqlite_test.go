@@ -221,6 +221,21 @@ func TestForgetLeavesNoTraceInFile(t *testing.T) {
 	if len(sizes) == 0 || sizes[0] == 0 {
 		t.Fatalf("database file missing or empty: %v", sizes)
 	}
+	// The search index agrees with its content, and holds one member.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO member_search (member_search, rank) VALUES ('integrity-check', 1)`); err != nil {
+		t.Errorf("search index integrity check after Forget: %v", err)
+	}
+	var indexed int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM member_search`).Scan(&indexed); err != nil || indexed != 1 {
+		t.Errorf("search index rows after Forget = %d, %v; want 1 (the kept member)", indexed, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	s = open(t, path)
 	t.Cleanup(func() { s.Close() })
