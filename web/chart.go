@@ -189,8 +189,8 @@ func buildChart(counts []chartCount, unit string) chart {
 	for _, l := range c.Legend {
 		by = append(by, fmt.Sprintf("%s %s", l.Label, thousands(l.Total)))
 	}
-	c.Summary = fmt.Sprintf("%s activities per %s from %s to %s (%s). Busiest: %s with %s.",
-		thousands(all), c.Unit, label(periods[0]), label(periods[len(periods)-1]), strings.Join(by, ", "), busiest, thousands(busiestN))
+	c.Summary = fmt.Sprintf("%s activities from %s to %s, counted by %s (%s). Busiest: %s with %s.",
+		thousands(all), label(periods[0]), label(periods[len(periods)-1]), c.Unit, strings.Join(by, ", "), busiest, thousands(busiestN))
 	return c
 }
 
