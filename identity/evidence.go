@@ -150,8 +150,17 @@ type Signal struct {
 	Detail string `json:"detail"`
 }
 
-// String renders the signal for an audit log.
-func (s Signal) String() string { return s.Kind + " (" + s.Strength.String() + "): " + s.Detail }
+// String renders the signal in words for the audit log, the journey page
+// and logs: what matched, then how much it weighs ("the address
+// ana@example.org (medium evidence)"). A signal without words names its
+// kind instead.
+func (s Signal) String() string {
+	what := s.Detail
+	if what == "" {
+		what = s.Kind
+	}
+	return what + " (" + s.Strength.String() + " evidence)"
+}
 
 // Link is evidence a connector or a person reported between two
 // identities, by Candidate key.
@@ -695,8 +704,11 @@ func compareInto(out []Signal, a, b *features, external []string, words bool) []
 }
 
 func sourceOf(kind string) string {
-	if kind == KindManual {
+	switch kind {
+	case KindManual:
 		return "a person"
+	case KindCommitAuthorLogin:
+		return "the forge, which linked the commit author to this account"
 	}
 	return "a connector"
 }

@@ -247,7 +247,7 @@ func mergeEvidence(res Resolution) map[string]string {
 		for _, s := range m.Evidence {
 			parts = append(parts, s.String())
 		}
-		text := strings.Join(parts, ", ")
+		text := strings.Join(parts, "; ")
 		if _, ok := out[m.B]; !ok {
 			out[m.B] = text
 		}
