@@ -78,6 +78,10 @@ type ApplyResult struct {
 	NewAccounts   int
 }
 
+// ReasonNewAccount is the resolver's reason for giving a new account a
+// member of its own.
+const ReasonNewAccount = "new account"
+
 // Assignment puts an unassigned identity into a member. MemberID 0 creates a
 // new member for it.
 type Assignment struct {

@@ -172,7 +172,7 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 		case len(members) == 0:
 			res.NewMembers++
 			for i, k := range fresh {
-				a := crm.Assignment{IdentityID: idOf[k], Reason: "new account"}
+				a := crm.Assignment{IdentityID: idOf[k], Reason: crm.ReasonNewAccount}
 				if i > 0 {
 					a.SameAs = idOf[fresh[0]]
 					a.Reason = reasonFor(evidenceOf, k, "grouped with a new account")

@@ -132,8 +132,8 @@ func TestMigration5FillsReadModel(t *testing.T) {
 		reasons = append(reasons, j.Reasons)
 	}
 	want := [][]string{
-		{"first account of a new member: new account"},
-		{"first account of a new member: new account", "members merged on evidence: mutual links"},
+		{"first account of a new member"},
+		{"first account of a new member", "members merged on evidence: mutual links"},
 	}
 	if diff := cmp.Diff(want, reasons); diff != "" {
 		t.Errorf("join reasons after migration (-want +got):\n%s", diff)

@@ -643,6 +643,9 @@ func (st joinStep) words() string {
 	switch st.action {
 	case "assign":
 		if b, _ := d.NewMember.(bool); b {
+			if d.Reason == crm.ReasonNewAccount {
+				return "first account of a new member"
+			}
 			return with("first account of a new member", d.Reason)
 		}
 		return with("joined by the resolver", d.Reason)

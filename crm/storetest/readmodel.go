@@ -695,10 +695,10 @@ func testJoinReasons(t *testing.T, s crm.Store, is crm.IdentityStore, c crm.Cura
 		return out
 	}
 	want := []jr{
-		{"1", []string{"first account of a new member: new account"}, "resolver"},
+		{"1", []string{"first account of a new member"}, "resolver"},
 		{"2", []string{"joined by the resolver: commit_author_login"}, "resolver"},
-		{"3", []string{"first account of a new member: new account", "members merged on evidence: mutual profile links; same verified e-mail"}, "resolver"},
-		{"4", []string{"first account of a new member: new account", "merged by ana: same person"}, "ana"},
+		{"3", []string{"first account of a new member", "members merged on evidence: mutual profile links; same verified e-mail"}, "resolver"},
+		{"4", []string{"first account of a new member", "merged by ana: same person"}, "ana"},
 		{"6", []string{fmt.Sprintf("merged by ana: suggestion %d accepted", ss[0].ID)}, "ana"},
 	}
 	if diff := cmp.Diff(want, reasons(m1)); diff != "" {
@@ -722,7 +722,7 @@ func testJoinReasons(t *testing.T, s crm.Store, is crm.IdentityStore, c crm.Cura
 	}
 	want = []jr{
 		{"3", []string{"split out into a member of its own by bob: not the same", "merged by cy"}, "cy"},
-		{"5", []string{"first account of a new member: new account"}, "resolver"},
+		{"5", []string{"first account of a new member"}, "resolver"},
 	}
 	if diff := cmp.Diff(want, reasons(m5)); diff != "" {
 		t.Errorf("JoinReasons after unmerge and merge (-want +got):\n%s", diff)
