@@ -10,121 +10,20 @@ import (
 
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors/community"
-	"github.com/rollcall-dev/rollcall/connectors/discourse/discoursetest"
-	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
-	"github.com/rollcall-dev/rollcall/connectors/mastodon/mastodontest"
-	"github.com/rollcall-dev/rollcall/connectors/stackoverflow/stackoverflowtest"
 )
-
-// The fakes' own credentials: the demo needs no real ones. They exercise
-// the same authenticated paths as real tokens (Mastodon notifications of
-// the community's own account, a Discourse staff key that sees associated
-// accounts, a Stack Exchange app key).
-const (
-	demoGitHubToken    = "demo-github-token"
-	demoMastodonToken  = "demo-mastodon-token"
-	demoDiscourseKey   = "demo-discourse-key"
-	demoStackExchange  = "demo-stackexchange-key"
-	demoDiscourseAdmin = "system"
-)
-
-// demoWorld is the four fakes, serving a generated community on loopback.
-type demoWorld struct {
-	c        *community.Community
-	urls     map[string]string
-	shutdown []func(context.Context) error
-}
-
-func (w *demoWorld) close(ctx context.Context) {
-	for _, f := range w.shutdown {
-		f(ctx)
-	}
-}
 
 // startDemoWorld generates a community and serves it from the four fakes.
-func startDemoWorld(seed int64, size int, now time.Time) (*demoWorld, error) {
-	c := community.Generate(seed, size, now)
-	gh := githubtest.New(githubtest.WithToken(demoGitHubToken))
-	owner, _, _ := strings.Cut(c.Mastodon.Accounts[0], "@")
-	ma := mastodontest.New(mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(demoMastodonToken, owner))
-	di := discoursetest.New(discoursetest.WithAPIKey(demoDiscourseKey, demoDiscourseAdmin, true), discoursetest.WithAdminLimit(6000))
-	so := stackoverflowtest.New(stackoverflowtest.WithKey(demoStackExchange), stackoverflowtest.WithSite(c.StackOverflow.Site))
-	if err := c.LoadAll(gh, ma, di, so); err != nil {
-		return nil, fmt.Errorf("demo: load the generated community: %w", err)
-	}
-	w := &demoWorld{c: c, urls: map[string]string{}}
-	type lis interface {
-		Listen(addr string) (string, func(context.Context) error, error)
-	}
-	for name, s := range map[string]lis{"github": gh, "mastodon": ma, "discourse": di, "stackoverflow": so} {
-		u, stop, err := s.Listen("127.0.0.1:0")
-		if err != nil {
-			w.close(context.Background())
-			return nil, fmt.Errorf("demo: start the fake %s: %w", name, err)
-		}
-		w.urls[name] = u
-		w.shutdown = append(w.shutdown, stop)
+func startDemoWorld(seed int64, size int, now time.Time) (*community.World, error) {
+	w, err := community.StartWorld(seed, size, now)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return w, nil
 }
 
-// config is the configuration of the four sources reading the fakes. The
-// instance names keep keys stable although the fakes' ports change.
-func (w *demoWorld) config(store string, interval time.Duration) (*config.Config, error) {
-	yaml, err := w.configText(store, interval)
-	if err != nil {
-		return nil, err
-	}
-	return config.Parse("demo.yaml", []byte(yaml), config.Env{Getenv: func(string) (string, bool) { return "", false }})
-}
-
-// configText renders the demo configuration as YAML.
-func (w *demoWorld) configText(store string, interval time.Duration) (string, error) {
-	c := w.c
-	quote := func(xs []string) string {
-		q := make([]string, len(xs))
-		for i, x := range xs {
-			q[i] = fmt.Sprintf("%q", x)
-		}
-		return strings.Join(q, ", ")
-	}
-	yaml := fmt.Sprintf(`store: %q
-sources:
-  - name: github
-    type: github
-    token: %q
-    base_url: %q
-    instance: github.demo
-    orgs: [%q]
-    interval: %s
-  - name: mastodon
-    type: mastodon
-    server: %q
-    instance: %q
-    token: %q
-    accounts: [%s]
-    hashtags: [%s]
-    interval: %s
-  - name: discourse
-    type: discourse
-    url: %q
-    instance: %q
-    api_key: %q
-    api_username: %q
-    interval: %s
-  - name: stackoverflow
-    type: stackoverflow
-    api_url: %q
-    site: %q
-    key: %q
-    tags: [%s]
-    interval: %s
-`, store,
-		demoGitHubToken, w.urls["github"], c.Org, interval,
-		w.urls["mastodon"], c.Mastodon.Instance, demoMastodonToken, quote(c.Mastodon.Accounts), quote(c.Mastodon.Hashtags), interval,
-		w.urls["discourse"], c.Discourse.Host, demoDiscourseKey, demoDiscourseAdmin, interval,
-		w.urls["stackoverflow"], c.StackOverflow.Site, demoStackExchange, quote(c.StackOverflow.Tags), interval)
-	return yaml, nil
+// demoConfig is the configuration of the four sources reading the fakes.
+func demoConfig(w *community.World, store string, interval time.Duration) (*config.Config, error) {
+	return config.Parse("demo.yaml", []byte(w.ConfigText(store, interval)), config.Env{Getenv: func(string) (string, bool) { return "", false }})
 }
 
 func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
@@ -156,9 +55,9 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer w.close(context.WithoutCancel(ctx))
+	defer w.Close(context.WithoutCancel(ctx))
 	if *truth != "" {
-		b, err := w.c.TruthJSON()
+		b, err := w.Community.TruthJSON()
 		if err != nil {
 			return fmt.Errorf("demo: ground truth: %w", err)
 		}
@@ -166,7 +65,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 			return fmt.Errorf("demo: write ground truth: %w", err)
 		}
 	}
-	cfg, err := w.config(e.storePath, *interval)
+	cfg, err := demoConfig(w, e.storePath, *interval)
 	if err != nil {
 		return fmt.Errorf("demo: build config: %w", err)
 	}
@@ -211,7 +110,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 		fmt.Fprintf(e.stdout, "\nOpen %s to browse the members, their journeys, the review and the sources.\n", url)
 	}
 	fmt.Fprintf(e.stdout, "\nPolling every %s; press Ctrl-C to stop.\n", *interval)
-	reload := func() (*config.Config, error) { return w.config(e.storePath, *interval) }
+	reload := func() (*config.Config, error) { return demoConfig(w, e.storePath, *interval) }
 	return p.serve(ctx, e, addr, reload)
 }
 

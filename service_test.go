@@ -276,10 +276,10 @@ func TestDoctor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { w.close(context.Background()) })
+	t.Cleanup(func() { w.Close(context.Background()) })
 	dir := t.TempDir()
 	db := filepath.Join(dir, "rollcall.db")
-	cfg, err := w.config(db, time.Minute)
+	cfg, err := demoConfig(w, db, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestDoctor(t *testing.T) {
 		}
 	}
 
-	bad := strings.Replace(text, demoGitHubToken, "revoked-token", 1)
+	bad := strings.Replace(text, community.WorldGitHubToken, "revoked-token", 1)
 	os.WriteFile(path, []byte(bad), 0o600)
 	code, out, errOut = runMain(t, "--config", path, "doctor", "--unit", filepath.Join(dir, "none.service"))
 	if code != exitFail {
@@ -314,13 +314,9 @@ func TestDoctor(t *testing.T) {
 }
 
 // demoConfigText renders the demo world's configuration as YAML.
-func demoConfigText(t *testing.T, w *demoWorld, db string) string {
+func demoConfigText(t *testing.T, w *community.World, db string) string {
 	t.Helper()
-	text, err := w.configText(db, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return text
+	return w.ConfigText(db, time.Minute)
 }
 
 func TestLogFormats(t *testing.T) {

@@ -3,10 +3,8 @@ package web_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,10 +12,6 @@ import (
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/all"
 	"github.com/rollcall-dev/rollcall/connectors/community"
-	"github.com/rollcall-dev/rollcall/connectors/discourse/discoursetest"
-	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
-	"github.com/rollcall-dev/rollcall/connectors/mastodon/mastodontest"
-	"github.com/rollcall-dev/rollcall/connectors/stackoverflow/stackoverflowtest"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
 	"github.com/rollcall-dev/rollcall/daemon"
 	"github.com/rollcall-dev/rollcall/identity"
@@ -37,48 +31,21 @@ type demoWorld struct {
 	Daemon    *daemon.Daemon
 }
 
-// The fakes' own credentials, as in demo.go.
-const (
-	worldGitHubToken    = "demo-github-token"
-	worldMastodonToken  = "demo-mastodon-token"
-	worldDiscourseKey   = "demo-discourse-key"
-	worldStackExchange  = "demo-stackexchange-key"
-	worldDiscourseAdmin = "system"
-)
-
 // startDemoWorld generates a community of size people, syncs it once into
 // a fresh store and serves the pages; everything stops when the test ends.
 func startDemoWorld(t *testing.T, seed int64, size int) *demoWorld {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	now := time.Now().UTC().Truncate(time.Hour)
-	c := community.Generate(seed, size, now)
-	gh := githubtest.New(githubtest.WithToken(worldGitHubToken))
-	owner, _, _ := strings.Cut(c.Mastodon.Accounts[0], "@")
-	ma := mastodontest.New(mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(worldMastodonToken, owner))
-	di := discoursetest.New(discoursetest.WithAPIKey(worldDiscourseKey, worldDiscourseAdmin, true), discoursetest.WithAdminLimit(6000))
-	so := stackoverflowtest.New(stackoverflowtest.WithKey(worldStackExchange), stackoverflowtest.WithSite(c.StackOverflow.Site))
-	if err := c.LoadAll(gh, ma, di, so); err != nil {
-		t.Fatalf("load the generated community into the fakes: %v", err)
+	world, err := community.StartWorld(seed, size, now)
+	if err != nil {
+		t.Fatal(err)
 	}
-	type listener interface {
-		Listen(addr string) (string, func(context.Context) error, error)
-	}
-	urls := map[string]string{}
-	for _, f := range []struct {
-		name string
-		s    listener
-	}{{"github", gh}, {"mastodon", ma}, {"discourse", di}, {"stackoverflow", so}} {
-		u, stop, err := f.s.Listen("127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("start the fake %s: %v", f.name, err)
-		}
-		urls[f.name] = u
-		t.Cleanup(func() { stop(context.Background()) })
-	}
+	t.Cleanup(func() { world.Close(context.Background()) })
+	c := world.Community
 
 	db := filepath.Join(t.TempDir(), "browser.db")
-	cfg, err := config.Parse("browser.yaml", []byte(worldConfig(c, urls, db)), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+	cfg, err := config.Parse("browser.yaml", []byte(world.ConfigText(db, time.Hour)), config.Env{Getenv: func(string) (string, bool) { return "", false }})
 	if err != nil {
 		t.Fatalf("demo config: %v", err)
 	}
@@ -151,53 +118,4 @@ func startDemoWorld(t *testing.T, seed int64, size int) *demoWorld {
 		}
 	})
 	return &demoWorld{URL: "http://" + ln.Addr().String(), Store: st, Community: c, Daemon: d}
-}
-
-// worldConfig is the demo's configuration of the four sources (demo.go's
-// configText): the instance names keep keys stable across ports.
-func worldConfig(c *community.Community, urls map[string]string, store string) string {
-	quote := func(xs []string) string {
-		q := make([]string, len(xs))
-		for i, x := range xs {
-			q[i] = fmt.Sprintf("%q", x)
-		}
-		return strings.Join(q, ", ")
-	}
-	const interval = "1h"
-	return fmt.Sprintf(`store: %q
-sources:
-  - name: github
-    type: github
-    token: %q
-    base_url: %q
-    instance: github.demo
-    orgs: [%q]
-    interval: %s
-  - name: mastodon
-    type: mastodon
-    server: %q
-    instance: %q
-    token: %q
-    accounts: [%s]
-    hashtags: [%s]
-    interval: %s
-  - name: discourse
-    type: discourse
-    url: %q
-    instance: %q
-    api_key: %q
-    api_username: %q
-    interval: %s
-  - name: stackoverflow
-    type: stackoverflow
-    api_url: %q
-    site: %q
-    key: %q
-    tags: [%s]
-    interval: %s
-`, store,
-		worldGitHubToken, urls["github"], c.Org, interval,
-		urls["mastodon"], c.Mastodon.Instance, worldMastodonToken, quote(c.Mastodon.Accounts), quote(c.Mastodon.Hashtags), interval,
-		urls["discourse"], c.Discourse.Host, worldDiscourseKey, worldDiscourseAdmin, interval,
-		urls["stackoverflow"], c.StackOverflow.Site, worldStackExchange, quote(c.StackOverflow.Tags), interval)
 }

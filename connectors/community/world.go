@@ -1,0 +1,123 @@
+package community
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/discourse/discoursetest"
+	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
+	"github.com/rollcall-dev/rollcall/connectors/mastodon/mastodontest"
+	"github.com/rollcall-dev/rollcall/connectors/stackoverflow/stackoverflowtest"
+)
+
+// The fakes' own credentials: the demo needs no real ones. They exercise
+// the same authenticated paths as real tokens (Mastodon notifications of
+// the community's own account, a Discourse staff key that sees associated
+// accounts, a Stack Exchange app key).
+const (
+	WorldGitHubToken    = "demo-github-token"
+	WorldMastodonToken  = "demo-mastodon-token"
+	WorldDiscourseKey   = "demo-discourse-key"
+	WorldStackExchange  = "demo-stackexchange-key"
+	WorldDiscourseAdmin = "system"
+)
+
+// World is a generated community served by the four fakes on loopback:
+// what `rollcall demo` and the end-to-end tests sync.
+type World struct {
+	Community *Community
+	// URLs are the fakes' base URLs by platform ("github", "mastodon",
+	// "discourse", "stackoverflow").
+	URLs     map[string]string
+	shutdown []func(context.Context) error
+}
+
+// StartWorld generates a community of size people and serves it from the
+// four fakes on 127.0.0.1. Close stops them.
+func StartWorld(seed int64, size int, now time.Time) (*World, error) {
+	c := Generate(seed, size, now)
+	gh := githubtest.New(githubtest.WithToken(WorldGitHubToken))
+	owner, _, _ := strings.Cut(c.Mastodon.Accounts[0], "@")
+	ma := mastodontest.New(mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(WorldMastodonToken, owner))
+	di := discoursetest.New(discoursetest.WithAPIKey(WorldDiscourseKey, WorldDiscourseAdmin, true), discoursetest.WithAdminLimit(6000))
+	so := stackoverflowtest.New(stackoverflowtest.WithKey(WorldStackExchange), stackoverflowtest.WithSite(c.StackOverflow.Site))
+	if err := c.LoadAll(gh, ma, di, so); err != nil {
+		return nil, fmt.Errorf("community: load the generated community into the fakes: %w", err)
+	}
+	w := &World{Community: c, URLs: map[string]string{}}
+	type listener interface {
+		Listen(addr string) (string, func(context.Context) error, error)
+	}
+	for _, f := range []struct {
+		name string
+		s    listener
+	}{{"github", gh}, {"mastodon", ma}, {"discourse", di}, {"stackoverflow", so}} {
+		u, stop, err := f.s.Listen("127.0.0.1:0")
+		if err != nil {
+			w.Close(context.Background())
+			return nil, fmt.Errorf("community: start the fake %s: %w", f.name, err)
+		}
+		w.URLs[f.name] = u
+		w.shutdown = append(w.shutdown, stop)
+	}
+	return w, nil
+}
+
+// Close stops the fakes.
+func (w *World) Close(ctx context.Context) {
+	for _, f := range w.shutdown {
+		f(ctx)
+	}
+}
+
+// ConfigText is the YAML configuration of the four sources reading the
+// fakes into store, polling every interval. The instance names keep keys
+// stable although the fakes' ports change.
+func (w *World) ConfigText(store string, interval time.Duration) string {
+	c := w.Community
+	quote := func(xs []string) string {
+		q := make([]string, len(xs))
+		for i, x := range xs {
+			q[i] = fmt.Sprintf("%q", x)
+		}
+		return strings.Join(q, ", ")
+	}
+	return fmt.Sprintf(`store: %q
+sources:
+  - name: github
+    type: github
+    token: %q
+    base_url: %q
+    instance: github.demo
+    orgs: [%q]
+    interval: %s
+  - name: mastodon
+    type: mastodon
+    server: %q
+    instance: %q
+    token: %q
+    accounts: [%s]
+    hashtags: [%s]
+    interval: %s
+  - name: discourse
+    type: discourse
+    url: %q
+    instance: %q
+    api_key: %q
+    api_username: %q
+    interval: %s
+  - name: stackoverflow
+    type: stackoverflow
+    api_url: %q
+    site: %q
+    key: %q
+    tags: [%s]
+    interval: %s
+`, store,
+		WorldGitHubToken, w.URLs["github"], c.Org, interval,
+		w.URLs["mastodon"], c.Mastodon.Instance, WorldMastodonToken, quote(c.Mastodon.Accounts), quote(c.Mastodon.Hashtags), interval,
+		w.URLs["discourse"], c.Discourse.Host, WorldDiscourseKey, WorldDiscourseAdmin, interval,
+		w.URLs["stackoverflow"], c.StackOverflow.Site, WorldStackExchange, quote(c.StackOverflow.Tags), interval)
+}
