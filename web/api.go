@@ -20,10 +20,7 @@ import (
 // same bytes for the same member.
 
 func (s *Server) apiRoutes(mux *http.ServeMux) {
-	routes := []struct {
-		method, path string
-		h            http.HandlerFunc
-	}{
+	register(mux, []route{
 		{"GET", "/api/v1/members", s.apiMembers},
 		{"GET", "/api/v1/members/{id}", s.apiMember},
 		{"GET", "/api/v1/members/{id}/journey", s.apiJourney},
@@ -33,18 +30,11 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 		{"POST", "/api/v1/merge", s.apiMerge},
 		{"POST", "/api/v1/unmerge", s.apiUnmerge},
 		{"GET", "/api/v1/sources", s.apiSources},
-	}
-	for _, rt := range routes {
-		mux.HandleFunc(rt.method+" "+rt.path, rt.h)
-		allow := rt.method
-		if allow == "GET" {
-			allow = "GET, HEAD"
-		}
-		mux.HandleFunc(rt.path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", allow)
+	}, func(rt route) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
 			s.apiError(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed: use %s", r.Method, rt.method))
-		})
-	}
+		}
+	})
 }
 
 // writeJSON encodes v as the CLI does.
