@@ -188,7 +188,7 @@ func (p *pipeline) serve(ctx context.Context, e *cliEnv, listen string, reload f
 		ln.Close()
 		return err
 	}
-	pages := "http://" + ln.Addr().String() + "/members"
+	pages := pagesURL(ln.Addr())
 	p.log.Info("serving the web pages and /api/v1, /healthz, /readyz and /metrics", "addr", ln.Addr().String(), "url", pages, "auth", p.cfg.Auth != nil)
 	if p.announce != nil {
 		p.announce(pages)
@@ -318,4 +318,22 @@ func cmdVersion(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "rollcall %s\n", version)
 	return nil
+}
+
+// pagesURL is the address of the members page on addr. A listener on every
+// interface (0.0.0.0, ::) is reached by the machine's name, which people on
+// other machines can use; the scheme is http, as the daemon itself serves
+// no TLS (a proxy in front may).
+func pagesURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/members"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+		if name, err := os.Hostname(); err == nil && name != "" {
+			host = name
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/members"
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -180,7 +181,9 @@ func TestServiceServesWeb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &service{logs: &syncBuffer{}, cfg: filepath.Join(dir, "rollcall.yaml"), db: filepath.Join(dir, "rollcall.db"), listen: freeAddr(t), base: fake.Start(t), org: c.Org}
+	// Every interface, not loopback: the auth section is required and enforced.
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	s := &service{logs: &syncBuffer{}, cfg: filepath.Join(dir, "rollcall.yaml"), db: filepath.Join(dir, "rollcall.db"), listen: "0.0.0.0:" + port, base: fake.Start(t), org: c.Org}
 	s.writeConfig(t, "github-a")
 	cfg, _ := os.ReadFile(s.cfg)
 	cfg = append(cfg, fmt.Sprintf("auth:\n  token: ${ROLLCALL_TEST_API_TOKEN}\n  users:\n    - name: ann\n      password_hash: %q\n", hash)...)
@@ -199,7 +202,8 @@ func TestServiceServesWeb(t *testing.T) {
 		s.cmd.Wait()
 	})
 	s.waitFor(t, "readyz", func() bool { code, _ := s.get(t, "/readyz"); return code == 200 })
-	if !strings.Contains(s.logs.String(), "http://"+s.listen+"/members") {
+	host, _ := os.Hostname()
+	if !strings.Contains(s.logs.String(), "http://"+net.JoinHostPort(host, port)+"/members") {
 		t.Errorf("run did not log the URL of the pages:\n%s", s.logs.String())
 	}
 	for _, p := range []string{"/healthz", "/metrics"} {
