@@ -214,6 +214,8 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 			cfg.Auth = p.auth(kv.key.Line, kv.val)
 		case "sources":
 			cfg.Sources = p.sources(kv.val)
+		case "team":
+			cfg.Team = p.team(kv.val)
 		default:
 			if strings.HasPrefix(key, "x-") {
 				continue // extension field, a place for YAML anchors

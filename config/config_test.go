@@ -113,6 +113,13 @@ var badConfigs = map[string]string{
 		`rollcall.yaml:9: auth.tls: must be true or false, not "maybe"`,
 		"rollcall.yaml:10: auth.colour: unknown field",
 	}, "\n"),
+	"team-not-list.bad.yaml": `rollcall.yaml:1: team: must be a list of platform:username or member ids, not a string`,
+	"team-invalid.bad.yaml": strings.Join([]string{
+		`rollcall.yaml:4: team[2]: must be platform:username or a member id, not "ann"`,
+		`rollcall.yaml:5: team[3]: must be a string, not a list`,
+		`rollcall.yaml:6: team[4]: member id must be positive, not "0"`,
+		`rollcall.yaml:7: team[5]: must be platform:username or a member id, not ":bob"`,
+	}, "\n"),
 	"required.bad.yaml": strings.Join([]string{
 		`rollcall.yaml:2: sources[0].name: required`,
 		`rollcall.yaml:2: sources[0].type: required`,
@@ -125,6 +132,35 @@ var badConfigs = map[string]string{
 		`rollcall.yaml:9: sources[1].interval: 1s is below the minimum of 1m`,
 		`rollcall.yaml:10: sources[2].name: required`,
 	}, "\n"),
+}
+
+func TestTeam(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		want       []TeamEntry
+	}{
+		{"absent", "store: x.db\n", nil},
+		{"empty", "team: []\n", nil},
+		{"null", "team:\n", nil},
+		{"identities and members", "team:\n  - github:Ann\n  - 42\n  - ' discourse:carol '\n", []TeamEntry{
+			{Platform: "github", Username: "Ann", Line: 2},
+			{MemberID: 42, Line: 3},
+			{Platform: "discourse", Username: "carol", Line: 4},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("rollcall.yaml", []byte(tt.yaml), Env{Getenv: mapEnv(nil)})
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, cfg.Team); diff != "" {
+				t.Errorf("Team (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if got := (TeamEntry{Platform: "github", Username: "ann"}).String() + " " + (TeamEntry{MemberID: 7}).String(); got != "github:ann 7" {
+		t.Errorf("String = %q", got)
+	}
 }
 
 func TestBadConfigs(t *testing.T) {

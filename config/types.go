@@ -36,6 +36,10 @@ type Config struct {
 	// Auth is the access control of the web pages and the API; nil when
 	// the file has no auth section (allowed only with a loopback listen).
 	Auth *Auth
+	// Team lists the community's staff (top-level team:), identities or
+	// member ids: their members count as staff unless a person marked them
+	// otherwise (rollcall mark).
+	Team []TeamEntry
 }
 
 // Source is one configured connector instance. Its type-specific settings
