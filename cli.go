@@ -199,6 +199,9 @@ func (e *cliEnv) openStore(ctx context.Context, cfg *config.Config) (store, stri
 	if err != nil {
 		return nil, "", fmt.Errorf("open store %s: %w", path, err)
 	}
+	if cfg != nil {
+		s.Team = teamOf(cfg)
+	}
 	return s, path, nil
 }
 
@@ -217,4 +220,13 @@ func printDefaults(fs *flag.FlagSet) {
 		}
 		fmt.Fprintln(fs.Output(), line)
 	})
+}
+
+// teamOf is the configuration's team list as the store reads it.
+func teamOf(cfg *config.Config) crm.Team {
+	entries := make([]crm.TeamMember, 0, len(cfg.Team))
+	for _, t := range cfg.Team {
+		entries = append(entries, crm.TeamMember{Platform: t.Platform, Username: t.Username, MemberID: t.MemberID})
+	}
+	return crm.NewTeam(entries)
 }

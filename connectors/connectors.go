@@ -60,6 +60,12 @@ type Account struct {
 	NetworkID string `json:"network_id,omitempty"`
 	Followers int    `json:"followers,omitempty"`
 	Bot       bool   `json:"bot,omitempty"`
+	// Staff is set when the platform says the account works for the
+	// community the source syncs: GitHub author_association OWNER, MEMBER
+	// or COLLABORATOR on an item of a synced repository, a Discourse
+	// admin, moderator or staff user. The store keeps it as evidence that
+	// a later batch without it does not clear (a person's mark does).
+	Staff bool `json:"staff,omitempty"`
 	// ProfileFetchedAt is when the full profile was read; zero when the
 	// account is only known from a reference inside another object, in which
 	// case the store keeps whatever profile fields it already has.

@@ -33,6 +33,12 @@ type Member struct {
 	ActivityCount int                   `json:"activity_count"`
 	FirstSeen     time.Time             `json:"first_seen"`
 	LastSeen      time.Time             `json:"last_seen"`
+	// Mark is a person's mark (MarkStaff, MarkBot, MarkNone), "" for none
+	// (see rollcall mark).
+	Mark string `json:"mark,omitempty"`
+	// Role is RoleStaff, RoleBot or "": derived by the store with Role
+	// from Mark, the configured team and the identities' flags.
+	Role string `json:"role,omitempty"`
 }
 
 // Activity is a stored activity with the identity that did it.

@@ -34,6 +34,9 @@ type MemberJSON struct {
 	// Primary is the member's primary identity (added in a later release;
 	// absent when the member has none).
 	Primary *ActivityIdentityJSON `json:"primary,omitempty"`
+	// Role is "staff", "bot" or "" (added in a later release): a person's
+	// mark, else the config's team list, else the connectors' flags.
+	Role string `json:"role"`
 }
 
 // ActivityJSON is an activity in a journey or a timeline page.
@@ -134,7 +137,7 @@ func IdentityView(id Identity) IdentityJSON {
 
 // MemberView is the public shape of a member.
 func MemberView(m Member) MemberJSON {
-	out := MemberJSON{ID: m.ID, Name: m.Name, ActivityCount: m.ActivityCount, FirstSeen: TimeJSON(m.FirstSeen), LastSeen: TimeJSON(m.LastSeen), Identities: []IdentityJSON{}}
+	out := MemberJSON{ID: m.ID, Name: m.Name, ActivityCount: m.ActivityCount, FirstSeen: TimeJSON(m.FirstSeen), LastSeen: TimeJSON(m.LastSeen), Identities: []IdentityJSON{}, Role: m.Role}
 	for _, id := range m.Identities {
 		out.Identities = append(out.Identities, IdentityView(id))
 		if !m.Primary.IsZero() && id.AccountRef == m.Primary {

@@ -17,7 +17,7 @@ func TestViews(t *testing.T) {
 	ann := connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: "1"}
 	alt := connectors.AccountRef{Platform: "mastodon", Instance: "social.example", ExternalID: "9"}
 	t1 := time.Date(2025, 3, 1, 10, 0, 0, 123, time.FixedZone("X", 3600))
-	m := crm.Member{ID: 7, Name: "Ann", Primary: ann, ActivityCount: 2, FirstSeen: t1, LastSeen: t1.Add(time.Hour),
+	m := crm.Member{ID: 7, Name: "Ann", Primary: ann, Role: crm.RoleStaff, ActivityCount: 2, FirstSeen: t1, LastSeen: t1.Add(time.Hour),
 		Identities: []crm.Identity{
 			{ID: 1, MemberID: 7, Account: connectors.Account{AccountRef: ann, Username: "ann", URL: "https://github.com/ann"}},
 			{ID: 2, MemberID: 7, Account: connectors.Account{AccountRef: alt, Username: "ann"}},
@@ -28,7 +28,7 @@ func TestViews(t *testing.T) {
 		`{"platform":"github","instance":"github.com","external_id":"1","username":"ann","url":"https://github.com/ann"},` +
 		`{"platform":"mastodon","instance":"social.example","external_id":"9","username":"ann","url":""}],` +
 		`"activity_count":2,"first_seen":"2025-03-01T09:00:00Z","last_seen":"2025-03-01T10:00:00Z",` +
-		`"primary":{"platform":"github","username":"ann"}}`
+		`"primary":{"platform":"github","username":"ann"},"role":"staff"}`
 	const activityJSON = `{"key":"github/github.com/pr_merged/5","platform":"github","type":"pr_merged",` +
 		`"occurred_at":"2025-03-01T09:00:00Z","url":"https://github.com/o/r/pull/5","title":"Fix","channel":"o/r",` +
 		`"identity":{"platform":"github","username":"ann"}}`
@@ -39,12 +39,12 @@ func TestViews(t *testing.T) {
 	}{
 		{"member", crm.MemberView(m), memberJSON},
 		{"member without primary or identities", crm.MemberView(crm.Member{ID: 3}),
-			`{"id":3,"name":"","identities":[],"activity_count":0,"first_seen":"","last_seen":""}`},
+			`{"id":3,"name":"","identities":[],"activity_count":0,"first_seen":"","last_seen":"","role":""}`},
 		{"members, none", crm.MembersView(nil), `[]`},
 		{"journey", crm.JourneyView(crm.Journey{Member: m, Activities: []crm.Activity{a}}),
 			`{"member":` + memberJSON + `,"activities":[` + activityJSON + `]}`},
 		{"journey without activities", crm.JourneyView(crm.Journey{Member: crm.Member{ID: 3}}),
-			`{"member":{"id":3,"name":"","identities":[],"activity_count":0,"first_seen":"","last_seen":""},"activities":[]}`},
+			`{"member":{"id":3,"name":"","identities":[],"activity_count":0,"first_seen":"","last_seen":"","role":""},"activities":[]}`},
 		{"member page", crm.MemberPageView(crm.MemberPage{Members: []crm.Member{m}, NextCursor: "abc"}),
 			`{"members":[` + memberJSON + `],"next_cursor":"abc"}`},
 		{"empty member page", crm.MemberPageView(crm.MemberPage{}), `{"members":[],"next_cursor":""}`},

@@ -103,6 +103,9 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if created {
 			res.NewAccounts++
 		}
+		if err := keepStaff(ctx, tx, id, a); err != nil {
+			return res, fmt.Errorf("store staff flag of %s: %w", a.AccountRef, err)
+		}
 		touch(member)
 	}
 

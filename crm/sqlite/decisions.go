@@ -197,15 +197,16 @@ func newMember(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
 }
 
 // absorb moves every identity of member from into member into, keeps
-// from's overrides where into has none, and deletes from.
+// from's overrides and mark where into has none, and deletes from.
 func absorb(ctx context.Context, tx *sql.Tx, into, from int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE identities SET member_id = ? WHERE member_id = ?`, into, from); err != nil {
 		return fmt.Errorf("move identities of member %d to %d: %w", from, into, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE members SET
 		name_override = COALESCE(NULLIF(name_override, ''), (SELECT name_override FROM members WHERE id = ?)),
-		primary_override = COALESCE(primary_override, (SELECT primary_override FROM members WHERE id = ?))
-		WHERE id = ?`, from, from, into); err != nil {
+		primary_override = COALESCE(primary_override, (SELECT primary_override FROM members WHERE id = ?)),
+		role_mark = COALESCE(role_mark, (SELECT role_mark FROM members WHERE id = ?))
+		WHERE id = ?`, from, from, from, into); err != nil {
 		return fmt.Errorf("keep overrides of member %d: %w", from, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = ?`, from); err != nil {

@@ -174,11 +174,15 @@ func (s *Store) loadMembers(ctx context.Context, query string, args []any) ([]cr
 	if err := irows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("identities of %d members: %w", len(ids), err)
 	}
+	if err := loadMarks(ctx, tx, string(idsJSON), out, index); err != nil {
+		return nil, nil, err
+	}
 	for i := range out {
 		if out[i].Primary.IsZero() && len(out[i].Identities) > 0 {
 			// Not recomputed yet (a store written by an older version).
 			out[i].Primary = out[i].Identities[0].AccountRef
 		}
+		out[i].Role = crm.Role(out[i], s.Team)
 	}
 	return out, keys, nil
 }

@@ -151,3 +151,47 @@ func TestMigration5FillsReadModel(t *testing.T) {
 		t.Errorf("search index integrity check: %v", err)
 	}
 }
+
+// TestMigrationsByNumber checks that every embedded migration is recorded
+// once by its number, so that one numbered below an applied one (0007
+// landing after 0008 was applied) is still applied.
+func TestMigrationsByNumber(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "m.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(ms) {
+		t.Errorf("schema_migrations has %d rows; want %d", n, len(ms))
+	}
+	// A store where a lower number was never applied (as when 0007 lands
+	// after 0008): 0004 is undone and forgotten, and reopening applies it.
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 4`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `DROP TABLE missing`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	cur, latest, err := s.Migrations(ctx)
+	if err != nil || cur != latest || latest != ms[len(ms)-1].version {
+		t.Errorf("Migrations = %d, %d, %v; want %d twice", cur, latest, err, ms[len(ms)-1].version)
+	}
+	if _, err := s.r.ExecContext(ctx, `SELECT COUNT(*) FROM missing`); err != nil {
+		t.Errorf("0004 not applied on reopen: %v", err)
+	}
+}

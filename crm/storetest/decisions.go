@@ -25,6 +25,7 @@ var decisionTests = []struct {
 	{"PrimaryIdentity", testPrimary},
 	{"MergeMembersHonoursSeparation", testMergeMembers},
 	{"AllIdentitiesAndEvidence", testAllIdentities},
+	{"StaffBotAndMarksSurviveResync", testMarks},
 }
 
 func curated(t *testing.T, s crm.Store) (crm.IdentityStore, crm.Curator) {
