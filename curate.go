@@ -17,6 +17,7 @@ import (
 type curatorStore interface {
 	queryStore
 	crm.Curator
+	crm.Marker
 }
 
 // openCurator opens the store for a command that changes membership.
@@ -252,5 +253,35 @@ func cmdOverride(ctx context.Context, e *cliEnv, args []string) error {
 		return fmt.Errorf("override member %d: %w", m.ID, err)
 	}
 	fmt.Fprintf(e.stdout, "member %d updated\n", m.ID)
+	return nil
+}
+
+func cmdMark(ctx context.Context, e *cliEnv, args []string) error {
+	fs := e.newFlags("mark", "MEMBER staff|bot|none", "Mark a member as staff or a bot, or as neither ('none', whatever the team: list and\nthe platforms' flags say). MEMBER is a member id or platform:username. The mark is stored\nand audited; later syncs keep it. Champions and health leave staff and bots out.")
+	reason := fs.String("reason", "", "why, for the audit log")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageErr("mark needs MEMBER and staff, bot or none")
+	}
+	if !crm.ValidMark(pos[1]) {
+		return usageErr("mark must be staff, bot or none, not %q", pos[1])
+	}
+	st, closeFn, err := e.openCurator(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	m, err := identity.MarkMember(ctx, st, pos[0], pos[1], actor(), *reason)
+	if err != nil {
+		return cliDecisionErr(err)
+	}
+	role := m.Role
+	if role == "" {
+		role = "neither staff nor bot"
+	}
+	fmt.Fprintf(e.stdout, "member %d (%s) marked %s: %s\n", m.ID, m.Name, pos[1], role)
 	return nil
 }

@@ -51,6 +51,7 @@ func commands() []command {
 		{"unmerge", "move an identity out of a member", cmdUnmerge},
 		{"suggestions", "list possible merges, or accept|reject one", cmdSuggestions},
 		{"override", "set a member's display name or primary identity by hand", cmdOverride},
+		{"mark", "mark a member as staff, bot or none (a stored, audited decision)", cmdMark},
 		{"forget", "erase a member everywhere, keeping only a tombstone hash", cmdForget},
 		{"identity", "identity resolve --format tsv: resolve git authors from stdin", cmdIdentity},
 		{"auth", "auth hash-password: hash a password for the web login (auth.users)", cmdAuth},

@@ -190,3 +190,31 @@ func DecideSuggestion(ctx context.Context, st Decider, id int64, accept bool, ac
 	}
 	return nil
 }
+
+// MarkDecider is what MarkMember needs from the store.
+type MarkDecider interface {
+	MemberFinder
+	crm.Marker
+}
+
+// MarkMember records a person's mark on the member named by member (a
+// member id or platform:username): crm.MarkStaff, MarkBot or MarkNone
+// (explicitly neither, whatever the team list and the connectors say). It
+// returns the member as it reads after the mark.
+func MarkMember(ctx context.Context, st MarkDecider, member, mark, actor, reason string) (crm.Member, error) {
+	if !crm.ValidMark(mark) {
+		return crm.Member{}, decisionErr(ErrInvalid, "mark must be %s, %s or %s, not %q", crm.MarkStaff, crm.MarkBot, crm.MarkNone, mark)
+	}
+	m, err := FindMember(ctx, st, member)
+	if err != nil {
+		return m, err
+	}
+	if err := st.SetMark(ctx, m.ID, mark, actor, reason); err != nil {
+		return m, fmt.Errorf("mark member %d %s: %w", m.ID, mark, err)
+	}
+	after, err := st.Member(ctx, m.ID)
+	if err != nil {
+		return m, fmt.Errorf("read member %d after marking it: %w", m.ID, err)
+	}
+	return after, nil
+}
