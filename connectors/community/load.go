@@ -14,7 +14,16 @@ func (c *Community) LoadGitHub(s *githubtest.Server) error {
 	for _, u := range c.Users {
 		s.AddUser(u)
 	}
+	// The maintainers employed by the org are its members: their items
+	// carry author_association MEMBER.
+	var staff []string
+	for _, p := range c.People {
+		if p.Kind == KindStaff && len(p.Accounts) > 0 && p.Accounts[0].Platform == PlatformGitHub {
+			staff = append(staff, p.Accounts[0].Username)
+		}
+	}
 	for _, rd := range c.Repos {
+		rd.Repo.Members = append(slices.Clip(rd.Repo.Members), staff...)
 		if _, err := s.AddRepo(rd.Repo); err != nil {
 			return fmt.Errorf("community: load %s: %w", rd.Repo.FullName(), err)
 		}

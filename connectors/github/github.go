@@ -308,10 +308,13 @@ func (b *builder) addAccount(a connectors.Account) {
 	}
 	k := a.AccountRef.String()
 	if i, ok := b.index[k]; ok {
-		// A full profile wins over a reference.
+		// A full profile wins over a reference; staff seen on any item
+		// of the batch stays.
+		staff := a.Staff || b.accounts[i].Staff
 		if !a.ProfileFetchedAt.IsZero() || b.accounts[i].ProfileFetchedAt.IsZero() {
 			b.accounts[i] = a
 		}
+		b.accounts[i].Staff = staff
 		return
 	}
 	b.index[k] = len(b.accounts)
@@ -566,7 +569,7 @@ func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state
 		st.Issues[is.GetNumber()] = ref
 		for _, a := range c.tr.issue(repo, is) {
 			if b.addActivity(a) {
-				b.addUser(c.tr, is.GetUser())
+				b.addAuthor(c.tr, is.GetUser(), is.GetAuthorAssociation())
 			}
 		}
 		if ref.PR && !slices.ContainsFunc(m.PRs, func(p prRef) bool { return p.Number == is.GetNumber() }) {
@@ -639,7 +642,7 @@ func (c *Connector) stepComments(ctx context.Context, gh *github.Client, st *sta
 			return false, err
 		}
 		if b.addActivity(c.tr.comment(repo, cm, p)) {
-			b.addUser(c.tr, cm.GetUser())
+			b.addAuthor(c.tr, cm.GetUser(), cm.GetAuthorAssociation())
 		}
 	}
 	return advanceSince(&m.Comments, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
@@ -668,7 +671,7 @@ func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, s
 			return false, err
 		}
 		if b.addActivity(c.tr.reviewComment(repo, cm, p)) {
-			b.addUser(c.tr, cm.GetUser())
+			b.addAuthor(c.tr, cm.GetUser(), cm.GetAuthorAssociation())
 		}
 	}
 	return advanceSince(&m.ReviewComments, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
@@ -696,7 +699,7 @@ func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, m *marks
 		}
 		for _, r := range list {
 			if a, ok := c.tr.review(repo, r, issueRef{ID: pr.ID, PR: true, Title: pr.Title}); ok && b.addActivity(a) {
-				b.addUser(c.tr, r.GetUser())
+				b.addAuthor(c.tr, r.GetUser(), r.GetAuthorAssociation())
 			}
 		}
 		page = resp.NextPage

@@ -276,13 +276,33 @@ func (s *Server) issueJSON(c *ctx, st *repoState, is *Issue) issueJSON {
 	return j
 }
 
-// association is a rough author_association: OWNER/MEMBER/CONTRIBUTOR/NONE.
+// association is the author_association of login's items on the repo, as
+// GitHub computes it: OWNER for the owner, MEMBER for a member of the
+// owning organization, COLLABORATOR for one with write access,
+// CONTRIBUTOR for the author of a merged pull request, else NONE.
+// (site_admin, GitHub's own staff, says nothing about the repository.)
 func (s *Server) association(st *repoState, login string) string {
-	if key(login) == key(st.repo.Owner) {
-		return "OWNER"
+	k := key(login)
+	has := func(logins []string) bool {
+		for _, l := range logins {
+			if key(l) == k {
+				return true
+			}
+		}
+		return false
 	}
-	if u, ok := s.users[key(login)]; ok && u.SiteAdmin {
+	switch {
+	case k == key(st.repo.Owner):
+		return "OWNER"
+	case has(st.repo.Members):
 		return "MEMBER"
+	case has(st.repo.Collaborators):
+		return "COLLABORATOR"
+	}
+	for _, is := range st.issues {
+		if is != nil && is.Pull && !is.MergedAt.IsZero() && key(is.User) == k {
+			return "CONTRIBUTOR"
+		}
 	}
 	return "NONE"
 }

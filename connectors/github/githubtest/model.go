@@ -53,6 +53,11 @@ type Repo struct {
 	Parent string
 	// CreatedAt defaults to the fake's clock; UpdatedAt to CreatedAt.
 	CreatedAt, UpdatedAt time.Time
+	// Members are logins of members of the organization that owns the
+	// repository, and Collaborators logins with write access: their
+	// issues, pull requests, comments and reviews carry author_association
+	// MEMBER and COLLABORATOR (the owner's OWNER).
+	Members, Collaborators []string
 }
 
 // FullName returns "owner/name".
