@@ -25,6 +25,7 @@ const (
 
 type basicUser struct {
 	ID             int64  `json:"id"`
+	staffFlags
 	Username       string `json:"username"`
 	Name           string `json:"name"`
 	AvatarTemplate string `json:"avatar_template"`
@@ -64,6 +65,7 @@ type actionSummary struct {
 
 type post struct {
 	ID                int64           `json:"id"`
+	staffFlags
 	Name              string          `json:"name"`
 	Username          string          `json:"username"`
 	AvatarTemplate    string          `json:"avatar_template"`
@@ -134,6 +136,7 @@ type associatedAccount struct {
 
 type profile struct {
 	ID                 int64               `json:"id"`
+	staffFlags
 	Username           string              `json:"username"`
 	Name               string              `json:"name"`
 	AvatarTemplate     string              `json:"avatar_template"`
@@ -249,6 +252,7 @@ func (tr translator) account(u basicUser) (connectors.Account, bool) {
 		Name:       u.Name,
 		URL:        tr.userURL(u.Username),
 		AvatarURL:  tr.avatar(u.AvatarTemplate),
+		Staff:      u.staff(),
 	}, true
 }
 
@@ -290,7 +294,7 @@ func postAuthor(p post) (basicUser, bool) {
 	if p.UserID == 0 || p.Username == "" {
 		return basicUser{}, false
 	}
-	return basicUser{ID: p.UserID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate}, true
+	return basicUser{ID: p.UserID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate, staffFlags: p.staffFlags}, true
 }
 
 // pendingTopic is a listed topic whose list entry named no author, kept in
@@ -380,7 +384,7 @@ func (tr translator) solution(t topicView, accepter int64) connectors.Activity {
 // profileAccount is the full profile of a user, with the e-mail addresses
 // and associated accounts that a staff key sees (emails may be nil).
 func (tr translator) profileAccount(p profile, emails *emailsResponse, at time.Time) connectors.Account {
-	a, _ := tr.account(basicUser{ID: p.ID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate})
+	a, _ := tr.account(basicUser{ID: p.ID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate, staffFlags: p.staffFlags})
 	a.ProfileFetchedAt = at
 	if w := strings.TrimSpace(p.Website); w != "" {
 		a.Links = append(a.Links, w)
