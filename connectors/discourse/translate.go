@@ -24,8 +24,8 @@ const (
 // fields are ignored; fields Discourse sends as null decode to zero values.
 
 type basicUser struct {
-	ID             int64  `json:"id"`
 	staffFlags
+	ID             int64  `json:"id"`
 	Username       string `json:"username"`
 	Name           string `json:"name"`
 	AvatarTemplate string `json:"avatar_template"`
@@ -64,8 +64,8 @@ type actionSummary struct {
 }
 
 type post struct {
-	ID                int64           `json:"id"`
 	staffFlags
+	ID                int64           `json:"id"`
 	Name              string          `json:"name"`
 	Username          string          `json:"username"`
 	AvatarTemplate    string          `json:"avatar_template"`
@@ -135,8 +135,8 @@ type associatedAccount struct {
 }
 
 type profile struct {
-	ID                 int64               `json:"id"`
 	staffFlags
+	ID                 int64               `json:"id"`
 	Username           string              `json:"username"`
 	Name               string              `json:"name"`
 	AvatarTemplate     string              `json:"avatar_template"`
