@@ -22,7 +22,8 @@ func TestPages(t *testing.T) {
 	}{
 		{"root", "/", 302, nil},
 		{"members", "/members", 200, []string{`<h1>Members</h1>`, `data-testid="member-row"`, `Stack Overflow</option>`, `<option value="newest">Newest</option>`}},
-		{"members search", "/members?q=carol", 200, []string{`carol`, `data-testid="search-clear"`}},
+		{"members search", "/members?q=carol", 200, []string{`carol`, `data-testid="search-clear"`, `<span class="role role-staff" data-testid="member-role"`}},
+		{"journey of staff", "/members/" + itoa(f.carol), 200, []string{`data-testid="member-role"`, `Member ` + itoa(f.carol) + ` <span class="role role-staff" data-testid="member-role"`}},
 		{"members none", "/members?q=zzzzzz", 200, []string{`No member matches`}},
 		{"members paged", "/members?limit=1", 200, []string{`data-testid="page-next"`, `rel="next"`}},
 		{"members bad sort", "/members?sort=loudest", 400, []string{`sort must be active, newest or last_seen`}},

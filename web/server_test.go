@@ -71,7 +71,7 @@ func newFixture(t *testing.T, auth *web.Auth) *fixture {
 			{AccountRef: annGH, Username: "ann", Name: scriptName, URL: jsURL},
 			{AccountRef: annMa, Username: "ann_m", Name: "Ann", URL: "https://mastodon.test/@ann_m"},
 			{AccountRef: boGH, Username: "bo", Name: imgName, URL: dataURL},
-			{AccountRef: carolDi, Username: "carol", Name: "Carol Kim", URL: "https://discourse.test/u/carol"},
+			{AccountRef: carolDi, Username: "carol", Name: "Carol Kim", URL: "https://discourse.test/u/carol", Staff: true},
 		},
 		Activities: []connectors.Activity{
 			act("1", annGH, "pr_opened", now.Add(-30*24*time.Hour), scriptTitle, jsURL),
@@ -174,6 +174,9 @@ func TestAPI(t *testing.T) {
 		{"members bad since", "GET", "/api/v1/members?since=yesterday", "", 400, []string{`"error": "since must be`}},
 		{"members bad cursor", "GET", "/api/v1/members?cursor=!!", "", 400, []string{`"error":`}},
 		{"member", "GET", "/api/v1/members/" + ann, "", 200, []string{`"id": ` + ann, `"username": "ann_m"`}},
+		{"member role", "GET", "/api/v1/members/" + carol, "", 200, []string{`"role": "staff"`}},
+		{"member without role", "GET", "/api/v1/members/" + ann, "", 200, []string{`"role": ""`}},
+		{"journey role", "GET", "/api/v1/members/" + carol + "/journey", "", 200, []string{`"role": "staff"`}},
 		{"member missing", "GET", "/api/v1/members/999999", "", 404, []string{`"error": "no member with id 999999"`}},
 		{"member not a number", "GET", "/api/v1/members/abc", "", 404, []string{`"error": "no member with id \"abc\""`}},
 		{"journey", "GET", "/api/v1/members/" + ann + "/journey?limit=2", "", 200, []string{`"activities": [`, `"milestones": [`, `"chart": {`, `"next_cursor": "`, `"join": {`}},
