@@ -200,7 +200,7 @@ func (e *cliEnv) openStore(ctx context.Context, cfg *config.Config) (store, stri
 		return nil, "", fmt.Errorf("open store %s: %w", path, err)
 	}
 	if cfg != nil {
-		s.Team = teamOf(cfg)
+		s.SetTeam(teamOf(cfg))
 	}
 	return s, path, nil
 }
@@ -221,6 +221,10 @@ func printDefaults(fs *flag.FlagSet) {
 		fmt.Fprintln(fs.Output(), line)
 	})
 }
+
+// teamSetter is implemented by stores that read the configured team list
+// (see crm.Role).
+type teamSetter interface{ SetTeam(crm.Team) }
 
 // teamOf is the configuration's team list as the store reads it.
 func teamOf(cfg *config.Config) crm.Team {

@@ -259,6 +259,9 @@ func (p *pipeline) reload(ctx context.Context, n notifier, load func() (*config.
 	if _, err := p.d.Reload(ctx, sources); err != nil {
 		p.log.Error("reload", "err", err)
 	}
+	if ts, ok := p.store.(teamSetter); ok {
+		ts.SetTeam(teamOf(cfg))
+	}
 }
 
 func cmdSync(ctx context.Context, e *cliEnv, args []string) error {

@@ -182,7 +182,7 @@ func (s *Store) loadMembers(ctx context.Context, query string, args []any) ([]cr
 			// Not recomputed yet (a store written by an older version).
 			out[i].Primary = out[i].Identities[0].AccountRef
 		}
-		out[i].Role = crm.Role(out[i], s.Team)
+		out[i].Role = crm.Role(out[i], s.teamList())
 	}
 	return out, keys, nil
 }

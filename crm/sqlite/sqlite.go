@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -32,14 +33,13 @@ type Store struct {
 	// Now returns the current time for ingested_at, first_seen_at and audit
 	// timestamps; nil means time.Now. Set it before first use.
 	Now func() time.Time
-	// Team is the configured team list; members on it read as staff
-	// unless marked otherwise (see crm.Role). Set it before first use.
-	Team crm.Team
 
 	path string
 	w    *sql.DB // the single writer connection
 	r    *sql.DB // read-only connections
 	salt []byte  // the tombstone salt, read once at Open
+	// team is the configured team list (SetTeam); nil means none.
+	team atomic.Pointer[crm.Team]
 	// rareLimit overrides defaultRareLimit when not 0; tests set -1 to
 	// take the per-member path of every filter.
 	rareLimit int

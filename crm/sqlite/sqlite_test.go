@@ -361,7 +361,7 @@ func TestTeam(t *testing.T) {
 		}
 		return m
 	}
-	s.Team = crm.NewTeam([]crm.TeamMember{{Platform: "github", Username: "ann"}, {MemberID: byName("ci").ID}})
+	s.SetTeam(crm.NewTeam([]crm.TeamMember{{Platform: "github", Username: "ann"}, {MemberID: byName("ci").ID}}))
 	if err := s.SetMark(ctx, byName("bob").ID, crm.MarkBot, "ops", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,19 @@ import (
 	"github.com/rollcall-dev/rollcall/crm"
 )
 
+// SetTeam sets the configured team list: members on it read as staff
+// unless a person marked them otherwise (see crm.Role). It is safe to call
+// while the store is in use (a configuration reload).
+func (s *Store) SetTeam(t crm.Team) { s.team.Store(&t) }
+
+// teamList returns the team list set by SetTeam, empty if none.
+func (s *Store) teamList() crm.Team {
+	if t := s.team.Load(); t != nil {
+		return *t
+	}
+	return crm.Team{}
+}
+
 // keepStaff sets the identity's staff flag when the account says so; a
 // batch without it never clears the flag (staff evidence accumulates: the
 // role on one repository is seen on that repository's items only).
