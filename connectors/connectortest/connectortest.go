@@ -53,6 +53,15 @@ type Fake interface {
 	PagesFollowed() int
 }
 
+// RoleFake is a Fake that knows which of its seeded accounts the
+// connector must report as staff of the community (connectors.Account.Staff)
+// and as bots, by username. The suite checks them after the backfill: every
+// staff username and no other comes out staff; every bot username comes
+// out a bot.
+type RoleFake interface {
+	Roles() (staff, bots []string)
+}
+
 // Case describes one connector for the suite.
 type Case struct {
 	Kind connectors.Kind
@@ -121,7 +130,12 @@ func (s *Store) Apply(b connectors.Batch) (newActs int) {
 			if ok && a.ProfileFetchedAt.IsZero() {
 				a.ProfileFetchedAt = old.ProfileFetchedAt
 			}
+			// Staff evidence accumulates, as in the CRM store.
+			a.Staff = a.Staff || old.Staff
 			s.Accounts[a.AccountRef] = a
+		} else if a.Staff && !old.Staff {
+			old.Staff = true
+			s.Accounts[a.AccountRef] = old
 		}
 	}
 	for _, a := range b.Activities {
@@ -269,6 +283,9 @@ func Run(t *testing.T, c Case) {
 				t.Errorf("no %s activity after backfill (got %v)", typ, types)
 			}
 		}
+		if rf, ok := ref.Fake.(RoleFake); ok {
+			checkRoles(t, ref.Store, rf)
+		}
 		if ref.Fake.PagesFollowed() == 0 {
 			t.Errorf("backfill never followed a page: make the seeded community bigger")
 		}
@@ -391,4 +408,40 @@ func Run(t *testing.T, c Case) {
 			}
 		}
 	})
+}
+
+// checkRoles compares the staff and bot flags of the stored accounts with
+// what the fake says its seeded community holds.
+func checkRoles(t *testing.T, s *Store, rf RoleFake) {
+	t.Helper()
+	staff, bots := rf.Roles()
+	gotStaff, gotBot, seen := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, a := range s.Accounts {
+		seen[a.Username] = true
+		gotStaff[a.Username] = gotStaff[a.Username] || a.Staff
+		gotBot[a.Username] = gotBot[a.Username] || a.Bot
+	}
+	if len(staff) == 0 {
+		t.Errorf("the seeded community has no staff: seed some (Roles)")
+	}
+	t.Logf("roles: %d staff, %d bots expected", len(staff), len(bots))
+	for _, u := range staff {
+		if !seen[u] {
+			t.Errorf("staff account %s is in no batch's accounts", u)
+		} else if !gotStaff[u] {
+			t.Errorf("staff account %s is not reported as staff", u)
+		}
+	}
+	for u, st := range gotStaff {
+		if st && !slices.Contains(staff, u) {
+			t.Errorf("%s is reported as staff; the fake says it is not", u)
+		}
+	}
+	for _, u := range bots {
+		if !seen[u] {
+			t.Errorf("bot account %s is in no batch's accounts", u)
+		} else if !gotBot[u] {
+			t.Errorf("bot account %s is not reported as a bot", u)
+		}
+	}
 }

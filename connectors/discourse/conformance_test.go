@@ -100,6 +100,9 @@ func seed(s *discoursetest.Server, now time.Time, users, topics int) []string {
 	var names []string
 	for i := range users {
 		u := discoursetest.User{Username: fmt.Sprintf("user%02d", i), Name: fmt.Sprintf("User %d", i), TrustLevel: 1 + i%3}
+		// The first user is an admin, the last (who accepts solutions) a moderator.
+		u.Admin = i == 0
+		u.Moderator = i == users-1
 		if i%4 == 0 {
 			u.Website = fmt.Sprintf("https://user%02d.example.net", i)
 		}
@@ -137,6 +140,12 @@ func seed(s *discoursetest.Server, now time.Time, users, topics int) []string {
 		}
 	}
 	return names
+}
+
+// Roles: seed's admin (user00) and moderator (the last user); no bots
+// (Discourse's system and discobot have negative ids and are skipped).
+func (f conformanceFake) Roles() (staff, bots []string) {
+	return []string{f.users[0], f.users[len(f.users)-1]}, nil
 }
 
 // TestConformance runs the shared suite against the fake in every built-in

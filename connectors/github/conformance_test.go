@@ -64,6 +64,52 @@ func (f conformanceFake) Grow(at time.Time) int {
 	return 10
 }
 
+// Roles are the community's maintainers (members of the org, so their items
+// carry author_association MEMBER) who authored an issue, pull request,
+// comment, review or review comment, and the bots that opened an issue or
+// commented.
+func (f conformanceFake) Roles() (staff, bots []string) {
+	maint, bot := map[string]bool{}, map[string]bool{}
+	for _, p := range f.com.People {
+		if p.Kind == community.KindStaff && len(p.Accounts) > 0 && p.Accounts[0].Platform == community.PlatformGitHub {
+			maint[p.Accounts[0].Username] = true
+		}
+	}
+	for _, u := range f.com.Users {
+		if u.Type == githubtest.TypeBot {
+			bot[u.Login] = true
+		}
+	}
+	authored := map[string]bool{}
+	for _, rd := range f.com.Repos {
+		for _, x := range rd.Issues {
+			authored[x.User] = true
+		}
+		for _, x := range rd.Comments {
+			authored[x.User] = true
+		}
+		for _, x := range rd.Reviews {
+			if maint[x.User] {
+				authored[x.User] = true
+			}
+		}
+		for _, x := range rd.ReviewComments {
+			if maint[x.User] {
+				authored[x.User] = true
+			}
+		}
+	}
+	for l := range authored {
+		switch {
+		case maint[l]:
+			staff = append(staff, l)
+		case bot[l]:
+			bots = append(bots, l)
+		}
+	}
+	return staff, bots
+}
+
 func TestConformance(t *testing.T) {
 	connectortest.Run(t, connectortest.Case{
 		Kind: Kind,
