@@ -257,7 +257,7 @@ func cmdOverride(ctx context.Context, e *cliEnv, args []string) error {
 }
 
 func cmdMark(ctx context.Context, e *cliEnv, args []string) error {
-	fs := e.newFlags("mark", "MEMBER staff|bot|none", "Mark a member as staff or a bot, or as neither ('none', whatever the team: list and\nthe platforms' flags say). MEMBER is a member id or platform:username. The mark is stored\nand audited; later syncs keep it. Champions and health leave staff and bots out.")
+	fs := e.newFlags("mark", "MEMBER staff|bot|none", "Mark a member as staff or a bot, or as neither ('none', whatever the team: list and\nthe platforms' flags say). MEMBER is a member id or platform:username. The mark is stored\nand audited; later syncs keep it. The role shows in the members JSON and on the pages.")
 	reason := fs.String("reason", "", "why, for the audit log")
 	pos, err := e.parse(fs, args)
 	if err != nil {

@@ -128,3 +128,53 @@ func TestManualDecisions(t *testing.T) {
 		})
 	}
 }
+
+// fakeMarker is fakeDecider's members with marks.
+type fakeMarker struct {
+	fakeDecider
+	marks map[int64]string
+	fail  error
+}
+
+func (f *fakeMarker) SetMark(_ context.Context, id int64, mark, actor, reason string) error {
+	if f.fail != nil {
+		return f.fail
+	}
+	f.marks[id] = mark + " by " + actor + ": " + reason
+	return nil
+}
+
+func TestMarkMember(t *testing.T) {
+	f := &fakeMarker{marks: map[int64]string{}}
+	for _, tt := range []struct {
+		member, mark string
+		kind         error
+		want         string
+	}{
+		{"github:ann", crm.MarkStaff, nil, ""},
+		{"2", crm.MarkNone, nil, ""},
+		{"github:ann", "admin", ErrInvalid, `mark must be staff, bot or none, not "admin"`},
+		{"ann", crm.MarkBot, ErrInvalid, "MEMBER must be a member id or platform:username"},
+		{"github:nobody", crm.MarkBot, crm.ErrNotFound, `no member has the github account "nobody"`},
+		{"9", crm.MarkBot, crm.ErrNotFound, "no member with id 9"},
+	} {
+		m, err := MarkMember(t.Context(), f, tt.member, tt.mark, "ops", "why")
+		if tt.kind == nil {
+			if err != nil {
+				t.Errorf("MarkMember(%s, %s): %v", tt.member, tt.mark, err)
+			}
+			continue
+		}
+		var de *DecisionError
+		if !errors.Is(err, tt.kind) || !errors.As(err, &de) || de.Msg[:min(len(de.Msg), len(tt.want))] != tt.want {
+			t.Errorf("MarkMember(%s, %s) = %v, %v; want %v %q", tt.member, tt.mark, m.ID, err, tt.kind, tt.want)
+		}
+	}
+	if want := map[int64]string{1: "staff by ops: why", 2: "none by ops: why"}; len(f.marks) != 2 || f.marks[1] != want[1] || f.marks[2] != want[2] {
+		t.Errorf("marks = %v; want %v", f.marks, want)
+	}
+	f.fail = errors.New("disk full")
+	if _, err := MarkMember(t.Context(), f, "1", crm.MarkBot, "ops", ""); err == nil || errors.As(err, new(*DecisionError)) {
+		t.Errorf("store failure: err = %v; want a plain wrapped error", err)
+	}
+}
