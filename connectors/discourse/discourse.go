@@ -659,6 +659,11 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 			if !seen {
 				continue // older than the like window
 			}
+			if p.likes() != known && p.PostNumber > 1 && (p.PostType == 0 || p.PostType == 1) {
+				// Inside the like window: the reply's like count moved,
+				// the store updates it.
+				b.activities = append(b.activities, c.tr.postActivity(p))
+			}
 		} else {
 			if p.PostNumber > 1 && (p.PostType == 0 || p.PostType == 1) {
 				if acc, ok := c.tr.account(basicUser{ID: p.UserID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate}); ok {

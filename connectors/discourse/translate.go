@@ -324,6 +324,7 @@ func (tr translator) postActivity(p post) connectors.Activity {
 		Title:      p.TopicTitle,
 		Channel:    channel(p.CategoryID),
 		ParentKey:  tr.topicKey(p.TopicID),
+		Reactions:  connectors.ReactionsOf(map[string]int{connectors.ReactionLike: p.likes()}),
 	}
 }
 

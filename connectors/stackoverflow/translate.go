@@ -148,10 +148,16 @@ func siteRoot(link string) string {
 	return u.Scheme + "://" + u.Host
 }
 
+// score is a post's or comment's score (up votes minus down votes).
+func score(n int) *connectors.Reactions {
+	return connectors.ReactionsOf(map[string]int{connectors.ReactionScore: n})
+}
+
 func (t translator) question(q *question, channel string) connectors.Activity {
 	a := t.activity(TypeQuestion, q.QuestionID, q.CreationDate.time(), q.Owner, channel)
 	a.URL = q.Link
 	a.Title = html.UnescapeString(q.Title)
+	a.Reactions = score(q.Score)
 	return a
 }
 
@@ -167,6 +173,7 @@ func (t translator) answer(q *question, an *answer, channel string) connectors.A
 	a.URL = answerURL(q, an.AnswerID)
 	a.Title = html.UnescapeString(q.Title)
 	a.ParentKey = t.key(TypeQuestion, q.QuestionID)
+	a.Reactions = score(an.Score)
 	return a
 }
 
@@ -194,6 +201,7 @@ func (t translator) comment(q *question, c *comment, onAnswer bool, channel stri
 		a.URL = r + "/posts/comments/" + strconv.FormatInt(c.CommentID, 10)
 	}
 	a.Title = html.UnescapeString(q.Title)
+	a.Reactions = score(c.Score)
 	if onAnswer {
 		a.ParentKey = t.key(TypeAnswer, c.PostID)
 	} else {

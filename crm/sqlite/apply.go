@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -21,7 +22,10 @@ import (
 // the fields it carries, and once a full profile is stored, only the empty
 // ones. E-mails and links are always merged as sets (sorted, unique).
 // An activity whose actor is neither in the batch nor stored gets a minimal
-// identity from its ref, so no activity is lost. New identities are
+// identity from its ref, so no activity is lost. A known activity (same
+// key) is not stored again; only its reaction counts and text excerpt
+// follow the batch when it carries them (nil Reactions, empty Text leave
+// the stored ones). New identities are
 // unassigned. Forgotten accounts (see Forget) are skipped silently, with
 // their activities and any evidence naming them. The name and primary
 // identity of each member whose identities or activities changed are
@@ -128,16 +132,33 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 				res.NewAccounts++
 			}
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO activities
-			(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (key) DO NOTHING`,
-			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
-			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now))
+		total, byKind, err := encodeReactions(a.Reactions)
 		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
-		if n, _ := r.RowsAffected(); n > 0 {
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM activities WHERE key = ?)`, a.Key).Scan(&exists); err != nil {
+			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
+		}
+		// A known activity keeps its row; only the counts and the excerpt
+		// follow what the service says now (a batch without counts or
+		// text leaves them alone).
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activities
+			(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
+			 reactions_total, reactions, text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET
+				reactions_total = coalesce(excluded.reactions_total, activities.reactions_total),
+				reactions = CASE WHEN excluded.reactions_total IS NULL THEN activities.reactions ELSE excluded.reactions END,
+				text = CASE WHEN excluded.text = '' THEN activities.text ELSE excluded.text END
+			WHERE (excluded.reactions_total IS NOT NULL AND (activities.reactions_total IS NOT excluded.reactions_total OR activities.reactions <> excluded.reactions))
+				OR (excluded.text <> '' AND activities.text <> excluded.text)`,
+			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
+			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now),
+			total, byKind, a.Text); err != nil {
+			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
+		}
+		if !exists {
 			res.NewActivities++
 			st := added[id]
 			if st == nil {
@@ -195,6 +216,22 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		return res, fmt.Errorf("commit: %w", err)
 	}
 	return res, nil
+}
+
+// encodeReactions returns the reactions_total and reactions columns of r:
+// NULL and ” for nil.
+func encodeReactions(r *connectors.Reactions) (any, string, error) {
+	if r == nil {
+		return nil, "", nil
+	}
+	if len(r.ByKind) == 0 {
+		return r.Total, "", nil
+	}
+	b, err := json.Marshal(r.ByKind) // map keys are sorted: stable text
+	if err != nil {
+		return nil, "", fmt.Errorf("encode reactions: %w", err)
+	}
+	return r.Total, string(b), nil
 }
 
 // putCursor replaces the source's cursor state, ETags and missing objects.
