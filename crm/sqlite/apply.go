@@ -219,7 +219,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 }
 
 // encodeReactions returns the reactions_total and reactions columns of r:
-// NULL and ” for nil.
+// NULL and the empty string for nil.
 func encodeReactions(r *connectors.Reactions) (any, string, error) {
 	if r == nil {
 		return nil, "", nil
