@@ -77,6 +77,7 @@ type post struct {
 	CategoryID        int64           `json:"category_id"`
 	UserID            int64           `json:"user_id"`
 	LikeCount         int             `json:"like_count"`
+	Cooked            string          `json:"cooked"`
 	ActionsSummary    []actionSummary `json:"actions_summary"`
 	AcceptedAnswer    bool            `json:"accepted_answer"`
 }
@@ -325,6 +326,7 @@ func (tr translator) postActivity(p post) connectors.Activity {
 		Channel:    channel(p.CategoryID),
 		ParentKey:  tr.topicKey(p.TopicID),
 		Reactions:  connectors.ReactionsOf(map[string]int{connectors.ReactionLike: p.likes()}),
+		Text:       connectors.Excerpt(p.Cooked),
 	}
 }
 

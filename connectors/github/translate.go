@@ -160,6 +160,7 @@ func (t translator) issue(repo string, is *github.Issue) []connectors.Activity {
 	open.URL = is.GetHTMLURL()
 	open.Title = is.GetTitle()
 	open.Reactions = reactions(is.Reactions)
+	open.Text = connectors.Excerpt(is.GetBody())
 	out := []connectors.Activity{open}
 	if pr := is.PullRequestLinks; pr != nil && pr.MergedAt != nil && !pr.MergedAt.IsZero() {
 		// The issues payload carries merged_at but not merged_by: the PR's
@@ -210,6 +211,7 @@ func (t translator) comment(repo string, c *github.IssueComment, parent *issueRe
 	a := t.activity(TypeIssueComment, strconv.FormatInt(c.GetID(), 10), repo, c.GetCreatedAt().Time, t.ref(c.GetUser()))
 	a.URL = c.GetHTMLURL()
 	a.Reactions = reactions(c.Reactions)
+	a.Text = connectors.Excerpt(c.GetBody())
 	if parent != nil {
 		a.ParentKey = t.openKey(*parent)
 		a.Title = parent.Title
@@ -224,6 +226,7 @@ func (t translator) reviewComment(repo string, c *github.PullRequestComment, par
 	a := t.activity(TypePRReviewComment, strconv.FormatInt(c.GetID(), 10), repo, c.GetCreatedAt().Time, t.ref(c.GetUser()))
 	a.URL = c.GetHTMLURL()
 	a.Reactions = reactions(c.Reactions)
+	a.Text = connectors.Excerpt(c.GetBody())
 	if parent != nil {
 		a.ParentKey = t.openKey(*parent)
 		a.Title = parent.Title
@@ -241,6 +244,7 @@ func (t translator) review(repo string, r *github.PullRequestReview, parent issu
 	}
 	a := t.activity(TypePRReview, strconv.FormatInt(r.GetID(), 10), repo, r.GetSubmittedAt().Time, t.ref(r.GetUser()))
 	a.URL = r.GetHTMLURL()
+	a.Text = connectors.Excerpt(r.GetBody())
 	parent.PR = true
 	a.ParentKey = t.openKey(parent)
 	a.Title = parent.Title

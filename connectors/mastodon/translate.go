@@ -239,7 +239,7 @@ func (tr translator) post(s status, tagName string) connectors.Activity {
 		Key: tr.key(TypePost, s.ID), Platform: connectors.PlatformMastodon, Instance: tr.instance,
 		Type: TypePost, OccurredAt: s.CreatedAt.Time, Actor: tr.ref(s.Account),
 		URL: statusURL(s), Title: title(s.Content), Channel: "#" + strings.ToLower(tagName),
-		Reactions: statusReactions(s),
+		Reactions: statusReactions(s), Text: connectors.Excerpt(s.Content),
 	}
 }
 
@@ -255,7 +255,7 @@ func (tr translator) mentionOf(s status, tracked string, at time.Time) connector
 		Key: tr.key(TypeMention, s.ID+":"+tracked), Platform: connectors.PlatformMastodon, Instance: tr.instance,
 		Type: TypeMention, OccurredAt: at, Actor: tr.ref(s.Account),
 		URL: statusURL(s), Title: title(s.Content), Channel: "@" + tracked,
-		Reactions: statusReactions(s),
+		Reactions: statusReactions(s), Text: connectors.Excerpt(s.Content),
 	}
 }
 

@@ -447,3 +447,24 @@ func (s *Store) ProfileFetchedAt(ctx context.Context, ref connectors.AccountRef)
 	}
 	return t, !t.IsZero(), nil
 }
+
+// DeleteText deletes every stored text excerpt (config privacy.keep_text:
+// false, at start-up) in one UPDATE, and returns how many activities had
+// one. When there were any it then scrubs the file (see Scrub), so that no
+// excerpt lingers in the database or its write-ahead log.
+func (s *Store) DeleteText(ctx context.Context) (int64, error) {
+	r, err := s.w.ExecContext(ctx, `UPDATE activities SET text = '' WHERE text <> ''`)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete text excerpts: %w", err)
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete text excerpts: %w", err)
+	}
+	if n > 0 {
+		if err := s.Scrub(ctx); err != nil {
+			return n, fmt.Errorf("sqlite: text excerpts deleted, but %w", err)
+		}
+	}
+	return n, nil
+}

@@ -1,8 +1,13 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"database/sql"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -125,4 +130,75 @@ func dataVersion(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// fileContains reports which of the store's files (.db, -wal, -shm) hold s.
+func fileContains(t *testing.T, path, s string) []string {
+	t.Helper()
+	var in []string
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		raw, err := os.ReadFile(f)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, []byte(s)) {
+			in = append(in, filepath.Base(f))
+		}
+	}
+	return in
+}
+
+// TestDeleteTextLeavesNoTrace: DeleteText (privacy.keep_text: false at
+// start-up) blanks every excerpt in one UPDATE, keeps the activities and
+// their counts, and leaves no excerpt in the database files.
+func TestDeleteTextLeavesNoTrace(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "rollcall.db")
+	s := open(t, path)
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	ref := connectors.AccountRef{Platform: "discourse", Instance: "forum.example", ExternalID: "5"}
+	const secret = "qwzx private excerpt words"
+	var acts []connectors.Activity
+	for i := range 3 {
+		acts = append(acts, connectors.Activity{
+			Key: "discourse/forum.example/post_created/" + strconv.Itoa(i), Platform: "discourse", Instance: "forum.example",
+			Type: "post_created", OccurredAt: now, Actor: ref, Text: secret + " " + strconv.Itoa(i),
+			Reactions: connectors.ReactionsOf(map[string]int{connectors.ReactionLike: i + 1}),
+		})
+	}
+	acts = append(acts, connectors.Activity{Key: "discourse/forum.example/like/9", Platform: "discourse", Instance: "forum.example",
+		Type: "like", OccurredAt: now, Actor: ref})
+	if _, err := s.Apply(ctx, "forum", connectors.Batch{Activities: acts}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if in := fileContains(t, path, secret); len(in) == 0 {
+		t.Fatal("the excerpt is not in the files before DeleteText: the check below proves nothing")
+	}
+	s = open(t, path)
+	n, err := s.DeleteText(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("DeleteText = %d, %v; want 3, nil", n, err)
+	}
+	if n, err := s.DeleteText(ctx); err != nil || n != 0 {
+		t.Errorf("second DeleteText = %d, %v; want 0, nil", n, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if in := fileContains(t, path, "qwzx private"); len(in) != 0 {
+		t.Errorf("an excerpt is still in %v", in)
+	}
+	for i := range 3 {
+		got, rows := readEngagement(t, path, "discourse/forum.example/post_created/"+strconv.Itoa(i))
+		if rows != 1 || got.text != "" || got.total.Int64 != int64(i+1) {
+			t.Errorf("activity %d after DeleteText: %+v (%d rows), want no text, %d likes", i, got, rows, i+1)
+		}
+	}
 }

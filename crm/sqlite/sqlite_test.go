@@ -135,7 +135,7 @@ func TestForgetLeavesNoTraceInFile(t *testing.T) {
 	secrets := []string{
 		"zorpquibble", "Quibble Zorpington", "quibble.zorp@secret-mail.example", "https://zorp.example/home",
 		"https://avatars.example/zorp-avatar", "Zorp's secret plan title", "https://github.com/o/r/issues/zorp-77",
-		"86753091", "quibble-alt", "decided by zorpquibble evidence",
+		"86753091", "quibble-alt", "decided by zorpquibble evidence", "zorp excerpt of a confession",
 	}
 	b := connectors.Batch{
 		Accounts: []connectors.Account{
@@ -147,7 +147,8 @@ func TestForgetLeavesNoTraceInFile(t *testing.T) {
 		},
 		Activities: []connectors.Activity{
 			{Key: "github/github.com/issue/77", Platform: "github", Instance: "github.com", Type: "issue",
-				OccurredAt: now, Actor: gone, URL: "https://github.com/o/r/issues/zorp-77", Title: "Zorp's secret plan title"},
+				OccurredAt: now, Actor: gone, URL: "https://github.com/o/r/issues/zorp-77", Title: "Zorp's secret plan title",
+				Text: "zorp excerpt of a confession", Reactions: &connectors.Reactions{Total: 1, ByKind: map[string]int{"heart": 1}}},
 			{Key: "git//commit/77", Platform: "git", Type: "commit", OccurredAt: now, Actor: goneGit, Title: "Zorp's secret plan title"},
 			{Key: "github/github.com/issue/2", Platform: "github", Instance: "github.com", Type: "issue",
 				OccurredAt: now, Actor: keep, Title: "kept title"},
