@@ -62,6 +62,12 @@ type Case struct {
 	New func(t *testing.T, now func() time.Time) Fake
 	// Types are the activity types the seeded fake must yield.
 	Types []string
+	// ReplyTypes are the activity types that always answer another
+	// activity (a comment, an answer, a review, a like): each must carry a
+	// ParentKey that is a well-formed activity key (see WellFormedKey) of
+	// its platform and instance. Any other activity's ParentKey, when set,
+	// must be well-formed too.
+	ReplyTypes []string
 	// IdleMaxCounted bounds the requests an idle re-sync may count against
 	// the limit: 0 for services that answer conditional requests with a free
 	// 304.
@@ -157,6 +163,29 @@ func (s *Store) ProfileFetchedAt(ctx context.Context, ref connectors.AccountRef)
 		return time.Time{}, false, nil
 	}
 	return a.ProfileFetchedAt, true, nil
+}
+
+// WellFormedKey reports whether key is an activity key
+// "platform/instance/type/external-id" of the given platform and instance,
+// with a type of lower-case letters and underscores and a non-empty id.
+func WellFormedKey(key, platform, instance string) error {
+	if key == "" {
+		return errors.New("empty")
+	}
+	parts := strings.SplitN(key, "/", 4)
+	if len(parts) != 4 {
+		return fmt.Errorf("%q is not platform/instance/type/id", key)
+	}
+	if parts[0] != platform || parts[1] != instance {
+		return fmt.Errorf("%q is not of %s/%s", key, platform, instance)
+	}
+	if parts[2] == "" || strings.Trim(parts[2], "abcdefghijklmnopqrstuvwxyz_") != "" {
+		return fmt.Errorf("%q: type %q is not lower_case", key, parts[2])
+	}
+	if strings.TrimSpace(parts[3]) == "" {
+		return fmt.Errorf("%q has no id", key)
+	}
+	return nil
 }
 
 // Env is one connector under test: fake, clock, store.
@@ -267,6 +296,19 @@ func Run(t *testing.T, c Case) {
 		for _, typ := range c.Types {
 			if types[typ] == 0 {
 				t.Errorf("no %s activity after backfill (got %v)", typ, types)
+			}
+		}
+		for _, k := range ref.Store.Keys() {
+			a := ref.Store.Acts[k]
+			reply := slices.Contains(c.ReplyTypes, a.Type)
+			if a.ParentKey == "" && !reply {
+				continue
+			}
+			if err := WellFormedKey(a.ParentKey, a.Platform, a.Instance); err != nil {
+				t.Errorf("%s: parent key: %v", a.Key, err)
+			}
+			if a.ParentKey == a.Key {
+				t.Errorf("%s answers itself", a.Key)
 			}
 		}
 		if ref.Fake.PagesFollowed() == 0 {

@@ -76,6 +76,7 @@ func TestConformance(t *testing.T) {
 			return conformanceFake{Server: srv, com: com}
 		},
 		Types:          []string{TypeIssueOpened, TypePROpened, TypePRMerged, TypeIssueComment, TypePRReview, TypePRReviewComment, TypeStar, TypeFork, TypeRelease, TypeCommit},
+		ReplyTypes:     []string{TypePRMerged, TypeIssueComment, TypePRReview, TypePRReviewComment},
 		IdleMaxCounted: 0,
 	})
 }

@@ -141,6 +141,7 @@ func TestConformance(t *testing.T) {
 			return conformanceFake{seed(t, srv, 40, 260, now())}
 		},
 		Types:          []string{TypeQuestion, TypeAnswer, TypeAnswerAccepted, TypeComment},
+		ReplyTypes:     []string{TypeAnswer, TypeAnswerAccepted, TypeComment},
 		IdleMaxCounted: idleRequests,
 	})
 }
