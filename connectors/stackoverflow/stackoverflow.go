@@ -52,8 +52,10 @@ const (
 	// DefaultSite is the site read when none is configured.
 	DefaultSite = "stackoverflow"
 
-	// Filter is the filter sent with every request. The built-in "default"
-	// filter already carries every field the connector reads: question
+	// Filter is the filter sent with every request. The built-in
+	// "withbody" filter is "default" plus the body (HTML) of questions,
+	// answers and comments, for text excerpts; "default" already carries
+	// every other field the connector reads: question
 	// (question_id, title, link, tags, owner, creation_date,
 	// last_activity_date, accepted_answer_id), answer (answer_id,
 	// question_id, is_accepted, owner, creation_date, last_activity_date),
@@ -62,7 +64,7 @@ const (
 	// and user (the same plus website_url). Answer and comment links are
 	// built from the question's link, so no custom filter (an opaque string
 	// from /filters/create) is needed and none can go stale.
-	Filter = "default"
+	Filter = "withbody"
 
 	pageSize = 100
 	// maxIDs is how many ids a vectorized method takes.

@@ -58,6 +58,7 @@ type question struct {
 	AcceptedAnswerID int64        `json:"accepted_answer_id"`
 	AnswerCount      int          `json:"answer_count"`
 	Score            int          `json:"score"`
+	Body             string       `json:"body"`
 }
 
 type answer struct {
@@ -68,6 +69,7 @@ type answer struct {
 	CreationDate     epoch        `json:"creation_date"`
 	LastActivityDate epoch        `json:"last_activity_date"`
 	Score            int          `json:"score"`
+	Body             string       `json:"body"`
 }
 
 type comment struct {
@@ -76,6 +78,7 @@ type comment struct {
 	Owner        *shallowUser `json:"owner"`
 	CreationDate epoch        `json:"creation_date"`
 	Score        int          `json:"score"`
+	Body         string       `json:"body"`
 }
 
 // translator turns API objects into the shared model. It holds only the
@@ -158,6 +161,7 @@ func (t translator) question(q *question, channel string) connectors.Activity {
 	a.URL = q.Link
 	a.Title = html.UnescapeString(q.Title)
 	a.Reactions = score(q.Score)
+	a.Text = connectors.Excerpt(q.Body)
 	return a
 }
 
@@ -174,6 +178,7 @@ func (t translator) answer(q *question, an *answer, channel string) connectors.A
 	a.Title = html.UnescapeString(q.Title)
 	a.ParentKey = t.key(TypeQuestion, q.QuestionID)
 	a.Reactions = score(an.Score)
+	a.Text = connectors.Excerpt(an.Body)
 	return a
 }
 
@@ -202,6 +207,7 @@ func (t translator) comment(q *question, c *comment, onAnswer bool, channel stri
 	}
 	a.Title = html.UnescapeString(q.Title)
 	a.Reactions = score(c.Score)
+	a.Text = connectors.Excerpt(c.Body)
 	if onAnswer {
 		a.ParentKey = t.key(TypeAnswer, c.PostID)
 	} else {
