@@ -79,7 +79,7 @@ func TestReactionsRefresh(t *testing.T) {
 	_, err := e.srv.AddRepo(githubtest.Repo{Owner: "rollcall-demo", Name: "alpha"})
 	must(err)
 	at := testNow.Add(-48 * time.Hour)
-	is, err := e.srv.AddIssue("rollcall-demo", "alpha", githubtest.Issue{User: "ann", Title: "it breaks", CreatedAt: at})
+	is, err := e.srv.AddIssue("rollcall-demo", "alpha", githubtest.Issue{User: "ann", Title: "it breaks", Body: "It **breaks** when I [poll](https://example.com):\n\n```\npanic\n```\n", CreatedAt: at})
 	must(err)
 	pr, err := e.srv.AddPull("rollcall-demo", "alpha", githubtest.Issue{User: "bob", Title: "fix", CreatedAt: at.Add(time.Hour)})
 	must(err)
@@ -133,6 +133,30 @@ func TestReactionsRefresh(t *testing.T) {
 		TypePRReviewComment: {Total: 2, ByKind: map[string]int{"eyes": 2}},
 	}, byType()); diff != "" {
 		t.Errorf("reactions after the next pass (-want +got):\n%s", diff)
+	}
+	texts := map[string]string{}
+	for _, a := range e.store.acts {
+		if a.Title != "newer" {
+			texts[a.Type+":"+a.URL] = a.Text
+		}
+	}
+	for _, w := range []struct{ typ, url, text string }{
+		{TypeIssueOpened, "/issues/" + itoa(int64(is.Number)), "It breaks when I poll:"},
+		{TypeIssueComment, "issuecomment-" + itoa(cm.ID), "same here"},
+		{TypePRReviewComment, "discussion_r" + itoa(rc.ID), "nit"},
+	} {
+		found := false
+		for k, text := range texts {
+			if strings.HasPrefix(k, w.typ+":") && strings.HasSuffix(k, w.url) {
+				found = true
+				if text != w.text {
+					t.Errorf("%s %s: text %q, want %q", w.typ, w.url, text, w.text)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no %s with URL %s", w.typ, w.url)
+		}
 	}
 	for _, a := range e.store.acts {
 		if a.Type == TypeIssueComment && strings.Contains(a.URL, "issuecomment-"+itoa(cm.ID)) && !strings.HasSuffix(a.ParentKey, "/issue_opened/"+itoa(is.ID)) {
