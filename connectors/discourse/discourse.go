@@ -673,10 +673,14 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 			if !seen {
 				continue // older than the like window
 			}
-			if p.likes() != known && p.PostNumber > 1 && (p.PostType == 0 || p.PostType == 1) {
-				// Inside the like window: the reply's like count moved,
+			if p.likes() != known && (p.PostType == 0 || p.PostType == 1) {
+				// Inside the like window: the post's like count moved,
 				// the store updates it.
-				b.activities = append(b.activities, c.tr.postActivity(p, st.Numbers))
+				if p.PostNumber > 1 {
+					b.activities = append(b.activities, c.tr.postActivity(p, st.Numbers))
+				} else if p.PostNumber == 1 {
+					b.activities = append(b.activities, c.tr.firstPostActivity(p))
+				}
 			}
 		} else {
 			if p.PostNumber > 1 && (p.PostType == 0 || p.PostType == 1) {
@@ -684,6 +688,10 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 					b.addAccount(acc)
 					b.activities = append(b.activities, c.tr.postActivity(p, st.Numbers))
 				}
+			}
+			if p.PostNumber == 1 && (p.PostType == 0 || p.PostType == 1) {
+				// The topic's first post: its likes and text are the topic's.
+				b.activities = append(b.activities, c.tr.firstPostActivity(p))
 			}
 			known = 0
 		}

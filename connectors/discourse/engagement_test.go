@@ -16,7 +16,7 @@ func TestRepliesCarryLikesTextAndParent(t *testing.T) {
 	for _, u := range []string{"alice", "bob", "cy"} {
 		srv.AddUser(discoursetest.User{Username: u, TrustLevel: 1})
 	}
-	tp, err := srv.AddTopic(discoursetest.Topic{Title: "How?", User: "alice", CreatedAt: t0.Add(-time.Hour)})
+	tp, err := srv.AddTopic(discoursetest.Topic{Title: "How?", User: "alice", Body: "It <em>fails</em> on start", CreatedAt: t0.Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,6 +30,11 @@ func TestRepliesCarryLikesTextAndParent(t *testing.T) {
 	}
 	if err := srv.AddLike(first.ID, "alice", t0.Add(-30*time.Minute)); err != nil {
 		t.Fatal(err)
+	}
+	for _, u := range []string{"bob", "cy"} {
+		if err := srv.AddLike(tp.FirstPostID, u, t0.Add(-20*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	clk := &clock{now: t0}
 	settings := "url: https://forum.example.org\napi_key: k\napi_username: system\n"
@@ -48,6 +53,10 @@ func TestRepliesCarryLikesTextAndParent(t *testing.T) {
 	}
 	if a1.Reactions == nil || a1.Reactions.ByKind[connectors.ReactionLike] != 1 || a1.Reactions.Total != 1 {
 		t.Errorf("first reply reactions %+v, want 1 like", a1.Reactions)
+	}
+	// The topic carries its first post's likes and text.
+	if top := acts[tr.topicKey(tp.ID)]; top.Reactions == nil || top.Reactions.Total != 2 || top.Text != "It fails on start" {
+		t.Errorf("topic reactions %+v, text %q; want 2 likes, the first post's text", top.Reactions, top.Text)
 	}
 
 	// Two more likes on the first reply: the next pass carries 3.

@@ -358,6 +358,16 @@ func (tr translator) postActivity(p post, numbers map[string]int64) connectors.A
 	}
 }
 
+// firstPostActivity is the topic_created activity of p's topic as its
+// first post (post number 1) tells it, with the post's likes and text: the
+// store keeps the topic's row and takes the counts and the excerpt.
+func (tr translator) firstPostActivity(p post) connectors.Activity {
+	a := tr.topicActivity(listTopic{ID: p.TopicID, Title: p.TopicTitle, Slug: p.TopicSlug, CreatedAt: p.CreatedAt, CategoryID: p.CategoryID}, p.UserID)
+	a.Reactions = connectors.ReactionsOf(map[string]int{connectors.ReactionLike: p.likes()})
+	a.Text = connectors.Excerpt(p.Cooked)
+	return a
+}
+
 // likeActivity is liker's like of p. Discourse does not say when a like was
 // given through post_action_users, so OccurredAt is the post's creation: the
 // like happened at or after it.
