@@ -136,48 +136,56 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
-		var exists bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM activities WHERE key = ?)`, a.Key).Scan(&exists); err != nil {
-			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
-		}
-		// A known activity keeps its row; only the counts and the excerpt
-		// follow what the service says now (a batch without counts or
-		// text leaves them alone).
-		if _, err := tx.ExecContext(ctx, `INSERT INTO activities
+		r, err := tx.ExecContext(ctx, `INSERT INTO activities
 			(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
 			 reactions_total, reactions, text)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (key) DO UPDATE SET
-				reactions_total = coalesce(excluded.reactions_total, activities.reactions_total),
-				reactions = CASE WHEN excluded.reactions_total IS NULL THEN activities.reactions ELSE excluded.reactions END,
-				text = CASE WHEN excluded.text = '' THEN activities.text ELSE excluded.text END
-			WHERE (excluded.reactions_total IS NOT NULL AND (activities.reactions_total IS NOT excluded.reactions_total OR activities.reactions <> excluded.reactions))
-				OR (excluded.text <> '' AND activities.text <> excluded.text)`,
+			ON CONFLICT (key) DO NOTHING`,
 			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
 			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now),
-			total, byKind, a.Text); err != nil {
+			total, byKind, a.Text)
+		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
-		if !exists {
-			res.NewActivities++
-			st := added[id]
-			if st == nil {
-				st = &identityStats{}
-				added[id] = st
-				addedOrder = append(addedOrder, id)
-			}
-			st.add(a.OccurredAt)
-			m, ok := memberOfIdentity[id]
-			if !ok {
-				var mid sql.NullInt64
-				if err := tx.QueryRowContext(ctx, `SELECT member_id FROM identities WHERE id = ?`, id).Scan(&mid); err != nil {
-					return res, fmt.Errorf("member of actor %s: %w", a.Actor, err)
-				}
-				m = mid.Int64
-				memberOfIdentity[id] = m
-			}
-			touch(m)
+		n, err := r.RowsAffected()
+		if err != nil {
+			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
+		if n == 0 {
+			// A known activity keeps its row; only the counts and the
+			// excerpt follow what the service says now (a batch without
+			// counts or text leaves them alone; equal ones write nothing).
+			if a.Reactions != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE activities SET reactions_total = ?, reactions = ?
+					WHERE key = ? AND (reactions_total IS NOT ? OR reactions <> ?)`, total, byKind, a.Key, total, byKind); err != nil {
+					return res, fmt.Errorf("update counts of activity %s: %w", a.Key, err)
+				}
+			}
+			if a.Text != "" {
+				if _, err := tx.ExecContext(ctx, `UPDATE activities SET text = ? WHERE key = ? AND text <> ?`, a.Text, a.Key, a.Text); err != nil {
+					return res, fmt.Errorf("update text of activity %s: %w", a.Key, err)
+				}
+			}
+			continue
+		}
+		res.NewActivities++
+		st := added[id]
+		if st == nil {
+			st = &identityStats{}
+			added[id] = st
+			addedOrder = append(addedOrder, id)
+		}
+		st.add(a.OccurredAt)
+		m, ok := memberOfIdentity[id]
+		if !ok {
+			var mid sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT member_id FROM identities WHERE id = ?`, id).Scan(&mid); err != nil {
+				return res, fmt.Errorf("member of actor %s: %w", a.Actor, err)
+			}
+			m = mid.Int64
+			memberOfIdentity[id] = m
+		}
+		touch(m)
 	}
 	for _, id := range addedOrder {
 		if err := addIdentityStats(ctx, tx, id, *added[id]); err != nil {
