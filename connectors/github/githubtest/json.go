@@ -229,7 +229,7 @@ type reactionsJSON struct {
 	Eyes       int    `json:"eyes"`
 }
 
-// ReactionContents are the reaction contents GitHub knows.
+// reactionContents are the reaction contents GitHub knows.
 var reactionContents = []string{"+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"}
 
 func reactionsOf(url string, m map[string]int) *reactionsJSON {
