@@ -21,6 +21,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
@@ -68,6 +69,14 @@ type Case struct {
 	// its platform and instance. Any other activity's ParentKey, when set,
 	// must be well-formed too.
 	ReplyTypes []string
+	// ReactionTypes are the activity types whose service reports reaction
+	// or vote counts on the pages read: each must carry Reactions, whose
+	// Total is the sum of its non-zero ByKind counts.
+	ReactionTypes []string
+	// TextTypes are the activity types that carry a text excerpt: at least
+	// one of each must have one. Every excerpt is valid UTF-8, at most
+	// connectors.MaxTextRunes runes, without tags or runs of whitespace.
+	TextTypes []string
 	// IdleMaxCounted bounds the requests an idle re-sync may count against
 	// the limit: 0 for services that answer conditional requests with a free
 	// 304.
@@ -188,6 +197,43 @@ func WellFormedKey(key, platform, instance string) error {
 	return nil
 }
 
+// checkReactions checks a's counts; want says they must be present.
+func checkReactions(a connectors.Activity, want bool) error {
+	r := a.Reactions
+	if r == nil {
+		if want {
+			return errors.New("no reactions")
+		}
+		return nil
+	}
+	sum := 0
+	for k, n := range r.ByKind {
+		if k == "" || n == 0 {
+			return fmt.Errorf("reactions %v hold an empty kind or a zero count", r.ByKind)
+		}
+		sum += n
+	}
+	if sum != r.Total {
+		return fmt.Errorf("reactions total %d, by kind %v", r.Total, r.ByKind)
+	}
+	return nil
+}
+
+// checkText checks an excerpt's bounds and that it is plain text.
+func checkText(s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return errors.New("not valid UTF-8")
+	case utf8.RuneCountInString(s) > connectors.MaxTextRunes:
+		return fmt.Errorf("%d runes, more than %d", utf8.RuneCountInString(s), connectors.MaxTextRunes)
+	case strings.Join(strings.Fields(s), " ") != s:
+		return fmt.Errorf("%q: whitespace not collapsed", s)
+	case strings.Contains(s, "<p>") || strings.Contains(s, "</"):
+		return fmt.Errorf("%q: HTML left", s)
+	}
+	return nil
+}
+
 // Env is one connector under test: fake, clock, store.
 type Env struct {
 	T     *testing.T
@@ -298,8 +344,18 @@ func Run(t *testing.T, c Case) {
 				t.Errorf("no %s activity after backfill (got %v)", typ, types)
 			}
 		}
+		withText := map[string]bool{}
 		for _, k := range ref.Store.Keys() {
 			a := ref.Store.Acts[k]
+			if err := checkReactions(a, slices.Contains(c.ReactionTypes, a.Type)); err != nil {
+				t.Errorf("%s: %v", a.Key, err)
+			}
+			if a.Text != "" {
+				withText[a.Type] = true
+				if err := checkText(a.Text); err != nil {
+					t.Errorf("%s: text: %v", a.Key, err)
+				}
+			}
 			reply := slices.Contains(c.ReplyTypes, a.Type)
 			if a.ParentKey == "" && !reply {
 				continue
@@ -309,6 +365,11 @@ func Run(t *testing.T, c Case) {
 			}
 			if a.ParentKey == a.Key {
 				t.Errorf("%s answers itself", a.Key)
+			}
+		}
+		for _, typ := range c.TextTypes {
+			if !withText[typ] {
+				t.Errorf("no %s activity carries a text excerpt", typ)
 			}
 		}
 		if ref.Fake.PagesFollowed() == 0 {

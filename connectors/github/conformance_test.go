@@ -77,6 +77,8 @@ func TestConformance(t *testing.T) {
 		},
 		Types:          []string{TypeIssueOpened, TypePROpened, TypePRMerged, TypeIssueComment, TypePRReview, TypePRReviewComment, TypeStar, TypeFork, TypeRelease, TypeCommit},
 		ReplyTypes:     []string{TypePRMerged, TypeIssueComment, TypePRReview, TypePRReviewComment},
+		ReactionTypes:  []string{TypeIssueOpened, TypePROpened, TypeIssueComment, TypePRReviewComment},
+		TextTypes:      []string{TypeIssueOpened, TypePROpened, TypeIssueComment, TypePRReviewComment, TypePRReview},
 		IdleMaxCounted: 0,
 	})
 }
