@@ -61,6 +61,16 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 	if err != nil {
 		return nil, err
 	}
+	if !cfg.Privacy.KeepText {
+		// Text excerpts are dropped before storing; the ones stored while
+		// keep_text was true go now.
+		n, err := st.DeleteText(ctx)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		log.Info("privacy.keep_text is false: text excerpts are not kept", "deleted", n)
+	}
 	metrics := daemon.NewMetrics(storeSize(path))
 	base := connectors.Options{
 		Logger:   log,
@@ -84,6 +94,7 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		Reporter: rep,
 		Metrics:  metrics,
 		OnCycle:  func() { p.sendStatus() },
+		DropText: !cfg.Privacy.KeepText,
 	})
 	return p, nil
 }

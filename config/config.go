@@ -88,7 +88,7 @@ func Parse(name string, data []byte, env Env) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &Config{File: name}
+	cfg := &Config{File: name, Privacy: DefaultPrivacy}
 	if root != nil {
 		p.expand(root, "")
 		p.decode(root, cfg)
@@ -216,6 +216,8 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 			cfg.Sources = p.sources(kv.val)
 		case "team":
 			cfg.Team = p.team(kv.val)
+		case "privacy":
+			cfg.Privacy = p.privacy(kv.val)
 		default:
 			if strings.HasPrefix(key, "x-") {
 				continue // extension field, a place for YAML anchors
@@ -226,6 +228,29 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 	if cfg.Auth == nil && cfg.Listen != "" && !IsLoopback(cfg.Listen) && !p.hasErrorAt("listen") {
 		p.add(listenLine, "auth", accessError(listenShown))
 	}
+}
+
+// privacy decodes the privacy section; missing keys keep their defaults.
+func (p *parser) privacy(n *yaml.Node) Privacy {
+	pv := DefaultPrivacy
+	n = deref(n)
+	if isNull(n) {
+		return pv
+	}
+	if n.Kind != yaml.MappingNode {
+		p.addf(n.Line, "privacy", "must be a mapping, not %s", kindName(n))
+		return pv
+	}
+	for _, kv := range p.pairs(n, "privacy") {
+		f := joinField("privacy", kv.key.Value)
+		switch kv.key.Value {
+		case "keep_text":
+			pv.KeepText = p.boolean(kv.val, f)
+		default:
+			p.add(kv.key.Line, f, errors.New("unknown field"))
+		}
+	}
+	return pv
 }
 
 // hasErrorAt reports whether an error about field was already recorded.

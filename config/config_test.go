@@ -79,6 +79,9 @@ func TestGoodConfigs(t *testing.T) {
 // badConfigs pairs each testdata/*.bad.yaml with its exact message;
 // $CREDS stands for the credentials directory.
 var badConfigs = map[string]string{
+	"privacy-keep-text.bad.yaml":   `rollcall.yaml:3: privacy.keep_text: must be true or false, not "sometimes"`,
+	"privacy-unknown.bad.yaml":     `rollcall.yaml:3: privacy.keep_names: unknown field`,
+	"privacy-not-mapping.bad.yaml": `rollcall.yaml:2: privacy: must be a mapping, not a list`,
 	"unknown-field.bad.yaml":       `rollcall.yaml:2: lisen: unknown field`,
 	"interval-invalid.bad.yaml":    `rollcall.yaml:7: sources[1].interval: invalid duration "5x"`,
 	"interval-short.bad.yaml":      `rollcall.yaml:4: sources[0].interval: 30s is below the minimum of 1m`,
@@ -205,6 +208,8 @@ func TestParseFull(t *testing.T) {
 		File:   "rollcall.yaml",
 		Store:  "postgres://rollcall:pg_" + sentinel + "@db.internal:5432/rollcall?sslmode=verify-full",
 		Listen: "[::1]:8080",
+		// privacy: keep_text: false at the end of the file.
+		Privacy: Privacy{KeepText: false},
 		Sources: []Source{
 			{Name: "upstream", Type: "github", Interval: 15 * time.Minute, MissingTTL: DefaultMissingTTL, File: "rollcall.yaml", Line: 12, Index: 0},
 			{Name: "enterprise", Type: "github", Interval: time.Hour, MissingTTL: 6 * time.Hour, File: "rollcall.yaml", Line: 16, Index: 1},
@@ -263,7 +268,7 @@ func TestDefaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := &Config{File: "rollcall.yaml", Store: tt.wantStore, Listen: DefaultListen}
+			want := &Config{File: "rollcall.yaml", Store: tt.wantStore, Listen: DefaultListen, Privacy: Privacy{KeepText: true}}
 			if diff := cmp.Diff(want, cfg); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}
@@ -290,6 +295,32 @@ func TestDefaults(t *testing.T) {
 	}
 	if got := cfg.Sources[0].MissingTTL; got != 6*time.Hour {
 		t.Errorf("missing_ttl = %v, want 6h", got)
+	}
+}
+
+// TestParsePrivacy: keep_text defaults to true, with or without a privacy
+// section, and false turns it off.
+func TestParsePrivacy(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		want       bool
+	}{
+		{"no section", "store: x.db\n", true},
+		{"empty section", "privacy:\n", true},
+		{"empty mapping", "privacy: {}\n", true},
+		{"keep", "privacy:\n  keep_text: true\n", true},
+		{"drop", "privacy:\n  keep_text: false\n", false},
+		{"drop, yaml 1.1 spelling", "privacy:\n  keep_text: off\n", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("rollcall.yaml", []byte(tt.yaml), Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Privacy.KeepText != tt.want {
+				t.Errorf("keep_text = %v, want %v", cfg.Privacy.KeepText, tt.want)
+			}
+		})
 	}
 }
 

@@ -40,7 +40,22 @@ type Config struct {
 	// member ids: their members count as staff unless a person marked them
 	// otherwise (rollcall mark).
 	Team []TeamEntry
+	// Privacy says what personal data rollcall keeps beyond what it needs
+	// to count (the privacy section).
+	Privacy Privacy
 }
+
+// Privacy is the privacy section of the configuration.
+type Privacy struct {
+	// KeepText keeps a plain-text excerpt of each post, comment, answer and
+	// review (at most 1,000 characters, for sentiment); false drops it
+	// before storing and deletes the stored ones at start-up (keep_text,
+	// default true).
+	KeepText bool
+}
+
+// DefaultPrivacy is the privacy section of a file that has none.
+var DefaultPrivacy = Privacy{KeepText: true}
 
 // Source is one configured connector instance. Its type-specific settings
 // stay a YAML node; the connector decodes them with DecodeSettings.

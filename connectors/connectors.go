@@ -88,6 +88,55 @@ type Activity struct {
 	Channel string `json:"channel,omitempty"`
 	// ParentKey is the key of the activity this one answers, if any.
 	ParentKey string `json:"parent_key,omitempty"`
+	// Reactions are the counts of reactions and votes the item carried on
+	// the list page it was read from (nil when the service reports none
+	// for this kind of activity). The store keeps the latest counts seen
+	// for the key.
+	Reactions *Reactions `json:"reactions,omitempty"`
+	// Text is a plain-text excerpt of a post, comment, answer or review
+	// (see Excerpt), for sentiment; "" when the item has none.
+	Text string `json:"text,omitempty"`
+}
+
+// Reaction kinds outside GitHub's own ("+1", "-1", "laugh", "hooray",
+// "confused", "heart", "rocket", "eyes", used as GitHub names them).
+const (
+	// ReactionLike is a Discourse like (like_count).
+	ReactionLike = "like"
+	// ReactionFavourite is a Mastodon favourite (favourites_count).
+	ReactionFavourite = "favourite"
+	// ReactionReblog is a Mastodon boost (reblogs_count).
+	ReactionReblog = "reblog"
+	// ReactionScore is a Stack Exchange score: up votes minus down votes.
+	ReactionScore = "score"
+)
+
+// Reactions are the engagement counts of one item as its service reports
+// them, read from list pages (never a request per item).
+type Reactions struct {
+	// Total is the sum over ByKind (GitHub's total_count); for a Stack
+	// Exchange score it can be negative.
+	Total int `json:"total"`
+	// ByKind counts each kind with a non-zero count: GitHub's reaction
+	// names, or one of the Reaction* constants.
+	ByKind map[string]int `json:"by_kind,omitempty"`
+}
+
+// ReactionsOf returns the reactions of counts (kind → count), leaving out
+// zero counts; Total is their sum.
+func ReactionsOf(counts map[string]int) *Reactions {
+	r := &Reactions{}
+	for k, n := range counts {
+		if k == "" || n == 0 {
+			continue
+		}
+		if r.ByKind == nil {
+			r.ByKind = make(map[string]int)
+		}
+		r.ByKind[k] += n
+		r.Total += n
+	}
+	return r
 }
 
 // Evidence kinds a connector can report between two accounts.

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
@@ -71,6 +72,20 @@ type Case struct {
 	New func(t *testing.T, now func() time.Time) Fake
 	// Types are the activity types the seeded fake must yield.
 	Types []string
+	// ReplyTypes are the activity types that always answer another
+	// activity (a comment, an answer, a review, a like): each must carry a
+	// ParentKey that is a well-formed activity key (see WellFormedKey) of
+	// its platform and instance. Any other activity's ParentKey, when set,
+	// must be well-formed too.
+	ReplyTypes []string
+	// ReactionTypes are the activity types whose service reports reaction
+	// or vote counts on the pages read: each must carry Reactions, whose
+	// Total is the sum of its non-zero ByKind counts.
+	ReactionTypes []string
+	// TextTypes are the activity types that carry a text excerpt: at least
+	// one of each must have one. Every excerpt is valid UTF-8, at most
+	// connectors.MaxTextRunes runes, without tags or runs of whitespace.
+	TextTypes []string
 	// IdleMaxCounted bounds the requests an idle re-sync may count against
 	// the limit: 0 for services that answer conditional requests with a free
 	// 304.
@@ -171,6 +186,66 @@ func (s *Store) ProfileFetchedAt(ctx context.Context, ref connectors.AccountRef)
 		return time.Time{}, false, nil
 	}
 	return a.ProfileFetchedAt, true, nil
+}
+
+// WellFormedKey reports whether key is an activity key
+// "platform/instance/type/external-id" of the given platform and instance,
+// with a type of lower-case letters and underscores and a non-empty id.
+func WellFormedKey(key, platform, instance string) error {
+	if key == "" {
+		return errors.New("empty")
+	}
+	parts := strings.SplitN(key, "/", 4)
+	if len(parts) != 4 {
+		return fmt.Errorf("%q is not platform/instance/type/id", key)
+	}
+	if parts[0] != platform || parts[1] != instance {
+		return fmt.Errorf("%q is not of %s/%s", key, platform, instance)
+	}
+	if parts[2] == "" || strings.Trim(parts[2], "abcdefghijklmnopqrstuvwxyz_") != "" {
+		return fmt.Errorf("%q: type %q is not lower_case", key, parts[2])
+	}
+	if strings.TrimSpace(parts[3]) == "" {
+		return fmt.Errorf("%q has no id", key)
+	}
+	return nil
+}
+
+// checkReactions checks a's counts; want says they must be present.
+func checkReactions(a connectors.Activity, want bool) error {
+	r := a.Reactions
+	if r == nil {
+		if want {
+			return errors.New("no reactions")
+		}
+		return nil
+	}
+	sum := 0
+	for k, n := range r.ByKind {
+		if k == "" || n == 0 {
+			return fmt.Errorf("reactions %v hold an empty kind or a zero count", r.ByKind)
+		}
+		sum += n
+	}
+	if sum != r.Total {
+		return fmt.Errorf("reactions total %d, by kind %v", r.Total, r.ByKind)
+	}
+	return nil
+}
+
+// checkText checks an excerpt's bounds and that it is plain text.
+func checkText(s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return errors.New("not valid UTF-8")
+	case utf8.RuneCountInString(s) > connectors.MaxTextRunes:
+		return fmt.Errorf("%d runes, more than %d", utf8.RuneCountInString(s), connectors.MaxTextRunes)
+	case strings.Join(strings.Fields(s), " ") != s:
+		return fmt.Errorf("%q: whitespace not collapsed", s)
+	case strings.Contains(s, "<p>") || strings.Contains(s, "</"):
+		return fmt.Errorf("%q: HTML left", s)
+	}
+	return nil
 }
 
 // Env is one connector under test: fake, clock, store.
@@ -281,6 +356,34 @@ func Run(t *testing.T, c Case) {
 		for _, typ := range c.Types {
 			if types[typ] == 0 {
 				t.Errorf("no %s activity after backfill (got %v)", typ, types)
+			}
+		}
+		withText := map[string]bool{}
+		for _, k := range ref.Store.Keys() {
+			a := ref.Store.Acts[k]
+			if err := checkReactions(a, slices.Contains(c.ReactionTypes, a.Type)); err != nil {
+				t.Errorf("%s: %v", a.Key, err)
+			}
+			if a.Text != "" {
+				withText[a.Type] = true
+				if err := checkText(a.Text); err != nil {
+					t.Errorf("%s: text: %v", a.Key, err)
+				}
+			}
+			reply := slices.Contains(c.ReplyTypes, a.Type)
+			if a.ParentKey == "" && !reply {
+				continue
+			}
+			if err := WellFormedKey(a.ParentKey, a.Platform, a.Instance); err != nil {
+				t.Errorf("%s: parent key: %v", a.Key, err)
+			}
+			if a.ParentKey == a.Key {
+				t.Errorf("%s answers itself", a.Key)
+			}
+		}
+		for _, typ := range c.TextTypes {
+			if !withText[typ] {
+				t.Errorf("no %s activity carries a text excerpt", typ)
 			}
 		}
 		if rf, ok := ref.Fake.(RoleFake); ok {

@@ -161,7 +161,10 @@ func TestConformance(t *testing.T) {
 					users := seed(srv, now(), 30, 75)
 					return conformanceFake{Server: srv, users: users}
 				},
-				Types: []string{TypeTopicCreated, TypePostCreated, TypeSolutionAccepted, TypeLike},
+				Types:         []string{TypeTopicCreated, TypePostCreated, TypeSolutionAccepted, TypeLike},
+				ReplyTypes:    []string{TypePostCreated, TypeSolutionAccepted, TypeLike},
+				ReactionTypes: []string{TypePostCreated},
+				TextTypes:     []string{TypePostCreated, TypeTopicCreated},
 				// One idle pass reads page 0 of /latest.json and of /posts.json.
 				IdleMaxCounted: 2,
 			})

@@ -56,6 +56,8 @@ const (
 	// topic ids kept in the cursor to re-check recent items.
 	keepLikes  = 100
 	keepSolved = 200
+	// keepNumbers bounds the post numbers kept to find reply parents.
+	keepNumbers = 1000
 )
 
 // Connector reads topics, replies, likes, accepted solutions and profiles of
@@ -216,6 +218,10 @@ type state struct {
 	// for their first post in /posts.json or, at the end of the posts
 	// walk, for /t/{id}.json.
 	Pending []pendingTopic `json:"pending,omitempty"`
+	// Numbers maps "topic#post_number" to the post id of recently listed
+	// posts (at most keepNumbers, newest ids kept), so that a reply's
+	// reply_to_post_number names the post it answers.
+	Numbers map[string]int64 `json:"numbers,omitempty"`
 }
 
 // walk is one stream's position. Mark is the newest id committed by a
@@ -633,6 +639,14 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 		return false, c.malformed("/posts.json", errors.New("no latest_posts"))
 	}
 	posts := *resp.LatestPosts
+	// A page lists newest first: a reply's parent, older, may come later on
+	// it. Index the page before translating it.
+	if st.Numbers == nil {
+		st.Numbers = map[string]int64{}
+	}
+	for _, p := range posts {
+		st.Numbers[numberKey(p.TopicID, p.PostNumber)] = p.ID
+	}
 	firstPage := !w.Active
 	w.Active = true
 	reached := false
@@ -659,12 +673,25 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 			if !seen {
 				continue // older than the like window
 			}
+			if p.likes() != known && (p.PostType == 0 || p.PostType == 1) {
+				// Inside the like window: the post's like count moved,
+				// the store updates it.
+				if p.PostNumber > 1 {
+					b.activities = append(b.activities, c.tr.postActivity(p, st.Numbers))
+				} else if p.PostNumber == 1 {
+					b.activities = append(b.activities, c.tr.firstPostActivity(p))
+				}
+			}
 		} else {
 			if p.PostNumber > 1 && (p.PostType == 0 || p.PostType == 1) {
 				if acc, ok := c.tr.account(basicUser{ID: p.UserID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate}); ok {
 					b.addAccount(acc)
-					b.activities = append(b.activities, c.tr.postActivity(p))
+					b.activities = append(b.activities, c.tr.postActivity(p, st.Numbers))
 				}
+			}
+			if p.PostNumber == 1 && (p.PostType == 0 || p.PostType == 1) {
+				// The topic's first post: its likes and text are the topic's.
+				b.activities = append(b.activities, c.tr.firstPostActivity(p))
 			}
 			known = 0
 		}
@@ -674,6 +701,19 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 			}
 		}
 		st.Likes[p.ID] = p.likes()
+	}
+	if len(st.Numbers) > keepNumbers {
+		ids := make([]int64, 0, len(st.Numbers))
+		for _, id := range st.Numbers {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		cut := ids[len(ids)-keepNumbers]
+		for k, id := range st.Numbers {
+			if id < cut {
+				delete(st.Numbers, k)
+			}
+		}
 	}
 	if len(st.Likes) > keepLikes {
 		ids := make([]int64, 0, len(st.Likes))

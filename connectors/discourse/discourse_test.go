@@ -411,7 +411,16 @@ func TestFixturePosts(t *testing.T) {
 			}
 			for i, p := range *resp.LatestPosts {
 				r := raw.LatestPosts[i]
-				a := tr.postActivity(p)
+				a := tr.postActivity(p, nil)
+				if a.ParentKey != tr.topicKey(int64(r["topic_id"].(float64))) {
+					t.Errorf("post %v: parent %q, want its topic (reply_to_post_number %v)", r["id"], a.ParentKey, r["reply_to_post_number"])
+				}
+				if want := connectors.Excerpt(r["cooked"].(string)); a.Text != want || want == "" {
+					t.Errorf("post %v: text %q, want %q", r["id"], a.Text, want)
+				}
+				if likes, _ := r["like_count"].(float64); a.Reactions == nil || a.Reactions.Total != int(likes) {
+					t.Errorf("post %v: reactions %+v, recorded like_count %v", r["id"], a.Reactions, r["like_count"])
+				}
 				created, _ := time.Parse(time.RFC3339Nano, r["created_at"].(string))
 				if a.Key != tr.postKey(int64(r["id"].(float64))) || a.Actor.ExternalID != strconv.Itoa(int(r["user_id"].(float64))) ||
 					!a.OccurredAt.Equal(created) || a.Title != r["topic_title"] ||

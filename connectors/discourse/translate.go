@@ -79,6 +79,7 @@ type post struct {
 	CategoryID        int64           `json:"category_id"`
 	UserID            int64           `json:"user_id"`
 	LikeCount         int             `json:"like_count"`
+	Cooked            string          `json:"cooked"`
 	ActionsSummary    []actionSummary `json:"actions_summary"`
 	AcceptedAnswer    bool            `json:"accepted_answer"`
 }
@@ -315,8 +316,36 @@ func (p pendingTopic) listTopic() listTopic {
 	return listTopic{ID: p.ID, Title: p.Title, Slug: p.Slug, CreatedAt: p.CreatedAt, CategoryID: p.CategoryID}
 }
 
+// numberKey names post number n of topic t in state.Numbers.
+func numberKey(t int64, n int) string {
+	return strconv.FormatInt(t, 10) + "#" + strconv.Itoa(n)
+}
+
+// replyTo is the post number p answers, 0 for none (null, absent, or not
+// a number).
+func (p post) replyTo() int {
+	var n int
+	if len(p.ReplyToPostNumber) == 0 || json.Unmarshal(p.ReplyToPostNumber, &n) != nil {
+		return 0
+	}
+	return n
+}
+
+// parentKey is the key of what reply p answers: the post its
+// reply_to_post_number names when that post's id is known (numbers maps
+// "topic#number" to post ids), else its topic.
+func (tr translator) parentKey(p post, numbers map[string]int64) string {
+	if n := p.replyTo(); n > 1 {
+		if id, ok := numbers[numberKey(p.TopicID, n)]; ok {
+			return tr.postKey(id)
+		}
+	}
+	return tr.topicKey(p.TopicID)
+}
+
 // postActivity is the post_created activity of a reply (post number > 1).
-func (tr translator) postActivity(p post) connectors.Activity {
+// numbers maps "topic#number" to known post ids (see parentKey).
+func (tr translator) postActivity(p post, numbers map[string]int64) connectors.Activity {
 	return connectors.Activity{
 		Key:        tr.postKey(p.ID),
 		Platform:   connectors.PlatformDiscourse,
@@ -327,8 +356,20 @@ func (tr translator) postActivity(p post) connectors.Activity {
 		URL:        tr.postURL(p.TopicSlug, p.TopicID, p.PostNumber),
 		Title:      p.TopicTitle,
 		Channel:    channel(p.CategoryID),
-		ParentKey:  tr.topicKey(p.TopicID),
+		ParentKey:  tr.parentKey(p, numbers),
+		Reactions:  connectors.ReactionsOf(map[string]int{connectors.ReactionLike: p.likes()}),
+		Text:       connectors.Excerpt(p.Cooked),
 	}
+}
+
+// firstPostActivity is the topic_created activity of p's topic as its
+// first post (post number 1) tells it, with the post's likes and text: the
+// store keeps the topic's row and takes the counts and the excerpt.
+func (tr translator) firstPostActivity(p post) connectors.Activity {
+	a := tr.topicActivity(listTopic{ID: p.TopicID, Title: p.TopicTitle, Slug: p.TopicSlug, CreatedAt: p.CreatedAt, CategoryID: p.CategoryID}, p.UserID)
+	a.Reactions = connectors.ReactionsOf(map[string]int{connectors.ReactionLike: p.likes()})
+	a.Text = connectors.Excerpt(p.Cooked)
+	return a
 }
 
 // likeActivity is liker's like of p. Discourse does not say when a like was

@@ -122,6 +122,9 @@ func TestConformance(t *testing.T) {
 			return conformanceFake{Server: srv, com: com}
 		},
 		Types:          []string{TypeIssueOpened, TypePROpened, TypePRMerged, TypeIssueComment, TypePRReview, TypePRReviewComment, TypeStar, TypeFork, TypeRelease, TypeCommit},
+		ReplyTypes:     []string{TypePRMerged, TypeIssueComment, TypePRReview, TypePRReviewComment},
+		ReactionTypes:  []string{TypeIssueOpened, TypePROpened, TypeIssueComment, TypePRReviewComment},
+		TextTypes:      []string{TypeIssueOpened, TypePROpened, TypeIssueComment, TypePRReviewComment, TypePRReview},
 		IdleMaxCounted: 0,
 	})
 }

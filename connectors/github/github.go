@@ -192,10 +192,13 @@ const (
 	streamForks
 	streamReleases
 	streamCommits
+	// streamRefresh re-reads the newest page of issues, of comments and of
+	// review comments for their reaction counts (see stepRefresh).
+	streamRefresh
 	numStreams
 )
 
-var streamNames = [numStreams]string{"issues", "issue comments", "review comments", "reviews", "stargazers", "forks", "releases", "commits"}
+var streamNames = [numStreams]string{"issues", "issue comments", "review comments", "reviews", "stargazers", "forks", "releases", "commits", "reaction refresh"}
 
 // state is Cursor.State, JSON. A pass lists the organizations' repositories
 // (Listed), then reads every stream of every repository in order (Repo,
@@ -417,6 +420,8 @@ func (c *Connector) step(ctx context.Context, gh *github.Client, st *state, b *b
 		done, err = c.stepReleases(ctx, gh, st, m, owner, name, b)
 	case streamCommits:
 		done, err = c.stepCommits(ctx, gh, st, m, owner, name, b)
+	case streamRefresh:
+		done, err = c.stepRefresh(ctx, gh, st, m, owner, name, b)
 	default:
 		done = true
 	}
@@ -675,6 +680,85 @@ func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, s
 		}
 	}
 	return advanceSince(&m.ReviewComments, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
+}
+
+// Sub-steps of streamRefresh, in st.Page.
+const (
+	refreshIssues = iota
+	refreshComments
+	refreshReviewComments
+	numRefresh
+)
+
+// stepRefresh re-reads, newest first by creation, the first page
+// (perPage items) of one of a repository's issue (with pull request),
+// comment and review comment listings, for their reaction summaries: on
+// GitHub a reaction does not bump updated_at, so the since= listings never
+// bring a reacted-to item back. The look-back is thus the perPage newest
+// issues and pull requests, comments and review comments of each
+// repository, refreshed once a pass; the pages are conditional requests,
+// so an unchanged one is a free 304. Only items the since= listings have
+// already read (updated at or before their watermark) are emitted: the
+// store then only updates their counts. A comment whose issue this pass
+// did not read keeps the issue-number parent key (its stored row keeps
+// the parent it was stored with).
+func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
+	repo := owner + "/" + name
+	first := github.ListOptions{Page: 1, PerPage: perPage}
+	parent := func(n int) *issueRef {
+		if r, ok := st.Issues[n]; ok {
+			return &r
+		}
+		return nil
+	}
+	switch st.Page {
+	case refreshIssues:
+		list, resp, err := gh.Issues.ListByRepo(ctx, owner, name, &github.IssueListByRepoOptions{
+			State: "all", Sort: "created", Direction: "desc", ListOptions: first,
+		})
+		if err != nil && !notModified(resp) {
+			return false, c.wrap("refresh issues of "+repo, resp, err)
+		}
+		for _, is := range list {
+			if is.GetUpdatedAt().After(m.Issues) {
+				continue
+			}
+			if st.Issues == nil {
+				st.Issues = map[int]issueRef{}
+			}
+			st.Issues[is.GetNumber()] = issueRef{ID: is.GetID(), PR: is.IsPullRequest(), Title: is.GetTitle()}
+			for _, a := range c.tr.issue(repo, is) {
+				b.addActivity(a)
+			}
+		}
+	case refreshComments:
+		sortBy, dir := "created", "desc"
+		list, resp, err := gh.Issues.ListComments(ctx, owner, name, 0, &github.IssueListCommentsOptions{Sort: &sortBy, Direction: &dir, ListOptions: first})
+		if err != nil && !notModified(resp) {
+			return false, c.wrap("refresh issue comments of "+repo, resp, err)
+		}
+		for _, cm := range list {
+			if cm.GetUpdatedAt().After(m.Comments) {
+				continue
+			}
+			b.addActivity(c.tr.comment(repo, cm, parent(issueNumber(cm.GetIssueURL()))))
+		}
+	case refreshReviewComments:
+		list, resp, err := gh.PullRequests.ListComments(ctx, owner, name, 0, &github.PullRequestListCommentsOptions{
+			Sort: "created", Direction: "desc", ListOptions: first,
+		})
+		if err != nil && !notModified(resp) {
+			return false, c.wrap("refresh review comments of "+repo, resp, err)
+		}
+		for _, cm := range list {
+			if cm.GetUpdatedAt().After(m.ReviewComments) {
+				continue
+			}
+			b.addActivity(c.tr.reviewComment(repo, cm, parent(issueNumber(cm.GetPullRequestURL()))))
+		}
+	}
+	st.Page++
+	return st.Page >= numRefresh, nil
 }
 
 // stepReviews reads every page of the reviews of the first pending PR.

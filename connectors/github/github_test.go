@@ -62,6 +62,26 @@ func loadRecordings(t *testing.T, scenario string) []recording {
 	return recs
 }
 
+// rawReactions is the reactions summary of a recorded object as the model
+// must carry it: total_count, and every non-zero content by name.
+func rawReactions(t *testing.T, obj map[string]any) *connectors.Reactions {
+	t.Helper()
+	r, ok := obj["reactions"].(map[string]any)
+	if !ok {
+		t.Fatalf("recorded object %v has no reactions summary", obj["url"])
+	}
+	want := &connectors.Reactions{Total: int(r["total_count"].(float64))}
+	for _, k := range []string{"+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"} {
+		if n := int(r[k].(float64)); n != 0 {
+			if want.ByKind == nil {
+				want.ByKind = map[string]int{}
+			}
+			want.ByKind[k] = n
+		}
+	}
+	return want
+}
+
 func TestTranslateIssuesFixture(t *testing.T) {
 	recs := loadRecordings(t, "paginate-issues")
 	tr := translator{instance: "github.com"}
@@ -105,6 +125,7 @@ func TestTranslateIssuesFixture(t *testing.T) {
 			URL:        rw["html_url"].(string),
 			Title:      rw["title"].(string),
 			Channel:    "octokit-fixture-org/x",
+			Reactions:  rawReactions(t, rw),
 		}
 		if diff := cmp.Diff(want, a); diff != "" {
 			t.Errorf("issue %d (-want +got):\n%s", i, diff)

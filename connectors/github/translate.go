@@ -116,6 +116,22 @@ func (t translator) profile(u *github.User, social []socialAccount, now time.Tim
 	return a
 }
 
+// reactions translates a GitHub reactions summary; nil when the object
+// carried none.
+func reactions(r *github.Reactions) *connectors.Reactions {
+	if r == nil {
+		return nil
+	}
+	out := connectors.ReactionsOf(map[string]int{
+		"+1": r.GetPlusOne(), "-1": r.GetMinusOne(), "laugh": r.GetLaugh(), "hooray": r.GetHooray(),
+		"confused": r.GetConfused(), "heart": r.GetHeart(), "rocket": r.GetRocket(), "eyes": r.GetEyes(),
+	})
+	if r.TotalCount != nil {
+		out.Total = r.GetTotalCount()
+	}
+	return out
+}
+
 // issueRef is what a comment needs to know about its issue or pull request.
 type issueRef struct {
 	ID    int64  `json:"id"`
@@ -143,6 +159,8 @@ func (t translator) issue(repo string, is *github.Issue) []connectors.Activity {
 	open := t.activity(typ, id, repo, is.GetCreatedAt().Time, actor)
 	open.URL = is.GetHTMLURL()
 	open.Title = is.GetTitle()
+	open.Reactions = reactions(is.Reactions)
+	open.Text = connectors.Excerpt(is.GetBody())
 	out := []connectors.Activity{open}
 	if pr := is.PullRequestLinks; pr != nil && pr.MergedAt != nil && !pr.MergedAt.IsZero() {
 		// The issues payload carries merged_at but not merged_by: the PR's
@@ -192,6 +210,8 @@ func (t translator) numberKey(repo, issueURL string) string {
 func (t translator) comment(repo string, c *github.IssueComment, parent *issueRef) connectors.Activity {
 	a := t.activity(TypeIssueComment, strconv.FormatInt(c.GetID(), 10), repo, c.GetCreatedAt().Time, t.ref(c.GetUser()))
 	a.URL = c.GetHTMLURL()
+	a.Reactions = reactions(c.Reactions)
+	a.Text = connectors.Excerpt(c.GetBody())
 	if parent != nil {
 		a.ParentKey = t.openKey(*parent)
 		a.Title = parent.Title
@@ -205,6 +225,8 @@ func (t translator) comment(repo string, c *github.IssueComment, parent *issueRe
 func (t translator) reviewComment(repo string, c *github.PullRequestComment, parent *issueRef) connectors.Activity {
 	a := t.activity(TypePRReviewComment, strconv.FormatInt(c.GetID(), 10), repo, c.GetCreatedAt().Time, t.ref(c.GetUser()))
 	a.URL = c.GetHTMLURL()
+	a.Reactions = reactions(c.Reactions)
+	a.Text = connectors.Excerpt(c.GetBody())
 	if parent != nil {
 		a.ParentKey = t.openKey(*parent)
 		a.Title = parent.Title
@@ -222,6 +244,7 @@ func (t translator) review(repo string, r *github.PullRequestReview, parent issu
 	}
 	a := t.activity(TypePRReview, strconv.FormatInt(r.GetID(), 10), repo, r.GetSubmittedAt().Time, t.ref(r.GetUser()))
 	a.URL = r.GetHTMLURL()
+	a.Text = connectors.Excerpt(r.GetBody())
 	parent.PR = true
 	a.ParentKey = t.openKey(parent)
 	a.Title = parent.Title

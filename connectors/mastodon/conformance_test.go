@@ -69,9 +69,12 @@ func (f conformanceFake) Grow(at time.Time) int {
 
 func TestConformancePublic(t *testing.T) {
 	connectortest.Run(t, connectortest.Case{
-		Kind:  Kind,
-		New:   newConformanceFake(""),
-		Types: []string{TypePost, TypeMention, TypeBoost, TypeFavourite, TypeFollow},
+		Kind:          Kind,
+		New:           newConformanceFake(""),
+		Types:         []string{TypePost, TypeMention, TypeBoost, TypeFavourite, TypeFollow},
+		ReplyTypes:    []string{TypeBoost, TypeFavourite},
+		ReactionTypes: []string{TypePost, TypeMention},
+		TextTypes:     []string{TypePost, TypeMention},
 		// Every request of an idle pass repeats the last request of the
 		// previous one and is answered 304, which Mastodon's fake does not
 		// count.
@@ -84,6 +87,9 @@ func TestConformanceOwnerToken(t *testing.T) {
 		Kind:           Kind,
 		New:            newConformanceFake("owner-token"),
 		Types:          []string{TypePost, TypeMention, TypeBoost, TypeFavourite, TypeFollow},
+		ReplyTypes:     []string{TypeBoost, TypeFavourite},
+		ReactionTypes:  []string{TypePost, TypeMention},
+		TextTypes:      []string{TypePost, TypeMention},
 		IdleMaxCounted: 0,
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors"
 )
 
 // fixtureDir locates the recorded Mastodon responses relative to this
@@ -256,5 +258,15 @@ func checkStatus(t *testing.T, tr translator, s status, m map[string]any) {
 	a := tr.post(s, "x")
 	if a.Key != "mastodon/mastodon.example/post/"+s.ID || !a.OccurredAt.Equal(s.CreatedAt.Time) || a.Actor.IsZero() {
 		t.Errorf("status %v: post activity %+v", m["id"], a)
+	}
+	if r := str(m["in_reply_to_id"]); (r == "" && a.ParentKey != "") || (r != "" && a.ParentKey != "mastodon/mastodon.example/post/"+r) {
+		t.Errorf("status %v: parent %q, recorded in_reply_to_id %q", m["id"], a.ParentKey, r)
+	}
+	if want := connectors.Excerpt(m["content"].(string)); a.Text != want {
+		t.Errorf("status %v: text %q, want %q", m["id"], a.Text, want)
+	}
+	fav, reb := int(m["favourites_count"].(float64)), int(m["reblogs_count"].(float64))
+	if a.Reactions == nil || a.Reactions.Total != fav+reb || a.Reactions.ByKind[connectors.ReactionFavourite] != fav || a.Reactions.ByKind[connectors.ReactionReblog] != reb {
+		t.Errorf("status %v: reactions %+v, recorded favourites_count %d, reblogs_count %d", m["id"], a.Reactions, fav, reb)
 	}
 }

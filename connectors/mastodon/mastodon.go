@@ -154,6 +154,13 @@ const (
 	phaseDone
 )
 
+// Sub-phases of phaseTags: walk a hashtag from its mark, then refresh the
+// counts of its newest page.
+const (
+	subTagWalk = iota
+	subTagRefresh
+)
+
 // Sub-phases of phaseAccounts.
 const (
 	subStatuses = iota
@@ -390,6 +397,9 @@ func (c *Connector) step(ctx context.Context, st *state, b *builder) error {
 			st.Phase, st.Idx = phaseAccounts, 0
 			return nil
 		}
+		if st.Sub == subTagRefresh {
+			return c.stepTagRefresh(ctx, st, b)
+		}
 		return c.stepTag(ctx, st, b)
 	case phaseAccounts:
 		if st.Idx >= len(st.Accounts) {
@@ -536,7 +546,7 @@ func (c *Connector) stepTag(ctx context.Context, st *state, b *builder) error {
 		return err
 	}
 	if status != http.StatusOK || len(list) == 0 {
-		st.Idx++
+		st.Sub = subTagRefresh
 		return nil
 	}
 	tracked := c.trackedSet(st)
@@ -546,6 +556,42 @@ func (c *Connector) stepTag(ctx context.Context, st *state, b *builder) error {
 			st.Marks.Tags[tag] = s.ID
 		}
 		if s.Reblog != nil {
+			continue
+		}
+		actor := c.tr.account(s.Account, now)
+		b.add(c.tr.post(s, tag), actor)
+		for _, m := range c.tr.mentions(s, tracked) {
+			if m != actor.ExternalID {
+				b.add(c.tr.mentionOf(s, m, s.CreatedAt.Time), actor)
+			}
+		}
+	}
+	return nil
+}
+
+// stepTagRefresh re-reads the newest page (statusLimit statuses) of a
+// hashtag timeline, without min_id, once a pass after its walk: favourites
+// and boosts do not bring a status back into a min_id walk, so this page
+// carries the counts of the newest statuses. The request is conditional
+// (an unchanged page is a free 304) and carries no paging parameter (it
+// does not spend the paging limit). Only statuses the walk has read (at or
+// below the mark) are emitted; the store updates their counts.
+func (c *Connector) stepTagRefresh(ctx context.Context, st *state, b *builder) error {
+	tag := c.tags[st.Idx]
+	st.Sub, st.Idx = subTagWalk, st.Idx+1
+	u := c.api("/api/v1/timelines/tag/"+url.PathEscape(tag), url.Values{"limit": {fmt.Sprint(statusLimit)}})
+	var list []status
+	status, _, err := c.get(ctx, "refresh #"+tag, u, &list)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return nil
+	}
+	tracked := c.trackedSet(st)
+	now := c.now()
+	for _, s := range list {
+		if s.Reblog != nil || newer(s.ID, st.Marks.Tags[tag]) {
 			continue
 		}
 		actor := c.tr.account(s.Account, now)

@@ -239,7 +239,24 @@ func (tr translator) post(s status, tagName string) connectors.Activity {
 		Key: tr.key(TypePost, s.ID), Platform: connectors.PlatformMastodon, Instance: tr.instance,
 		Type: TypePost, OccurredAt: s.CreatedAt.Time, Actor: tr.ref(s.Account),
 		URL: statusURL(s), Title: title(s.Content), Channel: "#" + strings.ToLower(tagName),
+		Reactions: statusReactions(s), Text: connectors.Excerpt(s.Content), ParentKey: tr.replyParent(s),
 	}
+}
+
+// replyParent is the key of the status s answers (in_reply_to_id), named
+// as a post of this instance, or "" when s answers none. The key is an
+// activity when that status was collected as a post (a tracked hashtag);
+// otherwise it still names the status, for "who answered whom".
+func (tr translator) replyParent(s status) string {
+	if s.InReplyToID == nil || *s.InReplyToID == "" {
+		return ""
+	}
+	return tr.key(TypePost, *s.InReplyToID)
+}
+
+// statusReactions are the favourites and boosts counts of s.
+func statusReactions(s status) *connectors.Reactions {
+	return connectors.ReactionsOf(map[string]int{connectors.ReactionFavourite: s.FavouritesCount, connectors.ReactionReblog: s.ReblogsCount})
 }
 
 // mentionOf is status s mentioning the tracked account tracked (canonical
@@ -249,6 +266,7 @@ func (tr translator) mentionOf(s status, tracked string, at time.Time) connector
 		Key: tr.key(TypeMention, s.ID+":"+tracked), Platform: connectors.PlatformMastodon, Instance: tr.instance,
 		Type: TypeMention, OccurredAt: at, Actor: tr.ref(s.Account),
 		URL: statusURL(s), Title: title(s.Content), Channel: "@" + tracked,
+		Reactions: statusReactions(s), Text: connectors.Excerpt(s.Content), ParentKey: tr.replyParent(s),
 	}
 }
 
@@ -258,6 +276,7 @@ func (tr translator) reaction(typ string, s status, tracked string, a account, a
 	return connectors.Activity{
 		Key: tr.key(typ, s.ID+":"+actor.ExternalID), Platform: connectors.PlatformMastodon, Instance: tr.instance,
 		Type: typ, OccurredAt: at, Actor: actor, URL: statusURL(s), Title: title(s.Content), Channel: "@" + tracked,
+		ParentKey: tr.key(TypePost, s.ID),
 	}
 }
 

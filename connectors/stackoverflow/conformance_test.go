@@ -45,6 +45,7 @@ func seed(t testing.TB, srv *stackoverflowtest.Server, nUsers, nQuestions int, n
 		at := start.Add(time.Duration(i) * 2 * time.Hour)
 		q, err := srv.AddQuestion(stackoverflowtest.Question{
 			Title: fmt.Sprintf("How do I <frob> thing #%d & more?", i), Tags: tagSets[i%len(tagSets)], OwnerID: user(), CreationDate: at,
+			Score: i % 5, Body: fmt.Sprintf("<p>I tried <code>frob(%d)</code> and it <strong>fails</strong>.</p>\n<pre><code>panic: frob\n</code></pre>", i),
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -52,13 +53,14 @@ func seed(t testing.TB, srv *stackoverflowtest.Server, nUsers, nQuestions int, n
 		s.questions = append(s.questions, q)
 		for j := range r.IntN(4) {
 			aat := at.Add(time.Duration(j+1) * 17 * time.Minute)
-			a, err := srv.AddAnswer(stackoverflowtest.Answer{QuestionID: q.QuestionID, OwnerID: user(), CreationDate: aat, IsAccepted: j == 0 && i%2 == 0})
+			a, err := srv.AddAnswer(stackoverflowtest.Answer{QuestionID: q.QuestionID, OwnerID: user(), CreationDate: aat, IsAccepted: j == 0 && i%2 == 0,
+				Score: j - 1, Body: "<p>Call <code>unfrob</code> first &amp; retry.</p>"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			s.answers = append(s.answers, a)
 			if r.IntN(2) == 0 {
-				if _, err := srv.AddComment(stackoverflowtest.Comment{PostID: a.AnswerID, OwnerID: user(), CreationDate: aat.Add(5 * time.Minute)}); err != nil {
+				if _, err := srv.AddComment(stackoverflowtest.Comment{PostID: a.AnswerID, OwnerID: user(), CreationDate: aat.Add(5 * time.Minute), Body: "Thanks, that works!"}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -141,6 +143,9 @@ func TestConformance(t *testing.T) {
 			return conformanceFake{seed(t, srv, 40, 260, now())}
 		},
 		Types:          []string{TypeQuestion, TypeAnswer, TypeAnswerAccepted, TypeComment},
+		ReplyTypes:     []string{TypeAnswer, TypeAnswerAccepted, TypeComment},
+		ReactionTypes:  []string{TypeQuestion, TypeAnswer, TypeComment},
+		TextTypes:      []string{TypeQuestion, TypeAnswer, TypeComment},
 		IdleMaxCounted: idleRequests,
 	})
 }

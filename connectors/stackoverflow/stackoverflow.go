@@ -52,8 +52,10 @@ const (
 	// DefaultSite is the site read when none is configured.
 	DefaultSite = "stackoverflow"
 
-	// Filter is the filter sent with every request. The built-in "default"
-	// filter already carries every field the connector reads: question
+	// Filter is the filter sent with every request. The built-in
+	// "withbody" filter is "default" plus the body (HTML) of questions,
+	// answers and comments, for text excerpts; "default" already carries
+	// every other field the connector reads: question
 	// (question_id, title, link, tags, owner, creation_date,
 	// last_activity_date, accepted_answer_id), answer (answer_id,
 	// question_id, is_accepted, owner, creation_date, last_activity_date),
@@ -62,7 +64,7 @@ const (
 	// and user (the same plus website_url). Answer and comment links are
 	// built from the question's link, so no custom filter (an opaque string
 	// from /filters/create) is needed and none can go stale.
-	Filter = "default"
+	Filter = "withbody"
 
 	pageSize = 100
 	// maxIDs is how many ids a vectorized method takes.
@@ -251,7 +253,15 @@ type state struct {
 type mark struct {
 	Min  int64   `json:"min,omitempty"`
 	Seen []int64 `json:"seen,omitempty"`
+	// Scored is when the scores of the tag's newest questions were last
+	// refreshed (see refreshScores).
+	Scored time.Time `json:"scored,omitzero"`
 }
+
+// scoreEvery is how often the scores of a tag's newest questions are
+// re-read: votes do not move last_activity_date, and Stack Exchange has
+// no free conditional requests, so once a day (one request per tag).
+const scoreEvery = 24 * time.Hour
 
 func (c *Connector) decodeState(raw json.RawMessage) (*state, error) {
 	st := &state{V: 1}
@@ -320,6 +330,9 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 			return connectors.Batch{}, err
 		}
 		if done {
+			if err := c.refreshScores(ctx, st.Marks[c.tags[st.Tag]], c.tags[st.Tag], b); err != nil {
+				return connectors.Batch{}, err
+			}
 			st.Tag++
 			st.Page = 0
 		}
@@ -420,6 +433,39 @@ func (c *Connector) step(ctx context.Context, st *state, b *builder) (bool, erro
 		st.Page = 0
 		return true, nil
 	}
+}
+
+// refreshScores re-reads, once every scoreEvery, the first page (pageSize
+// questions, newest first by creation) of the tag, and emits the questions
+// the walk has already read (last_activity_date at or before its mark)
+// with their current score; the store updates the counts. A tag's first
+// caught-up pass just read everything, so it only starts the clock.
+func (c *Connector) refreshScores(ctx context.Context, m *mark, tag string, b *builder) error {
+	now := c.now()
+	if m == nil {
+		return nil
+	}
+	if m.Scored.IsZero() {
+		m.Scored = now
+		return nil
+	}
+	if now.Sub(m.Scored) < scoreEvery {
+		return nil
+	}
+	q := url.Values{"tagged": {tag}, "sort": {"creation"}, "order": {"desc"}, "pagesize": {strconv.Itoa(pageSize)}}
+	var qs []question
+	if _, err := c.get(ctx, "/questions", q, &qs); err != nil {
+		return fmt.Errorf("stackoverflow: refresh scores of questions tagged %s: %w", tag, err)
+	}
+	for i := range qs {
+		qq := &qs[i]
+		if int64(qq.LastActivityDate) > m.Min {
+			continue // the walk reads it
+		}
+		b.add(c.tr, c.tr.question(qq, c.channel(qq)), qq.Owner)
+	}
+	m.Scored = now
+	return nil
 }
 
 // readPosts emits the questions and reads their answers and comments.

@@ -163,10 +163,12 @@ func TestTranslation(t *testing.T) {
 	e := newEnv(t, "site: stackoverflow\ntags: [rollcall, go]\nkey: "+fakeKey+"\napi_url: "+fakeAPI)
 	asker := e.srv.AddUser(stackoverflowtest.User{UserID: 11, AccountID: 901, DisplayName: "Zoë O'Neil", WebsiteURL: "https://zoe.example.org"})
 	helper := e.srv.AddUser(stackoverflowtest.User{UserID: 12, AccountID: 902, DisplayName: "Kim <b>"})
-	q, _ := e.srv.AddQuestion(stackoverflowtest.Question{QuestionID: 500, Title: "Why & how?", Tags: []string{"go", "rollcall"}, OwnerID: asker.UserID, CreationDate: t0.Add(-time.Hour)})
-	a, _ := e.srv.AddAnswer(stackoverflowtest.Answer{AnswerID: 502, QuestionID: q.QuestionID, OwnerID: helper.UserID, CreationDate: t0.Add(-50 * time.Minute)})
+	q, _ := e.srv.AddQuestion(stackoverflowtest.Question{QuestionID: 500, Title: "Why & how?", Tags: []string{"go", "rollcall"}, OwnerID: asker.UserID, CreationDate: t0.Add(-time.Hour),
+		Score: 3, Body: "<p>How do I <em>poll</em> this?</p>\n<pre><code>go run .\n</code></pre>"})
+	a, _ := e.srv.AddAnswer(stackoverflowtest.Answer{AnswerID: 502, QuestionID: q.QuestionID, OwnerID: helper.UserID, CreationDate: t0.Add(-50 * time.Minute),
+		Score: -1, Body: "<p>Use <code>since</code> &amp; ETags.</p>"})
 	_ = e.srv.AcceptAnswer(a.AnswerID, t0.Add(-40*time.Minute))
-	_, _ = e.srv.AddComment(stackoverflowtest.Comment{CommentID: 7001, PostID: a.AnswerID, OwnerID: asker.UserID, CreationDate: t0.Add(-45 * time.Minute)})
+	_, _ = e.srv.AddComment(stackoverflowtest.Comment{CommentID: 7001, PostID: a.AnswerID, OwnerID: asker.UserID, CreationDate: t0.Add(-45 * time.Minute), Body: "Thanks, that works!"})
 	_, _ = e.srv.AddComment(stackoverflowtest.Comment{CommentID: 7002, PostID: q.QuestionID, OwnerID: helper.UserID, CreationDate: t0.Add(-55 * time.Minute)})
 	if err := e.sync(t); err != nil {
 		t.Fatal(err)
@@ -192,6 +194,24 @@ func TestTranslation(t *testing.T) {
 			(w.URL != "" && g.URL != w.URL) || (w.Title != "" && g.Title != w.Title) || g.Channel != "rollcall" ||
 			g.Platform != connectors.PlatformStackOverflow || g.Instance != "stackoverflow" {
 			t.Errorf("%s = %+v, want %+v (channel rollcall)", k, g, w)
+		}
+	}
+	// Scores and body excerpts (the withbody filter).
+	for k, w := range map[string]struct {
+		score int
+		text  string
+	}{
+		pre + "question/500": {3, "How do I poll this?"},
+		pre + "answer/502":   {-1, "Use since & ETags."},
+		pre + "comment/7001": {0, "Thanks, that works!"},
+		pre + "comment/7002": {0, ""},
+	} {
+		g := e.store.Acts[k]
+		if g.Reactions == nil || g.Reactions.Total != w.score || g.Reactions.ByKind[connectors.ReactionScore] != w.score {
+			t.Errorf("%s: reactions %+v, want score %d", k, g.Reactions, w.score)
+		}
+		if g.Text != w.text {
+			t.Errorf("%s: text %q, want %q", k, g.Text, w.text)
 		}
 	}
 	zoe := e.store.Accounts[ref(11)]

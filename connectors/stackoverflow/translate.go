@@ -58,6 +58,7 @@ type question struct {
 	AcceptedAnswerID int64        `json:"accepted_answer_id"`
 	AnswerCount      int          `json:"answer_count"`
 	Score            int          `json:"score"`
+	Body             string       `json:"body"`
 }
 
 type answer struct {
@@ -68,6 +69,7 @@ type answer struct {
 	CreationDate     epoch        `json:"creation_date"`
 	LastActivityDate epoch        `json:"last_activity_date"`
 	Score            int          `json:"score"`
+	Body             string       `json:"body"`
 }
 
 type comment struct {
@@ -76,6 +78,7 @@ type comment struct {
 	Owner        *shallowUser `json:"owner"`
 	CreationDate epoch        `json:"creation_date"`
 	Score        int          `json:"score"`
+	Body         string       `json:"body"`
 }
 
 // translator turns API objects into the shared model. It holds only the
@@ -148,10 +151,17 @@ func siteRoot(link string) string {
 	return u.Scheme + "://" + u.Host
 }
 
+// score is a post's or comment's score (up votes minus down votes).
+func score(n int) *connectors.Reactions {
+	return connectors.ReactionsOf(map[string]int{connectors.ReactionScore: n})
+}
+
 func (t translator) question(q *question, channel string) connectors.Activity {
 	a := t.activity(TypeQuestion, q.QuestionID, q.CreationDate.time(), q.Owner, channel)
 	a.URL = q.Link
 	a.Title = html.UnescapeString(q.Title)
+	a.Reactions = score(q.Score)
+	a.Text = connectors.Excerpt(q.Body)
 	return a
 }
 
@@ -167,6 +177,8 @@ func (t translator) answer(q *question, an *answer, channel string) connectors.A
 	a.URL = answerURL(q, an.AnswerID)
 	a.Title = html.UnescapeString(q.Title)
 	a.ParentKey = t.key(TypeQuestion, q.QuestionID)
+	a.Reactions = score(an.Score)
+	a.Text = connectors.Excerpt(an.Body)
 	return a
 }
 
@@ -194,6 +206,8 @@ func (t translator) comment(q *question, c *comment, onAnswer bool, channel stri
 		a.URL = r + "/posts/comments/" + strconv.FormatInt(c.CommentID, 10)
 	}
 	a.Title = html.UnescapeString(q.Title)
+	a.Reactions = score(c.Score)
+	a.Text = connectors.Excerpt(c.Body)
 	if onAnswer {
 		a.ParentKey = t.key(TypeAnswer, c.PostID)
 	} else {

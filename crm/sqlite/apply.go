@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -21,7 +22,10 @@ import (
 // the fields it carries, and once a full profile is stored, only the empty
 // ones. E-mails and links are always merged as sets (sorted, unique).
 // An activity whose actor is neither in the batch nor stored gets a minimal
-// identity from its ref, so no activity is lost. New identities are
+// identity from its ref, so no activity is lost. A known activity (same
+// key) is not stored again; only its reaction counts and text excerpt
+// follow the batch when it carries them (nil Reactions, empty Text leave
+// the stored ones). New identities are
 // unassigned. Forgotten accounts (see Forget) are skipped silently, with
 // their activities and any evidence naming them. The name and primary
 // identity of each member whose identities or activities changed are
@@ -131,35 +135,60 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 				res.NewAccounts++
 			}
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO activities
-			(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (key) DO NOTHING`,
-			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
-			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now))
+		total, byKind, err := encodeReactions(a.Reactions)
 		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
-		if n, _ := r.RowsAffected(); n > 0 {
-			res.NewActivities++
-			st := added[id]
-			if st == nil {
-				st = &identityStats{}
-				added[id] = st
-				addedOrder = append(addedOrder, id)
-			}
-			st.add(a.OccurredAt)
-			m, ok := memberOfIdentity[id]
-			if !ok {
-				var mid sql.NullInt64
-				if err := tx.QueryRowContext(ctx, `SELECT member_id FROM identities WHERE id = ?`, id).Scan(&mid); err != nil {
-					return res, fmt.Errorf("member of actor %s: %w", a.Actor, err)
-				}
-				m = mid.Int64
-				memberOfIdentity[id] = m
-			}
-			touch(m)
+		r, err := tx.ExecContext(ctx, `INSERT INTO activities
+			(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
+			 reactions_total, reactions, text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO NOTHING`,
+			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
+			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now),
+			total, byKind, a.Text)
+		if err != nil {
+			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
+		}
+		if n == 0 {
+			// A known activity keeps its row; only the counts and the
+			// excerpt follow what the service says now (a batch without
+			// counts or text leaves them alone; equal ones write nothing).
+			if a.Reactions != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE activities SET reactions_total = ?, reactions = ?
+					WHERE key = ? AND (reactions_total IS NOT ? OR reactions <> ?)`, total, byKind, a.Key, total, byKind); err != nil {
+					return res, fmt.Errorf("update counts of activity %s: %w", a.Key, err)
+				}
+			}
+			if a.Text != "" {
+				if _, err := tx.ExecContext(ctx, `UPDATE activities SET text = ? WHERE key = ? AND text <> ?`, a.Text, a.Key, a.Text); err != nil {
+					return res, fmt.Errorf("update text of activity %s: %w", a.Key, err)
+				}
+			}
+			continue
+		}
+		res.NewActivities++
+		st := added[id]
+		if st == nil {
+			st = &identityStats{}
+			added[id] = st
+			addedOrder = append(addedOrder, id)
+		}
+		st.add(a.OccurredAt)
+		m, ok := memberOfIdentity[id]
+		if !ok {
+			var mid sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT member_id FROM identities WHERE id = ?`, id).Scan(&mid); err != nil {
+				return res, fmt.Errorf("member of actor %s: %w", a.Actor, err)
+			}
+			m = mid.Int64
+			memberOfIdentity[id] = m
+		}
+		touch(m)
 	}
 	for _, id := range addedOrder {
 		if err := addIdentityStats(ctx, tx, id, *added[id]); err != nil {
@@ -198,6 +227,22 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		return res, fmt.Errorf("commit: %w", err)
 	}
 	return res, nil
+}
+
+// encodeReactions returns the reactions_total and reactions columns of r:
+// NULL and the empty string for nil.
+func encodeReactions(r *connectors.Reactions) (any, string, error) {
+	if r == nil {
+		return nil, "", nil
+	}
+	if len(r.ByKind) == 0 {
+		return r.Total, "", nil
+	}
+	b, err := json.Marshal(r.ByKind) // map keys are sorted: stable text
+	if err != nil {
+		return nil, "", fmt.Errorf("encode reactions: %w", err)
+	}
+	return r.Total, string(b), nil
 }
 
 // putCursor replaces the source's cursor state, ETags and missing objects.
@@ -412,4 +457,25 @@ func (s *Store) ProfileFetchedAt(ctx context.Context, ref connectors.AccountRef)
 		return time.Time{}, false, fmt.Errorf("sqlite: read profile time of %s: %w", ref, err)
 	}
 	return t, !t.IsZero(), nil
+}
+
+// DeleteText deletes every stored text excerpt (config privacy.keep_text:
+// false, at start-up) in one UPDATE, and returns how many activities had
+// one. When there were any it then scrubs the file (see Scrub), so that no
+// excerpt lingers in the database or its write-ahead log.
+func (s *Store) DeleteText(ctx context.Context) (int64, error) {
+	r, err := s.w.ExecContext(ctx, `UPDATE activities SET text = '' WHERE text <> ''`)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete text excerpts: %w", err)
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete text excerpts: %w", err)
+	}
+	if n > 0 {
+		if err := s.Scrub(ctx); err != nil {
+			return n, fmt.Errorf("sqlite: text excerpts deleted, but %w", err)
+		}
+	}
+	return n, nil
 }

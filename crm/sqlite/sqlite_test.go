@@ -91,10 +91,11 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 	if diff := cmp.Diff(counts1, counts2); diff != "" {
 		t.Errorf("row counts changed by reopening (-before +after):\n%s", diff)
 	}
-	// Every embedded migration is recorded once (numbers may skip one:
-	// TestMigrationsByNumber).
-	if n := counts2["schema_migrations"]; n < 1 || n > int64(latest2) {
-		t.Errorf("schema_migrations has %d rows; want 1 to %d", n, latest2)
+	// Every embedded migration is recorded once; the embedded ones are
+	// numbered 1 to latest without a gap (a gap is allowed by the runner,
+	// see TestMigrationsByNumber, but not shipped).
+	if counts2["schema_migrations"] != int64(latest2) {
+		t.Errorf("schema_migrations has %d rows; want %d", counts2["schema_migrations"], latest2)
 	}
 	c, err := s.Cursor(ctx, "gh")
 	if err != nil {
@@ -137,7 +138,7 @@ func TestForgetLeavesNoTraceInFile(t *testing.T) {
 	secrets := []string{
 		"zorpquibble", "Quibble Zorpington", "quibble.zorp@secret-mail.example", "https://zorp.example/home",
 		"https://avatars.example/zorp-avatar", "Zorp's secret plan title", "https://github.com/o/r/issues/zorp-77",
-		"86753091", "quibble-alt", "decided by zorpquibble evidence",
+		"86753091", "quibble-alt", "decided by zorpquibble evidence", "zorp excerpt of a confession",
 	}
 	b := connectors.Batch{
 		Accounts: []connectors.Account{
@@ -149,7 +150,8 @@ func TestForgetLeavesNoTraceInFile(t *testing.T) {
 		},
 		Activities: []connectors.Activity{
 			{Key: "github/github.com/issue/77", Platform: "github", Instance: "github.com", Type: "issue",
-				OccurredAt: now, Actor: gone, URL: "https://github.com/o/r/issues/zorp-77", Title: "Zorp's secret plan title"},
+				OccurredAt: now, Actor: gone, URL: "https://github.com/o/r/issues/zorp-77", Title: "Zorp's secret plan title",
+				Text: "zorp excerpt of a confession", Reactions: &connectors.Reactions{Total: 1, ByKind: map[string]int{"heart": 1}}},
 			{Key: "git//commit/77", Platform: "git", Type: "commit", OccurredAt: now, Actor: goneGit, Title: "Zorp's secret plan title"},
 			{Key: "github/github.com/issue/2", Platform: "github", Instance: "github.com", Type: "issue",
 				OccurredAt: now, Actor: keep, Title: "kept title"},

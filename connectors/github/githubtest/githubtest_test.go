@@ -519,6 +519,34 @@ func TestShapeMatchesRecording(t *testing.T) {
 			t.Errorf("fake user key %q not in recording", k)
 		}
 	}
+	// The reactions summary: exactly the recorded keys, numbers where the
+	// recording has numbers, and a url under the issue's own.
+	var realR, fakeR map[string]json.RawMessage
+	if err := json.Unmarshal(real[0]["reactions"], &realR); err != nil || len(realR) == 0 {
+		t.Fatalf("recording has no reactions summary: %v", err)
+	}
+	if err := json.Unmarshal(fake[0]["reactions"], &fakeR); err != nil {
+		t.Fatalf("fake reactions: %v (%s)", err, fake[0]["reactions"])
+	}
+	if len(fakeR) != len(realR) {
+		t.Errorf("fake reactions have %d keys, recording %d: %s vs %s", len(fakeR), len(realR), fake[0]["reactions"], real[0]["reactions"])
+	}
+	for k, rv := range realR {
+		fv, ok := fakeR[k]
+		if !ok {
+			t.Errorf("fake reactions lack %q", k)
+			continue
+		}
+		if (rv[0] == '"') != (fv[0] == '"') {
+			t.Errorf("reactions %q: fake %s, recording %s (type differs)", k, fv, rv)
+		}
+	}
+	var issueURL, reactionsURL string
+	json.Unmarshal(fake[0]["url"], &issueURL)
+	json.Unmarshal(fakeR["url"], &reactionsURL)
+	if reactionsURL != issueURL+"/reactions" {
+		t.Errorf("reactions url %q, want %q", reactionsURL, issueURL+"/reactions")
+	}
 	for _, k := range []string{"id", "number", "title", "user", "state", "created_at", "updated_at", "closed_at", "html_url", "comments", "body"} {
 		if _, ok := fake[0][k]; !ok {
 			t.Errorf("fake issue lacks %q", k)

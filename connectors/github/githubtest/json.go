@@ -214,6 +214,31 @@ func (s *Server) orgRepos(c *ctx, org string) reply {
 	return list(c, out)
 }
 
+// reactionsJSON is the reactions summary GitHub embeds in issues, pull
+// requests (as issues) and comments: every content, zeros included.
+type reactionsJSON struct {
+	URL        string `json:"url"`
+	TotalCount int    `json:"total_count"`
+	PlusOne    int    `json:"+1"`
+	MinusOne   int    `json:"-1"`
+	Laugh      int    `json:"laugh"`
+	Hooray     int    `json:"hooray"`
+	Confused   int    `json:"confused"`
+	Heart      int    `json:"heart"`
+	Rocket     int    `json:"rocket"`
+	Eyes       int    `json:"eyes"`
+}
+
+// reactionContents are the reaction contents GitHub knows.
+var reactionContents = []string{"+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"}
+
+func reactionsOf(url string, m map[string]int) *reactionsJSON {
+	r := &reactionsJSON{URL: url, PlusOne: m["+1"], MinusOne: m["-1"], Laugh: m["laugh"], Hooray: m["hooray"],
+		Confused: m["confused"], Heart: m["heart"], Rocket: m["rocket"], Eyes: m["eyes"]}
+	r.TotalCount = r.PlusOne + r.MinusOne + r.Laugh + r.Hooray + r.Confused + r.Heart + r.Rocket + r.Eyes
+	return r
+}
+
 type pullRef struct {
 	URL      string `json:"url"`
 	HTMLURL  string `json:"html_url"`
@@ -223,28 +248,29 @@ type pullRef struct {
 }
 
 type issueJSON struct {
-	URL               string        `json:"url"`
-	RepositoryURL     string        `json:"repository_url"`
-	CommentsURL       string        `json:"comments_url"`
-	HTMLURL           string        `json:"html_url"`
-	ID                int64         `json:"id"`
-	NodeID            string        `json:"node_id"`
-	Number            int           `json:"number"`
-	Title             string        `json:"title"`
-	User              *simpleUser   `json:"user"`
-	Labels            []struct{}    `json:"labels"`
-	State             string        `json:"state"`
-	Locked            bool          `json:"locked"`
-	Assignee          *simpleUser   `json:"assignee"`
-	Assignees         []*simpleUser `json:"assignees"`
-	Comments          int           `json:"comments"`
-	CreatedAt         ts            `json:"created_at"`
-	UpdatedAt         ts            `json:"updated_at"`
-	ClosedAt          *ts           `json:"closed_at"`
-	AuthorAssociation string        `json:"author_association"`
-	PullRequest       *pullRef      `json:"pull_request,omitempty"`
-	Body              *string       `json:"body"`
-	StateReason       *string       `json:"state_reason"`
+	URL               string         `json:"url"`
+	RepositoryURL     string         `json:"repository_url"`
+	CommentsURL       string         `json:"comments_url"`
+	HTMLURL           string         `json:"html_url"`
+	ID                int64          `json:"id"`
+	NodeID            string         `json:"node_id"`
+	Number            int            `json:"number"`
+	Title             string         `json:"title"`
+	User              *simpleUser    `json:"user"`
+	Labels            []struct{}     `json:"labels"`
+	State             string         `json:"state"`
+	Locked            bool           `json:"locked"`
+	Assignee          *simpleUser    `json:"assignee"`
+	Assignees         []*simpleUser  `json:"assignees"`
+	Comments          int            `json:"comments"`
+	CreatedAt         ts             `json:"created_at"`
+	UpdatedAt         ts             `json:"updated_at"`
+	ClosedAt          *ts            `json:"closed_at"`
+	AuthorAssociation string         `json:"author_association"`
+	PullRequest       *pullRef       `json:"pull_request,omitempty"`
+	Body              *string        `json:"body"`
+	Reactions         *reactionsJSON `json:"reactions"`
+	StateReason       *string        `json:"state_reason"`
 }
 
 func (s *Server) issueJSON(c *ctx, st *repoState, is *Issue) issueJSON {
@@ -259,6 +285,7 @@ func (s *Server) issueJSON(c *ctx, st *repoState, is *Issue) issueJSON {
 		Assignees: []*simpleUser{}, Comments: is.Comments,
 		CreatedAt: ts(is.CreatedAt), UpdatedAt: ts(is.UpdatedAt), ClosedAt: tsp(is.ClosedAt),
 		AuthorAssociation: s.association(st, is.User), Body: strp(is.Body),
+		Reactions: reactionsOf(fmt.Sprintf("%s/issues/%d/reactions", api, is.Number), is.Reactions),
 	}
 	if is.State == "closed" {
 		reason := "completed"
@@ -383,16 +410,17 @@ func (s *Server) listIssues(c *ctx, st *repoState) reply {
 }
 
 type commentJSON struct {
-	URL               string      `json:"url"`
-	HTMLURL           string      `json:"html_url"`
-	IssueURL          string      `json:"issue_url"`
-	ID                int64       `json:"id"`
-	NodeID            string      `json:"node_id"`
-	User              *simpleUser `json:"user"`
-	CreatedAt         ts          `json:"created_at"`
-	UpdatedAt         ts          `json:"updated_at"`
-	AuthorAssociation string      `json:"author_association"`
-	Body              string      `json:"body"`
+	URL               string         `json:"url"`
+	HTMLURL           string         `json:"html_url"`
+	IssueURL          string         `json:"issue_url"`
+	ID                int64          `json:"id"`
+	NodeID            string         `json:"node_id"`
+	User              *simpleUser    `json:"user"`
+	CreatedAt         ts             `json:"created_at"`
+	UpdatedAt         ts             `json:"updated_at"`
+	AuthorAssociation string         `json:"author_association"`
+	Body              string         `json:"body"`
+	Reactions         *reactionsJSON `json:"reactions"`
 }
 
 // sortComments orders by id ascending unless sort=created|updated is given.
@@ -468,24 +496,26 @@ func (s *Server) listComments(c *ctx, st *repoState) reply {
 			ID:       x.ID, NodeID: nodeID("IC_", x.ID), User: s.simpleUser(c, x.User),
 			CreatedAt: ts(x.CreatedAt), UpdatedAt: ts(x.UpdatedAt),
 			AuthorAssociation: s.association(st, x.User), Body: x.Body,
+			Reactions: reactionsOf(fmt.Sprintf("%s/issues/comments/%d/reactions", api, x.ID), x.Reactions),
 		}
 	}
 	return reply{status: 200, body: mustJSON(js), header: h}
 }
 
 type reviewCommentJSON struct {
-	URL                 string      `json:"url"`
-	PullRequestReviewID *int64      `json:"pull_request_review_id"`
-	ID                  int64       `json:"id"`
-	NodeID              string      `json:"node_id"`
-	Path                string      `json:"path"`
-	User                *simpleUser `json:"user"`
-	Body                string      `json:"body"`
-	CreatedAt           ts          `json:"created_at"`
-	UpdatedAt           ts          `json:"updated_at"`
-	HTMLURL             string      `json:"html_url"`
-	PullRequestURL      string      `json:"pull_request_url"`
-	AuthorAssociation   string      `json:"author_association"`
+	URL                 string         `json:"url"`
+	PullRequestReviewID *int64         `json:"pull_request_review_id"`
+	ID                  int64          `json:"id"`
+	NodeID              string         `json:"node_id"`
+	Path                string         `json:"path"`
+	User                *simpleUser    `json:"user"`
+	Body                string         `json:"body"`
+	CreatedAt           ts             `json:"created_at"`
+	UpdatedAt           ts             `json:"updated_at"`
+	HTMLURL             string         `json:"html_url"`
+	PullRequestURL      string         `json:"pull_request_url"`
+	AuthorAssociation   string         `json:"author_association"`
+	Reactions           *reactionsJSON `json:"reactions"`
 }
 
 func (s *Server) listReviewComments(c *ctx, st *repoState) reply {
@@ -520,6 +550,7 @@ func (s *Server) listReviewComments(c *ctx, st *repoState) reply {
 			HTMLURL:           fmt.Sprintf("%s/%s/pull/%d#discussion_r%d", web, full, x.Pull, x.ID),
 			PullRequestURL:    fmt.Sprintf("%s/pulls/%d", api, x.Pull),
 			AuthorAssociation: s.association(st, x.User),
+			Reactions:         reactionsOf(fmt.Sprintf("%s/pulls/comments/%d/reactions", api, x.ID), x.Reactions),
 		}
 	}
 	return reply{status: 200, body: mustJSON(js), header: h}

@@ -84,6 +84,9 @@ type Issue struct {
 	ClosedAt, MergedAt time.Time
 	// Comments is the number of issue comments (maintained by AddComment).
 	Comments int
+	// Reactions counts reactions by content ("+1", "heart", ...); React
+	// adds to it without bumping UpdatedAt, as on GitHub.
+	Reactions map[string]int
 	// Deleted is set by DeleteIssue: the issue is no longer listed and
 	// reading it answers 410 Gone, while its comments stay listed with an
 	// issue_url pointing at it.
@@ -104,6 +107,8 @@ type Comment struct {
 	// its number (/repos/o/r/issues/4141750), as comments recorded in 2012
 	// do; such a URL answers 404.
 	LegacyIssueURL bool
+	// Reactions counts reactions by content (see Issue.Reactions).
+	Reactions map[string]int
 }
 
 // ReviewComment is a comment on a pull request's diff.
@@ -118,6 +123,8 @@ type ReviewComment struct {
 	Body                 string
 	Path                 string
 	CreatedAt, UpdatedAt time.Time
+	// Reactions counts reactions by content (see Issue.Reactions).
+	Reactions map[string]int
 }
 
 // Review states.

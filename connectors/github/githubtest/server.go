@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -418,6 +419,64 @@ func (s *Server) AddComment(owner, repo string, c Comment) (Comment, error) {
 	is.UpdatedAt = later(is.UpdatedAt, c.UpdatedAt)
 	st.bump(c.UpdatedAt)
 	return c, nil
+}
+
+// Reaction targets for React.
+const (
+	// ReactIssue reacts to an issue or pull request, by number.
+	ReactIssue = "issue"
+	// ReactComment reacts to a conversation comment, by id.
+	ReactComment = "comment"
+	// ReactReviewComment reacts to a diff comment, by id.
+	ReactReviewComment = "review_comment"
+)
+
+// React adds a reaction (content "+1", "-1", "laugh", "hooray",
+// "confused", "heart", "rocket" or "eyes") to an issue or pull request
+// (target ReactIssue, id its number) or a comment (ReactComment,
+// ReactReviewComment, id the comment id). As on GitHub it does not bump
+// updated_at: a since= listing does not bring the item back.
+func (s *Server) React(owner, repo, target string, id int64, content string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(reactionContents, content) {
+		return fmt.Errorf("githubtest: unknown reaction content %q", content)
+	}
+	var m *map[string]int
+	switch target {
+	case ReactIssue:
+		is, err := st.issue(int(id), false)
+		if err != nil {
+			return err
+		}
+		m = &is.Reactions
+	case ReactComment:
+		for _, c := range st.comments {
+			if c.ID == id {
+				m = &c.Reactions
+			}
+		}
+	case ReactReviewComment:
+		for _, c := range st.rcomments {
+			if c.ID == id {
+				m = &c.Reactions
+			}
+		}
+	default:
+		return fmt.Errorf("githubtest: unknown reaction target %q", target)
+	}
+	if m == nil {
+		return fmt.Errorf("githubtest: no %s %d in %s/%s", target, id, owner, repo)
+	}
+	if *m == nil {
+		*m = make(map[string]int)
+	}
+	(*m)[content]++
+	return nil
 }
 
 // AddReviewComment adds a diff comment to pull request c.Pull, bumping its

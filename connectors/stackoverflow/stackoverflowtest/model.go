@@ -40,6 +40,8 @@ type Question struct {
 	// AcceptedAnswerID is set by AddAnswer with IsAccepted and by AcceptAnswer.
 	AcceptedAnswerID int64
 	Score            int
+	// Body is the question's HTML, served with the withbody filter.
+	Body string
 	// Link is the question's page; empty means https://<site host>/questions/<id>/<slug>.
 	Link string
 }
@@ -56,6 +58,8 @@ type Answer struct {
 	CreationDate     time.Time
 	LastActivityDate time.Time
 	Score            int
+	// Body is the answer's HTML, served with the withbody filter.
+	Body string
 }
 
 // Comment is a comment on a question or an answer.
@@ -68,6 +72,8 @@ type Comment struct {
 	OwnerID      int64
 	CreationDate time.Time
 	Score        int
+	// Body is the comment's HTML, served with the withbody filter.
+	Body string
 }
 
 // Associated is an account of a network user on another site, listed by

@@ -362,6 +362,7 @@ type questionJSON struct {
 	ContentLicense   string       `json:"content_license"`
 	Link             string       `json:"link"`
 	Title            string       `json:"title"`
+	Body             *string      `json:"body,omitempty"`
 }
 
 type answerJSON struct {
@@ -373,6 +374,7 @@ type answerJSON struct {
 	AnswerID         int64        `json:"answer_id"`
 	QuestionID       int64        `json:"question_id"`
 	ContentLicense   string       `json:"content_license"`
+	Body             *string      `json:"body,omitempty"`
 }
 
 type commentJSON struct {
@@ -383,6 +385,7 @@ type commentJSON struct {
 	PostID         int64        `json:"post_id"`
 	CommentID      int64        `json:"comment_id"`
 	ContentLicense string       `json:"content_license"`
+	Body           *string      `json:"body,omitempty"`
 }
 
 type badgeCounts struct {
@@ -428,6 +431,15 @@ func (s *Server) owner(id int64) *shallowUser {
 	}
 	return &shallowUser{AccountID: u.AccountID, Reputation: u.Reputation, UserID: u.UserID, UserType: u.UserType,
 		ProfileImage: u.ProfileImage, DisplayName: html.EscapeString(u.DisplayName), Link: u.Link}
+}
+
+// body is a post's body as the filter serves it: present (possibly empty)
+// with withbody, absent with the other built-in filters.
+func body(c *call, html string) *string {
+	if c.get("filter") != "withbody" {
+		return nil
+	}
+	return &html
 }
 
 func (s *Server) questionJSON(q *Question) questionJSON {
@@ -584,7 +596,9 @@ func (s *Server) route(c *call) (any, bool, *apiError) {
 			if len(tags) > 5 || !hasAll(q.Tags, tags) {
 				continue
 			}
-			items = append(items, sortable{id: id, activity: q.LastActivityDate, creation: q.CreationDate, votes: q.Score, item: s.questionJSON(q)})
+			qj := s.questionJSON(q)
+			qj.Body = body(c, q.Body)
+			items = append(items, sortable{id: id, activity: q.LastActivityDate, creation: q.CreationDate, votes: q.Score, item: qj})
 		}
 		return list(c, items, "activity", "creation", "votes")
 	case RouteAnswers:
@@ -596,7 +610,8 @@ func (s *Server) route(c *call) (any, bool, *apiError) {
 			}
 			items = append(items, sortable{id: id, activity: a.LastActivityDate, creation: a.CreationDate, votes: a.Score, item: answerJSON{
 				Owner: s.owner(a.OwnerID), IsAccepted: a.IsAccepted, Score: a.Score, LastActivityDate: a.LastActivityDate.Unix(),
-				CreationDate: a.CreationDate.Unix(), AnswerID: a.AnswerID, QuestionID: a.QuestionID, ContentLicense: "CC BY-SA 4.0"}})
+				CreationDate: a.CreationDate.Unix(), AnswerID: a.AnswerID, QuestionID: a.QuestionID, ContentLicense: "CC BY-SA 4.0",
+				Body: body(c, a.Body)}})
 		}
 		return list(c, items, "activity", "creation", "votes")
 	case RouteQuestionComments, RouteAnswerComments:
@@ -610,7 +625,7 @@ func (s *Server) route(c *call) (any, bool, *apiError) {
 			}
 			items = append(items, sortable{id: cm.CommentID, creation: cm.CreationDate, activity: cm.CreationDate, votes: cm.Score, item: commentJSON{
 				Owner: s.owner(cm.OwnerID), Score: cm.Score, CreationDate: cm.CreationDate.Unix(), PostID: cm.PostID,
-				CommentID: cm.CommentID, ContentLicense: "CC BY-SA 4.0"}})
+				CommentID: cm.CommentID, ContentLicense: "CC BY-SA 4.0", Body: body(c, cm.Body)}})
 		}
 		return list(c, items, "creation", "votes")
 	case RouteUsers:

@@ -434,6 +434,23 @@ func (s *Server) Touch(questionID int64, at time.Time) error {
 	return nil
 }
 
+// Vote adds delta (+1 an up vote, -1 a down vote) to the score of a
+// question or answer. As on the site, a vote does not move
+// last_activity_date.
+func (s *Server) Vote(postID int64, delta int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if q, ok := s.questions[postID]; ok {
+		q.Score += delta
+		return nil
+	}
+	if a, ok := s.answers[postID]; ok {
+		a.Score += delta
+		return nil
+	}
+	return fmt.Errorf("post %d: %w", postID, ErrNotFound)
+}
+
 // siteHost is the web host of an api_site_parameter.
 func siteHost(site string) string {
 	switch site {
