@@ -558,15 +558,21 @@ func (c *Connector) stepTag(ctx context.Context, st *state, b *builder) error {
 		if s.Reblog != nil {
 			continue
 		}
-		actor := c.tr.account(s.Account, now)
-		b.add(c.tr.post(s, tag), actor)
-		for _, m := range c.tr.mentions(s, tracked) {
-			if m != actor.ExternalID {
-				b.add(c.tr.mentionOf(s, m, s.CreatedAt.Time), actor)
-			}
-		}
+		c.addTagStatus(b, s, tag, tracked, now)
 	}
 	return nil
+}
+
+// addTagStatus emits a hashtag status as a post by its author and a
+// mention of each tracked account it names (other than its author).
+func (c *Connector) addTagStatus(b *builder, s status, tag string, tracked map[string]bool, now time.Time) {
+	actor := c.tr.account(s.Account, now)
+	b.add(c.tr.post(s, tag), actor)
+	for _, m := range c.tr.mentions(s, tracked) {
+		if m != actor.ExternalID {
+			b.add(c.tr.mentionOf(s, m, s.CreatedAt.Time), actor)
+		}
+	}
 }
 
 // stepTagRefresh re-reads the newest page (statusLimit statuses) of a
@@ -594,13 +600,7 @@ func (c *Connector) stepTagRefresh(ctx context.Context, st *state, b *builder) e
 		if s.Reblog != nil || newer(s.ID, st.Marks.Tags[tag]) {
 			continue
 		}
-		actor := c.tr.account(s.Account, now)
-		b.add(c.tr.post(s, tag), actor)
-		for _, m := range c.tr.mentions(s, tracked) {
-			if m != actor.ExternalID {
-				b.add(c.tr.mentionOf(s, m, s.CreatedAt.Time), actor)
-			}
-		}
+		c.addTagStatus(b, s, tag, tracked, now)
 	}
 	return nil
 }
