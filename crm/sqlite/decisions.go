@@ -1000,6 +1000,22 @@ func (s *Store) ClearOverride(ctx context.Context, memberID int64, actor string)
 }
 
 func (s *Store) override(ctx context.Context, memberID int64, actor string, change func(*sql.Tx) (map[string]any, error)) error {
+	return s.changeMember(ctx, memberID, actor, "override", func(tx *sql.Tx) (map[string]any, error) {
+		detail, err := change(tx)
+		if err != nil {
+			return nil, err
+		}
+		if err := bumpVersion(ctx, tx); err != nil {
+			return nil, err
+		}
+		return detail, recomputeMember(ctx, tx, memberID)
+	})
+}
+
+// changeMember runs change on an existing member (crm.ErrNotFound
+// otherwise) and audits it as action with the detail change returns, in
+// one transaction.
+func (s *Store) changeMember(ctx context.Context, memberID int64, actor, action string, change func(*sql.Tx) (map[string]any, error)) error {
 	now := s.now()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -1013,13 +1029,7 @@ func (s *Store) override(ctx context.Context, memberID int64, actor string, chan
 	if err != nil {
 		return err
 	}
-	if err := audit(ctx, tx, now, actor, "override", memberID, 0, detail); err != nil {
-		return err
-	}
-	if err := bumpVersion(ctx, tx); err != nil {
-		return err
-	}
-	if err := recomputeMember(ctx, tx, memberID); err != nil {
+	if err := audit(ctx, tx, now, actor, action, memberID, 0, detail); err != nil {
 		return err
 	}
 	return tx.Commit()

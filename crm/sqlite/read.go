@@ -228,6 +228,22 @@ func (s *Store) ListMembers(ctx context.Context, q crm.MemberQuery) (crm.MemberP
 	return p, nil
 }
 
+// memberTx opens a read transaction and reads the member's identities in
+// it (memberIdentityIDs), so that every later read of the caller sees the
+// same member. The caller rolls tx back; on an error there is no tx.
+func (s *Store) memberTx(ctx context.Context, memberID int64) (*sql.Tx, []int64, map[int64]crm.Identity, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ids, byID, err := memberIdentityIDs(ctx, tx, memberID)
+	if err != nil {
+		tx.Rollback()
+		return nil, nil, nil, err
+	}
+	return tx, ids, byID, nil
+}
+
 // memberIdentityIDs returns the identities of a member that has one, in id
 // order, with their accounts; crm.ErrNotFound otherwise.
 func memberIdentityIDs(ctx context.Context, q querier, member int64) ([]int64, map[int64]crm.Identity, error) {
@@ -340,15 +356,11 @@ func (s *Store) timeline(ctx context.Context, q crm.TimelineQuery) (crm.Timeline
 			return crm.TimelinePage{}, fmt.Errorf("malformed cursor %q: %w", q.Cursor, crm.ErrInvalidQuery)
 		}
 	}
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, ids, byID, err := s.memberTx(ctx, q.MemberID)
 	if err != nil {
 		return crm.TimelinePage{}, err
 	}
 	defer tx.Rollback()
-	ids, byID, err := memberIdentityIDs(ctx, tx, q.MemberID)
-	if err != nil {
-		return crm.TimelinePage{}, err
-	}
 	sub := `SELECT ` + activityCols + ` FROM ` + byTime + ` WHERE a.identity_id = ?`
 	var args []any
 	if q.Cursor != "" {
@@ -407,15 +419,11 @@ func (s *Store) activityChart(ctx context.Context, memberID int64, bucket string
 	default:
 		return nil, fmt.Errorf("unknown bucket %q (want %q or %q): %w", bucket, crm.BucketWeek, crm.BucketMonth, crm.ErrInvalidQuery)
 	}
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, ids, _, err := s.memberTx(ctx, memberID)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	ids, _, err := memberIdentityIDs(ctx, tx, memberID)
-	if err != nil {
-		return nil, err
-	}
 	// Counted per day or month first (a prefix of the stored time), so
 	// that date arithmetic runs once per day, not per activity.
 	rows, err := tx.QueryContext(ctx, `SELECT `+expr+`, platform, SUM(n) FROM (
@@ -459,15 +467,11 @@ func (s *Store) Milestones(ctx context.Context, memberID int64) ([]crm.Milestone
 }
 
 func (s *Store) milestones(ctx context.Context, memberID int64) ([]crm.Milestone, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, ids, byID, err := s.memberTx(ctx, memberID)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	ids, byID, err := memberIdentityIDs(ctx, tx, memberID)
-	if err != nil {
-		return nil, err
-	}
 	contrib := jsonList(crm.ContributionTypes())
 	const first = "a.occurred_at, a.key"
 	type find struct {
@@ -552,15 +556,11 @@ type joinStep struct {
 }
 
 func (s *Store) joinReasons(ctx context.Context, memberID int64) ([]crm.JoinReason, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, ids, byID, err := s.memberTx(ctx, memberID)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	ids, byID, err := memberIdentityIDs(ctx, tx, memberID)
-	if err != nil {
-		return nil, err
-	}
 	rows, err := tx.QueryContext(ctx, `SELECT j.identity_id, l.actor, l.action, l.at, l.detail
 		FROM identity_joins j JOIN audit_log l ON l.id = j.audit_id
 		WHERE j.identity_id IN (SELECT value FROM json_each(?))

@@ -73,28 +73,18 @@ func (s *Store) setMark(ctx context.Context, memberID int64, mark, actor, reason
 	if !crm.ValidMark(mark) {
 		return fmt.Errorf("unknown mark %q (want %s): %w", mark, strings.Join([]string{crm.MarkStaff, crm.MarkBot, crm.MarkNone}, ", "), crm.ErrConflict)
 	}
-	now := s.now()
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := memberExists(ctx, tx, memberID); err != nil {
-		return err
-	}
-	var old sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT role_mark FROM members WHERE id = ?`, memberID).Scan(&old); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE members SET role_mark = ? WHERE id = ?`, mark, memberID); err != nil {
-		return err
-	}
-	detail := map[string]any{"mark": mark, "previous": old.String}
-	if reason != "" {
-		detail["reason"] = reason
-	}
-	if err := audit(ctx, tx, now, actor, "mark", memberID, 0, detail); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return s.changeMember(ctx, memberID, actor, "mark", func(tx *sql.Tx) (map[string]any, error) {
+		var old sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT role_mark FROM members WHERE id = ?`, memberID).Scan(&old); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET role_mark = ? WHERE id = ?`, mark, memberID); err != nil {
+			return nil, err
+		}
+		detail := map[string]any{"mark": mark, "previous": old.String}
+		if reason != "" {
+			detail["reason"] = reason
+		}
+		return detail, nil
+	})
 }
