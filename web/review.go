@@ -111,19 +111,28 @@ func (s *Server) decideForm(accept bool) http.HandlerFunc {
 			return
 		}
 		err = identity.DecideSuggestion(r.Context(), s.decisions, id, accept, actorOf(r.Context()))
-		switch {
-		case err == nil && accept:
-			s.setFlash(w, r, "ok", fmt.Sprintf("Suggestion %d accepted: the two members are now one.", id))
-		case err == nil:
-			s.setFlash(w, r, "ok", fmt.Sprintf("Suggestion %d rejected: rollcall will keep them apart.", id))
-		case statusOf(err) < 500:
-			s.setFlash(w, r, "error", publicMessage(err))
-		default:
-			s.pageError(w, r, http.StatusInternalServerError, err)
-			return
+		done := fmt.Sprintf("Suggestion %d rejected: rollcall will keep them apart.", id)
+		if accept {
+			done = fmt.Sprintf("Suggestion %d accepted: the two members are now one.", id)
 		}
-		http.Redirect(w, r, "/suggestions", http.StatusSeeOther)
+		s.decided(w, r, err, done, "/suggestions")
 	}
+}
+
+// decided ends a decision form: on success it flashes done, on a refusal
+// (a 4xx kind of error) the error's public message, then redirects to back;
+// anything else is an error page.
+func (s *Server) decided(w http.ResponseWriter, r *http.Request, err error, done, back string) {
+	switch {
+	case err == nil:
+		s.setFlash(w, r, "ok", done)
+	case statusOf(err) < 500:
+		s.setFlash(w, r, "error", publicMessage(err))
+	default:
+		s.pageError(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // mergeForm handles the journey page's merge form: merge member {id} with
@@ -138,20 +147,15 @@ func (s *Server) mergeForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := identity.MergeMembers(r.Context(), s.decisions, id, other, actorOf(r.Context()), strings.TrimSpace(r.PostFormValue("reason")))
+	var done string
 	switch {
 	case err == nil && res.Already:
-		s.setFlash(w, r, "ok", fmt.Sprintf("%s is already part of this member.", other))
-		back = fmt.Sprintf("/members/%d", res.Into)
+		done, back = fmt.Sprintf("%s is already part of this member.", other), fmt.Sprintf("/members/%d", res.Into)
 	case err == nil:
-		s.setFlash(w, r, "ok", fmt.Sprintf("Merged member %d (%s) and member %d (%s) into member %d.", res.A.ID, res.A.Name, res.B.ID, res.B.Name, res.Into))
+		done = fmt.Sprintf("Merged member %d (%s) and member %d (%s) into member %d.", res.A.ID, res.A.Name, res.B.ID, res.B.Name, res.Into)
 		back = fmt.Sprintf("/members/%d", res.Into)
-	case statusOf(err) < 500:
-		s.setFlash(w, r, "error", publicMessage(err))
-	default:
-		s.pageError(w, r, http.StatusInternalServerError, err)
-		return
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	s.decided(w, r, err, done, back)
 }
 
 // unmergeForm handles an identity's unmerge button on the journey page.
@@ -160,16 +164,11 @@ func (s *Server) unmergeForm(w http.ResponseWriter, r *http.Request) {
 	ident := r.PostFormValue("identity")
 	back := "/members/" + url.PathEscape(id)
 	res, err := identity.UnmergeIdentity(r.Context(), s.decisions, id, ident, actorOf(r.Context()), strings.TrimSpace(r.PostFormValue("reason")))
-	switch {
-	case err == nil:
-		s.setFlash(w, r, "ok", fmt.Sprintf("Moved %s out of member %d into new member %d.", ident, res.Member.ID, res.NewMember))
-	case statusOf(err) < 500:
-		s.setFlash(w, r, "error", publicMessage(err))
-	default:
-		s.pageError(w, r, http.StatusInternalServerError, err)
-		return
+	var done string
+	if err == nil {
+		done = fmt.Sprintf("Moved %s out of member %d into new member %d.", ident, res.Member.ID, res.NewMember)
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	s.decided(w, r, err, done, back)
 }
 
 type sourcesPage struct {
