@@ -59,7 +59,10 @@ type Account struct {
 	// other sites of the same network (Stack Exchange account_id).
 	NetworkID string `json:"network_id,omitempty"`
 	Followers int    `json:"followers,omitempty"`
-	Bot       bool   `json:"bot,omitempty"`
+	// Reputation is the account's Stack Exchange reputation on the site
+	// (0 elsewhere): clout outside the community, never part of a score.
+	Reputation int  `json:"reputation,omitempty"`
+	Bot        bool `json:"bot,omitempty"`
 	// Staff is set when the platform says the account works for the
 	// community the source syncs: GitHub author_association OWNER, MEMBER
 	// or COLLABORATOR on an item of a synced repository, a Discourse

@@ -113,6 +113,7 @@ func (t translator) account(u *shallowUser) (connectors.Account, bool) {
 	if u.AccountID > 0 {
 		a.NetworkID = strconv.FormatInt(u.AccountID, 10)
 	}
+	a.Reputation = max(u.Reputation, 0)
 	return a, true
 }
 

@@ -114,6 +114,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	}
 
 	memberOfIdentity := make(map[int64]int64)
+	scores := scoreDelta{decay: s.decay()}
 	added := make(map[int64]*identityStats)
 	var addedOrder []int64
 	for _, a := range b.Activities {
@@ -172,6 +173,10 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			continue
 		}
 		res.NewActivities++
+		scores.add(id, a)
+		if err := addInteractions(ctx, tx, id, a); err != nil {
+			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
+		}
 		st := added[id]
 		if st == nil {
 			st = &identityStats{}
@@ -194,6 +199,9 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if err := addIdentityStats(ctx, tx, id, *added[id]); err != nil {
 			return res, err
 		}
+	}
+	if err := scores.flush(ctx, tx); err != nil {
+		return res, err
 	}
 	for _, m := range touched {
 		if err := recomputeMember(ctx, tx, m); err != nil {
@@ -299,12 +307,12 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 	if errors.Is(err, crm.ErrNotFound) {
 		r, err := tx.ExecContext(ctx, `INSERT INTO identities
 			(platform, instance, external_id, username, name, url, avatar_url, emails, links,
-			 followers, bot, profile_fetched_at, first_seen_at, updated_at, verified_links, network_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			 followers, bot, profile_fetched_at, first_seen_at, updated_at, verified_links, network_id, reputation)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Platform, a.Instance, a.ExternalID, a.Username, a.Name, a.URL, a.AvatarURL,
 			encodeSet(mergeSet(a.Emails, nil)), encodeSet(mergeSet(a.Links, nil)),
 			a.Followers, a.Bot, nullTime(a.ProfileFetchedAt), formatTime(now), formatTime(now),
-			encodeSet(mergeSet(a.VerifiedLinks, nil)), a.NetworkID)
+			encodeSet(mergeSet(a.VerifiedLinks, nil)), a.NetworkID, a.Reputation)
 		if err != nil {
 			return 0, false, 0, err
 		}
@@ -321,11 +329,11 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 	changed = old.MemberID
 	_, err = tx.ExecContext(ctx, `UPDATE identities SET username = ?, name = ?, url = ?, avatar_url = ?,
 		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?,
-		verified_links = ?, network_id = ?
+		verified_links = ?, network_id = ?, reputation = ?
 		WHERE id = ?`,
 		next.Username, next.Name, next.URL, next.AvatarURL, encodeSet(next.Emails), encodeSet(next.Links),
 		next.Followers, next.Bot, nullTime(next.ProfileFetchedAt), formatTime(now),
-		encodeSet(next.VerifiedLinks), next.NetworkID, old.ID)
+		encodeSet(next.VerifiedLinks), next.NetworkID, next.Reputation, old.ID)
 	return old.ID, false, changed, err
 }
 
@@ -343,6 +351,7 @@ func merge(old, a connectors.Account) connectors.Account {
 		}
 		next.Username, next.Name, next.URL, next.AvatarURL = a.Username, a.Name, a.URL, a.AvatarURL
 		next.Followers, next.Bot = a.Followers, a.Bot
+		next.Reputation = a.Reputation
 		next.ProfileFetchedAt = a.ProfileFetchedAt
 		// Verification can be withdrawn: a full profile says what holds now.
 		next.VerifiedLinks = mergeSet(a.VerifiedLinks, nil)
@@ -359,6 +368,11 @@ func merge(old, a connectors.Account) connectors.Account {
 		if old.ProfileFetchedAt.IsZero() {
 			next.Bot = next.Bot || a.Bot
 		}
+		// A reference (a post's owner) carries the reputation of when the
+		// page was read: the latest non-zero one wins.
+		if a.Reputation > 0 {
+			next.Reputation = a.Reputation
+		}
 	}
 	if next.NetworkID == "" {
 		next.NetworkID = a.NetworkID
@@ -370,7 +384,7 @@ func merge(old, a connectors.Account) connectors.Account {
 
 func accountEqual(x, y connectors.Account) bool {
 	return x.Username == y.Username && x.Name == y.Name && x.URL == y.URL && x.AvatarURL == y.AvatarURL &&
-		x.Followers == y.Followers && x.Bot == y.Bot && x.ProfileFetchedAt.Equal(y.ProfileFetchedAt) &&
+		x.Followers == y.Followers && x.Reputation == y.Reputation && x.Bot == y.Bot && x.ProfileFetchedAt.Equal(y.ProfileFetchedAt) &&
 		slices.Equal(x.Emails, y.Emails) && slices.Equal(x.Links, y.Links) &&
 		slices.Equal(x.VerifiedLinks, y.VerifiedLinks) && x.NetworkID == y.NetworkID
 }

@@ -60,6 +60,11 @@ func (s *Store) forget(ctx context.Context, memberID int64, actor string) (int, 
 		args        []any
 	}{
 		{"activities", `DELETE FROM activities WHERE identity_id IN (SELECT value FROM json_each(?))`, []any{idsJSON}},
+		{"scores", `DELETE FROM identity_scores WHERE identity_id IN (SELECT value FROM json_each(?))`, []any{idsJSON}},
+		{"interactions", `DELETE FROM interactions WHERE from_identity IN (SELECT value FROM json_each(?1)) OR to_identity IN (SELECT value FROM json_each(?1))`, []any{idsJSON}},
+		{"level", `DELETE FROM member_levels WHERE member_id = ?`, []any{memberID}},
+		{"level history", `DELETE FROM level_history WHERE member_id = ?`, []any{memberID}},
+		{"webhook events", `DELETE FROM outbox WHERE member_id = ?`, []any{memberID}},
 		{"evidence", `DELETE FROM evidence WHERE a_ref IN (SELECT value FROM json_each(?)) OR b_ref IN (SELECT value FROM json_each(?))`, []any{keysJSON, keysJSON}},
 		{"suggestions", `DELETE FROM suggestions WHERE a_ref IN (SELECT value FROM json_each(?)) OR b_ref IN (SELECT value FROM json_each(?))`, []any{keysJSON, keysJSON}},
 		{"decisions", `DELETE FROM decisions WHERE a_ref IN (SELECT value FROM json_each(?)) OR b_ref IN (SELECT value FROM json_each(?))`, []any{keysJSON, keysJSON}},

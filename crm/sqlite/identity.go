@@ -14,7 +14,7 @@ import (
 
 // identityCols are the columns scanIdentity reads, in order.
 const identityCols = `id, member_id, platform, instance, external_id, username, name, url,
-	avatar_url, emails, links, followers, bot, profile_fetched_at, verified_links, network_id, staff`
+	avatar_url, emails, links, followers, bot, profile_fetched_at, verified_links, network_id, staff, reputation`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -30,7 +30,7 @@ func scanIdentity(sc scanner) (crm.Identity, error) {
 		followers     int64
 	)
 	err := sc.Scan(&id.ID, &member, &id.Platform, &id.Instance, &id.ExternalID, &id.Username,
-		&id.Name, &id.URL, &id.AvatarURL, &emails, &links, &followers, &bot, &fetched, &verified, &id.NetworkID, &id.Staff)
+		&id.Name, &id.URL, &id.AvatarURL, &emails, &links, &followers, &bot, &fetched, &verified, &id.NetworkID, &id.Staff, &id.Reputation)
 	if err != nil {
 		return crm.Identity{}, err
 	}

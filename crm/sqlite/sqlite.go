@@ -40,6 +40,9 @@ type Store struct {
 	salt []byte  // the tombstone salt, read once at Open
 	// team is the configured team list (SetTeam); nil means none.
 	team atomic.Pointer[crm.Team]
+	// scoreDecay is the decay identity_scores follows (SetDecay); nil
+	// means DefaultDecay.
+	scoreDecay atomic.Pointer[float64]
 	// rareLimit overrides defaultRareLimit when not 0; tests set -1 to
 	// take the per-member path of every filter.
 	rareLimit int
@@ -89,6 +92,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	if err := s.loadSalt(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	// A store from before migration 0009 gets its scoring inputs once.
+	if err := s.rebuildScores(ctx, DefaultDecay, true); err != nil {
 		w.Close()
 		return nil, err
 	}

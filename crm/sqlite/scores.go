@@ -1,0 +1,351 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/crm"
+)
+
+// The scoring inputs of migration 0009, kept as activities are stored:
+// per identity its tallies by activity type, channels and presence masks
+// (identity_scores), and the interactions between identities. See
+// crm/tally.go for what each holds.
+
+// DefaultDecay is the decay identity_scores is built with until SetDecay
+// says otherwise.
+const DefaultDecay = 0.9
+
+// identityScore is one identity_scores row being updated.
+type identityScore struct {
+	Tallies  map[string]crm.Tally
+	Channels []string
+	Weeks    crm.Presence
+	Months   crm.Presence
+}
+
+// encodeTallies is the tallies column: {"type": [count, base]}.
+func encodeTallies(t map[string]crm.Tally) string {
+	m := make(map[string][2]float64, len(t))
+	for k, v := range t {
+		m[k] = [2]float64{float64(v.Count), v.Base}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func decodeTallies(s string) (map[string]crm.Tally, error) {
+	var m map[string][2]float64
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, err
+	}
+	out := make(map[string]crm.Tally, len(m))
+	for k, v := range m {
+		out[k] = crm.Tally{Count: int(v[0]), Base: v[1]}
+	}
+	return out, nil
+}
+
+// add counts one new activity.
+func (sc *identityScore) add(typ, channel string, at time.Time, decay float64) {
+	if sc.Tallies == nil {
+		sc.Tallies = make(map[string]crm.Tally)
+	}
+	t := sc.Tallies[typ]
+	t.Add(at, decay)
+	sc.Tallies[typ] = t
+	if channel != "" && len(sc.Channels) < crm.MaxChannels {
+		if i, found := slices.BinarySearch(sc.Channels, channel); !found {
+			sc.Channels = slices.Insert(sc.Channels, i, channel)
+		}
+	}
+	sc.Weeks.Set(crm.WeekOf(at))
+	sc.Months.Set(crm.MonthOf(at))
+}
+
+// scoreDelta accumulates what a batch adds to identity_scores.
+type scoreDelta struct {
+	decay float64
+	by    map[int64][]scoredActivity
+	order []int64
+}
+
+type scoredActivity struct {
+	typ, channel string
+	at           time.Time
+}
+
+func (d *scoreDelta) add(identity int64, a connectors.Activity) {
+	if d.by == nil {
+		d.by = make(map[int64][]scoredActivity)
+	}
+	if _, ok := d.by[identity]; !ok {
+		d.order = append(d.order, identity)
+	}
+	d.by[identity] = append(d.by[identity], scoredActivity{a.Type, a.Channel, a.OccurredAt})
+}
+
+// flush writes the accumulated activities into identity_scores.
+func (d *scoreDelta) flush(ctx context.Context, tx *sql.Tx) error {
+	for _, id := range d.order {
+		sc, err := loadIdentityScore(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		for _, a := range d.by[id] {
+			sc.add(a.typ, a.channel, a.at, d.decay)
+		}
+		if err := saveIdentityScore(ctx, tx, id, sc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func loadIdentityScore(ctx context.Context, q querier, id int64) (identityScore, error) {
+	var sc identityScore
+	var tallies, channels string
+	err := q.QueryRowContext(ctx, `SELECT tallies, channels, weeks, weeks_at, months, months_at
+		FROM identity_scores WHERE identity_id = ?`, id).Scan(&tallies, &channels,
+		(*int64Mask)(&sc.Weeks.Mask), &sc.Weeks.At, (*int64Mask)(&sc.Months.Mask), &sc.Months.At)
+	if err == sql.ErrNoRows {
+		return sc, nil
+	}
+	if err != nil {
+		return sc, fmt.Errorf("scores of identity %d: %w", id, err)
+	}
+	if sc.Tallies, err = decodeTallies(tallies); err != nil {
+		return sc, fmt.Errorf("scores of identity %d: tallies: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(channels), &sc.Channels); err != nil {
+		return sc, fmt.Errorf("scores of identity %d: channels: %w", id, err)
+	}
+	return sc, nil
+}
+
+func saveIdentityScore(ctx context.Context, tx *sql.Tx, id int64, sc identityScore) error {
+	ch, _ := json.Marshal(sc.Channels)
+	if sc.Channels == nil {
+		ch = []byte("[]")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO identity_scores (identity_id, tallies, channels, weeks, weeks_at, months, months_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (identity_id) DO UPDATE SET tallies = excluded.tallies, channels = excluded.channels,
+			weeks = excluded.weeks, weeks_at = excluded.weeks_at, months = excluded.months, months_at = excluded.months_at`,
+		id, encodeTallies(sc.Tallies), string(ch), int64(sc.Weeks.Mask), sc.Weeks.At, int64(sc.Months.Mask), sc.Months.At)
+	if err != nil {
+		return fmt.Errorf("store scores of identity %d: %w", id, err)
+	}
+	return nil
+}
+
+// int64Mask scans an INTEGER column (SQLite's signed 64 bits) into a
+// uint64 mask.
+type int64Mask uint64
+
+func (m *int64Mask) Scan(v any) error {
+	switch x := v.(type) {
+	case int64:
+		*m = int64Mask(uint64(x))
+	case nil:
+		*m = 0
+	default:
+		return fmt.Errorf("mask: unexpected %T", v)
+	}
+	return nil
+}
+
+// interactionTypesJSON is crm.InteractionTypes as a JSON array.
+var interactionTypesJSON = func() string {
+	b, _ := json.Marshal(crm.InteractionTypes())
+	return string(b)
+}()
+
+// addInteractions records the edges a newly stored activity makes: to
+// the author of its parent when it answers one that is stored, and from
+// each stored reply that answers it (replies can land first).
+func addInteractions(ctx context.Context, tx *sql.Tx, identity int64, a connectors.Activity) error {
+	if a.ParentKey != "" && crm.Interacts(a.Type) {
+		var to int64
+		err := tx.QueryRowContext(ctx, `SELECT identity_id FROM activities WHERE key = ?`, a.ParentKey).Scan(&to)
+		switch {
+		case err == sql.ErrNoRows:
+		case err != nil:
+			return fmt.Errorf("parent of %s: %w", a.Key, err)
+		default:
+			if err := addEdge(ctx, tx, identity, to, formatTime(a.OccurredAt)); err != nil {
+				return err
+			}
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT identity_id, occurred_at FROM activities
+		WHERE parent_key = ? AND type IN (SELECT value FROM json_each(?))`, a.Key, interactionTypesJSON)
+	if err != nil {
+		return fmt.Errorf("replies to %s: %w", a.Key, err)
+	}
+	type edge struct {
+		from int64
+		at   string
+	}
+	var es []edge
+	for rows.Next() {
+		var e edge
+		if err := rows.Scan(&e.from, &e.at); err != nil {
+			rows.Close()
+			return fmt.Errorf("replies to %s: %w", a.Key, err)
+		}
+		es = append(es, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("replies to %s: %w", a.Key, err)
+	}
+	for _, e := range es {
+		if err := addEdge(ctx, tx, e.from, identity, e.at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addEdge(ctx context.Context, tx *sql.Tx, from, to int64, at string) error {
+	if from == to {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO interactions (from_identity, to_identity, n, last_at) VALUES (?, ?, 1, ?)
+		ON CONFLICT (from_identity, to_identity) DO UPDATE SET n = n + 1, last_at = max(last_at, excluded.last_at)`, from, to, at)
+	if err != nil {
+		return fmt.Errorf("interaction %d→%d: %w", from, to, err)
+	}
+	return nil
+}
+
+// decay returns the decay identity_scores is built with.
+func (s *Store) decay() float64 {
+	if d := s.scoreDecay.Load(); d != nil {
+		return *d
+	}
+	return DefaultDecay
+}
+
+// SetDecay makes the tallies' bases follow decay (config scoring.decay).
+// When the stored scores were built with another decay it rebuilds them
+// from the activities, in one transaction; otherwise it changes nothing.
+func (s *Store) SetDecay(ctx context.Context, decay float64) error {
+	if !(decay > 0 && decay <= 1) {
+		return fmt.Errorf("sqlite: decay %v: must be in (0, 1]", decay)
+	}
+	if err := s.rebuildScores(ctx, decay, false); err != nil {
+		return err
+	}
+	s.scoreDecay.Store(&decay)
+	return nil
+}
+
+// rebuildScores rebuilds identity_scores and interactions from the
+// activities when score_meta says they were built with another decay or
+// not at all; with firstOnly (at Open) only when they were never built.
+func (s *Store) rebuildScores(ctx context.Context, decay float64, firstOnly bool) error {
+	want := strconv.FormatFloat(decay, 'g', -1, 64)
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: rebuild scores: %w", err)
+	}
+	defer tx.Rollback()
+	var have string
+	err = tx.QueryRowContext(ctx, `SELECT value FROM score_meta WHERE key = 'decay'`).Scan(&have)
+	if err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("sqlite: read score decay: %w", err)
+	}
+	if have != "" {
+		if firstOnly {
+			// Open: keep what was built, with the decay it was built with.
+			if d, err := strconv.ParseFloat(have, 64); err == nil && d > 0 && d <= 1 {
+				s.scoreDecay.Store(&d)
+			}
+			return nil
+		}
+		if have == want {
+			return nil
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM identity_scores`); err != nil {
+		return fmt.Errorf("sqlite: rebuild scores: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT identity_id, type, channel, occurred_at FROM activities ORDER BY identity_id`)
+	if err != nil {
+		return fmt.Errorf("sqlite: rebuild scores: %w", err)
+	}
+	var cur int64 = -1
+	var sc identityScore
+	var pending []struct {
+		id int64
+		sc identityScore
+	}
+	for rows.Next() {
+		var id int64
+		var typ, ch, at string
+		if err := rows.Scan(&id, &typ, &ch, &at); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: rebuild scores: %w", err)
+		}
+		if id != cur {
+			if cur >= 0 {
+				pending = append(pending, struct {
+					id int64
+					sc identityScore
+				}{cur, sc})
+			}
+			cur, sc = id, identityScore{}
+		}
+		t, err := parseTime(at)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: rebuild scores: activity time %q: %w", at, err)
+		}
+		sc.add(typ, ch, t, decay)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: rebuild scores: %w", err)
+	}
+	if cur >= 0 {
+		pending = append(pending, struct {
+			id int64
+			sc identityScore
+		}{cur, sc})
+	}
+	for _, p := range pending {
+		if err := saveIdentityScore(ctx, tx, p.id, p.sc); err != nil {
+			return fmt.Errorf("sqlite: rebuild scores: %w", err)
+		}
+	}
+	// Interactions do not depend on the decay, but are built here the
+	// first time (a store migrated from before 0009).
+	if have == "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM interactions`); err != nil {
+			return fmt.Errorf("sqlite: rebuild interactions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO interactions (from_identity, to_identity, n, last_at)
+			SELECT c.identity_id, p.identity_id, COUNT(*), MAX(c.occurred_at)
+			FROM activities c JOIN activities p ON p.key = c.parent_key
+			WHERE c.parent_key <> '' AND c.type IN (SELECT value FROM json_each(?)) AND c.identity_id <> p.identity_id
+			GROUP BY c.identity_id, p.identity_id`, interactionTypesJSON); err != nil {
+			return fmt.Errorf("sqlite: rebuild interactions: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO score_meta (key, value) VALUES ('decay', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, want); err != nil {
+		return fmt.Errorf("sqlite: rebuild scores: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: rebuild scores: %w", err)
+	}
+	return nil
+}
