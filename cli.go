@@ -182,6 +182,9 @@ type store interface {
 	web.Decider
 	// DeleteText deletes every stored text excerpt (privacy.keep_text: false).
 	DeleteText(ctx context.Context) (int64, error)
+	// SetKeepText false makes the store score each text for sentiment and
+	// keep only the score (privacy.keep_text: false).
+	SetKeepText(keep bool)
 	Close() error
 }
 

@@ -62,8 +62,9 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		return nil, err
 	}
 	if !cfg.Privacy.KeepText {
-		// Text excerpts are dropped before storing; the ones stored while
-		// keep_text was true go now.
+		// Text excerpts are scored for sentiment and dropped before
+		// storing; the ones stored while keep_text was true go now.
+		st.SetKeepText(false)
 		n, err := st.DeleteText(ctx)
 		if err != nil {
 			st.Close()
@@ -94,7 +95,6 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		Reporter: rep,
 		Metrics:  metrics,
 		OnCycle:  func() { p.sendStatus() },
-		DropText: !cfg.Privacy.KeepText,
 	})
 	return p, nil
 }

@@ -91,9 +91,6 @@ type Options struct {
 	Tick time.Duration
 	// OnCycle is called after every pass of every source (for STATUS=).
 	OnCycle func()
-	// DropText blanks every activity's Text before its batch is stored
-	// (config privacy.keep_text: false).
-	DropText bool
 	// ResolveEvery is how often, at most, the resolver runs during a long
 	// pass (it always runs at the end of one); 0 means 30 seconds.
 	ResolveEvery time.Duration
@@ -604,9 +601,6 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 		}
 		// The batch in flight is committed even during shutdown: it is a
 		// short local transaction, and dropping it would only redo work.
-		if d.opts.DropText {
-			dropText(b.Activities)
-		}
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		applyStart := d.opts.Now()
 		res, err := d.opts.Store.Apply(actx, s.Name, b)
@@ -675,9 +669,3 @@ func (d *Daemon) resolveNew(ctx context.Context) error {
 	return err
 }
 
-// dropText blanks the text excerpts of acts, in place.
-func dropText(acts []connectors.Activity) {
-	for i := range acts {
-		acts[i].Text = ""
-	}
-}

@@ -140,14 +140,23 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
+		// The excerpt's sentiment is kept even when the excerpt is not.
+		var mood any
+		if a.Text != "" {
+			mood = s.vader.Polarity(a.Text).Compound
+		}
+		text := a.Text
+		if s.dropText.Load() {
+			text = ""
+		}
 		r, err := tx.ExecContext(ctx, `INSERT INTO activities
 			(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
-			 reactions_total, reactions, text)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			 reactions_total, reactions, text, sentiment)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (key) DO NOTHING`,
 			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
 			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now),
-			total, byKind, a.Text)
+			total, byKind, text, mood)
 		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
@@ -166,7 +175,10 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 				}
 			}
 			if a.Text != "" {
-				if _, err := tx.ExecContext(ctx, `UPDATE activities SET text = ? WHERE key = ? AND text <> ?`, a.Text, a.Key, a.Text); err != nil {
+				// An edited post: its text (when kept) and its sentiment
+				// follow.
+				if _, err := tx.ExecContext(ctx, `UPDATE activities SET text = ?, sentiment = ?
+					WHERE key = ? AND (text <> ? OR sentiment IS NOT ?)`, text, mood, a.Key, text, mood); err != nil {
 					return res, fmt.Errorf("update text of activity %s: %w", a.Key, err)
 				}
 			}
@@ -472,6 +484,11 @@ func (s *Store) ProfileFetchedAt(ctx context.Context, ref connectors.AccountRef)
 	}
 	return t, !t.IsZero(), nil
 }
+
+// SetKeepText false makes Apply keep each text excerpt's sentiment score
+// but not the excerpt (config privacy.keep_text: false); true (the
+// default) keeps both. Safe to call while the store is in use.
+func (s *Store) SetKeepText(keep bool) { s.dropText.Store(!keep) }
 
 // DeleteText deletes every stored text excerpt (config privacy.keep_text:
 // false, at start-up) in one UPDATE, and returns how many activities had

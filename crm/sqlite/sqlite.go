@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/sentiment"
 )
 
 //go:embed migrations/*.sql
@@ -43,6 +44,11 @@ type Store struct {
 	// scoreDecay is the decay identity_scores follows (SetDecay); nil
 	// means DefaultDecay.
 	scoreDecay atomic.Pointer[float64]
+	// dropText, when set (SetKeepText(false)), stores the sentiment of
+	// each text excerpt but not the excerpt.
+	dropText atomic.Bool
+	// vader scores text excerpts as Apply stores them.
+	vader *sentiment.Analyzer
 	// rareLimit overrides defaultRareLimit when not 0; tests set -1 to
 	// take the per-member path of every filter.
 	rareLimit int
@@ -82,7 +88,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{path: path, w: w}
+	s := &Store{path: path, w: w, vader: sentiment.New()}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
