@@ -668,4 +668,3 @@ func (d *Daemon) resolveNew(ctx context.Context) error {
 	}
 	return err
 }
-
