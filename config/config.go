@@ -218,6 +218,8 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 			cfg.Team = p.team(kv.val)
 		case "privacy":
 			cfg.Privacy = p.privacy(kv.val)
+		case "scoring":
+			cfg.Scoring = p.scoring(kv.val)
 		default:
 			if strings.HasPrefix(key, "x-") {
 				continue // extension field, a place for YAML anchors

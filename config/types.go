@@ -43,6 +43,9 @@ type Config struct {
 	// Privacy says what personal data rollcall keeps beyond what it needs
 	// to count (the privacy section).
 	Privacy Privacy
+	// Scoring changes how love, levels, reach and champions are computed
+	// (the scoring section); its zero value keeps every default.
+	Scoring Scoring
 }
 
 // Privacy is the privacy section of the configuration.

@@ -76,3 +76,16 @@ type Outbox interface {
 	// none (failed) when giveUp is set.
 	DeliveryFailed(ctx context.Context, id int64, at, next time.Time, giveUp bool, reason string) error
 }
+
+// Evaluation says what one level evaluation did.
+type Evaluation struct {
+	// Members is how many members were evaluated; Replayed how many of
+	// them got a history replayed from their activities (first time).
+	Members, Replayed int
+	// Changes counts the level history entries written.
+	Changes int
+	// Events counts the webhook events written to the outbox.
+	Events int
+	// Champions and Slipping are the sizes of those lists now.
+	Champions, Slipping int
+}

@@ -1,0 +1,345 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/crm"
+)
+
+// replayScanAt is how many members without a level make EvaluateLevels
+// read all activities in one scan instead of one query per member.
+const replayScanAt = 500
+
+// storedLevel is a member_levels row.
+type storedLevel struct {
+	crm.LevelState
+	champion, slipping bool
+}
+
+// Levels returns every member's stored level state.
+func (s *Store) Levels(ctx context.Context) (map[int64]crm.LevelState, error) {
+	st, err := loadLevels(ctx, s.r)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]crm.LevelState, len(st))
+	for id, l := range st {
+		out[id] = l.LevelState
+	}
+	return out, nil
+}
+
+func loadLevels(ctx context.Context, q querier) (map[int64]storedLevel, error) {
+	rows, err := q.QueryContext(ctx, `SELECT member_id, level, since, ifnull(below_since, ''), champion, slipping FROM member_levels`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: levels: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]storedLevel{}
+	for rows.Next() {
+		var id int64
+		var l storedLevel
+		var since, below string
+		if err := rows.Scan(&id, &l.Level, &since, &below, &l.champion, &l.slipping); err != nil {
+			return nil, fmt.Errorf("sqlite: levels: %w", err)
+		}
+		if l.Since, err = parseTime(since); err != nil {
+			return nil, fmt.Errorf("sqlite: level of member %d: %w", id, err)
+		}
+		if below != "" {
+			if l.BelowSince, err = parseTime(below); err != nil {
+				return nil, fmt.Errorf("sqlite: level of member %d: %w", id, err)
+			}
+		}
+		out[id] = l
+	}
+	return out, rows.Err()
+}
+
+// LevelHistory returns a member's level changes, oldest first.
+func (s *Store) LevelHistory(ctx context.Context, member int64) ([]crm.LevelPoint, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT at, level, ifnull(previous, 0) FROM level_history WHERE member_id = ? ORDER BY at, id`, member)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: level history of member %d: %w", member, err)
+	}
+	defer rows.Close()
+	var out []crm.LevelPoint
+	for rows.Next() {
+		var p crm.LevelPoint
+		var at string
+		if err := rows.Scan(&at, &p.Level, &p.Previous); err != nil {
+			return nil, fmt.Errorf("sqlite: level history of member %d: %w", member, err)
+		}
+		if p.At, err = parseTime(at); err != nil {
+			return nil, fmt.Errorf("sqlite: level history of member %d: %w", member, err)
+		}
+		p.Name = crm.LevelName(p.Level)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// EvaluateLevels brings every member's level up to now with sc (see
+// crm.Scoring.NextLevel), records each change in level_history, and finds
+// who is on the champions list (sc.ChampionsTop, staff and bots left out)
+// and who is slipping. A member evaluated for the first time gets a
+// history replayed from their activities (crm.Scoring.ReplayLevels).
+//
+// With events set, it writes a webhook event to the outbox, in the same
+// transaction, for each level change of a member who had a level, each
+// member entering the champions list and each regular starting to slip.
+// The first evaluation of a store (no levels yet) is a baseline and writes
+// none, so that a backfill does not flood the receiver.
+func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Time, events bool) (crm.Evaluation, error) {
+	var res crm.Evaluation
+	now = now.UTC()
+	d, err := s.ScoreData(ctx)
+	if err != nil {
+		return res, err
+	}
+	stored, err := loadLevels(ctx, s.r)
+	if err != nil {
+		return res, err
+	}
+	baseline := len(stored) == 0
+
+	var replay []int64
+	for _, m := range d.Members {
+		if _, ok := stored[m.ID]; !ok {
+			replay = append(replay, m.ID)
+		}
+	}
+	acts, err := s.timedActivities(ctx, d, replay)
+	if err != nil {
+		return res, err
+	}
+
+	type change struct {
+		member int64
+		next   storedLevel
+		hist   []crm.LevelPoint
+		write  bool
+	}
+	changes := make(map[int64]*change, len(d.Members))
+	levels := make(map[int64]crm.LevelState, len(d.Members))
+	for _, m := range d.Members {
+		prev, ok := stored[m.ID]
+		c := &change{member: m.ID, next: prev}
+		if !ok {
+			hist, st := sc.ReplayLevels(acts[m.ID], now)
+			c.next.LevelState, c.hist, c.write = st, hist, true
+		} else {
+			love := sc.MemberLove(m, now, "")
+			measured := sc.MeasuredLevel(love.Base, crm.CountPresence(crm.MemberWeeks(m), now))
+			next, changed := sc.NextLevel(prev.LevelState, true, measured, now)
+			if changed {
+				c.hist = []crm.LevelPoint{{At: now, Level: next.Level, Name: crm.LevelName(next.Level), Previous: prev.Level}}
+			}
+			c.write = changed || !next.BelowSince.Equal(prev.BelowSince)
+			c.next.LevelState = next
+		}
+		changes[m.ID] = c
+		levels[m.ID] = c.next.LevelState
+	}
+
+	champs := sc.Champions(d, levels, nil, crm.ChampionsOptions{Now: now})
+	rank := map[int64]int{}
+	for _, c := range champs.Champions {
+		rank[c.Member.ID] = c.Rank
+	}
+	slipping := sc.Champions(d, levels, nil, crm.ChampionsOptions{Now: now, Slipping: true, Top: len(d.Members) + 1})
+	slip := map[int64]bool{}
+	for _, c := range slipping.Champions {
+		slip[c.Member.ID] = true
+	}
+	names := map[int64]string{}
+	for _, m := range d.Members {
+		names[m.ID] = m.Name
+	}
+
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
+	}
+	defer tx.Rollback()
+	ids := make([]int64, 0, len(changes))
+	for id := range changes {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		c := changes[id]
+		prev, had := stored[id]
+		isChamp, isSlip := rank[id] > 0, slip[id]
+		if isChamp != prev.champion || isSlip != prev.slipping {
+			c.write = true
+		}
+		enteredChamp := isChamp && !prev.champion
+		startedSlip := isSlip && !prev.slipping
+		c.next.champion, c.next.slipping = isChamp, isSlip
+		if !c.write {
+			continue
+		}
+		var below any
+		if !c.next.BelowSince.IsZero() {
+			below = formatTime(c.next.BelowSince)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO member_levels (member_id, level, since, below_since, champion, slipping, evaluated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (member_id) DO UPDATE SET level = excluded.level, since = excluded.since, below_since = excluded.below_since,
+				champion = excluded.champion, slipping = excluded.slipping, evaluated_at = excluded.evaluated_at`,
+			id, c.next.Level, formatTime(c.next.Since), below, c.next.champion, c.next.slipping, formatTime(now)); err != nil {
+			return res, fmt.Errorf("sqlite: store level of member %d: %w", id, err)
+		}
+		for _, p := range c.hist {
+			var prevLevel any
+			if p.Previous != 0 {
+				prevLevel = p.Previous
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO level_history (member_id, at, level, previous) VALUES (?, ?, ?, ?)`,
+				id, formatTime(p.At), p.Level, prevLevel); err != nil {
+				return res, fmt.Errorf("sqlite: store level history of member %d: %w", id, err)
+			}
+			res.Changes++
+		}
+		if !events || baseline {
+			continue
+		}
+		ev := crm.Event{At: now, Member: crm.EventMember{ID: id, Name: names[id]}, Level: c.next.Level, LevelName: crm.LevelName(c.next.Level)}
+		if had && len(c.hist) > 0 {
+			e := ev
+			e.Type, e.PreviousLevel = crm.EventLevelChanged, prev.Level
+			if err := s.enqueue(ctx, tx, e, &res); err != nil {
+				return res, err
+			}
+		}
+		if enteredChamp {
+			e := ev
+			e.Type, e.Rank = crm.EventChampionEntered, rank[id]
+			if err := s.enqueue(ctx, tx, e, &res); err != nil {
+				return res, err
+			}
+		}
+		if startedSlip {
+			e := ev
+			e.Type = crm.EventSlippingStarted
+			if err := s.enqueue(ctx, tx, e, &res); err != nil {
+				return res, err
+			}
+		}
+	}
+	// Members merged away or forgotten keep no level.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM member_levels WHERE member_id NOT IN
+		(SELECT id FROM members WHERE identity_count > 0)`); err != nil {
+		return res, fmt.Errorf("sqlite: drop levels of gone members: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO score_meta (key, value) VALUES ('levels_evaluated_at', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, formatTime(now)); err != nil {
+		return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
+	}
+	res.Members = len(d.Members)
+	res.Replayed = len(replay)
+	res.Champions = len(champs.Champions)
+	res.Slipping = len(slipping.Champions)
+	return res, nil
+}
+
+// LevelsEvaluatedAt is when EvaluateLevels last committed (zero: never).
+func (s *Store) LevelsEvaluatedAt(ctx context.Context) (time.Time, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM score_meta WHERE key = 'levels_evaluated_at'`).Scan(&v)
+	if err == sql.ErrNoRows {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlite: levels evaluated at: %w", err)
+	}
+	return parseTime(v)
+}
+
+// enqueue writes ev to the outbox inside tx.
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, ev crm.Event, res *crm.Evaluation) error {
+	if _, err := enqueueEvent(ctx, tx, ev, ev.At); err != nil {
+		return err
+	}
+	res.Events++
+	return nil
+}
+
+// timedActivities reads the activities (type and time) of the members
+// ids, by member: one query per member for a few, one scan for many.
+func (s *Store) timedActivities(ctx context.Context, d crm.ScoreData, members []int64) (map[int64][]crm.TimedActivity, error) {
+	out := make(map[int64][]crm.TimedActivity, len(members))
+	if len(members) == 0 {
+		return out, nil
+	}
+	memberOf := map[int64]int64{}
+	want := map[int64]bool{}
+	for _, id := range members {
+		want[id] = true
+	}
+	var idents []int64
+	for _, m := range d.Members {
+		if !want[m.ID] {
+			continue
+		}
+		for _, id := range m.Identities {
+			memberOf[id.ID] = m.ID
+			idents = append(idents, id.ID)
+		}
+	}
+	types := map[string]string{} // interned
+	scan := func(rows *sql.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			var ident int64
+			var typ, at string
+			if err := rows.Scan(&ident, &typ, &at); err != nil {
+				return err
+			}
+			m, ok := memberOf[ident]
+			if !ok {
+				continue
+			}
+			t, err := parseTime(at)
+			if err != nil {
+				return err
+			}
+			if v, ok := types[typ]; ok {
+				typ = v
+			} else {
+				types[typ] = typ
+			}
+			out[m] = append(out[m], crm.TimedActivity{Type: typ, At: t})
+		}
+		return rows.Err()
+	}
+	if len(members) >= replayScanAt {
+		rows, err := s.r.QueryContext(ctx, `SELECT identity_id, type, occurred_at FROM activities`)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: activities for level history: %w", err)
+		}
+		if err := scan(rows); err != nil {
+			return nil, fmt.Errorf("sqlite: activities for level history: %w", err)
+		}
+		return out, nil
+	}
+	b, _ := json.Marshal(idents)
+	rows, err := s.r.QueryContext(ctx, `SELECT identity_id, type, occurred_at FROM activities
+		WHERE identity_id IN (SELECT value FROM json_each(?))`, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: activities for level history: %w", err)
+	}
+	if err := scan(rows); err != nil {
+		return nil, fmt.Errorf("sqlite: activities for level history: %w", err)
+	}
+	return out, nil
+}
