@@ -1,6 +1,10 @@
 package crm
 
-import "time"
+import (
+	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors"
+)
 
 // The JSON shapes below are a public interface, printed by the CLI
 // (--format json) and served by /api/v1 from one definition: fields are
@@ -49,6 +53,11 @@ type ActivityJSON struct {
 	Title      string               `json:"title"`
 	Channel    string               `json:"channel"`
 	Identity   ActivityIdentityJSON `json:"identity"`
+	// Reactions are the latest reaction and vote counts the service showed
+	// for the item, {"total", "by_kind"} (added in a later release; absent
+	// when the service reports none for this kind of activity). The text
+	// excerpt is never part of the public shape.
+	Reactions *connectors.Reactions `json:"reactions,omitempty"`
 }
 
 // JourneyJSON is a whole journey, oldest first: `journey --format json`.
@@ -159,7 +168,7 @@ func MembersView(ms []Member) []MemberJSON {
 // ActivityView is the public shape of an activity.
 func ActivityView(a Activity) ActivityJSON {
 	return ActivityJSON{Key: a.Key, Platform: a.Platform, Type: a.Type, OccurredAt: TimeJSON(a.OccurredAt), URL: a.URL, Title: a.Title, Channel: a.Channel,
-		Identity: ActivityIdentityJSON{Platform: a.Platform, Username: a.Username}}
+		Identity: ActivityIdentityJSON{Platform: a.Platform, Username: a.Username}, Reactions: a.Reactions}
 }
 
 // ActivitiesView is the public shape of a list of activities (never null).

@@ -62,6 +62,15 @@ func TestViews(t *testing.T) {
 			`"milestones":[{"kind":"first_merged_pr","at":"2025-03-01T09:00:00Z","activity":` + activityJSON + `}],` +
 			`"chart":{"bucket":"month","points":[{"start":"2025-03-01T00:00:00Z","platform":"github","count":2}]},` +
 			`"activities":[` + activityJSON + `],"next_cursor":"next"}`},
+		{"activity with reactions, text left out", crm.ActivitiesView([]crm.Activity{{Activity: connectors.Activity{
+			Key: "github/github.com/issue_opened/6", Platform: "github", Type: "issue_opened", OccurredAt: t1, Actor: ann,
+			Reactions: &connectors.Reactions{Total: 3, ByKind: map[string]int{"heart": 1, "+1": 2}}, Text: "secret excerpt"}, Username: "ann"},
+			{Activity: connectors.Activity{Key: "mastodon/social.example/post/1", Platform: "mastodon", Type: "post", OccurredAt: t1, Actor: alt,
+				Reactions: &connectors.Reactions{}}, Username: "ann"}}),
+			`[{"key":"github/github.com/issue_opened/6","platform":"github","type":"issue_opened","occurred_at":"2025-03-01T09:00:00Z",` +
+				`"url":"","title":"","channel":"","identity":{"platform":"github","username":"ann"},"reactions":{"total":3,"by_kind":{"+1":2,"heart":1}}},` +
+				`{"key":"mastodon/social.example/post/1","platform":"mastodon","type":"post","occurred_at":"2025-03-01T09:00:00Z",` +
+				`"url":"","title":"","channel":"","identity":{"platform":"mastodon","username":"ann"},"reactions":{"total":0}}]`},
 		{"suggestions", crm.SuggestionsView([]crm.Suggestion{{ID: 4, A: ann, B: alt, Confidence: 0.5, Reasons: []string{"same name"},
 			Status: crm.SuggestionOpen, MemberA: 7, MemberB: 8}}),
 			`[{"id":4,"confidence":0.5,"a":"github/github.com/1","b":"mastodon/social.example/9","member_a":7,"member_b":8,"reasons":["same name"],"status":"open"}]`},

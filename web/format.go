@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors"
 )
 
 // platforms are the known platforms in display order, with their label
@@ -178,4 +181,81 @@ func weekStart(t time.Time) time.Time {
 func monthStart(t time.Time) time.Time {
 	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// reactionKinds words the reaction kinds for the timeline, in display
+// order: a glyph (decorative, hidden from screen readers), and the singular
+// and plural words read out and shown on hover. Kinds not listed are shown
+// by name after these.
+var reactionKinds = []struct{ kind, glyph, one, many string }{
+	{connectors.ReactionScore, "score", "score", "score"},
+	{"+1", "+1", "thumbs up", "thumbs up"},
+	{"-1", "−1", "thumbs down", "thumbs down"},
+	{"heart", "♥", "heart", "hearts"},
+	{connectors.ReactionLike, "♥", "like", "likes"},
+	{connectors.ReactionFavourite, "★", "favourite", "favourites"},
+	{connectors.ReactionReblog, "⟳", "boost", "boosts"},
+	{"hooray", "🎉", "hooray", "hoorays"},
+	{"laugh", "😄", "laugh", "laughs"},
+	{"rocket", "🚀", "rocket", "rockets"},
+	{"eyes", "👀", "eyes", "eyes"},
+	{"confused", "😕", "confused", "confused"},
+}
+
+// reactionsView is an activity's reaction counts as the timeline shows
+// them: Short with glyphs ("♥ 3 · +1 2"), Long in words ("3 hearts, 2
+// thumbs up") for screen readers and the tooltip.
+type reactionsView struct{ Short, Long string }
+
+// reactionsOf words r for the timeline; nil when the service reported
+// none or every count is zero.
+func reactionsOf(r *connectors.Reactions) *reactionsView {
+	if r == nil || len(r.ByKind) == 0 {
+		return nil
+	}
+	var short, long []string
+	add := func(glyph, word string, n int) {
+		if glyph == "score" {
+			short = append(short, "score "+signed(n))
+			long = append(long, "score "+signed(n))
+			return
+		}
+		short = append(short, glyph+" "+thousands(n))
+		long = append(long, thousands(n)+" "+word)
+	}
+	known := map[string]bool{}
+	for _, k := range reactionKinds {
+		known[k.kind] = true
+		if n := r.ByKind[k.kind]; n != 0 {
+			word := k.many
+			if n == 1 {
+				word = k.one
+			}
+			add(k.glyph, word, n)
+		}
+	}
+	var other []string
+	for k := range r.ByKind {
+		if !known[k] {
+			other = append(other, k)
+		}
+	}
+	slices.Sort(other)
+	for _, k := range other {
+		if n := r.ByKind[k]; n != 0 {
+			add(k, k, n)
+		}
+	}
+	if len(short) == 0 {
+		return nil
+	}
+	return &reactionsView{Short: strings.Join(short, " · "), Long: strings.Join(long, ", ")}
+}
+
+// signed writes a score with its sign when negative (a true minus sign).
+func signed(n int) string {
+	if n < 0 {
+		return "−" + thousands(-n)
+	}
+	return thousands(n)
 }

@@ -33,6 +33,8 @@ func TestPages(t *testing.T) {
 			`<title id="chart-title">Activities per week by platform</title>`, `pat-mastodon`, `The chart as a table`,
 			`data-testid="timeline-week"`, `Week of Monday`, `rel="noopener noreferrer nofollow"`, `href="https://mastodon.test/@ann_m/3"`,
 			`title="Sun 8 Mar 2026 12:00 UTC">2 days ago</time>`,
+			`<span class="reactions" data-testid="reactions" title="1 thumbs up, 3 hearts"><span aria-hidden="true">&#43;1 1 · ♥ 3</span><span class="visually-hidden">Reactions: 1 thumbs up, 3 hearts</span></span>`,
+			`<span aria-hidden="true">★ 2 · ⟳ 1</span><span class="visually-hidden">Reactions: 2 favourites, 1 boost</span>`,
 		}},
 		{"journey paged", "/members/" + ann + "?limit=2", 200, []string{`data-testid="timeline-next"`}},
 		{"journey missing", "/members/999999", 404, []string{`Not found`, `no member with id 999999`}},
@@ -53,6 +55,9 @@ func TestPages(t *testing.T) {
 				if !strings.Contains(r.body, w) {
 					t.Errorf("GET %s lacks %s", tt.target, w)
 				}
+			}
+			if strings.Contains(r.body, secretExcerpt) {
+				t.Errorf("GET %s shows a text excerpt", tt.target)
 			}
 			if strings.HasPrefix(r.hdr.Get("Content-Type"), "text/html") {
 				if csp := r.hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {

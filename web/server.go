@@ -165,6 +165,7 @@ func (s *Server) parseTemplates() error {
 		"platformLabel": platformLabel,
 		"platformClass": platformClass,
 		"activityLabel": activityLabel,
+		"reactions":     reactionsOf,
 		"link": func(u string) template.URL {
 			v, _ := safeURL(u)
 			return v

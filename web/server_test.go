@@ -30,6 +30,10 @@ const (
 	jsURLUpper  = ` JaVaScRiPt:alert(4)`
 )
 
+// secretExcerpt is the text excerpt of two of ann's activities: no page
+// or JSON reply may show it.
+const secretExcerpt = "zorp excerpt never shown"
+
 var now = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
 func ref(platform, id string) connectors.AccountRef {
@@ -66,6 +70,14 @@ func newFixture(t *testing.T, auth *web.Auth) *fixture {
 		return connectors.Activity{Key: actor.Platform + "/" + actor.Instance + "/" + typ + "/" + key, Platform: actor.Platform, Instance: actor.Instance,
 			Type: typ, OccurredAt: at, Actor: actor, Title: title, URL: u, Channel: "o/r"}
 	}
+	// ann's post and comment carry reaction counts and a text excerpt:
+	// pages and JSON show the counts, never the excerpt.
+	post := act("3", annMa, "post", now.Add(-2*24*time.Hour), "hello fediverse", "https://mastodon.test/@ann_m/3")
+	post.Reactions = connectors.ReactionsOf(map[string]int{connectors.ReactionFavourite: 2, connectors.ReactionReblog: 1})
+	post.Text = secretExcerpt
+	comment := act("4", annGH, "issue_comment", now.Add(-1*24*time.Hour), "A fine comment", dataURL)
+	comment.Reactions = connectors.ReactionsOf(map[string]int{"heart": 3, "+1": 1})
+	comment.Text = secretExcerpt
 	b := connectors.Batch{
 		Accounts: []connectors.Account{
 			{AccountRef: annGH, Username: "ann", Name: scriptName, URL: jsURL},
@@ -76,8 +88,8 @@ func newFixture(t *testing.T, auth *web.Auth) *fixture {
 		Activities: []connectors.Activity{
 			act("1", annGH, "pr_opened", now.Add(-30*24*time.Hour), scriptTitle, jsURL),
 			act("2", annGH, "pr_merged", now.Add(-29*24*time.Hour), htmlTitle, jsURLUpper),
-			act("3", annMa, "post", now.Add(-2*24*time.Hour), "hello fediverse", "https://mastodon.test/@ann_m/3"),
-			act("4", annGH, "issue_comment", now.Add(-1*24*time.Hour), "A fine comment", dataURL),
+			post,
+			comment,
 			act("5", boGH, "issue_opened", now.Add(-10*24*time.Hour), "Bo's issue", "https://github.test/o/r/issues/5"),
 			act("6", carolDi, "topic_created", now.Add(-3*24*time.Hour), "Hello forum", "https://discourse.test/t/6"),
 		},
@@ -180,6 +192,20 @@ func TestAPI(t *testing.T) {
 		{"member missing", "GET", "/api/v1/members/999999", "", 404, []string{`"error": "no member with id 999999"`}},
 		{"member not a number", "GET", "/api/v1/members/abc", "", 404, []string{`"error": "no member with id \"abc\""`}},
 		{"journey", "GET", "/api/v1/members/" + ann + "/journey?limit=2", "", 200, []string{`"activities": [`, `"milestones": [`, `"chart": {`, `"next_cursor": "`, `"join": {`}},
+		{"journey reactions", "GET", "/api/v1/members/" + ann + "/journey?limit=2", "", 200, []string{
+			`"reactions": {
+        "total": 4,
+        "by_kind": {
+          "+1": 1,
+          "heart": 3
+        }
+      }`, `"reactions": {
+        "total": 3,
+        "by_kind": {
+          "favourite": 2,
+          "reblog": 1
+        }
+      }`}},
 		{"journey missing", "GET", "/api/v1/members/999999/journey", "", 404, []string{`"error": "no member with id 999999"`}},
 		{"journey bad cursor", "GET", "/api/v1/members/" + ann + "/journey?cursor=zzz", "", 400, []string{`"error":`}},
 		{"suggestions", "GET", "/api/v1/suggestions", "", 200, []string{`"suggestions": [`, `"confidence": 0.62`, `"member_b": ` + bo}},

@@ -57,8 +57,10 @@ type Fake interface {
 // RoleFake is a Fake that knows which of its seeded accounts the
 // connector must report as staff of the community (connectors.Account.Staff)
 // and as bots, by username. The suite checks them after the backfill: every
-// staff username and no other comes out staff; every bot username comes
-// out a bot.
+// staff username and no other comes out staff; every bot username and no
+// other comes out a bot. A platform that reports no staff at all (see
+// Case.NoStaff) returns no staff usernames, and then nobody may come out
+// staff.
 type RoleFake interface {
 	Roles() (staff, bots []string)
 }
@@ -92,6 +94,11 @@ type Case struct {
 	IdleMaxCounted int
 	// Start is the suite's clock at the beginning; zero means 2026-03-01.
 	Start time.Time
+	// NoStaff says the connector never reports Account.Staff (the service
+	// has no notion of the community's staff); a RoleFake then returns no
+	// staff, and the suite checks that no account comes out staff, even
+	// the ones the fake gives a site role.
+	NoStaff bool
 }
 
 // Clock is the suite's fake clock: Sleep advances it instead of waiting.
@@ -387,7 +394,7 @@ func Run(t *testing.T, c Case) {
 			}
 		}
 		if rf, ok := ref.Fake.(RoleFake); ok {
-			checkRoles(t, ref.Store, rf)
+			checkRoles(t, ref.Store, rf, c.NoStaff)
 		}
 		if ref.Fake.PagesFollowed() == 0 {
 			t.Errorf("backfill never followed a page: make the seeded community bigger")
@@ -515,7 +522,7 @@ func Run(t *testing.T, c Case) {
 
 // checkRoles compares the staff and bot flags of the stored accounts with
 // what the fake says its seeded community holds.
-func checkRoles(t *testing.T, s *Store, rf RoleFake) {
+func checkRoles(t *testing.T, s *Store, rf RoleFake, noStaff bool) {
 	t.Helper()
 	staff, bots := rf.Roles()
 	gotStaff, gotBot, seen := map[string]bool{}, map[string]bool{}, map[string]bool{}
@@ -524,7 +531,10 @@ func checkRoles(t *testing.T, s *Store, rf RoleFake) {
 		gotStaff[a.Username] = gotStaff[a.Username] || a.Staff
 		gotBot[a.Username] = gotBot[a.Username] || a.Bot
 	}
-	if len(staff) == 0 {
+	switch {
+	case noStaff && len(staff) > 0:
+		t.Errorf("the case says the connector reports no staff, but Roles lists %d", len(staff))
+	case !noStaff && len(staff) == 0:
 		t.Errorf("the seeded community has no staff: seed some (Roles)")
 	}
 	t.Logf("roles: %d staff, %d bots expected", len(staff), len(bots))
@@ -545,6 +555,11 @@ func checkRoles(t *testing.T, s *Store, rf RoleFake) {
 			t.Errorf("bot account %s is in no batch's accounts", u)
 		} else if !gotBot[u] {
 			t.Errorf("bot account %s is not reported as a bot", u)
+		}
+	}
+	for u, b := range gotBot {
+		if b && !slices.Contains(bots, u) {
+			t.Errorf("%s is reported as a bot; the fake says it is not", u)
 		}
 	}
 }

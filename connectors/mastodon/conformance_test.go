@@ -67,6 +67,24 @@ func (f conformanceFake) Grow(at time.Time) int {
 	return 5
 }
 
+// Roles: the tracked account (the community's own, hence staff) and the
+// seeded bots among the first 100 people, who all follow it. The server's
+// Owner and Moderator (user003, user006) are not staff of the community.
+func (f conformanceFake) Roles() (staff, bots []string) {
+	for i := range 100 {
+		if seededBot(i) {
+			u := fmt.Sprintf("user%03d@", i)
+			if d := []string{"", "social.example", "other.example"}[i%3]; d != "" {
+				u += d
+			} else {
+				u += f.Domain()
+			}
+			bots = append(bots, u)
+		}
+	}
+	return []string{"rollcall@" + f.Domain()}, bots
+}
+
 func TestConformancePublic(t *testing.T) {
 	connectortest.Run(t, connectortest.Case{
 		Kind:          Kind,

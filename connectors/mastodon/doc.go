@@ -3,7 +3,10 @@
 // (mention), boosts and favourites of their statuses (boost, favourite) and
 // their new followers (follow) from one server through the shared
 // connectors.Client, and translates them into connectors.Account and
-// connectors.Activity.
+// connectors.Activity. The tracked accounts are reported as Staff (the
+// community's own accounts), accounts flagged bot as Bot; a server's
+// highlighted roles (Owner, Moderator…) are not the community's staff and
+// are not mapped (see builder.addAccount).
 //
 // With a token that belongs to a tracked account, that account's
 // notifications are read; otherwise (and for the other tracked accounts) the

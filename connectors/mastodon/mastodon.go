@@ -313,17 +313,33 @@ type builder struct {
 	accounts   []connectors.Account
 	index      map[string]int
 	activities []connectors.Activity
+	// staff holds the ExternalIDs of the tracked accounts.
+	staff map[string]bool
 }
 
+// addAccount records an account once per batch, a full profile winning
+// over a reference.
+//
+// Staff on Mastodon: the public Account entity has no flag for "works for
+// this community". Its bot flag says bot (Account.Bot); its "roles" (local
+// accounts only) are the highlighted roles of the server (Owner, Admin,
+// Moderator), i.e. the people who run the instance, who are not the
+// community's staff on a shared server such as mastodon.social. The
+// accounts the community itself configured as its own (settings
+// "accounts", resolved by lookup) are: those are reported Staff, wherever
+// they appear; nobody else is.
 func (b *builder) addAccount(a connectors.Account) {
 	if a.IsZero() {
 		return
 	}
+	a.Staff = a.Staff || b.staff[a.ExternalID]
 	k := a.AccountRef.String()
 	if i, ok := b.index[k]; ok {
+		staff := a.Staff || b.accounts[i].Staff
 		if !a.ProfileFetchedAt.IsZero() || b.accounts[i].ProfileFetchedAt.IsZero() {
 			b.accounts[i] = a
 		}
+		b.accounts[i].Staff = staff
 		return
 	}
 	b.index[k] = len(b.accounts)
@@ -351,7 +367,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	ctx = connectors.WithETags(ctx, etags)
 	missing := connectors.NewMissingSet(cur.Missing, c.missingTTL, c.now)
 	ctx = connectors.WithMissing(ctx, missing)
-	b := &builder{index: map[string]int{}}
+	b := &builder{index: map[string]int{}, staff: c.trackedSet(st)}
 	c.client.TakeStats()
 	for steps := 0; steps < c.stepsPerBatch && st.Phase < phaseDone && len(b.activities) < maxActivitiesPerBatch; steps++ {
 		if steps > 0 && c.client.RateLimit().Paused {
@@ -463,6 +479,7 @@ func (c *Connector) stepResolve(ctx context.Context, st *state, b *builder) erro
 		}
 		ref := c.tr.ref(a)
 		st.Accounts = append(st.Accounts, tracked{Conf: acct, Acct: ref.ExternalID, ID: a.ID, URL: a.URL, Created: a.CreatedAt.Time})
+		b.staff[ref.ExternalID] = true
 		b.addAccount(c.tr.account(a, c.now()))
 		return nil
 	}

@@ -12,7 +12,10 @@ import (
 // and the hashtag #rollcall, big enough to need several pages per stream:
 // 120 people (local and remote), 90 hashtag statuses (some mentioning
 // rollcall), 45 statuses of rollcall with boosts, favourites and replies,
-// and 100 followers. tagged adds that many more hashtag statuses.
+// and 100 followers. tagged adds that many more hashtag statuses. Every
+// 29th person is a bot (seededBot); user003 and user006 (local) hold the
+// server's highlighted Owner and Moderator roles, which make them staff of
+// the server, not of the community.
 func seed(t testing.TB, srv *mastodontest.Server, now time.Time, tagged int) {
 	t.Helper()
 	must := func(err error) {
@@ -33,8 +36,14 @@ func seed(t testing.TB, srv *mastodontest.Server, now time.Time, tagged int) {
 	for i := range 120 {
 		a := mastodontest.Account{
 			Username: fmt.Sprintf("user%03d", i), Domain: domains[i%3], DisplayName: fmt.Sprintf("User %d", i),
-			Bot: i%29 == 0, CreatedAt: start.Add(-time.Duration(i) * time.Hour),
+			Bot: seededBot(i), CreatedAt: start.Add(-time.Duration(i) * time.Hour),
 			Note: `<p>I hack on things. <a href="https://blog.example/u` + fmt.Sprint(i) + `">blog</a></p>`,
+		}
+		switch i {
+		case 3:
+			a.Role = &mastodontest.Role{ID: "3", Name: "Owner"}
+		case 6:
+			a.Role = &mastodontest.Role{ID: "1", Name: "Moderator", Color: "#563acc"}
 		}
 		if i%4 == 0 {
 			a.Fields = []mastodontest.Field{{Name: "GitHub", Value: fmt.Sprintf(`<a href="https://github.com/user%03d" rel="me">github.com/user%03d</a>`, i, i), VerifiedAt: start}}
@@ -85,6 +94,9 @@ func seed(t testing.TB, srv *mastodontest.Server, now time.Time, tagged int) {
 		t.Fatalf("seeded data runs past now")
 	}
 }
+
+// seededBot reports whether seed's i-th person is a bot.
+func seededBot(i int) bool { return i%29 == 0 }
 
 // newestStatusOf returns the id of acct's newest own status.
 func newestStatusOf(srv *mastodontest.Server, acct string) string {

@@ -34,18 +34,30 @@ type field struct {
 
 // account is Mastodon's Account entity (the fields we use).
 type account struct {
-	ID             string  `json:"id"`
-	Username       string  `json:"username"`
-	Acct           string  `json:"acct"`
-	DisplayName    string  `json:"display_name"`
-	Note           string  `json:"note"`
-	URL            string  `json:"url"`
-	URI            string  `json:"uri"`
-	Avatar         string  `json:"avatar"`
-	Bot            bool    `json:"bot"`
+	ID          string `json:"id"`
+	Username    string `json:"username"`
+	Acct        string `json:"acct"`
+	DisplayName string `json:"display_name"`
+	Note        string `json:"note"`
+	URL         string `json:"url"`
+	URI         string `json:"uri"`
+	Avatar      string `json:"avatar"`
+	Bot         bool   `json:"bot"`
+	// Roles are the account's highlighted roles on its server (Mastodon
+	// 4.x; local accounts only). They say who runs the server, not who
+	// works for the community: they are read, never mapped to Staff (see
+	// builder.addAccount).
+	Roles          []role  `json:"roles"`
 	FollowersCount int     `json:"followers_count"`
 	CreatedAt      mtime   `json:"created_at"`
 	Fields         []field `json:"fields"`
+}
+
+// role is an Account's roles[] entry: {id, name, color}.
+type role struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Color string `json:"color"`
 }
 
 // mention is Status.mentions[]: a reference, not a full Account.

@@ -33,6 +33,12 @@ func seed(t testing.TB, srv *stackoverflowtest.Server, nUsers, nQuestions int, n
 	s := &seeded{Server: srv}
 	for i := range nUsers {
 		u := stackoverflowtest.User{DisplayName: fmt.Sprintf("Dev O'Neil %d", i), Reputation: 1 + r.IntN(5000)}
+		switch {
+		case i%10 == 1:
+			u.UserType = "moderator" // a site moderator: not the community's staff
+		case i == 2:
+			u.IsEmployee = true // a Stack Exchange employee: neither
+		}
 		if i%3 == 0 {
 			u.WebsiteURL = fmt.Sprintf("https://dev%d.example.org", i)
 		}
@@ -131,6 +137,10 @@ func (f conformanceFake) Grow(at time.Time) int {
 	return 4
 }
 
+// Roles: nobody is staff (Case.NoStaff), though the seed has site
+// moderators and an employee; Stack Exchange has no bot flag.
+func (f conformanceFake) Roles() (staff, bots []string) { return nil, nil }
+
 // idleRequests is what an idle pass costs: one /questions request per
 // tracked tag.
 const idleRequests = 2
@@ -147,5 +157,6 @@ func TestConformance(t *testing.T) {
 		ReactionTypes:  []string{TypeQuestion, TypeAnswer, TypeComment},
 		TextTypes:      []string{TypeQuestion, TypeAnswer, TypeComment},
 		IdleMaxCounted: idleRequests,
+		NoStaff:        true,
 	})
 }

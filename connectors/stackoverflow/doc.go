@@ -15,7 +15,10 @@
 // Accounts are keyed by user_id on the site (Instance is the site's
 // api_site_parameter) and carry the network-wide account_id as NetworkID.
 // Stack Exchange has no handle: Username and Name are the display name
-// (HTML-unescaped), which its owner may change.
+// (HTML-unescaped), which its owner may change. No account is reported as
+// Staff: site moderators (user_type moderator) and Stack Exchange
+// employees (is_employee) run the site, not the community of the tags (see
+// staffOfSite); the API has no bot flag.
 //
 // The API reports its limits in the body: the connector waits out a
 // method's `backoff` before calling that method again (other methods go on),

@@ -41,6 +41,9 @@ type shallowUser struct {
 // user is a full profile (type user) from /users/{ids}.
 type user struct {
 	shallowUser
+	// IsEmployee marks a Stack Exchange Inc. employee; like user_type
+	// moderator it is read and not mapped to Staff (see staffOfSite).
+	IsEmployee       bool   `json:"is_employee"`
 	WebsiteURL       string `json:"website_url"`
 	Location         string `json:"location"`
 	CreationDate     epoch  `json:"creation_date"`
@@ -100,6 +103,17 @@ func (t translator) ref(u *shallowUser) connectors.AccountRef {
 	return connectors.AccountRef{Platform: connectors.PlatformStackOverflow, Instance: t.site, ExternalID: strconv.FormatInt(u.UserID, 10)}
 }
 
+// staffOfSite documents why no Stack Exchange account is ever reported as
+// connectors.Account.Staff: the community a source syncs is a set of tags
+// on a site, and the API has no role for "works for this tag". A
+// user_type "moderator" is a moderator of the whole site (elected by it,
+// or granted the powers as an employee), and is_employee marks a
+// Stack Exchange Inc. employee: both are staff of the site or the network,
+// not of the community, which lists its own people in the config's team:
+// (or marks them with rollcall mark). team_admin is an admin of a Stack
+// Overflow for Teams team, not of a public site's community either.
+const staffOfSite = false
+
 // account translates a shallow user (a reference, not a full profile).
 // Stack Exchange has no handle: Username is the display name, which the
 // user may change; the account is keyed by user_id only.
@@ -109,7 +123,7 @@ func (t translator) account(u *shallowUser) (connectors.Account, bool) {
 		return connectors.Account{}, false
 	}
 	name := html.UnescapeString(u.DisplayName)
-	a := connectors.Account{AccountRef: ref, Username: name, Name: name, URL: u.Link, AvatarURL: u.ProfileImage}
+	a := connectors.Account{AccountRef: ref, Username: name, Name: name, URL: u.Link, AvatarURL: u.ProfileImage, Staff: staffOfSite}
 	if u.AccountID > 0 {
 		a.NetworkID = strconv.FormatInt(u.AccountID, 10)
 	}

@@ -265,6 +265,21 @@ func encodeReactions(r *connectors.Reactions) (any, string, error) {
 	return r.Total, string(b), nil
 }
 
+// decodeReactions is the inverse of encodeReactions: nil for a NULL
+// reactions_total (the service reported none).
+func decodeReactions(total sql.NullInt64, byKind string) (*connectors.Reactions, error) {
+	if !total.Valid {
+		return nil, nil
+	}
+	r := &connectors.Reactions{Total: int(total.Int64)}
+	if byKind != "" {
+		if err := json.Unmarshal([]byte(byKind), &r.ByKind); err != nil {
+			return nil, fmt.Errorf("decode reactions %q: %w", byKind, err)
+		}
+	}
+	return r, nil
+}
+
 // putCursor replaces the source's cursor state, ETags and missing objects.
 func putCursor(ctx context.Context, tx *sql.Tx, source string, c connectors.Cursor, now time.Time) error {
 	var state any

@@ -77,7 +77,7 @@ func (s *Store) Journey(ctx context.Context, memberID int64) (crm.Journey, error
 	}
 	j := crm.Journey{Member: m}
 	rows, err := s.r.QueryContext(ctx, `SELECT a.key, a.platform, a.instance, a.type, a.occurred_at,
-			a.url, a.title, a.channel, a.parent_key,
+			a.url, a.title, a.channel, a.parent_key, a.reactions_total, a.reactions,
 			i.id, i.platform, i.instance, i.external_id, i.username
 		FROM identities i JOIN `+byTime+` ON a.identity_id = i.id
 		WHERE i.member_id = ?
@@ -88,12 +88,16 @@ func (s *Store) Journey(ctx context.Context, memberID int64) (crm.Journey, error
 	defer rows.Close()
 	for rows.Next() {
 		var a crm.Activity
-		var at string
-		if err := rows.Scan(&a.Key, &a.Platform, &a.Instance, &a.Type, &at, &a.URL, &a.Title, &a.Channel, &a.ParentKey,
+		var at, byKind string
+		var total sql.NullInt64
+		if err := rows.Scan(&a.Key, &a.Platform, &a.Instance, &a.Type, &at, &a.URL, &a.Title, &a.Channel, &a.ParentKey, &total, &byKind,
 			&a.IdentityID, &a.Actor.Platform, &a.Actor.Instance, &a.Actor.ExternalID, &a.Username); err != nil {
 			return crm.Journey{}, fmt.Errorf("sqlite: journey of member %d: %w", memberID, err)
 		}
 		if a.OccurredAt, err = parseTime(at); err != nil {
+			return crm.Journey{}, fmt.Errorf("sqlite: journey of member %d: activity %s: %w", memberID, a.Key, err)
+		}
+		if a.Reactions, err = decodeReactions(total, byKind); err != nil {
 			return crm.Journey{}, fmt.Errorf("sqlite: journey of member %d: activity %s: %w", memberID, a.Key, err)
 		}
 		a.MemberID = memberID

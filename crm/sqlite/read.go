@@ -279,17 +279,22 @@ func memberIdentityIDs(ctx context.Context, q querier, member int64) ([]int64, m
 const byTime = `activities AS a INDEXED BY activities_identity_time`
 
 // activityCols are the activity columns scanActivity reads, of alias a.
-const activityCols = `a.key, a.platform, a.instance, a.type, a.occurred_at, a.url, a.title, a.channel, a.parent_key, a.identity_id`
+// The text excerpt is never read here: it is for sentiment, not for pages.
+const activityCols = `a.key, a.platform, a.instance, a.type, a.occurred_at, a.url, a.title, a.channel, a.parent_key, a.identity_id, a.reactions_total, a.reactions`
 
 func scanActivity(sc scanner, byID map[int64]crm.Identity, extra ...any) (crm.Activity, error) {
 	var a crm.Activity
-	var at string
-	dest := append([]any{&a.Key, &a.Platform, &a.Instance, &a.Type, &at, &a.URL, &a.Title, &a.Channel, &a.ParentKey, &a.IdentityID}, extra...)
+	var at, byKind string
+	var total sql.NullInt64
+	dest := append([]any{&a.Key, &a.Platform, &a.Instance, &a.Type, &at, &a.URL, &a.Title, &a.Channel, &a.ParentKey, &a.IdentityID, &total, &byKind}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return a, err
 	}
 	var err error
 	if a.OccurredAt, err = parseTime(at); err != nil {
+		return a, fmt.Errorf("activity %s: %w", a.Key, err)
+	}
+	if a.Reactions, err = decodeReactions(total, byKind); err != nil {
 		return a, fmt.Errorf("activity %s: %w", a.Key, err)
 	}
 	id := byID[a.IdentityID]

@@ -28,6 +28,7 @@ var readTests = []struct {
 	{"ActivityChart", testActivityChart},
 	{"Milestones", testMilestones},
 	{"ManyIdentities", testManyIdentities},
+	{"ReactionsRead", testReactionsRead},
 }
 
 // readDecisionTests are the read model subtests that need people's
@@ -796,5 +797,62 @@ func testManyIdentities(t *testing.T, s crm.Store) {
 	jr, err := s.JoinReasons(ctx, m)
 	if err != nil || len(jr) != 80 {
 		t.Errorf("JoinReasons = %d reasons, %v; want 80", len(jr), err)
+	}
+}
+
+// testReactionsRead: the journey, the timeline and the milestones carry
+// each activity's latest reaction counts (nil when the service reported
+// none, zero counts kept as a zero total, a negative score as is), and
+// never its text excerpt.
+func testReactionsRead(t *testing.T, s crm.Store) {
+	hearts := typed("issue_opened", "1", gh("1"), 0, 0, "")
+	hearts.Reactions = &connectors.Reactions{Total: 3, ByKind: map[string]int{"+1": 2, "heart": 1}}
+	hearts.Text = "it breaks"
+	none := typed("issue_comment", "2", gh("1"), 1, 0, "")
+	none.Text = "me too"
+	zero := typed("pr_opened", "3", gh("1"), 2, 0, "")
+	zero.Reactions = &connectors.Reactions{}
+	score := typed("answer", "4", soRef("5"), 3, 0, "")
+	score.Reactions = &connectors.Reactions{Total: -2, ByKind: map[string]int{connectors.ReactionScore: -2}}
+	apply(t, s, "fx", connectors.Batch{
+		Accounts:   []connectors.Account{ref("1", "one"), {AccountRef: soRef("5"), Username: "Five"}},
+		Activities: []connectors.Activity{hearts, none, zero, score},
+	})
+	// A later batch with newer counts replaces them.
+	hearts.Reactions = &connectors.Reactions{Total: 4, ByKind: map[string]int{"+1": 3, "heart": 1}}
+	apply(t, s, "fx", connectors.Batch{Activities: []connectors.Activity{hearts}})
+	want := map[string]*connectors.Reactions{hearts.Key: hearts.Reactions, none.Key: nil, zero.Key: {}, score.Key: score.Reactions}
+	members := assignAllNew(t, s)
+	check := func(where string, as []crm.Activity) {
+		t.Helper()
+		for _, a := range as {
+			if diff := cmp.Diff(want[a.Key], a.Reactions); diff != "" {
+				t.Errorf("%s: %s reactions (-want +got):\n%s", where, a.Key, diff)
+			}
+			if a.Text != "" {
+				t.Errorf("%s: %s carries its text excerpt %q", where, a.Key, a.Text)
+			}
+		}
+	}
+	seen := 0
+	for _, m := range []int64{members[gh("1")], members[soRef("5")]} {
+		j := journey(t, s, m)
+		check("journey", j.Activities)
+		seen += len(j.Activities)
+		p, err := s.Timeline(t.Context(), crm.TimelineQuery{MemberID: m})
+		if err != nil {
+			t.Fatalf("Timeline: %v", err)
+		}
+		check("timeline", p.Activities)
+		ms, err := s.Milestones(t.Context(), m)
+		if err != nil {
+			t.Fatalf("Milestones: %v", err)
+		}
+		for _, x := range ms {
+			check("milestone "+x.Kind, []crm.Activity{x.Activity})
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("journeys hold %d activities, want %d", seen, len(want))
 	}
 }

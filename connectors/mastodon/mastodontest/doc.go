@@ -16,7 +16,10 @@
 // minutes for paginated requests; the headers show the one closest to
 // exhaustion), 429 {"error":"Too many requests"} without Retry-After, 401
 // and 404 bodies in Mastodon's shape, and the owner token that alone may
-// read notifications.
+// read notifications. Accounts carry the Account entity's bot flag and, for
+// local accounts only, "roles": the highlighted server role (Owner, Admin,
+// Moderator…) as {id, name, color}, [] without one, absent on remote
+// accounts, as Mastodon 4.x serves them.
 //
 // Tests build data with AddAccount, AddStatus, Boost, Favourite and Follow
 // (safe for concurrent use), inject faults with FailNext, MalformedNext,

@@ -189,3 +189,31 @@ func TestGone(t *testing.T) {
 		t.Errorf("notifications = %d, want the 50 mentions only", got)
 	}
 }
+
+// TestRoles: local accounts carry "roles" ([] or their highlighted role),
+// remote accounts carry none, as Mastodon 4.x serves them (the recordings
+// of mastodon.social show "roles":[] and [{"id":"3","name":"Owner",
+// "color":""}] on local accounts and no roles key on remote ones).
+func TestRoles(t *testing.T) {
+	s, _ := newServer(t)
+	if _, err := s.AddAccount(Account{Username: "boss", Role: &Role{ID: "3", Name: "Owner"}, Bot: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ acct, want string }{
+		{"owner", `[]`},
+		{"boss", `[{"id":"3","name":"Owner","color":""}]`},
+		{"u1@remote.example", ``},
+	} {
+		resp := get(t, s, "/api/v1/accounts/lookup?acct="+tc.acct, "", "")
+		var m map[string]json.RawMessage
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(m["roles"]); got != tc.want {
+			t.Errorf("%s: roles %s, want %q", tc.acct, got, tc.want)
+		}
+		if tc.acct == "boss" && string(m["bot"]) != "true" {
+			t.Errorf("boss: bot %s", m["bot"])
+		}
+	}
+}

@@ -35,11 +35,24 @@ type Account struct {
 	// DisplayName, Note (HTML) and Avatar are profile fields.
 	DisplayName, Note, Avatar string
 	Bot, Locked               bool
+	// Role is the account's role on this server when the role is
+	// highlighted (shown on the profile: by default Owner, Admin and
+	// Moderator); nil for none. Served in the account's "roles" the way
+	// Mastodon 4.x does: only for local accounts ([] when nil), never for
+	// remote ones (the field is absent).
+	Role *Role
 	// Fields are the profile metadata; Value is HTML.
 	Fields []Field
 	// CreatedAt defaults to the fake's clock; served truncated to the day,
 	// as Mastodon does.
 	CreatedAt time.Time
+}
+
+// Role is a highlighted server role, as the public Account entity shows
+// it (Mastodon's REST::RoleSerializer without permissions): id, name and
+// color ("" when the role has none).
+type Role struct {
+	ID, Name, Color string
 }
 
 // Field is one profile metadata entry. A non-zero VerifiedAt means the

@@ -519,6 +519,15 @@ type accountJSON struct {
 	LastStatusAt   *string     `json:"last_status_at"`
 	Emojis         []struct{}  `json:"emojis"`
 	Fields         []fieldJSON `json:"fields"`
+	// Roles is present for local accounts only ([] without a highlighted
+	// role), as Mastodon 4.x serves it.
+	Roles *[]roleJSON `json:"roles,omitempty"`
+}
+
+type roleJSON struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Color string `json:"color"`
 }
 
 type sourceJSON struct {
@@ -629,6 +638,13 @@ func (s *Server) accountJSON(a *Account) accountJSON {
 			fj.VerifiedAt = &v
 		}
 		j.Fields = append(j.Fields, fj)
+	}
+	if a.Domain == "" || strings.EqualFold(a.Domain, s.domain) {
+		roles := []roleJSON{}
+		if a.Role != nil {
+			roles = append(roles, roleJSON{ID: a.Role.ID, Name: a.Role.Name, Color: a.Role.Color})
+		}
+		j.Roles = &roles
 	}
 	return j
 }

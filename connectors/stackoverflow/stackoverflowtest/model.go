@@ -16,7 +16,11 @@ type User struct {
 	Location   string
 	Reputation int
 	// UserType is registered (default), unregistered, moderator or team_admin.
-	UserType     string
+	UserType string
+	// IsEmployee marks a Stack Exchange Inc. employee: served as is_employee
+	// on full user objects (/users/{ids}) only, as the API does; shallow
+	// users (post owners) have no such field.
+	IsEmployee   bool
 	ProfileImage string
 	// CreationDate defaults to the fake's clock.
 	CreationDate time.Time

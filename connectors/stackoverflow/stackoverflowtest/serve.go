@@ -457,7 +457,7 @@ func (s *Server) questionJSON(q *Question) questionJSON {
 
 func (s *Server) userJSON(u *User) userJSON {
 	return userJSON{AccountID: u.AccountID, LastModifiedDate: u.CreationDate.Unix(), LastAccessDate: u.CreationDate.Unix(),
-		Reputation: u.Reputation, CreationDate: u.CreationDate.Unix(), UserType: u.UserType, UserID: u.UserID,
+		Reputation: u.Reputation, CreationDate: u.CreationDate.Unix(), UserType: u.UserType, UserID: u.UserID, IsEmployee: u.IsEmployee,
 		Location: html.EscapeString(u.Location), WebsiteURL: u.WebsiteURL, Link: u.Link, ProfileImage: u.ProfileImage,
 		DisplayName: html.EscapeString(u.DisplayName)}
 }

@@ -329,3 +329,29 @@ func TestStartAndConcurrency(t *testing.T) {
 		t.Errorf("total after concurrent adds = %v", r.body)
 	}
 }
+
+// TestRoles: user_type on owners and users, is_employee on user objects
+// only, as the API's shallow_user and user types have them.
+func TestRoles(t *testing.T) {
+	s, _, c := fixture(t)
+	mod := s.AddUser(User{DisplayName: "Mod", UserType: "moderator", IsEmployee: true})
+	q, err := s.AddQuestion(Question{Title: "m", Tags: []string{"go"}, OwnerID: mod.UserID, CreationDate: t0.Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := get(t, c, base+"/questions/"+itoa(q.QuestionID)+"?site=stackoverflow").items()[0].(map[string]any)["owner"].(map[string]any)
+	if owner["user_type"] != "moderator" {
+		t.Errorf("owner user_type = %v", owner["user_type"])
+	}
+	if _, ok := owner["is_employee"]; ok {
+		t.Errorf("a shallow user carries is_employee: %v", owner)
+	}
+	u := get(t, c, base+"/users/"+itoa(mod.UserID)+"?site=stackoverflow").items()[0].(map[string]any)
+	if u["user_type"] != "moderator" || u["is_employee"] != true {
+		t.Errorf("user = %v", u)
+	}
+	plain := get(t, c, base+"/users/103?site=stackoverflow").items()[0].(map[string]any)
+	if plain["user_type"] != "registered" || plain["is_employee"] != false {
+		t.Errorf("user = %v", plain)
+	}
+}
