@@ -8,19 +8,33 @@
 // returns, and Classify, which turns a compound score into "positive",
 // "neutral" or "negative" with VADER's usual ±0.05 thresholds.
 //
-// The scoring rules are a line-by-line port of the JavaScript in the npm
-// package vader-sentiment 1.1.3 (vaderSentiment-js, Copyright 2018 Comcast
-// Cable Communications Management, LLC, Apache License 2.0), which is itself
-// a port of C.J. Hutto's Python vaderSentiment (MIT licence). Where that
-// JavaScript differs from today's Python vaderSentiment, this package follows
-// the JavaScript, so for the same text it gives the same numbers as
-// vader-sentiment 1.1.3; the tests check that on reference sentences.
+// The scoring rules are a port of C.J. Hutto's Python vaderSentiment
+// (vaderSentiment/vaderSentiment.py of github.com/cjhutto/vaderSentiment,
+// the 3.3.x code, MIT licence), and for the same text they give the same
+// numbers as its SentimentIntensityAnalyzer.polarity_scores: case-insensitive
+// negations and "but", the "no" and "without doubt" rules, "never so/this",
+// the full booster and special-case idiom lists, punctuation stripped from
+// both ends of a token unless that leaves two characters or fewer, Python's
+// str.isupper, str.lower and whitespace, and Python's round (half to even).
+// That includes the reference's quirks: its "but" rule finds each valence
+// by value, so of equal valences only the first is scaled. The tests check
+// the Python output on the README sentences and on 2,000 random texts
+// (testdata/py_golden.jsonl, made by testdata/gen_golden.py).
 //
-// vader_lexicon.txt is derived from src/vader_lexicon.js of that npm package
-// (the lexicon Hutto published with vaderSentiment): one "token TAB mean
-// valence" per line, keeping only the entries a lookup can reach (the scorer
-// looks tokens up lower-cased and never with whitespace or as a single
-// character, so the 19 entries with capitals, spaces or one character are
-// left out). LICENSE.vader, next to it, carries the licence notices of the
-// npm package and of Hutto's vaderSentiment.
+// One difference: vaderSentiment first replaces each emoji listed in its
+// emoji_utf8_lexicon.txt by a textual description ("😁" becomes "beaming
+// face with smiling eyes") and scores that; this package does not, so it
+// scores emoji as the Python code does with an empty emoji lexicon (an
+// emoji is then just part of a token, usually a neutral one).
+//
+// vader_lexicon.txt holds one "token TAB mean valence" per line: every entry
+// of the Python repository's vaderSentiment/vader_lexicon.txt that the
+// scorer can look up. It looks tokens up lower-cased and never with
+// whitespace, so the 18 entries with capitals (such as ":D", whose
+// lower-case twin ":d" is in the file) or spaces are left out; of a token
+// listed twice, the later valence is kept, as in Python. The data came from
+// the npm package vader-sentiment 1.1.3, with the four entries in which it
+// differs from the Python file corrected from that file; LICENSE.vader,
+// next to it, says exactly what came from where and carries the licence
+// notices of both.
 package sentiment

@@ -4,11 +4,11 @@ import (
 	"bufio"
 	_ "embed"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf16"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Labels returned by Classify.
@@ -25,7 +25,7 @@ const (
 // the proportions of the text's weight that fall in each class (they add up
 // to 1, give or take rounding, or are all 0 for a text with no words);
 // Compound is the normalised, weighted sum of all valences, in [-1, 1].
-// As in vader-sentiment, the proportions are rounded to 3 decimal places and
+// As in vaderSentiment, the proportions are rounded to 3 decimal places and
 // Compound to 4.
 type Scores struct {
 	// Negative is the proportion of negative weight, in [0, 1].
@@ -86,7 +86,7 @@ func New() *Analyzer {
 	return &Analyzer{lexicon: parsedLexicon()}
 }
 
-// Constants of the model, as in vader-sentiment.
+// Constants of the model, as in vaderSentiment.
 const (
 	bIncr   = 0.293 // booster word
 	bDecr   = -0.293
@@ -94,15 +94,7 @@ const (
 	nScalar = -0.74 // negation
 )
 
-// puncList is PUNC_LIST: the punctuation that may lead or trail a word and
-// be stripped from it.
-var puncList = map[string]bool{
-	".": true, "!": true, "?": true, ",": true, ";": true, ":": true, "-": true,
-	"'": true, "\"": true, "!!": true, "!!!": true, "??": true, "???": true,
-	"?!?": true, "!?!": true, "?!?!": true, "!?!?": true,
-}
-
-// negate is NEGATE, matched case-sensitively as the JavaScript does.
+// negate is NEGATE, matched against lower-cased words.
 var negate = map[string]bool{
 	"aint": true, "arent": true, "cannot": true, "cant": true, "couldnt": true,
 	"darent": true, "didnt": true, "doesnt": true, "ain't": true, "aren't": true,
@@ -123,63 +115,57 @@ var negate = map[string]bool{
 // boosters is BOOSTER_DICT: intensifiers and dampeners (degree adverbs).
 var boosters = map[string]float64{
 	"absolutely": bIncr, "amazingly": bIncr, "awfully": bIncr,
-	"completely": bIncr, "considerably": bIncr, "decidedly": bIncr,
-	"deeply": bIncr, "effing": bIncr, "enormously": bIncr, "entirely": bIncr,
-	"especially": bIncr, "exceptionally": bIncr, "extremely": bIncr,
-	"fabulously": bIncr, "flipping": bIncr, "flippin": bIncr,
-	"fricking": bIncr, "frickin": bIncr, "frigging": bIncr, "friggin": bIncr,
-	"fully": bIncr, "fucking": bIncr, "greatly": bIncr, "hella": bIncr,
-	"highly": bIncr, "hugely": bIncr, "incredibly": bIncr, "intensely": bIncr,
-	"majorly": bIncr, "more": bIncr, "most": bIncr, "particularly": bIncr,
-	"purely": bIncr, "quite": bIncr, "really": bIncr, "remarkably": bIncr,
-	"so": bIncr, "substantially": bIncr, "thoroughly": bIncr,
-	"totally": bIncr, "tremendously": bIncr, "uber": bIncr,
-	"unbelievably": bIncr, "unusually": bIncr, "utterly": bIncr,
-	"very":   bIncr,
+	"completely": bIncr, "considerable": bIncr, "considerably": bIncr,
+	"decidedly": bIncr, "deeply": bIncr, "effing": bIncr, "enormous": bIncr,
+	"enormously": bIncr, "entirely": bIncr, "especially": bIncr,
+	"exceptional": bIncr, "exceptionally": bIncr, "extreme": bIncr,
+	"extremely": bIncr, "fabulously": bIncr, "flipping": bIncr,
+	"flippin": bIncr, "frackin": bIncr, "fracking": bIncr, "fricking": bIncr,
+	"frickin": bIncr, "frigging": bIncr, "friggin": bIncr, "fully": bIncr,
+	"fuckin": bIncr, "fucking": bIncr, "fuggin": bIncr, "fugging": bIncr,
+	"greatly": bIncr, "hella": bIncr, "highly": bIncr, "hugely": bIncr,
+	"incredible": bIncr, "incredibly": bIncr, "intensely": bIncr,
+	"major": bIncr, "majorly": bIncr, "more": bIncr, "most": bIncr,
+	"particularly": bIncr, "purely": bIncr, "quite": bIncr, "really": bIncr,
+	"remarkably": bIncr, "so": bIncr, "substantially": bIncr,
+	"thoroughly": bIncr, "total": bIncr, "totally": bIncr,
+	"tremendous": bIncr, "tremendously": bIncr, "uber": bIncr,
+	"unbelievably": bIncr, "unusually": bIncr, "utter": bIncr,
+	"utterly": bIncr, "very": bIncr,
 	"almost": bDecr, "barely": bDecr, "hardly": bDecr, "just enough": bDecr,
 	"kind of": bDecr, "kinda": bDecr, "kindof": bDecr, "kind-of": bDecr,
-	"less": bDecr, "little": bDecr, "marginally": bDecr,
-	"occasionally": bDecr, "partly": bDecr, "scarcely": bDecr,
-	"slightly": bDecr, "somewhat": bDecr, "sort of": bDecr, "sorta": bDecr,
-	"sortof": bDecr, "sort-of": bDecr,
+	"less": bDecr, "little": bDecr, "marginal": bDecr, "marginally": bDecr,
+	"occasional": bDecr, "occasionally": bDecr, "partly": bDecr,
+	"scarce": bDecr, "scarcely": bDecr, "slight": bDecr, "slightly": bDecr,
+	"somewhat": bDecr, "sort of": bDecr, "sorta": bDecr, "sortof": bDecr,
+	"sort-of": bDecr,
 }
 
-// specialIdioms is SPECIAL_CASE_IDIOMS, matched case-sensitively.
-var specialIdioms = map[string]float64{
-	"the shit": 3, "the bomb": 3, "bad ass": 1.5, "yeah right": -2,
-	"cut the mustard": 2, "kiss of death": -1.5, "hand to mouth": -2,
+// specialCases is SPECIAL_CASES: idioms and phrases containing lexicon
+// words, matched against lower-cased words.
+var specialCases = map[string]float64{
+	"the shit": 3, "the bomb": 3, "bad ass": 1.5, "badass": 1.5, "bus stop": 0,
+	"yeah right": -2, "kiss of death": -1.5, "to die for": 3,
+	"beating heart": 3.1, "broken heart": -2.9,
 }
 
-// isJSSpace reports whether r matches JavaScript's \s (WhiteSpace and
-// LineTerminator of ECMAScript).
-func isJSSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0x00a0, 0x1680, 0x2028, 0x2029,
-		0x202f, 0x205f, 0x3000, 0xfeff:
-		return true
-	}
-	return r >= 0x2000 && r <= 0x200a
+// isPySpace reports whether r is whitespace for Python's str.split and
+// str.strip (str.isspace): Unicode White_Space plus the separators
+// U+001C..U+001F.
+func isPySpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
-// isASCIIPunct reports whether b is in REGEX_REMOVE_PUNCTUATION (Python's
-// string.punctuation).
-func isASCIIPunct(b byte) bool {
-	return (b >= '!' && b <= '/') || (b >= ':' && b <= '@') ||
-		(b >= '[' && b <= '`') || (b >= '{' && b <= '~')
+// isASCIIPunct reports whether r is in Python's string.punctuation.
+func isASCIIPunct(r rune) bool {
+	return (r >= '!' && r <= '/') || (r >= ':' && r <= '@') ||
+		(r >= '[' && r <= '`') || (r >= '{' && r <= '~')
 }
 
-// jsLen is a string's JavaScript length, in UTF-16 code units.
-func jsLen(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
-
-// lower is JavaScript's String.prototype.toLowerCase for everything that can
-// matter here: like strings.ToLower, except that U+0130 (İ) becomes "i̇"
-// rather than a bare "i".
+// lower is Python's str.lower for everything that can matter here: like
+// strings.ToLower, except that U+0130 (İ) becomes "i̇" rather than a bare
+// "i" (the lexicon and word lists are ASCII, so the final-sigma rule, the
+// only other difference, never changes a match).
 func lower(s string) string {
 	if strings.ContainsRune(s, 0x130) {
 		s = strings.ReplaceAll(s, "\u0130", "i\u0307")
@@ -187,71 +173,41 @@ func lower(s string) string {
 	return strings.ToLower(s)
 }
 
-// isUpper is is_upper_python: the JavaScript /^[^a-z]*[A-Z]+[^a-z]*$/, so at
-// least one ASCII capital and no ASCII lower-case letter.
+// isUpper is Python's str.isupper: at least one cased character, and no
+// lower-case or title-case one.
 func isUpper(w string) bool {
 	upper := false
-	for i := 0; i < len(w); i++ {
-		switch c := w[i]; {
-		case c >= 'a' && c <= 'z':
+	for _, r := range w {
+		if r < utf8.RuneSelf {
+			if r >= 'a' && r <= 'z' {
+				return false
+			}
+			upper = upper || (r >= 'A' && r <= 'Z')
+			continue
+		}
+		switch {
+		case unicode.IsLower(r) || unicode.Is(unicode.Other_Lowercase, r) || unicode.IsTitle(r):
 			return false
-		case c >= 'A' && c <= 'Z':
+		case unicode.IsUpper(r) || unicode.Is(unicode.Other_Uppercase, r):
 			upper = true
 		}
 	}
 	return upper
 }
 
-// wordsAndEmoticons is SentiText.get_words_and_emoticons: split on
-// whitespace, drop one-character tokens, and strip a leading or trailing
-// PUNC_LIST mark from tokens whose remainder is a word of the
-// punctuation-free text. Other tokens (emoticons, contractions, words with
-// more punctuation) are kept as they are.
+// wordsAndEmoticons is SentiText._words_and_emoticons: split on whitespace
+// and strip leading and trailing punctuation from each token, unless that
+// leaves two characters or fewer (emoticons such as ":)" or ":D", and short
+// words, are kept as they are).
 func wordsAndEmoticons(text string) []string {
-	tokens := strings.FieldsFunc(text, isJSSpace)
-	var b strings.Builder
-	b.Grow(len(text))
-	for i := 0; i < len(text); i++ {
-		if !isASCIIPunct(text[i]) {
-			b.WriteByte(text[i])
+	tokens := strings.FieldsFunc(text, isPySpace)
+	for i, tok := range tokens {
+		stripped := strings.TrimFunc(tok, isASCIIPunct)
+		if utf8.RuneCountInString(stripped) > 2 {
+			tokens[i] = stripped
 		}
 	}
-	words := make(map[string]bool)
-	for _, w := range strings.FieldsFunc(b.String(), isJSSpace) {
-		if jsLen(w) > 1 {
-			words[w] = true
-		}
-	}
-	out := tokens[:0]
-	for _, tok := range tokens {
-		if jsLen(tok) <= 1 {
-			continue
-		}
-		out = append(out, stripPunc(tok, words))
-	}
-	return out
-}
-
-// stripPunc looks tok up in the JavaScript's words_punc_dict, which maps
-// p+w and w+p to w for every p in PUNC_LIST and every word w of the
-// punctuation-free text. A word has no punctuation in it, so p can only be
-// tok's whole leading (or trailing) run of punctuation.
-func stripPunc(tok string, words map[string]bool) string {
-	i := 0
-	for i < len(tok) && isASCIIPunct(tok[i]) {
-		i++
-	}
-	if i > 0 && puncList[tok[:i]] && words[tok[i:]] {
-		return tok[i:]
-	}
-	j := len(tok)
-	for j > 0 && isASCIIPunct(tok[j-1]) {
-		j--
-	}
-	if j < len(tok) && puncList[tok[j:]] && words[tok[:j]] {
-		return tok[:j]
-	}
-	return tok
+	return tokens
 }
 
 // allcapDifferential reports whether some, but not all, words are ALL CAPS.
@@ -266,24 +222,23 @@ func allcapDifferential(words []string) bool {
 	return diff > 0 && diff < len(words)
 }
 
-// negated is negated(input_words) for the single-word lists the scorer
-// passes it: a NEGATE word or anything containing "n't". (Its "least" rule
-// needs a preceding word, so it never fires on one word.)
+// negated is negated([w]) for a lower-cased word: a NEGATE word, or
+// anything containing "n't".
 func negated(w string) bool {
 	return negate[w] || strings.Contains(w, "n't")
 }
 
 // scalarIncDec is scalar_inc_dec: the boost (or damping) that word gives to
 // a following word of the given valence.
-func scalarIncDec(word string, valence float64, capDiff bool) float64 {
-	scalar, ok := boosters[lower(word)]
+func scalarIncDec(word, wordLower string, valence float64, capDiff bool) float64 {
+	scalar, ok := boosters[wordLower]
 	if !ok {
 		return 0
 	}
 	if valence < 0 {
 		scalar *= -1
 	}
-	if capDiff && isUpper(word) {
+	if isUpper(word) && capDiff {
 		if valence > 0 {
 			scalar += cIncr
 		} else {
@@ -293,9 +248,10 @@ func scalarIncDec(word string, valence float64, capDiff bool) float64 {
 	return scalar
 }
 
-// Polarity returns VADER's scores for text. Text with no scorable words
-// (empty, blank, or only one-character tokens) scores all zeros.
+// Polarity returns VADER's scores for text. Text with no words (empty or
+// only whitespace) scores all zeros.
 func (a *Analyzer) Polarity(text string) Scores {
+	text = strings.TrimFunc(text, isPySpace)
 	words := wordsAndEmoticons(text)
 	capDiff := allcapDifferential(words)
 	lowers := make([]string, len(words))
@@ -303,30 +259,41 @@ func (a *Analyzer) Polarity(text string) Scores {
 		lowers[i] = lower(w)
 	}
 	sentiments := make([]float64, 0, len(words))
-	for i, item := range words {
-		if (i < len(words)-1 && lowers[i] == "kind" && lowers[i+1] == "of") || hasBooster(lowers[i]) {
+	for i := range words {
+		if _, ok := boosters[lowers[i]]; ok {
 			sentiments = append(sentiments, 0)
 			continue
 		}
-		sentiments = append(sentiments, a.sentimentValence(words, lowers, capDiff, item, i))
+		if i < len(words)-1 && lowers[i] == "kind" && lowers[i+1] == "of" {
+			sentiments = append(sentiments, 0)
+			continue
+		}
+		sentiments = append(sentiments, a.sentimentValence(words, lowers, capDiff, i))
 	}
-	butCheck(words, sentiments)
+	butCheck(lowers, sentiments)
 	return scoreValence(sentiments, text)
 }
 
-func hasBooster(w string) bool {
-	_, ok := boosters[w]
-	return ok
-}
-
 // sentimentValence is sentiment_valence: the valence of words[i] after the
-// caps, booster, negation, idiom and "least" rules.
-func (a *Analyzer) sentimentValence(words, lowers []string, capDiff bool, item string, i int) float64 {
-	valence, ok := a.lexicon[lowers[i]]
+// "no", caps, booster, negation, idiom and "least" rules.
+func (a *Analyzer) sentimentValence(words, lowers []string, capDiff bool, i int) float64 {
+	base, ok := a.lexicon[lowers[i]]
 	if !ok {
 		return 0
 	}
-	if isUpper(item) && capDiff {
+	valence := base
+	// "no" before another lexicon word negates that word rather than
+	// counting as a negative word itself.
+	if lowers[i] == "no" && i != len(words)-1 {
+		if _, ok := a.lexicon[lowers[i+1]]; ok {
+			valence = 0
+		}
+	}
+	if (i > 0 && lowers[i-1] == "no") || (i > 1 && lowers[i-2] == "no") ||
+		(i > 2 && lowers[i-3] == "no" && (lowers[i-1] == "or" || lowers[i-1] == "nor")) {
+		valence = base * nScalar
+	}
+	if isUpper(words[i]) && capDiff {
 		if valence > 0 {
 			valence += cIncr
 		} else {
@@ -334,31 +301,31 @@ func (a *Analyzer) sentimentValence(words, lowers []string, capDiff bool, item s
 		}
 	}
 	for start := 0; start < 3; start++ {
-		if i <= start {
-			continue
-		}
 		prev := i - (start + 1)
+		if prev < 0 {
+			break
+		}
 		if _, ok := a.lexicon[lowers[prev]]; ok {
 			continue
 		}
-		s := scalarIncDec(words[prev], valence, capDiff)
+		s := scalarIncDec(words[prev], lowers[prev], valence, capDiff)
 		if start == 1 && s != 0 {
 			s *= 0.95
 		} else if start == 2 && s != 0 {
 			s *= 0.9
 		}
 		valence += s
-		valence = neverCheck(valence, words, start, i)
+		valence = negationCheck(valence, lowers, start, i)
 		if start == 2 {
-			valence = idiomsCheck(valence, words, i)
+			valence = specialIdiomsCheck(valence, lowers, i)
 		}
 	}
 	return a.leastCheck(valence, lowers, i)
 }
 
-// neverCheck is never_check: negation of the word start+1 places back, and
-// "never so"/"never this" emphasis.
-func neverCheck(valence float64, w []string, start, i int) float64 {
+// negationCheck is _negation_check: negation of the word start+1 places
+// back, "never so"/"never this" emphasis and "without doubt".
+func negationCheck(valence float64, w []string, start, i int) float64 {
 	soThis := func(s string) bool { return s == "so" || s == "this" }
 	switch start {
 	case 0:
@@ -366,63 +333,70 @@ func neverCheck(valence float64, w []string, start, i int) float64 {
 			valence *= nScalar
 		}
 	case 1:
-		if w[i-2] == "never" && soThis(w[i-1]) {
-			valence *= 1.5
-		} else if negated(w[i-2]) {
+		switch {
+		case w[i-2] == "never" && soThis(w[i-1]):
+			valence *= 1.25
+		case w[i-2] == "without" && w[i-1] == "doubt":
+		case negated(w[i-2]):
 			valence *= nScalar
 		}
 	case 2:
-		if (w[i-3] == "never" && soThis(w[i-2])) || soThis(w[i-1]) {
+		switch {
+		case (w[i-3] == "never" && soThis(w[i-2])) || soThis(w[i-1]):
 			valence *= 1.25
-		} else if negated(w[i-3]) {
+		case w[i-3] == "without" && (w[i-2] == "doubt" || w[i-1] == "doubt"):
+		case negated(w[i-3]):
 			valence *= nScalar
 		}
 	}
 	return valence
 }
 
-// idiomsCheck is idioms_check, called only when i >= 3: special-case idioms
-// around words[i] replace its valence, and a two-word dampener ("kind of",
-// "sort of", "just enough") two or three words back lowers it.
-func idiomsCheck(valence float64, w []string, i int) float64 {
+// specialIdiomsCheck is _special_idioms_check, called only when i >= 3:
+// special-case idioms around words[i] replace its valence, and a two-word
+// booster or dampener ("kind of", "sort of", "just enough") two or three
+// words back adjusts it.
+func specialIdiomsCheck(valence float64, w []string, i int) float64 {
 	oneZero := w[i-1] + " " + w[i]
 	twoOneZero := w[i-2] + " " + w[i-1] + " " + w[i]
 	twoOne := w[i-2] + " " + w[i-1]
 	threeTwoOne := w[i-3] + " " + w[i-2] + " " + w[i-1]
 	threeTwo := w[i-3] + " " + w[i-2]
 	for _, seq := range [...]string{oneZero, twoOneZero, twoOne, threeTwoOne, threeTwo} {
-		if v, ok := specialIdioms[seq]; ok {
+		if v, ok := specialCases[seq]; ok {
 			valence = v
 			break
 		}
 	}
 	if len(w)-1 > i {
-		if v, ok := specialIdioms[w[i]+" "+w[i+1]]; ok {
+		if v, ok := specialCases[w[i]+" "+w[i+1]]; ok {
 			valence = v
 		}
 	}
 	if len(w)-1 > i+1 {
-		if v, ok := specialIdioms[w[i]+" "+w[i+1]+" "+w[i+2]]; ok {
+		if v, ok := specialCases[w[i]+" "+w[i+1]+" "+w[i+2]]; ok {
 			valence = v
 		}
 	}
-	if hasBooster(threeTwo) || hasBooster(twoOne) {
-		valence += bDecr
+	for _, ngram := range [...]string{threeTwoOne, threeTwo, twoOne} {
+		if v, ok := boosters[ngram]; ok {
+			valence += v
+		}
 	}
 	return valence
 }
 
-// leastCheck is least_check: "least" before a word negates it, unless it is
+// leastCheck is _least_check: "least" before a word negates it, unless it is
 // "at least" or "very least".
-func (a *Analyzer) leastCheck(valence float64, lowers []string, i int) float64 {
-	if i == 0 || lowers[i-1] != "least" {
+func (a *Analyzer) leastCheck(valence float64, w []string, i int) float64 {
+	if i == 0 || w[i-1] != "least" {
 		return valence
 	}
 	if _, ok := a.lexicon["least"]; ok {
 		return valence
 	}
 	if i > 1 {
-		if lowers[i-2] != "at" && lowers[i-2] != "very" {
+		if w[i-2] != "at" && w[i-2] != "very" {
 			valence *= nScalar
 		}
 		return valence
@@ -430,30 +404,34 @@ func (a *Analyzer) leastCheck(valence float64, lowers []string, i int) float64 {
 	return valence * nScalar
 }
 
-// butCheck is but_check: with a "but" (or else a "BUT"; the match is
-// case-sensitive), the valences before the first one are halved and those
-// after it grow by half.
-func butCheck(words []string, sentiments []float64) {
-	but := -1
-	for _, target := range [...]string{"but", "BUT"} {
-		for i, w := range words {
-			if w == target {
-				but = i
-				break
-			}
-		}
-		if but != -1 {
+// butCheck is _but_check: with a "but" (in any case), valences before the
+// first one are halved and those after it grow by half.
+//
+// It reproduces the reference implementation exactly, including its way of
+// finding each valence's position: by value (list.index), so when a valence
+// occurs more than once it is the first occurrence that is scaled, and a
+// value may be scaled more than once.
+func butCheck(lowers []string, sentiments []float64) {
+	bi := -1
+	for i, w := range lowers {
+		if w == "but" {
+			bi = i
 			break
 		}
 	}
-	if but == -1 {
+	if bi == -1 {
 		return
 	}
-	for i := range sentiments {
-		if i < but {
-			sentiments[i] *= 0.5
-		} else if i > but {
-			sentiments[i] *= 1.5
+	for pos := range sentiments {
+		v := sentiments[pos]
+		si := 0
+		for sentiments[si] != v {
+			si++
+		}
+		if si < bi {
+			sentiments[si] = v * 0.5
+		} else if si > bi {
+			sentiments[si] = v * 1.5
 		}
 	}
 }
@@ -518,40 +496,17 @@ func scoreValence(sentiments []float64, text string) Scores {
 	}
 	total := posSum + math.Abs(negSum) + float64(neuCount)
 	return Scores{
-		Negative: toFixed(math.Abs(negSum/total), 3),
-		Neutral:  toFixed(math.Abs(float64(neuCount)/total), 3),
-		Positive: toFixed(math.Abs(posSum/total), 3),
-		Compound: toFixed(compound, 4),
+		Negative: round(math.Abs(negSum/total), 3),
+		Neutral:  round(math.Abs(float64(neuCount)/total), 3),
+		Positive: round(math.Abs(posSum/total), 3),
+		Compound: round(compound, 4),
 	}
 }
 
-// toFixed is JavaScript's parseFloat(x.toFixed(digits)): round the exact
-// binary value to digits decimals, an exact half going away from zero
-// (strconv would pick the even neighbour). -0 comes back as 0.
-func toFixed(x float64, digits int) float64 {
-	neg := x < 0
-	ax := math.Abs(x)
-	s := strconv.FormatFloat(ax, 'f', digits, 64)
-	if isExactHalf(ax, digits) {
-		s = strconv.FormatFloat(math.Nextafter(ax, math.Inf(1)), 'f', digits, 64)
-	}
-	r, _ := strconv.ParseFloat(s, 64)
-	if neg {
-		r = -r
-	}
-	return r + 0 // turns -0 into 0, as JSON.stringify prints it
-}
-
-// isExactHalf reports whether x is exactly halfway between two multiples of
-// 10^-digits. Such an x has a short exact decimal form ending in 5 at place
-// digits+1, which is then also its shortest round-trip form.
-func isExactHalf(x float64, digits int) bool {
-	s := strconv.FormatFloat(x, 'f', -1, 64)
-	dot := strings.IndexByte(s, '.')
-	if dot < 0 || len(s)-dot-1 != digits+1 || s[len(s)-1] != '5' {
-		return false
-	}
-	// The shortest form only rounds to x; the tie is real only if it is x.
-	r, ok := new(big.Rat).SetString(s)
-	return ok && r.Cmp(new(big.Rat).SetFloat64(x)) == 0
+// round is Python's round(x, digits): the exact binary value rounded to
+// digits decimals, an exact half going to the even neighbour (as strconv
+// does), read back as the nearest float64. -0 comes back as 0.
+func round(x float64, digits int) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', digits, 64), 64)
+	return r + 0
 }
