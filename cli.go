@@ -206,6 +206,12 @@ func (e *cliEnv) openStore(ctx context.Context, cfg *config.Config) (store, stri
 	}
 	if cfg != nil {
 		s.SetTeam(teamOf(cfg))
+		// A configured decay other than the one the tallies were built
+		// with rebuilds them once.
+		if err := s.SetDecay(ctx, scoringOf(cfg).Decay); err != nil {
+			s.Close()
+			return nil, "", fmt.Errorf("open store %s: %w", path, err)
+		}
 	}
 	return s, path, nil
 }

@@ -47,6 +47,7 @@ func commands() []command {
 		{"demo", "sync a simulated community on loopback into ./rollcall-demo.db", cmdDemo},
 		{"members", "list members", cmdMembers},
 		{"journey", "show one member's activity across platforms", cmdJourney},
+		{"champions", "rank members by love, level and reach (--rising, --slipping)", cmdChampions},
 		{"merge", "merge two members (a stored, reversible decision)", cmdMerge},
 		{"unmerge", "move an identity out of a member", cmdUnmerge},
 		{"suggestions", "list possible merges, or accept|reject one", cmdSuggestions},

@@ -2,6 +2,8 @@ package crm
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -395,4 +397,47 @@ func (c *Champion) round() {
 		g := round4(*c.Gain)
 		c.Gain = &g
 	}
+}
+
+// ChampionsReader is what LoadChampions reads.
+type ChampionsReader interface {
+	ScoreReader
+	// Levels returns every member's stored level state.
+	Levels(ctx context.Context) (map[int64]LevelState, error)
+	// LevelHistory returns a member's level changes, oldest first.
+	LevelHistory(ctx context.Context, member int64) ([]LevelPoint, error)
+}
+
+// LoadChampions reads what a champions list needs from r and ranks it:
+// the list the CLI and the API print. With history, each entry carries
+// its level history.
+func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o ChampionsOptions, history bool) (ChampionsList, error) {
+	d, err := r.ScoreData(ctx)
+	if err != nil {
+		return ChampionsList{}, fmt.Errorf("champions: %w", err)
+	}
+	levels, err := r.Levels(ctx)
+	if err != nil {
+		return ChampionsList{}, fmt.Errorf("champions: %w", err)
+	}
+	var recent []PeriodActivity
+	if o.Rising {
+		if o.Period <= 0 {
+			o.Period = 30 * 24 * time.Hour
+		}
+		if recent, err = r.PeriodActivities(ctx, o.Now.Add(-o.Period), o.Now, ""); err != nil {
+			return ChampionsList{}, fmt.Errorf("champions: %w", err)
+		}
+	}
+	list := sc.Champions(d, levels, recent, o)
+	if history {
+		for i := range list.Champions {
+			h, err := r.LevelHistory(ctx, list.Champions[i].Member.ID)
+			if err != nil {
+				return ChampionsList{}, fmt.Errorf("champions: %w", err)
+			}
+			list.Champions[i].History = h
+		}
+	}
+	return list, nil
 }
