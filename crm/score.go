@@ -103,7 +103,7 @@ func DefaultScoring() Scoring {
 		Levels: [3]LevelRule{
 			{Commitment: 60, Weeks4: 3, Weeks13: 8},
 			{Commitment: 8, Weeks13: 2},
-			{Commitment: 2, Weeks52: 1},
+			{Commitment: 0.5, Weeks52: 1},
 		},
 		Grace:          28 * 24 * time.Hour,
 		MinStrength:    0.25,

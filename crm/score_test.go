@@ -100,8 +100,8 @@ func TestMeasuredLevel(t *testing.T) {
 		{100, crm.PresenceCounts{Weeks4: 4, Weeks13: 7, Weeks52: 52}, crm.LevelContributor},
 		{8, crm.PresenceCounts{Weeks13: 2, Weeks52: 2}, crm.LevelContributor},
 		{8, crm.PresenceCounts{Weeks13: 1, Weeks52: 9}, crm.LevelParticipant},
-		{2, crm.PresenceCounts{Weeks52: 1}, crm.LevelParticipant},
-		{1.99, crm.PresenceCounts{Weeks52: 1}, crm.LevelObserver},
+		{0.5, crm.PresenceCounts{Weeks52: 1}, crm.LevelParticipant},
+		{0.49, crm.PresenceCounts{Weeks52: 1}, crm.LevelObserver},
 		{50, crm.PresenceCounts{}, crm.LevelObserver},
 	} {
 		if got := sc.MeasuredLevel(tt.commit, tt.p); got != tt.want {

@@ -1,0 +1,211 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/sqlite"
+)
+
+type outboxRow struct {
+	event  string
+	member int64
+	body   crm.Event
+}
+
+func readOutbox(t *testing.T, path string) []outboxRow {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(t.Context(), `SELECT id, event, member_id, body FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []outboxRow
+	for rows.Next() {
+		var r outboxRow
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &r.event, &r.member, &body); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(body), &r.body); err != nil {
+			t.Fatalf("outbox %d body %q: %v", id, body, err)
+		}
+		if r.body.ID != id || r.body.Type != r.event || r.body.Member.ID != r.member {
+			t.Errorf("outbox %d: body %+v does not match its row (%s, member %d)", id, r.body, r.event, r.member)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// weekly is n weeks of k issue comments a week by GitHub user id, from
+// week start, at Tuesday noon.
+func weekly(id string, start int64, n, k int) []connectors.Activity {
+	ref := connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: id}
+	var acts []connectors.Activity
+	for w := range n {
+		for i := range k {
+			at := crm.WeekStart(start + int64(w)).Add(36*time.Hour + time.Duration(i)*time.Minute)
+			acts = append(acts, connectors.Activity{Key: fmt.Sprintf("github/github.com/issue_comment/%s-%d-%d", id, w, i),
+				Platform: "github", Instance: "github.com", Type: "issue_comment", OccurredAt: at, Actor: ref, Channel: "o/a"})
+		}
+	}
+	return acts
+}
+
+// TestEvaluateLevels: the first evaluation replays each member's history
+// and writes no webhook event (a baseline); later ones keep levels with
+// hysteresis, write each change to the history and, with events, to the
+// outbox in the same transaction; a member merged away keeps no level.
+func TestEvaluateLevels(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "rollcall.db")
+	s := open(t, path)
+	defer s.Close()
+	sc := crm.DefaultScoring()
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	w := crm.WeekOf(now)
+	// 1 commented 3 times a week for the last 12 weeks: a contributor
+	// (36 comments × 1.5, decayed, is about 50 points: below core's 60).
+	// 2 commented once, 20 weeks ago: a participant (1.5 × 0.9^4.6).
+	b := connectors.Batch{Activities: append(weekly("1", w-11, 12, 3), weekly("2", w-20, 1, 1)...)}
+	if _, err := s.Apply(ctx, "gh", b); err != nil {
+		t.Fatal(err)
+	}
+	resolveAll(t, s)
+	m1 := memberOfRef(t, s, "1")
+	m2 := memberOfRef(t, s, "2")
+
+	res, err := s.EvaluateLevels(ctx, sc, now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Members != 2 || res.Replayed != 2 || res.Events != 0 {
+		t.Errorf("first evaluation = %+v, want 2 members replayed and no events", res)
+	}
+	levels, err := s.Levels(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if levels[m1].Level != crm.LevelContributor || levels[m2].Level != crm.LevelParticipant {
+		t.Fatalf("levels = %+v, want 1 contributor and 2 participant", levels)
+	}
+	hist, err := s.LevelHistory(ctx, m1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Participant after the first week, contributor after the second (2
+	// active weeks, 12 points).
+	if len(hist) != 2 || hist[0].Level != crm.LevelParticipant || hist[1].Level != crm.LevelContributor ||
+		!hist[1].At.Equal(crm.WeekStart(w-9)) || hist[1].Previous != crm.LevelParticipant {
+		t.Errorf("history of 1 = %+v, want participant then contributor at %v", hist, crm.WeekStart(w-9))
+	}
+	if got := readOutbox(t, path); len(got) != 0 {
+		t.Errorf("baseline wrote %d events", len(got))
+	}
+
+	// Nothing new an hour later: nothing changes.
+	res, err = s.EvaluateLevels(ctx, sc, now.Add(time.Hour), true)
+	if err != nil || res.Changes != 0 || res.Events != 0 {
+		t.Errorf("second evaluation = %+v, %v; want no change", res, err)
+	}
+
+	// 1 goes quiet. Five weeks later 1 is slipping (12 active weeks
+	// before, none in the last 4): an event; still a contributor (8 of
+	// the last 13 weeks active).
+	if _, err := s.EvaluateLevels(ctx, sc, now.AddDate(0, 0, 35), true); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.Levels(ctx); l[m1].Level != crm.LevelContributor || !l[m1].BelowSince.IsZero() {
+		t.Errorf("after 5 quiet weeks: %+v, want contributor", l[m1])
+	}
+	// 13 weeks on, no active week is left in the last 13: the measured
+	// level is participant, but the grace period holds the level…
+	below := now.AddDate(0, 0, 7*13)
+	if _, err := s.EvaluateLevels(ctx, sc, below, true); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.Levels(ctx); l[m1].Level != crm.LevelContributor || !l[m1].BelowSince.Equal(below) {
+		t.Errorf("after 13 quiet weeks: %+v, want contributor with the grace period running since %v", l[m1], below)
+	}
+	if _, err := s.EvaluateLevels(ctx, sc, below.AddDate(0, 0, 27), true); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.Levels(ctx); l[m1].Level != crm.LevelContributor {
+		t.Errorf("27 days into the grace period: %+v, want contributor", l[m1])
+	}
+	// …until it has run out (28 days): the level falls and an event is
+	// written.
+	later := below.AddDate(0, 0, 28)
+	if _, err := s.EvaluateLevels(ctx, sc, later, true); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.Levels(ctx); l[m1].Level != crm.LevelParticipant {
+		t.Errorf("after the grace period: %+v, want participant", l[m1])
+	}
+	var kinds []string
+	for _, r := range readOutbox(t, path) {
+		if r.member == m1 {
+			kinds = append(kinds, r.event)
+			if r.event == crm.EventLevelChanged && (r.body.Level != crm.LevelParticipant || r.body.PreviousLevel != crm.LevelContributor || r.body.LevelName != "participant") {
+				t.Errorf("level event = %+v", r.body)
+			}
+		}
+	}
+	if fmt.Sprint(kinds) != fmt.Sprint([]string{crm.EventSlippingStarted, crm.EventLevelChanged}) {
+		t.Errorf("events of 1 = %v, want slipping then level change", kinds)
+	}
+	if h, _ := s.LevelHistory(ctx, m1); len(h) != 3 || !h[2].At.Equal(later) {
+		t.Errorf("history of 1 = %+v, want a third entry at %v", h, later)
+	}
+
+	// Without events, changes are recorded but nothing is queued.
+	n := len(readOutbox(t, path))
+	back := later.AddDate(0, 0, 7)
+	if _, err := s.Apply(ctx, "gh", connectors.Batch{Activities: weekly("1", crm.WeekOf(back)-1, 2, 10)}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.EvaluateLevels(ctx, sc, back, false); err != nil || res.Changes == 0 || res.Events != 0 {
+		t.Errorf("evaluation without events = %+v, %v; want a change and no events", res, err)
+	}
+	if got := len(readOutbox(t, path)); got != n {
+		t.Errorf("outbox grew from %d to %d without events", n, got)
+	}
+
+	// Merge 2 into 1: 2's level goes.
+	if _, err := s.Merge(ctx, refOf("1"), refOf("2"), "test", "same person"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EvaluateLevels(ctx, sc, back.Add(time.Hour), true); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := s.Levels(ctx)
+	if len(l) != 1 {
+		t.Errorf("levels after the merge = %+v, want only the surviving member", l)
+	}
+}
+
+func refOf(id string) connectors.AccountRef {
+	return connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: id}
+}
+
+func memberOfRef(t *testing.T, s *sqlite.Store, id string) int64 {
+	t.Helper()
+	ident, err := s.IdentityByRef(t.Context(), refOf(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ident.MemberID
+}
