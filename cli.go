@@ -185,6 +185,7 @@ type store interface {
 	// SetKeepText false makes the store score each text for sentiment and
 	// keep only the score (privacy.keep_text: false).
 	SetKeepText(keep bool)
+	scoreStore
 	Close() error
 }
 

@@ -76,6 +76,9 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	fmt.Fprintf(e.stdout, "demo: %d people (seed %d) on fake GitHub, Mastodon, Discourse and Stack Overflow on 127.0.0.1; store %s\n\n", *size, *seed, e.storePath)
 	sums := p.d.SyncOnce(ctx)
 	p.rep.stop()
+	if err := p.evaluate(ctx, time.Now()); err != nil {
+		p.log.Error("evaluate levels", "err", err)
+	}
 	serr := printSummary(ctx, e.stdout, p.store, sums)
 	login := ""
 	// Suggest the most active person (not a bot) with a GitHub login.

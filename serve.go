@@ -45,7 +45,9 @@ type pipeline struct {
 	metrics *daemon.Metrics
 	cfg     *config.Config
 	base    connectors.Options
-	status  func()
+	// scores keeps levels and the champions list up to date.
+	scores *daemon.ScoreLoop
+	status func()
 	// announce, when set, is told the URL of the pages once the listener
 	// is bound.
 	announce func(url string)
@@ -87,6 +89,7 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 	log.Info("store open", "path", path, "sources", len(sources))
 	rep := newProgress(e.stderr, e.getenv, e.quiet)
 	p := &pipeline{store: st, log: log, rep: rep, metrics: metrics, cfg: cfg, base: base}
+	p.scores = daemon.NewScoreLoop(daemon.ScoreLoop{Evaluate: p.evaluate, Every: evaluateEvery(cfg), Logger: log})
 	p.d = daemon.New(daemon.Options{
 		Store:    st,
 		Resolver: &identity.Resolver{Logger: log},
@@ -94,9 +97,26 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		Logger:   log,
 		Reporter: rep,
 		Metrics:  metrics,
-		OnCycle:  func() { p.sendStatus() },
+		OnCycle: func() {
+			p.sendStatus()
+			p.scores.Kick()
+		},
 	})
 	return p, nil
+}
+
+// evaluate brings levels, the champions list and the slipping list up to
+// date, with webhook events when a webhook is configured.
+func (p *pipeline) evaluate(ctx context.Context, now time.Time) error {
+	res, err := p.store.EvaluateLevels(ctx, scoringOf(p.cfg), now, webhookEnabled(p.cfg))
+	if err != nil {
+		return err
+	}
+	if res.Changes > 0 || res.Events > 0 {
+		p.log.Info("levels evaluated", "members", res.Members, "level_changes", res.Changes, "webhook_events", res.Events,
+			"champions", res.Champions, "slipping", res.Slipping)
+	}
+	return nil
 }
 
 // webHandler builds the pages and the JSON API over the pipeline's store,
@@ -212,6 +232,7 @@ func (p *pipeline) serve(ctx context.Context, e *cliEnv, listen string, reload f
 	var runErr, httpErr error
 	wg.Go(func() { httpErr = daemon.Serve(ctx, ln, p.d.Handler(ui)) })
 	wg.Go(func() { runErr = p.d.Run(ctx) })
+	wg.Go(func() { p.scores.Run(ctx) })
 	if err := n.Ready(); err != nil {
 		p.log.Warn("tell systemd we are ready", "err", err)
 	}
@@ -296,6 +317,9 @@ func cmdSync(ctx context.Context, e *cliEnv, args []string) error {
 	defer p.store.Close()
 	sums := p.d.SyncOnce(ctx)
 	p.rep.stop()
+	if err := p.evaluate(ctx, time.Now()); err != nil {
+		p.log.Error("evaluate levels", "err", err)
+	}
 	return printSummary(ctx, e.stdout, p.store, sums)
 }
 

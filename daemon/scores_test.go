@@ -1,0 +1,54 @@
+package daemon
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// TestScoreLoop: one evaluation at start, one every Every, and passes
+// (kicks) cause at most one per MinGap.
+func TestScoreLoop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var at []time.Duration
+		start := time.Now()
+		l := NewScoreLoop(ScoreLoop{Every: time.Hour, MinGap: time.Minute, Evaluate: func(ctx context.Context, now time.Time) error {
+			mu.Lock()
+			at = append(at, now.Sub(start))
+			mu.Unlock()
+			return nil
+		}})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { l.Run(ctx); close(done) }()
+		synctest.Wait()
+		// Three kicks within the first minute: one evaluation, at 1m.
+		for range 3 {
+			time.Sleep(10 * time.Second)
+			l.Kick()
+		}
+		time.Sleep(50 * time.Second) // 1m20s
+		// A kick long after: at once.
+		time.Sleep(10 * time.Minute)
+		l.Kick()
+		synctest.Wait()
+		// Then nothing: the next one an hour after the last.
+		time.Sleep(2 * time.Hour)
+		cancel()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		want := []time.Duration{0, time.Minute, 11*time.Minute + 20*time.Second, time.Hour + 11*time.Minute + 20*time.Second, 2*time.Hour + 11*time.Minute + 20*time.Second}
+		if len(at) != len(want) {
+			t.Fatalf("evaluations at %v, want %v", at, want)
+		}
+		for i := range want {
+			if at[i] != want[i] {
+				t.Fatalf("evaluations at %v, want %v", at, want)
+			}
+		}
+	})
+}
