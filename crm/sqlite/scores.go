@@ -185,7 +185,7 @@ func addInteractions(ctx context.Context, tx *sql.Tx, identity int64, a connecto
 		}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT identity_id, occurred_at FROM activities
-		WHERE parent_key = ? AND type IN (SELECT value FROM json_each(?))`, a.Key, interactionTypesJSON)
+		WHERE parent_key = ? AND parent_key <> '' AND type IN (SELECT value FROM json_each(?))`, a.Key, interactionTypesJSON)
 	if err != nil {
 		return fmt.Errorf("replies to %s: %w", a.Key, err)
 	}

@@ -1,0 +1,46 @@
+package sqlite
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestScoreQueriesUseIndexes: the per-activity lookups Apply makes for
+// interactions use an index (a full scan per stored activity would make a
+// batch cost the size of the store).
+func TestScoreQueriesUseIndexes(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "rollcall.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, q := range []struct {
+		sql   string
+		args  []any
+		index string
+	}{
+		{`SELECT identity_id, occurred_at FROM activities WHERE parent_key = ? AND parent_key <> '' AND type IN (SELECT value FROM json_each(?))`,
+			[]any{"k", interactionTypesJSON}, "activities_parent"},
+		{`SELECT identity_id FROM activities WHERE key = ?`, []any{"k"}, "sqlite_autoindex_activities_1"},
+		{`SELECT a.key FROM activities a WHERE a.occurred_at >= ? AND a.occurred_at < ?`, []any{"a", "b"}, "activities_time"},
+	} {
+		rows, err := s.w.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "; "); !strings.Contains(p, q.index) {
+			t.Errorf("%s:\nplan %q does not use %s", q.sql, p, q.index)
+		}
+	}
+}
