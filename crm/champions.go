@@ -229,89 +229,195 @@ func (sc Scoring) ChampionsFormula(o ChampionsOptions) string {
 // by member (a member without one gets its measured level); recent are the
 // activities of the last Period, needed only for Rising.
 func (sc Scoring) Champions(d ScoreData, levels map[int64]LevelState, recent []PeriodActivity, o ChampionsOptions) ChampionsList {
+	o = sc.defaults(o)
+	out := sc.listHead(o)
+	var rec []PeriodActivity
+	if o.Rising {
+		rec = recent
+	}
+	es := sc.entries(d, levels, rec, o.Rising, o.Now, o.Platform, o.Period)
+	out.Champions = pick(es, o)
+	return out
+}
+
+// defaults fills o's zero fields.
+func (sc Scoring) defaults(o ChampionsOptions) ChampionsOptions {
 	if o.Top <= 0 {
 		o.Top = sc.ChampionsTop
 	}
 	if o.Period <= 0 {
-		o.Period = 30 * 24 * time.Hour
+		o.Period = DefaultRisingPeriod
 	}
-	kind := "champions"
+	return o
+}
+
+// DefaultRisingPeriod is the period of the rising list when none is given.
+const DefaultRisingPeriod = 30 * 24 * time.Hour
+
+// listKind is "champions", "rising" or "slipping".
+func listKind(o ChampionsOptions) string {
 	switch {
 	case o.Rising:
-		kind = "rising"
+		return "rising"
 	case o.Slipping:
-		kind = "slipping"
+		return "slipping"
 	}
-	out := ChampionsList{GeneratedAt: o.Now, Kind: kind, Platform: o.Platform, Formula: sc.ChampionsFormula(o)}
+	return "champions"
+}
+
+// listHead is a list's header, without entries.
+func (sc Scoring) listHead(o ChampionsOptions) ChampionsList {
+	out := ChampionsList{GeneratedAt: o.Now, Kind: listKind(o), Platform: o.Platform, Formula: sc.ChampionsFormula(o), Champions: []Champion{}}
 	if o.Rising {
 		out.Period = o.Period.String()
-	}
-	g := sc.BuildGraph(d, o.Now, o.Platform)
-	var removed map[int64]float64 // member → love one period ago (Rising)
-	if o.Rising {
-		removed = sc.recentTerms(d, recent, o)
-	}
-	week := WeekOf(o.Now)
-	var list []Champion
-	for _, m := range d.Members {
-		if !o.IncludeStaff && m.Role != "" {
-			continue
-		}
-		if o.Platform != "" && !slices.ContainsFunc(m.Identities, func(id ScoreIdentity) bool { return onPlatform(id.Platform, o.Platform) }) {
-			continue
-		}
-		weeks := MemberWeeks(m)
-		if o.Slipping && !(weeks.CountRange(week, 4, 13) >= 6 && weeks.Count(week, 4) == 0) {
-			continue
-		}
-		c := sc.champion(m, g, levels, o.Now, o.Platform)
-		if c.Love.Total <= 0 && !o.Slipping {
-			continue
-		}
-		if o.Rising {
-			then := sc.loveThen(m, removed[m.ID], c.Love, o)
-			gain := c.Love.Total - then
-			if gain <= 0 {
-				continue
-			}
-			c.Gain = &gain
-		}
-		if o.Slipping {
-			for ago := 0; ago < 64; ago++ {
-				if weeks.Active(week, ago) {
-					t := WeekStart(week - int64(ago))
-					c.LastActive = &t
-					break
-				}
-			}
-		}
-		list = append(list, c)
-	}
-	slices.SortFunc(list, func(a, b Champion) int {
-		switch {
-		case o.Rising:
-			return cmp.Or(cmp.Compare(*b.Gain, *a.Gain), cmp.Compare(b.Score, a.Score), cmp.Compare(a.Member.ID, b.Member.ID))
-		case o.Slipping:
-			return cmp.Or(cmp.Compare(b.Presence.Weeks52, a.Presence.Weeks52), cmp.Compare(b.Love.Total, a.Love.Total), cmp.Compare(a.Member.ID, b.Member.ID))
-		}
-		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(b.Love.Total, a.Love.Total), cmp.Compare(a.Member.ID, b.Member.ID))
-	})
-	if len(list) > o.Top {
-		list = list[:o.Top]
-	}
-	for i := range list {
-		list[i].Rank = i + 1
-		list[i].round()
-	}
-	out.Champions = list
-	if out.Champions == nil {
-		out.Champions = []Champion{}
 	}
 	return out
 }
 
+// entry is one member's unranked entry with what the three lists sort
+// and filter on.
+type entry struct {
+	c        Champion
+	slipping bool
+	gain     float64 // valid with rising
+}
+
+// entries computes the entry of every member on platform ("" for all),
+// staff and bots included; with rising, the gain over period from recent.
+func (sc Scoring) entries(d ScoreData, levels map[int64]LevelState, recent []PeriodActivity, rising bool, now time.Time, platform string, period time.Duration) []entry {
+	g := sc.BuildGraph(d, now, platform)
+	var removed map[int64]float64
+	if rising {
+		removed = sc.recentTerms(d, recent, now, period, platform)
+	}
+	week := WeekOf(now)
+	out := make([]entry, 0, len(d.Members))
+	for _, m := range d.Members {
+		if platform != "" && !slices.ContainsFunc(m.Identities, func(id ScoreIdentity) bool { return onPlatform(id.Platform, platform) }) {
+			continue
+		}
+		e := entry{c: sc.champion(m, sc.Reach(g, m.ID), levels, now, platform)}
+		weeks := MemberWeeks(m)
+		e.slipping = weeks.CountRange(week, 4, 13) >= 6 && weeks.Count(week, 4) == 0
+		if e.slipping {
+			e.c.LastActive = lastActive(weeks, week)
+		}
+		if rising {
+			e.gain = e.c.Love.Total - sc.loveThen(removed[m.ID], e.c.Love, now, period)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// lastActive is the Monday of the last active week of weeks up to week.
+func lastActive(weeks Presence, week int64) *time.Time {
+	for ago := 0; ago < 64; ago++ {
+		if weeks.Active(week, ago) {
+			t := WeekStart(week - int64(ago))
+			return &t
+		}
+	}
+	return nil
+}
+
+// pick filters, sorts, cuts and ranks the entries for o (a new slice).
+func pick(es []entry, o ChampionsOptions) []Champion {
+	var list []entry
+	for _, e := range es {
+		switch {
+		case !o.IncludeStaff && e.c.Member.Role != "":
+		case o.Slipping && !e.slipping:
+		case !o.Slipping && e.c.Love.Total <= 0:
+		case o.Rising && e.gain <= 0:
+		default:
+			list = append(list, e)
+		}
+	}
+	slices.SortFunc(list, func(a, b entry) int {
+		switch {
+		case o.Rising:
+			return cmp.Or(cmp.Compare(b.gain, a.gain), cmp.Compare(b.c.Score, a.c.Score), cmp.Compare(a.c.Member.ID, b.c.Member.ID))
+		case o.Slipping:
+			return cmp.Or(cmp.Compare(b.c.Presence.Weeks52, a.c.Presence.Weeks52), cmp.Compare(b.c.Love.Total, a.c.Love.Total), cmp.Compare(a.c.Member.ID, b.c.Member.ID))
+		}
+		return cmp.Or(cmp.Compare(b.c.Score, a.c.Score), cmp.Compare(b.c.Love.Total, a.c.Love.Total), cmp.Compare(a.c.Member.ID, b.c.Member.ID))
+	})
+	if len(list) > o.Top {
+		list = list[:o.Top]
+	}
+	out := make([]Champion, len(list))
+	for i, e := range list {
+		c := e.c
+		c.Rank = i + 1
+		if o.Rising {
+			g := e.gain
+			c.Gain = &g
+		}
+		if !o.Slipping {
+			c.LastActive = nil
+		}
+		c.round()
+		out[i] = c
+	}
+	return out
+}
+
+// RankDepth is how deep the stored rankings go (Rankings): lists up to
+// this long are read from them.
+const RankDepth = 1000
+
+// RankPlatforms are the platforms the stored rankings cover ("" is all).
+var RankPlatforms = []string{"", "github", "mastodon", "discourse", "stackoverflow"}
+
+// RankRow is one place in a stored ranking: which list (Kind, Platform,
+// Staff: staff and bots included), the member, and what of the entry
+// needs the whole graph or the period's activities.
+type RankRow struct {
+	Kind     string
+	Platform string
+	Staff    bool
+	Rank     int
+	MemberID int64
+	Reach    Reach
+	// Gain is the rising gain (rising lists only).
+	Gain float64
+}
+
+// Rankings computes the first RankDepth places of every list variant
+// (kinds × RankPlatforms × staff included or not) at now, the rising
+// ones over DefaultRisingPeriod: the evaluation stores them so that a
+// list reads in milliseconds (see LoadChampions). slipping is every
+// member (staff and bots left out) on the slipping list, however long.
+func (sc Scoring) Rankings(d ScoreData, levels map[int64]LevelState, recent []PeriodActivity, now time.Time) (out []RankRow, slipping []int64) {
+	for _, p := range RankPlatforms {
+		es := sc.entries(d, levels, recent, true, now, p, DefaultRisingPeriod)
+		if p == "" {
+			for _, e := range es {
+				if e.slipping && e.c.Member.Role == "" {
+					slipping = append(slipping, e.c.Member.ID)
+				}
+			}
+			slices.Sort(slipping)
+		}
+		for _, staff := range []bool{false, true} {
+			for _, o := range []ChampionsOptions{{}, {Rising: true}, {Slipping: true}} {
+				o.Now, o.Platform, o.IncludeStaff, o.Top, o.Period = now, p, staff, RankDepth, DefaultRisingPeriod
+				for _, c := range pick(es, o) {
+					r := RankRow{Kind: listKind(o), Platform: p, Staff: staff, Rank: c.Rank, MemberID: c.Member.ID, Reach: c.Reach}
+					if c.Gain != nil {
+						r.Gain = *c.Gain
+					}
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out, slipping
+}
+
 // champion is m's entry, unranked.
-func (sc Scoring) champion(m ScoreMember, g Graph, levels map[int64]LevelState, now time.Time, platform string) Champion {
+func (sc Scoring) champion(m ScoreMember, r Reach, levels map[int64]LevelState, now time.Time, platform string) Champion {
 	all := sc.MemberLove(m, now, "")
 	love := all
 	if platform != "" {
@@ -323,7 +429,6 @@ func (sc Scoring) champion(m ScoreMember, g Graph, levels map[int64]LevelState, 
 	if st, ok := levels[m.ID]; ok && st.Level >= LevelCore && st.Level <= LevelObserver {
 		lv.Level, lv.Name, lv.Since = st.Level, LevelName(st.Level), st.Since
 	}
-	r := sc.Reach(g, m.ID)
 	c := Champion{
 		Member: ChampionName{ID: m.ID, Name: m.Name, Role: m.Role},
 		Level:  lv, Love: love, Reach: r, Presence: pres, Clout: MemberClout(m),
@@ -337,20 +442,20 @@ func (sc Scoring) champion(m ScoreMember, g Graph, levels map[int64]LevelState, 
 // recentTerms sums, per member, weight × Tally term of its activities of
 // the last period: what to take out of the weighted bases to get the love
 // of one period ago (see loveThen).
-func (sc Scoring) recentTerms(d ScoreData, recent []PeriodActivity, o ChampionsOptions) map[int64]float64 {
+func (sc Scoring) recentTerms(d ScoreData, recent []PeriodActivity, now time.Time, period time.Duration, platform string) map[int64]float64 {
 	ids := make(map[int64]string)
 	for _, m := range d.Members {
 		for _, id := range m.Identities {
 			ids[id.ID] = id.Platform
 		}
 	}
-	since := o.Now.Add(-o.Period)
+	since := now.Add(-period)
 	acts := slices.Clone(recent)
 	slices.SortFunc(acts, func(a, b PeriodActivity) int { return cmp.Compare(a.Key, b.Key) })
 	out := map[int64]float64{}
 	for _, a := range acts {
 		p, ok := ids[a.IdentityID]
-		if !ok || a.OccurredAt.Before(since) || !a.OccurredAt.Before(o.Now) || !onPlatform(p, o.Platform) {
+		if !ok || a.OccurredAt.Before(since) || !a.OccurredAt.Before(now) || !onPlatform(p, platform) {
 			continue
 		}
 		out[a.MemberID] += sc.Weights[a.Type] * TallyTerm(a.OccurredAt, sc.Decay)
@@ -360,14 +465,14 @@ func (sc Scoring) recentTerms(d ScoreData, recent []PeriodActivity, o ChampionsO
 
 // loveThen is m's love one period ago: the bases without the recent
 // terms, decayed to then, with today's breadth factor.
-func (sc Scoring) loveThen(m ScoreMember, recentWeighted float64, now Love, o ChampionsOptions) float64 {
-	then := o.Now.Add(-o.Period)
+func (sc Scoring) loveThen(recentWeighted float64, now Love, at time.Time, period time.Duration) float64 {
+	then := at.Add(-period)
 	var base float64
 	for _, ln := range now.Lines {
 		base += ln.Weight * ln.Decayed
 	}
 	// base is Σ w × Base × D(now); at then it is (Σ w × Base - recent) × D(then).
-	dNow := math.Pow(sc.Decay, monthsSince(TallyEpoch, o.Now))
+	dNow := math.Pow(sc.Decay, monthsSince(TallyEpoch, at))
 	dThen := math.Pow(sc.Decay, monthsSince(TallyEpoch, then))
 	b := (base/dNow - recentWeighted) * dThen
 	if b < 0 {
@@ -408,28 +513,52 @@ type ChampionsReader interface {
 	LevelHistory(ctx context.Context, member int64) ([]LevelPoint, error)
 }
 
+// RankReader reads the rankings the last evaluation stored (Rankings).
+type RankReader interface {
+	// ChampionRanks returns the first top places of a stored list and
+	// when they were computed; ok is false when none is stored.
+	ChampionRanks(ctx context.Context, kind, platform string, staff bool, top int) (at time.Time, rows []RankRow, ok bool, err error)
+	// ScoreMembers reads members as ScoreData has them, by id.
+	ScoreMembers(ctx context.Context, ids []int64) ([]ScoreMember, error)
+	// LevelsOf returns the stored level states of the members ids.
+	LevelsOf(ctx context.Context, ids []int64) (map[int64]LevelState, error)
+}
+
 // LoadChampions reads what a champions list needs from r and ranks it:
-// the list the CLI and the API print. With history, each entry carries
-// its level history.
+// the list the CLI and the API print. When r also stores rankings
+// (RankReader) and the list is one of them (a default period, at most
+// RankDepth long), it reads the stored places and computes only their
+// entries, as of when the ranking was stored (GeneratedAt); otherwise it
+// ranks every member now. With history, each entry carries its level
+// history.
 func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o ChampionsOptions, history bool) (ChampionsList, error) {
-	d, err := r.ScoreData(ctx)
-	if err != nil {
-		return ChampionsList{}, fmt.Errorf("champions: %w", err)
-	}
-	levels, err := r.Levels(ctx)
-	if err != nil {
-		return ChampionsList{}, fmt.Errorf("champions: %w", err)
-	}
-	var recent []PeriodActivity
-	if o.Rising {
-		if o.Period <= 0 {
-			o.Period = 30 * 24 * time.Hour
-		}
-		if recent, err = r.PeriodActivities(ctx, o.Now.Add(-o.Period), o.Now, ""); err != nil {
+	o = sc.defaults(o)
+	var list ChampionsList
+	stored := false
+	if rr, ok := r.(RankReader); ok && o.Period == DefaultRisingPeriod && o.Top <= RankDepth {
+		l, ok, err := sc.storedList(ctx, rr, o)
+		if err != nil {
 			return ChampionsList{}, fmt.Errorf("champions: %w", err)
 		}
+		list, stored = l, ok
 	}
-	list := sc.Champions(d, levels, recent, o)
+	if !stored {
+		d, err := r.ScoreData(ctx)
+		if err != nil {
+			return ChampionsList{}, fmt.Errorf("champions: %w", err)
+		}
+		levels, err := r.Levels(ctx)
+		if err != nil {
+			return ChampionsList{}, fmt.Errorf("champions: %w", err)
+		}
+		var recent []PeriodActivity
+		if o.Rising {
+			if recent, err = r.PeriodActivities(ctx, o.Now.Add(-o.Period), o.Now, ""); err != nil {
+				return ChampionsList{}, fmt.Errorf("champions: %w", err)
+			}
+		}
+		list = sc.Champions(d, levels, recent, o)
+	}
 	if history {
 		for i := range list.Champions {
 			h, err := r.LevelHistory(ctx, list.Champions[i].Member.ID)
@@ -440,4 +569,50 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 		}
 	}
 	return list, nil
+}
+
+// storedList builds a list from a stored ranking: the entries of its
+// members computed at the ranking's time, with the stored reach and gain.
+func (sc Scoring) storedList(ctx context.Context, rr RankReader, o ChampionsOptions) (ChampionsList, bool, error) {
+	at, rows, ok, err := rr.ChampionRanks(ctx, listKind(o), o.Platform, o.IncludeStaff, o.Top)
+	if err != nil || !ok {
+		return ChampionsList{}, false, err
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.MemberID
+	}
+	ms, err := rr.ScoreMembers(ctx, ids)
+	if err != nil {
+		return ChampionsList{}, false, err
+	}
+	levels, err := rr.LevelsOf(ctx, ids)
+	if err != nil {
+		return ChampionsList{}, false, err
+	}
+	byID := make(map[int64]ScoreMember, len(ms))
+	for _, m := range ms {
+		byID[m.ID] = m
+	}
+	o.Now = at
+	list := sc.listHead(o)
+	week := WeekOf(at)
+	for _, r := range rows {
+		m, ok := byID[r.MemberID]
+		if !ok {
+			continue // forgotten since
+		}
+		c := sc.champion(m, r.Reach, levels, at, o.Platform)
+		c.Rank = r.Rank
+		if o.Rising {
+			g := r.Gain
+			c.Gain = &g
+		}
+		if o.Slipping {
+			c.LastActive = lastActive(MemberWeeks(m), week)
+		}
+		c.round()
+		list.Champions = append(list.Champions, c)
+	}
+	return list, true, nil
 }

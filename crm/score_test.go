@@ -1,6 +1,7 @@
 package crm_test
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -377,6 +378,81 @@ func TestRisingAndSlipping(t *testing.T) {
 	for _, c := range rise.Champions {
 		if c.Member.ID == 1 || c.Member.ID == 3 {
 			t.Errorf("member %d (only decaying) is rising: %+v", c.Member.ID, *c.Gain)
+		}
+	}
+}
+
+// rankStore is a RankReader over stored Rankings and the data they came
+// from.
+type rankStore struct {
+	d      crm.ScoreData
+	at     time.Time
+	rows   []crm.RankRow
+	recent []crm.PeriodActivity
+}
+
+func (r *rankStore) ScoreData(context.Context) (crm.ScoreData, error) { return r.d, nil }
+func (r *rankStore) PeriodActivities(context.Context, time.Time, time.Time, string) ([]crm.PeriodActivity, error) {
+	return r.recent, nil
+}
+func (r *rankStore) Levels(context.Context) (map[int64]crm.LevelState, error) { return nil, nil }
+func (r *rankStore) LevelHistory(context.Context, int64) ([]crm.LevelPoint, error) {
+	return nil, nil
+}
+func (r *rankStore) ChampionRanks(_ context.Context, kind, platform string, staff bool, top int) (time.Time, []crm.RankRow, bool, error) {
+	var out []crm.RankRow
+	for _, x := range r.rows {
+		if x.Kind == kind && x.Platform == platform && x.Staff == staff && x.Rank <= top {
+			out = append(out, x)
+		}
+	}
+	return r.at, out, true, nil
+}
+func (r *rankStore) ScoreMembers(_ context.Context, ids []int64) ([]crm.ScoreMember, error) {
+	var out []crm.ScoreMember
+	for _, m := range r.d.Members {
+		if slices.Contains(ids, m.ID) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+func (r *rankStore) LevelsOf(context.Context, []int64) (map[int64]crm.LevelState, error) {
+	return nil, nil
+}
+
+// TestStoredRankingsEqualLive: a list read from stored Rankings is the
+// list ranked live at the same time, for every variant.
+func TestStoredRankingsEqualLive(t *testing.T) {
+	sc := crm.DefaultScoring()
+	d := graphData()
+	week := crm.WeekOf(now)
+	var reg []any
+	for w := week - 17; w <= week-5; w++ {
+		reg = append(reg, "issue_comment", crm.WeekStart(w).Add(60*time.Hour), "o/a")
+	}
+	d.Members = append(d.Members,
+		crm.ScoreMember{ID: 7, Name: "staffer", Role: crm.RoleStaff, Identities: []crm.ScoreIdentity{ident(70, "mastodon", "post", now, "#go")}},
+		crm.ScoreMember{ID: 8, Name: "regular", Identities: []crm.ScoreIdentity{ident(80, "discourse", reg...)}})
+	recent := []crm.PeriodActivity{{Key: "a", Type: "pr_opened", OccurredAt: now.Add(-time.Hour), IdentityID: 10, MemberID: 1}}
+	rows, slipping := sc.Rankings(d, nil, recent, now)
+	if !slices.Equal(slipping, []int64{8}) {
+		t.Errorf("slipping = %v, want [8]", slipping)
+	}
+	rs := &rankStore{d: d, at: now, rows: rows, recent: recent}
+	for _, p := range crm.RankPlatforms {
+		for _, staff := range []bool{false, true} {
+			for _, o := range []crm.ChampionsOptions{{Top: 3}, {Rising: true}, {Slipping: true}} {
+				o.Now, o.Platform, o.IncludeStaff = now, p, staff
+				stored, err := sc.LoadChampions(t.Context(), rs, o, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				live := sc.Champions(d, nil, recent, o)
+				if diff := cmp.Diff(live, stored); diff != "" {
+					t.Errorf("%+v: stored differs from live (-live +stored):\n%s", o, diff)
+				}
+			}
 		}
 	}
 }

@@ -147,15 +147,20 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 		levels[m.ID] = c.next.LevelState
 	}
 
-	champs := sc.Champions(d, levels, nil, crm.ChampionsOptions{Now: now})
-	rank := map[int64]int{}
-	for _, c := range champs.Champions {
-		rank[c.Member.ID] = c.Rank
+	recent, err := s.PeriodActivities(ctx, now.Add(-crm.DefaultRisingPeriod), now, "")
+	if err != nil {
+		return res, err
 	}
-	slipping := sc.Champions(d, levels, nil, crm.ChampionsOptions{Now: now, Slipping: true, Top: len(d.Members) + 1})
+	ranks, slipping := sc.Rankings(d, levels, recent, now)
+	rank := map[int64]int{}
+	for _, r := range ranks {
+		if r.Kind == "champions" && r.Platform == "" && !r.Staff && r.Rank <= sc.ChampionsTop {
+			rank[r.MemberID] = r.Rank
+		}
+	}
 	slip := map[int64]bool{}
-	for _, c := range slipping.Champions {
-		slip[c.Member.ID] = true
+	for _, id := range slipping {
+		slip[id] = true
 	}
 	names := map[int64]string{}
 	for _, m := range d.Members {
@@ -233,6 +238,21 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 			}
 		}
 	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM champion_ranks`); err != nil {
+		return res, fmt.Errorf("sqlite: store rankings: %w", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO champion_ranks (kind, platform, staff, rank, member_id, helped, connects, contacts, gain)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return res, fmt.Errorf("sqlite: store rankings: %w", err)
+	}
+	for _, r := range ranks {
+		if _, err := stmt.ExecContext(ctx, r.Kind, r.Platform, r.Staff, r.Rank, r.MemberID, r.Reach.Helped, r.Reach.Connects, r.Reach.Contacts, r.Gain); err != nil {
+			stmt.Close()
+			return res, fmt.Errorf("sqlite: store rankings: %w", err)
+		}
+	}
+	stmt.Close()
 	// Members merged away or forgotten keep no level.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM member_levels WHERE member_id NOT IN
 		(SELECT id FROM members WHERE identity_count > 0)`); err != nil {
@@ -247,8 +267,8 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 	}
 	res.Members = len(d.Members)
 	res.Replayed = len(replay)
-	res.Champions = len(champs.Champions)
-	res.Slipping = len(slipping.Champions)
+	res.Champions = len(rank)
+	res.Slipping = len(slipping)
 	return res, nil
 }
 
@@ -342,4 +362,61 @@ func (s *Store) timedActivities(ctx context.Context, d crm.ScoreData, members []
 		return nil, fmt.Errorf("sqlite: activities for level history: %w", err)
 	}
 	return out, nil
+}
+
+// ChampionRanks returns the first top places of a stored ranking and
+// when the evaluation computed it; ok is false before the first one.
+func (s *Store) ChampionRanks(ctx context.Context, kind, platform string, staff bool, top int) (time.Time, []crm.RankRow, bool, error) {
+	at, err := s.LevelsEvaluatedAt(ctx)
+	if err != nil || at.IsZero() {
+		return time.Time{}, nil, false, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT rank, member_id, helped, connects, contacts, gain FROM champion_ranks
+		WHERE kind = ? AND platform = ? AND staff = ? AND rank <= ? ORDER BY rank`, kind, platform, staff, top)
+	if err != nil {
+		return time.Time{}, nil, false, fmt.Errorf("sqlite: rankings: %w", err)
+	}
+	defer rows.Close()
+	var out []crm.RankRow
+	for rows.Next() {
+		r := crm.RankRow{Kind: kind, Platform: platform, Staff: staff}
+		if err := rows.Scan(&r.Rank, &r.MemberID, &r.Reach.Helped, &r.Reach.Connects, &r.Reach.Contacts, &r.Gain); err != nil {
+			return time.Time{}, nil, false, fmt.Errorf("sqlite: rankings: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return time.Time{}, nil, false, fmt.Errorf("sqlite: rankings: %w", err)
+	}
+	return at, out, true, nil
+}
+
+// LevelsOf returns the stored level states of the members ids.
+func (s *Store) LevelsOf(ctx context.Context, ids []int64) (map[int64]crm.LevelState, error) {
+	b, _ := json.Marshal(ids)
+	rows, err := s.r.QueryContext(ctx, `SELECT member_id, level, since, ifnull(below_since, '') FROM member_levels
+		WHERE member_id IN (SELECT value FROM json_each(?))`, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: levels: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]crm.LevelState, len(ids))
+	for rows.Next() {
+		var id int64
+		var l crm.LevelState
+		var since, below string
+		if err := rows.Scan(&id, &l.Level, &since, &below); err != nil {
+			return nil, fmt.Errorf("sqlite: levels: %w", err)
+		}
+		if l.Since, err = parseTime(since); err != nil {
+			return nil, fmt.Errorf("sqlite: level of member %d: %w", id, err)
+		}
+		if below != "" {
+			if l.BelowSince, err = parseTime(below); err != nil {
+				return nil, fmt.Errorf("sqlite: level of member %d: %w", id, err)
+			}
+		}
+		out[id] = l
+	}
+	return out, rows.Err()
 }

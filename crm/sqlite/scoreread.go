@@ -23,104 +23,10 @@ func (s *Store) ScoreData(ctx context.Context) (crm.ScoreData, error) {
 		return out, fmt.Errorf("sqlite: score data: %w", err)
 	}
 	defer tx.Rollback()
-
-	index := make(map[int64]int)
-	marks := make(map[int64]string)
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, first_seen, ifnull(role_mark, '') FROM members WHERE identity_count > 0 ORDER BY id`)
-	if err != nil {
-		return out, fmt.Errorf("sqlite: score data: members: %w", err)
+	if out.Members, err = s.scoreMembers(ctx, tx, ""); err != nil {
+		return out, err
 	}
-	for rows.Next() {
-		var m crm.ScoreMember
-		var first, mark string
-		if err := rows.Scan(&m.ID, &m.Name, &first, &mark); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: members: %w", err)
-		}
-		if first != "" {
-			if m.FirstSeen, err = parseTime(first); err != nil {
-				rows.Close()
-				return out, fmt.Errorf("sqlite: score data: member %d first seen: %w", m.ID, err)
-			}
-		}
-		if mark != "" {
-			marks[m.ID] = mark
-		}
-		index[m.ID] = len(out.Members)
-		out.Members = append(out.Members, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("sqlite: score data: members: %w", err)
-	}
-
-	// Flags for the roles, gathered per member as the identities stream by.
-	type flags struct {
-		idents []crm.Identity
-	}
-	roleOf := make(map[int64]*flags, len(out.Members))
-	rows, err = tx.QueryContext(ctx, `SELECT i.id, i.member_id, i.platform, i.username, i.followers, i.reputation,
-			i.staff, i.bot, ifnull(i.first_activity_at, ''),
-			ifnull(s.tallies, '{}'), ifnull(s.channels, '[]'), ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
-			ifnull(s.months, 0), ifnull(s.months_at, 0)
-		FROM identities i LEFT JOIN identity_scores s ON s.identity_id = i.id
-		WHERE i.member_id IS NOT NULL ORDER BY i.member_id, i.id`)
-	if err != nil {
-		return out, fmt.Errorf("sqlite: score data: identities: %w", err)
-	}
-	for rows.Next() {
-		var id crm.ScoreIdentity
-		var member int64
-		var staff, bot bool
-		var first, tallies, channels string
-		if err := rows.Scan(&id.ID, &member, &id.Platform, &id.Username, &id.Followers, &id.Reputation,
-			&staff, &bot, &first, &tallies, &channels,
-			(*int64Mask)(&id.Weeks.Mask), &id.Weeks.At, (*int64Mask)(&id.Months.Mask), &id.Months.At); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: identities: %w", err)
-		}
-		i, ok := index[member]
-		if !ok {
-			continue
-		}
-		if first != "" {
-			if id.FirstActivity, err = parseTime(first); err != nil {
-				rows.Close()
-				return out, fmt.Errorf("sqlite: score data: identity %d: %w", id.ID, err)
-			}
-		}
-		if id.Tallies, err = decodeTallies(tallies); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: identity %d tallies: %w", id.ID, err)
-		}
-		if err := json.Unmarshal([]byte(channels), &id.Channels); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: identity %d channels: %w", id.ID, err)
-		}
-		out.Members[i].Identities = append(out.Members[i].Identities, id)
-		f := roleOf[member]
-		if f == nil {
-			f = &flags{}
-			roleOf[member] = f
-		}
-		f.idents = append(f.idents, crm.Identity{Account: connectors.Account{
-			AccountRef: connectors.AccountRef{Platform: id.Platform}, Username: id.Username, Staff: staff, Bot: bot}})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("sqlite: score data: identities: %w", err)
-	}
-	team := s.teamList()
-	for i := range out.Members {
-		m := &out.Members[i]
-		var idents []crm.Identity
-		if f := roleOf[m.ID]; f != nil {
-			idents = f.idents
-		}
-		m.Role = crm.Role(crm.Member{ID: m.ID, Mark: marks[m.ID], Identities: idents}, team)
-	}
-
-	rows, err = tx.QueryContext(ctx, `SELECT from_identity, to_identity, n, last_at FROM interactions`)
+	rows, err := tx.QueryContext(ctx, `SELECT from_identity, to_identity, n, last_at FROM interactions`)
 	if err != nil {
 		return out, fmt.Errorf("sqlite: score data: interactions: %w", err)
 	}
@@ -142,6 +48,126 @@ func (s *Store) ScoreData(ctx context.Context) (crm.ScoreData, error) {
 		return out, fmt.Errorf("sqlite: score data: interactions: %w", err)
 	}
 	return out, nil
+}
+
+// ScoreMembers reads the members ids as ScoreData has them, in id order.
+func (s *Store) ScoreMembers(ctx context.Context, ids []int64) ([]crm.ScoreMember, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: score data: %w", err)
+	}
+	defer tx.Rollback()
+	b, _ := json.Marshal(ids)
+	return s.scoreMembers(ctx, tx, string(b))
+}
+
+// scoreMembers reads members with identities, and their identities'
+// tallies: all of them, or those whose ids are the JSON array idsJSON.
+func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([]crm.ScoreMember, error) {
+	var out struct{ Members []crm.ScoreMember }
+	filter, ifilter := "", ""
+	var args []any
+	if idsJSON != "" {
+		filter, ifilter = ` AND id IN (SELECT value FROM json_each(?))`, ` AND i.member_id IN (SELECT value FROM json_each(?))`
+		args = []any{idsJSON}
+	}
+	index := make(map[int64]int)
+	marks := make(map[int64]string)
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, first_seen, ifnull(role_mark, '') FROM members WHERE identity_count > 0`+filter+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: score data: members: %w", err)
+	}
+	for rows.Next() {
+		var m crm.ScoreMember
+		var first, mark string
+		if err := rows.Scan(&m.ID, &m.Name, &first, &mark); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: score data: members: %w", err)
+		}
+		if first != "" {
+			if m.FirstSeen, err = parseTime(first); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: score data: member %d first seen: %w", m.ID, err)
+			}
+		}
+		if mark != "" {
+			marks[m.ID] = mark
+		}
+		index[m.ID] = len(out.Members)
+		out.Members = append(out.Members, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: score data: members: %w", err)
+	}
+
+	// Flags for the roles, gathered per member as the identities stream by.
+	type flags struct {
+		idents []crm.Identity
+	}
+	roleOf := make(map[int64]*flags, len(out.Members))
+	rows, err = tx.QueryContext(ctx, `SELECT i.id, i.member_id, i.platform, i.username, i.followers, i.reputation,
+			i.staff, i.bot, ifnull(i.first_activity_at, ''),
+			ifnull(s.tallies, '{}'), ifnull(s.channels, '[]'), ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
+			ifnull(s.months, 0), ifnull(s.months_at, 0)
+		FROM identities i LEFT JOIN identity_scores s ON s.identity_id = i.id
+		WHERE i.member_id IS NOT NULL`+ifilter+` ORDER BY i.member_id, i.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: score data: identities: %w", err)
+	}
+	for rows.Next() {
+		var id crm.ScoreIdentity
+		var member int64
+		var staff, bot bool
+		var first, tallies, channels string
+		if err := rows.Scan(&id.ID, &member, &id.Platform, &id.Username, &id.Followers, &id.Reputation,
+			&staff, &bot, &first, &tallies, &channels,
+			(*int64Mask)(&id.Weeks.Mask), &id.Weeks.At, (*int64Mask)(&id.Months.Mask), &id.Months.At); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: score data: identities: %w", err)
+		}
+		i, ok := index[member]
+		if !ok {
+			continue
+		}
+		if first != "" {
+			if id.FirstActivity, err = parseTime(first); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: score data: identity %d: %w", id.ID, err)
+			}
+		}
+		if id.Tallies, err = decodeTallies(tallies); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: score data: identity %d tallies: %w", id.ID, err)
+		}
+		if err := json.Unmarshal([]byte(channels), &id.Channels); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: score data: identity %d channels: %w", id.ID, err)
+		}
+		out.Members[i].Identities = append(out.Members[i].Identities, id)
+		f := roleOf[member]
+		if f == nil {
+			f = &flags{}
+			roleOf[member] = f
+		}
+		f.idents = append(f.idents, crm.Identity{Account: connectors.Account{
+			AccountRef: connectors.AccountRef{Platform: id.Platform}, Username: id.Username, Staff: staff, Bot: bot}})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: score data: identities: %w", err)
+	}
+	team := s.teamList()
+	for i := range out.Members {
+		m := &out.Members[i]
+		var idents []crm.Identity
+		if f := roleOf[m.ID]; f != nil {
+			idents = f.idents
+		}
+		m.Role = crm.Role(crm.Member{ID: m.ID, Mark: marks[m.ID], Identities: idents}, team)
+	}
+
+	return out.Members, nil
 }
 
 // PeriodActivities returns the activities of [since, until) on platform
