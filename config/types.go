@@ -43,6 +43,9 @@ type Config struct {
 	// Privacy says what personal data rollcall keeps beyond what it needs
 	// to count (the privacy section).
 	Privacy Privacy
+	// Webhook is the outbound webhook; nil when the file has no webhook
+	// section.
+	Webhook *Webhook
 }
 
 // Privacy is the privacy section of the configuration.
