@@ -55,6 +55,7 @@ func commands() []command {
 		{"forget", "erase a member everywhere, keeping only a tombstone hash", cmdForget},
 		{"identity", "identity resolve --format tsv: resolve git authors from stdin", cmdIdentity},
 		{"auth", "auth hash-password: hash a password for the web login (auth.users)", cmdAuth},
+		{"webhooks", "list pending and failed webhook deliveries, or retry a failed one", cmdWebhooks},
 		{"doctor", "check config, store, credentials and the systemd unit", cmdDoctor},
 		{"version", "print the version", cmdVersion},
 	}
