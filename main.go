@@ -5,7 +5,8 @@
 // main.go only dispatches; the subcommands live in serve.go (run, sync,
 // demo; the daemon serves package web), query.go (members, journey),
 // curate.go (decisions, through package identity as the web's do),
-// authcmd.go (auth hash-password) and cli.go (shared flag handling).
+// authcmd.go (auth hash-password), webhooks.go (the webhook outbox) and
+// cli.go (shared flag handling).
 package main
 
 import (
