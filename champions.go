@@ -289,4 +289,4 @@ func (e *cliEnv) printChampions(list crm.ChampionsList, now time.Time) {
 }
 
 // webhookEnabled reports whether level changes write webhook events.
-func webhookEnabled(cfg *config.Config) bool { return false }
+func webhookEnabled(cfg *config.Config) bool { return cfg != nil && cfg.Webhook != nil }

@@ -180,6 +180,8 @@ type store interface {
 	connectors.ProfileAges
 	crm.ReadModel
 	web.Decider
+	crm.Outbox
+	crm.DeliveryLister
 	// DeleteText deletes every stored text excerpt (privacy.keep_text: false).
 	DeleteText(ctx context.Context) (int64, error)
 	// SetKeepText false makes the store score each text for sentiment and

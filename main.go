@@ -5,7 +5,8 @@
 // main.go only dispatches; the subcommands live in serve.go (run, sync,
 // demo; the daemon serves package web), query.go (members, journey),
 // curate.go (decisions, through package identity as the web's do),
-// authcmd.go (auth hash-password) and cli.go (shared flag handling).
+// authcmd.go (auth hash-password), webhooks.go (the webhook outbox) and
+// cli.go (shared flag handling).
 package main
 
 import (
@@ -56,6 +57,7 @@ func commands() []command {
 		{"forget", "erase a member everywhere, keeping only a tombstone hash", cmdForget},
 		{"identity", "identity resolve --format tsv: resolve git authors from stdin", cmdIdentity},
 		{"auth", "auth hash-password: hash a password for the web login (auth.users)", cmdAuth},
+		{"webhooks", "list pending and failed webhook deliveries, or retry a failed one", cmdWebhooks},
 		{"doctor", "check config, store, credentials and the systemd unit", cmdDoctor},
 		{"version", "print the version", cmdVersion},
 	}

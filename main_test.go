@@ -52,6 +52,9 @@ func TestUsageAndHelp(t *testing.T) {
 		{[]string{"members", "--bogus"}, exitUsage, "flag provided but not defined"},
 		{[]string{"journey"}, exitUsage, "exactly one MEMBER"},
 		{[]string{"sync"}, exitUsage, "--once"},
+		{[]string{"webhooks", "--help"}, exitOK, "retry ID"},
+		{[]string{"webhooks", "--status", "lost"}, exitUsage, "--status must be pending, failed, delivered or all"},
+		{[]string{"webhooks", "resend", "1"}, exitUsage, "webhooks retry ID"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, "_"), func(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/all"
 	"github.com/rollcall-dev/rollcall/daemon"
+	"github.com/rollcall-dev/rollcall/daemon/webhook"
 	"github.com/rollcall-dev/rollcall/identity"
 	"github.com/rollcall-dev/rollcall/web"
 )
@@ -48,6 +49,8 @@ type pipeline struct {
 	// scores keeps levels and the champions list up to date.
 	scores *daemon.ScoreLoop
 	status func()
+	// hook delivers the outbox; nil without a webhook section.
+	hook *webhook.Sender
 	// announce, when set, is told the URL of the pages once the listener
 	// is bound.
 	announce func(url string)
@@ -102,6 +105,25 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 			p.scores.Kick()
 		},
 	})
+	if w := cfg.Webhook; w != nil {
+		p.hook, err = webhook.New(webhook.Options{
+			URL:         w.URL,
+			Secret:      []byte(w.Secret.Reveal()),
+			Outbox:      st,
+			Timeout:     w.Timeout,
+			MaxAttempts: w.MaxAttempts,
+			Poll:        w.PollInterval,
+			RetryMin:    w.RetryMin,
+			RetryMax:    w.RetryMax,
+			Logger:      log.With("component", "webhook"),
+			Version:     version,
+			Observe:     metrics.WebhookDelivery,
+		})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -233,6 +255,11 @@ func (p *pipeline) serve(ctx context.Context, e *cliEnv, listen string, reload f
 	wg.Go(func() { httpErr = daemon.Serve(ctx, ln, p.d.Handler(ui)) })
 	wg.Go(func() { runErr = p.d.Run(ctx) })
 	wg.Go(func() { p.scores.Run(ctx) })
+	if p.hook != nil {
+		// Stops with ctx; an attempt in flight is not recorded and is
+		// sent again after the restart.
+		wg.Go(func() { p.hook.Run(ctx) })
+	}
 	if err := n.Ready(); err != nil {
 		p.log.Warn("tell systemd we are ready", "err", err)
 	}
@@ -288,12 +315,28 @@ func (p *pipeline) reload(ctx context.Context, n notifier, load func() (*config.
 	if cfg.Store != p.cfg.Store || cfg.Listen != p.cfg.Listen {
 		p.log.Warn("store and listen changes take effect after a restart", "store", cfg.Store, "listen", cfg.Listen)
 	}
+	if !sameWebhook(cfg.Webhook, p.cfg.Webhook) {
+		p.log.Warn("webhook changes take effect after a restart")
+	}
 	if _, err := p.d.Reload(ctx, sources); err != nil {
 		p.log.Error("reload", "err", err)
 	}
 	if ts, ok := p.store.(teamSetter); ok {
 		ts.SetTeam(teamOf(cfg))
 	}
+}
+
+// sameWebhook reports whether two webhook sections say the same.
+func sameWebhook(a, b *config.Webhook) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, y := *a, *b
+	if !x.Secret.Equal(y.Secret) {
+		return false
+	}
+	x.Secret, y.Secret, x.Line, y.Line = config.Secret{}, config.Secret{}, 0, 0
+	return x == y
 }
 
 func cmdSync(ctx context.Context, e *cliEnv, args []string) error {

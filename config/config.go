@@ -220,6 +220,8 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 			cfg.Privacy = p.privacy(kv.val)
 		case "scoring":
 			cfg.Scoring = p.scoring(kv.val)
+		case "webhook":
+			cfg.Webhook = p.webhook(kv.key.Line, kv.val)
 		default:
 			if strings.HasPrefix(key, "x-") {
 				continue // extension field, a place for YAML anchors

@@ -46,6 +46,9 @@ type Config struct {
 	// Scoring changes how love, levels, reach and champions are computed
 	// (the scoring section); its zero value keeps every default.
 	Scoring Scoring
+	// Webhook is the outbound webhook; nil when the file has no webhook
+	// section.
+	Webhook *Webhook
 }
 
 // Privacy is the privacy section of the configuration.

@@ -89,3 +89,27 @@ type Evaluation struct {
 	// Champions and Slipping are the sizes of those lists now.
 	Champions, Slipping int
 }
+
+// DeliveryFilter selects outbox rows for listing (rollcall webhooks). At
+// least one of Pending, Failed and Delivered should be set; none selects
+// nothing.
+type DeliveryFilter struct {
+	// Pending selects rows neither delivered nor failed (still retried).
+	Pending bool
+	// Failed selects rows whose attempts are spent.
+	Failed bool
+	// Delivered selects rows the receiver answered 2xx.
+	Delivered bool
+	// Limit caps the rows returned, newest first; 0 means 100.
+	Limit int
+}
+
+// DeliveryLister lists the outbox and puts a failed delivery back to
+// pending, for the rollcall webhooks command.
+type DeliveryLister interface {
+	// Deliveries returns the rows the filter selects, newest first.
+	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
+	// RetryDelivery puts a failed row back to pending, due at at, with
+	// its attempts counted from zero again.
+	RetryDelivery(ctx context.Context, id int64, at time.Time) error
+}

@@ -33,6 +33,7 @@ type Metrics struct {
 	newMembers     prometheus.Counter
 	suggestions    prometheus.Gauge
 	sourcesRunning prometheus.Gauge
+	webhooks       *prometheus.CounterVec
 }
 
 // NewMetrics registers the daemon's series on a new registry, with the Go
@@ -92,9 +93,12 @@ func NewMetrics(storeSize func() float64) *Metrics {
 		sourcesRunning: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "rollcall_sources", Help: "Configured sources.",
 		}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rollcall_webhook_deliveries_total", Help: "Webhook delivery attempts by result: delivered, retry (failed, will be retried) or failed (attempts spent).",
+		}, []string{"result"}),
 	}
 	reg.MustRegister(m.fetchSeconds, m.lastSuccess, m.errors, m.activities, m.accounts, m.requests, m.knownMissing, m.skipped,
-		m.rateRemaining, m.rateReset, m.paused, m.applySeconds, m.merges, m.newMembers, m.suggestions, m.sourcesRunning,
+		m.rateRemaining, m.rateReset, m.paused, m.applySeconds, m.merges, m.newMembers, m.suggestions, m.sourcesRunning, m.webhooks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if storeSize != nil {
 		m.storeSize = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -103,6 +107,12 @@ func NewMetrics(storeSize func() float64) *Metrics {
 		reg.MustRegister(m.storeSize)
 	}
 	return m
+}
+
+// WebhookDelivery counts one webhook delivery attempt by its result
+// (webhook.Options.Observe).
+func (m *Metrics) WebhookDelivery(result string) {
+	m.webhooks.WithLabelValues(result).Inc()
 }
 
 // initSource creates a source's series at zero so that they exist before
