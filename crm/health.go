@@ -2,8 +2,11 @@ package crm
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -964,4 +967,46 @@ func roundPtr(x float64, digits int) *float64 {
 		v = 0 // no -0
 	}
 	return &v
+}
+
+// ParseHealthPeriod reads a period as the CLI's --period and the API's
+// period parameter give it: a number of days with a "d" suffix ("30d",
+// "7d") or a Go duration ("36h", "90m"); at least an hour and at most 366
+// days.
+func ParseHealthPeriod(s string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseFloat(days, 64)
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+			return 0, fmt.Errorf("period %q: want days like 30d or a duration like 36h", s)
+		}
+		d = time.Duration(n * 24 * float64(time.Hour))
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("period %q: want days like 30d or a duration like 36h", s)
+		}
+	}
+	if d < time.Hour || d > 366*24*time.Hour {
+		return 0, fmt.Errorf("period %q: must be between 1h and 366d", s)
+	}
+	return d, nil
+}
+
+// ReadHealth reads what Health needs from st (the score data and the
+// activities of both periods) and computes the report.
+func ReadHealth(ctx context.Context, st ScoreReader, opt HealthOptions) (HealthReport, error) {
+	if opt.Period <= 0 {
+		opt.Period = DefaultHealthPeriod
+	}
+	data, err := st.ScoreData(ctx)
+	if err != nil {
+		return HealthReport{}, fmt.Errorf("health: %w", err)
+	}
+	now := opt.Now.UTC()
+	acts, err := st.PeriodActivities(ctx, now.Add(-2*opt.Period), now, opt.Platform)
+	if err != nil {
+		return HealthReport{}, fmt.Errorf("health: %w", err)
+	}
+	return Health(data, acts, opt), nil
 }
