@@ -75,23 +75,6 @@ func evaluateEvery(cfg *config.Config) time.Duration {
 	return config.DefaultEvaluateEvery
 }
 
-// parsePeriod reads a period: a Go duration ("720h") or a number of days
-// ("30d").
-func parsePeriod(flagName, v string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(v, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil || days < 1 || days > 3660 {
-			return 0, usageErr("--%s must be a number of days such as 30d or a duration such as 720h, not %q", flagName, v)
-		}
-		return time.Duration(days) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < time.Hour {
-		return 0, usageErr("--%s must be a number of days such as 30d or a duration of at least 1h, not %q", flagName, v)
-	}
-	return d, nil
-}
-
 // platformNames are the platforms a --platform flag accepts.
 var platformNames = []string{"github", "mastodon", "discourse", "stackoverflow"}
 
@@ -162,9 +145,9 @@ func cmdChampions(ctx context.Context, e *cliEnv, args []string) error {
 	default:
 		return usageErr("--format must be table, json or csv, not %q", *format)
 	}
-	period, err := parsePeriod("period", *periodFlag)
+	period, err := crm.ParseHealthPeriod(*periodFlag)
 	if err != nil {
-		return err
+		return usageErr("--period: %v", err)
 	}
 	cfg, err := e.loadConfig(true)
 	if err != nil {
@@ -179,7 +162,7 @@ func cmdChampions(ctx context.Context, e *cliEnv, args []string) error {
 	if !ok {
 		return fmt.Errorf("champions: this store keeps no scores")
 	}
-	now := time.Now().UTC()
+	now := e.now().UTC()
 	if err := e.freshLevels(ctx, ss, cfg, now); err != nil {
 		return err
 	}

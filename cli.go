@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
@@ -23,6 +24,8 @@ type cliEnv struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// now is the clock (time.Now).
+	now func() time.Time
 
 	configPath string
 	storePath  string
@@ -179,6 +182,7 @@ type store interface {
 	queryStore
 	connectors.ProfileAges
 	crm.ReadModel
+	crm.ScoreReader
 	web.Decider
 	crm.Outbox
 	crm.DeliveryLister

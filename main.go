@@ -4,6 +4,7 @@
 //
 // main.go only dispatches; the subcommands live in serve.go (run, sync,
 // demo; the daemon serves package web), query.go (members, journey),
+// health.go (health),
 // curate.go (decisions, through package identity as the web's do),
 // authcmd.go (auth hash-password), webhooks.go (the webhook outbox) and
 // cli.go (shared flag handling).
@@ -16,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -49,6 +51,7 @@ func commands() []command {
 		{"members", "list members", cmdMembers},
 		{"journey", "show one member's activity across platforms", cmdJourney},
 		{"champions", "rank members by love, level and reach (--rising, --slipping)", cmdChampions},
+		{"health", "community health over a period beside the one before: growth, activity, response times, retention, engagement, sentiment", cmdHealth},
 		{"merge", "merge two members (a stored, reversible decision)", cmdMerge},
 		{"unmerge", "move an identity out of a member", cmdUnmerge},
 		{"suggestions", "list possible merges, or accept|reject one", cmdSuggestions},
@@ -73,7 +76,7 @@ func usage(w io.Writer) {
 
 // run is the whole program, testable without a process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	env := &cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
 	// Global flags may come before the command.
 	rest, err := env.parseGlobals(args)
 	if err != nil {

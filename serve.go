@@ -148,6 +148,7 @@ func (p *pipeline) webHandler() (http.Handler, error) {
 		Members:   p.store,
 		Decisions: p.store,
 		Sources:   p.d,
+		Scores:    p.store,
 		Auth:      webAuth(p.cfg.Auth),
 		Logger:    p.log,
 		Version:   version,

@@ -30,6 +30,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 		{"POST", "/api/v1/merge", s.apiMerge},
 		{"POST", "/api/v1/unmerge", s.apiUnmerge},
 		{"GET", "/api/v1/sources", s.apiSources},
+		{"GET", "/api/v1/health", s.apiHealth},
 	}, func(rt route) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			s.apiError(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed: use %s", r.Method, rt.method))

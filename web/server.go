@@ -102,6 +102,9 @@ type Options struct {
 	Decisions Decider
 	// Sources reports the sources; nil when there is no daemon.
 	Sources SourceLister
+	// Scores reads what GET /api/v1/health computes from; nil answers
+	// that endpoint with a 404.
+	Scores crm.ScoreReader
 	// Auth, when set, requires a login for the pages and a token (or a
 	// login) for the API.
 	Auth *Auth
@@ -118,6 +121,7 @@ type Server struct {
 	members   MemberReader
 	decisions Decider
 	sources   SourceLister
+	scores    crm.ScoreReader
 	auth      *Auth
 	sessions  *sessions
 	log       *slog.Logger
@@ -132,7 +136,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Members == nil || opts.Decisions == nil {
 		return nil, errors.New("web: Options.Members and Options.Decisions are required")
 	}
-	s := &Server{members: opts.Members, decisions: opts.Decisions, sources: opts.Sources, auth: opts.Auth,
+	s := &Server{members: opts.Members, decisions: opts.Decisions, sources: opts.Sources, scores: opts.Scores, auth: opts.Auth,
 		log: opts.Logger, now: opts.Now, version: opts.Version}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -125,7 +125,7 @@ func newFixture(t *testing.T, auth *web.Auth) *fixture {
 	f.suggestion = ss[0].ID
 	f.sources.list = []web.SourceStatus{{Name: "github", Type: "github", LastSync: now.Add(-time.Minute), LastSuccess: now.Add(-time.Minute),
 		NextSync: now.Add(9 * time.Minute), RateKnown: true, RateLimit: 5000, RateRemaining: 4321, Activities: 12345, Accounts: 67}}
-	f.srv, err = web.New(web.Options{Members: st, Decisions: st, Sources: f.sources, Auth: auth, Now: func() time.Time { return now }, Version: "test"})
+	f.srv, err = web.New(web.Options{Members: st, Decisions: st, Sources: f.sources, Scores: st, Auth: auth, Now: func() time.Time { return now }, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
