@@ -106,7 +106,7 @@ func (e *cliEnv) freshLevels(ctx context.Context, st scoreStore, cfg *config.Con
 	if err != nil {
 		return err
 	}
-	if !at.IsZero() && now.Sub(at) < evaluateEvery(cfg) {
+	if age := now.Sub(at); !at.IsZero() && age >= 0 && age < evaluateEvery(cfg) {
 		return nil
 	}
 	if _, err := st.EvaluateLevels(ctx, scoringOf(cfg), now, webhookEnabled(cfg)); err != nil {

@@ -53,7 +53,19 @@ func cmdHealth(ctx context.Context, e *cliEnv, args []string) error {
 		return err
 	}
 	defer closeFn()
-	r, err := crm.ReadHealth(ctx, st, crm.HealthOptions{Now: e.now(), Period: d, Platform: *platform, IncludeStaff: *staff})
+	now := e.now().UTC()
+	// The 30-day reports are stored by each level evaluation: bring them
+	// up to date first when the daemon has not lately.
+	if ss, ok := st.(scoreStore); ok {
+		cfg, err := e.loadConfig(true)
+		if err != nil {
+			return err
+		}
+		if err := e.freshLevels(ctx, ss, cfg, now); err != nil {
+			return err
+		}
+	}
+	r, err := crm.ReadHealth(ctx, st, crm.HealthOptions{Now: now, Period: d, Platform: *platform, IncludeStaff: *staff})
 	if err != nil {
 		return err
 	}

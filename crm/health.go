@@ -969,6 +969,28 @@ func roundPtr(x float64, digits int) *float64 {
 	return &v
 }
 
+// HealthStore keeps the reports the level evaluation computed for the
+// default period (HealthReports), read by ReadHealth instead of computing.
+type HealthStore interface {
+	// StoredHealth returns the stored report for the platform ("" for
+	// all) and staff choice; ok is false when none is stored.
+	StoredHealth(ctx context.Context, platform string, staff bool, period time.Duration) (r HealthReport, ok bool, err error)
+}
+
+// HealthReports computes the reports a HealthStore keeps: the default
+// period ending at now, for all platforms and each of HealthPlatforms,
+// with and without staff. acts are the activities of the two periods on
+// every platform.
+func HealthReports(data ScoreData, acts []PeriodActivity, now time.Time) []HealthReport {
+	var out []HealthReport
+	for _, p := range append([]string{""}, HealthPlatforms...) {
+		for _, staff := range []bool{false, true} {
+			out = append(out, Health(data, acts, HealthOptions{Now: now, Period: DefaultHealthPeriod, Platform: p, IncludeStaff: staff}))
+		}
+	}
+	return out
+}
+
 // ParseHealthPeriod reads a period as the CLI's --period and the API's
 // period parameter give it: a number of days with a "d" suffix ("30d",
 // "7d") or a Go duration ("36h", "90m"); at least an hour and at most 366
@@ -998,6 +1020,15 @@ func ParseHealthPeriod(s string) (time.Duration, error) {
 func ReadHealth(ctx context.Context, st ScoreReader, opt HealthOptions) (HealthReport, error) {
 	if opt.Period <= 0 {
 		opt.Period = DefaultHealthPeriod
+	}
+	if hs, ok := st.(HealthStore); ok && opt.Period == DefaultHealthPeriod {
+		r, ok, err := hs.StoredHealth(ctx, opt.Platform, opt.IncludeStaff, opt.Period)
+		if err != nil {
+			return HealthReport{}, fmt.Errorf("health: %w", err)
+		}
+		if ok {
+			return r, nil
+		}
 	}
 	data, err := st.ScoreData(ctx)
 	if err != nil {

@@ -147,10 +147,19 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 		levels[m.ID] = c.next.LevelState
 	}
 
-	recent, err := s.PeriodActivities(ctx, now.Add(-crm.DefaultRisingPeriod), now, "")
+	// The activities of the last two health periods serve the rising
+	// list and the stored health reports.
+	window, err := s.PeriodActivities(ctx, now.Add(-2*crm.DefaultHealthPeriod), now, "")
 	if err != nil {
 		return res, err
 	}
+	var recent []crm.PeriodActivity
+	for _, a := range window {
+		if !a.OccurredAt.Before(now.Add(-crm.DefaultRisingPeriod)) {
+			recent = append(recent, a)
+		}
+	}
+	reports := crm.HealthReports(d, window, now)
 	ranks, slipping := sc.Rankings(d, levels, recent, now)
 	rank := map[int64]int{}
 	for _, r := range ranks {
@@ -253,6 +262,19 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 		}
 	}
 	stmt.Close()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM health_reports`); err != nil {
+		return res, fmt.Errorf("sqlite: store health reports: %w", err)
+	}
+	for _, r := range reports {
+		body, err := json.Marshal(r)
+		if err != nil {
+			return res, fmt.Errorf("sqlite: store health reports: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO health_reports (platform, staff, period_seconds, body) VALUES (?, ?, ?, ?)`,
+			r.Platform, r.IncludeStaff, r.PeriodSeconds, string(body)); err != nil {
+			return res, fmt.Errorf("sqlite: store health reports: %w", err)
+		}
+	}
 	// Members merged away or forgotten keep no level.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM member_levels WHERE member_id NOT IN
 		(SELECT id FROM members WHERE identity_count > 0)`); err != nil {
@@ -419,4 +441,23 @@ func (s *Store) LevelsOf(ctx context.Context, ids []int64) (map[int64]crm.LevelS
 		out[id] = l
 	}
 	return out, rows.Err()
+}
+
+// StoredHealth returns the health report the last evaluation stored for
+// the platform, staff choice and period; ok is false when there is none.
+func (s *Store) StoredHealth(ctx context.Context, platform string, staff bool, period time.Duration) (crm.HealthReport, bool, error) {
+	var body string
+	err := s.r.QueryRowContext(ctx, `SELECT body FROM health_reports WHERE platform = ? AND staff = ? AND period_seconds = ?`,
+		platform, staff, int64(period/time.Second)).Scan(&body)
+	if err == sql.ErrNoRows {
+		return crm.HealthReport{}, false, nil
+	}
+	if err != nil {
+		return crm.HealthReport{}, false, fmt.Errorf("sqlite: stored health report: %w", err)
+	}
+	var r crm.HealthReport
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		return crm.HealthReport{}, false, fmt.Errorf("sqlite: stored health report: %w", err)
+	}
+	return r, true, nil
 }

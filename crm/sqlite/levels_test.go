@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
@@ -208,4 +210,50 @@ func memberOfRef(t *testing.T, s *sqlite.Store, id string) int64 {
 		t.Fatal(err)
 	}
 	return ident.MemberID
+}
+
+// TestStoredHealthEqualsLive: the 30-day health reports an evaluation
+// stores are the reports computed live at the same time.
+func TestStoredHealthEqualsLive(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "rollcall.db"))
+	defer s.Close()
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	w := crm.WeekOf(now)
+	b := connectors.Batch{Activities: append(weekly("1", w-11, 12, 3), weekly("2", w-5, 3, 1)...)}
+	if _, err := s.Apply(ctx, "gh", b); err != nil {
+		t.Fatal(err)
+	}
+	resolveAll(t, s)
+	if _, err := s.EvaluateLevels(ctx, crm.DefaultScoring(), now, false); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.ScoreData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts, err := s.PeriodActivities(ctx, now.Add(-2*crm.DefaultHealthPeriod), now, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append([]string{""}, crm.HealthPlatforms...) {
+		for _, staff := range []bool{false, true} {
+			got, ok, err := s.StoredHealth(ctx, p, staff, crm.DefaultHealthPeriod)
+			if err != nil || !ok {
+				t.Fatalf("stored %q %v: %v %v", p, staff, ok, err)
+			}
+			want := crm.Health(d, acts, crm.HealthOptions{Now: now, Platform: p, IncludeStaff: staff})
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%q staff=%v: stored differs (-live +stored):\n%s", p, staff, diff)
+			}
+			if p == "" && !staff && got.Active.Current.Active == 0 {
+				t.Errorf("report has no active members: %+v", got.Active)
+			}
+		}
+	}
+	// ReadHealth reads the stored one for the default period.
+	r, err := crm.ReadHealth(ctx, s, crm.HealthOptions{Now: now.Add(time.Minute)})
+	if err != nil || r.Now != crm.TimeJSON(now) {
+		t.Errorf("ReadHealth = %v, %v; want the stored report of %v", r.Now, err, now)
+	}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/rollcall-dev/rollcall/crm"
 )
 
-// The scores benchmark (issue 11, point 9): champions and level
+// The scores benchmark (issue 11, point 9): champions, health and level
 // evaluations over the read model benchmark's store (1,000,000
 // activities, 100,000 members; see readmodel_bench_test.go), while a
 // goroutine applies batches through Store.Apply. Run it with
@@ -40,6 +40,13 @@ func BenchmarkScores(b *testing.B) {
 			return err
 		}
 	}
+	health := func(o crm.HealthOptions) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			o.Now = benchNow
+			_, err := crm.ReadHealth(ctx, s, o)
+			return err
+		}
+	}
 	for _, bm := range []struct {
 		name string
 		op   func(ctx context.Context) error
@@ -48,6 +55,10 @@ func BenchmarkScores(b *testing.B) {
 		{"champions/top_20_github", champions(crm.ChampionsOptions{Platform: "github"})},
 		{"champions/rising_30d", champions(crm.ChampionsOptions{Rising: true})},
 		{"champions/slipping", champions(crm.ChampionsOptions{Slipping: true, Top: 100})},
+		{"champions/rising_7d_live", champions(crm.ChampionsOptions{Rising: true, Period: 7 * 24 * time.Hour})},
+		{"health/30d", health(crm.HealthOptions{})},
+		{"health/30d_github", health(crm.HealthOptions{Platform: "github"})},
+		{"health/90d_live", health(crm.HealthOptions{Period: 90 * 24 * time.Hour})},
 		{"evaluate_levels/incremental", func(ctx context.Context) error {
 			_, err := s.EvaluateLevels(ctx, sc, benchNow.Add(time.Hour), true)
 			return err
