@@ -12,6 +12,11 @@
 // MemberPageView, JourneyPageView, SuggestionView), so the CLI's
 // --format json and the API print the same bytes for the same data.
 //
+// Scoring is pure functions of the store's score data (scoredata.go,
+// tally.go): Health (health.go) computes the community health report, whose
+// type HealthReport is also its public JSON shape; ReadHealth reads its
+// inputs from a ScoreReader.
+//
 // What does not live here: deciding which identities are one person (package
 // identity decides, the store only records), and talking to services
 // (package connectors).

@@ -1,7 +1,8 @@
 // Package web serves rollcall's pages and JSON API: the member list, a
 // member's journey (identities and why they are one person, milestones, an
 // activity chart, the timeline), the review of merge suggestions, merge
-// and unmerge, and the state of the sources.
+// and unmerge, the state of the sources, and the community health report
+// (GET /api/v1/health).
 //
 // Pages are html/template with the templates and one stylesheet embedded;
 // they need no JavaScript and no resource from elsewhere. The API under
