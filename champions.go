@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,19 +76,14 @@ func evaluateEvery(cfg *config.Config) time.Duration {
 	return config.DefaultEvaluateEvery
 }
 
-// platformNames are the platforms a --platform flag accepts.
-var platformNames = []string{"github", "mastodon", "discourse", "stackoverflow"}
-
+// checkPlatform checks a champions --platform: one of the platforms the
+// stored rankings cover (crm.RankPlatforms; git commit authors count as
+// github).
 func checkPlatform(p string) error {
-	if p == "" {
+	if p == "" || slices.Contains(crm.RankPlatforms, p) {
 		return nil
 	}
-	for _, n := range platformNames {
-		if p == n {
-			return nil
-		}
-	}
-	return usageErr("--platform must be one of %s, not %q", strings.Join(platformNames, ", "), p)
+	return usageErr("--platform must be one of %s, not %q", strings.Join(crm.RankPlatforms[1:], ", "), p)
 }
 
 // scoreStore is what champions and health read, and the level evaluation

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -147,7 +148,7 @@ func (p *parser) scoring(n *yaml.Node) Scoring {
 						if lm := p.mapping(c.val, cf); lm != nil {
 							for _, l := range p.pairs(lm, cf) {
 								lf := joinField(cf, l.key.Value)
-								if !contains(levelNames, l.key.Value) {
+								if !slices.Contains(levelNames, l.key.Value) {
 									p.add(l.key.Line, lf, errors.New("unknown level (core, contributor, participant or observer)"))
 									continue
 								}
@@ -170,15 +171,6 @@ func (p *parser) scoring(n *yaml.Node) Scoring {
 		}
 	}
 	return s
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // levelRule decodes one level's rule.

@@ -1,7 +1,9 @@
 package crm
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -196,6 +198,4 @@ var interactionTypes = map[string]bool{
 func Interacts(typ string) bool { return interactionTypes[typ] }
 
 // InteractionTypes lists the types for which Interacts is true, sorted.
-func InteractionTypes() []string {
-	return []string{"answer", "comment", "issue_comment", "mention", "post", "post_created", "pr_merged", "pr_review", "pr_review_comment"}
-}
+func InteractionTypes() []string { return slices.Sorted(maps.Keys(interactionTypes)) }

@@ -141,22 +141,26 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
 		// The excerpt's sentiment is kept even when the excerpt is not.
-		var mood any
-		if a.Text != "" {
-			mood = s.vader.Polarity(a.Text).Compound
-		}
+		// It is scored only for a new activity or a changed text: a
+		// known post read again on a refresh costs no scoring.
+		drop := s.dropText.Load()
 		text := a.Text
-		if s.dropText.Load() {
+		if drop {
 			text = ""
+		}
+		setMood := func() error {
+			_, err := tx.ExecContext(ctx, `UPDATE activities SET sentiment = ?1 WHERE key = ?2 AND sentiment IS NOT ?1`,
+				s.vader.Polarity(a.Text).Compound, a.Key)
+			return err
 		}
 		r, err := tx.ExecContext(ctx, `INSERT INTO activities
 			(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
-			 reactions_total, reactions, text, sentiment)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			 reactions_total, reactions, text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (key) DO NOTHING`,
 			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
 			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now),
-			total, byKind, text, mood)
+			total, byKind, text)
 		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
@@ -176,13 +180,33 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			}
 			if a.Text != "" {
 				// An edited post: its text (when kept) and its sentiment
-				// follow.
-				if _, err := tx.ExecContext(ctx, `UPDATE activities SET text = ?, sentiment = ?
-					WHERE key = ? AND (text <> ? OR sentiment IS NOT ?)`, text, mood, a.Key, text, mood); err != nil {
-					return res, fmt.Errorf("update text of activity %s: %w", a.Key, err)
+				// follow. Without kept text an edit cannot be seen, so
+				// the text is scored again.
+				changed := drop
+				if !drop {
+					// Also a text never scored (stored before sentiment).
+					r, err := tx.ExecContext(ctx, `UPDATE activities SET text = ? WHERE key = ? AND (text <> ? OR sentiment IS NULL)`, text, a.Key, text)
+					if err != nil {
+						return res, fmt.Errorf("update text of activity %s: %w", a.Key, err)
+					}
+					n, err := r.RowsAffected()
+					if err != nil {
+						return res, fmt.Errorf("update text of activity %s: %w", a.Key, err)
+					}
+					changed = n > 0
+				}
+				if changed {
+					if err := setMood(); err != nil {
+						return res, fmt.Errorf("update sentiment of activity %s: %w", a.Key, err)
+					}
 				}
 			}
 			continue
+		}
+		if a.Text != "" {
+			if err := setMood(); err != nil {
+				return res, fmt.Errorf("store sentiment of activity %s: %w", a.Key, err)
+			}
 		}
 		res.NewActivities++
 		scores.add(id, a)

@@ -23,7 +23,11 @@ type storedLevel struct {
 
 // Levels returns every member's stored level state.
 func (s *Store) Levels(ctx context.Context) (map[int64]crm.LevelState, error) {
-	st, err := loadLevels(ctx, s.r)
+	return levelStates(loadLevels(ctx, s.r))
+}
+
+// levelStates drops what only the evaluation reads.
+func levelStates(st map[int64]storedLevel, err error) (map[int64]crm.LevelState, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -34,8 +38,15 @@ func (s *Store) Levels(ctx context.Context) (map[int64]crm.LevelState, error) {
 	return out, nil
 }
 
-func loadLevels(ctx context.Context, q querier) (map[int64]storedLevel, error) {
-	rows, err := q.QueryContext(ctx, `SELECT member_id, level, since, ifnull(below_since, ''), champion, slipping FROM member_levels`)
+// loadLevels reads the member_levels rows: all of them, or those of the
+// members whose ids are the JSON array idsJSON.
+func loadLevels(ctx context.Context, q querier, idsJSON ...string) (map[int64]storedLevel, error) {
+	query, args := `SELECT member_id, level, since, ifnull(below_since, ''), champion, slipping FROM member_levels`, []any(nil)
+	if len(idsJSON) > 0 {
+		query += ` WHERE member_id IN (SELECT value FROM json_each(?))`
+		args = []any{idsJSON[0]}
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: levels: %w", err)
 	}
@@ -416,31 +427,7 @@ func (s *Store) ChampionRanks(ctx context.Context, kind, platform string, staff 
 // LevelsOf returns the stored level states of the members ids.
 func (s *Store) LevelsOf(ctx context.Context, ids []int64) (map[int64]crm.LevelState, error) {
 	b, _ := json.Marshal(ids)
-	rows, err := s.r.QueryContext(ctx, `SELECT member_id, level, since, ifnull(below_since, '') FROM member_levels
-		WHERE member_id IN (SELECT value FROM json_each(?))`, string(b))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: levels: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[int64]crm.LevelState, len(ids))
-	for rows.Next() {
-		var id int64
-		var l crm.LevelState
-		var since, below string
-		if err := rows.Scan(&id, &l.Level, &since, &below); err != nil {
-			return nil, fmt.Errorf("sqlite: levels: %w", err)
-		}
-		if l.Since, err = parseTime(since); err != nil {
-			return nil, fmt.Errorf("sqlite: level of member %d: %w", id, err)
-		}
-		if below != "" {
-			if l.BelowSince, err = parseTime(below); err != nil {
-				return nil, fmt.Errorf("sqlite: level of member %d: %w", id, err)
-			}
-		}
-		out[id] = l
-	}
-	return out, rows.Err()
+	return levelStates(loadLevels(ctx, s.r, string(b)))
 }
 
 // StoredHealth returns the health report the last evaluation stored for

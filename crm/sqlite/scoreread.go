@@ -102,10 +102,7 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([
 	}
 
 	// Flags for the roles, gathered per member as the identities stream by.
-	type flags struct {
-		idents []crm.Identity
-	}
-	roleOf := make(map[int64]*flags, len(out.Members))
+	roleOf := make(map[int64][]crm.Identity, len(out.Members))
 	rows, err = tx.QueryContext(ctx, `SELECT i.id, i.member_id, i.platform, i.username, i.followers, i.reputation,
 			i.staff, i.bot, ifnull(i.first_activity_at, ''),
 			ifnull(s.tallies, '{}'), ifnull(s.channels, '[]'), ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
@@ -145,12 +142,7 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([
 			return nil, fmt.Errorf("sqlite: score data: identity %d channels: %w", id.ID, err)
 		}
 		out.Members[i].Identities = append(out.Members[i].Identities, id)
-		f := roleOf[member]
-		if f == nil {
-			f = &flags{}
-			roleOf[member] = f
-		}
-		f.idents = append(f.idents, crm.Identity{Account: connectors.Account{
+		roleOf[member] = append(roleOf[member], crm.Identity{Account: connectors.Account{
 			AccountRef: connectors.AccountRef{Platform: id.Platform}, Username: id.Username, Staff: staff, Bot: bot}})
 	}
 	rows.Close()
@@ -160,11 +152,7 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([
 	team := s.teamList()
 	for i := range out.Members {
 		m := &out.Members[i]
-		var idents []crm.Identity
-		if f := roleOf[m.ID]; f != nil {
-			idents = f.idents
-		}
-		m.Role = crm.Role(crm.Member{ID: m.ID, Mark: marks[m.ID], Identities: idents}, team)
+		m.Role = crm.Role(crm.Member{ID: m.ID, Mark: marks[m.ID], Identities: roleOf[m.ID]}, team)
 	}
 
 	return out.Members, nil

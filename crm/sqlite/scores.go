@@ -282,12 +282,12 @@ func (s *Store) rebuildScores(ctx context.Context, decay float64, firstOnly bool
 	if err != nil {
 		return fmt.Errorf("sqlite: rebuild scores: %w", err)
 	}
-	var cur int64 = -1
-	var sc identityScore
-	var pending []struct {
+	// Rows come grouped by identity: each group is one identity's scores.
+	type built struct {
 		id int64
 		sc identityScore
 	}
+	var all []built
 	for rows.Next() {
 		var id int64
 		var typ, ch, at string
@@ -295,34 +295,22 @@ func (s *Store) rebuildScores(ctx context.Context, decay float64, firstOnly bool
 			rows.Close()
 			return fmt.Errorf("sqlite: rebuild scores: %w", err)
 		}
-		if id != cur {
-			if cur >= 0 {
-				pending = append(pending, struct {
-					id int64
-					sc identityScore
-				}{cur, sc})
-			}
-			cur, sc = id, identityScore{}
+		if len(all) == 0 || all[len(all)-1].id != id {
+			all = append(all, built{id: id})
 		}
 		t, err := parseTime(at)
 		if err != nil {
 			rows.Close()
 			return fmt.Errorf("sqlite: rebuild scores: activity time %q: %w", at, err)
 		}
-		sc.add(typ, ch, t, decay)
+		all[len(all)-1].sc.add(typ, ch, t, decay)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: rebuild scores: %w", err)
 	}
-	if cur >= 0 {
-		pending = append(pending, struct {
-			id int64
-			sc identityScore
-		}{cur, sc})
-	}
-	for _, p := range pending {
-		if err := saveIdentityScore(ctx, tx, p.id, p.sc); err != nil {
+	for _, b := range all {
+		if err := saveIdentityScore(ctx, tx, b.id, b.sc); err != nil {
 			return fmt.Errorf("sqlite: rebuild scores: %w", err)
 		}
 	}

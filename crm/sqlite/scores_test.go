@@ -44,6 +44,27 @@ func TestKeepTextFalseKeepsSentiment(t *testing.T) {
 			if len(got) != 2 || got[0].Sentiment == nil || *got[0].Sentiment < 0.5 || got[1].Sentiment != nil {
 				t.Fatalf("sentiments = %+v", got)
 			}
+			// An edited post is scored again; one read again unchanged
+			// keeps its score.
+			for _, tt := range []struct {
+				text     string
+				negative bool
+			}{{"This is terrible, I hate it.", true}, {"This is terrible, I hate it.", true}} {
+				e := b
+				e.Activities = []connectors.Activity{b.Activities[0]}
+				e.Activities[0].Text = tt.text
+				if _, err := s.Apply(t.Context(), "m", e); err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.PeriodActivities(t.Context(), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC), "")
+				if err != nil || len(got) != 1 || got[0].Sentiment == nil || (*got[0].Sentiment < 0) != tt.negative {
+					t.Fatalf("after editing to %q: %+v, %v", tt.text, got, err)
+				}
+			}
+			// Back to the first text for the checks below.
+			if _, err := s.Apply(t.Context(), "m", connectors.Batch{Activities: b.Activities[:1]}); err != nil {
+				t.Fatal(err)
+			}
 			row, _ := readEngagement(t, path, "mastodon/m.example/post/1")
 			want := ""
 			if keep {
