@@ -253,13 +253,10 @@ func (s *Store) SetDecay(ctx context.Context, decay float64) error {
 // not at all; with firstOnly (at Open) only when they were never built.
 func (s *Store) rebuildScores(ctx context.Context, decay float64, firstOnly bool) error {
 	want := strconv.FormatFloat(decay, 'g', -1, 64)
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: rebuild scores: %w", err)
-	}
-	defer tx.Rollback()
+	// Read first, so that an Open with nothing to build starts no write
+	// transaction; the single writer connection serializes the rest.
 	var have string
-	err = tx.QueryRowContext(ctx, `SELECT value FROM score_meta WHERE key = 'decay'`).Scan(&have)
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM score_meta WHERE key = 'decay'`).Scan(&have)
 	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("sqlite: read score decay: %w", err)
 	}
@@ -275,6 +272,11 @@ func (s *Store) rebuildScores(ctx context.Context, decay float64, firstOnly bool
 			return nil
 		}
 	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: rebuild scores: %w", err)
+	}
+	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM identity_scores`); err != nil {
 		return fmt.Errorf("sqlite: rebuild scores: %w", err)
 	}
