@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,8 +49,8 @@ type healthMembersView struct {
 }
 
 type healthResponseView struct {
-	Rows  []healthResponseRow
-	Chart hchart
+	Rows   []healthResponseRow
+	Charts []hchart // one per platform and kind, on one scale
 }
 
 type healthResponseRow struct {
@@ -59,6 +60,7 @@ type healthResponseRow struct {
 	P90Cur, P90Prev, P90Change     hv
 	UnansCur, UnansPrev, UnansDiff hv
 	Reason                         string // why there is no time, if none
+	Chart                          hchart
 }
 
 type healthRetentionView struct {
@@ -93,7 +95,8 @@ type healthEngagementView struct {
 
 type healthEngagementRow struct {
 	Platform, Label string
-	Cur, Prev       string
+	Cur, Prev       string // per post
+	CurOf, PrevOf   string // reactions / posts
 	Change          hv
 }
 
@@ -113,6 +116,7 @@ type healthSentimentRow struct {
 	Key, Label string
 	Cur, Prev  string
 	Change     hv
+	Legend     string // the shares, for the legend
 }
 
 func (s *Server) healthPage(w http.ResponseWriter, r *http.Request) {
@@ -225,9 +229,17 @@ func kindLabel(platform, kind string) string {
 
 func responseView(r crm.HealthReport, cur, prev string) healthResponseView {
 	var v healthResponseView
-	var rows []hrowIn
-	var sum []string
+	scale := 0.0
 	for _, x := range r.FirstResponse {
+		for _, t := range []*int64{x.Current.P50Seconds, x.Current.P90Seconds, x.Previous.P50Seconds, x.Previous.P90Seconds} {
+			if t != nil {
+				scale = math.Max(scale, float64(*t))
+			}
+		}
+	}
+	for _, x := range r.FirstResponse {
+		var rows []hrowIn
+		var sum []string
 		row := healthResponseRow{ID: x.Platform + "-" + x.Kind, Label: kindLabel(x.Platform, x.Kind),
 			Threads: x.Current.Threads, PrevThreads: x.Previous.Threads,
 			P50Cur: hv{Text: secondsWords(x.Current.P50Seconds)}, P50Prev: hv{Text: secondsWords(x.Previous.P50Seconds)},
@@ -241,13 +253,12 @@ func responseView(r crm.HealthReport, cur, prev string) healthResponseView {
 		if row.Reason == "" {
 			row.Reason = noTimeReason(x.Previous, prev)
 		}
-		v.Rows = append(v.Rows, row)
 		for _, m := range []struct {
 			name   string
 			c, p   *int64
 			nc, np string
 		}{{"median", x.Current.P50Seconds, x.Previous.P50Seconds, "", ""}, {"90th percentile", x.Current.P90Seconds, x.Previous.P90Seconds, "", ""}} {
-			in := hrowIn{Label: row.Label + " · " + m.name, HasCur: m.c != nil, HasPrev: m.p != nil,
+			in := hrowIn{Label: m.name, HasCur: m.c != nil, HasPrev: m.p != nil,
 				CurText: "— " + shortReason(x.Current), PrevText: "— " + shortReason(x.Previous)}
 			if m.c != nil {
 				in.Cur, in.CurText = float64(*m.c), durationWords(*m.c)
@@ -256,13 +267,13 @@ func responseView(r crm.HealthReport, cur, prev string) healthResponseView {
 				in.Prev, in.PrevText = float64(*m.p), durationWords(*m.p)
 			}
 			rows = append(rows, in)
-			if m.name == "median" {
-				sum = append(sum, fmt.Sprintf("%s median %s (before %s)", row.Label, in.CurText, in.PrevText))
-			}
+			sum = append(sum, fmt.Sprintf("%s %s (before %s)", m.name, in.CurText, in.PrevText))
 		}
+		row.Chart = buildHChart(rows, cur, prev, scale)
+		row.Chart.Title = row.Label
+		row.Chart.Summary = "Time to first response to " + row.Label + ", " + cur + " beside " + prev + ": " + strings.Join(sum, "; ") + "."
+		v.Rows = append(v.Rows, row)
 	}
-	v.Chart = buildHChart(rows, cur, prev, 0)
-	v.Chart.Summary = "Time to first response, " + cur + " beside " + prev + ": " + strings.Join(sum, "; ") + "."
 	return v
 }
 
@@ -349,9 +360,12 @@ func engagementView(r crm.HealthReport, cur, prev string) healthEngagementView {
 	for _, x := range r.Engagement.Platforms {
 		change := hv{Text: "—"}
 		if x.Change.PerPost != nil {
-			change.Text = fmt.Sprintf("%+.2f", *x.Change.PerPost) + pctParen(x.Change.PerPostPct)
+			change.Text = signedFloat(*x.Change.PerPost, 2) + pctParen(x.Change.PerPostPct)
 		}
-		v.Rows = append(v.Rows, healthEngagementRow{Platform: x.Platform, Label: platformLabel(x.Platform), Cur: reactionsWords(x.Current), Prev: reactionsWords(x.Previous), Change: change})
+		row := healthEngagementRow{Platform: x.Platform, Label: platformLabel(x.Platform), Change: change}
+		row.Cur, row.CurOf = reactionsWords(x.Current)
+		row.Prev, row.PrevOf = reactionsWords(x.Previous)
+		v.Rows = append(v.Rows, row)
 		in := hrowIn{Label: platformLabel(x.Platform), HasCur: x.Current.PerPost != nil, HasPrev: x.Previous.PerPost != nil, CurText: "— no posts", PrevText: "— no posts"}
 		if in.HasCur {
 			in.Cur, in.CurText = *x.Current.PerPost, fmt.Sprintf("%.2f", *x.Current.PerPost)
@@ -375,9 +389,12 @@ func sentimentView(r crm.HealthReport, cur, prev string) healthSentimentView {
 	c, p := r.Sentiment.Current, r.Sentiment.Previous
 	v := healthSentimentView{TexCur: c.Texts, TexPre: p.Texts}
 	v.Rows = []healthSentimentRow{
-		{"positive", "Positive", partWords(c.Positive, c.PositiveShare), partWords(p.Positive, p.PositiveShare), ppValue(r.Sentiment.ChangePP.Positive)},
-		{"neutral", "Neutral", partWords(c.Neutral, c.NeutralShare), partWords(p.Neutral, p.NeutralShare), ppValue(r.Sentiment.ChangePP.Neutral)},
-		{"negative", "Negative", partWords(c.Negative, c.NegativeShare), partWords(p.Negative, p.NegativeShare), ppValue(r.Sentiment.ChangePP.Negative)},
+		{"positive", "Positive", partWords(c.Positive, c.PositiveShare), partWords(p.Positive, p.PositiveShare), ppValue(r.Sentiment.ChangePP.Positive), ""},
+		{"neutral", "Neutral", partWords(c.Neutral, c.NeutralShare), partWords(p.Neutral, p.NeutralShare), ppValue(r.Sentiment.ChangePP.Neutral), ""},
+		{"negative", "Negative", partWords(c.Negative, c.NegativeShare), partWords(p.Negative, p.NegativeShare), ppValue(r.Sentiment.ChangePP.Negative), ""},
+	}
+	for i, sh := range [][2]*float64{{c.PositiveShare, p.PositiveShare}, {c.NeutralShare, p.NeutralShare}, {c.NegativeShare, p.NegativeShare}} {
+		v.Rows[i].Legend = fmt.Sprintf("%s %s, before %s", strings.ToLower(v.Rows[i].Label), fracWords(sh[0]), fracWords(sh[1]))
 	}
 	v.Chart = buildStackChart([]stackIn{{cur, c}, {prev, p}})
 	return v
@@ -406,6 +423,13 @@ func dayText(s string) string {
 	return t.UTC().Format("2 Jan 2006 15:04 UTC")
 }
 
+func fracWords(f *float64) string {
+	if f == nil {
+		return "—"
+	}
+	return pct(*f)
+}
+
 // pct is a fraction as a percentage with one decimal: 42.5%.
 func pct(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
 
@@ -413,7 +437,16 @@ func pctParen(p *float64) string {
 	if p == nil {
 		return ""
 	}
-	return fmt.Sprintf(" (%+.1f%%)", *p)
+	return " (" + signedFloat(*p, 1) + "%)"
+}
+
+// signedFloat writes f with its sign, a true minus when negative.
+func signedFloat(f float64, decimals int) string {
+	s := strconv.FormatFloat(f, 'f', decimals, 64)
+	if strings.HasPrefix(s, "-") {
+		return "−" + s[1:]
+	}
+	return "+" + s
 }
 
 func signedCount(n int) string {
@@ -432,7 +465,7 @@ func ppValue(p *float64) hv {
 	if p == nil {
 		return hv{Text: "—"}
 	}
-	return hv{Text: fmt.Sprintf("%+.1f", *p), PP: true}
+	return hv{Text: signedFloat(*p, 1), PP: true}
 }
 
 func ratioWords(r crm.HealthRatio) string {
@@ -449,11 +482,12 @@ func partWords(n int, share *float64) string {
 	return fmt.Sprintf("%s (%s)", pct(*share), thousands(n))
 }
 
-func reactionsWords(r crm.HealthReactions) string {
+// reactionsWords is a per-post average and what it is made of.
+func reactionsWords(r crm.HealthReactions) (string, string) {
 	if r.PerPost == nil {
-		return "— (no posts)"
+		return "—", "no posts"
 	}
-	return fmt.Sprintf("%.2f (%s reactions / %s posts)", *r.PerPost, thousands(r.Reactions), thousands(r.Posts))
+	return fmt.Sprintf("%.2f", *r.PerPost), fmt.Sprintf("%s reactions / %s posts", thousands(r.Reactions), thousands(r.Posts))
 }
 
 func secondsWords(s *int64) string {
@@ -494,14 +528,14 @@ func durationChangeWords(s *int64, p *float64) string {
 	return sign + durationWords(*s) + pctParen(p)
 }
 
-// Charts. All are 480 units wide, so that their text stays readable when
+// Charts. All are 400 units wide, so that their text stays readable when
 // a phone shrinks them.
 
 const (
-	hcWidth  = 480
-	hcLabelX = 112 // the series labels end here
-	hcBarX   = 118
-	hcBarMax = 250
+	hcWidth  = 400
+	hcLabelX = 100 // the series labels end here
+	hcBarX   = 106
+	hcBarMax = 190
 	hcBarH   = 14
 )
 
@@ -520,6 +554,7 @@ type hchart struct {
 	Width, Height int
 	Rows          []hrow
 	Summary       string
+	Title         string // a caption above the chart, if any
 	CurLabel      string
 	PrevLabel     string
 }
@@ -615,7 +650,7 @@ func buildLineChart(in []linePointIn) lineChart {
 	if len(in) == 0 {
 		return c
 	}
-	left, right := 40, hcWidth-20
+	left, right := 44, hcWidth-16
 	step := float64(right-left) / float64(max(1, len(in)-1))
 	plot := c.Baseline - c.Top
 	for _, f := range []float64{0, .5, 1} {

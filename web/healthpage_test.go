@@ -90,9 +90,9 @@ func TestHealthPage(t *testing.T) {
 				}
 			}
 			for _, p := range rep.Engagement.Platforms {
-				want := "— (no posts)"
+				want := "—no posts"
 				if p.Current.PerPost != nil {
-					want = fmt.Sprintf("%.2f (%d reactions / %d posts)", *p.Current.PerPost, p.Current.Reactions, p.Current.Posts)
+					want = fmt.Sprintf("%.2f%d reactions / %d posts", *p.Current.PerPost, p.Current.Reactions, p.Current.Posts)
 				}
 				if got := cellText(t, b, `data-platform="`+p.Platform+`"`, "per-post-current"); got != want {
 					t.Errorf("%s per post: page %q, JSON %q", p.Platform, got, want)
