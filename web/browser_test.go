@@ -451,3 +451,70 @@ func browserScreenshots(t *testing.T, tab context.Context, w *demoWorld) {
 		}
 	}
 }
+
+// TestBrowserHealth visits /health in headless Chromium over the demo
+// world: screenshots at desktop and phone widths, then the period form,
+// with JavaScript and without.
+func TestBrowserHealth(t *testing.T) {
+	chromiumPath(t)
+	ctx, cancel := context.WithTimeout(context.Background(), browserBudget)
+	defer cancel()
+	w := startDemoWorld(t, 1, 80)
+	browser := newBrowser(t, ctx)
+	t.Run("Screenshots", func(t *testing.T) {
+		tab := newTab(t, browser, false)
+		if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, sz := range []struct {
+			name          string
+			width, height int64
+			mobile        bool
+		}{{"desktop", 1280, 900, false}, {"phone", 390, 844, true}} {
+			vp := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
+			if sz.mobile {
+				vp = append(vp, chromedp.EmulateMobile)
+			}
+			run(t, tab, "open /health at "+sz.name,
+				chromedp.EmulateViewport(sz.width, sz.height, vp...),
+				chromedp.Navigate(w.URL+"/health"),
+				chromedp.WaitVisible(chromedp.CSS(`[data-testid=sentiment-chart]`)),
+			)
+			png := get(t, tab, "screenshot health", chromedp.FullScreenshot(100))
+			file := filepath.Join(screenshotDir, "health-"+sz.name+".png")
+			if err := os.WriteFile(file, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("saved %s (%d KB)", file, len(png)/1024)
+		}
+	})
+	for _, noJS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "WithJavaScript", true: "WithoutJavaScript"}[noJS], func(t *testing.T) {
+			tab := newTab(t, browser, noJS)
+			run(t, tab, "open /health from the nav",
+				chromedp.Navigate(w.URL+"/members"),
+				chromedp.Click(chromedp.CSS(`[data-testid=nav-health]`)),
+				chromedp.WaitVisible(chromedp.CSS(`[data-testid=health-form]`)),
+			)
+			if n := len(nodes(t, tab, `svg[role=img]`)); n < 5 {
+				t.Errorf("/health draws %d charts, want at least 5", n)
+			}
+			if n := len(nodes(t, tab, `table caption`)); n < 7 {
+				t.Errorf("/health has %d captioned tables, want at least 7", n)
+			}
+			run(t, tab, "choose the last 7 days on GitHub",
+				chromedp.SetValue(chromedp.CSS(`[data-testid=health-period]`), "7d"),
+				chromedp.SetValue(chromedp.CSS(`[data-testid=health-platform]`), "github"),
+				chromedp.Click(chromedp.CSS(`[data-testid=health-submit]`)),
+				// The server marks the chosen options: the new page is in.
+				chromedp.WaitReady(chromedp.CSS(`[data-testid=health-platform] option[value=github][selected]`)),
+			)
+			if u := location(t, tab); !strings.Contains(u, "period=7d") || !strings.Contains(u, "platform=github") {
+				t.Errorf("the form did not reach the query string: %s", u)
+			}
+			if s := text(t, tab, `[data-testid=health-scope]`); !strings.Contains(s, "7 days") || !strings.Contains(s, "only GitHub") {
+				t.Errorf("scope after the form = %q", s)
+			}
+		})
+	}
+}

@@ -101,7 +101,7 @@ func startDemoWorld(t *testing.T, seed int64, size int) *demoWorld {
 		}
 	}
 
-	ui, err := web.New(web.Options{Members: st, Decisions: st, Sources: d, Version: "browser-test"})
+	ui, err := web.New(web.Options{Members: st, Decisions: st, Sources: d, Scores: st, Version: "browser-test"})
 	if err != nil {
 		t.Fatal(err)
 	}
