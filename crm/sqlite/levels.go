@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/crm"
@@ -30,6 +31,49 @@ func (s *Store) Levels(ctx context.Context) (map[int64]crm.LevelState, error) {
 	out := make(map[int64]crm.LevelState, len(st))
 	for id, l := range st {
 		out[id] = l.LevelState
+	}
+	return out, nil
+}
+
+// LevelsOf returns the stored level states of the members ids (those
+// without one are left out): what a page of members shows, without
+// reading every member's level.
+func (s *Store) LevelsOf(ctx context.Context, ids []int64) (map[int64]crm.LevelState, error) {
+	out := make(map[int64]crm.LevelState, len(ids))
+	// Chunks keep each statement well under SQLite's parameter limit.
+	for chunk := range slices.Chunk(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		q := `SELECT member_id, level, since, ifnull(below_since, '') FROM member_levels WHERE member_id IN (?` + strings.Repeat(", ?", len(chunk)-1) + `)`
+		if err := func() error {
+			rows, err := s.r.QueryContext(ctx, q, args...)
+			if err != nil {
+				return fmt.Errorf("sqlite: levels of members: %w", err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				var l crm.LevelState
+				var since, below string
+				if err := rows.Scan(&id, &l.Level, &since, &below); err != nil {
+					return fmt.Errorf("sqlite: levels of members: %w", err)
+				}
+				if l.Since, err = parseTime(since); err != nil {
+					return fmt.Errorf("sqlite: level of member %d: %w", id, err)
+				}
+				if below != "" {
+					if l.BelowSince, err = parseTime(below); err != nil {
+						return fmt.Errorf("sqlite: level of member %d: %w", id, err)
+					}
+				}
+				out[id] = l
+			}
+			return rows.Err()
+		}(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

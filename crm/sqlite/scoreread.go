@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -59,52 +60,27 @@ func (s *Store) ScoreData(ctx context.Context) (crm.ScoreData, error) {
 		idents []crm.Identity
 	}
 	roleOf := make(map[int64]*flags, len(out.Members))
-	rows, err = tx.QueryContext(ctx, `SELECT i.id, i.member_id, i.platform, i.username, i.followers, i.reputation,
-			i.staff, i.bot, ifnull(i.first_activity_at, ''),
-			ifnull(s.tallies, '{}'), ifnull(s.channels, '[]'), ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
-			ifnull(s.months, 0), ifnull(s.months_at, 0)
-		FROM identities i LEFT JOIN identity_scores s ON s.identity_id = i.id
-		WHERE i.member_id IS NOT NULL ORDER BY i.member_id, i.id`)
+	rows, err = tx.QueryContext(ctx, scoreIdentitySelect+` WHERE i.member_id IS NOT NULL ORDER BY i.member_id, i.id`)
 	if err != nil {
 		return out, fmt.Errorf("sqlite: score data: identities: %w", err)
 	}
 	for rows.Next() {
-		var id crm.ScoreIdentity
-		var member int64
-		var staff, bot bool
-		var first, tallies, channels string
-		if err := rows.Scan(&id.ID, &member, &id.Platform, &id.Username, &id.Followers, &id.Reputation,
-			&staff, &bot, &first, &tallies, &channels,
-			(*int64Mask)(&id.Weeks.Mask), &id.Weeks.At, (*int64Mask)(&id.Months.Mask), &id.Months.At); err != nil {
+		si, err := scanScoreIdentity(rows)
+		if err != nil {
 			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: identities: %w", err)
+			return out, fmt.Errorf("sqlite: score data: %w", err)
 		}
-		i, ok := index[member]
+		i, ok := index[si.member]
 		if !ok {
 			continue
 		}
-		if first != "" {
-			if id.FirstActivity, err = parseTime(first); err != nil {
-				rows.Close()
-				return out, fmt.Errorf("sqlite: score data: identity %d: %w", id.ID, err)
-			}
-		}
-		if id.Tallies, err = decodeTallies(tallies); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: identity %d tallies: %w", id.ID, err)
-		}
-		if err := json.Unmarshal([]byte(channels), &id.Channels); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: identity %d channels: %w", id.ID, err)
-		}
-		out.Members[i].Identities = append(out.Members[i].Identities, id)
-		f := roleOf[member]
+		out.Members[i].Identities = append(out.Members[i].Identities, si.ScoreIdentity)
+		f := roleOf[si.member]
 		if f == nil {
 			f = &flags{}
-			roleOf[member] = f
+			roleOf[si.member] = f
 		}
-		f.idents = append(f.idents, crm.Identity{Account: connectors.Account{
-			AccountRef: connectors.AccountRef{Platform: id.Platform}, Username: id.Username, Staff: staff, Bot: bot}})
+		f.idents = append(f.idents, si.roleIdentity())
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -142,6 +118,97 @@ func (s *Store) ScoreData(ctx context.Context) (crm.ScoreData, error) {
 		return out, fmt.Errorf("sqlite: score data: interactions: %w", err)
 	}
 	return out, nil
+}
+
+// scoreIdentitySelect reads identities with their kept tallies, in the
+// columns scanScoreIdentity takes; callers add the WHERE clause.
+const scoreIdentitySelect = `SELECT i.id, i.member_id, i.platform, i.username, i.followers, i.reputation,
+			i.staff, i.bot, ifnull(i.first_activity_at, ''),
+			ifnull(s.tallies, '{}'), ifnull(s.channels, '[]'), ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
+			ifnull(s.months, 0), ifnull(s.months_at, 0)
+		FROM identities i LEFT JOIN identity_scores s ON s.identity_id = i.id`
+
+// scoredIdentity is one row of scoreIdentitySelect.
+type scoredIdentity struct {
+	crm.ScoreIdentity
+	member     int64
+	staff, bot bool
+}
+
+// roleIdentity is what crm.Role needs of the identity.
+func (si scoredIdentity) roleIdentity() crm.Identity {
+	return crm.Identity{Account: connectors.Account{
+		AccountRef: connectors.AccountRef{Platform: si.Platform}, Username: si.Username, Staff: si.staff, Bot: si.bot}}
+}
+
+// scanScoreIdentity decodes the current row of scoreIdentitySelect.
+func scanScoreIdentity(rows *sql.Rows) (scoredIdentity, error) {
+	var si scoredIdentity
+	id := &si.ScoreIdentity
+	var first, tallies, channels string
+	if err := rows.Scan(&id.ID, &si.member, &id.Platform, &id.Username, &id.Followers, &id.Reputation,
+		&si.staff, &si.bot, &first, &tallies, &channels,
+		(*int64Mask)(&id.Weeks.Mask), &id.Weeks.At, (*int64Mask)(&id.Months.Mask), &id.Months.At); err != nil {
+		return si, fmt.Errorf("identities: %w", err)
+	}
+	var err error
+	if first != "" {
+		if id.FirstActivity, err = parseTime(first); err != nil {
+			return si, fmt.Errorf("identity %d: %w", id.ID, err)
+		}
+	}
+	if id.Tallies, err = decodeTallies(tallies); err != nil {
+		return si, fmt.Errorf("identity %d tallies: %w", id.ID, err)
+	}
+	if err := json.Unmarshal([]byte(channels), &id.Channels); err != nil {
+		return si, fmt.Errorf("identity %d channels: %w", id.ID, err)
+	}
+	return si, nil
+}
+
+// MemberScore reads one member as ScoreData has it (identities with their
+// tallies, the role), without the interactions: what a member's page
+// needs for its love and level, in two small queries. A missing member
+// wraps crm.ErrNotFound.
+func (s *Store) MemberScore(ctx context.Context, member int64) (crm.ScoreMember, error) {
+	var m crm.ScoreMember
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return m, fmt.Errorf("sqlite: score of member %d: %w", member, err)
+	}
+	defer tx.Rollback()
+	var first, mark string
+	err = tx.QueryRowContext(ctx, `SELECT id, name, first_seen, ifnull(role_mark, '') FROM members WHERE id = ?`, member).Scan(&m.ID, &m.Name, &first, &mark)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("sqlite: score of member %d: %w", member, crm.ErrNotFound)
+	}
+	if err != nil {
+		return m, fmt.Errorf("sqlite: score of member %d: %w", member, err)
+	}
+	if first != "" {
+		if m.FirstSeen, err = parseTime(first); err != nil {
+			return m, fmt.Errorf("sqlite: score of member %d: first seen: %w", member, err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, scoreIdentitySelect+` WHERE i.member_id = ? ORDER BY i.id`, member)
+	if err != nil {
+		return m, fmt.Errorf("sqlite: score of member %d: %w", member, err)
+	}
+	defer rows.Close()
+	var idents []crm.Identity
+	for rows.Next() {
+		si, err := scanScoreIdentity(rows)
+		if err != nil {
+			return m, fmt.Errorf("sqlite: score of member %d: %w", member, err)
+		}
+		m.Identities = append(m.Identities, si.ScoreIdentity)
+		idents = append(idents, si.roleIdentity())
+	}
+	if err := rows.Err(); err != nil {
+		return m, fmt.Errorf("sqlite: score of member %d: %w", member, err)
+	}
+	m.Role = crm.Role(crm.Member{ID: m.ID, Mark: mark, Identities: idents}, s.teamList())
+	return m, nil
 }
 
 // PeriodActivities returns the activities of [since, until) on platform
