@@ -403,6 +403,8 @@ func historyOf(h []crm.LevelPoint) []historyView {
 		case pt.Level > pt.Previous:
 			v.IsFallBack = true
 			v.Phrase = "Fell back from " + crm.LevelName(pt.Previous) + " to " + pt.Name
+		case pt.Level == crm.LevelCore:
+			v.Phrase = "Joined the core"
 		default:
 			v.Phrase = "Became " + article(pt.Name) + " " + pt.Name
 		}
