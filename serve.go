@@ -144,11 +144,14 @@ func (p *pipeline) evaluate(ctx context.Context, now time.Time) error {
 // webHandler builds the pages and the JSON API over the pipeline's store,
 // with the daemon's source states and the configuration's auth section.
 func (p *pipeline) webHandler() (http.Handler, error) {
+	// A store that keeps no scores leaves the champions and the levels off.
+	scores, _ := p.store.(web.Scores)
 	s, err := web.New(web.Options{
 		Members:   p.store,
 		Decisions: p.store,
 		Sources:   p.d,
-		Scores:    p.store,
+		Scores:    scores,
+		Scoring:   scoringOf(p.cfg),
 		Auth:      webAuth(p.cfg.Auth),
 		Logger:    p.log,
 		Version:   version,

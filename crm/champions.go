@@ -183,6 +183,26 @@ type ChampionLevel struct {
 	Measured int `json:"measured"`
 }
 
+// StoredLevel is a member's level as the champions list shows it: the
+// stored state st (ok false: none) with its since date, else the measured
+// level; Measured is measured either way.
+func StoredLevel(measured int, st LevelState, ok bool) ChampionLevel {
+	lv := ChampionLevel{Level: measured, Name: LevelName(measured), Measured: measured}
+	if ok && st.Level >= LevelCore && st.Level <= LevelObserver {
+		lv.Level, lv.Name, lv.Since = st.Level, LevelName(st.Level), st.Since
+	}
+	return lv
+}
+
+// MemberStanding is one member's level (stored state st, ok false: none)
+// and love on every platform at now, rounded as the champions list
+// rounds them: what a member's page shows beside the journey.
+func (sc Scoring) MemberStanding(m ScoreMember, st LevelState, ok bool, now time.Time) (ChampionLevel, Love, PresenceCounts) {
+	love := sc.MemberLove(m, now, "")
+	pres := CountPresence(MemberWeeks(m), now)
+	return StoredLevel(sc.MeasuredLevel(love.Base, pres), st, ok), RoundLove(love), pres
+}
+
 // ChampionsOptions selects a champions list.
 type ChampionsOptions struct {
 	Now time.Time
@@ -424,11 +444,8 @@ func (sc Scoring) champion(m ScoreMember, r Reach, levels map[int64]LevelState, 
 		love = sc.MemberLove(m, now, platform)
 	}
 	pres := CountPresence(MemberWeeks(m), now)
-	measured := sc.MeasuredLevel(all.Base, pres)
-	lv := ChampionLevel{Level: measured, Name: LevelName(measured), Measured: measured}
-	if st, ok := levels[m.ID]; ok && st.Level >= LevelCore && st.Level <= LevelObserver {
-		lv.Level, lv.Name, lv.Since = st.Level, LevelName(st.Level), st.Since
-	}
+	st, ok := levels[m.ID]
+	lv := StoredLevel(sc.MeasuredLevel(all.Base, pres), st, ok)
 	c := Champion{
 		Member: ChampionName{ID: m.ID, Name: m.Name, Role: m.Role},
 		Level:  lv, Love: love, Reach: r, Presence: pres, Clout: MemberClout(m),
@@ -491,17 +508,23 @@ func round4(f float64) float64 { return math.Round(f*1e4) / 1e4 }
 // that printed numbers read as computed by hand (0.9, not 0.8999…).
 func (c *Champion) round() {
 	c.Score, c.ReachPoints = round4(c.Score), round4(c.ReachPoints)
-	l := &c.Love
+	c.Love = RoundLove(c.Love)
+	if c.Gain != nil {
+		g := round4(*c.Gain)
+		c.Gain = &g
+	}
+}
+
+// RoundLove rounds l's figures to 4 decimal places, as the champions
+// list prints them.
+func RoundLove(l Love) Love {
 	l.Total, l.Base, l.Breadth, l.BreadthFactor = round4(l.Total), round4(l.Base), round4(l.Breadth), round4(l.BreadthFactor)
 	l.Lines = slices.Clone(l.Lines)
 	for i := range l.Lines {
 		ln := &l.Lines[i]
 		ln.Decayed, ln.Points = round4(ln.Decayed), round4(ln.Points)
 	}
-	if c.Gain != nil {
-		g := round4(*c.Gain)
-		c.Gain = &g
-	}
+	return l
 }
 
 // ChampionsReader is what LoadChampions reads.

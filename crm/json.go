@@ -116,6 +116,13 @@ type JourneyPageJSON struct {
 	Chart      ChartJSON             `json:"chart"`
 	Activities []ActivityJSON        `json:"activities"`
 	NextCursor string                `json:"next_cursor"`
+	// Level, LevelHistory and Love are the member's level (with its
+	// since date), level changes (oldest first) and love on every
+	// platform, where the reader keeps scores (GET
+	// /api/v1/members/{id}/journey); absent otherwise.
+	Level        *ChampionLevel `json:"level,omitempty"`
+	LevelHistory []LevelPoint   `json:"level_history,omitempty"`
+	Love         *Love          `json:"love,omitempty"`
 }
 
 // SuggestionJSON is a merge suggestion: `suggestions --format json` prints

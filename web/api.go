@@ -31,6 +31,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 		{"POST", "/api/v1/unmerge", s.apiUnmerge},
 		{"GET", "/api/v1/sources", s.apiSources},
 		{"GET", "/api/v1/health", s.apiHealth},
+		{"GET", "/api/v1/champions", s.apiChampions},
 	}, func(rt route) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			s.apiError(w, r, http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed: use %s", r.Method, rt.method))
@@ -113,7 +114,19 @@ func (s *Server) apiJourney(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, crm.JourneyPageView(jp))
+	out := crm.JourneyPageView(jp)
+	st, ok, err := s.readStanding(r.Context(), jp.Member.ID)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if ok {
+		out.Level, out.LevelHistory, out.Love = &st.Level, st.History, &st.Love
+		if out.LevelHistory == nil {
+			out.LevelHistory = []crm.LevelPoint{}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // suggestionsJSON is the reply of GET /api/v1/suggestions.

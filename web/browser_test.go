@@ -327,6 +327,31 @@ func browserFlows(t *testing.T, tab context.Context, w *demoWorld) {
 		t.Errorf("new member %s lists %v, want just %s", mv[3], got, split)
 	}
 
+	// Champions: the list, its tabs and filter, a row's details.
+	run(t, tab, "open /champions",
+		chromedp.Navigate(w.URL+"/champions"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=champions-table]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=champion-details] summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=champion-details] [data-testid=love-breakdown]`)),
+	)
+	if len(nodes(t, tab, `[data-testid=champion]`)) == 0 {
+		t.Error("the champions list is empty")
+	}
+	for _, kind := range []string{"rising", "slipping", "champions"} {
+		run(t, tab, "champions tab "+kind,
+			chromedp.Click(chromedp.CSS(`[data-testid=tab-`+kind+`]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=tab-`+kind+`][aria-current=page]`)),
+		)
+	}
+	run(t, tab, "champions on GitHub",
+		chromedp.SetValue(chromedp.CSS(`[data-testid=champions-platform]`), "github"),
+		chromedp.Click(chromedp.CSS(`[data-testid=champions-submit]`)),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid=champions-platform] option[value=github][selected]`)),
+	)
+	if u := location(t, tab); !strings.Contains(u, "platform=github") {
+		t.Errorf("the platform filter did not reach the address: %s", u)
+	}
+
 	// Review: accept the first suggestion, reject the next.
 	acc := decide(t, tab, w, "accept")
 	if !strings.HasPrefix(acc.flash, fmt.Sprintf("Suggestion %d accepted", acc.id)) {
@@ -422,6 +447,10 @@ func browserScreenshots(t *testing.T, tab context.Context, w *demoWorld) {
 		{"journey", fmt.Sprintf("/members/%d", m.ID), `[data-testid=activity-chart]`},
 		{"review", "/suggestions", `[data-testid=suggestion]`},
 		{"sources", "/sources", `[data-testid=source]`},
+		{"champions", "/champions", `[data-testid=champions-table]`},
+		{"champions-rising", "/champions?rising=1", `[data-testid=champions-tabs]`},
+		{"champions-slipping", "/champions?slipping=1", `[data-testid=champions-tabs]`},
+		{"champions-github", "/champions?platform=github", `[data-testid=champions-tabs]`},
 	}
 	sizes := []struct {
 		name          string

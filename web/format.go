@@ -162,6 +162,14 @@ func exact(t time.Time) string {
 	return t.UTC().Format("Mon 2 Jan 2006 15:04 UTC")
 }
 
+// dateText is a day as the pages write it: 2 Mar 2026.
+func dateText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
 // isoTime is the machine-readable datetime attribute of <time>.
 func isoTime(t time.Time) string {
 	if t.IsZero() {

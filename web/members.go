@@ -97,6 +97,7 @@ type membersPage struct {
 	Types     []option
 	Sorts     []option
 	Members   []crm.Member
+	Levels    map[int64]levelView
 	Pager     pager
 	Filtered  bool
 }
@@ -169,6 +170,10 @@ func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Members = page.Members
+	if p.Levels, err = s.memberLevels(r.Context(), page.Members); err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, err)
+		return
+	}
 	p.Pager = pageLinks("/members", v, page.NextCursor)
 	s.render(w, r, http.StatusOK, "members", &p)
 }
@@ -182,6 +187,8 @@ type journeyPage struct {
 	Weeks      []timelineWeek
 	Pager      pager
 	FirstPage  bool
+	// Standing is the level, level history and love; nil without scores.
+	Standing *journeyStanding
 }
 
 type journeyIdentity struct {
@@ -268,6 +275,16 @@ func (s *Server) journeyPage(w http.ResponseWriter, r *http.Request) {
 	m := jp.Member
 	p := journeyPage{pageBase: s.base(r, m.Name), Member: m, FirstPage: r.URL.Query().Get("cursor") == ""}
 	p.Section = "members"
+	if p.FirstPage {
+		st, ok, err := s.readStanding(r.Context(), m.ID)
+		if err != nil {
+			s.pageError(w, r, http.StatusInternalServerError, err)
+			return
+		}
+		if ok {
+			p.Standing = standingView(st)
+		}
+	}
 	for _, id := range m.Identities {
 		ji := journeyIdentity{Identity: id, Spec: id.Platform + ":" + id.Username, Primary: id.AccountRef == m.Primary}
 		if id.Username == "" {

@@ -40,6 +40,7 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 		{"POST", "/suggestions/{id}/reject", s.decideForm(false)},
 		{"GET", "/sources", s.sourcesPage},
 		{"GET", "/health", s.healthPage},
+		{"GET", "/champions", s.championsPageHandler},
 	}, func(rt route) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			p := errorPage{pageBase: s.base(r, "Not allowed"), Heading: "Not allowed", Text: "This address does not take that kind of request."}

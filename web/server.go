@@ -102,9 +102,14 @@ type Options struct {
 	Decisions Decider
 	// Sources reports the sources; nil when there is no daemon.
 	Sources SourceLister
-	// Scores reads what GET /api/v1/health computes from; nil answers
-	// that endpoint with a 404.
-	Scores crm.ScoreReader
+	// Scores reads the champions and the members' levels and love; nil
+	// leaves the levels off the member pages and the champions page
+	// saying the store keeps no scores.
+	Scores Scores
+	// Scoring is how love, levels and the champions ranking are computed
+	// (the configuration's scoring section); the zero value means
+	// crm.DefaultScoring().
+	Scoring crm.Scoring
 	// Auth, when set, requires a login for the pages and a token (or a
 	// login) for the API.
 	Auth *Auth
@@ -121,7 +126,8 @@ type Server struct {
 	members   MemberReader
 	decisions Decider
 	sources   SourceLister
-	scores    crm.ScoreReader
+	scores    Scores
+	scoring   crm.Scoring
 	auth      *Auth
 	sessions  *sessions
 	log       *slog.Logger
@@ -136,8 +142,14 @@ func New(opts Options) (*Server, error) {
 	if opts.Members == nil || opts.Decisions == nil {
 		return nil, errors.New("web: Options.Members and Options.Decisions are required")
 	}
-	s := &Server{members: opts.Members, decisions: opts.Decisions, sources: opts.Sources, scores: opts.Scores, auth: opts.Auth,
-		log: opts.Logger, now: opts.Now, version: opts.Version}
+	s := &Server{members: opts.Members, decisions: opts.Decisions, sources: opts.Sources, scores: opts.Scores, scoring: opts.Scoring,
+		auth: opts.Auth, log: opts.Logger, now: opts.Now, version: opts.Version}
+	if s.scoring.Weights == nil {
+		s.scoring = crm.DefaultScoring()
+	}
+	if s.scoring.ChampionsTop <= 0 {
+		s.scoring.ChampionsTop = crm.DefaultScoring().ChampionsTop
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -164,6 +176,7 @@ func (s *Server) parseTemplates() error {
 	funcs := template.FuncMap{
 		"ago":           func(t time.Time) string { return relative(s.now(), t) },
 		"exact":         exact,
+		"date":          dateText,
 		"isoTime":       isoTime,
 		"num":           thousands,
 		"platformLabel": platformLabel,

@@ -381,3 +381,64 @@ func TestSuggestionsPaged(t *testing.T) {
 		})
 	}
 }
+
+// TestChampionsAPI: GET /api/v1/champions is LoadChampions as the CLI
+// prints it, over a real store with the fixture's batch, and validates
+// its parameters as the other routes do.
+func TestChampionsAPI(t *testing.T) {
+	f := newFixture(t, nil)
+	if _, err := f.store.EvaluateLevels(t.Context(), crm.DefaultScoring(), now, false); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Options{Members: f.store, Decisions: f.store, Scores: f.store, Now: func() time.Time { return now }, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(target string) response {
+		req := httptest.NewRequest("GET", target, nil)
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		return response{code: w.Code, body: w.Body.String(), hdr: w.Header()}
+	}
+	tests := []struct {
+		target string
+		code   int
+		want   []string
+	}{
+		{"/api/v1/champions", 200, []string{`"kind": "champions"`, `"formula": "score = `, `"rank": 1`, `"breakdown": [`}},
+		{"/api/v1/champions?include_staff=1", 200, []string{`"role": "staff"`}},
+		{"/api/v1/champions?platform=discourse", 200, []string{`"platform": "discourse"`, `"champions": []`}},
+		{"/api/v1/champions?rising=1&period=30d", 200, []string{`"kind": "rising"`, `"period": "720h0m0s"`}},
+		{"/api/v1/champions?slipping=1", 200, []string{`"kind": "slipping"`}},
+		{"/api/v1/champions?top=0", 400, []string{`"error": "top must be`}},
+		{"/api/v1/champions?platform=myspace", 400, []string{`"error": "platform must be one of github, mastodon, discourse, stackoverflow, not \"myspace\""`}},
+		{"/api/v1/champions?rising=1&slipping=1", 400, []string{`"error": "rising and slipping are two different lists: pass one"`}},
+		{"/api/v1/champions?period=soon", 400, []string{`"error": "period must be`}},
+		{"/api/v1/champions?rising=maybe", 400, []string{`"error": "rising must be 1 or 0`}},
+		{"/api/v1/members/" + itoa(f.ann) + "/journey", 200, []string{`"level": {`, `"level_history": [`, `"love": {`}},
+		{"/champions", 200, []string{`data-testid="champions-table"`, `data-testid="champion-details"`, "Ranked by score:"}},
+		{"/champions?slipping=1", 200, []string{"No regular has gone quiet"}},
+		{"/members", 200, []string{`data-testid="member-level"`}},
+		{"/members/" + itoa(f.ann), 200, []string{`data-testid="journey-level"`, `data-testid="level-history"`}},
+	}
+	for _, tt := range tests {
+		r := get(tt.target)
+		if r.code != tt.code {
+			t.Errorf("GET %s: status %d, want %d\n%s", tt.target, r.code, tt.code, r.body)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(r.body, w) {
+				t.Errorf("GET %s lacks %s:\n%s", tt.target, w, r.body)
+			}
+		}
+	}
+	// The API gives what LoadChampions gives (the CLI's --format json).
+	list, err := crm.DefaultScoring().LoadChampions(t.Context(), f.store, crm.ChampionsOptions{Now: now, Top: 20, Period: 30 * 24 * time.Hour}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.MarshalIndent(list, "", "  ")
+	if got := get("/api/v1/champions").body; got != string(want)+"\n" {
+		t.Errorf("API reply differs from LoadChampions:\n%s\nwant\n%s", got, want)
+	}
+}

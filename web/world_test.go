@@ -12,6 +12,7 @@ import (
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/all"
 	"github.com/rollcall-dev/rollcall/connectors/community"
+	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
 	"github.com/rollcall-dev/rollcall/daemon"
 	"github.com/rollcall-dev/rollcall/identity"
@@ -101,6 +102,11 @@ func startDemoWorld(t *testing.T, seed int64, size int) *demoWorld {
 		}
 	}
 
+	// Levels exist before the pages are read, as the CLI and the
+	// daemon's evaluation leave them.
+	if _, err := st.EvaluateLevels(ctx, crm.DefaultScoring(), time.Now().UTC(), false); err != nil {
+		t.Fatalf("evaluate levels: %v", err)
+	}
 	ui, err := web.New(web.Options{Members: st, Decisions: st, Sources: d, Scores: st, Version: "browser-test"})
 	if err != nil {
 		t.Fatal(err)
