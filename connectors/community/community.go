@@ -188,7 +188,86 @@ func Generate(seed int64, size int, now time.Time) *Community {
 	g.discourseActivity()
 	g.stackOverflowActivity()
 	g.lookAlikePairs()
+	githubReactions(g.c, rand.New(rand.NewPCG(uint64(seed)^0x72656163746e73, uint64(size))))
+	peerFavourites(g.c, rand.New(rand.NewPCG(uint64(seed)^0x70656572666176, uint64(size))))
 	return g.c
+}
+
+// peerFavourites has members favourite each other's statuses (not the
+// community account's, whose favourites are Mastodon.Favourites), drawing
+// from its own source r so that the rest of the community stays as it
+// was.
+func peerFavourites(c *Community, r *rand.Rand) {
+	md := &c.Mastodon
+	if len(md.Accounts) == 0 || len(md.Users) < 3 {
+		return
+	}
+	community := md.Accounts[0]
+	var fans []string
+	for _, u := range md.Users {
+		if a := u.Acct(); a != community && !u.Bot {
+			fans = append(fans, a)
+		}
+	}
+	if len(fans) < 2 {
+		return
+	}
+	for _, s := range md.Statuses {
+		if s.Account == community {
+			continue
+		}
+		seen := map[string]bool{s.Account: true}
+		for r.Float64() < 0.45 {
+			f := fans[r.IntN(len(fans))]
+			if seen[f] {
+				break
+			}
+			seen[f] = true
+			at := s.CreatedAt.Add(time.Duration(1+r.IntN(24*60)) * time.Minute)
+			if at.After(c.Now) {
+				break
+			}
+			md.PeerFavourites = append(md.PeerFavourites, MastodonReaction{Account: f, Status: s.N, At: at})
+		}
+	}
+	slices.SortStableFunc(md.PeerFavourites, func(a, b MastodonReaction) int { return a.At.Compare(b.At) })
+}
+
+// reactionKinds are GitHub's reaction contents, the common ones repeated
+// so that they are drawn more often.
+var reactionKinds = []string{"+1", "+1", "+1", "+1", "heart", "heart", "hooray", "rocket", "eyes", "laugh", "-1", "confused"}
+
+// githubReactions gives issues, pull requests and comments reaction
+// summaries as GitHub embeds them. It draws from its own source r, so
+// adding reactions leaves the rest of the community as it was.
+func githubReactions(c *Community, r *rand.Rand) {
+	draw := func(mean float64) map[string]int {
+		// A geometric count: most items get none, a few get many.
+		n := 0
+		for r.Float64() < mean/(1+mean) {
+			n++
+		}
+		if n == 0 {
+			return nil
+		}
+		m := make(map[string]int)
+		for range n {
+			m[reactionKinds[r.IntN(len(reactionKinds))]]++
+		}
+		return m
+	}
+	for ri := range c.Repos {
+		rd := &c.Repos[ri]
+		for i := range rd.Issues {
+			rd.Issues[i].Reactions = draw(1.2)
+		}
+		for i := range rd.Comments {
+			rd.Comments[i].Reactions = draw(0.4)
+		}
+		for i := range rd.ReviewComments {
+			rd.ReviewComments[i].Reactions = draw(0.15)
+		}
+	}
 }
 
 func (g *gen) id() int64 { g.nextID += 1 + int64(g.r.IntN(7)); return g.nextID }

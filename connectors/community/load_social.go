@@ -82,6 +82,11 @@ func (c *Community) LoadMastodon(s *mastodontest.Server) error {
 			return fmt.Errorf("community: load mastodon: %w", err)
 		}
 	}
+	for _, f := range md.PeerFavourites {
+		if err := s.Favourite(f.Account, ids[f.Status], f.At); err != nil {
+			return fmt.Errorf("community: load mastodon: %w", err)
+		}
+	}
 	for _, f := range md.Follows {
 		if err := s.Follow(f.Account, f.Target, f.At); err != nil {
 			return fmt.Errorf("community: load mastodon: %w", err)

@@ -35,8 +35,13 @@ type MastodonData struct {
 	// Statuses are the original posts (not boosts), oldest first; N is
 	// index+1.
 	Statuses []MastodonStatus
-	// Boosts and Favourites of statuses, oldest first.
+	// Boosts and Favourites of the community's own statuses, oldest
+	// first: each notifies the tracked account.
 	Boosts, Favourites []MastodonReaction
+	// PeerFavourites are favourites of members' statuses by other
+	// members, oldest first: they notify the status's author, not the
+	// tracked account, and show only in the status's favourites_count.
+	PeerFavourites []MastodonReaction
 	// Follows of the tracked accounts, oldest first.
 	Follows []MastodonFollow
 }
