@@ -61,6 +61,7 @@ func commands() []command {
 		{"identity", "identity resolve --format tsv: resolve git authors from stdin", cmdIdentity},
 		{"auth", "auth hash-password: hash a password for the web login (auth.users)", cmdAuth},
 		{"webhooks", "list pending and failed webhook deliveries, or retry a failed one", cmdWebhooks},
+		{"migrate", "copy a store into another (SQLite to PostgreSQL): resumable, verified by counts and hashes", cmdMigrate},
 		{"doctor", "check config, store, credentials and the systemd unit", cmdDoctor},
 		{"version", "print the version", cmdVersion},
 	}
