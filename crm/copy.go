@@ -94,7 +94,7 @@ type CopyProgress struct {
 // TableProgress is one table's part of a CopyProgress.
 type TableProgress struct {
 	// Last is the key of the last row committed (nil: none yet).
-	Last Row `json:"last"`
+	Last Row   `json:"last"`
 	Rows int64 `json:"rows"`
 	Done bool  `json:"done"`
 }
