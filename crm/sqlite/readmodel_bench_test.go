@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,13 +29,33 @@ import (
 // $TMPDIR/rollcall-bench-readmodel-v6.db; each run reads a copy of it.
 // p50 and p95 latencies are reported per operation (ms-p50, ms-p95).
 
-const (
-	benchMembers    = 100_000
-	benchExtraIDs   = 20_000 // members with a second identity
-	benchActivities = 1_000_000
-	benchStarActs   = 10_000
-	benchCacheName  = "rollcall-bench-readmodel-v6.db"
+//
+// ROLLCALL_BENCH_SCALE=10 makes the store ten times larger (10,000,000
+// activities, 1,000,000 members; cached as ...-v6-x10.db, about 4 GB):
+// docs/scaling.md's second size.
+const benchStarActs = 10_000
+
+var (
+	benchScale      = benchScaleFromEnv()
+	benchMembers    = 100_000 * benchScale
+	benchExtraIDs   = 20_000 * benchScale // members with a second identity
+	benchActivities = 1_000_000 * benchScale
+	benchCacheName  = benchCacheFile(benchScale)
 )
+
+func benchScaleFromEnv() int {
+	if n, err := strconv.Atoi(os.Getenv("ROLLCALL_BENCH_SCALE")); err == nil && n > 1 {
+		return n
+	}
+	return 1
+}
+
+func benchCacheFile(scale int) string {
+	if scale == 1 {
+		return "rollcall-bench-readmodel-v6.db"
+	}
+	return fmt.Sprintf("rollcall-bench-readmodel-v6-x%d.db", scale)
+}
 
 var benchPlatforms = []struct{ platform, instance string }{
 	{"github", "github.com"}, {"mastodon", "social.example"}, {"discourse", "forum.example"}, {"stackoverflow", "stackoverflow.com"},
@@ -136,10 +157,10 @@ func buildBenchStore(ctx context.Context, path string) error {
 				lower(substr(m.name, 1, instr(m.name, ' ') - 1)) || '_' || lower(substr(m.name, instr(m.name, ' ') + 1, 3)) || n.i,
 				m.name, 'https://' || p.instance || '/u/' || n.i,
 				'["' || lower(substr(m.name, 1, instr(m.name, ' ') - 1)) || n.i || '@mail' || (n.i %% 97) || '.example"]',
-				strftime('%%Y-%%m-%%dT%%H:%%M:%%S.000000000Z', 1600000000 + n.i * 900, 'unixepoch'), '%s'
+				strftime('%%Y-%%m-%%dT%%H:%%M:%%S.000000000Z', 1600000000 + n.i * %d, 'unixepoch'), '%s'
 			FROM n JOIN p ON p.k = n.i %% 4
 			JOIN members m ON m.id = CASE WHEN n.i <= %d THEN n.i ELSE 1 + (n.i * 7919) %% %d END`,
-			nIDs, now, benchMembers, benchMembers),
+			nIDs, 900/benchScale, now, benchMembers, benchMembers),
 		`UPDATE members SET primary_identity_id = id`,
 		`INSERT INTO audit_log (at, actor, action, member_id, identity_id, detail)
 			SELECT first_seen_at, 'resolver', 'assign', member_id, id,
