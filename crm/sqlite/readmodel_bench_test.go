@@ -338,10 +338,15 @@ func buildStar(ctx context.Context, s *Store) error {
 	})
 }
 
+// batchApplier is the store a benchmark syncs into meanwhile.
+type batchApplier interface {
+	Apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error)
+}
+
 // syncing applies batches of 100 activities by random existing accounts
 // (and a new account now and then) through Store.Apply until stop is
 // closed, pausing 10 ms between batches, as a busy daemon does.
-func syncing(ctx context.Context, b *testing.B, s *Store, stop <-chan struct{}, wg *sync.WaitGroup, applied *atomic.Int64) {
+func syncing(ctx context.Context, b *testing.B, s batchApplier, stop <-chan struct{}, wg *sync.WaitGroup, applied *atomic.Int64) {
 	defer wg.Done()
 	rng := rand.New(rand.NewPCG(3, 4))
 	for n := 0; ; n++ {
@@ -376,7 +381,7 @@ func syncing(ctx context.Context, b *testing.B, s *Store, stop <-chan struct{}, 
 // measure runs op in b.Loop with the syncing goroutine running and
 // reports p50 and p95 in milliseconds, and the activities applied per
 // second meanwhile.
-func measure(b *testing.B, s *Store, op func(ctx context.Context) error) {
+func measure(b *testing.B, s batchApplier, op func(ctx context.Context) error) {
 	ctx := b.Context()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
