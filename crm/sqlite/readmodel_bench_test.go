@@ -29,7 +29,6 @@ import (
 // $TMPDIR/rollcall-bench-readmodel-v6.db; each run reads a copy of it.
 // p50 and p95 latencies are reported per operation (ms-p50, ms-p95).
 
-//
 // ROLLCALL_BENCH_SCALE=10 makes the store ten times larger (10,000,000
 // activities, 1,000,000 members; cached as ...-v6-x10.db, about 4 GB):
 // docs/scaling.md's second size.
