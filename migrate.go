@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/postgres"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
 )
 
@@ -133,5 +134,9 @@ func printCopyReport(w io.Writer, src, dst string, rep crm.CopyReport) {
 
 // openPostgresCopy opens a PostgreSQL store for migrate.
 func openPostgresCopy(ctx context.Context, flagName, v string) (copyStore, string, error) {
-	return nil, "", fmt.Errorf("--%s: PostgreSQL stores are not supported in this version yet", flagName)
+	s, err := postgres.Open(ctx, v)
+	if err != nil {
+		return nil, "", fmt.Errorf("open --%s: %w", flagName, err)
+	}
+	return s, postgres.Redact(v), nil
 }

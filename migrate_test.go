@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/postgres"
+	"github.com/rollcall-dev/rollcall/crm/postgres/pgtest"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
 )
 
@@ -164,6 +166,57 @@ func TestMigrateResumes(t *testing.T) {
 		}
 		if _, ok, err := dst.CopyProgress(ctx); err != nil || ok {
 			t.Errorf("fail at write %d: progress left after the copy (%v, %v)", failAt, ok, err)
+		}
+		dst.Close()
+	}
+}
+
+// The demo store goes into PostgreSQL and back with equal counts and
+// hashes; a copy into PostgreSQL interrupted at any write resumes; a
+// PostgreSQL target with data is refused.
+func TestMigratePostgresRoundTrip(t *testing.T) {
+	pgURL := pgtest.URL(t)
+	src := demoStoreFile(t)
+	back := filepath.Join(t.TempDir(), "back.db")
+	code, out, errOut := runMain(t, "migrate", "--from", "sqlite:"+src, "--to", pgURL, "--batch", "300")
+	if code != exitOK || !strings.Contains(out, "verified: ") {
+		t.Fatalf("migrate to PostgreSQL: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runMain(t, "migrate", "--from", pgURL, "--to", "sqlite:"+back); code != exitOK {
+		t.Fatalf("migrate back from PostgreSQL: exit %d\n%s\n%s", code, out, errOut)
+	}
+	a, b := hashes(t, src), hashes(t, back)
+	for table, h := range a {
+		if b[table] != h {
+			t.Errorf("%s: hash %s after the round trip through PostgreSQL, %s before", table, b[table], h)
+		}
+	}
+	_, want, _ := runMain(t, "members", "--format", "json", "--limit", "500", "--store", src)
+	if code, got, errOut := runMain(t, "members", "--format", "json", "--limit", "500", "--store", back); code != exitOK || got != want {
+		t.Errorf("members differ after the round trip (exit %d, %s)", code, errOut)
+	}
+	code, _, errOut = runMain(t, "migrate", "--from", src, "--to", pgURL)
+	if code == exitOK || !strings.Contains(errOut, "not empty") {
+		t.Fatalf("migrate into a PostgreSQL store with data: exit %d, %s", code, errOut)
+	}
+
+	ctx := t.Context()
+	s, err := sqlite.Open(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, failAt := range []int{2, 9, 30} {
+		dst, err := postgres.Open(ctx, pgtest.URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := crm.CopyStore(ctx, s, &failingTarget{CopyTarget: dst, failAt: failAt}, crm.CopyOptions{Batch: 100}); !errors.Is(err, errInjected) {
+			t.Fatalf("fail at write %d: %v", failAt, err)
+		}
+		rep, err := crm.CopyStore(ctx, s, dst, crm.CopyOptions{Batch: 100})
+		if err != nil || !rep.Resumed || !rep.Equal {
+			t.Errorf("fail at write %d: resume: %v, resumed %v, equal %v", failAt, err, rep.Resumed, rep.Equal)
 		}
 		dst.Close()
 	}

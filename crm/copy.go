@@ -33,8 +33,9 @@ func (t CopyTable) KeyColumns() []string { return t.Columns[:t.Key] }
 // CopyTables are the tables of a store, in the order a copy writes them
 // (members before their identities, identities before their activities).
 // Left out: schema_migrations (each store its own), member_search (each
-// store's own search index, rebuilt by the target), and leases (which
-// replica fetches which source: state of the running daemons, not data).
+// store's own search index, rebuilt by the target), leases (which replica
+// fetches which source) and resolver_lock (PostgreSQL's lock row): state
+// of the running daemons, not data.
 // Evidence has no key of its own in SQLite; its id there is the rowid.
 var CopyTables = []CopyTable{
 	{"settings", []string{"key", "value"}, 1},
