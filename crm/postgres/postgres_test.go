@@ -76,8 +76,8 @@ func TestOpenErrorsHidePassword(t *testing.T) {
 		withPassword,
 		u.String(),
 		"postgres://user:" + secret + "@127.0.0.1:1/db?connect_timeout=2", // nothing listens
-		"postgres://user:" + secret + "@[::1/db",                        // does not parse
-		"postgres://user:" + secret + "@127.0.0.1/db?sslmode=bogus",     // bad parameter
+		"postgres://user:" + secret + "@[::1/db",                          // does not parse
+		"postgres://user:" + secret + "@127.0.0.1/db?sslmode=bogus",       // bad parameter
 	} {
 		_, err := postgres.Open(t.Context(), raw)
 		if err == nil {
