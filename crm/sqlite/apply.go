@@ -267,6 +267,14 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	if err := putCursor(ctx, tx, source, b.Next, now); err != nil {
 		return res, err
 	}
+	// A fenced batch commits only while its lease is held (the check is
+	// inside the write transaction: no other writer can take the lease
+	// between it and the commit).
+	if f, ok := crm.FenceFrom(ctx); ok {
+		if err := checkFence(ctx, tx, source, f, now); err != nil {
+			return res, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("commit: %w", err)
 	}

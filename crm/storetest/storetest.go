@@ -58,6 +58,16 @@ func Run(t *testing.T, open func(t *testing.T) crm.Store) {
 			tt.fn(t, open(t))
 		})
 	}
+	for _, tt := range leaseTests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t)
+			ls, ok := s.(Leaser)
+			if !ok {
+				t.Skipf("%T keeps no leases", s)
+			}
+			tt.fn(t, s, ls)
+		})
+	}
 	for _, tt := range append(decisionTests, readDecisionTests...) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
