@@ -103,7 +103,6 @@ func (s *Store) Leases(ctx context.Context) ([]crm.Lease, error) {
 	return out, nil
 }
 
-
 func scanLease(r scanner) (crm.Lease, error) {
 	var l crm.Lease
 	var exp, acq string
