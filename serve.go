@@ -93,7 +93,11 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 	rep := newProgress(e.stderr, e.getenv, e.quiet)
 	p := &pipeline{store: st, log: log, rep: rep, metrics: metrics, cfg: cfg, base: base}
 	p.scores = daemon.NewScoreLoop(daemon.ScoreLoop{Evaluate: p.evaluate, Every: evaluateEvery(cfg), Logger: log})
+	// Replicas sharing the store fetch each source one at a time.
+	leases, _ := st.(daemon.Leaser)
 	p.d = daemon.New(daemon.Options{
+		Leases:   leases,
+		LeaseTTL: cfg.LeaseTTL,
 		Store:    st,
 		Resolver: &identity.Resolver{Logger: log},
 		Sources:  sources,

@@ -222,6 +222,10 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 			cfg.Scoring = p.scoring(kv.val)
 		case "webhook":
 			cfg.Webhook = p.webhook(kv.key.Line, kv.val)
+		case "lease_ttl":
+			if d, ok := p.duration(kv.val, key, time.Second); ok {
+				cfg.LeaseTTL = d
+			}
 		default:
 			if strings.HasPrefix(key, "x-") {
 				continue // extension field, a place for YAML anchors

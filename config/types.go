@@ -49,6 +49,11 @@ type Config struct {
 	// Webhook is the outbound webhook; nil when the file has no webhook
 	// section.
 	Webhook *Webhook
+	// LeaseTTL is how long a replica's lease on a source lasts without
+	// renewal, that is how soon another replica sharing the store takes
+	// over the sources of one that died (lease_ttl, at least 1s); 0 means
+	// each source's interval, at most a minute.
+	LeaseTTL time.Duration
 }
 
 // Privacy is the privacy section of the configuration.

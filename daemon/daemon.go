@@ -94,6 +94,17 @@ type Options struct {
 	// ResolveEvery is how often, at most, the resolver runs during a long
 	// pass (it always runs at the end of one); 0 means 30 seconds.
 	ResolveEvery time.Duration
+	// Leases, when set, shares the sources with other replicas of the
+	// daemon on the same store: Run fetches a source only while this
+	// replica holds its lease, and fences each of its batches with it; the
+	// resolver runs under a lease too (see LeaseTTL). nil: every source
+	// is this daemon's.
+	Leases Leaser
+	// Holder names this replica in the leases; "" means NewHolder().
+	Holder string
+	// LeaseTTL is how long a source's lease lasts without renewal; 0
+	// means LeaseTTL(the source's interval).
+	LeaseTTL time.Duration
 }
 
 // Daemon runs sources.
@@ -151,6 +162,12 @@ type SourceState struct {
 	// Activities and Accounts count what the source committed since the
 	// daemon started.
 	Activities, Accounts int
+	// LeaseHolder and LeaseExpires are the source's lease as this replica
+	// last saw it (with Options.Leases); LeaseHeld is set while this
+	// replica holds it.
+	LeaseHolder  string
+	LeaseExpires time.Time
+	LeaseHeld    bool
 }
 
 // New returns a Daemon; it does no I/O.
@@ -183,6 +200,9 @@ func New(opts Options) *Daemon {
 	}
 	if opts.ResolveEvery <= 0 {
 		opts.ResolveEvery = 30 * time.Second
+	}
+	if opts.Leases != nil && opts.Holder == "" {
+		opts.Holder = NewHolder()
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, state: make(map[string]*SourceState),
 		sources: opts.Sources, running: make(map[string]*runningSource), reloads: make(chan reloadRequest)}
@@ -301,6 +321,10 @@ func (d *Daemon) startLocked(ctx context.Context, wg *conc.WaitGroup, s Source) 
 	}
 	wg.Go(func() {
 		defer close(r.done)
+		if d.opts.Leases != nil {
+			d.leasedLoop(sctx, s)
+			return
+		}
 		d.loop(sctx, s)
 	})
 }
@@ -398,11 +422,14 @@ func (d *Daemon) Alive(ctx context.Context) bool {
 	return d.opts.Store.Ping(pctx) == nil
 }
 
-// Ready reports whether every source has completed at least one pass or is
-// waiting on a known rate limit.
+// Ready reports whether every source has completed at least one pass, is
+// waiting on a known rate limit, or is fetched by another replica that
+// holds its lease.
 func (d *Daemon) Ready() (bool, string) {
+	now := d.opts.Now()
 	for _, st := range d.States() {
-		if st.Passes == 0 && st.PausedUntil.IsZero() {
+		byOther := d.opts.Leases != nil && !st.LeaseHeld && st.LeaseHolder != "" && now.Before(st.LeaseExpires)
+		if st.Passes == 0 && st.PausedUntil.IsZero() && !byOther {
 			return false, fmt.Sprintf("source %s has not run yet", st.Name)
 		}
 	}
@@ -650,12 +677,17 @@ type suggestionLister interface {
 	Suggestions(ctx context.Context, status string) ([]crm.Suggestion, error)
 }
 
-// resolveNew runs the resolver over new identities, one run at a time.
+// resolveNew runs the resolver over new identities, one run at a time, and
+// with leases one replica at a time.
 func (d *Daemon) resolveNew(ctx context.Context) error {
 	d.resolve.Lock()
 	defer d.resolve.Unlock()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	return d.holdResolver(rctx, func() error { return d.runResolver(rctx) })
+}
+
+func (d *Daemon) runResolver(rctx context.Context) error {
 	res, err := d.opts.Resolver.Run(rctx, d.opts.Store)
 	if m := d.opts.Metrics; m != nil {
 		m.merges.Add(float64(res.Joined))

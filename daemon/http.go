@@ -33,9 +33,15 @@ func (d *Daemon) Handler(extra http.Handler) http.Handler {
 		if ok, why := d.Ready(); !ok {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, "not ready: "+why)
-			return
+		} else {
+			fmt.Fprintln(w, "ready")
 		}
-		fmt.Fprintln(w, "ready")
+		// With leases, which replica fetches each source, a line each.
+		if d.opts.Leases != nil {
+			for _, l := range d.LeaseLines() {
+				fmt.Fprintln(w, l)
+			}
+		}
 	})
 	if d.opts.Metrics != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(d.opts.Metrics.Registry, promhttp.HandlerOpts{}))

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/connectors/community"
+	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
+	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/sqlite"
+)
+
+// storeKeys returns the keys of every row of table t in the store at path.
+func storeKeys(t *testing.T, path string, table string) []string {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var tb crm.CopyTable
+	for _, ct := range crm.CopyTables {
+		if ct.Name == table {
+			tb = ct
+		}
+	}
+	var out []string
+	var after crm.Row
+	for {
+		rows, err := s.CopyRows(t.Context(), tb, after, 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if table == "identities" { // by account, not by id
+				out = append(out, fmt.Sprint(r[2:5]...))
+				continue
+			}
+			out = append(out, fmt.Sprint(r[:tb.Key]...))
+		}
+		if len(rows) < 5000 {
+			return out
+		}
+		after = rows[len(rows)-1][:tb.Key]
+	}
+}
+
+// TestReplicasShareSourcesThroughLeases runs three `rollcall run`
+// processes on one store against a slow fake GitHub, kills the replica
+// that holds the source's lease with SIGKILL mid-sync, and checks that a
+// survivor takes the source over and that the store ends with exactly the
+// activities and accounts of a single clean sync: none lost, none twice
+// (every key once, the same set).
+func TestReplicasShareSourcesThroughLeases(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	c := community.Generate(11, 150, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	fake := githubtest.New()
+	if err := c.LoadGitHub(fake); err != nil {
+		t.Fatal(err)
+	}
+	base := fake.Start(t)
+	config := func(name, db string) string {
+		cfg := filepath.Join(dir, name+".yaml")
+		body := fmt.Sprintf("store: %s\nlease_ttl: 2s\nsources:\n  - name: upstream\n    type: github\n    token: t0ken\n    base_url: %s\n    orgs: [%s]\n    interval: 1m\n", db, base, c.Org)
+		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+
+	// The reference: one clean sync into a fresh store.
+	ref := filepath.Join(dir, "ref.db")
+	if code, out, errOut := runMain(t, "--config", config("ref", ref), "sync", "--once", "--quiet"); code != exitOK {
+		t.Fatalf("reference sync: exit %d\n%s\n%s", code, out, errOut)
+	}
+	wantActs, wantIDs := storeKeys(t, ref, "activities"), storeKeys(t, ref, "identities")
+	if len(wantActs) < 500 {
+		t.Fatalf("the reference sync stored only %d activities", len(wantActs))
+	}
+	requestsPerSync := fake.Count()
+
+	// Three replicas on one store; every response slow, so that the kill
+	// comes mid-sync.
+	shared := filepath.Join(dir, "shared.db")
+	cfg := config("shared", shared)
+	for range requestsPerSync {
+		fake.SlowNext(30 * time.Millisecond)
+	}
+	startCount := fake.Count()
+	type replica struct {
+		cmd  *exec.Cmd
+		logs *syncBuffer
+		done chan error
+	}
+	var reps []*replica
+	for range 3 {
+		r := &replica{logs: &syncBuffer{}, done: make(chan error, 1)}
+		r.cmd = exec.Command(bin, "--config", cfg, "--log-level", "info", "run", "--listen", "127.0.0.1:0")
+		r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
+		if err := r.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { r.done <- r.cmd.Wait() }()
+		reps = append(reps, r)
+	}
+	t.Cleanup(func() {
+		for _, r := range reps {
+			r.cmd.Process.Kill()
+		}
+	})
+	logs := func() string {
+		var b strings.Builder
+		for i, r := range reps {
+			fmt.Fprintf(&b, "--- replica %d (pid %d)\n%s\n", i, r.cmd.Process.Pid, r.logs.String())
+		}
+		return b.String()
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 60s\n%s", what, logs())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	// Mid-sync: a quarter of the requests made.
+	waitFor("the sync to start", func() bool { return fake.Count()-startCount >= requestsPerSync/4 })
+	holderPid := func() int {
+		s, err := sqlite.Open(t.Context(), shared)
+		if err != nil {
+			return 0
+		}
+		defer s.Close()
+		ls, err := s.Leases(t.Context())
+		if err != nil {
+			return 0
+		}
+		for _, l := range ls {
+			if l.Source == "upstream" && l.Held(time.Now()) {
+				parts := strings.Split(l.Holder, ":")
+				if len(parts) == 3 {
+					pid, _ := strconv.Atoi(parts[1])
+					return pid
+				}
+			}
+		}
+		return 0
+	}
+	var victim *replica
+	waitFor("a replica to hold the lease", func() bool { return holderPid() != 0 })
+	pid := holderPid()
+	for _, r := range reps {
+		if r.cmd.Process.Pid == pid {
+			victim = r
+		}
+	}
+	if victim == nil {
+		t.Fatalf("the lease holder (pid %d) is none of the replicas\n%s", pid, logs())
+	}
+	if n := len(storeKeys(t, shared, "activities")); n >= len(wantActs) {
+		t.Fatalf("the sync was over before the kill (%d activities)", n)
+	}
+	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-victim.done
+
+	// A survivor takes the lease over and finishes the sync.
+	waitFor("a survivor to take the lease over", func() bool {
+		p := holderPid()
+		return p != 0 && p != pid
+	})
+	waitFor("the sync to finish", func() bool { return len(storeKeys(t, shared, "activities")) >= len(wantActs) })
+	// Let the survivors settle (renewals, the resolver): nothing more may
+	// be added.
+	time.Sleep(3 * time.Second)
+	gotActs, gotIDs := storeKeys(t, shared, "activities"), storeKeys(t, shared, "identities")
+	slices.Sort(wantActs)
+	slices.Sort(gotActs)
+	if !slices.Equal(gotActs, wantActs) {
+		t.Errorf("activities: %d after the kill and takeover, %d in a clean sync; they differ", len(gotActs), len(wantActs))
+	}
+	slices.Sort(wantIDs)
+	slices.Sort(gotIDs)
+	if !slices.Equal(gotIDs, wantIDs) {
+		t.Errorf("accounts: %d after the kill and takeover, %d in a clean sync; they differ", len(gotIDs), len(wantIDs))
+	}
+	for _, r := range reps {
+		if r != victim {
+			r.cmd.Process.Signal(syscall.SIGTERM)
+			if err := <-r.done; err != nil {
+				t.Errorf("survivor exit: %v", err)
+			}
+		}
+	}
+	if t.Failed() || testing.Verbose() {
+		t.Log(logs())
+	}
+}
