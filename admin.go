@@ -15,6 +15,7 @@ import (
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/all"
+	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
 	"github.com/rollcall-dev/rollcall/daemon"
 )
@@ -71,6 +72,14 @@ func cmdDoctor(ctx context.Context, e *cliEnv, args []string) error {
 		if st != nil {
 			defer st.Close()
 			profiles = st
+			// Which replica fetches each source (crm.Lease).
+			if ls, err := st.Leases(ctx); err != nil {
+				add("leases", "warn", err.Error())
+			} else {
+				for _, status := range leaseStatus(ls, e.now()) {
+					add("lease "+status[0], "ok", status[1])
+				}
+			}
 		}
 	}
 
@@ -132,6 +141,23 @@ func cmdDoctor(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "\nall fine")
 	return nil
+}
+
+// leaseStatus says, per lease, who holds it: [name, detail] pairs.
+func leaseStatus(ls []crm.Lease, now time.Time) [][2]string {
+	var out [][2]string
+	for _, l := range ls {
+		name := l.Source
+		if name == crm.ResolverLease {
+			name = "resolver"
+		}
+		if l.Held(now) {
+			out = append(out, [2]string{name, fmt.Sprintf("held by %s until %s (token %d)", l.Holder, l.Expires.UTC().Format(time.RFC3339), l.Token)})
+		} else {
+			out = append(out, [2]string{name, fmt.Sprintf("not held (last %s, token %d, until %s)", l.Holder, l.Token, l.Expires.UTC().Format(time.RFC3339))})
+		}
+	}
+	return out
 }
 
 // checkStore opens the store and checks migrations and writability. It

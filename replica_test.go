@@ -60,6 +60,20 @@ func storeKeys(t *testing.T, path string, table string) []string {
 // activities and accounts of a single clean sync: none lost, none twice
 // (every key once, the same set).
 func TestReplicasShareSourcesThroughLeases(t *testing.T) {
+	for _, stall := range []bool{false, true} {
+		name := "SIGKILL"
+		if stall {
+			name = "SIGSTOP then SIGCONT"
+		}
+		t.Run(name, func(t *testing.T) { testReplicas(t, stall) })
+	}
+}
+
+// testReplicas is TestReplicasShareSourcesThroughLeases; with stall, the
+// holder is stopped (SIGSTOP) instead of killed, past its lease, then
+// continued (SIGCONT): its batch in flight, fenced with the old token,
+// must not commit.
+func testReplicas(t *testing.T, stall bool) {
 	bin := binary(t)
 	dir := t.TempDir()
 	c := community.Generate(11, 150, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -171,16 +185,38 @@ func TestReplicasShareSourcesThroughLeases(t *testing.T) {
 	if n := len(storeKeys(t, shared, "activities")); n >= len(wantActs) {
 		t.Fatalf("the sync was over before the kill (%d activities)", n)
 	}
-	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	sig := syscall.SIGKILL
+	if stall {
+		sig = syscall.SIGSTOP
+	}
+	if err := victim.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	<-victim.done
+	if !stall {
+		<-victim.done
+	}
 
-	// A survivor takes the lease over and finishes the sync.
-	waitFor("a survivor to take the lease over", func() bool {
-		p := holderPid()
-		return p != 0 && p != pid
-	})
+	if stall {
+		// Stopped, the holder may be inside a write transaction: on SQLite
+		// the others then cannot write at all (they log SQLITE_BUSY) until
+		// it continues. Its lease runs out meanwhile; woken, its batch in
+		// flight is refused by the fence (nothing commits) and it stops
+		// fetching; then any replica, itself included, may take the lease
+		// again with a new token.
+		time.Sleep(5 * time.Second) // more than twice the lease TTL
+		if err := victim.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("the woken holder to see its lease lost", func() bool {
+			return strings.Contains(victim.logs.String(), "source lease lost")
+		})
+	} else {
+		// A survivor takes the lease over.
+		waitFor("a survivor to take the lease over", func() bool {
+			p := holderPid()
+			return p != 0 && p != pid
+		})
+	}
 	waitFor("the sync to finish", func() bool { return len(storeKeys(t, shared, "activities")) >= len(wantActs) })
 	// Let the survivors settle (renewals, the resolver): nothing more may
 	// be added.
@@ -196,11 +232,22 @@ func TestReplicasShareSourcesThroughLeases(t *testing.T) {
 	if !slices.Equal(gotIDs, wantIDs) {
 		t.Errorf("accounts: %d after the kill and takeover, %d in a clean sync; they differ", len(gotIDs), len(wantIDs))
 	}
+	// doctor says which replica holds the source.
+	_, out, _ := runMain(t, "doctor", "--store", shared)
+	var line string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "lease upstream") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "held by ") || (!stall && strings.Contains(line, fmt.Sprintf(":%d:", pid))) {
+		t.Errorf("doctor does not show the holder of the source:\n%s", out)
+	}
 	for _, r := range reps {
-		if r != victim {
+		if r != victim || stall {
 			r.cmd.Process.Signal(syscall.SIGTERM)
 			if err := <-r.done; err != nil {
-				t.Errorf("survivor exit: %v", err)
+				t.Errorf("replica exit: %v", err)
 			}
 		}
 	}
