@@ -1,0 +1,116 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/postgres/pgtest"
+)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// The lease semantics of crm/storetest's lease tests, on the database's
+// clock.
+func TestLeases(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t)
+	a, ok, err := s.AcquireLease(ctx, "src", "replica-a", time.Minute)
+	if err != nil || !ok || a.Token != 1 || a.Holder != "replica-a" {
+		t.Fatalf("first AcquireLease = %+v, %v, %v", a, ok, err)
+	}
+	if b, ok, err := s.AcquireLease(ctx, "src", "replica-b", time.Minute); err != nil || ok || b.Holder != "replica-a" {
+		t.Fatalf("AcquireLease by another while held = %+v, %v, %v", b, ok, err)
+	}
+	again, ok, err := s.AcquireLease(ctx, "src", "replica-a", time.Hour)
+	if err != nil || !ok || again.Token != 1 || !again.Expires.After(a.Expires) {
+		t.Fatalf("AcquireLease by the holder = %+v, %v, %v", again, ok, err)
+	}
+	short, ok, err := s.AcquireLease(ctx, "quick", "replica-a", 10*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatal(err)
+	}
+	time.Sleep(30 * time.Millisecond)
+	taken, ok, err := s.AcquireLease(ctx, "quick", "replica-b", time.Minute)
+	if err != nil || !ok || taken.Token != short.Token+1 {
+		t.Fatalf("AcquireLease after expiry = %+v, %v, %v", taken, ok, err)
+	}
+	if _, err := s.RenewLease(ctx, short, time.Minute); !errors.Is(err, crm.ErrLeaseLost) {
+		t.Fatalf("RenewLease by the stalled holder: %v", err)
+	}
+	if _, err := s.RenewLease(ctx, taken, time.Minute); err != nil {
+		t.Fatalf("RenewLease by the holder: %v", err)
+	}
+	if err := s.ReleaseLease(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	if b, ok, err := s.AcquireLease(ctx, "src", "replica-b", time.Minute); err != nil || !ok || b.Token != 2 {
+		t.Fatalf("AcquireLease after release = %+v, %v, %v", b, ok, err)
+	}
+	ls, err := s.Leases(ctx)
+	if err != nil || len(ls) != 2 || ls[0].Source != "quick" || ls[1].Holder != "replica-b" {
+		t.Fatalf("Leases() = %+v, %v", ls, err)
+	}
+}
+
+// The fence refuses a lost lease, and while a batch's transaction holds
+// the fence no replica can take the lease (its AcquireLease waits for the
+// commit).
+func TestFenceHoldsTheLeaseUntilCommit(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t)
+	a, _, err := s.AcquireLease(ctx, "src", "replica-a", 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkFence(ctx, tx, "src", crm.Fence{Source: "src", Holder: a.Holder, Token: a.Token}); err != nil {
+		t.Fatalf("fence of the holder: %v", err)
+	}
+	time.Sleep(100 * time.Millisecond) // the lease expires while the batch is open
+	took := make(chan crm.Lease, 1)
+	go func() {
+		l, _, err := s.AcquireLease(context.Background(), "src", "replica-b", time.Minute)
+		if err != nil {
+			t.Error(err)
+		}
+		took <- l
+	}()
+	select {
+	case l := <-took:
+		t.Fatalf("the lease was taken (%+v) while a fenced batch was open", l)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l := <-took; l.Holder != "replica-b" || l.Token != a.Token+1 {
+		t.Fatalf("after the commit the lease went to %+v", l)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return checkFence(ctx, tx, "src", crm.Fence{Source: "src", Holder: a.Holder, Token: a.Token})
+	})
+	if !errors.Is(err, crm.ErrLeaseLost) {
+		t.Fatalf("fence of the old holder after the takeover: %v", err)
+	}
+	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return checkFence(ctx, tx, "other", crm.Fence{Source: "src", Holder: "replica-b", Token: a.Token + 1})
+	}); err == nil {
+		t.Fatal("a fence of src passed for a batch of other")
+	}
+}
