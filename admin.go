@@ -16,6 +16,7 @@ import (
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/all"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/postgres"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
 	"github.com/rollcall-dev/rollcall/daemon"
 )
@@ -71,7 +72,9 @@ func cmdDoctor(ctx context.Context, e *cliEnv, args []string) error {
 		add("store", status, detail)
 		if st != nil {
 			defer st.Close()
-			profiles = st
+			if pa, ok := st.(connectors.ProfileAges); ok {
+				profiles = pa
+			}
 			// Which replica fetches each source (crm.Lease).
 			if ls, err := st.Leases(ctx); err != nil {
 				add("leases", "warn", err.Error())
@@ -160,11 +163,38 @@ func leaseStatus(ls []crm.Lease, now time.Time) [][2]string {
 	return out
 }
 
+// doctorStore is what doctor checks of a store.
+type doctorStore interface {
+	Migrations(ctx context.Context) (current, latest int, err error)
+	CheckWritable(ctx context.Context) error
+	Leases(ctx context.Context) ([]crm.Lease, error)
+	Close() error
+}
+
+// checkPostgres connects to a PostgreSQL store (applying its migrations,
+// as every command does) and checks it; messages never show the password.
+func checkPostgres(ctx context.Context, rawURL string) (doctorStore, string, string) {
+	st, err := postgres.Open(ctx, rawURL)
+	if err != nil {
+		return nil, "FIX", err.Error()
+	}
+	cur, latest, err := st.Migrations(ctx)
+	if err != nil {
+		st.Close()
+		return nil, "FIX", err.Error()
+	}
+	name := postgres.Redact(rawURL)
+	if err := st.CheckWritable(ctx); err != nil {
+		return st, "FIX", fmt.Sprintf("%s is not writable: %v", name, err)
+	}
+	return st, "warn", fmt.Sprintf("%s: migrations %d/%d, writable; the daemon does not run on PostgreSQL yet (rollcall migrate copies stores in and out)", name, cur, latest)
+}
+
 // checkStore opens the store and checks migrations and writability. It
-// does not create a missing store.
-func checkStore(ctx context.Context, path string) (*sqlite.Store, string, string) {
+// does not create a missing SQLite file.
+func checkStore(ctx context.Context, path string) (doctorStore, string, string) {
 	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return nil, "FIX", "PostgreSQL stores are not supported in this version yet"
+		return checkPostgres(ctx, path)
 	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		dir := filepath.Dir(path)

@@ -318,3 +318,21 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	}
 	return err
 }
+
+// CheckWritable proves that the store can write: it writes inside a
+// transaction and rolls it back, leaving nothing behind (for rollcall
+// doctor).
+func (s *Store) CheckWritable(ctx context.Context) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: check writable: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE doctor_probe (x BIGINT) ON COMMIT DROP`); err != nil {
+		return fmt.Errorf("postgres: check writable: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('doctor_probe', '1')`); err != nil {
+		return fmt.Errorf("postgres: check writable: %w", err)
+	}
+	return nil
+}
