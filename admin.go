@@ -171,51 +171,42 @@ type doctorStore interface {
 	Close() error
 }
 
-// checkPostgres connects to a PostgreSQL store (applying its migrations,
-// as every command does) and checks it; messages never show the password.
-func checkPostgres(ctx context.Context, rawURL string) (doctorStore, string, string) {
-	st, err := postgres.Open(ctx, rawURL)
-	if err != nil {
-		return nil, "FIX", err.Error()
+// checkStore opens the store (applying its migrations, as every command
+// does) and checks its schema version and that it can write. It does not
+// create a missing SQLite file; messages never show a PostgreSQL password.
+func checkStore(ctx context.Context, path string) (doctorStore, string, string) {
+	var st doctorStore
+	name, status, note := path, "ok", ""
+	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
+		ps, err := postgres.Open(ctx, path)
+		if err != nil {
+			return nil, "FIX", err.Error()
+		}
+		st, name = ps, postgres.Redact(path)
+		status, note = "warn", "; the daemon does not run on PostgreSQL yet (rollcall migrate copies stores in and out)"
+	} else {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			dir := filepath.Dir(path)
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				return nil, "FIX", fmt.Sprintf("%s does not exist and its directory %s is missing", path, dir)
+			}
+			return nil, "ok", fmt.Sprintf("%s not created yet; the first run creates it", path)
+		}
+		ss, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, "FIX", err.Error()
+		}
+		st = ss
 	}
 	cur, latest, err := st.Migrations(ctx)
 	if err != nil {
 		st.Close()
 		return nil, "FIX", err.Error()
 	}
-	name := postgres.Redact(rawURL)
 	if err := st.CheckWritable(ctx); err != nil {
 		return st, "FIX", fmt.Sprintf("%s is not writable: %v", name, err)
 	}
-	return st, "warn", fmt.Sprintf("%s: migrations %d/%d, writable; the daemon does not run on PostgreSQL yet (rollcall migrate copies stores in and out)", name, cur, latest)
-}
-
-// checkStore opens the store and checks migrations and writability. It
-// does not create a missing SQLite file.
-func checkStore(ctx context.Context, path string) (doctorStore, string, string) {
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return checkPostgres(ctx, path)
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		dir := filepath.Dir(path)
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return nil, "FIX", fmt.Sprintf("%s does not exist and its directory %s is missing", path, dir)
-		}
-		return nil, "ok", fmt.Sprintf("%s not created yet; the first run creates it", path)
-	}
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, "FIX", err.Error()
-	}
-	cur, latest, err := st.Migrations(ctx)
-	if err != nil {
-		st.Close()
-		return nil, "FIX", err.Error()
-	}
-	if err := st.CheckWritable(ctx); err != nil {
-		return st, "FIX", fmt.Sprintf("%s is not writable: %v", path, err)
-	}
-	return st, "ok", fmt.Sprintf("%s: migrations %d/%d, writable", path, cur, latest)
+	return st, status, fmt.Sprintf("%s: migrations %d/%d, writable%s", name, cur, latest, note)
 }
 
 // checkUnit checks an installed unit file: the settings rollcall relies on,

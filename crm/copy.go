@@ -398,3 +398,17 @@ func DecodeCopyProgress(s string) (CopyProgress, error) {
 	}
 	return p, nil
 }
+
+// EqualRows reports whether two rows hold the same values, as RowHash
+// encodes them (so whatever the drivers' integer types).
+func EqualRows(a, b Row) (bool, error) {
+	ha, err := RowHash(a)
+	if err != nil {
+		return false, err
+	}
+	hb, err := RowHash(b)
+	if err != nil {
+		return false, err
+	}
+	return ha == hb, nil
+}

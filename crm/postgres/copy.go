@@ -207,15 +207,11 @@ func sameRow(ctx context.Context, tx pgx.Tx, t crm.CopyTable, r crm.Row) error {
 	for i, v := range vs {
 		row[i] = crm.CanonicalValue(v)
 	}
-	a, err := crm.RowHash(row)
+	same, err := crm.EqualRows(row, r)
 	if err != nil {
 		return err
 	}
-	b, err := crm.RowHash(r)
-	if err != nil {
-		return err
-	}
-	if a != b {
+	if !same {
 		return fmt.Errorf("key %v: %w", r[:t.Key], crm.ErrCopyConflict)
 	}
 	return nil

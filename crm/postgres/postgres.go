@@ -7,17 +7,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rollcall-dev/rollcall/crm/internal/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -144,38 +143,9 @@ const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-// migration is one embedded migrations/NNNN_name.sql file.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func loadMigrations() ([]migration, error) {
-	ents, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("postgres: read embedded migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range ents {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration file %q: name must start with a positive number and '_'", e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("postgres: read migration %s: %w", e.Name(), err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("postgres: migrations %s and %s have the same number", ms[i-1].name, ms[i].name)
-		}
-	}
-	return ms, nil
+// loadMigrations reads the embedded migrations in version order.
+func loadMigrations() ([]migrations.Migration, error) {
+	return migrations.Load(migrationFS, "migrations", "postgres")
 }
 
 // migrate applies every migration not yet recorded, in number order, each
@@ -192,10 +162,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("postgres: create schema_migrations in %s: %w", s.name, err)
 	}
-	latest := 0
-	if len(ms) > 0 {
-		latest = ms[len(ms)-1].version
-	}
+	latest := migrations.Latest(ms)
 	for _, m := range ms {
 		if err := s.applyMigration(ctx, m, latest); err != nil {
 			return err
@@ -209,7 +176,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, m migration, latest int) error {
+func (s *Store) applyMigration(ctx context.Context, m migrations.Migration, latest int) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var current int
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
@@ -221,15 +188,15 @@ func (s *Store) applyMigration(ctx context.Context, m migration, latest int) err
 		// Claim the version first: a second process migrating at the same
 		// time waits here, then finds it applied.
 		tag, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING`,
-			m.version, m.name, formatTime(s.now()))
+			m.Version, m.Name, formatTime(s.now()))
 		if err != nil {
-			return fmt.Errorf("postgres: record migration %s in %s: %w", m.name, s.name, err)
+			return fmt.Errorf("postgres: record migration %s in %s: %w", m.Name, s.name, err)
 		}
 		if tag.RowsAffected() == 0 {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("postgres: apply migration %s to %s: %w", m.name, s.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("postgres: apply migration %s to %s: %w", m.Name, s.name, err)
 		}
 		return nil
 	})
@@ -245,10 +212,7 @@ func (s *Store) Migrations(ctx context.Context) (current, latest int, err error)
 	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return 0, 0, fmt.Errorf("postgres: read schema version of %s: %w", s.name, err)
 	}
-	if len(ms) > 0 {
-		latest = ms[len(ms)-1].version
-	}
-	return current, latest, nil
+	return current, migrations.Latest(ms), nil
 }
 
 // settingSalt is the settings key of the tombstone salt.

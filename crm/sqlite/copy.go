@@ -204,15 +204,11 @@ func sameRow(ctx context.Context, tx *sql.Tx, t crm.CopyTable, r crm.Row) error 
 	for i, v := range row {
 		row[i] = crm.CanonicalValue(v)
 	}
-	a, err := crm.RowHash(row)
+	same, err := crm.EqualRows(row, r)
 	if err != nil {
 		return fmt.Errorf("sqlite: copy %s: %w", t.Name, err)
 	}
-	b, err := crm.RowHash(r)
-	if err != nil {
-		return fmt.Errorf("sqlite: copy %s: %w", t.Name, err)
-	}
-	if a != b {
+	if !same {
 		return fmt.Errorf("sqlite: copy %s: key %v: %w", t.Name, r[:t.Key], crm.ErrCopyConflict)
 	}
 	return nil

@@ -54,7 +54,7 @@ func TestMigration5FillsReadModel(t *testing.T) {
 	}
 	stmts := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`}
 	for _, m := range ms[:4] {
-		stmts = append(stmts, m.sql, `INSERT INTO schema_migrations VALUES (`+string(rune('0'+m.version))+`, '`+m.name+`', '2025-01-01T00:00:00.000000000Z')`)
+		stmts = append(stmts, m.SQL, `INSERT INTO schema_migrations VALUES (`+string(rune('0'+m.Version))+`, '`+m.Name+`', '2025-01-01T00:00:00.000000000Z')`)
 	}
 	const ts = "2025-01-01T00:00:00.000000000Z"
 	stmts = append(stmts,
@@ -188,8 +188,8 @@ func TestMigrationsByNumber(t *testing.T) {
 	}
 	defer s.Close()
 	cur, latest, err := s.Migrations(ctx)
-	if err != nil || cur != latest || latest != ms[len(ms)-1].version {
-		t.Errorf("Migrations = %d, %d, %v; want %d twice", cur, latest, err, ms[len(ms)-1].version)
+	if err != nil || cur != latest || latest != ms[len(ms)-1].Version {
+		t.Errorf("Migrations = %d, %d, %v; want %d twice", cur, latest, err, ms[len(ms)-1].Version)
 	}
 	if _, err := s.r.ExecContext(ctx, `SELECT COUNT(*) FROM missing`); err != nil {
 		t.Errorf("0004 not applied on reopen: %v", err)

@@ -6,10 +6,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,6 +16,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/migrations"
 	"github.com/rollcall-dev/rollcall/crm/sentiment"
 )
 
@@ -147,41 +146,9 @@ func (s *Store) now() time.Time {
 	return time.Now().UTC()
 }
 
-// migration is one embedded migrations/NNNN_name.sql file.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // loadMigrations reads the embedded migrations in version order.
-func loadMigrations() ([]migration, error) {
-	ents, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: read embedded migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range ents {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("sqlite: migration file %q: name must start with a positive number and '_'", e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: read migration %s: %w", e.Name(), err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		// Numbers may skip one that a branch developed alongside holds
-		// (0008 before 0007 lands): each is applied once, by its number.
-		if i > 0 && m.version == ms[i-1].version {
-			return nil, fmt.Errorf("sqlite: migrations %s and %s have the same number", ms[i-1].name, m.name)
-		}
-	}
-	return ms, nil
+func loadMigrations() ([]migrations.Migration, error) {
+	return migrations.Load(migrationFS, "migrations", "sqlite")
 }
 
 // migrate applies every migration whose number is not yet recorded, in
@@ -197,10 +164,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: create schema_migrations in %s: %w", s.path, err)
 	}
-	latest := 0
-	if len(ms) > 0 {
-		latest = ms[len(ms)-1].version
-	}
+	latest := migrations.Latest(ms)
 	for _, m := range ms {
 		if err := s.applyMigration(ctx, m, latest); err != nil {
 			return err
@@ -209,7 +173,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, m migration, latest int) error {
+func (s *Store) applyMigration(ctx context.Context, m migrations.Migration, latest int) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate %s: %w", s.path, err)
@@ -223,21 +187,21 @@ func (s *Store) applyMigration(ctx context.Context, m migration, latest int) err
 		return fmt.Errorf("sqlite: migrate %s: schema version %d is newer than this program knows (%d); use a newer rollcall", s.path, current, latest)
 	}
 	var applied int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&applied); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&applied); err != nil {
 		return fmt.Errorf("sqlite: migrate %s: read schema version: %w", s.path, err)
 	}
 	if applied > 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("sqlite: apply migration %s to %s: %w", m.name, s.path, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("sqlite: apply migration %s to %s: %w", m.Name, s.path, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, formatTime(s.now())); err != nil {
-		return fmt.Errorf("sqlite: record migration %s in %s: %w", m.name, s.path, err)
+		m.Version, m.Name, formatTime(s.now())); err != nil {
+		return fmt.Errorf("sqlite: record migration %s in %s: %w", m.Name, s.path, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit migration %s to %s: %w", m.name, s.path, err)
+		return fmt.Errorf("sqlite: commit migration %s to %s: %w", m.Name, s.path, err)
 	}
 	return nil
 }
@@ -253,10 +217,7 @@ func (s *Store) Migrations(ctx context.Context) (current, latest int, err error)
 	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return 0, 0, fmt.Errorf("sqlite: read schema version of %s: %w", s.path, err)
 	}
-	if len(ms) > 0 {
-		latest = ms[len(ms)-1].version
-	}
-	return current, latest, nil
+	return current, migrations.Latest(ms), nil
 }
 
 // countedTables are the tables TableCounts reports.
