@@ -11,6 +11,7 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // Apply commits b, the source's next cursor state and its ETags in one
@@ -40,34 +41,9 @@ func (s *Store) Apply(ctx context.Context, source string, b connectors.Batch) (c
 	return res, nil
 }
 
-func validateBatch(source string, b connectors.Batch) error {
-	if source == "" {
-		return errors.New("empty source name")
-	}
-	for i, a := range b.Accounts {
-		if a.IsZero() {
-			return fmt.Errorf("account %d (%q) has no external id", i, a.Username)
-		}
-	}
-	for i, a := range b.Activities {
-		if a.Key == "" {
-			return fmt.Errorf("activity %d (%s %s) has no key", i, a.Type, a.URL)
-		}
-		if a.Actor.IsZero() {
-			return fmt.Errorf("activity %s has no actor", a.Key)
-		}
-	}
-	for i, e := range b.Evidence {
-		if e.Kind == "" || e.A.IsZero() || e.B.IsZero() {
-			return fmt.Errorf("evidence %d (%q) lacks a kind or an account", i, e.Kind)
-		}
-	}
-	return nil
-}
-
 func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
 	var res crm.ApplyResult
-	if err := validateBatch(source, b); err != nil {
+	if err := storekit.ValidateBatch(source, b); err != nil {
 		return res, err
 	}
 	now := s.now()
@@ -136,7 +112,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 				res.NewAccounts++
 			}
 		}
-		total, byKind, err := encodeReactions(a.Reactions)
+		total, byKind, err := storekit.EncodeReactions(a.Reactions)
 		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
@@ -281,22 +257,6 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	return res, nil
 }
 
-// encodeReactions returns the reactions_total and reactions columns of r:
-// NULL and the empty string for nil.
-func encodeReactions(r *connectors.Reactions) (any, string, error) {
-	if r == nil {
-		return nil, "", nil
-	}
-	if len(r.ByKind) == 0 {
-		return r.Total, "", nil
-	}
-	b, err := json.Marshal(r.ByKind) // map keys are sorted: stable text
-	if err != nil {
-		return nil, "", fmt.Errorf("encode reactions: %w", err)
-	}
-	return r.Total, string(b), nil
-}
-
 // decodeReactions is the inverse of encodeReactions: nil for a NULL
 // reactions_total (the service reported none).
 func decodeReactions(total sql.NullInt64, byKind string) (*connectors.Reactions, error) {
@@ -369,9 +329,9 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 			 followers, bot, profile_fetched_at, first_seen_at, updated_at, verified_links, network_id, reputation)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Platform, a.Instance, a.ExternalID, a.Username, a.Name, a.URL, a.AvatarURL,
-			encodeSet(mergeSet(a.Emails, nil)), encodeSet(mergeSet(a.Links, nil)),
+			storekit.EncodeSet(storekit.MergeSet(a.Emails, nil)), storekit.EncodeSet(storekit.MergeSet(a.Links, nil)),
 			a.Followers, a.Bot, nullTime(a.ProfileFetchedAt), formatTime(now), formatTime(now),
-			encodeSet(mergeSet(a.VerifiedLinks, nil)), a.NetworkID, a.Reputation)
+			storekit.EncodeSet(storekit.MergeSet(a.VerifiedLinks, nil)), a.NetworkID, a.Reputation)
 		if err != nil {
 			return 0, false, 0, err
 		}
@@ -381,8 +341,8 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 	if err != nil {
 		return 0, false, 0, err
 	}
-	next := merge(old.Account, a)
-	if accountEqual(old.Account, next) {
+	next := storekit.MergeAccount(old.Account, a)
+	if storekit.AccountEqual(old.Account, next) {
 		return old.ID, false, 0, nil
 	}
 	changed = old.MemberID
@@ -390,62 +350,10 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?,
 		verified_links = ?, network_id = ?, reputation = ?
 		WHERE id = ?`,
-		next.Username, next.Name, next.URL, next.AvatarURL, encodeSet(next.Emails), encodeSet(next.Links),
+		next.Username, next.Name, next.URL, next.AvatarURL, storekit.EncodeSet(next.Emails), storekit.EncodeSet(next.Links),
 		next.Followers, next.Bot, nullTime(next.ProfileFetchedAt), formatTime(now),
-		encodeSet(next.VerifiedLinks), next.NetworkID, next.Reputation, old.ID)
+		storekit.EncodeSet(next.VerifiedLinks), next.NetworkID, next.Reputation, old.ID)
 	return old.ID, false, changed, err
-}
-
-// merge returns the stored account old updated with what a says. A full
-// profile replaces the profile fields unless the stored one is newer. A
-// reference fills the fields it carries; once a full profile is stored, it
-// only fills empty ones, so that replaying an old batch cannot undo a newer
-// profile. E-mails and links always accumulate.
-func merge(old, a connectors.Account) connectors.Account {
-	next := old
-	switch {
-	case !a.ProfileFetchedAt.IsZero():
-		if a.ProfileFetchedAt.Before(old.ProfileFetchedAt) {
-			break
-		}
-		next.Username, next.Name, next.URL, next.AvatarURL = a.Username, a.Name, a.URL, a.AvatarURL
-		next.Followers, next.Bot = a.Followers, a.Bot
-		next.Reputation = a.Reputation
-		next.ProfileFetchedAt = a.ProfileFetchedAt
-		// Verification can be withdrawn: a full profile says what holds now.
-		next.VerifiedLinks = mergeSet(a.VerifiedLinks, nil)
-	default:
-		fill := func(dst *string, src string) {
-			if src != "" && (*dst == "" || old.ProfileFetchedAt.IsZero()) {
-				*dst = src
-			}
-		}
-		fill(&next.Username, a.Username)
-		fill(&next.Name, a.Name)
-		fill(&next.URL, a.URL)
-		fill(&next.AvatarURL, a.AvatarURL)
-		if old.ProfileFetchedAt.IsZero() {
-			next.Bot = next.Bot || a.Bot
-		}
-		// A reference (a post's owner) carries the reputation of when the
-		// page was read: the latest non-zero one wins.
-		if a.Reputation > 0 {
-			next.Reputation = a.Reputation
-		}
-	}
-	if next.NetworkID == "" {
-		next.NetworkID = a.NetworkID
-	}
-	next.Emails = mergeSet(old.Emails, a.Emails)
-	next.Links = mergeSet(old.Links, a.Links)
-	return next
-}
-
-func accountEqual(x, y connectors.Account) bool {
-	return x.Username == y.Username && x.Name == y.Name && x.URL == y.URL && x.AvatarURL == y.AvatarURL &&
-		x.Followers == y.Followers && x.Reputation == y.Reputation && x.Bot == y.Bot && x.ProfileFetchedAt.Equal(y.ProfileFetchedAt) &&
-		slices.Equal(x.Emails, y.Emails) && slices.Equal(x.Links, y.Links) &&
-		slices.Equal(x.VerifiedLinks, y.VerifiedLinks) && x.NetworkID == y.NetworkID
 }
 
 // Cursor returns the source's committed cursor state, ETags and missing

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // Keys of the settings table.
@@ -171,14 +172,6 @@ func memberIdentities(ctx context.Context, q querier, member int64) ([]crm.Ident
 	return out, rows.Err()
 }
 
-func refKeys(ids []crm.Identity) []string {
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, id.AccountRef.String())
-	}
-	return out
-}
-
 func jsonList[T any](v []T) string {
 	if len(v) == 0 {
 		return "[]"
@@ -320,11 +313,11 @@ func (s *Store) AllEvidence(ctx context.Context, fn func(kind string, a, b conne
 		if err := rows.Scan(&kind, &a, &b); err != nil {
 			return fmt.Errorf("sqlite: read all evidence: %w", err)
 		}
-		ra, err := parseRef(a)
+		ra, err := storekit.ParseRef(a)
 		if err != nil {
 			return fmt.Errorf("sqlite: read all evidence: %w", err)
 		}
-		rb, err := parseRef(b)
+		rb, err := storekit.ParseRef(b)
 		if err != nil {
 			return fmt.Errorf("sqlite: read all evidence: %w", err)
 		}
@@ -353,8 +346,8 @@ func (s *Store) Decisions(ctx context.Context) ([]crm.Decision, error) {
 		if err := rows.Scan(&d.ID, &d.Kind, &a, &b, &d.Actor, &d.Reason, &at); err != nil {
 			return nil, fmt.Errorf("sqlite: read decisions: %w", err)
 		}
-		if d.A, err = parseRef(a); err == nil {
-			if d.B, err = parseRef(b); err == nil {
+		if d.A, err = storekit.ParseRef(a); err == nil {
+			if d.B, err = storekit.ParseRef(b); err == nil {
 				d.At, err = parseTime(at)
 			}
 		}
@@ -447,17 +440,9 @@ func latestDecisions(ctx context.Context, q querier, xs, ys []string) (map[[2]st
 		if err := rows.Scan(&kind, &a, &b); err != nil {
 			return nil, fmt.Errorf("read decisions: %w", err)
 		}
-		out[pairKey(a, b)] = kind
+		out[storekit.PairKey(a, b)] = kind
 	}
 	return out, rows.Err()
-}
-
-// pairKey orders two account keys.
-func pairKey(a, b string) [2]string {
-	if b < a {
-		a, b = b, a
-	}
-	return [2]string{a, b}
 }
 
 // MergeMembers records the resolver's merges in one transaction: every
@@ -506,7 +491,7 @@ func mergeMembers(ctx context.Context, tx *sql.Tx, now time.Time, m crm.MemberMe
 	if err != nil {
 		return err
 	}
-	intoKeys, fromKeys := refKeys(into), refKeys(from)
+	intoKeys, fromKeys := storekit.RefKeys(into), storekit.RefKeys(from)
 	decided, err := latestDecisions(ctx, tx, intoKeys, fromKeys)
 	if err != nil {
 		return err
@@ -602,7 +587,7 @@ func mergeRefs(ctx context.Context, tx *sql.Tx, now time.Time, a, b connectors.A
 		if err != nil {
 			return 0, err
 		}
-		moved = refKeys(ids)
+		moved = storekit.RefKeys(ids)
 		if err := absorb(ctx, tx, into, from); err != nil {
 			return 0, err
 		}
@@ -758,8 +743,8 @@ func scanSuggestion(sc scanner) (crm.Suggestion, error) {
 		return sg, err
 	}
 	var err error
-	if sg.A, err = parseRef(a); err == nil {
-		if sg.B, err = parseRef(b); err == nil {
+	if sg.A, err = storekit.ParseRef(a); err == nil {
+		if sg.B, err = storekit.ParseRef(b); err == nil {
 			if sg.Created, err = parseTime(created); err == nil {
 				err = json.Unmarshal([]byte(reasons), &sg.Reasons)
 			}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // Forget erases a member in one transaction: its activities, identities,
@@ -52,7 +54,7 @@ func (s *Store) forget(ctx context.Context, memberID int64, actor string) (int, 
 	for _, id := range idents {
 		ids = append(ids, id.ID)
 	}
-	keys := refKeys(idents)
+	keys := storekit.RefKeys(idents)
 	idsJSON, keysJSON := jsonList(ids), jsonList(keys)
 
 	steps := []struct {

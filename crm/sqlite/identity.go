@@ -3,13 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // identityCols are the columns scanIdentity reads, in order.
@@ -37,57 +35,19 @@ func scanIdentity(sc scanner) (crm.Identity, error) {
 	id.MemberID = member.Int64
 	id.Followers = int(followers)
 	id.Bot = bot
-	if id.Emails, err = decodeSet(emails); err != nil {
+	if id.Emails, err = storekit.DecodeSet(emails); err != nil {
 		return crm.Identity{}, fmt.Errorf("identity %d emails: %w", id.ID, err)
 	}
-	if id.Links, err = decodeSet(links); err != nil {
+	if id.Links, err = storekit.DecodeSet(links); err != nil {
 		return crm.Identity{}, fmt.Errorf("identity %d links: %w", id.ID, err)
 	}
-	if id.VerifiedLinks, err = decodeSet(verified); err != nil {
+	if id.VerifiedLinks, err = storekit.DecodeSet(verified); err != nil {
 		return crm.Identity{}, fmt.Errorf("identity %d verified links: %w", id.ID, err)
 	}
 	if id.ProfileFetchedAt, err = parseNullTime(fetched); err != nil {
 		return crm.Identity{}, fmt.Errorf("identity %d: %w", id.ID, err)
 	}
 	return id, nil
-}
-
-// decodeSet reads a stored JSON array; an empty array reads as nil.
-func decodeSet(s string) ([]string, error) {
-	var out []string
-	if err := json.Unmarshal([]byte(s), &out); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
-}
-
-// encodeSet writes a set as a JSON array.
-func encodeSet(s []string) string {
-	if len(s) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(s) // []string always marshals
-	return string(b)
-}
-
-// mergeSet returns the union of a and b, without empty strings, sorted and
-// deduplicated.
-func mergeSet(a, b []string) []string {
-	out := make([]string, 0, len(a)+len(b))
-	for _, v := range slices.Concat(a, b) {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	slices.Sort(out)
-	out = slices.Compact(out)
-	if len(out) == 0 {
-		return nil
-	}
-	return out
 }
 
 // querier is a *sql.DB or *sql.Tx.
@@ -114,16 +74,4 @@ func identityByID(ctx context.Context, q querier, id int64) (crm.Identity, error
 		return crm.Identity{}, fmt.Errorf("identity %d: %w", id, crm.ErrNotFound)
 	}
 	return ident, err
-}
-
-// parseRef reads an AccountRef.String() key back. Platforms and instances
-// (host names) contain no '/', so the external id is everything after the
-// second one.
-func parseRef(s string) (connectors.AccountRef, error) {
-	p, rest, ok1 := strings.Cut(s, "/")
-	inst, ext, ok2 := strings.Cut(rest, "/")
-	if !ok1 || !ok2 {
-		return connectors.AccountRef{}, fmt.Errorf("malformed account key %q", s)
-	}
-	return connectors.AccountRef{Platform: p, Instance: inst, ExternalID: ext}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/rollcall-dev/rollcall/crm"
 )
@@ -189,9 +188,4 @@ func (s *Store) loadMembers(ctx context.Context, query string, args []any) ([]cr
 		out[i].Role = crm.Role(out[i], s.teamList())
 	}
 	return out, keys, nil
-}
-
-// escapeLike escapes LIKE wildcards with '\'.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

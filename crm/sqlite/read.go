@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // listCursor is what a member list cursor encodes: the sort, the last
@@ -21,22 +21,6 @@ type listCursor struct {
 	Sort string `json:"s"`
 	Key  string `json:"k"`
 	ID   int64  `json:"i"`
-}
-
-func encodeCursor(v any) string {
-	b, _ := json.Marshal(v) // plain structs always marshal
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string, v any) error {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, v)
-	}
-	if err != nil {
-		return fmt.Errorf("malformed cursor %q: %w", s, crm.ErrInvalidQuery)
-	}
-	return nil
 }
 
 // defaultRareLimit is how many rows a filter may match and still be read
@@ -116,7 +100,7 @@ func memberListSQL(q crm.MemberQuery, rare rareFilters, withCursor bool, limit i
 	}
 	if withCursor && q.Cursor != "" {
 		var c listCursor
-		if err := decodeCursor(q.Cursor, &c); err != nil {
+		if err := storekit.DecodeCursor(q.Cursor, &c); err != nil {
 			return "", nil, "", err
 		}
 		if c.Sort != sortName {
@@ -143,7 +127,7 @@ func memberListSQL(q crm.MemberQuery, rare rareFilters, withCursor bool, limit i
 			add("f.member_search MATCH ?", `"`+strings.ReplaceAll(q.Search, `"`, `""`)+`"`)
 		} else {
 			// Too short for trigrams: the start of a name or username.
-			lo, hi := prefixRange(q.Search)
+			lo, hi := storekit.PrefixRange(q.Search)
 			args = append(args, lo, hi)
 			l, h := "?"+strconv.Itoa(len(args)-1), "?"+strconv.Itoa(len(args))
 			where = append(where, `m.id IN (SELECT id FROM members WHERE identity_count > 0 AND lower(name) >= `+l+` AND lower(name) < `+h+`
@@ -181,21 +165,6 @@ func memberListSQL(q crm.MemberQuery, rare rareFilters, withCursor bool, limit i
 	return query, args, sortName, nil
 }
 
-// prefixRange returns the range of lower(text) values that start with p
-// folded as SQLite's lower() does (ASCII only): [lo, hi).
-func prefixRange(p string) (lo, hi string) {
-	b := []byte(p)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
-		}
-	}
-	lo = string(b)
-	r := []rune(lo)
-	r[len(r)-1]++
-	return lo, string(r)
-}
-
 // ListMembers returns one page of members matching q (see crm.MemberQuery),
 // in q.Sort order, with a cursor for the next page. Pages are read by
 // keyset on the kept stats (sort key, id), so a page costs the same at
@@ -222,7 +191,7 @@ func (s *Store) ListMembers(ctx context.Context, q crm.MemberQuery) (crm.MemberP
 	var p crm.MemberPage
 	if len(ms) > n {
 		ms, keys = ms[:n], keys[:n]
-		p.NextCursor = encodeCursor(listCursor{Sort: sortName, Key: keys[n-1], ID: ms[n-1].ID})
+		p.NextCursor = storekit.EncodeCursor(listCursor{Sort: sortName, Key: keys[n-1], ID: ms[n-1].ID})
 	}
 	p.Members = ms
 	return p, nil
@@ -354,7 +323,7 @@ func (s *Store) timeline(ctx context.Context, q crm.TimelineQuery) (crm.Timeline
 	n := crm.PageSize(q.Limit)
 	var c timelineCursor
 	if q.Cursor != "" {
-		if err := decodeCursor(q.Cursor, &c); err != nil {
+		if err := storekit.DecodeCursor(q.Cursor, &c); err != nil {
 			return crm.TimelinePage{}, err
 		}
 		if _, err := parseTime(c.At); err != nil || c.Key == "" {
@@ -394,7 +363,7 @@ func (s *Store) timeline(ctx context.Context, q crm.TimelineQuery) (crm.Timeline
 	if len(p.Activities) > n {
 		p.Activities = p.Activities[:n]
 		last := p.Activities[n-1]
-		p.NextCursor = encodeCursor(timelineCursor{At: formatTime(last.OccurredAt), Key: last.Key})
+		p.NextCursor = storekit.EncodeCursor(timelineCursor{At: formatTime(last.OccurredAt), Key: last.Key})
 	}
 	return p, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // Unassigned lists identities that belong to no member, oldest first (by
@@ -65,7 +66,7 @@ func (s *Store) EvidenceOf(ctx context.Context, ref connectors.AccountRef) ([]cr
 		if err := rows.Scan(&kind, &other); err != nil {
 			return nil, fmt.Errorf("sqlite: evidence of %s: %w", ref, err)
 		}
-		o, err := parseRef(other)
+		o, err := storekit.ParseRef(other)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: evidence of %s: %w", ref, err)
 		}
