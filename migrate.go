@@ -6,8 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
 
 	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/postgres"
@@ -51,6 +55,7 @@ func cmdMigrate(ctx context.Context, e *cliEnv, args []string) error {
 	appendRows := fs.Bool("append", false, "add to a target that has rows: rows it lacks are added, equal rows skipped,\na different row with the same key stops the copy")
 	batch := fs.Int("batch", 2000, "rows per transaction")
 	format := fs.String("format", "table", "output: table or json")
+	fs.BoolVar(&e.quiet, "quiet", false, "no progress line on a terminal")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -77,7 +82,19 @@ func cmdMigrate(ctx context.Context, e *cliEnv, args []string) error {
 	if srcName == dstName {
 		return usageErr("--from and --to name the same store")
 	}
-	rep, err := crm.CopyStore(ctx, src, dst, crm.CopyOptions{Append: *appendRows, Batch: *batch})
+	opt := crm.CopyOptions{Append: *appendRows, Batch: *batch}
+	// On a terminal, a progress line at most every second.
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !e.quiet {
+		var last time.Time
+		opt.Progress = func(table string, rows int64) {
+			if now := time.Now(); now.Sub(last) >= time.Second {
+				last = now
+				fmt.Fprintf(e.stderr, "\r\033[Kcopying %s: %d rows", table, rows)
+			}
+		}
+		defer fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	rep, err := crm.CopyStore(ctx, src, dst, opt)
 	switch {
 	case errors.Is(err, crm.ErrCopyTargetNotEmpty):
 		return fmt.Errorf("migrate %s to %s: %w", srcName, dstName, err)
