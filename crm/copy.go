@@ -412,3 +412,11 @@ func EqualRows(a, b Row) (bool, error) {
 	}
 	return ha == hb, nil
 }
+
+// StoreFingerprint names a store for CopySource.CopyFingerprint: a hash of
+// its tombstone salt, which is made once per store and copied with it,
+// without revealing the salt.
+func StoreFingerprint(salt []byte) string {
+	h := sha256.Sum256(append([]byte("rollcall store "), salt...))
+	return hex.EncodeToString(h[:16])
+}

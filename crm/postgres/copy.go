@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -80,8 +78,7 @@ func (s *Store) CopyRows(ctx context.Context, t crm.CopyTable, after crm.Row, li
 
 // CopyFingerprint is a hash of the store's tombstone salt, as SQLite's.
 func (s *Store) CopyFingerprint(ctx context.Context) (string, error) {
-	h := sha256.Sum256(append([]byte("rollcall store "), s.salt...))
-	return hex.EncodeToString(h[:16]), nil
+	return crm.StoreFingerprint(s.salt), nil
 }
 
 // CopyCounts returns the number of rows of each crm.CopyTables table.

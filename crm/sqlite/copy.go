@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -85,8 +83,7 @@ func placeholders(n int) string {
 // CopyFingerprint is a hash of the store's tombstone salt: it names the
 // store without revealing the salt.
 func (s *Store) CopyFingerprint(ctx context.Context) (string, error) {
-	h := sha256.Sum256(append([]byte("rollcall store "), s.salt...))
-	return hex.EncodeToString(h[:16]), nil
+	return crm.StoreFingerprint(s.salt), nil
 }
 
 // CopyCounts returns the number of rows of each crm.CopyTables table.
