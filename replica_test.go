@@ -255,3 +255,46 @@ func testReplicas(t *testing.T, stall bool) {
 		t.Log(logs())
 	}
 }
+
+// sync --once next to a running replica leaves the replica's source alone
+// and says who fetches it; once the lease is free it syncs.
+func TestSyncOnceLeavesHeldSources(t *testing.T) {
+	dir := t.TempDir()
+	c := community.Generate(3, 20, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	fake := githubtest.New()
+	if err := c.LoadGitHub(fake); err != nil {
+		t.Fatal(err)
+	}
+	base := fake.Start(t)
+	db := filepath.Join(dir, "rollcall.db")
+	cfg := filepath.Join(dir, "rollcall.yaml")
+	body := fmt.Sprintf("store: %s\nsources:\n  - name: upstream\n    type: github\n    token: t0ken\n    base_url: %s\n    orgs: [%s]\n", db, base, c.Org)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlite.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, ok, err := s.AcquireLease(t.Context(), "upstream", "other-host:77:9f8e7d6c", time.Hour)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	code, out, errOut := runMain(t, "--config", cfg, "sync", "--once", "--quiet")
+	if code == exitOK || !strings.Contains(out+errOut, "another replica (other-host:77:9f8e7d6c) fetches this source") {
+		t.Fatalf("sync --once of a held source: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if fake.Count() != 0 {
+		t.Errorf("sync --once fetched a held source (%d requests)", fake.Count())
+	}
+	if err := s.ReleaseLease(t.Context(), l); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if code, out, errOut := runMain(t, "--config", cfg, "sync", "--once", "--quiet"); code != exitOK {
+		t.Fatalf("sync --once of a free source: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := len(storeKeys(t, db, "activities")); n == 0 {
+		t.Error("sync --once of a free source stored nothing")
+	}
+}

@@ -256,7 +256,9 @@ func (d *Daemon) update(name string, f func(*SourceState)) {
 
 // SyncOnce runs one pass of every source concurrently and returns a summary
 // per source, in configuration order. A source's failure is in its
-// summary's Err; it never stops the others.
+// summary's Err; it never stops the others. With Options.Leases, a pass
+// runs under the source's lease, and a source another replica holds is
+// not fetched (its summary's Err says who holds it).
 func (d *Daemon) SyncOnce(ctx context.Context) []Summary {
 	d.mu.Lock()
 	sources := slices.Clone(d.sources)
@@ -265,7 +267,11 @@ func (d *Daemon) SyncOnce(ctx context.Context) []Summary {
 	var wg conc.WaitGroup
 	for i, s := range sources {
 		wg.Go(func() {
-			out[i] = d.passCaught(ctx, s)
+			if d.opts.Leases == nil {
+				out[i] = d.passCaught(ctx, s)
+				return
+			}
+			out[i] = d.leasedPass(ctx, s)
 		})
 	}
 	wg.Wait()

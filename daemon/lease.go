@@ -52,10 +52,7 @@ const resolverLeaseTTL = 2 * time.Minute
 // a lost lease stops the loop at once, and the lease is released when ctx
 // ends.
 func (d *Daemon) leasedLoop(ctx context.Context, s Source) {
-	ttl := LeaseTTL(s.Interval)
-	if d.opts.LeaseTTL > 0 {
-		ttl = d.opts.LeaseTTL
-	}
+	ttl := d.leaseTTL(s)
 	log := d.log.With("source", s.Name)
 	for ctx.Err() == nil {
 		l, ok, err := d.opts.Leases.AcquireLease(ctx, s.Name, d.opts.Holder, ttl)
@@ -72,15 +69,7 @@ func (d *Daemon) leasedLoop(ctx context.Context, s Source) {
 			continue
 		}
 		log.Info("source lease taken", "holder", l.Holder, "token", l.Token)
-		lctx, cancel := context.WithCancel(ctx)
-		renewed := make(chan struct{})
-		go func() {
-			defer close(renewed)
-			d.renew(lctx, cancel, s.Name, l, ttl)
-		}()
-		d.loop(crm.WithFence(lctx, crm.Fence{Source: s.Name, Holder: l.Holder, Token: l.Token}), s)
-		cancel()
-		<-renewed
+		d.whileHeld(ctx, l, ttl, func(ctx context.Context) { d.loop(ctx, s) })
 		d.update(s.Name, func(st *SourceState) { st.LeaseHeld = false })
 		if ctx.Err() != nil {
 			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
@@ -92,6 +81,53 @@ func (d *Daemon) leasedLoop(ctx context.Context, s Source) {
 		}
 		log.Warn("source lease lost: another replica fetches the source now", "token", l.Token)
 	}
+}
+
+// leasedPass runs one pass of s under its lease (taken, renewed while the
+// pass runs, released after); when another replica holds the lease it
+// runs nothing and says so in the summary's Err.
+func (d *Daemon) leasedPass(ctx context.Context, s Source) Summary {
+	ttl := d.leaseTTL(s)
+	l, ok, err := d.opts.Leases.AcquireLease(ctx, s.Name, d.opts.Holder, ttl)
+	switch {
+	case err != nil:
+		return Summary{Source: s.Name, Err: fmt.Errorf("%s: take the source's lease: %w", s.Name, err)}
+	case !ok:
+		return Summary{Source: s.Name, Err: fmt.Errorf("%s: another replica (%s) fetches this source, its lease runs until %s: not synced here",
+			s.Name, l.Holder, l.Expires.UTC().Format(time.RFC3339))}
+	}
+	var sum Summary
+	d.whileHeld(ctx, l, ttl, func(ctx context.Context) { sum = d.passCaught(ctx, s) })
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer rcancel()
+	if err := d.opts.Leases.ReleaseLease(rctx, l); err != nil {
+		d.log.Warn("release source lease", "source", s.Name, "err", err)
+	}
+	return sum
+}
+
+// leaseTTL is the lease TTL of s: Options.LeaseTTL, else LeaseTTL(its
+// interval).
+func (d *Daemon) leaseTTL(s Source) time.Duration {
+	if d.opts.LeaseTTL > 0 {
+		return d.opts.LeaseTTL
+	}
+	return LeaseTTL(s.Interval)
+}
+
+// whileHeld runs fn with a context fenced by l (crm.WithFence) while a
+// goroutine renews l; the context ends when the lease is lost.
+func (d *Daemon) whileHeld(ctx context.Context, l crm.Lease, ttl time.Duration, fn func(ctx context.Context)) {
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		d.renew(lctx, cancel, l.Source, l, ttl)
+	}()
+	fn(crm.WithFence(lctx, crm.Fence{Source: l.Source, Holder: l.Holder, Token: l.Token}))
+	cancel()
+	<-renewed
 }
 
 // renew keeps l alive every ttl/3 until ctx ends; when the lease is lost
