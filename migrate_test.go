@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,8 +45,34 @@ func (f *failingTarget) CopyWrite(ctx context.Context, t crm.CopyTable, rows []c
 	return f.CopyTarget.CopyWrite(ctx, t, rows, p)
 }
 
-func TestMigrateRoundTrip(t *testing.T) {
+// TestMigrate runs the migrate tests on one demo store (each syncing its
+// own would cost the suite a demo sync each).
+func TestMigrate(t *testing.T) {
 	src := demoStoreFile(t)
+	// Each subtest works on its own copy: opening a store may write to it.
+	copyOf := func(t *testing.T) string {
+		t.Helper()
+		dst := filepath.Join(t.TempDir(), "demo.db")
+		for _, suffix := range []string{"", "-wal"} {
+			b, err := os.ReadFile(src + suffix)
+			if errors.Is(err, os.ErrNotExist) && suffix != "" {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dst+suffix, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dst
+	}
+	t.Run("RoundTrip", func(t *testing.T) { testMigrateRoundTrip(t, copyOf(t)) })
+	t.Run("Resumes", func(t *testing.T) { testMigrateResumes(t, copyOf(t)) })
+	t.Run("PostgresRoundTrip", func(t *testing.T) { testMigratePostgresRoundTrip(t, copyOf(t)) })
+}
+
+func testMigrateRoundTrip(t *testing.T, src string) {
 	dir := t.TempDir()
 	mid, back := filepath.Join(dir, "mid.db"), filepath.Join(dir, "back.db")
 
@@ -127,9 +154,8 @@ func hashes(t *testing.T, path string) map[string]string {
 
 // An interrupted copy resumes where it stopped, whichever write failed,
 // and ends equal to the source, with no row twice.
-func TestMigrateResumes(t *testing.T) {
+func testMigrateResumes(t *testing.T, srcPath string) {
 	ctx := t.Context()
-	srcPath := demoStoreFile(t)
 	src, err := sqlite.Open(ctx, srcPath)
 	if err != nil {
 		t.Fatal(err)
@@ -174,9 +200,8 @@ func TestMigrateResumes(t *testing.T) {
 // The demo store goes into PostgreSQL and back with equal counts and
 // hashes; a copy into PostgreSQL interrupted at any write resumes; a
 // PostgreSQL target with data is refused.
-func TestMigratePostgresRoundTrip(t *testing.T) {
+func testMigratePostgresRoundTrip(t *testing.T, src string) {
 	pgURL := pgtest.URL(t)
-	src := demoStoreFile(t)
 	back := filepath.Join(t.TempDir(), "back.db")
 	code, out, errOut := runMain(t, "migrate", "--from", "sqlite:"+src, "--to", pgURL, "--batch", "300")
 	if code != exitOK || !strings.Contains(out, "verified: ") {

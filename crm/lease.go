@@ -24,11 +24,13 @@ type Lease struct {
 func (l Lease) Held(now time.Time) bool { return l.Holder != "" && now.Before(l.Expires) }
 
 // ErrLeaseLost is returned by a fenced write, or a renewal, whose lease
-// another replica has taken or that has expired.
+// another replica has taken.
 var ErrLeaseLost = errors.New("lease lost: the source's lease is no longer held by this replica")
 
 // Fence is what a fenced write checks in its transaction: that Source's
-// lease is still held by Holder with Token, and not expired.
+// lease is still Holder's with Token, that is that no replica has taken it
+// since (one that lapsed but was not taken still fences: nobody else has
+// the source).
 type Fence struct {
 	Source string
 	Holder string

@@ -52,11 +52,12 @@ func (s *Store) AcquireLease(ctx context.Context, source, holder string, ttl tim
 	return l, false, nil
 }
 
-// RenewLease extends a lease its holder still holds to now + ttl; a lease
-// taken by another, or expired, is an error wrapping crm.ErrLeaseLost.
+// RenewLease extends a lease its holder still has to now + ttl: one
+// nobody took since, even if it expired meanwhile. A lease another
+// replica took is an error wrapping crm.ErrLeaseLost.
 func (s *Store) RenewLease(ctx context.Context, l crm.Lease, ttl time.Duration) (crm.Lease, error) {
 	err := s.pool.QueryRow(ctx, `UPDATE leases SET expires_at = clock_timestamp() + $4 * interval '1 microsecond'
-		WHERE source = $1 AND holder = $2 AND token = $3 AND expires_at > clock_timestamp() RETURNING expires_at`,
+		WHERE source = $1 AND holder = $2 AND token = $3 RETURNING expires_at`,
 		l.Source, l.Holder, l.Token, ttl.Microseconds()).Scan(&l.Expires)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return l, fmt.Errorf("postgres: renew lease of %s (token %d): %w", l.Source, l.Token, crm.ErrLeaseLost)
@@ -99,18 +100,20 @@ func (s *Store) Leases(ctx context.Context) ([]crm.Lease, error) {
 	return out, nil
 }
 
-// checkFence fails with crm.ErrLeaseLost unless source's lease is held by
-// f's holder with f's token. It locks the lease row until the
+// checkFence fails with crm.ErrLeaseLost unless source's lease is still
+// f's holder's with f's token. It locks the lease row until the
 // transaction ends (FOR SHARE), so that no replica can take the lease
-// between the check and the commit of the batch it guards.
+// between the check and the commit of the batch it guards; so expiry
+// alone does not fail it (while the token is unchanged, nobody else has
+// the source, and a taker waits for this commit).
 func checkFence(ctx context.Context, tx pgx.Tx, source string, f crm.Fence) error {
 	if f.Source != source {
 		return fmt.Errorf("fence of source %q on a batch of %q", f.Source, source)
 	}
-	var held bool
-	err := tx.QueryRow(ctx, `SELECT expires_at > clock_timestamp() FROM leases
-		WHERE source = $1 AND holder = $2 AND token = $3 FOR SHARE`, source, f.Holder, f.Token).Scan(&held)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !held) {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM leases
+		WHERE source = $1 AND holder = $2 AND token = $3 FOR SHARE`, source, f.Holder, f.Token).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("lease of %s with token %d: %w", source, f.Token, crm.ErrLeaseLost)
 	}
 	if err != nil {

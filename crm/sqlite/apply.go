@@ -247,7 +247,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	// inside the write transaction: no other writer can take the lease
 	// between it and the commit).
 	if f, ok := crm.FenceFrom(ctx); ok {
-		if err := checkFence(ctx, tx, source, f, now); err != nil {
+		if err := checkFence(ctx, tx, source, f); err != nil {
 			return res, err
 		}
 	}

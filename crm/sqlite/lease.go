@@ -55,12 +55,14 @@ func (s *Store) AcquireLease(ctx context.Context, source, holder string, ttl tim
 	return out, ok, nil
 }
 
-// RenewLease extends a lease its holder still holds to now + ttl; a lease
-// taken by another, or expired, is an error wrapping crm.ErrLeaseLost.
+// RenewLease extends a lease its holder still has to now + ttl: one
+// nobody took since, even if it expired meanwhile (a renewal that waited
+// behind a long write). A lease another replica took is an error
+// wrapping crm.ErrLeaseLost.
 func (s *Store) RenewLease(ctx context.Context, l crm.Lease, ttl time.Duration) (crm.Lease, error) {
 	now := s.now()
-	r, err := s.w.ExecContext(ctx, `UPDATE leases SET expires_at = ? WHERE source = ? AND holder = ? AND token = ? AND expires_at > ?`,
-		formatTime(now.Add(ttl)), l.Source, l.Holder, l.Token, formatTime(now))
+	r, err := s.w.ExecContext(ctx, `UPDATE leases SET expires_at = ? WHERE source = ? AND holder = ? AND token = ?`,
+		formatTime(now.Add(ttl)), l.Source, l.Holder, l.Token)
 	if err != nil {
 		return l, fmt.Errorf("sqlite: renew lease of %s: %w", l.Source, err)
 	}
@@ -130,9 +132,11 @@ func readLease(ctx context.Context, q querier, source string) (crm.Lease, bool, 
 	return l, true, nil
 }
 
-// checkFence fails with crm.ErrLeaseLost unless source's lease is held by
-// f's holder with f's token at now.
-func checkFence(ctx context.Context, tx *sql.Tx, source string, f crm.Fence, now time.Time) error {
+// checkFence fails with crm.ErrLeaseLost unless source's lease is still
+// f's holder's with f's token. Expiry alone does not fail it: taking a
+// lease over needs the write lock this transaction holds, so while the
+// token is unchanged nobody else has the source.
+func checkFence(ctx context.Context, tx *sql.Tx, source string, f crm.Fence) error {
 	if f.Source != source {
 		return fmt.Errorf("fence of source %q on a batch of %q", f.Source, source)
 	}
@@ -140,7 +144,7 @@ func checkFence(ctx context.Context, tx *sql.Tx, source string, f crm.Fence, now
 	if err != nil {
 		return fmt.Errorf("check lease: %w", err)
 	}
-	if !found || l.Holder != f.Holder || l.Token != f.Token || !l.Held(now) {
+	if !found || l.Holder != f.Holder || l.Token != f.Token {
 		return fmt.Errorf("lease of %s with token %d: %w", source, f.Token, crm.ErrLeaseLost)
 	}
 	return nil
