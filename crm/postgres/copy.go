@@ -139,7 +139,7 @@ func (s *Store) CopyWrite(ctx context.Context, t crm.CopyTable, rows []crm.Row, 
 	}
 	ins := `INSERT INTO ` + t.Name + ` (` + strings.Join(t.Columns, ", ") + `) VALUES (` + dollars(1, len(t.Columns)) + `)` + conflict
 	var inserted int64
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.write(ctx, false, func(tx pgx.Tx) error {
 		inserted = 0
 		if _, err := tx.Exec(ctx, copyProgressTable); err != nil {
 			return fmt.Errorf("create copy_progress: %w", err)
@@ -218,7 +218,7 @@ func sameRow(ctx context.Context, tx pgx.Tx, t crm.CopyTable, r crm.Row) error {
 // the search index from the copied members, reloads the salt the copy
 // brought, and deletes the copy's progress.
 func (s *Store) CopyFinish(ctx context.Context) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, false, func(tx pgx.Tx) error {
 		for _, t := range identityTables {
 			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), COALESCE((SELECT MAX(id) FROM `+t+`), 0) + 1, false)`); err != nil {
 				return fmt.Errorf("continue the ids of %s: %w", t, err)
@@ -236,7 +236,7 @@ func (s *Store) CopyFinish(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("postgres: finish copy into %s: %w", s.name, err)
+		return fmt.Errorf("postgres: finish copy into %s: %w", s.where, err)
 	}
 	return s.loadSalt(ctx)
 }

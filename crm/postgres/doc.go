@@ -1,21 +1,44 @@
-// Package postgres is rollcall's PostgreSQL store, for communities larger
-// than one machine's SQLite file and for several replicas of the daemon
-// sharing one database. Open takes a postgres:// URL.
+// Package postgres is the crm.Store for larger communities and for several
+// replicas sharing one database: PostgreSQL through pgx (a pgxpool, the
+// native API).
 //
-// The schema (migrations/, applied by number into schema_migrations) has
-// SQLite's tables, columns and value representations: times are UTC text
-// in a fixed-width RFC 3339 form (nanoseconds exact, sorting as text),
-// JSON is text, flags are 0/1 integers. So `rollcall migrate` copies rows
-// one to one between the two stores and both hash alike (crm.CopyStore).
+// Open applies the numbered migrations embedded from migrations/ in order,
+// forward only, each in its own transaction, recorded in
+// schema_migrations (a schema newer than the program is an error). The
+// schema has the same tables, columns and value representations as
+// crm/sqlite's, so that rows copy 1:1 between the two: times are
+// fixed-width RFC 3339 UTC text (COLLATE "C", so they sort as text), JSON
+// is text, booleans are 0/1 integers. member_search is a plain table with
+// a pg_trgm GIN index on lower(text) when the extension can be created
+// (search works without it, by scan).
 //
-// Portability to PostgreSQL-wire distributed engines (CockroachDB,
-// YugabyteDB) shapes the SQL: no advisory locks (identity-resolution
-// writes lock the one row of resolver_lock FOR UPDATE instead), no DO
-// blocks or stored procedures, no LISTEN/NOTIFY, no table inheritance;
-// transactions aborted as serialization failures (40001) or deadlocks
-// (40P01) run again (Store.inTx). pg_trgm, where the server has it, backs
-// member search with a trigram index; without it search scans.
+// Writes run in read-committed transactions that are run again on a
+// serialization failure (40001) or a deadlock (40P01). Writes that change
+// which identities make a member (Assign, MergeMembers, Merge, Unmerge,
+// Forget, DecideSuggestion, ReplaceSuggestions, overrides, marks) first
+// lock the one row of resolver_lock (SELECT ... FOR UPDATE), so they run
+// one at a time across every process; Apply locks only the identity rows
+// it changes. Apply sends its rows in pgx batches.
 //
-// Errors name the database by its URL with the password replaced
-// (Redact); a password never reaches a log or an error.
+// The scoring inputs Apply keeps (as crm/sqlite's scores.go and apply.go
+// do) are in scores.go: flushScores folds a batch's crm.ScoreDelta into
+// identity_scores, addInteractions adds the batch's edges to
+// interactions, rebuildScores and SetDecay rebuild them for a new decay;
+// sentiment, reactions and text excerpts (SetKeepText, DeleteText) are in
+// apply.go. Pure helpers shared with crm/sqlite (account merging, the
+// stored JSON forms, tallies, cursors, join-reason wording) live in
+// package crm (crm/stored.go). New write paths (levels, outbox, rankings,
+// health) run through Store.write (resolver true when they change
+// membership) and read through Store.read.
+//
+// To run on PostgreSQL-compatible engines (CockroachDB, YugabyteDB) the
+// package avoids: advisory locks (a locked settings row instead), DO
+// blocks and functions, LISTEN/NOTIFY, table inheritance, LOCK TABLE, and
+// JSON functions in SQL (sets and tallies are decoded in Go); pg_trgm is
+// optional, and Scrub's VACUUM is skipped where unsupported.
+//
+// What does not live here: deciding which identities are one person
+// (package identity), the conformance tests (crm/storetest, run by
+// postgres_test.go against a real server), and the test harness that
+// makes a fresh database per test (crm/postgres/pgtest).
 package postgres

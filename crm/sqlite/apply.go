@@ -185,7 +185,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			}
 		}
 		res.NewActivities++
-		scores.add(id, a)
+		scores.Add(id, a)
 		if err := addInteractions(ctx, tx, id, a); err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}

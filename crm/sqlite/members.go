@@ -96,7 +96,7 @@ func (s *Store) Journey(ctx context.Context, memberID int64) (crm.Journey, error
 		if a.OccurredAt, err = parseTime(at); err != nil {
 			return crm.Journey{}, fmt.Errorf("sqlite: journey of member %d: activity %s: %w", memberID, a.Key, err)
 		}
-		if a.Reactions, err = decodeReactions(total, byKind); err != nil {
+		if a.Reactions, err = crm.DecodeReactions(total.Valid, total.Int64, byKind); err != nil {
 			return crm.Journey{}, fmt.Errorf("sqlite: journey of member %d: activity %s: %w", memberID, a.Key, err)
 		}
 		a.MemberID = memberID

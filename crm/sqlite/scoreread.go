@@ -133,7 +133,7 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([
 				return nil, fmt.Errorf("sqlite: score data: identity %d: %w", id.ID, err)
 			}
 		}
-		if id.Tallies, err = decodeTallies(tallies); err != nil {
+		if id.Tallies, err = crm.DecodeTallies(tallies); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: score data: identity %d tallies: %w", id.ID, err)
 		}

@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
-	"time"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
@@ -22,85 +20,20 @@ import (
 // says otherwise.
 const DefaultDecay = 0.9
 
-// identityScore is one identity_scores row being updated.
-type identityScore struct {
-	Tallies  map[string]crm.Tally
-	Channels []string
-	Weeks    crm.Presence
-	Months   crm.Presence
-}
-
-// encodeTallies is the tallies column: {"type": [count, base]}.
-func encodeTallies(t map[string]crm.Tally) string {
-	m := make(map[string][2]float64, len(t))
-	for k, v := range t {
-		m[k] = [2]float64{float64(v.Count), v.Base}
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
-func decodeTallies(s string) (map[string]crm.Tally, error) {
-	var m map[string][2]float64
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return nil, err
-	}
-	out := make(map[string]crm.Tally, len(m))
-	for k, v := range m {
-		out[k] = crm.Tally{Count: int(v[0]), Base: v[1]}
-	}
-	return out, nil
-}
-
-// add counts one new activity.
-func (sc *identityScore) add(typ, channel string, at time.Time, decay float64) {
-	if sc.Tallies == nil {
-		sc.Tallies = make(map[string]crm.Tally)
-	}
-	t := sc.Tallies[typ]
-	t.Add(at, decay)
-	sc.Tallies[typ] = t
-	if channel != "" && len(sc.Channels) < crm.MaxChannels {
-		if i, found := slices.BinarySearch(sc.Channels, channel); !found {
-			sc.Channels = slices.Insert(sc.Channels, i, channel)
-		}
-	}
-	sc.Weeks.Set(crm.WeekOf(at))
-	sc.Months.Set(crm.MonthOf(at))
-}
-
 // scoreDelta accumulates what a batch adds to identity_scores.
 type scoreDelta struct {
 	decay float64
-	by    map[int64][]scoredActivity
-	order []int64
-}
-
-type scoredActivity struct {
-	typ, channel string
-	at           time.Time
-}
-
-func (d *scoreDelta) add(identity int64, a connectors.Activity) {
-	if d.by == nil {
-		d.by = make(map[int64][]scoredActivity)
-	}
-	if _, ok := d.by[identity]; !ok {
-		d.order = append(d.order, identity)
-	}
-	d.by[identity] = append(d.by[identity], scoredActivity{a.Type, a.Channel, a.OccurredAt})
+	crm.ScoreDelta
 }
 
 // flush writes the accumulated activities into identity_scores.
 func (d *scoreDelta) flush(ctx context.Context, tx *sql.Tx) error {
-	for _, id := range d.order {
+	for _, id := range d.Identities() {
 		sc, err := loadIdentityScore(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		for _, a := range d.by[id] {
-			sc.add(a.typ, a.channel, a.at, d.decay)
-		}
+		d.ApplyTo(id, &sc, d.decay)
 		if err := saveIdentityScore(ctx, tx, id, sc); err != nil {
 			return err
 		}
@@ -108,8 +41,8 @@ func (d *scoreDelta) flush(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-func loadIdentityScore(ctx context.Context, q querier, id int64) (identityScore, error) {
-	var sc identityScore
+func loadIdentityScore(ctx context.Context, q querier, id int64) (crm.IdentityScore, error) {
+	var sc crm.IdentityScore
 	var tallies, channels string
 	err := q.QueryRowContext(ctx, `SELECT tallies, channels, weeks, weeks_at, months, months_at
 		FROM identity_scores WHERE identity_id = ?`, id).Scan(&tallies, &channels,
@@ -120,7 +53,7 @@ func loadIdentityScore(ctx context.Context, q querier, id int64) (identityScore,
 	if err != nil {
 		return sc, fmt.Errorf("scores of identity %d: %w", id, err)
 	}
-	if sc.Tallies, err = decodeTallies(tallies); err != nil {
+	if sc.Tallies, err = crm.DecodeTallies(tallies); err != nil {
 		return sc, fmt.Errorf("scores of identity %d: tallies: %w", id, err)
 	}
 	if err := json.Unmarshal([]byte(channels), &sc.Channels); err != nil {
@@ -129,16 +62,13 @@ func loadIdentityScore(ctx context.Context, q querier, id int64) (identityScore,
 	return sc, nil
 }
 
-func saveIdentityScore(ctx context.Context, tx *sql.Tx, id int64, sc identityScore) error {
-	ch, _ := json.Marshal(sc.Channels)
-	if sc.Channels == nil {
-		ch = []byte("[]")
-	}
+func saveIdentityScore(ctx context.Context, tx *sql.Tx, id int64, sc crm.IdentityScore) error {
+	ch := crm.EncodeChannels(sc.Channels)
 	_, err := tx.ExecContext(ctx, `INSERT INTO identity_scores (identity_id, tallies, channels, weeks, weeks_at, months, months_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (identity_id) DO UPDATE SET tallies = excluded.tallies, channels = excluded.channels,
 			weeks = excluded.weeks, weeks_at = excluded.weeks_at, months = excluded.months, months_at = excluded.months_at`,
-		id, encodeTallies(sc.Tallies), string(ch), int64(sc.Weeks.Mask), sc.Weeks.At, int64(sc.Months.Mask), sc.Months.At)
+		id, crm.EncodeTallies(sc.Tallies), ch, int64(sc.Weeks.Mask), sc.Weeks.At, int64(sc.Months.Mask), sc.Months.At)
 	if err != nil {
 		return fmt.Errorf("store scores of identity %d: %w", id, err)
 	}
@@ -287,7 +217,7 @@ func (s *Store) rebuildScores(ctx context.Context, decay float64, firstOnly bool
 	// Rows come grouped by identity: each group is one identity's scores.
 	type built struct {
 		id int64
-		sc identityScore
+		sc crm.IdentityScore
 	}
 	var all []built
 	for rows.Next() {
@@ -305,7 +235,7 @@ func (s *Store) rebuildScores(ctx context.Context, decay float64, firstOnly bool
 			rows.Close()
 			return fmt.Errorf("sqlite: rebuild scores: activity time %q: %w", at, err)
 		}
-		all[len(all)-1].sc.add(typ, ch, t, decay)
+		all[len(all)-1].sc.Add(typ, ch, t, decay)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -1,6 +1,7 @@
-// Package pgtest gives tests a fresh PostgreSQL database of their own on
-// the server ROLLCALL_TEST_POSTGRES_URL names (.ci/run starts one with
-// .ci/postgres.sh).
+// Package pgtest gives tests a fresh PostgreSQL database each: URL creates
+// one on the server named by ROLLCALL_TEST_POSTGRES_URL and drops it when
+// the test ends. Without the variable the test is skipped, except in CI
+// (CI=true), where it fails: there the PostgreSQL tests must run.
 package pgtest
 
 import (
@@ -15,52 +16,52 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// EnvURL is the environment variable naming the test server: an admin URL
-// (one that may CREATE DATABASE).
-const EnvURL = "ROLLCALL_TEST_POSTGRES_URL"
+// EnvVar names the admin URL of the test server.
+const EnvVar = "ROLLCALL_TEST_POSTGRES_URL"
 
-// URL creates an empty database for t and returns its URL; the database
-// is dropped when t ends. Without EnvURL the test is skipped, except in
-// CI (CI=true), where PostgreSQL tests must run: it fails instead.
+// URL creates an empty database with a random name and returns its URL;
+// t.Cleanup drops it (forcing out connections left open).
 func URL(t testing.TB) string {
 	t.Helper()
-	admin := os.Getenv(EnvURL)
+	admin := os.Getenv(EnvVar)
 	if admin == "" {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set: in CI the PostgreSQL tests must run (.ci/run starts a server)", EnvURL)
+			t.Fatalf("%s is not set; in CI the PostgreSQL tests must run (.ci/postgres.sh starts a server)", EnvVar)
 		}
-		t.Skipf("%s not set, skipping a PostgreSQL test (.ci/postgres.sh start sets it)", EnvURL)
+		t.Skipf("test environment variable %s not set, skipping PostgreSQL test", EnvVar)
 	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("%s is not a URL", EnvVar)
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	name := "rollcall_test_" + hex.EncodeToString(b[:])
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		t.Fatalf("pgtest: connect to the test server: %v", err)
+		t.Fatalf("pgtest: connect to %s: %v", u.Redacted(), err)
 	}
 	defer conn.Close(ctx)
-	var b [6]byte
-	rand.Read(b[:])
-	name := "rollcall_test_" + hex.EncodeToString(b[:])
 	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
+		t.Fatalf("pgtest: create database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		conn, err := pgx.Connect(ctx, admin)
 		if err != nil {
-			t.Errorf("pgtest: connect to drop %s: %v", name, err)
+			t.Errorf("pgtest: drop database %s: %v", name, err)
 			return
 		}
 		defer conn.Close(ctx)
 		if _, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("pgtest: drop %s: %v", name, err)
+			t.Errorf("pgtest: drop database %s: %v", name, err)
 		}
 	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatalf("pgtest: %s does not parse", EnvURL)
-	}
 	u.Path = "/" + name
 	return u.String()
 }
