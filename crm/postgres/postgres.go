@@ -255,7 +255,7 @@ func retryable(err error) bool {
 // write runs fn in a read-committed transaction and commits it, running it
 // again (after a short, growing, jittered pause) when the database reports
 // a serialization failure or a deadlock; fn must set its results afresh on
-// each run. With resolver, the transaction first locks the settings row
+// each run. With resolver, the transaction first locks the one row of
 // resolver_lock, so that identity-resolution writes run one at a time.
 func (s *Store) write(ctx context.Context, resolver bool, fn func(tx pgx.Tx) error) error {
 	var err error
