@@ -83,11 +83,17 @@ func startDemoWorld(t *testing.T, seed int64, size int) *demoWorld {
 			t.Errorf("daemon: %v", err)
 		}
 	})
+	// OnCycle fires when a pass ends, just before the loop schedules the
+	// source's next sync, so also look again on a short tick: the last
+	// signal may come before the state it announces is visible.
 	wait, stop := context.WithTimeout(ctx, 20*time.Second)
 	defer stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	for settled := false; !settled; {
 		select {
 		case <-cycles:
+		case <-tick.C:
 		case <-wait.Done():
 			t.Fatalf("the daemon's second passes did not end: %+v", d.SourceStatuses())
 		}
