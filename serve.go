@@ -19,6 +19,7 @@ import (
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/all"
+	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/daemon"
 	"github.com/rollcall-dev/rollcall/daemon/webhook"
 	"github.com/rollcall-dev/rollcall/identity"
@@ -132,9 +133,18 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 }
 
 // evaluate brings levels, the champions list and the slipping list up to
-// date, with webhook events when a webhook is configured.
+// date, with webhook events when a webhook is configured. It runs under the
+// levels lease (daemon.LevelsLease), so that replicas sharing the store
+// never evaluate at once and write an event twice; when another replica
+// is evaluating, it does nothing and returns an error wrapping
+// daemon.ErrLeaseHeld.
 func (p *pipeline) evaluate(ctx context.Context, now time.Time) error {
-	res, err := p.store.EvaluateLevels(ctx, scoringOf(p.cfg), now, webhookEnabled(p.cfg))
+	var res crm.Evaluation
+	err := p.d.Exclusive(ctx, daemon.LevelsLease, func(ctx context.Context) error {
+		var err error
+		res, err = p.store.EvaluateLevels(ctx, scoringOf(p.cfg), now, webhookEnabled(p.cfg))
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -264,9 +274,13 @@ func (p *pipeline) serve(ctx context.Context, e *cliEnv, listen string, reload f
 	wg.Go(func() { runErr = p.d.Run(ctx) })
 	wg.Go(func() { p.scores.Run(ctx) })
 	if p.hook != nil {
-		// Stops with ctx; an attempt in flight is not recorded and is
-		// sent again after the restart.
-		wg.Go(func() { p.hook.Run(ctx) })
+		// One replica at a time delivers the outbox, under the webhook
+		// lease; at shutdown the attempt in flight is finished and
+		// recorded before the lease is released, so that the next holder
+		// does not send it again.
+		wg.Go(func() {
+			p.d.RunExclusive(ctx, daemon.WebhookLease, func(ctx context.Context, stop <-chan struct{}) { p.hook.RunUntil(ctx, stop) })
+		})
 	}
 	if err := n.Ready(); err != nil {
 		p.log.Warn("tell systemd we are ready", "err", err)
@@ -368,7 +382,10 @@ func cmdSync(ctx context.Context, e *cliEnv, args []string) error {
 	defer p.store.Close()
 	sums := p.d.SyncOnce(ctx)
 	p.rep.stop()
-	if err := p.evaluate(ctx, time.Now()); err != nil {
+	switch err := p.evaluate(ctx, time.Now()); {
+	case errors.Is(err, daemon.ErrLeaseHeld):
+		p.log.Info("levels not evaluated: a running replica is evaluating them", "err", err)
+	case err != nil:
 		p.log.Error("evaluate levels", "err", err)
 	}
 	return printSummary(ctx, e.stdout, p.store, sums)

@@ -120,6 +120,7 @@ type Daemon struct {
 	lastTick time.Time // the supervisor's last proof of life
 	reloads  chan reloadRequest
 	tickHook func() // tests block the supervisor with it
+	jobs     map[string]*JobState
 }
 
 type runningSource struct {
@@ -168,6 +169,8 @@ type SourceState struct {
 	LeaseHolder  string
 	LeaseExpires time.Time
 	LeaseHeld    bool
+	// LeaseToken is the lease's fencing token as last seen.
+	LeaseToken int64
 }
 
 // New returns a Daemon; it does no I/O.

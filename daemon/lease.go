@@ -61,7 +61,11 @@ func (d *Daemon) leasedLoop(ctx context.Context, s Source) {
 		}
 		d.update(s.Name, func(st *SourceState) {
 			st.LeaseHolder, st.LeaseExpires, st.LeaseHeld = l.Holder, l.Expires, ok
+			if err == nil {
+				st.LeaseToken = l.Token
+			}
 		})
+		d.leaseGauge(s.Name, ok)
 		if err != nil || !ok {
 			if err := d.opts.Sleep(ctx, ttl/2+d.opts.Jitter(ttl/2)); err != nil {
 				return
@@ -71,6 +75,7 @@ func (d *Daemon) leasedLoop(ctx context.Context, s Source) {
 		log.Info("source lease taken", "holder", l.Holder, "token", l.Token)
 		d.whileHeld(ctx, l, ttl, func(ctx context.Context) { d.loop(ctx, s) })
 		d.update(s.Name, func(st *SourceState) { st.LeaseHeld = false })
+		d.leaseGauge(s.Name, false)
 		if ctx.Err() != nil {
 			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 			if err := d.opts.Leases.ReleaseLease(rctx, l); err != nil {
@@ -80,6 +85,17 @@ func (d *Daemon) leasedLoop(ctx context.Context, s Source) {
 			return
 		}
 		log.Warn("source lease lost: another replica fetches the source now", "token", l.Token)
+	}
+}
+
+// leaseGauge sets rollcall_source_lease_held of a source.
+func (d *Daemon) leaseGauge(source string, held bool) {
+	if m := d.opts.Metrics; m != nil {
+		v := 0.0
+		if held {
+			v = 1
+		}
+		m.leaseHeld.WithLabelValues(source).Set(v)
 	}
 }
 
@@ -123,17 +139,20 @@ func (d *Daemon) whileHeld(ctx context.Context, l crm.Lease, ttl time.Duration, 
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)
-		d.renew(lctx, cancel, l.Source, l, ttl)
+		d.renew(lctx, cancel, l, ttl, func(l crm.Lease) {
+			d.update(l.Source, func(st *SourceState) { st.LeaseExpires = l.Expires })
+		})
 	}()
 	fn(crm.WithFence(lctx, crm.Fence{Source: l.Source, Holder: l.Holder, Token: l.Token}))
 	cancel()
 	<-renewed
 }
 
-// renew keeps l alive every ttl/3 until ctx ends; when the lease is lost
-// (taken by another, or expired while the store did not answer) it calls
-// stop.
-func (d *Daemon) renew(ctx context.Context, stop context.CancelFunc, source string, l crm.Lease, ttl time.Duration) {
+// renew keeps l alive every ttl/3 until ctx ends, telling renewed each
+// new expiry; when the lease is lost (taken by another, or expired while
+// the store did not answer) it calls stop.
+func (d *Daemon) renew(ctx context.Context, stop context.CancelFunc, l crm.Lease, ttl time.Duration, renewed func(crm.Lease)) {
+	source := l.Source
 	for {
 		if err := d.opts.Sleep(ctx, ttl/3); err != nil {
 			return
@@ -142,7 +161,7 @@ func (d *Daemon) renew(ctx context.Context, stop context.CancelFunc, source stri
 		switch {
 		case err == nil:
 			l = nl
-			d.update(source, func(st *SourceState) { st.LeaseExpires = l.Expires })
+			renewed(l)
 		case errors.Is(err, crm.ErrLeaseLost):
 			stop()
 			return
@@ -151,7 +170,7 @@ func (d *Daemon) renew(ctx context.Context, stop context.CancelFunc, source stri
 		default:
 			// The store did not answer: try again until the lease has
 			// run out, then stop (the fence refuses writes anyway).
-			d.log.Warn("renew source lease", "source", source, "err", err)
+			d.log.Warn("renew lease", "lease", source, "err", err)
 			if !d.opts.Now().Before(l.Expires) {
 				stop()
 				return

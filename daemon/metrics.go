@@ -34,6 +34,8 @@ type Metrics struct {
 	suggestions    prometheus.Gauge
 	sourcesRunning prometheus.Gauge
 	webhooks       *prometheus.CounterVec
+	leaseHeld      *prometheus.GaugeVec
+	jobLeaseHeld   *prometheus.GaugeVec
 }
 
 // NewMetrics registers the daemon's series on a new registry, with the Go
@@ -96,9 +98,16 @@ func NewMetrics(storeSize func() float64) *Metrics {
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rollcall_webhook_deliveries_total", Help: "Webhook delivery attempts by result: delivered, retry (failed, will be retried) or failed (attempts spent).",
 		}, []string{"result"}),
+		leaseHeld: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rollcall_source_lease_held", Help: "1 while this replica holds the source's lease (fetches it), 0 otherwise.",
+		}, []string{"source"}),
+		jobLeaseHeld: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rollcall_job_lease_held", Help: "1 while this replica holds the lease of a store-wide job (@webhook: delivers the outbox; @levels: evaluates levels), 0 otherwise.",
+		}, []string{"lease"}),
 	}
 	reg.MustRegister(m.fetchSeconds, m.lastSuccess, m.errors, m.activities, m.accounts, m.requests, m.knownMissing, m.skipped,
 		m.rateRemaining, m.rateReset, m.paused, m.applySeconds, m.merges, m.newMembers, m.suggestions, m.sourcesRunning, m.webhooks,
+		m.leaseHeld, m.jobLeaseHeld,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if storeSize != nil {
 		m.storeSize = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -126,11 +135,12 @@ func (m *Metrics) initSource(name string) {
 	m.lastSuccess.WithLabelValues(name)
 	m.rateRemaining.WithLabelValues(name)
 	m.rateReset.WithLabelValues(name)
+	m.leaseHeld.WithLabelValues(name)
 }
 
 // forgetSource drops a removed source's series.
 func (m *Metrics) forgetSource(name string) {
-	for _, v := range []*prometheus.GaugeVec{m.lastSuccess, m.rateRemaining, m.rateReset, m.paused} {
+	for _, v := range []*prometheus.GaugeVec{m.lastSuccess, m.rateRemaining, m.rateReset, m.paused, m.leaseHeld} {
 		v.DeleteLabelValues(name)
 	}
 	for _, v := range []*prometheus.CounterVec{m.activities, m.accounts, m.knownMissing, m.skipped} {

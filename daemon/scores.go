@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -55,14 +56,27 @@ func (l *ScoreLoop) Kick() {
 }
 
 // Run evaluates once at start, then as described on ScoreLoop, until ctx
-// ends. A failed evaluation is logged and retried at the next occasion.
+// ends. A failed evaluation is logged and retried at the next occasion;
+// one skipped because another replica is evaluating (an error wrapping
+// ErrLeaseHeld) is tried again after MinGap, so that what this replica
+// synced meanwhile is evaluated soon.
 func (l *ScoreLoop) Run(ctx context.Context) {
 	var last time.Time
+	var gap *time.Timer
+	var gapC <-chan time.Time
 	run := func() {
 		now := l.Now()
 		start := time.Now()
 		if err := l.Evaluate(ctx, now); err != nil {
-			if ctx.Err() == nil {
+			switch {
+			case ctx.Err() != nil:
+			case errors.Is(err, ErrLeaseHeld):
+				l.Logger.Debug("another replica is evaluating levels: trying again later", "err", err, "in", l.MinGap)
+				if gapC == nil {
+					gap = time.NewTimer(l.MinGap)
+					gapC = gap.C
+				}
+			default:
 				l.Logger.Error("evaluate levels", "err", err)
 			}
 			return
@@ -73,8 +87,6 @@ func (l *ScoreLoop) Run(ctx context.Context) {
 	run()
 	every := time.NewTimer(l.Every)
 	defer every.Stop()
-	var gap *time.Timer
-	var gapC <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():

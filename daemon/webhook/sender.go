@@ -133,15 +133,26 @@ func New(o Options) (*Sender, error) {
 
 // Run delivers due rows every Poll until ctx is done, then returns nil.
 // Rows survive a restart in the outbox: what was not delivered is sent by
-// the next Run.
-func (s *Sender) Run(ctx context.Context) error {
+// the next Run. An attempt cut short by ctx is not recorded (it is sent
+// again).
+func (s *Sender) Run(ctx context.Context) error { return s.RunUntil(ctx, nil) }
+
+// RunUntil is Run that also stops, gently, when stop is closed: the
+// attempt under way finishes and is recorded, and no other starts. A
+// replica handing the outbox over to another (daemon.WebhookLease) stops
+// so, leaving no row that the receiver has and the outbox does not know
+// of, which its successor would send a second time. ctx still cuts
+// everything short. A nil stop never closes.
+func (s *Sender) RunUntil(ctx context.Context, stop <-chan struct{}) error {
 	s.o.Logger.Info("webhook sender started", "poll", s.o.Poll, "max_attempts", s.o.MaxAttempts)
 	for {
-		if _, err := s.Flush(ctx); err != nil && ctx.Err() == nil {
+		if _, err := s.flush(ctx, stop); err != nil && ctx.Err() == nil {
 			s.o.Logger.Warn("webhook: read the outbox", "err", err)
 		}
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-stop:
 			return nil
 		case <-s.o.After(s.o.Poll):
 		}
@@ -150,14 +161,17 @@ func (s *Sender) Run(ctx context.Context) error {
 
 // Flush makes one attempt at every row due now (up to Batch) and returns
 // how many were delivered. An attempt cut short by ctx is not recorded.
-func (s *Sender) Flush(ctx context.Context) (int, error) {
+func (s *Sender) Flush(ctx context.Context) (int, error) { return s.flush(ctx, nil) }
+
+// flush is Flush that starts no attempt once stop is closed.
+func (s *Sender) flush(ctx context.Context, stop <-chan struct{}) (int, error) {
 	due, err := s.o.Outbox.DueDeliveries(ctx, s.o.Now(), s.o.Batch)
 	if err != nil {
 		return 0, fmt.Errorf("webhook: due deliveries: %w", err)
 	}
 	n := 0
 	for _, d := range due {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || closed(stop) {
 			break
 		}
 		ok, err := s.attempt(ctx, d)
@@ -173,6 +187,16 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// closed reports whether c is closed (never for nil).
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // attempt POSTs one row and records the outcome; ok when delivered.

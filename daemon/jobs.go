@@ -1,0 +1,252 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/crm"
+)
+
+// Store-wide jobs. Besides the sources, two things a daemon does concern
+// the whole store, and with replicas sharing one store must be done by one
+// replica at a time: the level evaluation (it writes webhook events to the
+// outbox; two replicas evaluating at once both find the same change and
+// write its event twice, and on SQLite both replay a new member's history
+// twice) and the webhook sender (two senders read the same due rows and
+// both POST them). Each runs under a named lease, like ResolverLease: the
+// names start with '@', which no source name has.
+const (
+	// LevelsLease is held by the replica evaluating levels, for one
+	// evaluation (Exclusive); the rankings and the stored health reports
+	// are written in the same evaluation.
+	LevelsLease = "@levels"
+	// WebhookLease is held by the replica delivering the outbox, for as
+	// long as it does (RunExclusive).
+	WebhookLease = "@webhook"
+)
+
+// JobLeaseTTL is how long the lease of a store-wide job lasts without
+// renewal unless Options.LeaseTTL says otherwise: the holder renews it
+// every third of that, the others try to take it every half (plus up to
+// 10% jitter), so a dead holder's job is taken over within 1.55 × the TTL.
+const JobLeaseTTL = 30 * time.Second
+
+// jobDrain bounds how long a job that was told to stop (the daemon shuts
+// down) may finish what it has under way, still under its lease.
+const jobDrain = 15 * time.Second
+
+// ErrLeaseHeld is returned by Exclusive when another replica holds the
+// lease: fn did not run.
+var ErrLeaseHeld = errors.New("another replica holds the lease")
+
+// JobState is a store-wide job's lease as this replica last saw it.
+type JobState struct {
+	// Name is the lease's name (LevelsLease, WebhookLease).
+	Name string
+	// Holder is the replica holding the lease; Expires when it ends
+	// unless renewed; Held is set while this replica holds it.
+	Holder  string
+	Token   int64
+	Expires time.Time
+	Held    bool
+}
+
+// Jobs returns the store-wide jobs this daemon ran or tried to run, by
+// name.
+func (d *Daemon) Jobs() []JobState {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]JobState, 0, len(d.jobs))
+	for _, j := range d.jobs {
+		out = append(out, *j)
+	}
+	slices.SortFunc(out, func(a, b JobState) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// noteJob records what this replica saw of a job's lease.
+func (d *Daemon) noteJob(name string, l crm.Lease, held bool) {
+	d.mu.Lock()
+	if d.jobs == nil {
+		d.jobs = map[string]*JobState{}
+	}
+	j, ok := d.jobs[name]
+	if !ok {
+		j = &JobState{Name: name}
+		d.jobs[name] = j
+	}
+	j.Holder, j.Token, j.Expires, j.Held = l.Holder, l.Token, l.Expires, held
+	d.mu.Unlock()
+	if m := d.opts.Metrics; m != nil {
+		v := 0.0
+		if held {
+			v = 1
+		}
+		m.jobLeaseHeld.WithLabelValues(name).Set(v)
+	}
+}
+
+// jobTTL is the TTL of a job's lease.
+func (d *Daemon) jobTTL() time.Duration {
+	if d.opts.LeaseTTL > 0 {
+		return d.opts.LeaseTTL
+	}
+	return JobLeaseTTL
+}
+
+// Exclusive runs fn once under the lease name, so that no two replicas run
+// it at once: it takes the lease, renews it while fn runs, and releases it
+// after. fn's context ends when the lease is lost, or is about to run out
+// unrenewed. When another replica holds the lease, fn does not run and
+// the error wraps ErrLeaseHeld. Without Options.Leases, fn just runs.
+func (d *Daemon) Exclusive(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+	if d.opts.Leases == nil {
+		return fn(ctx)
+	}
+	ttl := d.jobTTL()
+	l, ok, err := d.opts.Leases.AcquireLease(ctx, name, d.opts.Holder, ttl)
+	if err != nil {
+		return fmt.Errorf("take the %s lease: %w", name, err)
+	}
+	d.noteJob(name, l, ok)
+	if !ok {
+		return fmt.Errorf("%s: %s holds it until %s: %w", name, l.Holder, l.Expires.UTC().Format(time.RFC3339), ErrLeaseHeld)
+	}
+	var ferr error
+	lost := d.holdJob(ctx, l, ttl, nil, func(ctx context.Context, _ <-chan struct{}) { ferr = fn(ctx) })
+	d.releaseJob(ctx, l)
+	if lost != nil {
+		return fmt.Errorf("%s: %w", name, lost)
+	}
+	return ferr
+}
+
+// RunExclusive runs fn for as long as this replica holds the lease name,
+// until ctx ends: it tries to take the lease every half TTL; while it
+// holds it, it renews it and runs fn. fn's context ends when the lease is
+// lost, or is about to run out unrenewed (a stalled replica stops before
+// another can take over); stop is closed when ctx ends, and fn should then
+// finish what it has under way (at most 15 s, still under the lease) and
+// return. The lease is released after. A replica that died without
+// releasing is taken over within 1.55 × the TTL. Without Options.Leases,
+// fn just runs.
+func (d *Daemon) RunExclusive(ctx context.Context, name string, fn func(ctx context.Context, stop <-chan struct{})) {
+	if d.opts.Leases == nil {
+		stop := make(chan struct{})
+		hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
+		go func() {
+			select {
+			case <-ctx.Done():
+				close(stop)
+				d.opts.Sleep(hctx, jobDrain)
+				cancel()
+			case <-hctx.Done():
+			}
+		}()
+		fn(hctx, stop)
+		return
+	}
+	ttl := d.jobTTL()
+	log := d.log.With("lease", name)
+	for ctx.Err() == nil {
+		l, ok, err := d.opts.Leases.AcquireLease(ctx, name, d.opts.Holder, ttl)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Error("take the lease", "err", err)
+		} else {
+			d.noteJob(name, l, ok)
+		}
+		if err != nil || !ok {
+			if err := d.opts.Sleep(ctx, ttl/2+d.opts.Jitter(ttl/2)); err != nil {
+				return
+			}
+			continue
+		}
+		log.Info("lease taken: this replica runs the job", "holder", l.Holder, "token", l.Token)
+		lost := d.holdJob(ctx, l, ttl, ctx.Done(), fn)
+		if lost == nil || ctx.Err() != nil {
+			d.releaseJob(ctx, l)
+			return
+		}
+		log.Warn("lease lost: this replica stops the job", "token", l.Token, "err", lost)
+		d.noteJob(name, l, false)
+	}
+}
+
+// releaseJob releases a job's lease, also after ctx ended.
+func (d *Daemon) releaseJob(ctx context.Context, l crm.Lease) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := d.opts.Leases.ReleaseLease(rctx, l); err != nil {
+		d.log.Warn("release the lease", "lease", l.Source, "err", err)
+	}
+	d.noteJob(l.Source, crm.Lease{Source: l.Source}, false)
+}
+
+// holdJob runs fn while a goroutine renews l, and returns why the lease
+// was lost (nil if it was not). fn's context is cancelled when the lease
+// is lost or when its expiry, less a tenth of the TTL, passes without a
+// renewal (unlike a source's lease, whose batches the store fences: a job
+// has effects outside the store, such as a POST, that no fence can stop).
+// Without stop, fn's context ends with ctx; with one, it lives on for
+// jobDrain after stop closes.
+func (d *Daemon) holdJob(ctx context.Context, l crm.Lease, ttl time.Duration, stop <-chan struct{}, fn func(ctx context.Context, stop <-chan struct{})) error {
+	base := ctx
+	if stop != nil {
+		base = context.WithoutCancel(ctx) // ends after the drain
+	}
+	hctx, cancel := context.WithCancelCause(base)
+	defer cancel(nil)
+	var expires atomic.Int64
+	expires.Store(l.Expires.UnixNano())
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		d.renew(hctx, func() { cancel(crm.ErrLeaseLost) }, l, ttl, func(nl crm.Lease) {
+			expires.Store(nl.Expires.UnixNano())
+			d.noteJob(nl.Source, nl, true)
+		})
+	}()
+	guarded := make(chan struct{})
+	go func() {
+		defer close(guarded)
+		margin := ttl / 10
+		for {
+			wait := time.Unix(0, expires.Load()).Add(-margin).Sub(d.opts.Now())
+			if wait <= 0 {
+				cancel(fmt.Errorf("its renewal did not come in time (it ran out at %s): %w",
+					time.Unix(0, expires.Load()).UTC().Format(time.RFC3339Nano), crm.ErrLeaseLost))
+				return
+			}
+			if d.opts.Sleep(hctx, wait) != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		select {
+		case <-stop:
+			if d.opts.Sleep(hctx, jobDrain) == nil {
+				cancel(context.Canceled)
+			}
+		case <-hctx.Done():
+		}
+	}()
+	fn(hctx, stop)
+	var lost error
+	if err := context.Cause(hctx); errors.Is(err, crm.ErrLeaseLost) {
+		lost = err
+	}
+	cancel(nil)
+	<-renewed
+	<-guarded
+	return lost
+}
