@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -128,13 +129,15 @@ func (d *Daemon) Exclusive(ctx context.Context, name string, fn func(ctx context
 
 // RunExclusive runs fn for as long as this replica holds the lease name,
 // until ctx ends: it tries to take the lease every half TTL; while it
-// holds it, it renews it and runs fn. fn's context ends when the lease is
-// lost, or is about to run out unrenewed (a stalled replica stops before
-// another can take over); stop is closed when ctx ends, and fn should then
-// finish what it has under way (at most 15 s, still under the lease) and
-// return. The lease is released after. A replica that died without
-// releasing is taken over within 1.55 × the TTL. Without Options.Leases,
-// fn just runs.
+// holds it, it renews it and runs fn. stop is closed when ctx ends, or
+// when the lease comes near its end unrenewed (the store does not answer
+// this replica): fn should then finish what it has under way (at most
+// 15 s, or half the TTL, still under the lease) and return. fn's context
+// ends when the lease is lost, or a tenth of the TTL before it runs out
+// unrenewed, so that a replica cut off from the store has stopped before
+// another can take over. The lease is released after. A replica that died
+// without releasing is taken over within 1.55 × the TTL. Without
+// Options.Leases, fn just runs.
 func (d *Daemon) RunExclusive(ctx context.Context, name string, fn func(ctx context.Context, stop <-chan struct{})) {
 	if d.opts.Leases == nil {
 		stop := make(chan struct{})
@@ -192,12 +195,16 @@ func (d *Daemon) releaseJob(ctx context.Context, l crm.Lease) {
 }
 
 // holdJob runs fn while a goroutine renews l, and returns why the lease
-// was lost (nil if it was not). fn's context is cancelled when the lease
-// is lost or when its expiry, less a tenth of the TTL, passes without a
-// renewal (unlike a source's lease, whose batches the store fences: a job
-// has effects outside the store, such as a POST, that no fence can stop).
-// Without stop, fn's context ends with ctx; with one, it lives on for
-// jobDrain after stop closes.
+// was lost (nil if it was not). Unlike a source's lease, whose batches the
+// store fences, a job has effects outside the store (a POST) that no fence
+// can stop, so the job stops before its lease can run out: when the
+// lease's expiry is less than the drain window (jobDrain, at most half the
+// TTL) away and no renewal came, stop is closed (fn finishes what it has
+// under way, and holdJob returns the lease as lost, to be taken again);
+// when it is a tenth of the TTL away, fn's context is cancelled. stop is
+// also closed when the given one is (the daemon shuts down). Without a
+// given stop (Exclusive), fn's context ends with ctx; with one, it lives
+// on for jobDrain after stop closes.
 func (d *Daemon) holdJob(ctx context.Context, l crm.Lease, ttl time.Duration, stop <-chan struct{}, fn func(ctx context.Context, stop <-chan struct{})) error {
 	base := ctx
 	if stop != nil {
@@ -215,35 +222,57 @@ func (d *Daemon) holdJob(ctx context.Context, l crm.Lease, ttl time.Duration, st
 			d.noteJob(nl.Source, nl, true)
 		})
 	}()
+	stopc := make(chan struct{})
+	var once sync.Once
+	var runningOut atomic.Bool
+	halt := func() { once.Do(func() { close(stopc) }) }
+	drain := min(jobDrain, ttl/2)
+	margin := ttl / 10
 	guarded := make(chan struct{})
 	go func() {
 		defer close(guarded)
-		margin := ttl / 10
-		for {
-			wait := time.Unix(0, expires.Load()).Add(-margin).Sub(d.opts.Now())
-			if wait <= 0 {
-				cancel(fmt.Errorf("its renewal did not come in time (it ran out at %s): %w",
-					time.Unix(0, expires.Load()).UTC().Format(time.RFC3339Nano), crm.ErrLeaseLost))
-				return
+		// until returns how long until the lease's expiry, less m.
+		until := func(m time.Duration) time.Duration {
+			return time.Unix(0, expires.Load()).Add(-m).Sub(d.opts.Now())
+		}
+		for phase := drain; ; {
+			wait := until(phase)
+			if wait > 0 {
+				if d.opts.Sleep(hctx, wait) != nil {
+					return
+				}
+				continue
 			}
-			if d.opts.Sleep(hctx, wait) != nil {
-				return
+			if phase == drain {
+				runningOut.Store(true)
+				halt()
+				phase = margin
+				continue
 			}
+			cancel(fmt.Errorf("%s: not renewed in time (it runs out at %s): %w", l.Source,
+				time.Unix(0, expires.Load()).UTC().Format(time.RFC3339Nano), crm.ErrLeaseLost))
+			return
 		}
 	}()
-	go func() {
-		select {
-		case <-stop:
-			if d.opts.Sleep(hctx, jobDrain) == nil {
-				cancel(context.Canceled)
+	if stop != nil {
+		go func() {
+			select {
+			case <-stop:
+				halt()
+				if d.opts.Sleep(hctx, jobDrain) == nil {
+					cancel(context.Canceled)
+				}
+			case <-hctx.Done():
 			}
-		case <-hctx.Done():
-		}
-	}()
-	fn(hctx, stop)
+		}()
+	}
+	fn(hctx, stopc)
 	var lost error
-	if err := context.Cause(hctx); errors.Is(err, crm.ErrLeaseLost) {
+	switch err := context.Cause(hctx); {
+	case errors.Is(err, crm.ErrLeaseLost):
 		lost = err
+	case stop != nil && runningOut.Load():
+		lost = fmt.Errorf("%s: stopped before the lease could run out unrenewed: %w", l.Source, crm.ErrLeaseLost)
 	}
 	cancel(nil)
 	<-renewed
