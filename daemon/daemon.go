@@ -113,14 +113,15 @@ type Daemon struct {
 	log     *slog.Logger
 	resolve sync.Mutex // one resolver run at a time
 
-	mu       sync.Mutex
-	state    map[string]*SourceState
-	sources  []Source // current configuration, in order
-	running  map[string]*runningSource
-	lastTick time.Time // the supervisor's last proof of life
-	reloads  chan reloadRequest
-	tickHook func() // tests block the supervisor with it
-	jobs     map[string]*JobState
+	mu        sync.Mutex
+	state     map[string]*SourceState
+	sources   []Source // current configuration, in order
+	running   map[string]*runningSource
+	lastTick  time.Time // the supervisor's last proof of life
+	reloads   chan reloadRequest
+	tickHook  func() // tests block the supervisor with it
+	jobs      map[string]*JobState
+	exclusive map[string]bool // Exclusive's jobs running here
 }
 
 type runningSource struct {

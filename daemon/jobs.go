@@ -103,9 +103,28 @@ func (d *Daemon) jobTTL() time.Duration {
 // Exclusive runs fn once under the lease name, so that no two replicas run
 // it at once: it takes the lease, renews it while fn runs, and releases it
 // after. fn's context ends when the lease is lost, or is about to run out
-// unrenewed. When another replica holds the lease, fn does not run and
-// the error wraps ErrLeaseHeld. Without Options.Leases, fn just runs.
+// unrenewed. When another replica holds the lease, or this one runs fn
+// for name already, fn does not run and the error wraps ErrLeaseHeld.
+// Without Options.Leases, fn runs unless this replica is running it.
 func (d *Daemon) Exclusive(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+	// The lease tells replicas apart, not the goroutines of one: those
+	// take turns here (a second one skips, as it would for another
+	// replica).
+	d.mu.Lock()
+	if d.exclusive[name] {
+		d.mu.Unlock()
+		return fmt.Errorf("%s: this replica is running it: %w", name, ErrLeaseHeld)
+	}
+	if d.exclusive == nil {
+		d.exclusive = map[string]bool{}
+	}
+	d.exclusive[name] = true
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.exclusive, name)
+		d.mu.Unlock()
+	}()
 	if d.opts.Leases == nil {
 		return fn(ctx)
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,14 +10,17 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
 	"github.com/rollcall-dev/rollcall/daemon/webhook"
+	"github.com/rollcall-dev/rollcall/identity"
 )
 
 // faultyLeases is a replica's view of the lease table that the test can
@@ -341,5 +345,184 @@ func TestExclusiveOneAtATime(t *testing.T) {
 	}
 	if err := ds[1].Exclusive(t.Context(), LevelsLease, func(ctx context.Context) error { ran = true; return nil }); err != nil || !ran {
 		t.Errorf("after the first finished: ran %v, err %v", ran, err)
+	}
+}
+
+// weeklyComments is n weeks of k issue comments a week by GitHub user id,
+// from week start.
+func weeklyComments(id string, start int64, n, k int) []connectors.Activity {
+	ref := connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: id}
+	var acts []connectors.Activity
+	for w := range n {
+		for i := range k {
+			at := crm.WeekStart(start + int64(w)).Add(36*time.Hour + time.Duration(i)*time.Minute)
+			acts = append(acts, connectors.Activity{Key: fmt.Sprintf("github/github.com/issue_comment/%s-%d-%d", id, w, i),
+				Platform: "github", Instance: "github.com", Type: "issue_comment", OccurredAt: at, Actor: ref, Channel: "o/a"})
+		}
+	}
+	return acts
+}
+
+// slippingStore is a store file with levels evaluated at now, where
+// evaluating 35 days later finds 12 regulars slipping: 12 events.
+func slippingStore(t *testing.T, now time.Time) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rollcall.db")
+	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var b connectors.Batch
+	for i := range 12 {
+		b.Activities = append(b.Activities, weeklyComments(fmt.Sprint(i+1), crm.WeekOf(now)-11, 12, 3)...)
+	}
+	if _, err := st.Apply(context.Background(), "gh", b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&identity.Resolver{}).Run(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EvaluateLevels(context.Background(), crm.DefaultScoring(), now, true); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// outboxEvents counts the outbox rows by event type and member.
+func outboxEvents(t *testing.T, st *sqlite.Store) map[string]int {
+	t.Helper()
+	ds, err := st.Deliveries(context.Background(), crm.DeliveryFilter{Pending: true, Failed: true, Delivered: true, Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, d := range ds {
+		out[fmt.Sprint(d.Event, " ", d.MemberID)]++
+	}
+	return out
+}
+
+// TestLevelsEvaluatedOnceAcrossReplicas: two daemons sharing one SQLite
+// file evaluate levels (with webhook events) under the levels lease, many
+// times at once; each slipping regular gets exactly one event, however
+// the evaluations interleave, and every evaluation either ran or was
+// skipped with ErrLeaseHeld.
+func TestLevelsEvaluatedOnceAcrossReplicas(t *testing.T) {
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	path := slippingStore(t, now)
+	var sts []*sqlite.Store
+	var ds []*Daemon
+	for i := range 2 {
+		st, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		sts = append(sts, st)
+		ds = append(ds, New(Options{Store: st, Leases: st, Holder: fmt.Sprint("r", i), LeaseTTL: 5 * time.Second}))
+	}
+	later := now.AddDate(0, 0, 35)
+	var ran, skipped atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 8 {
+		d, st := ds[i%2], sts[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for range 3 {
+				err := d.Exclusive(context.Background(), LevelsLease, func(ctx context.Context) error {
+					_, err := st.EvaluateLevels(ctx, crm.DefaultScoring(), later, true)
+					return err
+				})
+				switch {
+				case err == nil:
+					ran.Add(1)
+				case errors.Is(err, ErrLeaseHeld):
+					skipped.Add(1)
+				default:
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if ran.Load() == 0 || ran.Load()+skipped.Load() != 24 {
+		t.Errorf("ran %d, skipped %d of 24", ran.Load(), skipped.Load())
+	}
+	ev := outboxEvents(t, sts[0])
+	if len(ev) != 12 {
+		t.Errorf("events %v, want one slipping event for each of 12 members", ev)
+	}
+	for k, n := range ev {
+		if n != 1 {
+			t.Errorf("%s: %d events, want 1", k, n)
+		}
+	}
+	t.Logf("ran %d, skipped %d", ran.Load(), skipped.Load())
+}
+
+// TestReadyzJSONShowsLeaseHolders checks /readyz as JSON: this replica's
+// id, for each source who holds its lease until when, and the same for
+// the store-wide jobs; the text answer stays as it was. The lease gauges
+// say what this replica holds.
+func TestReadyzJSONShowsLeaseHolders(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	for _, name := range []string{"b", WebhookLease} {
+		if _, ok, err := st.AcquireLease(ctx, name, "other", time.Hour); err != nil || !ok {
+			t.Fatalf("AcquireLease %s: %v %v", name, ok, err)
+		}
+	}
+	m := NewMetrics(nil)
+	d := New(Options{Store: st, Leases: st, Holder: "me", Metrics: m, Logger: slog.New(slog.DiscardHandler),
+		Sources: []Source{{Name: "a", Type: "github", Interval: time.Hour, Connector: &script{name: "a", steps: 1}},
+			{Name: "b", Type: "github", Interval: time.Hour, Connector: &script{name: "b", steps: 1}}}})
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(rctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "source a synced", 10*time.Second, func() bool { return d.States()[0].Passes > 0 })
+	if err := d.Exclusive(ctx, LevelsLease, func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	h := d.Handler(nil)
+	code, body := get(t, h, "/readyz")
+	lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
+	if code != 200 || len(lines) != 3 || lines[0] != "ready" || !strings.HasPrefix(lines[1], "lease a: held by this replica (me) until ") ||
+		!strings.HasPrefix(lines[2], "lease b: held by other until ") {
+		t.Errorf("/readyz = %d %q; want the text lines", code, body)
+	}
+	code, body = get(t, h, "/readyz?format=json")
+	if code != 200 {
+		t.Fatalf("/readyz?format=json = %d %s", code, body)
+	}
+	var got Readiness
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	if !got.Ready || got.Replica != "me" || len(got.Sources) != 2 {
+		t.Fatalf("readiness = %s", body)
+	}
+	a, b := got.Sources[0], got.Sources[1]
+	if a.Source != "a" || a.Type != "github" || a.Holder != "me" || !a.HeldHere || a.Token != 1 || a.Passes == 0 || a.LastSuccess.IsZero() || a.Expires.IsZero() {
+		t.Errorf("source a = %+v; want held here with a pass", a)
+	}
+	if b.Source != "b" || b.Holder != "other" || b.HeldHere || b.Passes != 0 || b.Expires.Before(time.Now().Add(50*time.Minute)) {
+		t.Errorf("source b = %+v; want held by other for the hour", b)
+	}
+	// @levels was released after its run; @webhook is other's.
+	if len(got.Jobs) != 2 || got.Jobs[0].Source != LevelsLease || got.Jobs[0].Holder != "" ||
+		got.Jobs[1].Source != WebhookLease || got.Jobs[1].Holder != "other" || got.Jobs[1].HeldHere {
+		t.Errorf("jobs = %+v; want @levels free and @webhook other's", got.Jobs)
+	}
+	code, body = get(t, h, "/metrics")
+	for _, want := range []string{`rollcall_source_lease_held{source="a"} 1`, `rollcall_source_lease_held{source="b"} 0`, `rollcall_job_lease_held{lease="@levels"} 0`} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("/metrics has no %q", want)
+		}
 	}
 }
