@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/daemon"
 )
 
 // scoringOf is the configuration's scoring section over crm's defaults.
@@ -105,7 +107,20 @@ func (e *cliEnv) freshLevels(ctx context.Context, st scoreStore, cfg *config.Con
 	if age := now.Sub(at); !at.IsZero() && age >= 0 && age < evaluateEvery(cfg) {
 		return nil
 	}
-	if _, err := st.EvaluateLevels(ctx, scoringOf(cfg), now, webhookEnabled(cfg)); err != nil {
+	// Under the levels lease, like the daemon's evaluations: a command
+	// run beside replicas never evaluates at once with one of them (and
+	// writes a webhook event twice). When one is evaluating, the levels
+	// shown are the stored ones.
+	leases, _ := st.(daemon.Leaser)
+	d := daemon.New(daemon.Options{Leases: leases})
+	err = d.Exclusive(ctx, daemon.LevelsLease, func(ctx context.Context) error {
+		_, err := st.EvaluateLevels(ctx, scoringOf(cfg), now, webhookEnabled(cfg))
+		return err
+	})
+	switch {
+	case errors.Is(err, daemon.ErrLeaseHeld):
+		return nil
+	case err != nil:
 		return fmt.Errorf("bring levels up to date: %w", err)
 	}
 	return nil

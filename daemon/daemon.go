@@ -122,6 +122,8 @@ type Daemon struct {
 	tickHook  func() // tests block the supervisor with it
 	jobs      map[string]*JobState
 	exclusive map[string]bool // Exclusive's jobs running here
+	started   time.Time       // when New ran
+	deadHere  func(holder string) bool
 }
 
 type runningSource struct {
@@ -209,7 +211,8 @@ func New(opts Options) *Daemon {
 		opts.Holder = NewHolder()
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, state: make(map[string]*SourceState),
-		sources: opts.Sources, running: make(map[string]*runningSource), reloads: make(chan reloadRequest)}
+		sources: opts.Sources, running: make(map[string]*runningSource), reloads: make(chan reloadRequest),
+		started: opts.Now(), deadHere: deadHere}
 	for _, s := range opts.Sources {
 		d.state[s.Name] = &SourceState{Name: s.Name, Type: s.Type}
 		if opts.Metrics != nil {

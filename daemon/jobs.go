@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/crm"
@@ -129,7 +132,7 @@ func (d *Daemon) Exclusive(ctx context.Context, name string, fn func(ctx context
 		return fn(ctx)
 	}
 	ttl := d.jobTTL()
-	l, ok, err := d.opts.Leases.AcquireLease(ctx, name, d.opts.Holder, ttl)
+	l, ok, err := d.acquireJob(ctx, name, ttl)
 	if err != nil {
 		return fmt.Errorf("take the %s lease: %w", name, err)
 	}
@@ -177,7 +180,7 @@ func (d *Daemon) RunExclusive(ctx context.Context, name string, fn func(ctx cont
 	ttl := d.jobTTL()
 	log := d.log.With("lease", name)
 	for ctx.Err() == nil {
-		l, ok, err := d.opts.Leases.AcquireLease(ctx, name, d.opts.Holder, ttl)
+		l, ok, err := d.acquireJob(ctx, name, ttl)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -201,6 +204,57 @@ func (d *Daemon) RunExclusive(ctx context.Context, name string, fn func(ctx cont
 		log.Warn("lease lost: this replica stops the job", "token", l.Token, "err", lost)
 		d.noteJob(name, l, false)
 	}
+}
+
+// LeaseBreaker is implemented by stores that can give a lease to a new
+// holder before it expires (crm/sqlite): TakeOverLease takes the lease f
+// names for holder, with the next token, only while it still has f's
+// holder and token (else it returns the lease as it is and false).
+type LeaseBreaker interface {
+	TakeOverLease(ctx context.Context, f crm.Fence, holder string, ttl time.Duration) (crm.Lease, bool, error)
+}
+
+// acquireJob takes a job's lease: AcquireLease, and when another holder
+// has it since before this daemon started but is a dead process of this
+// host (deadHere) and the store can break leases, TakeOverLease, so that a
+// replica restarted after a crash need not wait its predecessor's lease
+// out before delivering the outbox. A wrong guess (containers sharing a
+// hostname but not their pids) happens at most once per lease and start,
+// as a lease taken after this daemon started is always waited out, and
+// the wrongly robbed holder stops at its next renewal.
+func (d *Daemon) acquireJob(ctx context.Context, name string, ttl time.Duration) (crm.Lease, bool, error) {
+	l, ok, err := d.opts.Leases.AcquireLease(ctx, name, d.opts.Holder, ttl)
+	if err != nil || ok || !l.Acquired.Before(d.started) || !d.deadHere(l.Holder) {
+		return l, ok, err
+	}
+	lb, can := d.opts.Leases.(LeaseBreaker)
+	if !can {
+		return l, ok, err
+	}
+	d.log.Info("taking over the lease of a replica of this host that is gone", "lease", name, "dead_holder", l.Holder, "token", l.Token)
+	return lb.TakeOverLease(ctx, crm.Fence{Source: name, Holder: l.Holder, Token: l.Token}, d.opts.Holder, ttl)
+}
+
+// deadHere reports whether holder (as NewHolder names them) is a process
+// of this host that no longer runs. It errs on the side of alive.
+func deadHere(holder string) bool {
+	parts := strings.Split(holder, ":")
+	if len(parts) != 3 {
+		return false
+	}
+	host, err := os.Hostname()
+	if err != nil || parts[0] != host {
+		return false
+	}
+	pid, err := strconv.Atoi(parts[1])
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	return errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
 }
 
 // releaseJob releases a job's lease, also after ctx ended.

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -523,6 +525,58 @@ func TestReadyzJSONShowsLeaseHolders(t *testing.T) {
 	for _, want := range []string{`rollcall_source_lease_held{source="a"} 1`, `rollcall_source_lease_held{source="b"} 0`, `rollcall_job_lease_held{lease="@levels"} 0`} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("/metrics has no %q", want)
+		}
+	}
+}
+
+// TestJobLeaseOfADeadLocalProcessIsTakenOver: a replica restarted on the
+// same host after a crash takes over at once a job lease held by a process
+// of this host that no longer runs, taken before it started; a lease of a
+// live process, or of another host, is waited out, and so is one taken
+// after this replica started.
+func TestJobLeaseOfADeadLocalProcessIsTakenOver(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skip("no hostname")
+	}
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Skip("cannot run true:", err)
+	}
+	dead := fmt.Sprintf("%s:%d:0badf00d", host, gone.Process.Pid)
+	alive := fmt.Sprintf("%s:%d:0badf00d", host, os.Getppid())
+	elsewhere := fmt.Sprintf("elsewhere:%d:0badf00d", gone.Process.Pid)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		holder     string
+		afterStart bool
+		takeover   bool
+	}{
+		{dead, false, true},
+		{dead, true, false},
+		{alive, false, false},
+		{elsewhere, false, false},
+	} {
+		st := openStore(t)
+		if !tc.afterStart {
+			if _, ok, err := st.AcquireLease(ctx, LevelsLease, tc.holder, time.Hour); err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+		}
+		d := New(Options{Store: st, Leases: st, LeaseTTL: time.Second})
+		if tc.afterStart {
+			d.started = time.Now().Add(-time.Hour)
+			if _, ok, err := st.AcquireLease(ctx, LevelsLease, tc.holder, time.Hour); err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+		}
+		ran := false
+		err := d.Exclusive(ctx, LevelsLease, func(context.Context) error { ran = true; return nil })
+		if tc.takeover && (err != nil || !ran) {
+			t.Errorf("lease of %s (after start %v): ran %v, %v; want taken over", tc.holder, tc.afterStart, ran, err)
+		}
+		if !tc.takeover && (ran || !errors.Is(err, ErrLeaseHeld)) {
+			t.Errorf("lease of %s (after start %v): ran %v, %v; want waited out", tc.holder, tc.afterStart, ran, err)
 		}
 	}
 }

@@ -55,6 +55,38 @@ func (s *Store) AcquireLease(ctx context.Context, source, holder string, ttl tim
 	return out, ok, nil
 }
 
+// TakeOverLease gives the lease f names to holder before it expires, with
+// the next token, until ttl from now: for a holder known to be dead (a
+// process of this host that no longer runs). It takes the lease only if
+// it still has f's holder and token, or is free or expired; otherwise it
+// returns the lease as it is and false.
+func (s *Store) TakeOverLease(ctx context.Context, f crm.Fence, holder string, ttl time.Duration) (crm.Lease, bool, error) {
+	now := s.now()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return crm.Lease{}, false, fmt.Errorf("sqlite: take over lease of %s: %w", f.Source, err)
+	}
+	defer tx.Rollback()
+	cur, found, err := readLease(ctx, tx, f.Source)
+	if err != nil {
+		return crm.Lease{}, false, fmt.Errorf("sqlite: take over lease of %s: %w", f.Source, err)
+	}
+	if found && cur.Held(now) && (cur.Holder != f.Holder || cur.Token != f.Token) {
+		return cur, false, nil
+	}
+	out := crm.Lease{Source: f.Source, Holder: holder, Token: cur.Token + 1, Expires: now.Add(ttl), Acquired: now}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO leases (source, holder, token, expires_at, acquired_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (source) DO UPDATE SET holder = excluded.holder, token = excluded.token,
+			expires_at = excluded.expires_at, acquired_at = excluded.acquired_at`,
+		out.Source, holder, out.Token, formatTime(out.Expires), formatTime(now)); err != nil {
+		return crm.Lease{}, false, fmt.Errorf("sqlite: take over lease of %s: %w", f.Source, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return crm.Lease{}, false, fmt.Errorf("sqlite: take over lease of %s: %w", f.Source, err)
+	}
+	return out, true, nil
+}
+
 // RenewLease extends a lease its holder still has to now + ttl: one
 // nobody took since, even if it expired meanwhile (a renewal that waited
 // behind a long write). A lease another replica took is an error
