@@ -1,4 +1,4 @@
-// Package storekit holds small SQL-side helpers of crm/sqlite: pair and
+// Package storekit holds small SQL-side helpers of both stores: pair and
 // account keys, LIKE escaping and prefix ranges. What both stores share
 // outside SQL (batch validation, merging an account into the stored one,
 // the stored JSON sets, reactions, account keys, page cursors) is in
