@@ -170,10 +170,12 @@ func tableKeys(t *testing.T, st *postgres.Store, table string) []string {
 }
 
 // TestPostgresRestartMidSyncLosesNothing runs the daemon (four sources
-// against the fakes) on a private PostgreSQL cluster and crashes the
-// cluster mid-sync: every source has committed its first batch (one with
-// a single batch has begun its pass), github's second batch is inside its transaction (held on a row lock of its
-// cursor), the others' second batches are fetched while the server is
+// against the fakes) on a private PostgreSQL cluster and takes the
+// cluster away mid-sync (a crash; a clean shutdown with the sources under
+// leases, as `rollcall run` runs them on PostgreSQL): every source has
+// committed its first batch (one with a single batch has begun its pass),
+// github's second batch is inside its transaction (held on a row lock of
+// its cursor), the others' second batches are fetched while the server is
 // away. The daemon must not stop; the sources fail and retry on the error
 // backoff; /readyz says the store does not answer while the daemon stays
 // alive and systemd's watchdog keeps being fed; once the cluster is back
@@ -184,6 +186,14 @@ func TestPostgresRestartMidSyncLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("PostgreSQL restart test skipped in -short mode")
 	}
+	t.Run("crash", func(t *testing.T) { testPostgresRestart(t, (*pgtest.Server).Crash, false) })
+	t.Run("shutdown with leases", func(t *testing.T) { testPostgresRestart(t, (*pgtest.Server).Stop, true) })
+}
+
+// testPostgresRestart is TestPostgresRestartMidSyncLosesNothing: down
+// takes the cluster away; with leases the sources run under leases of a
+// short TTL, which run out while the server is away.
+func testPostgresRestart(t *testing.T, down func(*pgtest.Server), leases bool) {
 	cluster := pgtest.Cluster(t)
 	ctx := context.Background()
 
@@ -248,14 +258,18 @@ func TestPostgresRestartMidSyncLosesNothing(t *testing.T) {
 	var sleepMu sync.Mutex
 	var sleeps []time.Duration
 	failed := &errorLog{errs: map[string][]string{}}
-	d := New(Options{Store: st, Sources: srcs, Logger: log, Reporter: failed, Tick: 10 * time.Millisecond, MaxBackoff: maxBackoff,
+	opts := Options{Store: st, Sources: srcs, Logger: log, Reporter: failed, Tick: 10 * time.Millisecond, MaxBackoff: maxBackoff,
 		Jitter: func(time.Duration) time.Duration { return 0 },
 		Sleep: func(ctx context.Context, dur time.Duration) error {
 			sleepMu.Lock()
 			sleeps = append(sleeps, dur)
 			sleepMu.Unlock()
 			return sleep(ctx, dur)
-		}})
+		}}
+	if leases {
+		opts.Leases, opts.LeaseTTL = st, time.Second
+	}
+	d := New(opts)
 	h := d.Handler(nil)
 	rctx, cancel := context.WithCancel(ctx)
 	runDone := make(chan error, 1)
@@ -338,7 +352,7 @@ func TestPostgresRestartMidSyncLosesNothing(t *testing.T) {
 	before := tableKeys(t, st, "activities") // outside the held transaction
 
 	// The server goes away, mid-batch.
-	cluster.Crash()
+	down(cluster)
 	crashed := time.Now()
 	passes := map[string]int{}
 	for _, s := range d.States() {
@@ -406,6 +420,13 @@ func TestPostgresRestartMidSyncLosesNothing(t *testing.T) {
 		return true
 	})
 	waitFor("/readyz turns ready", func() bool { code, _ := get(t, h, "/readyz"); return code == 200 })
+	if leases {
+		for _, s := range d.States() {
+			if !s.LeaseHeld || s.LeaseHolder != d.opts.Holder {
+				t.Errorf("source %s after the restart: lease held %v by %q, want this replica's again", s.Name, s.LeaseHeld, s.LeaseHolder)
+			}
+		}
+	}
 	if !d.Alive(ctx) {
 		t.Error("not alive after the restart")
 	}
@@ -425,5 +446,5 @@ func TestPostgresRestartMidSyncLosesNothing(t *testing.T) {
 	if left, err := st.Unassigned(ctx, 5); err != nil || len(left) > 0 {
 		t.Errorf("identities left without a member after the restart: %v (err %v)", left, err)
 	}
-	t.Logf("crash with %d activities committed; after the restart %d activities, %d identities", len(before), len(acts), len(ids))
+	t.Logf("away with %d activities committed; after the restart %d activities, %d identities", len(before), len(acts), len(ids))
 }
