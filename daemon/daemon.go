@@ -413,15 +413,29 @@ func (d *Daemon) apply(ctx context.Context, wg *conc.WaitGroup, sources []Source
 	return res
 }
 
+// remoteStore is implemented by stores kept on a database server of their
+// own (PostgreSQL), as opposed to one embedded in this process (SQLite).
+type remoteStore interface {
+	Remote() bool
+}
+
 // Alive reports whether the daemon itself works: the supervisor ticked
-// recently and the store answers a ping. It never looks at external
-// services, so an outage elsewhere cannot make systemd restart us.
+// recently and, for an embedded store (SQLite, whose file and lock live in
+// our process), the store answers a ping within two seconds. It never
+// looks at external services, so an outage elsewhere cannot make systemd
+// restart us; a store on a database server of its own (one whose Remote
+// method reports true, as PostgreSQL's does) counts as elsewhere: while it
+// is away the sources retry with backoff and /readyz reports not ready,
+// and restarting the daemon would not bring the server back.
 func (d *Daemon) Alive(ctx context.Context) bool {
 	d.mu.Lock()
 	last := d.lastTick
 	d.mu.Unlock()
 	if last.IsZero() || d.opts.Now().Sub(last) > 3*d.opts.Tick+time.Second {
 		return false
+	}
+	if r, ok := d.opts.Store.(remoteStore); ok && r.Remote() {
+		return true
 	}
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()

@@ -23,8 +23,11 @@ import (
 // activities and evidence, touched members are recomputed, and the cursor
 // state, ETags and missing objects are replaced whole. The scoring inputs
 // (identity_scores, interactions, sentiment) are kept in the same
-// transaction. A conflict with a concurrent writer runs it again.
+// transaction. A conflict with a concurrent writer runs it again. Text
+// PostgreSQL cannot hold (NUL bytes, invalid UTF-8) is cleaned first, as
+// storable says, rather than failing the batch on every retry.
 func (s *Store) Apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
+	b = storableBatch(b)
 	if err := crm.ValidateBatch(source, b); err != nil {
 		return crm.ApplyResult{}, fmt.Errorf("postgres: apply batch of source %q: %w", source, err)
 	}

@@ -233,6 +233,11 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Remote reports true: the store lives on a database server of its own.
+// The daemon then leaves the server's absence out of its own liveness
+// (the systemd watchdog), and reports it through readiness instead.
+func (s *Store) Remote() bool { return true }
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {

@@ -2,6 +2,10 @@
 // one on the server named by ROLLCALL_TEST_POSTGRES_URL and drops it when
 // the test ends. Without the variable the test is skipped, except in CI
 // (CI=true), where it fails: there the PostgreSQL tests must run.
+//
+// Cluster gives a test a private PostgreSQL server instead (initdb from
+// ROLLCALL_TEST_POSTGRES_BIN), which the test may stop, crash and start
+// again: for what a database that goes away does to the daemon.
 package pgtest
 
 import (
