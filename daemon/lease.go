@@ -69,7 +69,7 @@ func (d *Daemon) leasedLoop(ctx context.Context, s Source) {
 			continue
 		}
 		log.Info("source lease taken", "holder", l.Holder, "token", l.Token)
-		d.whileHeld(ctx, l, ttl, func(ctx context.Context) { d.loop(ctx, s) })
+		lost := d.whileHeld(ctx, l, ttl, func(ctx context.Context) { d.loop(ctx, s) })
 		d.update(s.Name, func(st *SourceState) { st.LeaseHeld = false })
 		if ctx.Err() != nil {
 			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
@@ -78,6 +78,10 @@ func (d *Daemon) leasedLoop(ctx context.Context, s Source) {
 			}
 			rcancel()
 			return
+		}
+		if errors.Is(lost, errLeaseRanOut) {
+			log.Warn("source lease lost: it ran out while the store did not answer; taking it again once the store answers", "token", l.Token)
+			continue
 		}
 		log.Warn("source lease lost: another replica fetches the source now", "token", l.Token)
 	}
@@ -115,28 +119,36 @@ func (d *Daemon) leaseTTL(s Source) time.Duration {
 	return LeaseTTL(s.Interval)
 }
 
+// errLeaseRanOut is why a lease was lost when it expired while the store
+// did not answer its renewals (no other replica took it, as far as we know).
+var errLeaseRanOut = errors.New("the lease ran out while the store did not answer")
+
 // whileHeld runs fn with a context fenced by l (crm.WithFence) while a
-// goroutine renews l; the context ends when the lease is lost.
-func (d *Daemon) whileHeld(ctx context.Context, l crm.Lease, ttl time.Duration, fn func(ctx context.Context)) {
+// goroutine renews l; the context ends when the lease is lost. It returns
+// why the lease was lost (crm.ErrLeaseLost: taken; errLeaseRanOut), or nil
+// when fn returned or ctx ended first.
+func (d *Daemon) whileHeld(ctx context.Context, l crm.Lease, ttl time.Duration, fn func(ctx context.Context)) error {
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	renewed := make(chan struct{})
+	var lost error
 	go func() {
 		defer close(renewed)
-		d.renew(lctx, cancel, l.Source, l, ttl)
+		lost = d.renew(lctx, cancel, l.Source, l, ttl)
 	}()
 	fn(crm.WithFence(lctx, crm.Fence{Source: l.Source, Holder: l.Holder, Token: l.Token}))
 	cancel()
 	<-renewed
+	return lost
 }
 
 // renew keeps l alive every ttl/3 until ctx ends; when the lease is lost
 // (taken by another, or expired while the store did not answer) it calls
-// stop.
-func (d *Daemon) renew(ctx context.Context, stop context.CancelFunc, source string, l crm.Lease, ttl time.Duration) {
+// stop and returns why (crm.ErrLeaseLost, errLeaseRanOut).
+func (d *Daemon) renew(ctx context.Context, stop context.CancelFunc, source string, l crm.Lease, ttl time.Duration) error {
 	for {
 		if err := d.opts.Sleep(ctx, ttl/3); err != nil {
-			return
+			return nil
 		}
 		nl, err := d.opts.Leases.RenewLease(ctx, l, ttl)
 		switch {
@@ -145,16 +157,16 @@ func (d *Daemon) renew(ctx context.Context, stop context.CancelFunc, source stri
 			d.update(source, func(st *SourceState) { st.LeaseExpires = l.Expires })
 		case errors.Is(err, crm.ErrLeaseLost):
 			stop()
-			return
+			return crm.ErrLeaseLost
 		case ctx.Err() != nil:
-			return
+			return nil
 		default:
 			// The store did not answer: try again until the lease has
 			// run out, then stop (the fence refuses writes anyway).
 			d.log.Warn("renew source lease", "source", source, "err", err)
 			if !d.opts.Now().Before(l.Expires) {
 				stop()
-				return
+				return errLeaseRanOut
 			}
 		}
 	}

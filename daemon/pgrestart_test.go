@@ -429,6 +429,10 @@ func testPostgresRestart(t *testing.T, down func(*pgtest.Server), leases bool) {
 				t.Errorf("source %s after the restart: lease held %v by %q, want this replica's again", s.Name, s.LeaseHeld, s.LeaseHolder)
 			}
 		}
+		// The leases ran out with the server away; nobody else took them.
+		if l := logs.String(); !strings.Contains(l, "ran out while the store did not answer") || strings.Contains(l, "another replica fetches the source now") {
+			t.Errorf("the log does not say that the leases ran out while the store was away (and only that)")
+		}
 	}
 	if !d.Alive(ctx) {
 		t.Error("not alive after the restart")

@@ -31,9 +31,11 @@ import (
 // identity of each member whose identities or activities changed are
 // recomputed. The stored cursor state becomes b.Next.State, and the stored
 // ETags and missing objects become exactly b.Next.ETags and b.Next.Missing. A batch with an activity without key
-// or actor, or an account or evidence without ref, is rejected whole.
+// or actor, or an account or evidence without ref, is rejected whole. Its
+// text is stored as crm.StorableBatch cleans it (no NUL bytes, valid
+// UTF-8), as in the PostgreSQL store.
 func (s *Store) Apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
-	res, err := s.apply(ctx, source, b)
+	res, err := s.apply(ctx, source, crm.StorableBatch(b))
 	if err != nil {
 		return crm.ApplyResult{}, fmt.Errorf("sqlite: apply batch of source %q: %w", source, err)
 	}
@@ -421,8 +423,10 @@ func (s *Store) missing(ctx context.Context, source string) (map[string]time.Tim
 }
 
 // ProfileFetchedAt reports when the account's full profile was stored; ok
-// is false for an account never stored with a full profile.
+// is false for an account never stored with a full profile. ref is looked
+// up as Apply stored it (crm.StorableRef).
 func (s *Store) ProfileFetchedAt(ctx context.Context, ref connectors.AccountRef) (time.Time, bool, error) {
+	ref = crm.StorableRef(ref)
 	var fetched sql.NullString
 	err := s.r.QueryRowContext(ctx, `SELECT profile_fetched_at FROM identities
 		WHERE platform = ? AND instance = ? AND external_id = ?`, ref.Platform, ref.Instance, ref.ExternalID).Scan(&fetched)
