@@ -176,14 +176,13 @@ type doctorStore interface {
 // create a missing SQLite file; messages never show a PostgreSQL password.
 func checkStore(ctx context.Context, path string) (doctorStore, string, string) {
 	var st doctorStore
-	name, status, note := path, "ok", ""
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
+	name, status := path, "ok"
+	if isPostgresURL(path) {
 		ps, err := postgres.Open(ctx, path)
 		if err != nil {
 			return nil, "FIX", err.Error()
 		}
 		st, name = ps, postgres.Redact(path)
-		status, note = "warn", "; the daemon does not run on PostgreSQL yet (rollcall migrate copies stores in and out)"
 	} else {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			dir := filepath.Dir(path)
@@ -206,7 +205,7 @@ func checkStore(ctx context.Context, path string) (doctorStore, string, string) 
 	if err := st.CheckWritable(ctx); err != nil {
 		return st, "FIX", fmt.Sprintf("%s is not writable: %v", name, err)
 	}
-	return st, status, fmt.Sprintf("%s: migrations %d/%d, writable%s", name, cur, latest, note)
+	return st, status, fmt.Sprintf("%s: migrations %d/%d, writable", name, cur, latest)
 }
 
 // checkUnit checks an installed unit file: the settings rollcall relies on,

@@ -14,6 +14,7 @@ import (
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/postgres"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
 	"github.com/rollcall-dev/rollcall/web"
 )
@@ -204,12 +205,25 @@ func (e *cliEnv) openStore(ctx context.Context, cfg *config.Config) (store, stri
 	if path == "" {
 		return nil, "", usageErr("no store: pass --store PATH or set store: in the config")
 	}
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return nil, "", fmt.Errorf("open store: PostgreSQL stores are not supported in this version yet; use a SQLite file path")
+	if isPostgresURL(path) {
+		name := postgres.Redact(path)
+		s, err := postgres.Open(ctx, path)
+		if err != nil {
+			// The error names the database without its password.
+			return nil, "", e.storeError(cfg, name, err)
+		}
+		if cfg != nil {
+			s.SetTeam(teamOf(cfg))
+			if err := s.SetDecay(ctx, scoringOf(cfg).Decay); err != nil {
+				s.Close()
+				return nil, "", fmt.Errorf("open store %s: %w", name, err)
+			}
+		}
+		return s, name, nil
 	}
 	s, err := sqlite.Open(ctx, path)
 	if err != nil {
-		return nil, "", fmt.Errorf("open store %s: %w", path, err)
+		return nil, "", e.storeError(cfg, path, err)
 	}
 	if cfg != nil {
 		s.SetTeam(teamOf(cfg))
@@ -221,6 +235,25 @@ func (e *cliEnv) openStore(ctx context.Context, cfg *config.Config) (store, stri
 		}
 	}
 	return s, path, nil
+}
+
+// isPostgresURL reports whether a store setting names a PostgreSQL
+// database rather than a SQLite file.
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// storeError is the error of a store that would not open: a configuration
+// error naming the file, line and field when the store came from the
+// configuration, else one naming --store. name never holds a password.
+func (e *cliEnv) storeError(cfg *config.Config, name string, err error) error {
+	if e.storePath == "" && cfg != nil && cfg.File != "" && cfg.StoreLine > 0 {
+		return &config.Error{File: cfg.File, Line: cfg.StoreLine, Field: "store", Err: fmt.Errorf("open store: %w", err)}
+	}
+	if e.storePath != "" {
+		return fmt.Errorf("--store %s: open store: %w", name, err)
+	}
+	return fmt.Errorf("open store %s: %w", name, err)
 }
 
 // printDefaults is flag.PrintDefaults with GNU-style "--name" spelling

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors/community"
+	"github.com/rollcall-dev/rollcall/crm/postgres"
 )
 
 // startDemoWorld generates a community and serves it from the four fakes.
@@ -73,7 +74,12 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "demo: %d people (seed %d) on fake GitHub, Mastodon, Discourse and Stack Overflow on 127.0.0.1; store %s\n\n", *size, *seed, e.storePath)
+	// A PostgreSQL URL is shown without its password.
+	shown := e.storePath
+	if isPostgresURL(shown) {
+		shown = postgres.Redact(shown)
+	}
+	fmt.Fprintf(e.stdout, "demo: %d people (seed %d) on fake GitHub, Mastodon, Discourse and Stack Overflow on 127.0.0.1; store %s\n\n", *size, *seed, shown)
 	sums := p.d.SyncOnce(ctx)
 	p.rep.stop()
 	if err := p.evaluate(ctx, time.Now()); err != nil {
@@ -93,9 +99,12 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 			}
 		}
 	}
-	storeFlag := " --store " + e.storePath
+	storeFlag := " --store " + shellQuote(shown)
 	fmt.Fprintf(e.stdout, "\nTry next:\n  rollcall members%s\n  rollcall members%s --search %s --format json\n  rollcall journey%s github:%s\n",
 		storeFlag, storeFlag, firstWord(login), storeFlag, login)
+	if shown != e.storePath {
+		fmt.Fprintln(e.stdout, "  (the password is hidden here: put yours back in the URL, or leave it out and set PGPASSWORD)")
+	}
 	if *once || serr != nil {
 		p.store.Close()
 		return serr
@@ -115,6 +124,15 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	fmt.Fprintf(e.stdout, "\nPolling every %s; press Ctrl-C to stop.\n", *interval)
 	reload := func() (*config.Config, error) { return demoConfig(w, e.storePath, *interval) }
 	return p.serve(ctx, e, addr, reload)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds characters the
+// shell would read (a URL's ? and &).
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func firstWord(s string) string {

@@ -147,11 +147,11 @@ func (e *cliEnv) openQueryStore(ctx context.Context) (queryStore, func(), error)
 	if err != nil {
 		return nil, nil, err
 	}
-	if e.storePath == "" && cfg.Store != "" {
+	if e.storePath == "" && cfg.Store != "" && !isPostgresURL(cfg.Store) {
 		if _, err := os.Stat(cfg.Store); err != nil {
 			return nil, nil, fmt.Errorf("store %s does not exist yet: run 'rollcall sync --once' first, or pass --store", cfg.Store)
 		}
-	} else if e.storePath != "" {
+	} else if e.storePath != "" && !isPostgresURL(e.storePath) {
 		if _, err := os.Stat(e.storePath); err != nil {
 			return nil, nil, fmt.Errorf("store %s does not exist: run 'rollcall demo --once' or 'rollcall sync --once' first", e.storePath)
 		}

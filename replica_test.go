@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,13 +16,31 @@ import (
 	"github.com/rollcall-dev/rollcall/connectors/community"
 	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/postgres"
+	"github.com/rollcall-dev/rollcall/crm/postgres/pgtest"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
 )
 
-// storeKeys returns the keys of every row of table t in the store at path.
+// replicaStore is what the replica tests read of a store.
+type replicaStore interface {
+	crm.CopySource
+	Leases(ctx context.Context) ([]crm.Lease, error)
+	Close() error
+}
+
+// openReplicaStore opens a SQLite file path or a postgres:// URL.
+func openReplicaStore(ctx context.Context, spec string) (replicaStore, error) {
+	if isPostgresURL(spec) {
+		return postgres.Open(ctx, spec)
+	}
+	return sqlite.Open(ctx, spec)
+}
+
+// storeKeys returns the keys of every row of table t in the store at path
+// (a SQLite file or a postgres:// URL).
 func storeKeys(t *testing.T, path string, table string) []string {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), path)
+	s, err := openReplicaStore(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,21 +78,35 @@ func storeKeys(t *testing.T, path string, table string) []string {
 // survivor takes the source over and that the store ends with exactly the
 // activities and accounts of a single clean sync: none lost, none twice
 // (every key once, the same set).
+//
+// It runs on a SQLite file and on a PostgreSQL database (the latter needs
+// ROLLCALL_TEST_POSTGRES_URL: skipped without it, failed in CI).
 func TestReplicasShareSourcesThroughLeases(t *testing.T) {
-	for _, stall := range []bool{false, true} {
-		name := "SIGKILL"
-		if stall {
-			name = "SIGSTOP then SIGCONT"
-		}
-		t.Run(name, func(t *testing.T) { testReplicas(t, stall) })
+	for _, store := range []string{"SQLite", "PostgreSQL"} {
+		t.Run(store, func(t *testing.T) {
+			for _, stall := range []bool{false, true} {
+				name := "SIGKILL"
+				if stall {
+					name = "SIGSTOP then SIGCONT"
+				}
+				t.Run(name, func(t *testing.T) {
+					shared := filepath.Join(t.TempDir(), "shared.db")
+					if store == "PostgreSQL" {
+						shared = pgtest.URL(t)
+					}
+					testReplicas(t, shared, stall)
+				})
+			}
+		})
 	}
 }
 
 // testReplicas is TestReplicasShareSourcesThroughLeases; with stall, the
 // holder is stopped (SIGSTOP) instead of killed, past its lease, then
 // continued (SIGCONT): its batch in flight, fenced with the old token,
-// must not commit.
-func testReplicas(t *testing.T, stall bool) {
+// must not commit. shared is the replicas' store: a SQLite file path or a
+// postgres:// URL.
+func testReplicas(t *testing.T, shared string, stall bool) {
 	bin := binary(t)
 	dir := t.TempDir()
 	c := community.Generate(11, 100, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -84,7 +117,7 @@ func testReplicas(t *testing.T, stall bool) {
 	base := fake.Start(t)
 	config := func(name, db string) string {
 		cfg := filepath.Join(dir, name+".yaml")
-		body := fmt.Sprintf("store: %s\nlease_ttl: 2s\nsources:\n  - name: upstream\n    type: github\n    token: t0ken\n    base_url: %s\n    orgs: [%s]\n    interval: 1m\n", db, base, c.Org)
+		body := fmt.Sprintf("store: '%s'\nlease_ttl: 2s\nsources:\n  - name: upstream\n    type: github\n    token: t0ken\n    base_url: %s\n    orgs: [%s]\n    interval: 1m\n", db, base, c.Org)
 		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +137,6 @@ func testReplicas(t *testing.T, stall bool) {
 
 	// Three replicas on one store; every response slow, so that the kill
 	// comes mid-sync.
-	shared := filepath.Join(dir, "shared.db")
 	cfg := config("shared", shared)
 	for range requestsPerSync {
 		fake.SlowNext(30 * time.Millisecond)
@@ -151,7 +183,7 @@ func testReplicas(t *testing.T, stall bool) {
 	// Mid-sync: a quarter of the requests made.
 	waitFor("the sync to start", func() bool { return fake.Count()-startCount >= requestsPerSync/4 })
 	holderPid := func() int {
-		s, err := sqlite.Open(t.Context(), shared)
+		s, err := openReplicaStore(t.Context(), shared)
 		if err != nil {
 			return 0
 		}
@@ -199,8 +231,10 @@ func testReplicas(t *testing.T, stall bool) {
 	if stall {
 		// Stopped, the holder may be inside a write transaction: on SQLite
 		// the others then cannot write at all (they log SQLITE_BUSY) until
-		// it continues, so nobody can take its lease, and woken it goes on
-		// (its token still fences: nobody else has the source). Stopped
+		// it continues, and on PostgreSQL its batch's share lock on the
+		// lease row (the fence) holds off a takeover, so nobody can take its
+		// lease, and woken it goes on (its token still fences: nobody else
+		// has the source). Stopped
 		// outside one, another replica takes the lease over once it runs
 		// out; woken, the old holder's batch in flight is refused by the
 		// fence, and it stops fetching.

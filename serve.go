@@ -78,7 +78,11 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		}
 		log.Info("privacy.keep_text is false: text excerpts are not kept", "deleted", n)
 	}
-	metrics := daemon.NewMetrics(storeSize(path))
+	size := storeSize(path)
+	if isPostgresURL(path) {
+		size = func() float64 { return 0 } // the file size of a SQLite store only
+	}
+	metrics := daemon.NewMetrics(size)
 	base := connectors.Options{
 		Logger:   log,
 		HTTP:     transport,

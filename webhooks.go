@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rollcall-dev/rollcall/crm"
-	"github.com/rollcall-dev/rollcall/crm/sqlite"
 )
 
 // deliveryStore is what rollcall webhooks needs from a store.
@@ -65,7 +64,7 @@ func cmdWebhooks(ctx context.Context, e *cliEnv, args []string) error {
 			return usageErr("delivery ID must be a number, not %q", pos[1])
 		}
 		if err := st.RetryDelivery(ctx, id, time.Now()); err != nil {
-			if errors.Is(err, sqlite.ErrNoDelivery) {
+			if errors.Is(err, crm.ErrNoDelivery) {
 				return fmt.Errorf("no failed delivery %d (see 'rollcall webhooks --status failed')", id)
 			}
 			return err

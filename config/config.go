@@ -202,7 +202,7 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 		case "store":
 			if v, n, ok := p.str(kv.val, key); ok {
 				p.checkStore(v, n)
-				cfg.Store = v
+				cfg.Store, cfg.StoreLine = v, n.Line
 			}
 		case "listen":
 			if v, n, ok := p.str(kv.val, key); ok {

@@ -205,9 +205,10 @@ func TestParseFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Config{
-		File:   "rollcall.yaml",
-		Store:  "postgres://rollcall:pg_" + sentinel + "@db.internal:5432/rollcall?sslmode=verify-full",
-		Listen: "[::1]:8080",
+		File:      "rollcall.yaml",
+		Store:     "postgres://rollcall:pg_" + sentinel + "@db.internal:5432/rollcall?sslmode=verify-full",
+		StoreLine: 2,
+		Listen:    "[::1]:8080",
 		// privacy: keep_text: false at the end of the file.
 		Privacy: Privacy{KeepText: false},
 		Sources: []Source{

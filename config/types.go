@@ -29,6 +29,9 @@ type Config struct {
 	File string
 	// Store is a SQLite file path or a postgres:// URL.
 	Store string
+	// StoreLine is the line of the store setting in File; 0 when the
+	// file sets none (the default store).
+	StoreLine int
 	// Listen is the HTTP address for health, metrics and the UI.
 	Listen string
 	// Sources are the configured connectors, in file order.

@@ -14,6 +14,10 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict is returned when a change contradicts the stored state.
 var ErrConflict = errors.New("conflict")
 
+// ErrNoDelivery is returned by an Outbox for a delivery id that does not
+// exist (or, for RetryDelivery, is not failed).
+var ErrNoDelivery = errors.New("no such delivery")
+
 // Identity is one account of a member on one platform.
 type Identity struct {
 	ID       int64 `json:"-"`

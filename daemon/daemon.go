@@ -94,6 +94,14 @@ type Options struct {
 	// ResolveEvery is how often, at most, the resolver runs during a long
 	// pass (it always runs at the end of one); 0 means 30 seconds.
 	ResolveEvery time.Duration
+	// CommitTimeout bounds one batch's commit (Store.Apply), which goes on
+	// through shutdown; 0 means 30 seconds. A commit waits for the store's
+	// other writers (SQLite has one at a time: another source's batch, a
+	// resolver run), and a batch into a large store takes seconds of its
+	// own, so the bound is for a store that hangs, not for a busy one. At
+	// shutdown the unit's TimeoutStopSec (15 s) may cut it shorter: a
+	// commit cut off commits nothing, and the batch is fetched again.
+	CommitTimeout time.Duration
 	// Leases, when set, shares the sources with other replicas of the
 	// daemon on the same store: Run fetches a source only while this
 	// replica holds its lease, and fences each of its batches with it; the
@@ -203,6 +211,9 @@ func New(opts Options) *Daemon {
 	}
 	if opts.Tick <= 0 {
 		opts.Tick = time.Second
+	}
+	if opts.CommitTimeout <= 0 {
+		opts.CommitTimeout = 30 * time.Second
 	}
 	if opts.ResolveEvery <= 0 {
 		opts.ResolveEvery = 30 * time.Second
@@ -420,15 +431,29 @@ func (d *Daemon) apply(ctx context.Context, wg *conc.WaitGroup, sources []Source
 	return res
 }
 
+// remoteStore is implemented by stores kept on a database server of their
+// own (PostgreSQL), as opposed to one embedded in this process (SQLite).
+type remoteStore interface {
+	Remote() bool
+}
+
 // Alive reports whether the daemon itself works: the supervisor ticked
-// recently and the store answers a ping. It never looks at external
-// services, so an outage elsewhere cannot make systemd restart us.
+// recently and, for an embedded store (SQLite, whose file and lock live in
+// our process), the store answers a ping within two seconds. It never
+// looks at external services, so an outage elsewhere cannot make systemd
+// restart us; a store on a database server of its own (one whose Remote
+// method reports true, as PostgreSQL's does) counts as elsewhere: while it
+// is away the sources retry with backoff and /readyz reports not ready,
+// and restarting the daemon would not bring the server back.
 func (d *Daemon) Alive(ctx context.Context) bool {
 	d.mu.Lock()
 	last := d.lastTick
 	d.mu.Unlock()
 	if last.IsZero() || d.opts.Now().Sub(last) > 3*d.opts.Tick+time.Second {
 		return false
+	}
+	if r, ok := d.opts.Store.(remoteStore); ok && r.Remote() {
+		return true
 	}
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
@@ -639,9 +664,9 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 				return sum
 			}
 		}
-		// The batch in flight is committed even during shutdown: it is a
-		// short local transaction, and dropping it would only redo work.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		// The batch in flight is committed even during shutdown: it is one
+		// transaction, and dropping it would only redo work.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.CommitTimeout)
 		applyStart := d.opts.Now()
 		res, err := d.opts.Store.Apply(actx, s.Name, b)
 		cancel()

@@ -2,14 +2,18 @@ package daemon
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/crm/sqlite"
 )
 
 func get(t *testing.T, h http.Handler, path string) (int, string) {
@@ -184,5 +188,78 @@ func TestAliveNeedsTickingSupervisorAndStore(t *testing.T) {
 			t.Fatal("not alive after the supervisor resumed")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// awayStore is a SQLite store whose Ping fails while down is set, and
+// which says whether it is remote (a database server of its own).
+type awayStore struct {
+	*sqlite.Store
+	remote bool
+	down   atomic.Bool
+}
+
+func (s *awayStore) Ping(ctx context.Context) error {
+	if s.down.Load() {
+		return errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
+	}
+	return s.Store.Ping(ctx)
+}
+
+func (s *awayStore) Remote() bool { return s.remote }
+
+// TestAliveWhileRemoteStoreIsAway: a remote store that does not answer
+// turns /readyz not ready but leaves the daemon alive (the watchdog keeps
+// reporting); an embedded store that does not answer makes it not alive.
+func TestAliveWhileRemoteStoreIsAway(t *testing.T) {
+	for _, remote := range []bool{true, false} {
+		t.Run(fmt.Sprintf("remote=%v", remote), func(t *testing.T) {
+			st := &awayStore{Store: openStore(t), remote: remote}
+			passed := make(chan struct{}, 1)
+			d := New(Options{Store: st, Tick: 10 * time.Millisecond,
+				Sources: []Source{{Name: "a", Interval: time.Hour, Connector: &script{name: "a", steps: 1}}},
+				OnCycle: func() {
+					select {
+					case passed <- struct{}{}:
+					default:
+					}
+				}})
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error)
+			go func() { done <- d.Run(ctx) }()
+			t.Cleanup(func() { cancel(); <-done })
+			<-passed
+			h := d.Handler(nil)
+			waitFor := func(what string, cond func() bool) {
+				t.Helper()
+				deadline := time.Now().Add(10 * time.Second)
+				for !cond() {
+					if time.Now().After(deadline) {
+						t.Fatal(what)
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			waitFor("not alive and ready with the store up", func() bool {
+				code, _ := get(t, h, "/readyz")
+				return code == 200 && d.Alive(ctx)
+			})
+			st.down.Store(true)
+			if code, body := get(t, h, "/readyz"); code != 503 || !strings.Contains(body, "store does not answer") {
+				t.Errorf("/readyz with the store down = %d %q, want 503", code, body)
+			}
+			// Many ticks later, liveness is what it was decided to be.
+			for range 20 {
+				if got := d.Alive(ctx); got != remote {
+					t.Fatalf("Alive with the store down = %v, want %v", got, remote)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			st.down.Store(false)
+			waitFor("not alive and ready once the store is back", func() bool {
+				code, _ := get(t, h, "/readyz")
+				return code == 200 && d.Alive(ctx)
+			})
+		})
 	}
 }

@@ -132,6 +132,7 @@ func (d *Daemon) Exclusive(ctx context.Context, name string, fn func(ctx context
 		return fn(ctx)
 	}
 	ttl := d.jobTTL()
+	taken := d.opts.Now()
 	l, ok, err := d.acquireJob(ctx, name, ttl)
 	if err != nil {
 		return fmt.Errorf("take the %s lease: %w", name, err)
@@ -141,7 +142,7 @@ func (d *Daemon) Exclusive(ctx context.Context, name string, fn func(ctx context
 		return fmt.Errorf("%s: %s holds it until %s: %w", name, l.Holder, l.Expires.UTC().Format(time.RFC3339), ErrLeaseHeld)
 	}
 	var ferr error
-	lost := d.holdJob(ctx, l, ttl, nil, func(ctx context.Context, _ <-chan struct{}) { ferr = fn(ctx) })
+	lost := d.holdJob(ctx, l, taken, ttl, nil, func(ctx context.Context, _ <-chan struct{}) { ferr = fn(ctx) })
 	d.releaseJob(ctx, l)
 	if lost != nil {
 		return fmt.Errorf("%s: %w", name, lost)
@@ -180,6 +181,7 @@ func (d *Daemon) RunExclusive(ctx context.Context, name string, fn func(ctx cont
 	ttl := d.jobTTL()
 	log := d.log.With("lease", name)
 	for ctx.Err() == nil {
+		taken := d.opts.Now()
 		l, ok, err := d.acquireJob(ctx, name, ttl)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -196,7 +198,7 @@ func (d *Daemon) RunExclusive(ctx context.Context, name string, fn func(ctx cont
 			continue
 		}
 		log.Info("lease taken: this replica runs the job", "holder", l.Holder, "token", l.Token)
-		lost := d.holdJob(ctx, l, ttl, ctx.Done(), fn)
+		lost := d.holdJob(ctx, l, taken, ttl, ctx.Done(), fn)
 		if lost == nil || ctx.Err() != nil {
 			d.releaseJob(ctx, l)
 			return
@@ -278,7 +280,12 @@ func (d *Daemon) releaseJob(ctx context.Context, l crm.Lease) {
 // also closed when the given one is (the daemon shuts down). Without a
 // given stop (Exclusive), fn's context ends with ctx; with one, it lives
 // on for jobDrain after stop closes.
-func (d *Daemon) holdJob(ctx context.Context, l crm.Lease, ttl time.Duration, stop <-chan struct{}, fn func(ctx context.Context, stop <-chan struct{})) error {
+//
+// The expiry the guard watches is on this replica's clock: ttl from when
+// the lease was asked for (taken) or its renewal sent, which is never
+// later than the store's expiry, whatever the skew between this machine's
+// clock and the store's (PostgreSQL keeps leases on the database's).
+func (d *Daemon) holdJob(ctx context.Context, l crm.Lease, taken time.Time, ttl time.Duration, stop <-chan struct{}, fn func(ctx context.Context, stop <-chan struct{})) error {
 	base := ctx
 	if stop != nil {
 		base = context.WithoutCancel(ctx) // ends after the drain
@@ -286,12 +293,12 @@ func (d *Daemon) holdJob(ctx context.Context, l crm.Lease, ttl time.Duration, st
 	hctx, cancel := context.WithCancelCause(base)
 	defer cancel(nil)
 	var expires atomic.Int64
-	expires.Store(l.Expires.UnixNano())
+	expires.Store(taken.Add(ttl).UnixNano())
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)
-		d.renew(hctx, func() { cancel(crm.ErrLeaseLost) }, l, ttl, func(nl crm.Lease) {
-			expires.Store(nl.Expires.UnixNano())
+		d.renew(hctx, func() { cancel(crm.ErrLeaseLost) }, l, ttl, func(nl crm.Lease, sent time.Time) {
+			expires.Store(sent.Add(ttl).UnixNano())
 			d.noteJob(nl.Source, nl, true)
 		})
 	}()

@@ -73,7 +73,7 @@ func (d *Daemon) leasedLoop(ctx context.Context, s Source) {
 			continue
 		}
 		log.Info("source lease taken", "holder", l.Holder, "token", l.Token)
-		d.whileHeld(ctx, l, ttl, func(ctx context.Context) { d.loop(ctx, s) })
+		lost := d.whileHeld(ctx, l, ttl, func(ctx context.Context) { d.loop(ctx, s) })
 		d.update(s.Name, func(st *SourceState) { st.LeaseHeld = false })
 		d.leaseGauge(s.Name, false)
 		if ctx.Err() != nil {
@@ -83,6 +83,10 @@ func (d *Daemon) leasedLoop(ctx context.Context, s Source) {
 			}
 			rcancel()
 			return
+		}
+		if errors.Is(lost, errLeaseRanOut) {
+			log.Warn("source lease lost: it ran out while the store did not answer; taking it again once the store answers", "token", l.Token)
+			continue
 		}
 		log.Warn("source lease lost: another replica fetches the source now", "token", l.Token)
 	}
@@ -131,49 +135,60 @@ func (d *Daemon) leaseTTL(s Source) time.Duration {
 	return LeaseTTL(s.Interval)
 }
 
+// errLeaseRanOut is why a lease was lost when it expired while the store
+// did not answer its renewals (no other replica took it, as far as we know).
+var errLeaseRanOut = errors.New("the lease ran out while the store did not answer")
+
 // whileHeld runs fn with a context fenced by l (crm.WithFence) while a
-// goroutine renews l; the context ends when the lease is lost.
-func (d *Daemon) whileHeld(ctx context.Context, l crm.Lease, ttl time.Duration, fn func(ctx context.Context)) {
+// goroutine renews l; the context ends when the lease is lost. It returns
+// why the lease was lost (crm.ErrLeaseLost: taken; errLeaseRanOut), or nil
+// when fn returned or ctx ended first.
+func (d *Daemon) whileHeld(ctx context.Context, l crm.Lease, ttl time.Duration, fn func(ctx context.Context)) error {
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	renewed := make(chan struct{})
+	var lost error
 	go func() {
 		defer close(renewed)
-		d.renew(lctx, cancel, l, ttl, func(l crm.Lease) {
+		lost = d.renew(lctx, cancel, l, ttl, func(l crm.Lease, _ time.Time) {
 			d.update(l.Source, func(st *SourceState) { st.LeaseExpires = l.Expires })
 		})
 	}()
 	fn(crm.WithFence(lctx, crm.Fence{Source: l.Source, Holder: l.Holder, Token: l.Token}))
 	cancel()
 	<-renewed
+	return lost
 }
 
 // renew keeps l alive every ttl/3 until ctx ends, telling renewed each
-// new expiry; when the lease is lost (taken by another, or expired while
-// the store did not answer) it calls stop.
-func (d *Daemon) renew(ctx context.Context, stop context.CancelFunc, l crm.Lease, ttl time.Duration, renewed func(crm.Lease)) {
+// renewed lease and when, on this replica's clock, its renewal was sent
+// (the lease lasts ttl from a moment after that); when the lease is lost (taken by another, or expired while
+// the store did not answer) it calls stop and returns why
+// (crm.ErrLeaseLost, errLeaseRanOut).
+func (d *Daemon) renew(ctx context.Context, stop context.CancelFunc, l crm.Lease, ttl time.Duration, renewed func(l crm.Lease, sent time.Time)) error {
 	source := l.Source
 	for {
 		if err := d.opts.Sleep(ctx, ttl/3); err != nil {
-			return
+			return nil
 		}
+		sent := d.opts.Now()
 		nl, err := d.opts.Leases.RenewLease(ctx, l, ttl)
 		switch {
 		case err == nil:
 			l = nl
-			renewed(l)
+			renewed(l, sent)
 		case errors.Is(err, crm.ErrLeaseLost):
 			stop()
-			return
+			return crm.ErrLeaseLost
 		case ctx.Err() != nil:
-			return
+			return nil
 		default:
 			// The store did not answer: try again until the lease has
 			// run out, then stop (the fence refuses writes anyway).
 			d.log.Warn("renew lease", "lease", source, "err", err)
 			if !d.opts.Now().Before(l.Expires) {
 				stop()
-				return
+				return errLeaseRanOut
 			}
 		}
 	}

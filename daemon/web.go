@@ -7,6 +7,7 @@ import "github.com/rollcall-dev/rollcall/web"
 // order.
 func (d *Daemon) SourceStatuses() []web.SourceStatus {
 	states := d.States()
+	now := d.opts.Now()
 	out := make([]web.SourceStatus, 0, len(states))
 	for _, st := range states {
 		s := web.SourceStatus{
@@ -14,6 +15,10 @@ func (d *Daemon) SourceStatuses() []web.SourceStatus {
 			LastSync: st.LastTick, LastSuccess: st.LastSuccess, NextSync: st.NextRun,
 			PausedUntil: st.PausedUntil, LastError: st.LastError,
 			Activities: st.Activities, Accounts: st.Accounts, Passes: st.Passes,
+		}
+		if d.opts.Leases != nil && st.LeaseHolder != "" {
+			s.LeaseHolder, s.LeaseHere, s.LeaseExpires = st.LeaseHolder, st.LeaseHeld, st.LeaseExpires
+			s.Elsewhere = !st.LeaseHeld && now.Before(st.LeaseExpires)
 		}
 		if st.RateKnown {
 			s.RateKnown, s.RateLimit, s.RateRemaining, s.RateReset = true, st.Rate.Limit, st.Rate.Remaining, st.Rate.Reset

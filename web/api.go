@@ -320,7 +320,7 @@ type sourcesJSON struct {
 type sourceJSON struct {
 	Name          string `json:"name"`
 	Type          string `json:"type"`
-	State         string `json:"state"` // running, paused, error, ok or new
+	State         string `json:"state"` // running, paused, error, ok, new or elsewhere
 	Running       bool   `json:"running"`
 	LastSync      string `json:"last_sync"`
 	LastSuccess   string `json:"last_success"`
@@ -334,6 +334,11 @@ type sourceJSON struct {
 	Activities    int    `json:"activities"`
 	Accounts      int    `json:"accounts"`
 	Passes        int    `json:"passes"`
+	// The replica holding the source's lease ("" without replicas),
+	// whether it is this one, and until when.
+	LeaseHolder  string `json:"lease_holder"`
+	LeaseHere    bool   `json:"lease_here"`
+	LeaseExpires string `json:"lease_expires"`
 }
 
 func (s *Server) apiSources(w http.ResponseWriter, r *http.Request) {
@@ -345,6 +350,7 @@ func (s *Server) apiSources(w http.ResponseWriter, r *http.Request) {
 			RateKnown: st.RateKnown, RateLimit: st.RateLimit, RateRemaining: st.RateRemaining, RateReset: crm.TimeJSON(st.RateReset),
 			PausedUntil: crm.TimeJSON(st.PausedUntil), LastError: st.LastError,
 			Activities: st.Activities, Accounts: st.Accounts, Passes: st.Passes,
+			LeaseHolder: st.LeaseHolder, LeaseHere: st.LeaseHere, LeaseExpires: crm.TimeJSON(st.LeaseExpires),
 		})
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/postgres"
+	"github.com/rollcall-dev/rollcall/crm/postgres/pgtest"
 )
 
 // browserBudget bounds the whole browser test, world included;
@@ -168,6 +170,22 @@ func TestBrowser(t *testing.T) {
 	browser := newBrowser(t, ctx)
 
 	t.Run("Screenshots", func(t *testing.T) { browserScreenshots(t, newTab(t, browser, false), w) })
+	t.Run("WithJavaScript", func(t *testing.T) { browserFlows(t, newTab(t, browser, false), w) })
+	t.Run("WithoutJavaScript", func(t *testing.T) { browserFlows(t, newTab(t, browser, true), w) })
+}
+
+// TestBrowserPostgres runs the community manager's flows (search,
+// journey, timeline paging, accept, reject, unmerge), with JavaScript and
+// without, over the demo world synced by the real daemon into a real
+// PostgreSQL store: the pages read and write through crm/postgres as they
+// do through crm/sqlite.
+func TestBrowserPostgres(t *testing.T) {
+	chromiumPath(t)
+	u := pgtest.URL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), browserBudget)
+	defer cancel()
+	w := startDemoWorldOn(t, 1, 80, u, func(ctx context.Context) (worldStore, error) { return postgres.Open(ctx, u) })
+	browser := newBrowser(t, ctx)
 	t.Run("WithJavaScript", func(t *testing.T) { browserFlows(t, newTab(t, browser, false), w) })
 	t.Run("WithoutJavaScript", func(t *testing.T) { browserFlows(t, newTab(t, browser, true), w) })
 }

@@ -40,7 +40,8 @@ func TestPages(t *testing.T) {
 		{"journey missing", "/members/999999", 404, []string{`Not found`, `no member with id 999999`}},
 		{"journey not a number", "/members/abc", 404, []string{`no member with id &#34;abc&#34;`}},
 		{"suggestions", "/suggestions", 200, []string{`data-testid="suggestion"`, `62% confident`, `data-testid="accept"`, `data-testid="reject"`, `action="/suggestions/` + itoa(f.suggestion) + `/accept"`}},
-		{"sources", "/sources", 200, []string{`data-testid="source"`, `4,321 of 5,000 requests left`, `12,345`, `Up to date`}},
+		{"sources", "/sources", 200, []string{`data-testid="source"`, `4,321 of 5,000 requests left`, `12,345`, `Up to date`,
+			`this replica (vm1:4242:1a2b3c4d)`, `Fetched by another replica`, `replica vm2:77:9f8e7d6c, until`, `each counts what it fetched itself`}},
 		{"unknown page", "/nowhere", 404, []string{`Page not found`}},
 		{"form address", "/suggestions/1/accept", 405, []string{`for a button on another page`}},
 		{"stylesheet", "/static/style.css", 200, []string{`.plat-github`}},
@@ -357,6 +358,9 @@ func TestSourceStates(t *testing.T) {
 		{web.SourceStatus{LastSuccess: now}, "Up to date"},
 		{web.SourceStatus{LastSuccess: now, LastError: "boom"}, "The last sync failed"},
 		{web.SourceStatus{LastError: "boom", PausedUntil: now}, "Paused: waiting for the rate limit to reset"},
+		{web.SourceStatus{LeaseHolder: "vm2:1:a", Elsewhere: true}, "Fetched by another replica"},
+		{web.SourceStatus{LeaseHolder: "vm2:1:a", Elsewhere: true, LastSuccess: now}, "Fetched by another replica"},
+		{web.SourceStatus{LeaseHolder: "vm1:1:a", LeaseHere: true, LastSuccess: now}, "Up to date"},
 	}
 	for _, tt := range tests {
 		if got := tt.s.StateText(); got != tt.want {

@@ -175,6 +175,9 @@ type sourcesPage struct {
 	pageBase
 	Available bool
 	Sources   []SourceStatus
+	// Replicas is set when another replica holds, or last held, one of
+	// the sources: only then does the page say who fetches each.
+	Replicas bool
 }
 
 func (s *Server) sourceStatuses() []SourceStatus {
@@ -186,6 +189,11 @@ func (s *Server) sourceStatuses() []SourceStatus {
 
 func (s *Server) sourcesPage(w http.ResponseWriter, r *http.Request) {
 	p := sourcesPage{pageBase: s.base(r, "Sources"), Available: s.sources != nil, Sources: s.sourceStatuses()}
+	for _, st := range p.Sources {
+		if st.LeaseHolder != "" && !st.LeaseHere {
+			p.Replicas = true
+		}
+	}
 	p.Section = "sources"
 	s.render(w, r, http.StatusOK, "sources", &p)
 }

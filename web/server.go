@@ -62,6 +62,15 @@ type SourceStatus struct {
 	Activities int
 	Accounts   int
 	Passes     int
+	// LeaseHolder is the replica that holds the source's lease, as this
+	// one last saw it ("" when replicas do not share the store through
+	// leases); LeaseHere is set when that is this replica, and Elsewhere
+	// when another one fetches the source now (its lease runs until
+	// LeaseExpires).
+	LeaseHolder  string
+	LeaseHere    bool
+	LeaseExpires time.Time
+	Elsewhere    bool
 }
 
 // StateText says in words how the source is doing.
@@ -75,13 +84,18 @@ func (s SourceStatus) StateText() string {
 		return "The last sync failed"
 	case "ok":
 		return "Up to date"
+	case "elsewhere":
+		return "Fetched by another replica"
 	}
 	return "Not synced yet"
 }
 
-// StateClass is the state as one word: running, paused, error, ok or new.
+// StateClass is the state as one word: running, paused, error, ok, new, or
+// elsewhere (another replica fetches the source).
 func (s SourceStatus) StateClass() string {
 	switch {
+	case s.Elsewhere && !s.Running:
+		return "elsewhere"
 	case !s.PausedUntil.IsZero():
 		return "paused"
 	case s.Running:

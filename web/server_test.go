@@ -124,7 +124,9 @@ func newFixture(t *testing.T, auth *web.Auth) *fixture {
 	}
 	f.suggestion = ss[0].ID
 	f.sources.list = []web.SourceStatus{{Name: "github", Type: "github", LastSync: now.Add(-time.Minute), LastSuccess: now.Add(-time.Minute),
-		NextSync: now.Add(9 * time.Minute), RateKnown: true, RateLimit: 5000, RateRemaining: 4321, Activities: 12345, Accounts: 67}}
+		NextSync: now.Add(9 * time.Minute), RateKnown: true, RateLimit: 5000, RateRemaining: 4321, Activities: 12345, Accounts: 67,
+		LeaseHolder: "vm1:4242:1a2b3c4d", LeaseHere: true, LeaseExpires: now.Add(time.Minute)},
+		{Name: "forum", Type: "discourse", LeaseHolder: "vm2:77:9f8e7d6c", Elsewhere: true, LeaseExpires: now.Add(40 * time.Second)}}
 	f.srv, err = web.New(web.Options{Members: st, Decisions: st, Sources: f.sources, Scores: st, Auth: auth, Now: func() time.Time { return now }, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +213,8 @@ func TestAPI(t *testing.T) {
 		{"suggestions", "GET", "/api/v1/suggestions", "", 200, []string{`"suggestions": [`, `"confidence": 0.62`, `"member_b": ` + bo}},
 		{"suggestions all", "GET", "/api/v1/suggestions?status=all", "", 200, []string{`"status": "open"`}},
 		{"suggestions bad status", "GET", "/api/v1/suggestions?status=maybe", "", 400, []string{`"error": "status must be`}},
-		{"sources", "GET", "/api/v1/sources", "", 200, []string{`"sources": [`, `"rate_remaining": 4321`, `"activities": 12345`}},
+		{"sources", "GET", "/api/v1/sources", "", 200, []string{`"sources": [`, `"rate_remaining": 4321`, `"activities": 12345`,
+			`"lease_holder": "vm1:4242:1a2b3c4d"`, `"lease_here": true`, `"state": "elsewhere"`, `"lease_holder": "vm2:77:9f8e7d6c"`}},
 		{"merge bad json", "POST", "/api/v1/merge", `{"a":`, 400, []string{`"error": "the request body is not valid`}},
 		{"merge unknown field", "POST", "/api/v1/merge", `{"a":"1","b":"2","c":3}`, 400, []string{`"error": "unknown field \"c\""`}},
 		{"merge missing b", "POST", "/api/v1/merge", `{"a":"1"}`, 400, []string{`"error": "merge needs`}},

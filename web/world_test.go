@@ -27,14 +27,37 @@ import (
 // Overflow).
 type demoWorld struct {
 	URL       string // http://127.0.0.1:PORT, no trailing slash
-	Store     *sqlite.Store
+	Store     worldStore
 	Community *community.Community
 	Daemon    *daemon.Daemon
 }
 
+// worldStore is what the demo world needs of its store: what the daemon,
+// the connectors and the pages use (crm/sqlite and crm/postgres both are).
+type worldStore interface {
+	daemon.Store
+	connectors.ProfileAges
+	web.MemberReader
+	web.Decider
+	web.Scores
+	Suggestions(ctx context.Context, status string) ([]crm.Suggestion, error)
+	Members(ctx context.Context, q crm.MemberQuery) ([]crm.Member, error)
+	EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Time, events bool) (crm.Evaluation, error)
+	Close() error
+}
+
 // startDemoWorld generates a community of size people, syncs it once into
-// a fresh store and serves the pages; everything stops when the test ends.
+// a fresh SQLite store and serves the pages; everything stops when the
+// test ends.
 func startDemoWorld(t *testing.T, seed int64, size int) *demoWorld {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "browser.db")
+	return startDemoWorldOn(t, seed, size, db, func(ctx context.Context) (worldStore, error) { return sqlite.Open(ctx, db) })
+}
+
+// startDemoWorldOn is startDemoWorld on the store open opens (named by
+// store in the world's configuration).
+func startDemoWorldOn(t *testing.T, seed int64, size int, store string, open func(ctx context.Context) (worldStore, error)) *demoWorld {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	now := time.Now().UTC().Truncate(time.Hour)
@@ -45,12 +68,11 @@ func startDemoWorld(t *testing.T, seed int64, size int) *demoWorld {
 	t.Cleanup(func() { world.Close(context.Background()) })
 	c := world.Community
 
-	db := filepath.Join(t.TempDir(), "browser.db")
-	cfg, err := config.Parse("browser.yaml", []byte(world.ConfigText(db, time.Hour)), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+	cfg, err := config.Parse("browser.yaml", []byte(world.ConfigText(store, time.Hour)), config.Env{Getenv: func(string) (string, bool) { return "", false }})
 	if err != nil {
 		t.Fatalf("demo config: %v", err)
 	}
-	st, err := sqlite.Open(ctx, db)
+	st, err := open(ctx)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -23,8 +23,11 @@ import (
 // activities and evidence, touched members are recomputed, and the cursor
 // state, ETags and missing objects are replaced whole. The scoring inputs
 // (identity_scores, interactions, sentiment) are kept in the same
-// transaction. A conflict with a concurrent writer runs it again.
+// transaction. A conflict with a concurrent writer runs it again. Text
+// PostgreSQL cannot hold (NUL bytes, invalid UTF-8) is cleaned first, as
+// crm.Storable says, rather than failing the batch on every retry.
 func (s *Store) Apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
+	b = crm.StorableBatch(b)
 	if err := crm.ValidateBatch(source, b); err != nil {
 		return crm.ApplyResult{}, fmt.Errorf("postgres: apply batch of source %q: %w", source, err)
 	}
@@ -451,8 +454,10 @@ func (s *Store) Cursor(ctx context.Context, source string) (connectors.Cursor, e
 }
 
 // ProfileFetchedAt reports when the account's full profile was stored; ok
-// is false for an account never stored with a full profile.
+// is false for an account never stored with a full profile. ref is looked
+// up as Apply stored it (crm.StorableRef).
 func (s *Store) ProfileFetchedAt(ctx context.Context, ref connectors.AccountRef) (time.Time, bool, error) {
+	ref = crm.StorableRef(ref)
 	var fetched *string
 	err := s.pool.QueryRow(ctx, `SELECT profile_fetched_at FROM identities
 		WHERE platform = $1 AND instance = $2 AND external_id = $3`, ref.Platform, ref.Instance, ref.ExternalID).Scan(&fetched)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // AllIdentities calls fn for every identity, assigned or not, in id order,
@@ -221,7 +222,7 @@ func mergeMembers(ctx context.Context, tx pgx.Tx, now time.Time, m crm.MemberMer
 	if err != nil {
 		return err
 	}
-	intoKeys, fromKeys := refKeys(into), refKeys(from)
+	intoKeys, fromKeys := storekit.RefKeys(into), storekit.RefKeys(from)
 	decided, err := latestDecisions(ctx, tx, intoKeys, fromKeys)
 	if err != nil {
 		return err
@@ -313,7 +314,7 @@ func mergeRefs(ctx context.Context, tx pgx.Tx, now time.Time, a, b connectors.Ac
 		if err != nil {
 			return 0, err
 		}
-		moved = refKeys(ids)
+		moved = storekit.RefKeys(ids)
 		if err := absorb(ctx, tx, into, from); err != nil {
 			return 0, err
 		}

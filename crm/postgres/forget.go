@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // Forget erases a member in one transaction, as crm/sqlite's Forget does:
@@ -46,7 +47,7 @@ func (s *Store) forget(ctx context.Context, tx pgx.Tx, memberID int64, actor str
 	if err != nil {
 		return 0, err
 	}
-	ids, keys := identityIDs(idents), refKeys(idents)
+	ids, keys := identityIDs(idents), storekit.RefKeys(idents)
 	type step struct {
 		what, query string
 		args        []any

@@ -241,14 +241,6 @@ func memberIdentities(ctx context.Context, q querier, member int64) ([]crm.Ident
 	return out, nil
 }
 
-func refKeys(ids []crm.Identity) []string {
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, id.AccountRef.String())
-	}
-	return out
-}
-
 func identityIDs(ids []crm.Identity) []int64 {
 	out := make([]int64, 0, len(ids))
 	for _, id := range ids {

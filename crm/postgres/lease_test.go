@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"net/url"
 	"testing"
 	"time"
 
@@ -112,5 +113,37 @@ func TestFenceHoldsTheLeaseUntilCommit(t *testing.T) {
 		return checkFence(ctx, tx, "other", crm.Fence{Source: "src", Holder: "replica-b", Token: a.Token + 1})
 	}); err == nil {
 		t.Fatal("a fence of src passed for a batch of other")
+	}
+}
+
+// Every connection ends a session left idle inside a transaction (a
+// stopped or vanished replica holding locks), unless the URL says
+// otherwise.
+func TestSessionDefaults(t *testing.T) {
+	ctx := t.Context()
+	u := pgtest.URL(t)
+	set, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := set.Query()
+	q.Set("idle_in_transaction_session_timeout", "10min")
+	set.RawQuery = q.Encode()
+	for _, tc := range []struct{ url, want string }{
+		{u, "5min"},
+		{set.String(), "10min"},
+	} {
+		s, err := Open(ctx, tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := s.pool.QueryRow(ctx, `SHOW idle_in_transaction_session_timeout`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if got != tc.want {
+			t.Errorf("idle_in_transaction_session_timeout = %q, want %q", got, tc.want)
+		}
 	}
 }

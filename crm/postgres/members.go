@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // Members lists members that have at least one identity, in q.Sort order
@@ -188,11 +189,6 @@ func (s *Store) loadMembers(ctx context.Context, query string, args []any) ([]cr
 	return out, keys, nil
 }
 
-// escapeLike escapes LIKE wildcards with '\' (LIKE's default escape).
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // listCursor is what a member list cursor encodes: the sort, the last
 // member's sort key and its id (the same form as crm/sqlite's).
 type listCursor struct {
@@ -253,10 +249,10 @@ func memberListSQL(q crm.MemberQuery, withCursor bool, limit int) (string, []any
 	if q.Search != "" {
 		if utf8.RuneCountInString(q.Search) >= crm.MinSearchLen {
 			// A substring anywhere, from the trigram index when there is one.
-			where = append(where, `m.id IN (SELECT member_id FROM member_search WHERE lower(text) LIKE '%' || lower(`+next(escapeLike(q.Search))+`) || '%')`)
+			where = append(where, `m.id IN (SELECT member_id FROM member_search WHERE lower(text) LIKE '%' || lower(`+next(storekit.EscapeLike(q.Search))+`) || '%')`)
 		} else {
 			// Too short for trigrams: the start of a name or username.
-			p := next(escapeLike(q.Search))
+			p := next(storekit.EscapeLike(q.Search))
 			where = append(where, `m.id IN (SELECT id FROM members WHERE identity_count > 0 AND lower(name) LIKE lower(`+p+`) || '%'
 				UNION SELECT member_id FROM identities WHERE member_id IS NOT NULL AND lower(username) LIKE lower(`+p+`) || '%')`)
 		}

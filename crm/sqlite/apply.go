@@ -11,7 +11,6 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
-	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // Apply commits b, the source's next cursor state and its ETags in one
@@ -32,9 +31,11 @@ import (
 // identity of each member whose identities or activities changed are
 // recomputed. The stored cursor state becomes b.Next.State, and the stored
 // ETags and missing objects become exactly b.Next.ETags and b.Next.Missing. A batch with an activity without key
-// or actor, or an account or evidence without ref, is rejected whole.
+// or actor, or an account or evidence without ref, is rejected whole. Its
+// text is stored as crm.StorableBatch cleans it (no NUL bytes, valid
+// UTF-8), as in the PostgreSQL store.
 func (s *Store) Apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
-	res, err := s.apply(ctx, source, b)
+	res, err := s.apply(ctx, source, crm.StorableBatch(b))
 	if err != nil {
 		return crm.ApplyResult{}, fmt.Errorf("sqlite: apply batch of source %q: %w", source, err)
 	}
@@ -43,7 +44,7 @@ func (s *Store) Apply(ctx context.Context, source string, b connectors.Batch) (c
 
 func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
 	var res crm.ApplyResult
-	if err := storekit.ValidateBatch(source, b); err != nil {
+	if err := crm.ValidateBatch(source, b); err != nil {
 		return res, err
 	}
 	now := s.now()
@@ -112,7 +113,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 				res.NewAccounts++
 			}
 		}
-		total, byKind, err := storekit.EncodeReactions(a.Reactions)
+		total, byKind, err := crm.EncodeReactions(a.Reactions)
 		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
@@ -329,9 +330,9 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 			 followers, bot, profile_fetched_at, first_seen_at, updated_at, verified_links, network_id, reputation)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Platform, a.Instance, a.ExternalID, a.Username, a.Name, a.URL, a.AvatarURL,
-			storekit.EncodeSet(storekit.MergeSet(a.Emails, nil)), storekit.EncodeSet(storekit.MergeSet(a.Links, nil)),
+			crm.EncodeSet(crm.MergeSet(a.Emails, nil)), crm.EncodeSet(crm.MergeSet(a.Links, nil)),
 			a.Followers, a.Bot, nullTime(a.ProfileFetchedAt), formatTime(now), formatTime(now),
-			storekit.EncodeSet(storekit.MergeSet(a.VerifiedLinks, nil)), a.NetworkID, a.Reputation)
+			crm.EncodeSet(crm.MergeSet(a.VerifiedLinks, nil)), a.NetworkID, a.Reputation)
 		if err != nil {
 			return 0, false, 0, err
 		}
@@ -341,8 +342,8 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 	if err != nil {
 		return 0, false, 0, err
 	}
-	next := storekit.MergeAccount(old.Account, a)
-	if storekit.AccountEqual(old.Account, next) {
+	next := crm.MergeAccount(old.Account, a)
+	if crm.AccountEqual(old.Account, next) {
 		return old.ID, false, 0, nil
 	}
 	changed = old.MemberID
@@ -350,9 +351,9 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?,
 		verified_links = ?, network_id = ?, reputation = ?
 		WHERE id = ?`,
-		next.Username, next.Name, next.URL, next.AvatarURL, storekit.EncodeSet(next.Emails), storekit.EncodeSet(next.Links),
+		next.Username, next.Name, next.URL, next.AvatarURL, crm.EncodeSet(next.Emails), crm.EncodeSet(next.Links),
 		next.Followers, next.Bot, nullTime(next.ProfileFetchedAt), formatTime(now),
-		storekit.EncodeSet(next.VerifiedLinks), next.NetworkID, next.Reputation, old.ID)
+		crm.EncodeSet(next.VerifiedLinks), next.NetworkID, next.Reputation, old.ID)
 	return old.ID, false, changed, err
 }
 
@@ -422,8 +423,10 @@ func (s *Store) missing(ctx context.Context, source string) (map[string]time.Tim
 }
 
 // ProfileFetchedAt reports when the account's full profile was stored; ok
-// is false for an account never stored with a full profile.
+// is false for an account never stored with a full profile. ref is looked
+// up as Apply stored it (crm.StorableRef).
 func (s *Store) ProfileFetchedAt(ctx context.Context, ref connectors.AccountRef) (time.Time, bool, error) {
+	ref = crm.StorableRef(ref)
 	var fetched sql.NullString
 	err := s.r.QueryRowContext(ctx, `SELECT profile_fetched_at FROM identities
 		WHERE platform = ? AND instance = ? AND external_id = ?`, ref.Platform, ref.Instance, ref.ExternalID).Scan(&fetched)

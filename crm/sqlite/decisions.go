@@ -313,11 +313,11 @@ func (s *Store) AllEvidence(ctx context.Context, fn func(kind string, a, b conne
 		if err := rows.Scan(&kind, &a, &b); err != nil {
 			return fmt.Errorf("sqlite: read all evidence: %w", err)
 		}
-		ra, err := storekit.ParseRef(a)
+		ra, err := crm.ParseAccountKey(a)
 		if err != nil {
 			return fmt.Errorf("sqlite: read all evidence: %w", err)
 		}
-		rb, err := storekit.ParseRef(b)
+		rb, err := crm.ParseAccountKey(b)
 		if err != nil {
 			return fmt.Errorf("sqlite: read all evidence: %w", err)
 		}
@@ -346,8 +346,8 @@ func (s *Store) Decisions(ctx context.Context) ([]crm.Decision, error) {
 		if err := rows.Scan(&d.ID, &d.Kind, &a, &b, &d.Actor, &d.Reason, &at); err != nil {
 			return nil, fmt.Errorf("sqlite: read decisions: %w", err)
 		}
-		if d.A, err = storekit.ParseRef(a); err == nil {
-			if d.B, err = storekit.ParseRef(b); err == nil {
+		if d.A, err = crm.ParseAccountKey(a); err == nil {
+			if d.B, err = crm.ParseAccountKey(b); err == nil {
 				d.At, err = parseTime(at)
 			}
 		}
@@ -743,8 +743,8 @@ func scanSuggestion(sc scanner) (crm.Suggestion, error) {
 		return sg, err
 	}
 	var err error
-	if sg.A, err = storekit.ParseRef(a); err == nil {
-		if sg.B, err = storekit.ParseRef(b); err == nil {
+	if sg.A, err = crm.ParseAccountKey(a); err == nil {
+		if sg.B, err = crm.ParseAccountKey(b); err == nil {
 			if sg.Created, err = parseTime(created); err == nil {
 				err = json.Unmarshal([]byte(reasons), &sg.Reasons)
 			}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
-	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // identityCols are the columns scanIdentity reads, in order.
@@ -35,13 +34,13 @@ func scanIdentity(sc scanner) (crm.Identity, error) {
 	id.MemberID = member.Int64
 	id.Followers = int(followers)
 	id.Bot = bot
-	if id.Emails, err = storekit.DecodeSet(emails); err != nil {
+	if id.Emails, err = crm.DecodeSet(emails); err != nil {
 		return crm.Identity{}, fmt.Errorf("identity %d emails: %w", id.ID, err)
 	}
-	if id.Links, err = storekit.DecodeSet(links); err != nil {
+	if id.Links, err = crm.DecodeSet(links); err != nil {
 		return crm.Identity{}, fmt.Errorf("identity %d links: %w", id.ID, err)
 	}
-	if id.VerifiedLinks, err = storekit.DecodeSet(verified); err != nil {
+	if id.VerifiedLinks, err = crm.DecodeSet(verified); err != nil {
 		return crm.Identity{}, fmt.Errorf("identity %d verified links: %w", id.ID, err)
 	}
 	if id.ProfileFetchedAt, err = parseNullTime(fetched); err != nil {

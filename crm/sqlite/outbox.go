@@ -17,9 +17,8 @@ var (
 	_ crm.DeliveryLister = (*Store)(nil)
 )
 
-// ErrNoDelivery is returned for an outbox id that does not exist (or, for
-// RetryDelivery, is not failed).
-var ErrNoDelivery = errors.New("no such delivery")
+// ErrNoDelivery is crm.ErrNoDelivery, kept under this name for callers.
+var ErrNoDelivery = crm.ErrNoDelivery
 
 // defaultDeliveryLimit is the rows Deliveries returns when the filter sets
 // no limit.

@@ -100,7 +100,7 @@ func memberListSQL(q crm.MemberQuery, rare rareFilters, withCursor bool, limit i
 	}
 	if withCursor && q.Cursor != "" {
 		var c listCursor
-		if err := storekit.DecodeCursor(q.Cursor, &c); err != nil {
+		if err := crm.DecodeCursor(q.Cursor, &c); err != nil {
 			return "", nil, "", err
 		}
 		if c.Sort != sortName {
@@ -191,7 +191,7 @@ func (s *Store) ListMembers(ctx context.Context, q crm.MemberQuery) (crm.MemberP
 	var p crm.MemberPage
 	if len(ms) > n {
 		ms, keys = ms[:n], keys[:n]
-		p.NextCursor = storekit.EncodeCursor(listCursor{Sort: sortName, Key: keys[n-1], ID: ms[n-1].ID})
+		p.NextCursor = crm.EncodeCursor(listCursor{Sort: sortName, Key: keys[n-1], ID: ms[n-1].ID})
 	}
 	p.Members = ms
 	return p, nil
@@ -323,7 +323,7 @@ func (s *Store) timeline(ctx context.Context, q crm.TimelineQuery) (crm.Timeline
 	n := crm.PageSize(q.Limit)
 	var c timelineCursor
 	if q.Cursor != "" {
-		if err := storekit.DecodeCursor(q.Cursor, &c); err != nil {
+		if err := crm.DecodeCursor(q.Cursor, &c); err != nil {
 			return crm.TimelinePage{}, err
 		}
 		if _, err := parseTime(c.At); err != nil || c.Key == "" {
@@ -363,7 +363,7 @@ func (s *Store) timeline(ctx context.Context, q crm.TimelineQuery) (crm.Timeline
 	if len(p.Activities) > n {
 		p.Activities = p.Activities[:n]
 		last := p.Activities[n-1]
-		p.NextCursor = storekit.EncodeCursor(timelineCursor{At: formatTime(last.OccurredAt), Key: last.Key})
+		p.NextCursor = crm.EncodeCursor(timelineCursor{At: formatTime(last.OccurredAt), Key: last.Key})
 	}
 	return p, nil
 }

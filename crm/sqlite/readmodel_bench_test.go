@@ -16,7 +16,6 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
-	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // The read model benchmark (issue 10, point 6): a store of 1,000,000
@@ -419,7 +418,7 @@ func BenchmarkReadModel(b *testing.B) {
 		ORDER BY activity_count DESC, id LIMIT 1 OFFSET 50000`).Scan(&deep.Key, &deep.ID); err != nil {
 		b.Fatal(err)
 	}
-	deepCursor := storekit.EncodeCursor(deep)
+	deepCursor := crm.EncodeCursor(deep)
 	var cursorNewest string
 	list := func(q crm.MemberQuery) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
@@ -441,7 +440,7 @@ func BenchmarkReadModel(b *testing.B) {
 		WHERE i.member_id = ? ORDER BY a.occurred_at DESC, a.key DESC LIMIT 1 OFFSET 5000`, star).Scan(&tc.At, &tc.Key); err != nil {
 		b.Fatal(err)
 	}
-	deepTimeline := storekit.EncodeCursor(tc)
+	deepTimeline := crm.EncodeCursor(tc)
 	for _, bm := range []struct {
 		name string
 		op   func(ctx context.Context) error

@@ -9,7 +9,6 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
-	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // Unassigned lists identities that belong to no member, oldest first (by
@@ -66,7 +65,7 @@ func (s *Store) EvidenceOf(ctx context.Context, ref connectors.AccountRef) ([]cr
 		if err := rows.Scan(&kind, &other); err != nil {
 			return nil, fmt.Errorf("sqlite: evidence of %s: %w", ref, err)
 		}
-		o, err := storekit.ParseRef(other)
+		o, err := crm.ParseAccountKey(other)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: evidence of %s: %w", ref, err)
 		}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) crm.Store) {
 		{"ConcurrentApply", testConcurrentApply},
 		{"FailedApplyIsAtomic", testFailedApply},
 		{"VerifiedLinksAndNetworkID", testVerifiedLinks},
+		{"TextWithNULAndInvalidUTF8", testUnstorableText},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,10 @@
 // one on the server named by ROLLCALL_TEST_POSTGRES_URL and drops it when
 // the test ends. Without the variable the test is skipped, except in CI
 // (CI=true), where it fails: there the PostgreSQL tests must run.
+//
+// Cluster gives a test a private PostgreSQL server instead (initdb from
+// ROLLCALL_TEST_POSTGRES_BIN), which the test may stop, crash and start
+// again: for what a database that goes away does to the daemon.
 package pgtest
 
 import (
@@ -64,4 +68,52 @@ func URL(t testing.TB) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// PasswordRole is the user of the test server that must give its password
+// (.ci/postgres.sh makes pg_hba.conf ask it for one; every other user is
+// trusted).
+const PasswordRole = "rollcall_pw"
+
+// WrongPasswordURL returns the URL of the database of u (from URL) as
+// PasswordRole with a wrong password, after making sure the role exists
+// with another password and that the server refuses the wrong one. It
+// skips (fails in CI) when the server does not ask that role for its
+// password.
+func WrongPasswordURL(t testing.TB, u, wrong string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_roles WHERE rolname = $1`, PasswordRole).Scan(&n); err != nil {
+		t.Fatalf("pgtest: look for role %s: %v", PasswordRole, err)
+	}
+	if n == 0 {
+		var b [12]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			t.Fatal(err)
+		}
+		// A concurrent test may create it first: that is as good.
+		_, _ = conn.Exec(ctx, `CREATE ROLE `+PasswordRole+` LOGIN PASSWORD '`+hex.EncodeToString(b[:])+`'`)
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.User = url.UserPassword(PasswordRole, wrong)
+	bad := p.String()
+	if c, err := pgx.Connect(ctx, bad); err == nil {
+		c.Close(ctx)
+		msg := "the test server let " + PasswordRole + " in with a wrong password: its pg_hba.conf must ask that user for a password (.ci/postgres.sh does)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return bad
 }
