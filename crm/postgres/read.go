@@ -114,15 +114,21 @@ func (s *Store) timeline(ctx context.Context, q crm.TimelineQuery) (crm.Timeline
 	var p crm.TimelinePage
 	err := s.memberTx(ctx, q.MemberID, func(tx pgx.Tx, ids []int64, byID map[int64]crm.Identity) error {
 		p = crm.TimelinePage{}
-		query := `SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = ANY($1)`
+		// The newest of each identity (an index range of
+		// activities_identity_time each), then the newest of those:
+		// with identity_id = ANY($1) the planner walks activities_time
+		// back from the newest activity of anyone instead.
+		where := ``
 		args := []any{ids}
 		if q.Cursor != "" {
-			query += ` AND (a.occurred_at, a.key) < ($3::text, $4::text)`
+			where = ` AND (a.occurred_at, a.key) < ($3::text, $4::text)`
 			args = append(args, n+1, c.At, c.Key)
 		} else {
 			args = append(args, n+1)
 		}
-		query += ` ORDER BY a.occurred_at DESC, a.key DESC LIMIT $2`
+		const order = ` ORDER BY a.occurred_at DESC, a.key DESC LIMIT $2`
+		query := `SELECT ` + activityCols + ` FROM unnest($1::bigint[]) AS m(id) CROSS JOIN LATERAL (
+			SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = m.id` + where + order + `) a` + order
 		rows, err := tx.Query(ctx, query, args...)
 		if err != nil {
 			return err
@@ -227,24 +233,30 @@ func (s *Store) Milestones(ctx context.Context, memberID int64) ([]crm.Milestone
 		out = nil
 		contrib := crm.ContributionTypes()
 		const first = ` ORDER BY a.occurred_at, a.key LIMIT 1`
+		// perIdentity finds the first activity of each identity that
+		// the joins and conditions admit (an index range of
+		// activities_identity_time each), then the first of those: with
+		// identity_id = ANY($1) the planner walks activities_time from
+		// the oldest activity of anyone instead.
+		perIdentity := func(joins, conds string) string {
+			return `SELECT ` + activityCols + ` FROM unnest($1::bigint[]) AS m(id) CROSS JOIN LATERAL (
+				SELECT ` + activityCols + ` FROM activities a` + joins + ` WHERE a.identity_id = m.id` + conds + first + `) a` + first
+		}
 		type find struct {
 			kind, query string
 			args        []any
 			accepted    bool // the query selects the acceptance's time too
 		}
 		finds := []find{
-			{kind: crm.MilestoneFirstSeen, query: `SELECT ` + activityCols + ` FROM activities a WHERE a.identity_id = ANY($1)` + first},
-			{kind: crm.MilestoneFirstContribution, query: `SELECT ` + activityCols + ` FROM activities a
-				WHERE a.identity_id = ANY($1) AND a.type = ANY($2)` + first, args: []any{contrib}},
-			{kind: crm.MilestoneFirstMergedPR, query: `SELECT ` + activityCols + ` FROM activities a
-				WHERE a.identity_id = ANY($1) AND a.type = $2` + first, args: []any{crm.TypePRMerged}},
+			{kind: crm.MilestoneFirstSeen, query: perIdentity(``, ``)},
+			{kind: crm.MilestoneFirstContribution, query: perIdentity(``, ` AND a.type = ANY($2)`), args: []any{contrib}},
+			{kind: crm.MilestoneFirstMergedPR, query: perIdentity(``, ` AND a.type = $2`), args: []any{crm.TypePRMerged}},
 			{kind: crm.MilestoneFirstAcceptedAnswer, accepted: true, args: []any{"answer", crm.TypeAnswerAccepted}},
 			{kind: crm.MilestoneFirstAcceptedSolution, accepted: true, args: []any{"post_created", crm.TypeSolutionAccepted}},
-			{kind: crm.MilestoneFirstReplyToOther, query: `SELECT ` + activityCols + ` FROM activities a
+			{kind: crm.MilestoneFirstReplyToOther, query: perIdentity(`
 				JOIN activities p ON p.key = a.parent_key
-				JOIN identities pi ON pi.id = p.identity_id
-				WHERE a.identity_id = ANY($1) AND a.parent_key <> '' AND a.type = ANY($2)
-					AND pi.member_id IS DISTINCT FROM $3::bigint` + first, args: []any{contrib, memberID}},
+				JOIN identities pi ON pi.id = p.identity_id`, ` AND a.parent_key <> '' AND a.type = ANY($2)
+					AND pi.member_id IS DISTINCT FROM $3::bigint`), args: []any{contrib, memberID}},
 		}
 		for _, f := range finds {
 			query := f.query

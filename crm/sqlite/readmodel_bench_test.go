@@ -7,15 +7,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/benchkit"
 )
 
 // The read model benchmark (issue 10, point 6): a store of 1,000,000
@@ -56,19 +54,10 @@ func benchCacheFile(scale int) string {
 	return fmt.Sprintf("rollcall-bench-readmodel-v6-x%d.db", scale)
 }
 
-var benchPlatforms = []struct{ platform, instance string }{
-	{"github", "github.com"}, {"mastodon", "social.example"}, {"discourse", "forum.example"}, {"stackoverflow", "stackoverflow.com"},
-}
-
 // benchRef is the account of bulk identity id.
-func benchRef(id int) connectors.AccountRef {
-	p := benchPlatforms[id%4]
-	return connectors.AccountRef{Platform: p.platform, Instance: p.instance, ExternalID: fmt.Sprint("b", id)}
-}
+func benchRef(id int) connectors.AccountRef { return benchkit.Ref(id) }
 
-func starRef(p int) connectors.AccountRef {
-	return connectors.AccountRef{Platform: benchPlatforms[p].platform, Instance: benchPlatforms[p].instance, ExternalID: "star"}
-}
+func starRef(p int) connectors.AccountRef { return benchkit.StarRef(p) }
 
 // benchStore returns a copy of the cached benchmark store, building the
 // cache first when missing, and the star member's id.
@@ -96,11 +85,11 @@ func benchStore(b *testing.B) (*Store, int64) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	id, err := s.IdentityByRef(b.Context(), starRef(0))
+	star, err := benchkit.Star(b.Context(), s)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return s, id.MemberID
+	return s, star
 }
 
 func copyFile(from, to string) error {
@@ -337,75 +326,10 @@ func buildStar(ctx context.Context, s *Store) error {
 	})
 }
 
-// batchApplier is the store a benchmark syncs into meanwhile.
-type batchApplier interface {
-	Apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error)
-}
-
-// syncing applies batches of 100 activities by random existing accounts
-// (and a new account now and then) through Store.Apply until stop is
-// closed, pausing 10 ms between batches, as a busy daemon does.
-func syncing(ctx context.Context, b *testing.B, s batchApplier, stop <-chan struct{}, wg *sync.WaitGroup, applied *atomic.Int64) {
-	defer wg.Done()
-	rng := rand.New(rand.NewPCG(3, 4))
-	for n := 0; ; n++ {
-		select {
-		case <-stop:
-			return
-		case <-time.After(10 * time.Millisecond):
-		}
-		var batch connectors.Batch
-		for i := 0; i < 100; i++ {
-			actor := benchRef(1 + rng.IntN(benchMembers+benchExtraIDs))
-			if i == 0 {
-				actor = connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: fmt.Sprint("live", n)}
-				batch.Accounts = append(batch.Accounts, connectors.Account{AccountRef: actor, Username: fmt.Sprint("live", n)})
-			}
-			batch.Activities = append(batch.Activities, connectors.Activity{
-				Key: fmt.Sprintf("%s/%s/post/live%d-%d", actor.Platform, actor.Instance, n, i), Platform: actor.Platform, Instance: actor.Instance,
-				Type: "post", OccurredAt: time.Now().UTC(), Actor: actor, Title: "live",
-			})
-		}
-		batch.Next = connectors.Cursor{State: []byte(fmt.Sprintf(`{"n":%d}`, n))}
-		if _, err := s.Apply(ctx, fmt.Sprint("live", n%4), batch); err != nil {
-			if ctx.Err() == nil {
-				b.Errorf("concurrent Apply: %v", err)
-			}
-			return
-		}
-		applied.Add(int64(len(batch.Activities)))
-	}
-}
-
-// measure runs op in b.Loop with the syncing goroutine running and
-// reports p50 and p95 in milliseconds, and the activities applied per
-// second meanwhile.
-func measure(b *testing.B, s batchApplier, op func(ctx context.Context) error) {
-	ctx := b.Context()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var applied atomic.Int64
-	wg.Add(1)
-	go syncing(ctx, b, s, stop, &wg, &applied)
-	var ds []time.Duration
-	start := time.Now()
-	for b.Loop() {
-		t := time.Now()
-		if err := op(ctx); err != nil {
-			b.Fatal(err)
-		}
-		ds = append(ds, time.Since(t))
-	}
-	elapsed := time.Since(start)
-	close(stop)
-	wg.Wait()
-	slices.Sort(ds)
-	q := func(p float64) float64 {
-		return float64(ds[min(len(ds)-1, int(p*float64(len(ds))))].Microseconds()) / 1000
-	}
-	b.ReportMetric(q(0.50), "ms-p50")
-	b.ReportMetric(q(0.95), "ms-p95")
-	b.ReportMetric(float64(applied.Load())/elapsed.Seconds(), "applied-activities/s")
+// measure runs op in b.Loop while batches are applied through Apply, as
+// a syncing daemon does (benchkit.Measure), and reports p50 and p95.
+func measure(b *testing.B, s benchkit.Applier, op func(ctx context.Context) error) {
+	benchkit.Measure(b, s, benchMembers+benchExtraIDs, op)
 }
 
 func BenchmarkReadModel(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/benchkit"
 )
 
 // The scores benchmark (issue 11, point 9): champions, health and level
@@ -18,7 +19,7 @@ import (
 //
 // "Now" is the end of the store's activities (they span 2021-12 to
 // 2024-12), so that recent weeks hold activity.
-var benchNow = time.Date(2024, 12, 20, 0, 0, 0, 0, time.UTC)
+var benchNow = benchkit.Now
 
 func BenchmarkScores(b *testing.B) {
 	s, _ := benchStore(b)
