@@ -147,3 +147,50 @@ func TestSessionDefaults(t *testing.T) {
 		}
 	}
 }
+
+// The level evaluation may compute longer than the sessions' idle limit
+// between two statements, so its transaction lifts the limit with SET
+// LOCAL: a transaction that does so idles past the limit and commits, the
+// evaluation runs with it, and the next transaction on the pool has the
+// limit again (SET LOCAL does not leak into the session).
+func TestEvaluationOutlivesIdleLimit(t *testing.T) {
+	ctx := t.Context()
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("idle_in_transaction_session_timeout", "300") // milliseconds
+	u.RawQuery = q.Encode()
+	s, err := Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	var limit string
+	err = s.write(ctx, false, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL idle_in_transaction_session_timeout = 0`); err != nil {
+			return err
+		}
+		time.Sleep(time.Second) // longer than the limit, idle inside the transaction
+		return tx.QueryRow(ctx, `SHOW idle_in_transaction_session_timeout`).Scan(&limit)
+	})
+	if err != nil {
+		t.Fatalf("a transaction that lifted the limit and idled past it: %v", err)
+	}
+	if _, err := s.EvaluateLevels(ctx, crm.DefaultScoring(), time.Now(), false); err != nil {
+		t.Fatal(err)
+	}
+	// Other transactions keep the limit.
+	err = s.write(ctx, false, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SHOW idle_in_transaction_session_timeout`).Scan(&limit); err != nil {
+			return err
+		}
+		time.Sleep(time.Second)
+		_, err := tx.Exec(ctx, `SELECT 1`)
+		return err
+	})
+	if err == nil || limit != "300ms" {
+		t.Errorf("a plain transaction idle past the limit: %v (limit %q), want it ended", err, limit)
+	}
+}
