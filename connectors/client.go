@@ -206,6 +206,11 @@ func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	r := req.Clone(req.Context())
 	r.Header.Set("User-Agent", c.ua)
+	// A library without a token still sends "Bearer " (go-mastodon): an
+	// Authorization header without credentials is dropped, not sent.
+	if v := strings.TrimSpace(r.Header.Get("Authorization")); v != "" && !strings.Contains(v, " ") {
+		r.Header.Del("Authorization")
+	}
 	// Credentials go only to the host the request was first made to.
 	if c.opts.Auth != nil && (req.Response == nil || req.Response.Request == nil || req.Response.Request.URL.Host == r.URL.Host) {
 		c.opts.Auth(r)
