@@ -107,8 +107,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// HTTPClient returns an *http.Client for client libraries such as go-github.
-// Requests made through it share this client's retries, pause and counters.
+// HTTPClient returns an *http.Client for hand-written requests that read a
+// 304 themselves (Discourse, Stack Exchange). Requests made through it share
+// this client's retries, pause and counters. Client libraries use Transport
+// (or LibraryClient), which hands them a 304 as a 200.
 func (c *Client) HTTPClient() *http.Client {
 	return &http.Client{Transport: retryTransport{c}}
 }
