@@ -107,8 +107,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// HTTPClient returns an *http.Client for client libraries such as go-github.
-// Requests made through it share this client's retries, pause and counters.
+// HTTPClient returns an *http.Client for hand-written requests that read a
+// 304 themselves (Discourse, Stack Exchange). Requests made through it share
+// this client's retries, pause and counters. Client libraries use Transport
+// (or LibraryClient), which hands them a 304 as a 200.
 func (c *Client) HTTPClient() *http.Client {
 	return &http.Client{Transport: retryTransport{c}}
 }
@@ -206,6 +208,11 @@ func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	r := req.Clone(req.Context())
 	r.Header.Set("User-Agent", c.ua)
+	// A library without a token still sends "Bearer " (go-mastodon): an
+	// Authorization header without credentials is dropped, not sent.
+	if v := strings.TrimSpace(r.Header.Get("Authorization")); v != "" && !strings.Contains(v, " ") {
+		r.Header.Del("Authorization")
+	}
 	// Credentials go only to the host the request was first made to.
 	if c.opts.Auth != nil && (req.Response == nil || req.Response.Request == nil || req.Response.Request.URL.Host == r.URL.Host) {
 		c.opts.Auth(r)

@@ -10,4 +10,39 @@
 // hands each Batch to the store, which commits the batch, its cursor, its
 // ETags and its missing objects in one transaction. Connector packages live below this one, one per
 // service, each with a <name>test fake of its service.
+//
+// # The transport under client libraries
+//
+// Client.Transport is the http.RoundTripper every client library sits on
+// (go-github, go-mastodon, and the GraphQL client to come): one path for
+// the rate-limit pause, credentials, conditional requests, retries,
+// rate-limit accounting and request counting, whatever library made the
+// request. Client.HTTPClient is the same path without the two translations
+// below, for hand-written requests that read the 304 themselves.
+//
+// # Conditional requests
+//
+// A connector puts the ETags of its cursor in the request context
+// (WithETags); the transport sends If-None-Match for a known URL and records
+// the ETag of every successful GET. A 304 costs no budget and is counted as
+// NotModified. Libraries see it as a 200 whose body is the JSON null and
+// which carries NotModifiedHeader: go-mastodon turns any non-2xx into an
+// error, and go-github returns a 304 as an *ErrorResponse; null decodes
+// into whatever the library asked for without error (an empty list, a zero
+// object).
+//
+// No response body is stored to replay a 304, because none is needed:
+// every connector treats a 304 as "this page is what it was on the last
+// pass, whose data is committed", moves on without reading it (it checks
+// NotModified, or LastResponse when the library hides the response), and
+// asks its requests so that an idle pass is made of such repeats. Storing
+// bodies would either put copies of the data next to the cursor (the cursor
+// holds watermarks and ETags, not data) or, kept in memory, be lost on every
+// restart, when a replay without the body would have to be paid for in
+// budget. What a connector must remember of a page it may get as a 304 (the
+// repository names of a GitHub organization listing, say) it keeps in its
+// cursor state as a watermark-sized summary, never the body.
+//
+// A 429 never reaches a library: it becomes an *ErrRateLimited and pauses
+// the source (go-mastodon would otherwise retry it with its own timer).
 package connectors

@@ -170,12 +170,14 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 // Client returns the connector's HTTP client, for rate-limit metrics.
 func (c *Connector) Client() *connectors.Client { return c.client }
 
-// newGitHub returns a go-github client over the shared HTTP client. A fresh
-// one per Fetch: go-github v60 refuses calls locally once it has seen an
-// exhausted budget and does not export its bypass key, so its memory is kept
-// short and our client decides.
+// newGitHub returns a go-github client on the shared client's Transport
+// (conditional requests, rate limits, retries; a 304 reaches go-github as
+// a 200 with the body null, see notModified). A fresh one per Fetch:
+// go-github v60 refuses calls locally once it has seen an exhausted budget
+// and does not export its bypass key, so its memory is kept short and our
+// client decides.
 func (c *Connector) newGitHub() (*github.Client, error) {
-	gh := github.NewClient(c.client.HTTPClient())
+	gh := github.NewClient(c.client.LibraryClient())
 	if c.base != "" {
 		return gh.WithEnterpriseURLs(c.base, c.base)
 	}
@@ -997,9 +999,12 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 	return nil
 }
 
-// notModified reports a 304 (go-github returns it as an *ErrorResponse).
+// notModified reports that a conditional request was answered 304: the
+// shared Transport hands go-github a 200 with the body null (so the list is
+// empty and err nil) and marks it; the page is then skipped, as its data
+// was committed by the pass that read it.
 func notModified(resp *github.Response) bool {
-	return resp != nil && resp.Response != nil && resp.StatusCode == http.StatusNotModified
+	return resp != nil && connectors.NotModified(resp.Response)
 }
 
 // repoKey and orgKey are the MissingSet keys of a configured repository

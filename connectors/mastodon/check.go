@@ -20,6 +20,7 @@ func (c *Connector) Check(ctx context.Context) (string, error) {
 			Domain  string `json:"domain"`
 			Version string `json:"version"`
 		}
+		// Direct: go-mastodon reads only the v1 instance, deprecated since 4.0.
 		status, _, err := c.get(ctx, "read instance", c.api("/api/v2/instance", nil), &inst)
 		if err != nil {
 			return "", err
@@ -30,7 +31,11 @@ func (c *Connector) Check(ctx context.Context) (string, error) {
 		return fmt.Sprintf("server %s (Mastodon %s) answers; no token: public endpoints only", inst.Domain, inst.Version), nil
 	}
 	var a account
-	status, _, err := c.get(ctx, "verify credentials", c.api("/api/v1/accounts/verify_credentials", nil), &a)
+	status, _, err := c.call(ctx, "verify credentials", func(ctx context.Context) error {
+		got, err := c.mc.GetAccountCurrentUser(ctx)
+		a = fromAccount(got)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}

@@ -1,8 +1,8 @@
 // Package mastodon is the Mastodon connector: it reads statuses using
 // tracked hashtags (post), mentions of the community's own accounts
 // (mention), boosts and favourites of their statuses (boost, favourite) and
-// their new followers (follow) from one server through the shared
-// connectors.Client, and translates them into connectors.Account and
+// their new followers (follow) from one server with go-mastodon on the
+// shared connectors.Client's Transport, and translates them into connectors.Account and
 // connectors.Activity. The tracked accounts are reported as Staff (the
 // community's own accounts), accounts flagged bot as Bot; a server's
 // highlighted roles (Owner, Moderator…) are not the community's staff and

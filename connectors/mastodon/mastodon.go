@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	gomastodon "github.com/mattn/go-mastodon"
+
 	"github.com/rollcall-dev/rollcall/config"
 	"github.com/rollcall-dev/rollcall/connectors"
 )
@@ -54,8 +56,8 @@ const (
 // notificationTypes are the notification types the connector reads.
 var notificationTypes = []string{"mention", "reblog", "favourite", "follow"}
 
-// Connector reads a Mastodon server through the shared connectors.Client.
-// Create it with New.
+// Connector reads a Mastodon server with go-mastodon on the shared
+// connectors.Client's Transport. Create it with New.
 type Connector struct {
 	source   string
 	settings Settings
@@ -64,8 +66,12 @@ type Connector struct {
 	base     string   // server URL without trailing slash
 	tr       translator
 	client   *connectors.Client
-	log      *slog.Logger
-	now      func() time.Time
+	// mc is go-mastodon on client's Transport; hc is the same transport
+	// for the reads go-mastodon cannot make (see README.md).
+	mc  *gomastodon.Client
+	hc  *http.Client
+	log *slog.Logger
+	now func() time.Time
 	// missingTTL is how long a lookup that answered 404 is not asked
 	// again (the source's missing_ttl).
 	missingTTL time.Duration
@@ -139,6 +145,12 @@ func New(opts connectors.Options) (connectors.Connector, error) {
 		co.Auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok.Reveal()) }
 	}
 	c.client = connectors.NewClient(co)
+	c.hc = c.client.LibraryClient()
+	// No token for go-mastodon: the shared client's Auth is the one place
+	// the secret is handled (the empty "Bearer " go-mastodon then sends is
+	// dropped by the transport).
+	c.mc = gomastodon.NewClient(&gomastodon.Config{Server: c.base})
+	c.mc.Client = *c.hc
 	return c, nil
 }
 
@@ -464,7 +476,11 @@ func (c *Connector) stepResolve(ctx context.Context, st *state, b *builder) erro
 		}
 		var a account
 		// Without ETags: a 304 would carry no id.
-		status, _, err := c.get(connectors.WithETags(ctx, nil), "look up account "+acct, c.api("/api/v1/accounts/lookup", url.Values{"acct": {acct}}), &a)
+		status, _, err := c.call(connectors.WithETags(ctx, nil), "look up account "+acct, func(ctx context.Context) error {
+			got, err := c.mc.AccountLookup(ctx, acct)
+			a = fromAccount(got)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -490,8 +506,11 @@ func (c *Connector) stepResolve(ctx context.Context, st *state, b *builder) erro
 		return nil
 	}
 	var a account
-	u := c.api("/api/v1/accounts/verify_credentials", nil)
-	status, _, err := c.get(connectors.WithETags(ctx, nil), "verify credentials", u, &a)
+	status, _, err := c.call(connectors.WithETags(ctx, nil), "verify credentials", func(ctx context.Context) error {
+		got, err := c.mc.GetAccountCurrentUser(ctx)
+		a = fromAccount(got)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -514,10 +533,19 @@ func (c *Connector) stepResolve(ctx context.Context, st *state, b *builder) erro
 func (c *Connector) stepNotifications(ctx context.Context, st *state, b *builder) error {
 	q := url.Values{"types[]": notificationTypes, "limit": {fmt.Sprint(accountLimit)}, "min_id": {orZero(st.Marks.Notifications)}}
 	u := c.api("/api/v1/notifications", q)
-	var list []notification
-	status, _, err := c.get(ctx, "list notifications", u, &list)
+	// Direct: go-mastodon v0.0.13 sends types[] only from its Notifications
+	// iterator, which walks on to older pages; one page newer than the mark
+	// is wanted.
+	var got []*gomastodon.Notification
+	status, _, err := c.get(ctx, "list notifications", u, &got)
 	if err != nil {
 		return err
+	}
+	list := make([]notification, 0, len(got))
+	for _, n := range got {
+		if n != nil {
+			list = append(list, fromNotification(n))
+		}
 	}
 	if status != http.StatusOK || len(list) == 0 {
 		st.Phase = phaseTags
@@ -555,10 +583,7 @@ func (c *Connector) stepNotifications(ctx context.Context, st *state, b *builder
 // stepTag reads one page of a hashtag timeline oldest-first from its mark.
 func (c *Connector) stepTag(ctx context.Context, st *state, b *builder) error {
 	tag := c.tags[st.Idx]
-	q := url.Values{"limit": {fmt.Sprint(statusLimit)}, "min_id": {orZero(st.Marks.Tags[tag])}}
-	u := c.api("/api/v1/timelines/tag/"+url.PathEscape(tag), q)
-	var list []status
-	status, _, err := c.get(ctx, "list #"+tag, u, &list)
+	list, status, err := c.tagTimeline(ctx, "list #"+tag, tag, gomastodon.Pagination{MinID: gomastodon.ID(orZero(st.Marks.Tags[tag])), Limit: statusLimit})
 	if err != nil {
 		return err
 	}
@@ -578,6 +603,39 @@ func (c *Connector) stepTag(ctx context.Context, st *state, b *builder) error {
 		c.addTagStatus(b, s, tag, tracked, now)
 	}
 	return nil
+}
+
+// tagTimeline reads one page of a hashtag timeline with go-mastodon, or
+// directly for a hashtag with a '%' (go-mastodon unescapes it back into
+// the path and cannot make the request; Mastodon's hashtags never hold
+// one, a configured one may).
+func (c *Connector) tagTimeline(ctx context.Context, op, tag string, pg gomastodon.Pagination) ([]status, int, error) {
+	var got []*gomastodon.Status
+	if strings.Contains(tag, "%") {
+		u := c.api("/api/v1/timelines/tag/"+url.PathEscape(tag), pageValues(pg))
+		status, _, err := c.get(ctx, op, u, &got)
+		return fromStatuses(got), status, err
+	}
+	status, _, err := c.call(ctx, op, func(ctx context.Context) error {
+		var err error
+		got, err = c.mc.GetTimelineHashtag(ctx, tag, false, &pg)
+		return err
+	})
+	return fromStatuses(got), status, err
+}
+
+// pageValues are the query parameters go-mastodon sends for pg.
+func pageValues(pg gomastodon.Pagination) url.Values {
+	q := url.Values{}
+	for k, v := range map[string]gomastodon.ID{"max_id": pg.MaxID, "since_id": pg.SinceID, "min_id": pg.MinID} {
+		if v != "" {
+			q.Set(k, string(v))
+		}
+	}
+	if pg.Limit > 0 {
+		q.Set("limit", fmt.Sprint(pg.Limit))
+	}
+	return q
 }
 
 // addTagStatus emits a hashtag status as a post by its author and a
@@ -602,9 +660,7 @@ func (c *Connector) addTagStatus(b *builder, s status, tag string, tracked map[s
 func (c *Connector) stepTagRefresh(ctx context.Context, st *state, b *builder) error {
 	tag := c.tags[st.Idx]
 	st.Sub, st.Idx = subTagWalk, st.Idx+1
-	u := c.api("/api/v1/timelines/tag/"+url.PathEscape(tag), url.Values{"limit": {fmt.Sprint(statusLimit)}})
-	var list []status
-	status, _, err := c.get(ctx, "refresh #"+tag, u, &list)
+	list, status, err := c.tagTimeline(ctx, "refresh #"+tag, tag, gomastodon.Pagination{Limit: statusLimit})
 	if err != nil {
 		return err
 	}
@@ -630,10 +686,12 @@ func (c *Connector) stepStatuses(ctx context.Context, st *state, t tracked, b *b
 	if c.client.SkipKnownMissing(ctx, userKey(t.Acct)) {
 		return nil
 	}
-	q := url.Values{"limit": {fmt.Sprint(statusLimit)}, "exclude_reblogs": {"true"}}
-	u := c.api("/api/v1/accounts/"+url.PathEscape(t.ID)+"/statuses", q)
 	var list []status
-	status, _, err := c.get(ctx, "list statuses of "+t.Acct, u, &list)
+	status, _, err := c.call(ctx, "list statuses of "+t.Acct, func(ctx context.Context) error {
+		got, err := c.mc.GetAccountStatusesParams(ctx, gomastodon.ID(t.ID), url.Values{"exclude_reblogs": {"true"}}, &gomastodon.Pagination{Limit: statusLimit})
+		list = fromStatuses(got)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -682,14 +740,6 @@ func (c *Connector) stepCheck(ctx context.Context, st *state, b *builder) error 
 		c.nextCheck(st)
 		return nil
 	}
-	u := ck.URL
-	if u == "" {
-		q := url.Values{}
-		if ck.Kind != "context" {
-			q.Set("limit", fmt.Sprint(accountLimit))
-		}
-		u = c.api("/api/v1/statuses/"+url.PathEscape(ck.Status)+"/"+ck.Kind, q)
-	}
 	// The status itself, for the activity's URL and title.
 	ref := status{ID: ck.Status, CreatedAt: mtime{ck.At}}
 	for _, w := range st.Marks.Watch[ck.Tracked] {
@@ -702,7 +752,13 @@ func (c *Connector) stepCheck(ctx context.Context, st *state, b *builder) error 
 	next := ""
 	if ck.Kind == "context" {
 		var sc statusContext
-		status, _, err := c.get(ctx, "read replies to "+ck.Status, u, &sc)
+		status, _, err := c.call(ctx, "read replies to "+ck.Status, func(ctx context.Context) error {
+			got, err := c.mc.GetStatusContext(ctx, gomastodon.ID(ck.Status))
+			if got != nil {
+				sc = statusContext{Ancestors: fromStatuses(got.Ancestors), Descendants: fromStatuses(got.Descendants)}
+			}
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -722,7 +778,33 @@ func (c *Connector) stepCheck(ctx context.Context, st *state, b *builder) error 
 		}
 	} else {
 		var list []account
-		status, link, err := c.get(ctx, "list "+ck.Kind+" of "+ck.Status, u, &list)
+		op := "list " + ck.Kind + " of " + ck.Status
+		var (
+			status int
+			link   string
+			err    error
+		)
+		if ck.URL != "" {
+			// A later page: the URL of Link rel=next as the server
+			// gave it, read directly (go-mastodon would rebuild it from
+			// max_id/min_id/since_id/limit alone).
+			var got []*gomastodon.Account
+			status, link, err = c.get(ctx, op, ck.URL, &got)
+			list = fromAccounts(got)
+		} else {
+			status, link, err = c.call(ctx, op, func(ctx context.Context) error {
+				pg := &gomastodon.Pagination{Limit: accountLimit}
+				var got []*gomastodon.Account
+				var err error
+				if ck.Kind == "favourited_by" {
+					got, err = c.mc.GetFavouritedBy(ctx, gomastodon.ID(ck.Status), pg)
+				} else {
+					got, err = c.mc.GetRebloggedBy(ctx, gomastodon.ID(ck.Status), pg)
+				}
+				list = fromAccounts(got)
+				return err
+			})
+		}
 		if err != nil {
 			return err
 		}
@@ -774,16 +856,13 @@ func (c *Connector) stepFollowers(ctx context.Context, st *state, t tracked, b *
 		return nil
 	}
 	mark, known := st.Marks.Followers[t.Acct]
-	q := url.Values{"limit": {fmt.Sprint(accountLimit)}}
-	if mark != "" {
-		q.Set("since_id", mark)
-	}
-	if st.Max != "" {
-		q.Set("max_id", st.Max)
-	}
-	u := c.api("/api/v1/accounts/"+url.PathEscape(t.ID)+"/followers", q)
 	var list []account
-	status, link, err := c.get(ctx, "list followers of "+t.Acct, u, &list)
+	pg := &gomastodon.Pagination{SinceID: gomastodon.ID(mark), MaxID: gomastodon.ID(st.Max), Limit: accountLimit}
+	status, link, err := c.call(ctx, "list followers of "+t.Acct, func(ctx context.Context) error {
+		got, err := c.mc.GetAccountFollowers(ctx, gomastodon.ID(t.ID), pg)
+		list = fromAccounts(got)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -796,6 +875,7 @@ func (c *Connector) stepFollowers(ctx context.Context, st *state, t tracked, b *
 	}
 	if status == http.StatusOK && len(list) > 0 {
 		if st.Top == "" {
+			// rel=prev, which go-mastodon does not keep: from the header.
 			st.Top = paramOf(linkRel(link, "prev"), "since_id")
 		}
 		at := followTime(st.Marks.Watch[t.Acct], t.Created)
@@ -805,7 +885,7 @@ func (c *Connector) stepFollowers(ctx context.Context, st *state, t tracked, b *
 			// No time is given: first seen ≈ the newest status time known.
 			b.add(c.tr.follow(t.Acct, t.URL, a, later(at, a.CreatedAt.Time)), actor)
 		}
-		if nx := paramOf(linkRel(link, "next"), "max_id"); nx != "" {
+		if nx := string(pg.MaxID); nx != "" { // go-mastodon's rel=next
 			st.Max = nx
 			return nil
 		}
@@ -864,15 +944,17 @@ func (c *Connector) api(path string, q url.Values) string {
 	return u
 }
 
-// get reads u into v. It returns the status: 200 with v filled, 304, or 404
-// and 422 (v untouched); other statuses and undecodable bodies are errors.
+// get reads u into v directly, for what go-mastodon cannot ask (see
+// README.md), through the same transport. It returns the status: 200 with
+// v filled, 304, or 404 and 422 (v untouched); other statuses and
+// undecodable bodies are errors.
 func (c *Connector) get(ctx context.Context, op, u string, v any) (status int, link string, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return 0, "", fmt.Errorf("mastodon: %s: %w", op, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.client.HTTPClient().Do(req)
+	resp, err := c.hc.Do(req)
 	if err != nil {
 		var (
 			rl *connectors.ErrRateLimited
@@ -887,6 +969,10 @@ func (c *Connector) get(ctx context.Context, op, u string, v any) (status int, l
 		return 0, "", fmt.Errorf("mastodon: %s: %w", op, err)
 	}
 	defer resp.Body.Close()
+	if connectors.NotModified(resp) {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		return http.StatusNotModified, "", nil
+	}
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotModified, http.StatusNotFound, http.StatusUnprocessableEntity:
