@@ -82,13 +82,14 @@ func BenchmarkIdleResync(b *testing.B) {
 	if sum := d.SyncOnce(context.Background())[0]; sum.Err != nil {
 		b.Fatal(sum.Err)
 	}
-	var reqs int
+	var reqs, notModified int
 	for b.Loop() {
 		sum := d.SyncOnce(context.Background())[0]
 		if sum.Err != nil || sum.NewActivities != 0 {
 			b.Fatalf("idle pass: %+v", sum)
 		}
-		reqs = sum.Requests
+		reqs, notModified = sum.Requests, sum.NotModified
 	}
 	b.ReportMetric(float64(reqs), "requests/op")
+	b.ReportMetric(float64(notModified), "not-modified/op")
 }
