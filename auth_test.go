@@ -512,3 +512,27 @@ func TestAuthUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthGitHubSlowDown checks the polling rhythm: every interval (5 s),
+// and 5 s more after each slow_down.
+func TestAuthGitHubSlowDown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fake := githubtest.New()
+		hc := &http.Client{Transport: fake.Transport()}
+		fake.SlowDownNext(1)
+		path := filepath.Join(t.TempDir(), "github-token")
+		start := time.Now()
+		r := startAuth(t.Context(), hc, "github", "--client-id", "any", "--base-url", "https://ghe.example", "--out", path)
+		if err := fake.ApproveDevice(r.find(t, userCodeRE), "octocat"); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.wait(t); err != nil {
+			t.Fatalf("auth github: %v\nstderr: %s", err, r.errOut)
+		}
+		// Poll 1 at 5 s: slow_down; poll 2 10 s later: the token.
+		if got := time.Since(start); got != 15*time.Second {
+			t.Errorf("the token came after %v, want 15s", got)
+		}
+		checkCredential(t, path, r)
+	})
+}

@@ -197,7 +197,11 @@ func (s *Server) accessToken(f url.Values) (int, map[string]any) {
 	}
 	last := d.lastPoll
 	d.lastPoll = now
-	if !last.IsZero() && now.Sub(last) < d.interval {
+	slow := s.slowDownN > 0
+	if slow {
+		s.slowDownN--
+	}
+	if slow || (!last.IsZero() && now.Sub(last) < d.interval) {
 		d.interval += 5 * time.Second
 		v := deviceErr("slow_down", "Too many requests have been made in the same timeframe.", "slow-down")
 		v["interval"] = int(d.interval / time.Second)
@@ -260,6 +264,15 @@ func (s *Server) DenyDevice(userCode string) error {
 	}
 	d.denied = true
 	return nil
+}
+
+// SlowDownNext makes the next n polls of the token endpoint answer
+// slow_down (and add 5 seconds to the device's interval), as GitHub does
+// when a client polls too often.
+func (s *Server) SlowDownNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slowDownN = n
 }
 
 // PendingUserCodes returns the user codes of device requests nobody
