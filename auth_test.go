@@ -302,7 +302,7 @@ func TestAuthGitHub(t *testing.T) {
 				path := filepath.Join(t.TempDir(), "github-token")
 				r := startAuth(t.Context(), hc, append([]string{"github", "--client-id", "Iv1.rollcall", "--out", path}, tt.args...)...)
 				userCode := r.find(t, userCodeRE)
-				if !strings.Contains(r.errOut.String(), "https://github.com/login/device") {
+				if !strings.Contains(r.errOut.String(), "https://"+tt.host+"/login/device") {
 					t.Errorf("stderr lacks the verification URI: %s", r.errOut)
 				}
 				time.Sleep(12 * time.Second) // two polls: authorization_pending

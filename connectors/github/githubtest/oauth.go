@@ -63,7 +63,7 @@ type issuedToken struct {
 // serveLogin answers the device flow's endpoints and reports whether r was
 // one of them.
 func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) bool {
-	var handle func(url.Values) (int, map[string]any)
+	var handle func(web string, f url.Values) (int, map[string]any)
 	switch strings.TrimSuffix(r.URL.Path, "/") {
 	case "/login/device/code":
 		handle = s.deviceCode
@@ -90,7 +90,11 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) bool {
 				}
 			}
 		}
-		status, v = handle(form)
+		scheme := "https"
+		if r.TLS == nil && strings.HasPrefix(r.Host, "127.0.0.1") {
+			scheme = "http"
+		}
+		status, v = handle(scheme+"://"+r.Host, form)
 	}
 	s.log.Add(Request{Method: r.Method, Path: r.URL.Path, Status: status}, status, false)
 	s.mu.Unlock()
@@ -128,8 +132,9 @@ func (s *Server) clientOK(clientID string) (known, deviceFlow bool) {
 	return ok, df
 }
 
-// deviceCode is POST /login/device/code. s.mu is held.
-func (s *Server) deviceCode(f url.Values) (int, map[string]any) {
+// deviceCode is POST /login/device/code; web is the web host's URL (the
+// verification page is there). s.mu is held.
+func (s *Server) deviceCode(web string, f url.Values) (int, map[string]any) {
 	known, df := s.clientOK(f.Get("client_id"))
 	switch {
 	case !known:
@@ -154,7 +159,7 @@ func (s *Server) deviceCode(f url.Values) (int, map[string]any) {
 	return http.StatusOK, map[string]any{
 		"device_code":      d.deviceCode,
 		"user_code":        d.userCode,
-		"verification_uri": "https://github.com/login/device",
+		"verification_uri": web + "/login/device",
 		"expires_in":       int(DeviceCodeTTL / time.Second),
 		"interval":         int(DeviceInterval / time.Second),
 	}
@@ -177,7 +182,7 @@ func userCode() string {
 
 // accessToken is POST /login/oauth/access_token for the device grant.
 // GitHub answers its errors with 200. s.mu is held.
-func (s *Server) accessToken(f url.Values) (int, map[string]any) {
+func (s *Server) accessToken(_ string, f url.Values) (int, map[string]any) {
 	if known, _ := s.clientOK(f.Get("client_id")); !known {
 		return http.StatusOK, deviceErr("incorrect_client_credentials", "The client_id and/or client_secret passed are incorrect.", "incorrect-client-credentials")
 	}

@@ -34,7 +34,7 @@ func TestDeviceFlow(t *testing.T) {
 		t.Fatalf("device code: %d %s %s", status, h.Get("Content-Type"), body)
 	}
 	v, _ := url.ParseQuery(body)
-	if v.Get("verification_uri") != "https://github.com/login/device" || v.Get("expires_in") != "900" || v.Get("interval") != "5" || len(v.Get("device_code")) != 40 {
+	if v.Get("verification_uri") != "https://example.com/login/device" || v.Get("expires_in") != "900" || v.Get("interval") != "5" || len(v.Get("device_code")) != 40 {
 		t.Errorf("device code answer %s", body)
 	}
 	poll := url.Values{"client_id": {"Iv1.app"}, "device_code": {v.Get("device_code")}, "grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}}
