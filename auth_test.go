@@ -181,6 +181,7 @@ func TestAuthMastodon(t *testing.T) {
 			t.Fatalf("apps = %+v", apps)
 		}
 		tok := checkCredential(t, path, r, apps[0].ClientSecret, code)
+		t.Logf("stderr:\n%s\nstdout:\n%s", r.errOut, r.out)
 		for _, want := range []string{"server: https://mastodon.example\n", "token: credential:mastodon-token\n", "LoadCredential=mastodon-token:" + path} {
 			if !strings.Contains(r.out.String(), want) {
 				t.Errorf("stdout lacks %q:\n%s", want, r.out)

@@ -138,6 +138,10 @@ func (r *secretReader) read(ctx context.Context, prompt string) (string, error) 
 			if err == io.EOF && line != "" {
 				err = nil
 			}
+			if prompt != "" {
+				// The input is not echoed: end the prompt's line.
+				fmt.Fprintln(r.e.stderr)
+			}
 			ch <- result{strings.TrimRight(line, "\r\n"), err}
 		}()
 	}
@@ -207,7 +211,16 @@ func (e *cliEnv) saveCredential(c *credentialFlags, path, name, secret string, l
 		fmt.Fprintf(w, "    %s\n", l)
 	}
 	fmt.Fprintf(w, "\nThe systemd unit loads it with\n\n    LoadCredential=%s:%s\n\n", name, path)
-	fmt.Fprintf(w, "(already in rollcall.service for github-token, mastodon-token and discourse-api-key);\n")
+	switch name {
+	case "github-token", "mastodon-token", "discourse-api-key":
+		if path == filepath.Join(signin.DefaultDir, name) {
+			fmt.Fprintf(w, "(rollcall.service has this line already); ")
+			break
+		}
+		fallthrough
+	default:
+		fmt.Fprintf(w, "(add it in a drop-in: systemctl edit rollcall); ")
+	}
 	fmt.Fprintf(w, "outside systemd, set CREDENTIALS_DIRECTORY=%s.\n", filepath.Dir(path))
 	return nil
 }
