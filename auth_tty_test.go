@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -149,5 +150,68 @@ func TestAuthTerminalNoEcho(t *testing.T) {
 	}
 	if !strings.Contains(shown, "END") {
 		t.Errorf("the terminal shows %q, want the echo of END", shown)
+	}
+}
+
+// TestAuthTerminalInterrupt interrupts `rollcall auth mastodon` while it
+// waits for the code on a terminal: it stops, writes nothing, and gives the
+// terminal its echo back.
+func TestAuthTerminalInterrupt(t *testing.T) {
+	master, slave := openPTY(t)
+	_, hc := newMastodonFake()
+	path := filepath.Join(t.TempDir(), "mastodon-token")
+	errOut := &promptWriter{wrote: make(chan struct{}, 1)}
+	env := &cliEnv{stdin: slave, stdout: &lockedBuffer{}, stderr: errOut, getenv: func(string) string { return "" }, now: time.Now, httpClient: hc}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdAuth(ctx, env, []string{"mastodon", "--server", "https://mastodon.example", "--out", path})
+	}()
+	timeout := time.After(time.Minute)
+	for !strings.Contains(errOut.String(), "Paste the code: ") {
+		select {
+		case <-errOut.wrote:
+		case <-timeout:
+			t.Fatal("no prompt")
+		}
+	}
+	for {
+		st, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Lflag&unix.ECHO == 0 {
+			break
+		}
+		select {
+		case <-timeout:
+			t.Fatal("echo never turned off")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	cancel() // Ctrl-C: main's signal.NotifyContext cancels the context.
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("interrupted: %v, want context.Canceled", err)
+	}
+	st, _ := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+	if st.Lflag&unix.ECHO == 0 {
+		t.Error("the terminal's echo is still off after the interrupt")
+	}
+	noFile(t, path)
+
+	// The read left behind ends with a line; wait for it (its newline on
+	// stderr) so that it is done with the terminal before the terminal is
+	// closed and its descriptor reused by another test.
+	n := len(errOut.String())
+	if _, err := master.WriteString("\n"); err != nil {
+		t.Fatal(err)
+	}
+	for len(errOut.String()) == n {
+		select {
+		case <-errOut.wrote:
+		case <-timeout:
+			t.Fatal("the abandoned read did not end")
+		}
 	}
 }

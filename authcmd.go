@@ -121,10 +121,14 @@ func (r *secretReader) read(ctx context.Context, prompt string) (string, error) 
 	}
 	ch := make(chan result, 1)
 	var state *term.State
+	fd := -1
 	if r.tty != nil {
-		state, _ = term.GetState(int(r.tty.Fd()))
+		fd = int(r.tty.Fd())
+		state, _ = term.GetState(fd)
 		go func() {
-			b, err := term.ReadPassword(int(r.tty.Fd()))
+			// After an interrupt this goroutine is left behind, blocked
+			// until the process exits: it touches only fd.
+			b, err := term.ReadPassword(fd)
 			fmt.Fprintln(r.e.stderr)
 			if err == nil && len(b) == 0 {
 				ch <- result{"", nil}
@@ -150,7 +154,7 @@ func (r *secretReader) read(ctx context.Context, prompt string) (string, error) 
 		return res.s, res.err
 	case <-ctx.Done():
 		if state != nil {
-			_ = term.Restore(int(r.tty.Fd()), state)
+			_ = term.Restore(fd, state)
 		}
 		return "", ctx.Err()
 	}
