@@ -44,7 +44,12 @@ func ServerURL(raw string) (string, error) {
 		raw = "https://" + raw
 	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.User != nil {
+	switch {
+	case err != nil && strings.Contains(raw, "@"):
+		return "", errors.New("not an http(s) URL of a server")
+	case err == nil && u.User != nil:
+		return "", errors.New("the URL must not carry a user name or password")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "":
 		return "", fmt.Errorf("%q is not an http(s) URL of a server", raw)
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
