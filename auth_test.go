@@ -15,6 +15,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/rollcall-dev/rollcall/config"
+	"github.com/rollcall-dev/rollcall/connectors"
+	"github.com/rollcall-dev/rollcall/connectors/all"
 	"github.com/rollcall-dev/rollcall/connectors/discourse/discoursetest"
 	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
 	"github.com/rollcall-dev/rollcall/connectors/mastodon/mastodontest"
@@ -536,4 +539,103 @@ func TestAuthGitHubSlowDown(t *testing.T) {
 		}
 		checkCredential(t, path, r)
 	})
+}
+
+// configLines returns the configuration lines a `rollcall auth` command
+// printed (the indented lines after "Use it in").
+func configLines(t *testing.T, out string) []string {
+	t.Helper()
+	_, rest, ok := strings.Cut(out, "Use it in")
+	rest, _, ok2 := strings.Cut(rest, "The systemd unit")
+	if !ok || !ok2 {
+		t.Fatalf("no configuration lines in\n%s", out)
+	}
+	var lines []string
+	for _, l := range strings.Split(rest, "\n") {
+		if strings.HasPrefix(l, "    ") {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
+	return lines
+}
+
+// TestAuthConfigLinesWork puts the lines each command prints into a
+// configuration, with CREDENTIALS_DIRECTORY where the token was written,
+// and checks the connector accepts the token (its doctor check).
+func TestAuthConfigLinesWork(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		run   func(t *testing.T, dir string) (out string, rt http.RoundTripper)
+		extra string // settings the command does not know
+		want  string // in the check's message
+	}{
+		{name: "mastodon", extra: "accounts: [rollcall]", want: "rollcall", run: func(t *testing.T, dir string) (string, http.RoundTripper) {
+			fake, hc := newMastodonFake()
+			r := startAuth(t.Context(), hc, "mastodon", "--server", "https://mastodon.example", "--out", filepath.Join(dir, "mastodon-token"))
+			code, err := fake.Authorize(r.find(t, mastodonAuthURL), "rollcall")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.type_(t, code+"\n")
+			if err := r.wait(t); err != nil {
+				t.Fatal(err)
+			}
+			return r.out.String(), hc.Transport
+		}},
+		{name: "github", extra: "repos: [acme/widget]", want: "token accepted", run: func(t *testing.T, dir string) (string, http.RoundTripper) {
+			fake := githubtest.New(githubtest.WithToken("some-other-token"))
+			fake.AddUser(githubtest.User{Login: "octocat"})
+			hc := &http.Client{Transport: fake.Transport()}
+			r := startAuth(t.Context(), hc, "github", "--client-id", "x", "--host", "github.example.com", "--out", filepath.Join(dir, "github-token"))
+			if err := fake.ApproveDevice(r.find(t, userCodeRE), "octocat"); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.wait(t); err != nil {
+				t.Fatal(err)
+			}
+			return r.out.String(), hc.Transport
+		}},
+		{name: "discourse", want: "alice", run: func(t *testing.T, dir string) (string, http.RoundTripper) {
+			fake, hc := newDiscourseFake()
+			r := startAuth(t.Context(), hc, "discourse", "--url", "https://forum.example.org", "--out", filepath.Join(dir, "discourse-api-key"))
+			p, err := fake.ApproveUserAPIKey(r.find(t, approvalRE), "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.type_(t, p)
+			if err := r.wait(t); err != nil {
+				t.Fatal(err)
+			}
+			return r.out.String(), hc.Transport
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				dir := t.TempDir()
+				out, rt := tt.run(t, dir)
+				text := "sources:\n  - name: s\n"
+				for _, l := range append(configLines(t, out), tt.extra) {
+					if l != "" {
+						text += "    " + l + "\n"
+					}
+				}
+				cfg, err := config.Parse("rollcall.yaml", []byte(text), config.Env{Getenv: func(string) (string, bool) { return "", false }, CredentialsDir: dir})
+				if err != nil {
+					t.Fatalf("the printed lines:\n%s\n%v", text, err)
+				}
+				kind, ok := all.Lookup(cfg.Sources[0].Type)
+				if !ok {
+					t.Fatalf("type %q", cfg.Sources[0].Type)
+				}
+				c, err := kind.New(connectors.Options{Source: cfg.Sources[0], HTTP: rt, Version: "test"})
+				if err != nil {
+					t.Fatalf("New with the printed lines:\n%s\n%v", text, err)
+				}
+				msg, err := c.(connectors.Checker).Check(t.Context())
+				if err != nil || !strings.Contains(msg, tt.want) {
+					t.Errorf("Check = %q, %v; want it to name %s", msg, err, tt.want)
+				}
+			})
+		})
+	}
 }
