@@ -639,3 +639,21 @@ func TestAuthConfigLinesWork(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthUnwritableDirectory: a directory the token cannot be written to
+// is an error before anybody signs in.
+func TestAuthUnwritableDirectory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fake, hc := newMastodonFake()
+		// A file where the directory should be stops root too.
+		blocker := filepath.Join(t.TempDir(), "not-a-directory")
+		if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := startAuth(t.Context(), hc, "mastodon", "--server", "https://mastodon.example", "--out", filepath.Join(blocker, "mastodon-token"))
+		wantErr(t, r.wait(t), "not a directory")
+		if fake.Count() != 0 {
+			t.Errorf("%d requests before refusing", fake.Count())
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -166,10 +167,7 @@ type credentialFlags struct {
 	force     bool
 }
 
-func (c *credentialFlags) add(fs interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-}, defaultName string) {
+func (c *credentialFlags) add(fs *flag.FlagSet, defaultName string) {
 	fs.StringVar(&c.name, "name", defaultName, "credential `name`: the file "+signin.DefaultDir+"/NAME, read by the config as credential:NAME")
 	fs.StringVar(&c.out, "out", "", "write the token to this `file` instead (its base name is the credential name)")
 	fs.BoolVar(&c.force, "force", false, "replace an existing file")
@@ -200,10 +198,17 @@ func (c *credentialFlags) check() (path, name string, err error) {
 	if _, err := os.Lstat(path); err == nil && !c.force {
 		return "", "", fmt.Errorf("%s: %w", path, signin.ErrExists)
 	}
+	if err := signin.CheckWritable(filepath.Dir(path)); err != nil {
+		hint := ""
+		if c.out == "" {
+			hint = " (run it as root, or pass --out FILE)"
+		}
+		return "", "", fmt.Errorf("%w%s", err, hint)
+	}
 	return path, name, nil
 }
 
-// save writes the secret and prints where, then the configuration lines
+// saveCredential writes the secret and prints where, then the configuration lines
 // (lines, indented as inside a source) and how systemd loads it.
 func (e *cliEnv) saveCredential(c *credentialFlags, path, name, secret string, lines []string) error {
 	if err := signin.WriteFile(path, secret, c.force); err != nil {

@@ -78,6 +78,21 @@ func WriteFile(path, secret string, force bool) error {
 	return syncDir(dir)
 }
 
+// CheckWritable makes sure a credential can be written into dir before a
+// person signs in for nothing: it creates dir (mode 0700) when missing and
+// creates and removes a temporary file there.
+func CheckWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, unwrapPath(err))
+	}
+	f, err := os.CreateTemp(dir, ".rollcall-check-*")
+	if err != nil {
+		return fmt.Errorf("write into %s: %w", dir, unwrapPath(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // syncDir makes a rename in dir durable; where directories cannot be
 // synced it does nothing.
 func syncDir(dir string) error {

@@ -45,17 +45,20 @@ func TestWriteFile(t *testing.T) {
 }
 
 func TestWriteFileUnwritable(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root writes anywhere")
-	}
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o500); err != nil {
+	// A file where the directory should be stops root too.
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.Chmod(dir, 0o700) })
-	err := WriteFile(filepath.Join(dir, "x", "tok"), "s3cret", false)
+	err := WriteFile(filepath.Join(blocker, "x", "tok"), "s3cret", false)
 	if err == nil || contains(err.Error(), "s3cret") {
-		t.Errorf("WriteFile into a read-only directory = %v", err)
+		t.Errorf("WriteFile under a file = %v", err)
+	}
+	if err := CheckWritable(filepath.Join(blocker, "x")); err == nil {
+		t.Error("CheckWritable accepts a directory that cannot exist")
+	}
+	if err := CheckWritable(t.TempDir()); err != nil {
+		t.Errorf("CheckWritable: %v", err)
 	}
 }
 
