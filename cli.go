@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -36,6 +37,10 @@ type cliEnv struct {
 
 	// listenAddr is the HTTP address actually bound (tests read it).
 	listenAddr string
+
+	// httpClient is what `rollcall auth` talks to the services with; nil
+	// means a default client (tests put a fake's transport here).
+	httpClient *http.Client
 }
 
 // usageError is a command-line mistake: exit status 2.

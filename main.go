@@ -6,7 +6,8 @@
 // demo; the daemon serves package web), query.go (members, journey),
 // health.go (health),
 // curate.go (decisions, through package identity as the web's do),
-// authcmd.go (auth hash-password), webhooks.go (the webhook outbox) and
+// authcmd.go (auth mastodon|github|discourse through package signin, and
+// auth hash-password), webhooks.go (the webhook outbox) and
 // cli.go (shared flag handling).
 package main
 
@@ -59,7 +60,7 @@ func commands() []command {
 		{"mark", "mark a member as staff, bot or none (a stored, audited decision)", cmdMark},
 		{"forget", "erase a member everywhere, keeping only a tombstone hash", cmdForget},
 		{"identity", "identity resolve --format tsv: resolve git authors from stdin", cmdIdentity},
-		{"auth", "auth hash-password: hash a password for the web login (auth.users)", cmdAuth},
+		{"auth", "auth mastodon|github|discourse: get a read-only token by signing in; auth hash-password: hash a password for the web login", cmdAuth},
 		{"webhooks", "list pending and failed webhook deliveries, or retry a failed one", cmdWebhooks},
 		{"migrate", "copy a store into another (SQLite to PostgreSQL): resumable, verified by counts and hashes", cmdMigrate},
 		{"doctor", "check config, store, credentials and the systemd unit", cmdDoctor},

@@ -36,6 +36,13 @@ type Settings struct {
 	APIKey config.Secret `yaml:"api_key"`
 	// APIUsername is sent as Api-Username with the key ("system" if empty).
 	APIUsername string `yaml:"api_username"`
+	// UserAPIKey is a user API key (from `rollcall auth discourse`, which
+	// needs no admin), sent only as the User-Api-Key header; it reads what
+	// its user may read. Set it or api_key, not both.
+	UserAPIKey config.Secret `yaml:"user_api_key"`
+	// UserAPIClientID is the client id the user API key was made for,
+	// sent as User-Api-Client-Id (optional).
+	UserAPIClientID string `yaml:"user_api_client_id"`
 	// Categories limits the connector to these categories (and their
 	// subcategories): "slug/id", an id, or a slug. Empty reads the whole
 	// forum.
@@ -160,6 +167,18 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		Sleep:   opts.Sleep,
 		Version: opts.Version,
 	}
+	if !s.APIKey.IsZero() && !s.UserAPIKey.IsZero() {
+		return nil, cfgErr("user_api_key", errors.New("set api_key or user_api_key, not both"))
+	}
+	if !s.UserAPIKey.IsZero() {
+		key, client := s.UserAPIKey, s.UserAPIClientID
+		co.Auth = func(r *http.Request) {
+			r.Header.Set("User-Api-Key", key.Reveal())
+			if client != "" {
+				r.Header.Set("User-Api-Client-Id", client)
+			}
+		}
+	}
 	if !s.APIKey.IsZero() {
 		key, user := s.APIKey, s.APIUsername
 		if user == "" {
@@ -179,7 +198,7 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		log:              log,
 		now:              now,
 		profiles:         opts.Profiles,
-		hasKey:           !s.APIKey.IsZero(),
+		hasKey:           !s.APIKey.IsZero() || !s.UserAPIKey.IsZero(),
 		missingTTL:       src.MissingTTL,
 		stepsPerBatch:    defaultStepsPerBatch,
 		profilesPerBatch: defaultProfilesPerBatch,

@@ -333,6 +333,7 @@ func TestConfigErrors(t *testing.T) {
 		{"url: https://x?api_key=1\n", "query"},
 		{"url: https://x\ncategories: [a/b]\n", "not slug/id"},
 		{"url: https://x\ntoken: y\n", "token"},
+		{"url: https://x\napi_key: a\nuser_api_key: b\n", "not both"},
 	}
 	for _, tt := range tests {
 		text := "sources:\n  - name: f\n    type: discourse\n"

@@ -14,6 +14,13 @@
 // plugin's fields (has_accepted_answer, accepted_answer, post
 // accepted_answer) are served when a topic has a solution.
 //
+// User API keys follow the "User API keys specification" (userapikey.go):
+// GET/HEAD /user-api-key/new validates application_name, client_id, scopes,
+// public_key and nonce and shows a minimal approval page; the test helper
+// ApproveUserAPIKey is the user's approval and returns the payload (RSA
+// PKCS #1 v1.5, base64 in lines of 60) or the auth_redirect URL carrying
+// it; the key is then accepted in the User-Api-Key header as its user.
+//
 // Authentication is by the Api-Key and Api-Username headers. Credentials in
 // the query string are refused with 403 ["BAD CSRF"], as since April 2020;
 // an unknown key gets 403 with error_type invalid_access; requests without a

@@ -48,6 +48,9 @@ type viewer struct {
 	anon     bool
 	staff    bool
 	username string
+	// userKey: the request carried a user API key, which the admin key
+	// limiter does not count.
+	userKey bool
 }
 
 func (v viewer) sees(c *Category) bool { return c == nil || !c.ReadRestricted || v.staff }
@@ -97,6 +100,9 @@ func ipLimited(wait int) reply {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.faults.Delay(r.Context())
 
+	if s.serveUserAPIKey(w, r) {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Counted: true}
@@ -130,7 +136,16 @@ func (s *Server) answer(r *http.Request, entry *Request) reply {
 		return reply{status: 403, body: []byte(`["BAD CSRF"]`)}
 	}
 	v := viewer{anon: true}
-	if k := r.Header.Get("Api-Key"); k != "" {
+	if k := r.Header.Get("User-Api-Key"); k != "" {
+		// A user API key (userapikey.go) reads as its user.
+		entry.Authenticated = true
+		uv, found := s.userKeyViewer(k)
+		if !found {
+			return reply{status: 403, body: errJSON(s.locale.InvalidAPICredentials, "invalid_access", nil)}
+		}
+		v = uv
+		entry.APIUsername = v.username
+	} else if k := r.Header.Get("Api-Key"); k != "" {
 		entry.Authenticated = true
 		user := r.Header.Get("Api-Username")
 		entry.APIUsername = user
@@ -166,7 +181,7 @@ func (s *Server) answer(r *http.Request, entry *Request) reply {
 		s.noRetryN--
 		return s.rateLimited(s.noRetryWait, false)
 	}
-	if !v.anon && s.adminLimit > 0 {
+	if !v.anon && !v.userKey && s.adminLimit > 0 {
 		if s.adminReset.IsZero() || !now.Before(s.adminReset) {
 			s.adminUsed, s.adminReset = 0, now.Add(time.Minute)
 		}

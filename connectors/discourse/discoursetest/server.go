@@ -83,6 +83,9 @@ type Server struct {
 	nextTopic    int64
 	nextPost     int64
 
+	userKeys      map[string]*userAPIKey // user API keys by key (userapikey.go)
+	authRedirects []string               // allowed_user_api_auth_redirects; nil: the default
+
 	faults      fakekit.Faults
 	limitUntil  time.Time
 	limitIP     bool

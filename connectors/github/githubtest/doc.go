@@ -19,6 +19,18 @@
 // the demo) or Transport (in-process, no sockets, usable in a
 // testing/synctest bubble).
 //
+// The OAuth device flow is served at the web host's root as on github.com
+// and GitHub Enterprise Server (oauth.go): POST /login/device/code and POST
+// /login/oauth/access_token, form-encoded answers unless the client
+// accepts JSON, errors on the token endpoint with status 200
+// (authorization_pending, slow_down with a longer interval, expired_token,
+// access_denied, incorrect_device_code, incorrect_client_credentials,
+// device_flow_disabled, unsupported_grant_type). WithOAuthApp registers
+// client ids; ApproveDevice and DenyDevice are the person at the
+// verification page; SlowDownNext forces slow_down. The tokens issued are
+// accepted by the API, and GET /api/v3/user answers their owner with the
+// X-OAuth-Scopes header.
+//
 // What does not live here: any GitHub client code (see package github), write
 // endpoints, GraphQL, search, events, or cursor (after/before) pagination.
 // The package uses the standard library only.

@@ -68,6 +68,9 @@ func setRateHeaders(h http.Header, b *bucket) {
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.faults.Delay(r.Context())
+	if s.serveLogin(w, r) {
+		return
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -89,13 +92,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// Credentials.
 	b := &s.anon
+	var owner issuedToken // a device-flow token's owner (oauth.go)
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		entry.Authenticated = true
 		tok, ok := strings.CutPrefix(auth, "Bearer ")
 		if !ok {
 			tok, ok = strings.CutPrefix(auth, "token ")
 		}
-		if !ok || (s.token != "" && strings.TrimSpace(tok) != s.token) {
+		var issued bool
+		owner, issued = s.issued[strings.TrimSpace(tok)]
+		if !ok || (s.token != "" && strings.TrimSpace(tok) != s.token && !issued) {
 			plain(401, errBody(401, "Bad credentials", docsURL))
 			return
 		}
@@ -133,9 +139,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var rep reply
-	if free {
+	switch {
+	case free:
 		rep = s.rateLimitReply(b)
-	} else {
+	case rest == "user":
+		rep = s.currentUser(r, owner.login, owner.scopes)
+	default:
 		rep = s.route(r, rest)
 	}
 	for k, v := range rep.header {

@@ -21,6 +21,17 @@
 // Moderator…) as {id, name, color}, [] without one, absent on remote
 // accounts, as Mastodon 4.x serves them.
 //
+// The OAuth endpoints a person's sign-in uses are served as Mastodon
+// (Doorkeeper) serves them (oauth.go): POST /api/v1/apps (form or JSON;
+// client_id, client_secret, redirect_uri(s), scopes, vapid_key; 422
+// {"error":"Validation failed: …"}), GET /oauth/authorize (a minimal HTML
+// page) and POST /oauth/token (authorization_code with PKCE S256 or plain,
+// client_credentials; client credentials in the form or Basic; codes valid
+// CodeTTL, once; invalid_grant 400 and invalid_client 401 with Doorkeeper's
+// descriptions). The person signing in and clicking Authorize is the test
+// helper Authorize(authURL, acct), which returns the out-of-band code; the
+// tokens issued are then accepted as that account's.
+//
 // Tests build data with AddAccount, AddStatus, Boost, Favourite and Follow
 // (safe for concurrent use), inject faults with FailNext, MalformedNext,
 // TruncateNext, SlowNext, SetRateLimit and Exhaust, and inspect the request

@@ -40,6 +40,9 @@ var pagingParams = []string{"max_id", "min_id", "since_id", "page"}
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.faults.Delay(r.Context())
+	if s.serveOAuth(w, r) {
+		return
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

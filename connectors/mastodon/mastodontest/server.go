@@ -95,6 +95,9 @@ type Server struct {
 	ids       map[uint64]bool
 	seq       uint64
 
+	apps  map[string]*App      // by client id (oauth.go)
+	codes map[string]*authCode // authorization codes not yet used
+
 	faults fakekit.Faults
 	log    fakekit.Log[Request]
 }
