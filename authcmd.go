@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/rollcall-dev/rollcall/signin"
+	"github.com/rollcall-dev/rollcall/connectors/signin"
 	"github.com/rollcall-dev/rollcall/web"
 )
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/discourse/discoursetest"
-	"github.com/rollcall-dev/rollcall/signin"
+	"github.com/rollcall-dev/rollcall/connectors/signin"
 )
 
 // TestUserAPIKey syncs with a user API key, the kind `rollcall auth
