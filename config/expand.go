@@ -13,6 +13,19 @@ import (
 // credentialPrefix starts a value that names a systemd credential.
 const credentialPrefix = "credential:"
 
+// credentialFileMark starts the line comment that expand leaves on a value
+// read from a credential file, followed by the file's path.
+const credentialFileMark = "# rollcall: credential file "
+
+// credentialFile returns the credential file a scalar was read from, or "".
+func credentialFile(n *yaml.Node) string {
+	f, _ := strings.CutPrefix(n.LineComment, credentialFileMark)
+	if f == n.LineComment {
+		return ""
+	}
+	return f
+}
+
 // expand rewrites every scalar value below n (mapping keys excepted) in
 // place: ${VAR} becomes the variable's value, $$ a literal $, and a whole
 // value credential:NAME the contents of $CREDENTIALS_DIRECTORY/NAME. Nodes
@@ -54,6 +67,9 @@ func (p *parser) expandScalar(n *yaml.Node) error {
 			return err
 		}
 		n.Value = v
+		// The node remembers its file, so that a Secret decoded from it
+		// can re-read it (Secret.Reread); comments are read by nothing else.
+		n.LineComment = credentialFileMark + filepath.Join(p.env.CredentialsDir, name)
 		n.Tag = longTagPrefix + "str"
 		return nil
 	}
@@ -148,6 +164,20 @@ func validEnvName(name string) bool {
 		}
 	}
 	return true
+}
+
+// readCredentialFile returns the contents of a credential file without its
+// trailing newline. Errors name the file, never the contents.
+func readCredentialFile(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", fmt.Errorf("read credential %s: %w", path, err)
+	}
+	return strings.TrimRight(string(data), "\r\n"), nil
 }
 
 // readCredential returns the systemd credential name from dir, without its
