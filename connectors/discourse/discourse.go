@@ -161,12 +161,16 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		Version: opts.Version,
 	}
 	if !s.APIKey.IsZero() {
-		key, user := s.APIKey, s.APIUsername
+		// Not a bearer token, but read the same way: a key from a
+		// credential file is re-read when the file changes.
+		key, user := connectors.NewTokenSource(s.APIKey, log), s.APIUsername
 		if user == "" {
 			user = "system"
 		}
 		co.Auth = func(r *http.Request) {
-			r.Header.Set("Api-Key", key.Reveal())
+			if tok, err := key.Token(); err == nil {
+				r.Header.Set("Api-Key", tok.AccessToken)
+			}
 			r.Header.Set("Api-Username", user)
 		}
 	}
