@@ -91,6 +91,7 @@ type Connector struct {
 	tags     []string
 	apiURL   string
 	keyed    bool
+	authKind string // for rollcall doctor (AuthKind)
 	tr       translator
 	client   *connectors.Client
 	http     *http.Client
@@ -194,6 +195,7 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		tags:     tags,
 		apiURL:   apiURL,
 		keyed:    !s.Key.IsZero(),
+		authKind: connectors.AuthKind(s.Key, "app key"),
 		tr:       translator{site: site},
 		client:   client,
 		http:     client.HTTPClient(),
