@@ -199,3 +199,26 @@ func readCredential(dir, name string) (string, error) {
 	}
 	return strings.TrimRight(string(data), "\r\n"), nil
 }
+
+// WithoutCredentialValues returns a deep copy of n in which every value read
+// from a credential file keeps its file but not its contents. The daemon
+// fingerprints a source's settings with it, so that a token rotated in its
+// file does not restart the source on SIGHUP: the running connector's token
+// source reads the new token from the file by itself (a new credential
+// NAME still changes the fingerprint).
+func WithoutCredentialValues(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	if c.Kind == yaml.ScalarNode && credentialFile(n) != "" {
+		c.Value = ""
+	}
+	if n.Content != nil {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, k := range n.Content {
+			c.Content[i] = WithoutCredentialValues(k)
+		}
+	}
+	return &c
+}
