@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ type check struct {
 func cmdDoctor(ctx context.Context, e *cliEnv, args []string) error {
 	fs := e.newFlags("doctor", "", "Check the configuration, the store, every source's credentials against its service,\nand the systemd unit if installed; print what is fine and what to fix.\nExit status 1 if anything must be fixed.")
 	unitPath := fs.String("unit", "/etc/systemd/system/rollcall.service", "installed unit `file` to check (skipped when absent)")
-	timeout := fs.Duration("timeout", 20*time.Second, "how long to wait for each service")
+	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for each service (a service out of reach is a warning, not a failure)")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -96,9 +97,15 @@ func cmdDoctor(ctx context.Context, e *cliEnv, args []string) error {
 				add(what, "FIX", err.Error())
 				continue
 			}
+			// Which credentials, told without I/O: shown even when the
+			// service cannot be reached.
+			auth := ""
+			if ad, ok := srcs[0].Connector.(connectors.AuthDescriber); ok {
+				auth = "auth: " + ad.AuthKind() + "; "
+			}
 			ck, ok := srcs[0].Connector.(connectors.Checker)
 			if !ok {
-				add(what, "warn", "this connector cannot check its credentials")
+				add(what, "warn", auth+"this connector cannot check its credentials")
 				continue
 			}
 			cctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -111,13 +118,15 @@ func cmdDoctor(ctx context.Context, e *cliEnv, args []string) error {
 			var rl *connectors.ErrRateLimited
 			switch {
 			case errors.As(err, &un):
-				add(what, "FIX", fmt.Sprintf("the service refused the credentials: check token for source %s (sources[%d] in %s)", src.Name, i, cfg.File))
+				add(what, "FIX", auth+fmt.Sprintf("the service refused the credentials: check token for source %s (sources[%d] in %s)", src.Name, i, cfg.File))
 			case errors.As(err, &rl):
-				add(what, "warn", fmt.Sprintf("rate limited until %s; credentials not checked", rl.Until.UTC().Format(time.RFC3339)))
+				add(what, "warn", auth+fmt.Sprintf("rate limited until %s; credentials not checked", rl.Until.UTC().Format(time.RFC3339)))
+			case unreachable(err):
+				add(what, "warn", auth+"could not reach the service, credentials not checked: "+err.Error())
 			case err != nil:
-				add(what, "FIX", "cannot check: "+err.Error())
+				add(what, "FIX", auth+"cannot check: "+err.Error())
 			default:
-				add(what, "ok", detail)
+				add(what, "ok", auth+detail)
 			}
 		}
 	}
@@ -144,6 +153,22 @@ func cmdDoctor(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "\nall fine")
 	return nil
+}
+
+// unreachable reports whether err means that the service could not be
+// reached (no network, no DNS, a refused connection, no answer within the
+// timeout) rather than that it answered no: doctor then warns instead of
+// failing, since nothing in the configuration is known to be wrong.
+func unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var (
+		op  *net.OpError
+		dns *net.DNSError
+	)
+	return errors.As(err, &op) || errors.As(err, &dns) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // leaseStatus says, per lease, who holds it: [name, detail] pairs.

@@ -317,7 +317,11 @@ func TestDoctor(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "all fine") {
 		t.Fatalf("doctor against the demo fakes: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"source github (github)", "source mastodon (mastodon)", "source discourse (discourse)", "source stackoverflow (stackoverflow)", "config", "store"} {
+	for _, want := range []string{"source github (github)", "source mastodon (mastodon)", "source discourse (discourse)", "source stackoverflow (stackoverflow)", "config", "store",
+		// Per source: the kind of credentials, the scopes and the expiry
+		// where the service tells them.
+		"auth: static token; token accepted; scopes: public_repo, read:org; no expiry reported",
+		`auth: static token; token accepted for rollcall@`, `app "rollcall" with scopes read:accounts read:statuses read:notifications read:follows`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out)
 		}

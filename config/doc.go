@@ -32,7 +32,10 @@
 // Per-source settings stay a yaml.Node so that config imports no connector;
 // each connector decodes its own settings with DecodeSettings, which keeps
 // known-field checking and line numbers, and reports invalid values with
-// Source.FieldError. Secret holds tokens and prints as "[redacted]"; Date
+// Source.FieldError. Secret holds tokens and prints as "[redacted]"; a
+// Secret decoded from a credential:NAME value remembers its file (File) and
+// can read it again (Reread), so that a rotated token is picked up without a
+// restart (connectors.NewTokenSource); Date
 // holds "since: 2024-01-01" style settings.
 //
 // Nothing here does network I/O, starts goroutines or keeps global state.

@@ -13,6 +13,19 @@ import (
 // credentialPrefix starts a value that names a systemd credential.
 const credentialPrefix = "credential:"
 
+// credentialFileMark starts the line comment that expand leaves on a value
+// read from a credential file, followed by the file's path.
+const credentialFileMark = "# rollcall: credential file "
+
+// credentialFile returns the credential file a scalar was read from, or "".
+func credentialFile(n *yaml.Node) string {
+	f, _ := strings.CutPrefix(n.LineComment, credentialFileMark)
+	if f == n.LineComment {
+		return ""
+	}
+	return f
+}
+
 // expand rewrites every scalar value below n (mapping keys excepted) in
 // place: ${VAR} becomes the variable's value, $$ a literal $, and a whole
 // value credential:NAME the contents of $CREDENTIALS_DIRECTORY/NAME. Nodes
@@ -54,6 +67,9 @@ func (p *parser) expandScalar(n *yaml.Node) error {
 			return err
 		}
 		n.Value = v
+		// The node remembers its file, so that a Secret decoded from it
+		// can re-read it (Secret.Reread); comments are read by nothing else.
+		n.LineComment = credentialFileMark + filepath.Join(p.env.CredentialsDir, name)
 		n.Tag = longTagPrefix + "str"
 		return nil
 	}
@@ -150,6 +166,20 @@ func validEnvName(name string) bool {
 	return true
 }
 
+// readCredentialFile returns the contents of a credential file without its
+// trailing newline. Errors name the file, never the contents.
+func readCredentialFile(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", fmt.Errorf("read credential %s: %w", path, err)
+	}
+	return strings.TrimRight(string(data), "\r\n"), nil
+}
+
 // readCredential returns the systemd credential name from dir, without its
 // trailing newline. Errors never include the contents.
 func readCredential(dir, name string) (string, error) {
@@ -168,4 +198,27 @@ func readCredential(dir, name string) (string, error) {
 		return "", fmt.Errorf("credential %q: read %s: %w", name, filepath.Join(dir, name), err)
 	}
 	return strings.TrimRight(string(data), "\r\n"), nil
+}
+
+// WithoutCredentialValues returns a deep copy of n in which every value read
+// from a credential file keeps its file but not its contents. The daemon
+// fingerprints a source's settings with it, so that a token rotated in its
+// file does not restart the source on SIGHUP: the running connector's token
+// source reads the new token from the file by itself (a new credential
+// NAME still changes the fingerprint).
+func WithoutCredentialValues(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	if c.Kind == yaml.ScalarNode && credentialFile(n) != "" {
+		c.Value = ""
+	}
+	if n.Content != nil {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, k := range n.Content {
+			c.Content[i] = WithoutCredentialValues(k)
+		}
+	}
+	return &c
 }

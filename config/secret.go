@@ -16,10 +16,35 @@ import (
 // The value sits behind a pointer so that even fmt's printing of an
 // unexported Secret field (where no method can be called) shows an address,
 // never the token. Compare secrets with Equal, not ==.
-type Secret struct{ v *string }
+type Secret struct {
+	v    *string
+	file string // the credential file it was read from, or ""
+}
 
 // NewSecret wraps a secret value.
 func NewSecret(v string) Secret { return Secret{v: &v} }
+
+func newFileSecret(v, file string) Secret { return Secret{v: &v, file: file} }
+
+// File is the path of the credential file the secret was read from (a
+// credential:NAME value decoded by DecodeSettings), or "" for a secret
+// written in the file or taken from the environment. A token source uses it
+// to pick up a rotated token (Reread).
+func (s Secret) File() string { return s.file }
+
+// Reread returns the secret as its credential file holds it now, with the
+// same File. A secret with no file comes back unchanged. Errors name the
+// file, never its contents.
+func (s Secret) Reread() (Secret, error) {
+	if s.file == "" {
+		return s, nil
+	}
+	v, err := readCredentialFile(s.file)
+	if err != nil {
+		return s, err
+	}
+	return newFileSecret(v, s.file), nil
+}
 
 // Reveal returns the secret value. Call it only where the value is sent to
 // the service it belongs to.

@@ -53,6 +53,7 @@ func DecodeSettings(src Source, v any) error {
 type settingsDecoder struct{ collector }
 
 var (
+	secretType          = reflect.TypeFor[Secret]()
 	unmarshalerType     = reflect.TypeFor[yaml.Unmarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
@@ -60,6 +61,14 @@ var (
 // value decodes n into the addressable v.
 func (d *settingsDecoder) value(n *yaml.Node, v reflect.Value, field string) {
 	t := v.Type()
+	if t == secretType {
+		if dn := deref(n); dn.Kind == yaml.ScalarNode && credentialFile(dn) != "" {
+			// A secret read from a credential file remembers the file,
+			// so that a token source can re-read it (Secret.Reread).
+			v.Set(reflect.ValueOf(newFileSecret(dn.Value, credentialFile(dn))))
+			return
+		}
+	}
 	if pt := reflect.PointerTo(t); pt.Implements(unmarshalerType) || pt.Implements(textUnmarshalerType) {
 		d.leaf(n, v, field) // the type decodes itself (Secret, Date, time.Time, …)
 		return

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/oauth2"
 )
 
 // ClientOptions configures the shared HTTP client of one source.
@@ -40,6 +41,12 @@ type ClientOptions struct {
 	// Auth sets the credentials on an outgoing request. It is the only
 	// place a secret is handled; nothing else logs or stores it.
 	Auth func(*http.Request)
+	// Token, when set, gives the bearer token of each request (after Auth,
+	// under the same first-host rule), asked for request by request so
+	// that a rotated token is used at once (NewTokenSource); the token is
+	// set with oauth2.Token.SetAuthHeader. An error from it fails the
+	// request unsent.
+	Token oauth2.TokenSource
 	// MaxRetries bounds retries of connection errors, 5xx and short
 	// Retry-After waits; 0 means 3.
 	MaxRetries int
@@ -214,8 +221,17 @@ func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Header.Del("Authorization")
 	}
 	// Credentials go only to the host the request was first made to.
-	if c.opts.Auth != nil && (req.Response == nil || req.Response.Request == nil || req.Response.Request.URL.Host == r.URL.Host) {
-		c.opts.Auth(r)
+	if req.Response == nil || req.Response.Request == nil || req.Response.Request.URL.Host == r.URL.Host {
+		if c.opts.Auth != nil {
+			c.opts.Auth(r)
+		}
+		if c.opts.Token != nil {
+			tok, err := c.opts.Token.Token()
+			if err != nil {
+				return nil, &ErrToken{Source: c.opts.Source, Err: err}
+			}
+			tok.SetAuthHeader(r)
+		}
 	}
 	key := r.URL.String()
 	etags := ETagsFrom(r.Context())
@@ -351,6 +367,10 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		var rl *ErrRateLimited
 		if errors.As(err, &rl) {
 			return false, rl
+		}
+		var te *ErrToken
+		if errors.As(err, &te) {
+			return false, te
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return false, err

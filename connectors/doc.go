@@ -20,6 +20,17 @@
 // request. Client.HTTPClient is the same path without the two translations
 // below, for hand-written requests that read the 304 themselves.
 //
+// # Tokens
+//
+// Every token and key comes from an oauth2.TokenSource (NewTokenSource):
+// static for one written in the configuration, re-read on change for one
+// read from a credential file, so that a rotated token is used from the
+// next request on without a restart. The client asks it once per request
+// (ClientOptions.Token, or a connector's Auth for a key that is not a
+// bearer token) and sends credentials only to the host a request was first
+// made to; oauth2.Transport is not used, since it would set them above
+// that check. AuthKind says which kind a source uses, for rollcall doctor.
+//
 // # Conditional requests
 //
 // A connector puts the ETags of its cursor in the request context

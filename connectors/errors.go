@@ -44,3 +44,14 @@ type ErrUnauthorized struct {
 func (e *ErrUnauthorized) Error() string {
 	return fmt.Sprintf("%s: the service refused the credentials (401 from %s): check token for source %s", e.Source, e.URL, e.Source)
 }
+
+// ErrToken reports that a source's token source gave no token, so the
+// request was not sent. Err never holds the token.
+type ErrToken struct {
+	Source string
+	Err    error
+}
+
+func (e *ErrToken) Error() string { return fmt.Sprintf("%s: no token: %v", e.Source, e.Err) }
+
+func (e *ErrToken) Unwrap() error { return e.Err }

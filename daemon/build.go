@@ -67,11 +67,13 @@ func BuildSources(cfg *config.Config, kinds []connectors.Kind, base connectors.O
 
 // fingerprint identifies a source's configuration without revealing it: a
 // hash of its type, interval and settings (secrets included, so that a new
-// token restarts the source).
+// token restarts the source). A token read from a credential file counts by
+// its file, not its contents: the running connector re-reads the file when
+// it changes (connectors.NewTokenSource), so a rotation restarts nothing.
 func fingerprint(src config.Source) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00", src.Type, src.Interval)
-	if b, err := yaml.Marshal(&src.Settings); err == nil {
+	if b, err := yaml.Marshal(config.WithoutCredentialValues(&src.Settings)); err == nil {
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil))

@@ -38,9 +38,12 @@ type World struct {
 // four fakes on 127.0.0.1. Close stops them.
 func StartWorld(seed int64, size int, now time.Time) (*World, error) {
 	c := Generate(seed, size, now)
-	gh := githubtest.New(githubtest.WithToken(WorldGitHubToken))
+	// A classic token with read-only scopes, as GitHub reports them; a
+	// server app with the read scopes rollcall asks for.
+	gh := githubtest.New(githubtest.WithToken(WorldGitHubToken), githubtest.WithScopes("public_repo", "read:org"))
 	owner, _, _ := strings.Cut(c.Mastodon.Accounts[0], "@")
-	ma := mastodontest.New(mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(WorldMastodonToken, owner))
+	ma := mastodontest.New(mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(WorldMastodonToken, owner),
+		mastodontest.WithApp("rollcall", []string{"read:accounts", "read:statuses", "read:notifications", "read:follows"}))
 	di := discoursetest.New(discoursetest.WithAPIKey(WorldDiscourseKey, WorldDiscourseAdmin, true), discoursetest.WithAdminLimit(6000))
 	so := stackoverflowtest.New(stackoverflowtest.WithKey(WorldStackExchange), stackoverflowtest.WithSite(c.StackOverflow.Site))
 	if err := c.LoadAll(gh, ma, di, so); err != nil {

@@ -47,3 +47,21 @@ func (c *Connector) Check(ctx context.Context) (string, error) {
 	}
 	return fmt.Sprintf("key accepted for %s, %s", cu.Username, role), nil
 }
+
+// AuthKind says which credentials the source uses, for rollcall doctor:
+// a user API key (from rollcall auth discourse), or an API key sent with
+// Api-Username (Discourse reports neither scopes nor
+// an expiry of a key to its holder).
+func (c *Connector) AuthKind() string {
+	if !c.settings.UserAPIKey.IsZero() {
+		return connectors.AuthKind(c.settings.UserAPIKey, "user API key")
+	}
+	if c.settings.APIKey.IsZero() {
+		return "none"
+	}
+	user := c.settings.APIUsername
+	if user == "" {
+		user = "system"
+	}
+	return connectors.AuthKind(c.settings.APIKey, "API key") + " as " + user
+}

@@ -171,21 +171,29 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		return nil, cfgErr("user_api_key", errors.New("set api_key or user_api_key, not both"))
 	}
 	if !s.UserAPIKey.IsZero() {
-		key, client := s.UserAPIKey, s.UserAPIClientID
+		// Re-read from its credential file when the file changes, like
+		// every token.
+		key, client := connectors.NewTokenSource(s.UserAPIKey, log), s.UserAPIClientID
 		co.Auth = func(r *http.Request) {
-			r.Header.Set("User-Api-Key", key.Reveal())
+			if tok, err := key.Token(); err == nil {
+				r.Header.Set("User-Api-Key", tok.AccessToken)
+			}
 			if client != "" {
 				r.Header.Set("User-Api-Client-Id", client)
 			}
 		}
 	}
 	if !s.APIKey.IsZero() {
-		key, user := s.APIKey, s.APIUsername
+		// Not a bearer token, but read the same way: a key from a
+		// credential file is re-read when the file changes.
+		key, user := connectors.NewTokenSource(s.APIKey, log), s.APIUsername
 		if user == "" {
 			user = "system"
 		}
 		co.Auth = func(r *http.Request) {
-			r.Header.Set("Api-Key", key.Reveal())
+			if tok, err := key.Token(); err == nil {
+				r.Header.Set("Api-Key", tok.AccessToken)
+			}
 			r.Header.Set("Api-Username", user)
 		}
 	}

@@ -35,6 +35,9 @@ func TestUserAPIKey(t *testing.T) {
 			t.Errorf("%s %s: authenticated %v as %q, status %d", r.Method, r.Path, r.Authenticated, r.APIUsername, r.Status)
 		}
 	}
+	if got := c.AuthKind(); got != "static user API key" {
+		t.Errorf("AuthKind = %q, want the user API key named", got)
+	}
 	msg, err := c.Check(t.Context())
 	if err != nil || !strings.Contains(msg, "alice") {
 		t.Errorf("Check = %q, %v", msg, err)

@@ -145,8 +145,8 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 	if s.Token.IsZero() {
 		log.Warn("no token: GitHub allows 60 requests/hour")
 	} else {
-		tok := s.Token
-		co.Auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok.Reveal()) }
+		// A token from a credential file is re-read when the file changes.
+		co.Token = connectors.NewTokenSource(s.Token, log)
 	}
 	c := &Connector{
 		source:           src.Name,
@@ -1103,7 +1103,53 @@ func (c *Connector) Check(ctx context.Context) (string, error) {
 	}
 	who := "anonymous (60 requests/hour: add a token)"
 	if !c.settings.Token.IsZero() {
-		who = "token accepted"
+		who = "token accepted; " + tokenFacts(resp.Response.Header, c.now())
 	}
 	return fmt.Sprintf("%s; %d of %d requests left, resets %s", who, core.Remaining, core.Limit, core.Reset.UTC().Format("15:04 MST")), nil
+}
+
+// AuthKind says which credentials the source uses, for rollcall doctor.
+func (c *Connector) AuthKind() string { return connectors.AuthKind(c.settings.Token, "token") }
+
+// Headers of an authenticated response that tell about its token.
+const (
+	// scopesHeader lists a classic or OAuth token's scopes, comma-separated
+	// (empty: no scopes); fine-grained and GitHub App tokens get none.
+	scopesHeader = "X-OAuth-Scopes"
+	// expirationHeader is an expiring token's expiry, as
+	// expirationLayout.
+	expirationHeader = "GitHub-Authentication-Token-Expiration"
+)
+
+// expirationLayouts are the forms of expirationHeader: "2026-01-02
+// 15:04:05 UTC" as GitHub sends it, and a numeric zone.
+var expirationLayouts = []string{"2006-01-02 15:04:05 MST", "2006-01-02 15:04:05 -0700", time.RFC3339}
+
+// tokenFacts says what an authenticated response's headers tell of its
+// token: its scopes and its expiry, where GitHub reports them.
+func tokenFacts(h http.Header, now time.Time) string {
+	var scopes string
+	if v, ok := h[http.CanonicalHeaderKey(scopesHeader)]; !ok {
+		scopes = "scopes not reported (a fine-grained or app token: its permissions are set on GitHub)"
+	} else if list := strings.TrimSpace(strings.Join(v, ",")); list == "" {
+		scopes = "scopes: none (public data only)"
+	} else {
+		scopes = "scopes: " + list
+	}
+	exp := "no expiry reported"
+	if v := strings.TrimSpace(h.Get(expirationHeader)); v != "" {
+		exp = "expires " + v + " (not understood)"
+		for _, layout := range expirationLayouts {
+			if t, err := time.Parse(layout, v); err == nil {
+				exp = "expires " + t.UTC().Format("2006-01-02 15:04 MST")
+				if left := t.Sub(now); left < 0 {
+					exp += " (expired)"
+				} else {
+					exp += fmt.Sprintf(" (in %d days)", int(left.Hours()/24))
+				}
+				break
+			}
+		}
+	}
+	return scopes + "; " + exp
 }

@@ -141,8 +141,8 @@ func New(opts connectors.Options) (connectors.Connector, error) {
 	}
 	co := connectors.ClientOptions{Source: src.Name, Base: opts.HTTP, Logger: c.log, Now: c.now, Sleep: opts.Sleep, Version: opts.Version}
 	if !s.Token.IsZero() {
-		tok := s.Token
-		co.Auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok.Reveal()) }
+		// A token from a credential file is re-read when the file changes.
+		co.Token = connectors.NewTokenSource(s.Token, c.log)
 	}
 	c.client = connectors.NewClient(co)
 	c.hc = c.client.LibraryClient()

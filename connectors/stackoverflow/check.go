@@ -35,3 +35,8 @@ func (c *Connector) Check(ctx context.Context) (string, error) {
 	}
 	return fmt.Sprintf("site %s answers; %s; quota %d of %d left today", c.site, who, env.QuotaRemaining, env.QuotaMax), nil
 }
+
+// AuthKind says which credentials the source uses, for rollcall doctor:
+// an app key from stackapps.com (it raises the quota; it is not a user's
+// access token, so there are no scopes and no expiry).
+func (c *Connector) AuthKind() string { return c.authKind }

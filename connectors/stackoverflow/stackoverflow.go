@@ -91,6 +91,7 @@ type Connector struct {
 	tags     []string
 	apiURL   string
 	keyed    bool
+	authKind string // for rollcall doctor (AuthKind)
 	tr       translator
 	client   *connectors.Client
 	http     *http.Client
@@ -173,15 +174,17 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 	if s.Key.IsZero() {
 		log.Warn("no key: Stack Exchange allows 300 requests a day per IP and no page past 25; register an app on stackapps.com for a key")
 	} else {
-		key := s.Key
 		// The key is a query parameter, added on the way out only;
-		// connectors.RedactURL masks it in logs and errors.
+		// connectors.RedactURL masks it in logs and errors. A key from a
+		// credential file is re-read when the file changes.
+		key := connectors.NewTokenSource(s.Key, log)
 		co.Auth = func(r *http.Request) {
-			if withoutKey(r.Context()) {
+			tok, err := key.Token()
+			if err != nil || withoutKey(r.Context()) {
 				return
 			}
 			q := r.URL.Query()
-			q.Set("key", key.Reveal())
+			q.Set("key", tok.AccessToken)
 			r.URL.RawQuery = q.Encode()
 		}
 	}
@@ -192,6 +195,7 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		tags:     tags,
 		apiURL:   apiURL,
 		keyed:    !s.Key.IsZero(),
+		authKind: connectors.AuthKind(s.Key, "app key"),
 		tr:       translator{site: site},
 		client:   client,
 		http:     client.HTTPClient(),

@@ -638,3 +638,30 @@ func TestGoneObjects(t *testing.T) {
 		t.Errorf("the deleted issue is still listed: %s", r.body)
 	}
 }
+
+// Authenticated responses tell the token's scopes and expiry only when the
+// token has them, as GitHub does; anonymous ones never.
+func TestScopeAndExpiryHeaders(t *testing.T) {
+	exp := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+	s, _ := fixture(t, 1, WithToken("s3cret"), WithScopes("repo", "read:org"), WithTokenExpiration(exp))
+	c := &http.Client{Transport: s.Transport()}
+	url := base + "/rate_limit"
+	r := get(t, c, url, "Authorization", "Bearer s3cret")
+	if got := r.header.Get("X-OAuth-Scopes"); got != "repo, read:org" {
+		t.Errorf("X-OAuth-Scopes = %q", got)
+	}
+	if got := r.header.Get("GitHub-Authentication-Token-Expiration"); got != "2026-01-02 15:04:05 UTC" {
+		t.Errorf("GitHub-Authentication-Token-Expiration = %q", got)
+	}
+	anon := get(t, c, url)
+	if _, ok := anon.header["X-Oauth-Scopes"]; ok || anon.header.Get("GitHub-Authentication-Token-Expiration") != "" {
+		t.Errorf("anonymous response has token headers: %v", anon.header)
+	}
+	s.SetToken("rotated")
+	if r := get(t, c, url, "Authorization", "Bearer s3cret"); r.status != 401 {
+		t.Errorf("old token after SetToken: %d", r.status)
+	}
+	if r := get(t, c, url, "Authorization", "Bearer rotated"); r.status != 200 {
+		t.Errorf("new token after SetToken: %d", r.status)
+	}
+}

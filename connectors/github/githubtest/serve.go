@@ -106,6 +106,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		b = &s.auth
+		if s.hasScopes {
+			h.Set("X-OAuth-Scopes", strings.Join(s.scopes, ", "))
+		}
+		if !s.expires.IsZero() {
+			h.Set("GitHub-Authentication-Token-Expiration", s.expires.UTC().Format(TokenExpirationLayout))
+		}
 	}
 	s.roll(b)
 	setRateHeaders(h, b)

@@ -20,6 +20,10 @@ const (
 	DefaultWindow               = time.Hour
 )
 
+// TokenExpirationLayout is the time layout of GitHub's
+// GitHub-Authentication-Token-Expiration header ("2026-01-02 15:04:05 UTC").
+const TokenExpirationLayout = "2006-01-02 15:04:05 MST"
+
 // Option configures a Server in New.
 type Option func(*Server)
 
@@ -29,6 +33,21 @@ type Option func(*Server)
 // the unauthenticated budget. Without this option any credentials are
 // accepted.
 func WithToken(token string) Option { return func(s *Server) { s.token = token } }
+
+// WithScopes makes the fake answer every authenticated request with
+// X-OAuth-Scopes listing scopes, comma-separated, as GitHub does for a
+// classic personal access token or OAuth token (an empty list sends the
+// header empty: a token without scopes). Without this option the header is
+// not sent, as for fine-grained tokens and GitHub App tokens.
+func WithScopes(scopes ...string) Option {
+	return func(s *Server) { s.scopes = append([]string{}, scopes...); s.hasScopes = true }
+}
+
+// WithTokenExpiration makes the fake answer every authenticated request
+// with GitHub-Authentication-Token-Expiration: the token's expiry in
+// GitHub's format ("2026-01-02 15:04:05 UTC"), as GitHub does for tokens
+// that expire. Without it the header is not sent (a token without expiry).
+func WithTokenExpiration(t time.Time) Option { return func(s *Server) { s.expires = t } }
 
 // WithNow sets the clock used for rate-limit windows and default timestamps.
 func WithNow(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -85,12 +104,17 @@ type repoState struct {
 // Server is the fake GitHub. It implements http.Handler; the zero value is
 // not usable, call New.
 type Server struct {
-	mu     sync.Mutex
-	now    func() time.Time
-	token  string
-	window time.Duration
-	auth   bucket
-	anon   bucket
+	mu    sync.Mutex
+	now   func() time.Time
+	token string
+	// scopes and expires are what the token's responses tell (WithScopes,
+	// WithTokenExpiration).
+	scopes    []string
+	hasScopes bool
+	expires   time.Time
+	window    time.Duration
+	auth      bucket
+	anon      bucket
 
 	users    map[string]*User
 	gone     map[string]bool // keys of users whose profile answers 404 (DeleteUser)
@@ -152,6 +176,14 @@ func (s *Server) Listen(addr string) (baseURL string, shutdown func(context.Cont
 func (s *Server) Transport() http.RoundTripper { return fakekit.Transport(s) }
 
 // ---- fault knobs ----
+
+// SetToken changes the token the fake accepts (see WithToken), as when a
+// token is rotated: the old one gets 401 from now on.
+func (s *Server) SetToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.token = token
+}
 
 // FailNext makes the next n requests answer status with a GitHub-shaped
 // error body. They do not consume budget.

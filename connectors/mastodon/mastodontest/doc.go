@@ -4,7 +4,8 @@
 //
 // The fake serves the read endpoints a community CRM polls under /api/v1
 // (accounts/lookup, accounts/:id, accounts/:id/statuses,
-// accounts/:id/followers, accounts/verify_credentials, statuses/:id,
+// accounts/:id/followers, accounts/verify_credentials,
+// apps/verify_credentials (the token's application, see WithApp), statuses/:id,
 // statuses/:id/context, statuses/:id/reblogged_by, statuses/:id/favourited_by,
 // timelines/tag/:tag, notifications with types[]/exclude_types[]) and
 // /api/v2/instance. It reproduces what clients depend on: string ids that

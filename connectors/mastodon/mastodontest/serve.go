@@ -30,6 +30,13 @@ type reply struct {
 }
 
 // caller is who made a request.
+// appJSON is the Application entity of apps/verify_credentials.
+type appJSON struct {
+	Name    string   `json:"name"`
+	Website *string  `json:"website"`
+	Scopes  []string `json:"scopes,omitempty"` // Mastodon 4.3+
+}
+
 type caller struct {
 	authenticated bool
 	owner         *Account // the token's user; nil for app tokens and anonymous
@@ -199,6 +206,11 @@ func (s *Server) route(r *http.Request, q url.Values, who caller) (reply, *apiEr
 		return reply{v: s.instanceJSON()}, nil
 	case ver != "v1":
 		return reply{}, notFound()
+	case len(rest) == 2 && rest[0] == "apps" && rest[1] == "verify_credentials":
+		if !who.authenticated {
+			return reply{}, &apiError{http.StatusUnauthorized, "The access token is invalid"}
+		}
+		return reply{v: appJSON{Name: s.appName, Scopes: s.appScopes}}, nil
 	case len(rest) == 2 && rest[0] == "accounts" && rest[1] == "verify_credentials":
 		if err := needUser(who); err != nil {
 			return reply{}, err

@@ -44,6 +44,24 @@ func WithToken(token, acct string) Option {
 	return func(s *Server) { s.tokens[token] = acct }
 }
 
+// WithApp names the application the tokens belong to and its scopes, as
+// GET /api/v1/apps/verify_credentials reports them. Mastodon 4.3 and later
+// list the application's scopes there ("scopes"); with scopes nil the fake
+// answers as an older server does, without them. Without this option the
+// application is "rollcall" without scopes. Mastodon reports no expiry and
+// no per-token scopes (a token may have fewer scopes than its application).
+func WithApp(name string, scopes []string) Option {
+	return func(s *Server) { s.appName, s.appScopes = name, scopes }
+}
+
+// RemoveToken forgets a token registered with WithToken or AddToken, as
+// when it is revoked: it gets 401 from now on.
+func (s *Server) RemoveToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tokens, token)
+}
+
 // WithRateLimit sets the overall and the paginated budgets per window.
 func WithRateLimit(overall, paging int) Option {
 	return func(s *Server) { s.overall.limit, s.paging.limit = overall, paging }
@@ -77,12 +95,15 @@ type bucket struct {
 
 // Server is the fake Mastodon server. It implements http.Handler; call New.
 type Server struct {
-	mu      sync.Mutex
-	now     func() time.Time
-	domain  string
-	tokens  map[string]string
-	overall bucket
-	paging  bucket
+	mu     sync.Mutex
+	now    func() time.Time
+	domain string
+	tokens map[string]string
+	// appName and appScopes are the application of the tokens (WithApp).
+	appName   string
+	appScopes []string
+	overall   bucket
+	paging    bucket
 
 	accounts  map[string]*Account // by id
 	byAcct    map[string]*Account // by canonical acct
@@ -108,6 +129,7 @@ func New(opts ...Option) *Server {
 		now:       time.Now,
 		domain:    DefaultDomain,
 		tokens:    map[string]string{},
+		appName:   "rollcall",
 		overall:   bucket{limit: DefaultLimit, window: DefaultWindow},
 		paging:    bucket{limit: DefaultPagingLimit, window: DefaultPagingWindow},
 		accounts:  map[string]*Account{},
