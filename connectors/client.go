@@ -43,9 +43,9 @@ type ClientOptions struct {
 	Auth func(*http.Request)
 	// Token, when set, gives the bearer token of each request (after Auth,
 	// under the same first-host rule), asked for request by request so
-	// that a rotated token is used at once (NewTokenSource); the token is
-	// set with oauth2.Token.SetAuthHeader. An error from it fails the
-	// request unsent.
+	// that a rotated token is used at once (NewTokenSource): requests to
+	// the first host go through an oauth2.Transport on this source. An
+	// error from it fails the request unsent, as an *ErrToken.
 	Token oauth2.TokenSource
 	// MaxRetries bounds retries of connection errors, 5xx and short
 	// Retry-After waits; 0 means 3.
@@ -57,11 +57,14 @@ type ClientOptions struct {
 // with a reserve, conditional requests from an ETagSet in the request
 // context, a User-Agent, and request counting. It is safe for concurrent use.
 type Client struct {
-	opts  ClientOptions
-	base  http.RoundTripper
-	log   *slog.Logger
-	ua    string
-	inner *http.Client // one attempt through the metering transport
+	opts ClientOptions
+	base http.RoundTripper
+	// authed is base under an oauth2.Transport on opts.Token (nil without
+	// a token): the round tripper of requests to the first host.
+	authed http.RoundTripper
+	log    *slog.Logger
+	ua     string
+	inner  *http.Client // one attempt through the metering transport
 
 	mu    sync.Mutex
 	rate  RateState
@@ -96,6 +99,9 @@ func NewClient(opts ClientOptions) *Client {
 		version = "dev"
 	}
 	c.ua = "rollcall/" + version + " (+https://github.com/rollcall-dev/rollcall)"
+	if c.opts.Token != nil {
+		c.authed = &oauth2.Transport{Source: tokenErrSource{source: opts.Source, ts: c.opts.Token}, Base: c.base}
+	}
 	c.inner = &http.Client{Transport: meter{c}}
 	return c
 }
@@ -221,16 +227,13 @@ func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Header.Del("Authorization")
 	}
 	// Credentials go only to the host the request was first made to.
+	rt := c.base
 	if req.Response == nil || req.Response.Request == nil || req.Response.Request.URL.Host == r.URL.Host {
 		if c.opts.Auth != nil {
 			c.opts.Auth(r)
 		}
-		if c.opts.Token != nil {
-			tok, err := c.opts.Token.Token()
-			if err != nil {
-				return nil, &ErrToken{Source: c.opts.Source, Err: err}
-			}
-			tok.SetAuthHeader(r)
+		if c.authed != nil {
+			rt = c.authed
 		}
 	}
 	key := r.URL.String()
@@ -242,7 +245,7 @@ func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 
-	resp, err := c.base.RoundTrip(r)
+	resp, err := rt.RoundTrip(r)
 	dur := c.opts.Now().Sub(now)
 	c.mu.Lock()
 	c.stats.Requests++
@@ -534,4 +537,19 @@ func (s *ETagSet) EndBatch(touched []string, done bool) (etags map[string]string
 	}
 	sort.Strings(nextTouched)
 	return etags, nextTouched
+}
+
+// tokenErrSource names the source in a token source's error, so that the
+// error oauth2.Transport returns unsent is an *ErrToken.
+type tokenErrSource struct {
+	source string
+	ts     oauth2.TokenSource
+}
+
+func (t tokenErrSource) Token() (*oauth2.Token, error) {
+	tok, err := t.ts.Token()
+	if err != nil {
+		return nil, &ErrToken{Source: t.source, Err: err}
+	}
+	return tok, nil
 }

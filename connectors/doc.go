@@ -25,11 +25,13 @@
 // Every token and key comes from an oauth2.TokenSource (NewTokenSource):
 // static for one written in the configuration, re-read on change for one
 // read from a credential file, so that a rotated token is used from the
-// next request on without a restart. The client asks it once per request
-// (ClientOptions.Token, or a connector's Auth for a key that is not a
-// bearer token) and sends credentials only to the host a request was first
-// made to; oauth2.Transport is not used, since it would set them above
-// that check. AuthKind says which kind a source uses, for rollcall doctor.
+// next request on without a restart. Requests to the host a request was
+// first made to go through an oauth2.Transport on ClientOptions.Token,
+// which asks the source once per request; a redirect to another host goes
+// around it and carries no credentials. A key that is not a bearer token
+// (Discourse's Api-Key, User-Api-Key) is set by the connector's Auth from
+// the same kind of token source. AuthKind says which kind a source uses,
+// for rollcall doctor.
 //
 // # Conditional requests
 //
