@@ -657,3 +657,36 @@ func TestAuthUnwritableDirectory(t *testing.T) {
 		}
 	})
 }
+
+// A GitHub App's user token expires after 8 hours: the command says when
+// and what to do, and neither the token nor its refresh token is printed.
+func TestAuthGitHubExpiringToken(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fake := githubtest.New(githubtest.WithGitHubApp("Iv23.rollcall"))
+		fake.AddUser(githubtest.User{Login: "octocat"})
+		hc := &http.Client{Transport: fake.Transport()}
+		path := filepath.Join(t.TempDir(), "github-token")
+		r := startAuth(t.Context(), hc, "github", "--client-id", "Iv23.rollcall", "--host", "github.example.com", "--out", path)
+		userCode := r.find(t, userCodeRE)
+		time.Sleep(6 * time.Second)
+		if err := fake.ApproveDevice(userCode, "octocat"); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.wait(t); err != nil {
+			t.Fatalf("auth github: %v\nstderr: %s", err, r.errOut)
+		}
+		tok := checkCredential(t, path, r)
+		if !strings.HasPrefix(tok, "ghu_") {
+			t.Errorf("token %.4s…, want a GitHub App user token", tok)
+		}
+		want := "this token expires at " + time.Now().Add(githubtest.UserTokenTTL).UTC().Format(time.RFC3339)
+		for _, w := range []string{want, "does not refresh it", "--force"} {
+			if !strings.Contains(r.errOut.String(), w) {
+				t.Errorf("stderr lacks %q:\n%s", w, r.errOut)
+			}
+		}
+		if strings.Contains(r.out.String()+r.errOut.String(), "ghr_") {
+			t.Error("the refresh token was printed")
+		}
+	})
+}

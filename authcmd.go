@@ -386,6 +386,16 @@ func cmdAuthGitHub(ctx context.Context, e *cliEnv, args []string) error {
 		scopes = "none"
 	}
 	fmt.Fprintf(e.stderr, "Signed in as %s (scopes: %s).\n", login, scopes)
+	if !tok.Expiry.IsZero() {
+		// A GitHub App with expiring user tokens: rollcall keeps no
+		// refresh token (it would be a second secret, single-use, to
+		// rewrite on every refresh), so say plainly what happens.
+		fmt.Fprintf(e.stderr, "Note: this token expires at %s (a GitHub App's user tokens last %s).\n"+
+			"rollcall does not refresh it: before then, run this command again with --force (the running\n"+
+			"daemon picks up the new file by itself), or use an OAuth app, whose tokens do not expire.\n"+
+			"'rollcall doctor' shows the expiry.\n",
+			tok.Expiry.UTC().Format(time.RFC3339), time.Until(tok.Expiry).Round(time.Hour))
+	}
 	lines := []string{"type: github", "token: credential:" + name}
 	if base != "" {
 		lines = append(lines, "base_url: "+base)

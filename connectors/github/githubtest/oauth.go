@@ -34,6 +34,26 @@ func WithOAuthApp(clientID string, deviceFlow bool) Option {
 	return func(s *Server) { s.addApp(clientID, deviceFlow) }
 }
 
+// WithGitHubApp registers a GitHub App by its client id, with the device
+// flow enabled and "expire user authorization tokens" on (GitHub's
+// default for Apps): its user tokens (ghu_) expire after 8 hours and come
+// with a refresh token (ghr_) valid for 6 months, as GitHub documents.
+func WithGitHubApp(clientID string) Option {
+	return func(s *Server) {
+		s.addApp(clientID, true)
+		if s.expiringApps == nil {
+			s.expiringApps = map[string]bool{}
+		}
+		s.expiringApps[clientID] = true
+	}
+}
+
+// GitHub App user tokens: their lifetimes, as GitHub documents them.
+const (
+	UserTokenTTL    = 8 * time.Hour
+	RefreshTokenTTL = 15897600 * time.Second
+)
+
 func (s *Server) addApp(clientID string, deviceFlow bool) {
 	if s.apps == nil {
 		s.apps = map[string]bool{}
@@ -216,12 +236,22 @@ func (s *Server) accessToken(_ string, f url.Values) (int, map[string]any) {
 		return http.StatusOK, deviceErr("authorization_pending", "The authorization request is still pending.", "authorization-pending")
 	}
 	d.used = true
-	tok := "gho_" + strings.ToUpper(hex.EncodeToString(randomBytes(18)))
+	prefix := "gho_"
+	if s.expiringApps[d.clientID] {
+		prefix = "ghu_"
+	}
+	tok := prefix + strings.ToUpper(hex.EncodeToString(randomBytes(18)))
 	if s.issued == nil {
 		s.issued = map[string]issuedToken{}
 	}
 	s.issued[tok] = issuedToken{login: d.login, scopes: d.scopes}
-	return http.StatusOK, map[string]any{"access_token": tok, "token_type": "bearer", "scope": strings.Join(d.scopes, ",")}
+	v := map[string]any{"access_token": tok, "token_type": "bearer", "scope": strings.Join(d.scopes, ",")}
+	if s.expiringApps[d.clientID] {
+		v["expires_in"] = int(UserTokenTTL / time.Second)
+		v["refresh_token"] = "ghr_" + strings.ToUpper(hex.EncodeToString(randomBytes(30)))
+		v["refresh_token_expires_in"] = int(RefreshTokenTTL / time.Second)
+	}
+	return http.StatusOK, v
 }
 
 func randomBytes(n int) []byte {

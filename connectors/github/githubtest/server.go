@@ -122,9 +122,12 @@ type Server struct {
 	repoList []string // keys in insertion order
 	nextID   int64
 
-	apps    map[string]bool        // OAuth apps' client ids: device flow enabled (oauth.go)
-	devices map[string]*device     // device-flow requests by device code
-	issued  map[string]issuedToken // tokens the device flow issued
+	apps map[string]bool // OAuth apps' client ids: device flow enabled (oauth.go)
+	// expiringApps are the GitHub Apps' client ids, whose user tokens
+	// expire (WithGitHubApp).
+	expiringApps map[string]bool
+	devices      map[string]*device     // device-flow requests by device code
+	issued       map[string]issuedToken // tokens the device flow issued
 	// slowDownN is how many polls answer slow_down (SlowDownNext).
 	slowDownN int
 
