@@ -119,7 +119,8 @@ type FixtureFile struct {
 
 // FixtureBodies returns the JSON documents under the first of dirs that
 // exists (paths relative to the package under test, such as
-// "../../../shared/fixtures/github"): every .json file, and for a file
+// "../../../shared/fixtures/github"): every .json file (or file without
+// an extension) that holds JSON, and for a file
 // that holds recorded exchanges (an array of objects with "path" and
 // "response", as octokit's fixtures), each response on its own. It returns
 // nil when no directory exists: fuzz targets then run on the fakes' output
@@ -137,11 +138,11 @@ func FixtureBodies(dirs ...string) []FixtureFile {
 	}
 	var out []FixtureFile
 	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") && filepath.Ext(p) != "" {
 			return nil
 		}
 		b, err := os.ReadFile(p)
-		if err != nil {
+		if err != nil || !json.Valid(b) {
 			return nil
 		}
 		name, _ := filepath.Rel(root, p)
