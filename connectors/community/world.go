@@ -70,17 +70,21 @@ func StartWorldWith(seed int64, size int, now time.Time, o WorldOptions) (*World
 	diOpts := []discoursetest.Option{discoursetest.WithAPIKey(WorldDiscourseKey, WorldDiscourseAdmin, true), discoursetest.WithAdminLimit(6000)}
 	soOpts := []stackoverflowtest.Option{stackoverflowtest.WithKey(WorldStackExchange), stackoverflowtest.WithSite(c.StackOverflow.Site)}
 	if o.Chaos {
-		var co []fakekit.ChaosOption
-		if o.ChaosRate > 0 {
-			co = append(co, fakekit.WithRate(o.ChaosRate))
+		rate := o.ChaosRate
+		if rate <= 0 {
+			rate = 0.15
 		}
+		var co []fakekit.ChaosOption
 		if o.ClientTimeout > 0 {
 			co = append(co, fakekit.WithClientTimeout(o.ClientTimeout))
 		}
-		ghOpts = append(ghOpts, githubtest.WithChaos(o.ChaosSeed, co...))
-		maOpts = append(maOpts, mastodontest.WithChaos(o.ChaosSeed+1, co...))
-		diOpts = append(diOpts, discoursetest.WithChaos(o.ChaosSeed+2, co...))
-		soOpts = append(soOpts, stackoverflowtest.WithChaos(o.ChaosSeed+3, co...))
+		with := func(p float64) []fakekit.ChaosOption { return append([]fakekit.ChaosOption{fakekit.WithRate(p)}, co...) }
+		ghOpts = append(ghOpts, githubtest.WithChaos(o.ChaosSeed, with(rate)...))
+		maOpts = append(maOpts, mastodontest.WithChaos(o.ChaosSeed+1, with(rate)...))
+		diOpts = append(diOpts, discoursetest.WithChaos(o.ChaosSeed+2, with(rate)...))
+		// Stack Exchange answers a pass in a few requests (100 ids a
+		// call): it meets faults more often, so that each kind shows up.
+		soOpts = append(soOpts, stackoverflowtest.WithChaos(o.ChaosSeed+3, with(min(1, 2.5*rate))...))
 	}
 	gh := githubtest.New(ghOpts...)
 	ma := mastodontest.New(maOpts...)

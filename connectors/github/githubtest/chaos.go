@@ -13,7 +13,15 @@ import (
 // with Retry-After), as GitHub sends them. Chaos() reports what the client
 // did wrong.
 func WithChaos(seed int64, opts ...fakekit.ChaosOption) Option {
-	return func(s *Server) { s.chaos = fakekit.NewChaos(seed, opts...) }
+	return func(s *Server) {
+		s.chaos = fakekit.NewChaos(seed, opts...)
+		s.chaos.OnOff(func() {
+			s.faults.Clear()
+			s.mu.Lock()
+			s.secondaryOn = false
+			s.mu.Unlock()
+		})
+	}
 }
 
 // Chaos returns the fake's chaos injector; nil without WithChaos.

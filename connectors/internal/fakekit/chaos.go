@@ -101,6 +101,7 @@ type Chaos struct {
 	violations []string
 	excused    []string
 	counts     map[Fault]int
+	disarm     func()
 }
 
 type wait struct {
@@ -123,11 +124,25 @@ func NewChaos(seed int64, opts ...ChaosOption) *Chaos {
 func (c *Chaos) Seed() int64 { return c.seed }
 
 // SetOn switches fault injection on or off; violations are watched either
-// way.
+// way. Switching off disarms the faults armed and not played yet (see
+// OnOff).
 func (c *Chaos) SetOn(on bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.on = on
+	disarm := c.disarm
+	c.mu.Unlock()
+	if !on && disarm != nil {
+		disarm()
+	}
+}
+
+// OnOff sets what SetOn(false) calls to disarm the fake's knobs that apply
+// armed for a request that did not play them (a 304 takes no malformed
+// body).
+func (c *Chaos) OnOff(disarm func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.disarm = disarm
 }
 
 // Killed records that the client process was killed at t (see

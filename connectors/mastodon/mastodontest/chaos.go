@@ -12,7 +12,12 @@ import (
 // 0 and an ISO-8601 X-RateLimit-Reset a few seconds away; Mastodon sends no
 // Retry-After). Chaos() reports what the client did wrong.
 func WithChaos(seed int64, opts ...fakekit.ChaosOption) Option {
-	return func(s *Server) { s.chaos = fakekit.NewChaos(seed, opts...) }
+	return func(s *Server) {
+		s.chaos = fakekit.NewChaos(seed, opts...)
+		s.chaos.OnOff(func() {
+			s.faults.Clear()
+		})
+	}
 }
 
 // Chaos returns the fake's chaos injector; nil without WithChaos.

@@ -18,7 +18,15 @@ func WithChaos(seed int64, opts ...fakekit.ChaosOption) Option {
 		route, _ := parseRoute(strings.TrimSuffix(r.URL.Path, "/"))
 		return route
 	})}, opts...)
-	return func(s *Server) { s.chaos = fakekit.NewChaos(seed, opts...) }
+	return func(s *Server) {
+		s.chaos = fakekit.NewChaos(seed, opts...)
+		s.chaos.OnOff(func() {
+			s.faults.Clear()
+			s.mu.Lock()
+			s.backoffNext = 0
+			s.mu.Unlock()
+		})
+	}
 }
 
 // Chaos returns the fake's chaos injector; nil without WithChaos.
