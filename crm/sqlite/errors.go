@@ -3,6 +3,10 @@ package sqlite
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
 
 	"modernc.org/sqlite"
 )
@@ -47,7 +51,7 @@ func (e *FaultError) Error() string {
 	case FaultFull:
 		what = fmt.Sprintf("the disk holding %s is full: free space on it (or move the store to a larger disk); every batch committed before is kept, and rollcall retries by itself", e.Path)
 	case FaultReadOnly:
-		what = fmt.Sprintf("%s is read-only: make the file, its -wal and -shm files and their directory writable by the user rollcall runs as (and the file system mounted read-write); rollcall retries by itself", e.Path)
+		what = fmt.Sprintf("%s is read-only: make the file, its -wal and -shm files and their directory writable by the user rollcall runs as (and the file system mounted read-write); a running daemon retries its writes by itself", e.Path)
 	case FaultLocked:
 		what = fmt.Sprintf("%s is locked by another process: stop the program that holds it open in a write (a sqlite3 shell, a backup tool, another rollcall on another configuration), or wait until it finishes; rollcall retries by itself", e.Path)
 	case FaultCorrupt:
@@ -75,7 +79,31 @@ func describe(path string, err error) error {
 	if kind == "" {
 		return err
 	}
+	if kind == FaultCantOpen && readOnly(path) {
+		// SQLite says only that it cannot open a file it may not write
+		// (or its -wal and -shm files, which WAL mode needs).
+		kind = FaultReadOnly
+	}
 	return &FaultError{Kind: kind, Path: path, Err: err}
+}
+
+// readOnly reports whether the file at path, or its directory, refuses
+// writes (permissions or a read-only file system).
+func readOnly(path string) bool {
+	refused := func(err error) bool { return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) }
+	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+		f.Close()
+	} else if refused(err) {
+		return true
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".rollcall-write-probe-*")
+	if err == nil {
+		name := f.Name()
+		f.Close()
+		os.Remove(name)
+		return false
+	}
+	return refused(err)
 }
 
 // faultKind classifies a SQLite error; "" when it is no file fault.
