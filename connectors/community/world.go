@@ -78,7 +78,9 @@ func StartWorldWith(seed int64, size int, now time.Time, o WorldOptions) (*World
 		if o.ClientTimeout > 0 {
 			co = append(co, fakekit.WithClientTimeout(o.ClientTimeout))
 		}
-		with := func(p float64) []fakekit.ChaosOption { return append([]fakekit.ChaosOption{fakekit.WithRate(p)}, co...) }
+		with := func(p float64) []fakekit.ChaosOption {
+			return append([]fakekit.ChaosOption{fakekit.WithRate(p)}, co...)
+		}
 		ghOpts = append(ghOpts, githubtest.WithChaos(o.ChaosSeed, with(rate)...))
 		maOpts = append(maOpts, mastodontest.WithChaos(o.ChaosSeed+1, with(rate)...))
 		diOpts = append(diOpts, discoursetest.WithChaos(o.ChaosSeed+2, with(rate)...))
