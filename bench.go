@@ -60,6 +60,12 @@ type benchReport struct {
 	// the backfill over the process's CPU time then (approximate: a
 	// handler waiting on its lock counts as busy).
 	FakesCPUShare float64 `json:"fakes_cpu_share"`
+	// BackfillCPUSeconds is the process's CPU time (user and system)
+	// during the backfill, and ActivitiesPerCPUSecond the backfill's
+	// activities over it: throughput that does not depend on what else
+	// the machine is running.
+	BackfillCPUSeconds     float64 `json:"backfill_cpu_seconds"`
+	ActivitiesPerCPUSecond float64 `json:"activities_per_cpu_second"`
 	// People is the generated community's size.
 	People int `json:"people"`
 	// RSSAfterLoadBytes is the peak RSS once the community is generated
@@ -260,6 +266,10 @@ func runBench(ctx context.Context, e *cliEnv, want int, seed int64, prog *benchP
 	if s := backTook.Seconds(); s > 0 {
 		tot.ActivitiesPerSecond = math.Round(float64(tot.Activities) / s)
 	}
+	rep.BackfillCPUSeconds = round3(cpu.Seconds())
+	if cpu > 0 {
+		rep.ActivitiesPerCPUSecond = math.Round(float64(tot.Activities) / cpu.Seconds())
+	}
 	tot.ResolveSeconds, tot.PeakRSSBytes, tot.StoreBytes = round3(resolve.Seconds()), rss, size
 	return rep, nil
 }
@@ -354,6 +364,7 @@ func printBench(w io.Writer, r *benchReport) {
 	}
 	fmt.Fprintf(w, "\n%d people; backfill requests %s the minimum, units %s; incremental requests %s\n", r.People,
 		ratio(r.Requests, r.MinRequests), ratio(r.RateLimitUnits, r.MinRateLimitUnits), ratio(r.IncrementalRequests, r.MinIncrementalRequests))
+	fmt.Fprintf(w, "backfill CPU %.1f s (%.0f activities per CPU second)\n", r.BackfillCPUSeconds, r.ActivitiesPerCPUSecond)
 	fmt.Fprintf(w, "resolver %.1f s; peak RSS %.0f MiB (%.0f MiB once the fakes were loaded); store %.0f MiB; fakes' share of CPU %.0f%%\n",
 		r.ResolveSeconds, mib(r.PeakRSSBytes), mib(r.RSSAfterLoadBytes), mib(r.StoreBytes), 100*r.FakesCPUShare)
 }
