@@ -56,9 +56,10 @@ type benchNumbers struct {
 // benchReport is the JSON document of `rollcall bench --format json`.
 type benchReport struct {
 	benchNumbers
-	// FakesCPUShare is the time spent inside the fakes' handlers during
-	// the backfill over the process's CPU time then (approximate: a
-	// handler waiting on its lock counts as busy).
+	// FakesCPUShare is the CPU time spent inside the fakes' handlers
+	// during the backfill (the thread's CPU clock, read around each
+	// request) over the process's CPU time then. Garbage collection of
+	// the fakes' data is not in it.
 	FakesCPUShare float64 `json:"fakes_cpu_share"`
 	// BackfillCPUSeconds is the process's CPU time (user and system)
 	// during the backfill, and ActivitiesPerCPUSecond the backfill's
@@ -285,11 +286,11 @@ func (e *cliEnv) benchLogger() (*slog.Logger, error) {
 	return e.logger()
 }
 
-// benchTransport serves each fake's host in-process and adds up the time
-// spent inside the fakes.
+// benchTransport serves each fake's host in-process and adds up the CPU
+// time spent inside the fakes.
 type benchTransport struct {
 	hosts map[string]http.RoundTripper
-	busy  atomic.Int64 // nanoseconds inside the fakes' handlers
+	busy  atomic.Int64 // CPU nanoseconds inside the fakes' handlers
 }
 
 func (t *benchTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -300,9 +301,14 @@ func (t *benchTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("bench: no fake serves %s", r.URL.Host)
 	}
-	start := time.Now()
-	resp, err := rt.RoundTrip(r)
-	t.busy.Add(int64(time.Since(start)))
+	var (
+		resp *http.Response
+		err  error
+	)
+	// The fakes answer on the caller's goroutine (their Transport calls
+	// the handler), so the thread's CPU time is the fake's.
+	took, _ := onThreadCPU(func() { resp, err = rt.RoundTrip(r) })
+	t.busy.Add(int64(took))
 	return resp, err
 }
 
