@@ -41,6 +41,10 @@ type cliEnv struct {
 	// httpClient is what `rollcall auth` talks to the services with; nil
 	// means a default client (tests put a fake's transport here).
 	httpClient *http.Client
+
+	// demo, when set, replaces the demo's credentials and adds to its
+	// configuration (tests only).
+	demo *demoHooks
 }
 
 // usageError is a command-line mistake: exit status 2.

@@ -14,17 +14,25 @@ import (
 )
 
 // startDemoWorld generates a community and serves it from the four fakes.
-func startDemoWorld(seed int64, size int, now time.Time) (*community.World, error) {
-	w, err := community.StartWorld(seed, size, now)
+func startDemoWorld(seed int64, size int, now time.Time, creds community.Credentials) (*community.World, error) {
+	w, err := community.StartWorldWith(seed, size, now, creds)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return w, nil
 }
 
-// demoConfig is the configuration of the four sources reading the fakes.
-func demoConfig(w *community.World, store string, interval time.Duration) (*config.Config, error) {
-	return config.Parse("demo.yaml", []byte(w.ConfigText(store, interval)), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+// demoConfig is the configuration of the four sources reading the fakes,
+// followed by extra (YAML top-level sections; tests add a webhook).
+func demoConfig(w *community.World, store string, interval time.Duration, extra string) (*config.Config, error) {
+	return config.Parse("demo.yaml", []byte(w.ConfigText(store, interval)+extra), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+}
+
+// demoHooks are what a test changes in `rollcall demo`: the fakes'
+// credentials (sentinel secrets) and configuration added to the demo's.
+type demoHooks struct {
+	creds community.Credentials
+	extra string
 }
 
 func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
@@ -52,7 +60,11 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 		e.storePath = "rollcall-demo.db"
 	}
 	now := time.Now().UTC().Truncate(time.Hour)
-	w, err := startDemoWorld(*seed, *size, now)
+	hooks := demoHooks{creds: community.DefaultCredentials()}
+	if e.demo != nil {
+		hooks = *e.demo
+	}
+	w, err := startDemoWorld(*seed, *size, now, hooks.creds)
 	if err != nil {
 		return err
 	}
@@ -66,7 +78,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 			return fmt.Errorf("demo: write ground truth: %w", err)
 		}
 	}
-	cfg, err := demoConfig(w, e.storePath, *interval)
+	cfg, err := demoConfig(w, e.storePath, *interval, hooks.extra)
 	if err != nil {
 		return fmt.Errorf("demo: build config: %w", err)
 	}
@@ -122,7 +134,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 		fmt.Fprintf(e.stdout, "\nOpen %s to browse the members, their journeys, the review and the sources.\n", url)
 	}
 	fmt.Fprintf(e.stdout, "\nPolling every %s; press Ctrl-C to stop.\n", *interval)
-	reload := func() (*config.Config, error) { return demoConfig(w, e.storePath, *interval) }
+	reload := func() (*config.Config, error) { return demoConfig(w, e.storePath, *interval, hooks.extra) }
 	return p.serve(ctx, e, addr, reload)
 }
 

@@ -24,10 +24,30 @@ const (
 	WorldDiscourseAdmin = "system"
 )
 
+// Credentials are the secrets the fakes of a World accept and its
+// configuration (ConfigText) carries.
+type Credentials struct {
+	GitHubToken, MastodonToken string
+	// DiscourseKey is a staff API key of WorldDiscourseAdmin.
+	DiscourseKey string
+	// DiscourseUserKey, when set, is a user API key of the forum's first
+	// member, read by a second Discourse source "discourse-user" (client
+	// id "rollcall").
+	DiscourseUserKey string
+	StackExchangeKey string
+}
+
+// DefaultCredentials are the World* constants: what `rollcall demo` uses.
+func DefaultCredentials() Credentials {
+	return Credentials{GitHubToken: WorldGitHubToken, MastodonToken: WorldMastodonToken, DiscourseKey: WorldDiscourseKey, StackExchangeKey: WorldStackExchange}
+}
+
 // World is a generated community served by the four fakes on loopback:
 // what `rollcall demo` and the end-to-end tests sync.
 type World struct {
 	Community *Community
+	// Credentials are what the fakes accept.
+	Credentials Credentials
 	// URLs are the fakes' base URLs by platform ("github", "mastodon",
 	// "discourse", "stackoverflow").
 	URLs     map[string]string
@@ -37,19 +57,29 @@ type World struct {
 // StartWorld generates a community of size people and serves it from the
 // four fakes on 127.0.0.1. Close stops them.
 func StartWorld(seed int64, size int, now time.Time) (*World, error) {
+	return StartWorldWith(seed, size, now, DefaultCredentials())
+}
+
+// StartWorldWith is StartWorld with the fakes accepting creds (tests
+// with sentinel secrets).
+func StartWorldWith(seed int64, size int, now time.Time, creds Credentials) (*World, error) {
 	c := Generate(seed, size, now)
 	// A classic token with read-only scopes, as GitHub reports them; a
 	// server app with the read scopes rollcall asks for.
-	gh := githubtest.New(githubtest.WithToken(WorldGitHubToken), githubtest.WithScopes("public_repo", "read:org"))
+	gh := githubtest.New(githubtest.WithToken(creds.GitHubToken), githubtest.WithScopes("public_repo", "read:org"))
 	owner, _, _ := strings.Cut(c.Mastodon.Accounts[0], "@")
-	ma := mastodontest.New(mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(WorldMastodonToken, owner),
+	ma := mastodontest.New(mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(creds.MastodonToken, owner),
 		mastodontest.WithApp("rollcall", []string{"read:accounts", "read:statuses", "read:notifications", "read:follows"}))
-	di := discoursetest.New(discoursetest.WithAPIKey(WorldDiscourseKey, WorldDiscourseAdmin, true), discoursetest.WithAdminLimit(6000))
-	so := stackoverflowtest.New(stackoverflowtest.WithKey(WorldStackExchange), stackoverflowtest.WithSite(c.StackOverflow.Site))
+	dopts := []discoursetest.Option{discoursetest.WithAPIKey(creds.DiscourseKey, WorldDiscourseAdmin, true), discoursetest.WithAdminLimit(6000)}
+	if creds.DiscourseUserKey != "" {
+		dopts = append(dopts, discoursetest.WithUserAPIKey(creds.DiscourseUserKey, c.discourseMember(), "rollcall"))
+	}
+	di := discoursetest.New(dopts...)
+	so := stackoverflowtest.New(stackoverflowtest.WithKey(creds.StackExchangeKey), stackoverflowtest.WithSite(c.StackOverflow.Site))
 	if err := c.LoadAll(gh, ma, di, so); err != nil {
 		return nil, fmt.Errorf("community: load the generated community into the fakes: %w", err)
 	}
-	w := &World{Community: c, URLs: map[string]string{}}
+	w := &World{Community: c, Credentials: creds, URLs: map[string]string{}}
 	type listener interface {
 		Listen(addr string) (string, func(context.Context) error, error)
 	}
@@ -87,7 +117,8 @@ func (w *World) ConfigText(store string, interval time.Duration) string {
 		}
 		return strings.Join(q, ", ")
 	}
-	return fmt.Sprintf(`store: %q
+	cr := w.Credentials
+	text := fmt.Sprintf(`store: %q
 sources:
   - name: github
     type: github
@@ -119,8 +150,30 @@ sources:
     tags: [%s]
     interval: %s
 `, store,
-		WorldGitHubToken, w.URLs["github"], c.Org, interval,
-		w.URLs["mastodon"], c.Mastodon.Instance, WorldMastodonToken, quote(c.Mastodon.Accounts), quote(c.Mastodon.Hashtags), interval,
-		w.URLs["discourse"], c.Discourse.Host, WorldDiscourseKey, WorldDiscourseAdmin, interval,
-		w.URLs["stackoverflow"], c.StackOverflow.Site, WorldStackExchange, quote(c.StackOverflow.Tags), interval)
+		cr.GitHubToken, w.URLs["github"], c.Org, interval,
+		w.URLs["mastodon"], c.Mastodon.Instance, cr.MastodonToken, quote(c.Mastodon.Accounts), quote(c.Mastodon.Hashtags), interval,
+		w.URLs["discourse"], c.Discourse.Host, cr.DiscourseKey, WorldDiscourseAdmin, interval,
+		w.URLs["stackoverflow"], c.StackOverflow.Site, cr.StackExchangeKey, quote(c.StackOverflow.Tags), interval)
+	if cr.DiscourseUserKey != "" {
+		text += fmt.Sprintf(`  - name: discourse-user
+    type: discourse
+    url: %q
+    instance: %q
+    user_api_key: %q
+    user_api_client_id: rollcall
+    interval: %s
+`, w.URLs["discourse"], c.Discourse.Host, cr.DiscourseUserKey, interval)
+	}
+	return text
+}
+
+// discourseMember is the username of the forum's first user that is
+// neither system nor discobot.
+func (c *Community) discourseMember() string {
+	for _, u := range c.Discourse.Users {
+		if u.ID > 0 {
+			return u.Username
+		}
+	}
+	return WorldDiscourseAdmin
 }
