@@ -25,7 +25,10 @@ import (
 type cliEnv struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	getenv         func(string) string
+	// rawStdout and rawStderr are the streams before termWriter: for
+	// terminal checks and the live progress line's own escapes.
+	rawStdout, rawStderr io.Writer
+	getenv               func(string) string
 	// now is the clock (time.Now).
 	now func() time.Time
 

@@ -14,8 +14,8 @@ import (
 )
 
 // startDemoWorld generates a community and serves it from the four fakes.
-func startDemoWorld(seed int64, size int, now time.Time, creds community.Credentials) (*community.World, error) {
-	w, err := community.StartWorldWith(seed, size, now, creds)
+func startDemoWorld(seed int64, size int, now time.Time, opts community.WorldOptions) (*community.World, error) {
+	w, err := community.StartWorldWith(seed, size, now, opts)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
@@ -29,10 +29,13 @@ func demoConfig(w *community.World, store string, interval time.Duration, extra 
 }
 
 // demoHooks are what a test changes in `rollcall demo`: the fakes'
-// credentials (sentinel secrets) and configuration added to the demo's.
+// credentials (sentinel secrets) and hostile records, and configuration
+// added to the demo's.
 type demoHooks struct {
-	creds community.Credentials
+	world community.WorldOptions
 	extra string
+	// started, if set, is given the world once its fakes serve.
+	started func(*community.World)
 }
 
 func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
@@ -60,15 +63,18 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 		e.storePath = "rollcall-demo.db"
 	}
 	now := time.Now().UTC().Truncate(time.Hour)
-	hooks := demoHooks{creds: community.DefaultCredentials()}
+	hooks := demoHooks{world: community.WorldOptions{Credentials: community.DefaultCredentials()}}
 	if e.demo != nil {
 		hooks = *e.demo
 	}
-	w, err := startDemoWorld(*seed, *size, now, hooks.creds)
+	w, err := startDemoWorld(*seed, *size, now, hooks.world)
 	if err != nil {
 		return err
 	}
 	defer w.Close(context.WithoutCancel(ctx))
+	if hooks.started != nil {
+		hooks.started(w)
+	}
 	if *truth != "" {
 		b, err := w.Community.TruthJSON()
 		if err != nil {

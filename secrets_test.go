@@ -191,7 +191,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	t.Cleanup(cancel)
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	env := &cliEnv{stdin: strings.NewReader(""), stdout: stdout, stderr: stderr, getenv: func(string) string { return "" }, now: time.Now,
-		demo: &demoHooks{creds: demoCredentials(), extra: webhook}}
+		demo: &demoHooks{world: community.WorldOptions{Credentials: demoCredentials()}, extra: webhook}}
 	done := make(chan int, 1)
 	go func() {
 		done <- runEnv(ctx, env, []string{"--log-level", "debug", "--store", db, "demo", "--size", "30", "--listen", "127.0.0.1:0", "--quiet"})
@@ -312,7 +312,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 	// doctor, the CLI reads and a sync with the secrets in a config file
 	// (the demo world again, same secrets).
-	w, err := startDemoWorld(5, 20, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), demoCredentials())
+	w, err := startDemoWorld(5, 20, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), community.WorldOptions{Credentials: demoCredentials()})
 	if err != nil {
 		t.Fatal(err)
 	}

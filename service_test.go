@@ -296,7 +296,7 @@ func TestReloadKeepsRunningConfigWhenInvalid(t *testing.T) {
 // TestDoctor runs doctor against the demo's fakes (all fine), then with a
 // token the fake refuses (the source and the fix are named, exit 1).
 func TestDoctor(t *testing.T) {
-	w, err := startDemoWorld(3, 20, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), community.DefaultCredentials())
+	w, err := startDemoWorld(3, 20, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), community.WorldOptions{Credentials: community.DefaultCredentials()})
 	if err != nil {
 		t.Fatal(err)
 	}

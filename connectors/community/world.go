@@ -48,6 +48,8 @@ type World struct {
 	Community *Community
 	// Credentials are what the fakes accept.
 	Credentials Credentials
+	// Hostile lists where WorldOptions.Hostile values were put.
+	Hostile []HostileRecord
 	// URLs are the fakes' base URLs by platform ("github", "mastodon",
 	// "discourse", "stackoverflow").
 	URLs     map[string]string
@@ -57,13 +59,22 @@ type World struct {
 // StartWorld generates a community of size people and serves it from the
 // four fakes on 127.0.0.1. Close stops them.
 func StartWorld(seed int64, size int, now time.Time) (*World, error) {
-	return StartWorldWith(seed, size, now, DefaultCredentials())
+	return StartWorldWith(seed, size, now, WorldOptions{Credentials: DefaultCredentials()})
 }
 
-// StartWorldWith is StartWorld with the fakes accepting creds (tests
-// with sentinel secrets).
-func StartWorldWith(seed int64, size int, now time.Time, creds Credentials) (*World, error) {
+// WorldOptions change the world StartWorldWith serves.
+type WorldOptions struct {
+	// Credentials are what the fakes accept (tests with sentinel secrets).
+	Credentials Credentials
+	// Hostile values are served by every fake besides the community (see
+	// LoadHostile): the untrusted-input tests.
+	Hostile []Hostile
+}
+
+// StartWorldWith is StartWorld with opts.
+func StartWorldWith(seed int64, size int, now time.Time, opts WorldOptions) (*World, error) {
 	c := Generate(seed, size, now)
+	creds := opts.Credentials
 	// A classic token with read-only scopes, as GitHub reports them; a
 	// server app with the read scopes rollcall asks for.
 	gh := githubtest.New(githubtest.WithToken(creds.GitHubToken), githubtest.WithScopes("public_repo", "read:org"))
@@ -79,7 +90,11 @@ func StartWorldWith(seed int64, size int, now time.Time, creds Credentials) (*Wo
 	if err := c.LoadAll(gh, ma, di, so); err != nil {
 		return nil, fmt.Errorf("community: load the generated community into the fakes: %w", err)
 	}
-	w := &World{Community: c, Credentials: creds, URLs: map[string]string{}}
+	hostile, err := c.LoadHostile(opts.Hostile, gh, ma, di, so)
+	if err != nil {
+		return nil, err
+	}
+	w := &World{Community: c, Credentials: creds, Hostile: hostile, URLs: map[string]string{}}
 	type listener interface {
 		Listen(addr string) (string, func(context.Context) error, error)
 	}
