@@ -46,6 +46,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	size := fs.Int("size", 80, "how many `people` the community has")
 	interval := fs.Duration("interval", time.Minute, "polling `interval` when not --once")
 	listen := fs.String("listen", "", "HTTP `address` for the web pages, /api/v1, /healthz, /readyz and /metrics when not --once (default 127.0.0.1:7171, or a free port if that is taken)")
+	hostile := fs.Bool("hostile", false, "also serve, on every fake, accounts and posts carrying hostile values (escape sequences, right-to-left overrides, invalid UTF-8, 1 MB, script and HTML, javascript: and data: URLs, SQL): to see them shown inert")
 	fs.BoolVar(&e.quiet, "quiet", false, "no live progress on a terminal")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
@@ -66,6 +67,9 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	hooks := demoHooks{world: community.WorldOptions{Credentials: community.DefaultCredentials()}}
 	if e.demo != nil {
 		hooks = *e.demo
+	}
+	if *hostile {
+		hooks.world.Hostile = community.HostileValues()
 	}
 	w, err := startDemoWorld(*seed, *size, now, hooks.world)
 	if err != nil {

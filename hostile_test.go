@@ -156,6 +156,48 @@ func TestUntrustedInput(t *testing.T) {
 		}
 	}
 
+	// A value cannot forge a line of the members table: one line per
+	// member and the header.
+	if got := strings.Count(cli(t, "members", "--limit", "0"), "\n"); got != len(members)+1 {
+		t.Errorf("members table has %d lines, want %d (one per member and the header)", got, len(members)+1)
+	}
+	// The curating commands name hostile members inert too, and take a
+	// hostile name from the operator; forget shows the name before asking.
+	var hostileIDs []string
+	for _, m := range members {
+		if strings.Contains(m.Name, "\x1b") || strings.Contains(m.Name, "\u202e") || strings.Contains(m.Name, "<script>") {
+			hostileIDs = append(hostileIDs, fmt.Sprint(m.ID))
+		}
+	}
+	if len(hostileIDs) < 3 {
+		t.Fatalf("only %d hostile members: %v", len(hostileIDs), hostileIDs)
+	}
+	for _, args := range [][]string{
+		{"mark", hostileIDs[0], "staff"}, {"merge", hostileIDs[0], hostileIDs[1]}, {"override", hostileIDs[2], "--name", values[0].Value},
+		{"journey", hostileIDs[2]}, {"mark", hostileIDs[2], "none"},
+	} {
+		cli(t, args...)
+	}
+	code, stdout, stderr := runMain(t, "--store", db, "forget", hostileIDs[2])
+	if code != exitUsage {
+		t.Errorf("forget without --yes: exit %d, want 2", code)
+	}
+	if r, bad := rawControl(stdout + stderr); bad {
+		t.Errorf("forget prints %U raw", r)
+	}
+	// git authors with hostile names and e-mails on standard input.
+	var in strings.Builder
+	for i, h := range values {
+		fmt.Fprintf(&in, "%d\t%s\t%s@example.org\n", i, strings.ReplaceAll(strings.ReplaceAll(h.Value, "\t", " "), "\n", " "), strings.ReplaceAll(h.Value[:min(len(h.Value), 40)], "\n", ""))
+	}
+	var rout, rerr syncBuffer
+	if code := run(context.Background(), []string{"identity", "resolve", "--format", "tsv"}, strings.NewReader(in.String()), &rout, &rerr); code != exitOK {
+		t.Errorf("identity resolve: exit %d\n%s", code, rerr.String())
+	}
+	if r, bad := rawControl(rout.String() + rerr.String()); bad {
+		t.Errorf("identity resolve prints %U raw", r)
+	}
+
 	// Every listing, in every format.
 	for _, args := range [][]string{
 		{"members", "--limit", "0"}, {"members", "--limit", "0", "--format", "csv"}, {"members", "--limit", "0", "--format", "json"},
