@@ -66,16 +66,30 @@ type Client struct {
 	ua     string
 	inner  *http.Client // one attempt through the metering transport
 
-	mu    sync.Mutex
+	mu sync.Mutex
+	// budgets are the rate-limit budgets by resource (GitHub's
+	// X-RateLimit-Resource: core, graphql, search; one unnamed budget for
+	// services that do not name theirs). A budget down to its reserve
+	// pauses only the requests of its resource.
+	budgets map[string]*budget
+	// defRes is the resource of requests that do not name one
+	// (WithResource): the resource their last response named.
+	defRes string
+	until  time.Time // every request fails fast before this time
+	why    string
+	stats  Stats
+}
+
+// budget is one resource's rate-limit budget and pause.
+type budget struct {
 	rate  RateState
-	until time.Time // requests fail fast before this time
+	until time.Time // this resource's requests fail fast before this time
 	why   string
-	stats Stats
 }
 
 // NewClient returns a client for one source.
 func NewClient(opts ClientOptions) *Client {
-	c := &Client{opts: opts, base: opts.Base, log: opts.Logger}
+	c := &Client{opts: opts, base: opts.Base, log: opts.Logger, budgets: map[string]*budget{}}
 	if c.base == nil {
 		c.base = http.DefaultTransport
 	}
@@ -128,14 +142,89 @@ func (c *Client) HTTPClient() *http.Client {
 	return &http.Client{Transport: retryTransport{c}}
 }
 
-// RateLimit reports the budget as last seen and whether requests are paused.
+// RateLimit reports the budget of requests that name no resource (GitHub's
+// core budget for REST) as last seen, and whether those requests are
+// paused. Resources reports every budget.
 func (c *Client) RateLimit() RateState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := c.rate
-	s.Until = c.until
-	s.Paused = c.opts.Now().Before(c.until)
+	return c.stateLocked(c.defRes)
+}
+
+func (c *Client) stateLocked(res string) RateState {
+	var s RateState
+	until := c.until
+	if b := c.budgets[res]; b != nil {
+		s = b.rate
+		if b.until.After(until) {
+			until = b.until
+		}
+	}
+	s.Until = until
+	s.Paused = c.opts.Now().Before(until)
 	return s
+}
+
+// ResourceState is the budget of one rate-limit resource.
+type ResourceState struct {
+	// Resource is the name the service gave it (GitHub's
+	// X-RateLimit-Resource: "core", "graphql", ...), or "" for a service
+	// that does not name its budget.
+	Resource string
+	RateState
+}
+
+// Resources reports every rate-limit budget seen, by resource name, for
+// metrics: an exhausted graphql budget pauses GraphQL requests while core
+// requests go on, and the other way round.
+func (c *Client) Resources() []ResourceState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]ResourceState, 0, len(c.budgets))
+	for name := range c.budgets {
+		out = append(out, ResourceState{Resource: name, RateState: c.stateLocked(name)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Resource < out[j].Resource })
+	return out
+}
+
+// PauseResource makes the requests of resource fail fast until until (a
+// later pause is kept), as when a service says in a response body that the
+// budget is spent, and returns the error to report.
+func (c *Client) PauseResource(resource string, until time.Time, why string) *ErrRateLimited {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pauseResourceLocked(resource, until, why)
+	return &ErrRateLimited{Source: c.opts.Source, Until: until, Reason: why, Resource: resource}
+}
+
+func (c *Client) pauseResourceLocked(resource string, until time.Time, why string) {
+	b := c.budgets[resource]
+	if b == nil {
+		b = &budget{}
+		c.budgets[resource] = b
+	}
+	if until.After(b.until) {
+		b.until, b.why = until, why
+	}
+}
+
+type resourceKey struct{}
+
+// WithResource returns a context whose requests count against the named
+// rate-limit resource of the service (GitHub's "graphql"), so that the
+// pause of another resource does not stop them, nor theirs the others.
+// Requests without it count against the resource their responses name.
+func WithResource(ctx context.Context, resource string) context.Context {
+	return context.WithValue(ctx, resourceKey{}, resource)
+}
+
+// requestResource is the resource a request counts against.
+func (c *Client) requestResourceLocked(ctx context.Context) string {
+	if r, ok := ctx.Value(resourceKey{}).(string); ok {
+		return r
+	}
+	return c.defRes
 }
 
 // Stats returns the counters accumulated since the last TakeStats.
@@ -170,7 +259,10 @@ func (c *Client) CountSkipped() {
 	c.mu.Unlock()
 }
 
-// pause makes requests fail fast until until (keeping a later pause).
+// pause makes every request fail fast until until (keeping a later pause):
+// a wait the service asked for (Retry-After, a 429) holds for all its
+// resources alike (GitHub's secondary limits are shared by REST and
+// GraphQL).
 func (c *Client) pause(until time.Time, why string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -184,24 +276,65 @@ func (c *Client) limited(until time.Time, why string) *ErrRateLimited {
 	return &ErrRateLimited{Source: c.opts.Source, Until: until, Reason: why}
 }
 
-// observe records the rate-limit headers of a response and pauses the client
-// when the remaining budget is down to the reserve.
-func (c *Client) observe(h http.Header, now time.Time) {
-	r := parseRateHeaders(h)
+// limitedResource pauses the requests of the resource that answered resp
+// until until.
+func (c *Client) limitedResource(resp *http.Response, until time.Time, why string) *ErrRateLimited {
+	c.mu.Lock()
+	res := c.responseResourceLocked(resp)
+	c.mu.Unlock()
+	if res != "" {
+		why = res + " " + why
+	}
+	return c.PauseResource(res, until, why)
+}
+
+// responseResourceLocked is the resource a response counts against: the
+// one it names (X-RateLimit-Resource), else the request's. A request that
+// named none teaches the default.
+func (c *Client) responseResourceLocked(resp *http.Response) string {
+	ctx := context.Background()
+	if resp.Request != nil {
+		ctx = resp.Request.Context()
+	}
+	name := strings.ToLower(strings.TrimSpace(resp.Header.Get("X-RateLimit-Resource")))
+	_, declared := ctx.Value(resourceKey{}).(string)
+	if name == "" {
+		return c.requestResourceLocked(ctx)
+	}
+	if !declared {
+		c.defRes = name
+	}
+	return name
+}
+
+// observe records the rate-limit headers of a response in the budget of its
+// resource and pauses that resource's requests when the remaining budget is
+// down to the reserve.
+func (c *Client) observe(resp *http.Response, now time.Time) {
+	r := parseRateHeaders(resp.Header)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	res := c.responseResourceLocked(resp)
 	if !r.hasRem {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	b := c.budgets[res]
+	if b == nil {
+		b = &budget{}
+		c.budgets[res] = b
+	}
 	if r.hasLimit {
-		c.rate.Limit = r.limit
+		b.rate.Limit = r.limit
 	}
-	c.rate.Remaining = r.remaining
+	b.rate.Remaining = r.remaining
 	if !r.reset.IsZero() {
-		c.rate.Reset = r.reset
+		b.rate.Reset = r.reset
 	}
-	if r.remaining <= effectiveReserve(c.opts.Reserve, c.rate.Limit) && r.reset.After(now) && r.reset.After(c.until) {
-		c.until, c.why = r.reset, "rate-limit budget down to its reserve"
+	if r.remaining <= effectiveReserve(c.opts.Reserve, b.rate.Limit) && r.reset.After(now) && r.reset.After(b.until) {
+		b.until, b.why = r.reset, "rate-limit budget down to its reserve"
+		if res != "" {
+			b.why = res + " " + b.why
+		}
 	}
 }
 
@@ -214,6 +347,11 @@ func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 	now := c.opts.Now()
 	c.mu.Lock()
 	until, why := c.until, c.why
+	res := c.requestResourceLocked(req.Context())
+	if b := c.budgets[res]; b != nil && now.Before(b.until) && !now.Before(until) {
+		c.mu.Unlock()
+		return nil, &ErrRateLimited{Source: c.opts.Source, Until: b.until, Reason: b.why, Resource: res}
+	}
 	c.mu.Unlock()
 	if now.Before(until) {
 		return nil, &ErrRateLimited{Source: c.opts.Source, Until: until, Reason: why}
@@ -263,7 +401,7 @@ func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	c.log.Debug("http request", "method", r.Method, "url", RedactURL(r.URL), "status", resp.StatusCode, "duration", dur)
-	c.observe(resp.Header, c.opts.Now())
+	c.observe(resp, c.opts.Now())
 	if etags != nil && r.Method == http.MethodGet && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if et := resp.Header.Get("ETag"); et != "" {
 			etags.Set(key, et)
@@ -408,7 +546,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			if !until.After(now) {
 				until = now.Add(maxShortWait)
 			}
-			return false, c.limited(until, "rate-limit budget exhausted")
+			return false, c.limitedResource(resp, until, "rate-limit budget exhausted")
 		}
 		if code == http.StatusTooManyRequests {
 			// A 429 without Retry-After or a spent budget: wait at least
