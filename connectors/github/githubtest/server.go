@@ -129,7 +129,7 @@ type Server struct {
 
 	users    map[string]*User
 	byID     map[int64]string // user id → key of users (GraphQL node ids)
-	gone     map[string]bool // keys of users whose profile answers 404 (DeleteUser)
+	gone     map[string]bool  // keys of users whose profile answers 404 (DeleteUser)
 	repos    map[string]*repoState
 	repoList []string // keys in insertion order
 	nextID   int64
