@@ -788,13 +788,39 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 	return st.Page >= numRefresh, nil
 }
 
-// stepReviews reads every page of the reviews of the first pending PR.
+// stepReviews reads the reviews of pending PRs: up to graphQLBatch of them
+// in one GraphQL query where GraphQL serves this source (reviewsGraphQL),
+// else every page of the first one through REST.
 func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, m *marks, owner, name string, b *builder) (bool, error) {
 	if len(m.PRs) == 0 {
 		return true, nil
 	}
+	if c.gql != nil && c.gql.available(c.now()) && !c.graphQLPaused() {
+		n, err := c.reviewsGraphQL(ctx, gh, m.PRs, owner, name, b)
+		var rl *connectors.ErrRateLimited
+		switch {
+		case err == nil:
+			m.PRs = m.PRs[n:]
+			return len(m.PRs) == 0, nil
+		case errors.As(err, &rl) && rl.Resource == graphQLResource:
+			// REST reads the reviews while GraphQL waits for its budget.
+		case errors.Is(err, errRefused):
+			c.log.Warn("github: GraphQL refused, reading reviews through REST", "error", err, "retry_after", refusalTTL)
+			c.gql.refuse(c.now().Add(refusalTTL))
+		default:
+			return false, err
+		}
+	}
+	if err := c.reviewsREST(ctx, gh, owner, name, m.PRs[0], b); err != nil {
+		return false, err
+	}
+	m.PRs = m.PRs[1:]
+	return len(m.PRs) == 0, nil
+}
+
+// reviewsREST reads every page of the reviews of pr.
+func (c *Connector) reviewsREST(ctx context.Context, gh *github.Client, owner, name string, pr prRef, b *builder) error {
 	repo := owner + "/" + name
-	pr := m.PRs[0]
 	key := issueKey(owner, name, pr.Number)
 	for page := 1; page != 0 && !c.client.SkipKnownMissing(ctx, key); {
 		list, resp, err := gh.PullRequests.ListReviews(ctx, owner, name, pr.Number, &github.ListOptions{Page: page, PerPage: perPage})
@@ -806,17 +832,21 @@ func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, m *marks
 				c.client.RememberMissing(ctx, key, code)
 				break
 			}
-			return false, c.wrap(fmt.Sprintf("list reviews of %s#%d", repo, pr.Number), resp, err)
+			return c.wrap(fmt.Sprintf("list reviews of %s#%d", repo, pr.Number), resp, err)
 		}
-		for _, r := range list {
-			if a, ok := c.tr.review(repo, r, issueRef{ID: pr.ID, PR: true, Title: pr.Title}); ok && b.addActivity(a) {
-				b.addAuthor(c.tr, r.GetUser(), r.GetAuthorAssociation())
-			}
-		}
+		c.addReviews(repo, pr, list, b)
 		page = resp.NextPage
 	}
-	m.PRs = m.PRs[1:]
-	return len(m.PRs) == 0, nil
+	return nil
+}
+
+// addReviews adds the submitted reviews of pr and their authors.
+func (c *Connector) addReviews(repo string, pr prRef, list []*github.PullRequestReview, b *builder) {
+	for _, r := range list {
+		if a, ok := c.tr.review(repo, r, issueRef{ID: pr.ID, PR: true, Title: pr.Title}); ok && b.addActivity(a) {
+			b.addAuthor(c.tr, r.GetUser(), r.GetAuthorAssociation())
+		}
+	}
 }
 
 // stepStars reads one page of the oldest-first stargazer list, starting each

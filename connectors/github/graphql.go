@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -222,46 +223,9 @@ func (c *Connector) fetchProfiles(ctx context.Context, reqs []profileReq) (map[i
 	for i, r := range reqs {
 		ids[i] = githubv4.ID(r.Node)
 	}
-	ctx = connectors.WithResource(ctx, graphQLResource)
-	ctx, last := connectors.WithLastResponse(ctx)
-	ans := &gqlAnswer{}
-	ctx = context.WithValue(ctx, answerKey{}, ans)
 	var q profilesQuery
-	err := c.gql.client.Query(ctx, &q, map[string]any{"ids": ids})
-	for _, e := range ans.errs {
-		if e.Type == "RATE_LIMIT" || e.Type == "RATE_LIMITED" {
-			until := c.now().Add(time.Minute)
-			if h := last.Header(); h != nil {
-				if n, perr := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64); perr == nil && time.Unix(n, 0).After(c.now()) {
-					until = time.Unix(n, 0).UTC()
-				}
-			}
-			return nil, c.client.PauseResource(graphQLResource, until, "graphql rate-limit budget exhausted ("+e.Type+")")
-		}
-	}
-	if err != nil {
-		var rl *connectors.ErrRateLimited
-		var un *connectors.ErrUnauthorized
-		var te *connectors.ErrToken
-		switch {
-		case errors.As(err, &rl), errors.As(err, &te), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-			return nil, err
-		case errors.As(err, &un):
-			return nil, fmt.Errorf("%w (401 at %s)", errRefused, un.URL)
-		}
-		switch st := last.Status(); {
-		case st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusNotFound:
-			return nil, fmt.Errorf("%w (%d at %s)", errRefused, st, last.URL())
-		case st == http.StatusOK && !ans.hasData:
-			// The query failed as a whole (validation): a server whose
-			// schema lacks a field this query reads.
-			return nil, fmt.Errorf("%w (the query failed: %v)", errRefused, err)
-		case st == http.StatusOK && len(ans.errs) > 0:
-			// Partial data: the nodes that failed are null and are read
-			// through REST.
-		default:
-			return nil, fmt.Errorf("github: read %d profiles through GraphQL: %w", len(reqs), err)
-		}
+	if err := c.query(ctx, &q, map[string]any{"ids": ids}, fmt.Sprintf("read %d profiles", len(reqs))); err != nil {
+		return nil, err
 	}
 	out := make(map[int64]*gqlNode, len(q.Nodes))
 	for i, n := range q.Nodes {
@@ -270,4 +234,176 @@ func (c *Connector) fetchProfiles(ctx context.Context, reqs []profileReq) (map[i
 		}
 	}
 	return out, nil
+}
+
+// query runs one GraphQL query on the graphql resource. Partial data (some
+// nodes null, with errors) is no error: the caller reads those through
+// REST. It returns errRefused when the endpoint refused or could not run
+// the query, an *connectors.ErrRateLimited for the graphql resource when
+// its budget is spent.
+func (c *Connector) query(ctx context.Context, q any, vars map[string]any, what string) error {
+	ctx = connectors.WithResource(ctx, graphQLResource)
+	ctx, last := connectors.WithLastResponse(ctx)
+	ans := &gqlAnswer{}
+	ctx = context.WithValue(ctx, answerKey{}, ans)
+	err := c.gql.client.Query(ctx, q, vars)
+	for _, e := range ans.errs {
+		if e.Type == "RATE_LIMIT" || e.Type == "RATE_LIMITED" {
+			until := c.now().Add(time.Minute)
+			if h := last.Header(); h != nil {
+				if n, perr := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64); perr == nil && time.Unix(n, 0).After(c.now()) {
+					until = time.Unix(n, 0).UTC()
+				}
+			}
+			return c.client.PauseResource(graphQLResource, until, "graphql rate-limit budget exhausted ("+e.Type+")")
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	var rl *connectors.ErrRateLimited
+	var un *connectors.ErrUnauthorized
+	var te *connectors.ErrToken
+	switch {
+	case errors.As(err, &rl), errors.As(err, &te), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.As(err, &un):
+		return fmt.Errorf("%w (401 at %s)", errRefused, un.URL)
+	}
+	switch st := last.Status(); {
+	case st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusNotFound:
+		return fmt.Errorf("%w (%d at %s)", errRefused, st, last.URL())
+	case st == http.StatusOK && !ans.hasData:
+		// The query failed as a whole (validation): a server whose schema
+		// lacks a field this query reads.
+		return fmt.Errorf("%w (the query failed: %v)", errRefused, err)
+	case st == http.StatusOK && len(ans.errs) > 0:
+		return nil // partial data
+	}
+	return fmt.Errorf("github: %s through GraphQL: %w", what, err)
+}
+
+// Reviews through GraphQL: the reviews of up to graphQLBatch pull
+// requests of one repository in one query (repository { p0:
+// pullRequest(number: N) { reviews(first: 100) {...} } ... }), one point
+// where REST spends a request per pull request. A pull request GraphQL
+// does not give (deleted: null, NOT_FOUND) or with more than 100 reviews
+// is read through REST, as are all when GraphQL is refused or waits for
+// its budget.
+
+// gqlActor is a review's author. The Actor interface has no id or
+// databaseId: those come from the fragments on its object types.
+type gqlActor struct {
+	Typename  string `graphql:"__typename"`
+	Login     string `graphql:"login"`
+	URL       string `graphql:"url"`
+	AvatarURL string `graphql:"avatarUrl"`
+	User      gqlIDs `graphql:"... on User"`
+	Bot       gqlIDs `graphql:"... on Bot"`
+	Org       gqlIDs `graphql:"... on Organization"`
+}
+
+// gqlIDs are an object's node id and numeric id.
+type gqlIDs struct {
+	ID         string `graphql:"id"`
+	DatabaseID int64  `graphql:"databaseId"`
+}
+
+// gqlReview is one review of a pull request.
+type gqlReview struct {
+	DatabaseID        int64 `graphql:"databaseId"`
+	Author            *gqlActor
+	AuthorAssociation string `graphql:"authorAssociation"`
+	State             string `graphql:"state"`
+	Body              string `graphql:"body"`
+	URL               string `graphql:"url"`
+	SubmittedAt       *githubv4.DateTime
+}
+
+// gqlPullReviews is a pull request's reviews, up to one page.
+type gqlPullReviews struct {
+	Number  int
+	Reviews struct {
+		PageInfo struct {
+			HasNextPage bool
+		}
+		Nodes []gqlReview
+	} `graphql:"reviews(first: 100)"`
+}
+
+// review is r as go-github's review, translated as one read through REST.
+func (r gqlReview) review() *github.PullRequestReview {
+	out := &github.PullRequestReview{
+		ID: github.Int64(r.DatabaseID), State: github.String(r.State), Body: github.String(r.Body),
+		HTMLURL: github.String(r.URL), AuthorAssociation: github.String(r.AuthorAssociation),
+	}
+	if r.SubmittedAt != nil {
+		out.SubmittedAt = &github.Timestamp{Time: r.SubmittedAt.Time}
+	}
+	if a := r.Author; a != nil {
+		ids, typ := a.User, "User"
+		switch a.Typename {
+		case "Bot":
+			ids, typ = a.Bot, "Bot"
+		case "Organization":
+			ids, typ = a.Org, "Organization"
+		}
+		if ids.DatabaseID != 0 {
+			out.User = &github.User{
+				ID: github.Int64(ids.DatabaseID), NodeID: github.String(ids.ID), Login: github.String(a.Login), Type: github.String(typ),
+				HTMLURL: github.String(a.URL), AvatarURL: github.String(a.AvatarURL),
+			}
+		}
+	}
+	return out
+}
+
+// reviewsGraphQL reads the reviews of the first pull requests of prs (at
+// most graphQLBatch) and returns how many of prs it dealt with.
+func (c *Connector) reviewsGraphQL(ctx context.Context, gh *github.Client, prs []prRef, owner, name string, b *builder) (int, error) {
+	repo := owner + "/" + name
+	n := min(len(prs), graphQLBatch)
+	var ask []prRef
+	for _, pr := range prs[:n] {
+		if !c.client.SkipKnownMissing(ctx, issueKey(owner, name, pr.Number)) {
+			ask = append(ask, pr)
+		}
+	}
+	if len(ask) == 0 {
+		return n, nil
+	}
+	// repository(owner: $owner, name: $name) { p0: pullRequest(number: N) ... }
+	fields := make([]reflect.StructField, len(ask))
+	for i, pr := range ask {
+		fields[i] = reflect.StructField{
+			Name: fmt.Sprintf("P%d", i), Type: reflect.TypeFor[*gqlPullReviews](),
+			Tag: reflect.StructTag(fmt.Sprintf(`graphql:"p%d: pullRequest(number: %d)"`, i, pr.Number)),
+		}
+	}
+	repoType := reflect.StructOf(fields)
+	q := reflect.New(reflect.StructOf([]reflect.StructField{{
+		Name: "Repository", Type: reflect.PointerTo(repoType), Tag: `graphql:"repository(owner: $owner, name: $name)"`,
+	}}))
+	if err := c.query(ctx, q.Interface(), map[string]any{"owner": githubv4.String(owner), "name": githubv4.String(name)}, fmt.Sprintf("reviews of %d pull requests of %s", len(ask), repo)); err != nil {
+		return 0, err
+	}
+	rv := q.Elem().Field(0)
+	for i, pr := range ask {
+		var got *gqlPullReviews
+		if !rv.IsNil() {
+			got, _ = rv.Elem().Field(i).Interface().(*gqlPullReviews)
+		}
+		if got == nil || got.Number != pr.Number || got.Reviews.PageInfo.HasNextPage {
+			if err := c.reviewsREST(ctx, gh, owner, name, pr, b); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		list := make([]*github.PullRequestReview, 0, len(got.Reviews.Nodes))
+		for _, r := range got.Reviews.Nodes {
+			list = append(list, r.review())
+		}
+		c.addReviews(repo, pr, list, b)
+	}
+	return n, nil
 }

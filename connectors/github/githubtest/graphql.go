@@ -204,18 +204,40 @@ type socialConn struct {
 type followConn struct{ n int }
 type socialNode struct{ s Social }
 
+// repoObj, prObj, reviewConn, pageInfo and reviewObj are a repository, a
+// pull request, its reviews connection, a page's info and a review.
+type repoObj struct{ st *repoState }
+type prObj struct {
+	st *repoState
+	is *Issue
+}
+type reviewConn struct {
+	pr          prObj
+	first, last int
+}
+type pageInfo struct{ hasNext bool }
+type reviewObj struct {
+	pr prObj
+	r  *Review
+}
+
 // the object types and their fields (validation), and which of those
 // fields are connections (cost).
 var gqlFields = map[string][]string{
-	"Query":                   {"nodes", "node", "user", "rateLimit"},
-	"User":                    {"id", "databaseId", "login", "name", "email", "websiteUrl", "company", "location", "twitterUsername", "bio", "url", "avatarUrl", "createdAt", "updatedAt", "isSiteAdmin", "isHireable", "followers", "following", "socialAccounts"},
-	"Bot":                     {"id", "databaseId", "login", "url", "avatarUrl", "createdAt", "updatedAt"},
-	"Organization":            {"id", "databaseId", "login", "name", "email", "websiteUrl", "location", "twitterUsername", "description", "url", "avatarUrl", "createdAt", "updatedAt"},
-	"RateLimit":               {"cost", "limit", "remaining", "used", "resetAt", "nodeCount"},
-	"SocialAccountConnection": {"totalCount", "nodes"},
-	"SocialAccount":           {"provider", "url", "displayName"},
-	"FollowerConnection":      {"totalCount"},
-	"FollowingConnection":     {"totalCount"},
+	"Query":                       {"nodes", "node", "user", "repository", "rateLimit"},
+	"Repository":                  {"id", "databaseId", "name", "nameWithOwner", "pullRequest"},
+	"PullRequest":                 {"id", "databaseId", "number", "title", "url", "reviews"},
+	"PullRequestReviewConnection": {"totalCount", "pageInfo", "nodes"},
+	"PageInfo":                    {"hasNextPage", "endCursor"},
+	"PullRequestReview":           {"id", "databaseId", "author", "authorAssociation", "state", "body", "url", "submittedAt"},
+	"User":                        {"id", "databaseId", "login", "name", "email", "websiteUrl", "company", "location", "twitterUsername", "bio", "url", "avatarUrl", "createdAt", "updatedAt", "isSiteAdmin", "isHireable", "followers", "following", "socialAccounts"},
+	"Bot":                         {"id", "databaseId", "login", "url", "avatarUrl", "createdAt", "updatedAt"},
+	"Organization":                {"id", "databaseId", "login", "name", "email", "websiteUrl", "location", "twitterUsername", "description", "url", "avatarUrl", "createdAt", "updatedAt"},
+	"RateLimit":                   {"cost", "limit", "remaining", "used", "resetAt", "nodeCount"},
+	"SocialAccountConnection":     {"totalCount", "nodes"},
+	"SocialAccount":               {"provider", "url", "displayName"},
+	"FollowerConnection":          {"totalCount"},
+	"FollowingConnection":         {"totalCount"},
 }
 
 // gqlFieldType is the object type a field returns ("" for scalars).
@@ -223,6 +245,17 @@ var gqlFieldType = map[string]string{
 	"Query.nodes": "Node", "Query.node": "Node", "Query.user": "User", "Query.rateLimit": "RateLimit",
 	"User.followers": "FollowerConnection", "User.following": "FollowingConnection",
 	"User.socialAccounts": "SocialAccountConnection", "SocialAccountConnection.nodes": "SocialAccount",
+	"Query.repository": "Repository", "Repository.pullRequest": "PullRequest",
+	"PullRequest.reviews": "PullRequestReviewConnection", "PullRequestReviewConnection.nodes": "PullRequestReview",
+	"PullRequestReviewConnection.pageInfo": "PageInfo", "PullRequestReview.author": "Actor",
+}
+
+// gqlInterfaceFields are the fields an interface itself has (others need
+// an inline fragment on an object type).
+var gqlInterfaceFields = map[string][]string{
+	"Node":            {"id"},
+	"Actor":           {"login", "url", "avatarUrl", "resourcePath"},
+	"RepositoryOwner": {"id", "login", "url", "avatarUrl"},
 }
 
 // gqlImplements lists the interfaces of each object type a fragment may
@@ -262,6 +295,14 @@ func possibleTypes(typ string) []string {
 func hasField(typ, name string) bool {
 	if name == "__typename" {
 		return true
+	}
+	if fields, ok := gqlInterfaceFields[typ]; ok {
+		for _, f := range fields {
+			if f == name {
+				return true
+			}
+		}
+		return false
 	}
 	for _, t := range possibleTypes(typ) {
 		found := false
@@ -412,6 +453,16 @@ func typeName(v any) string {
 		return "FollowerConnection"
 	case socialNode:
 		return "SocialAccount"
+	case repoObj:
+		return "Repository"
+	case prObj:
+		return "PullRequest"
+	case reviewConn:
+		return "PullRequestReviewConnection"
+	case pageInfo:
+		return "PageInfo"
+	case reviewObj:
+		return "PullRequestReview"
 	}
 	return ""
 }
@@ -510,6 +561,15 @@ func (e *gqlExec) field(v any, s gqlSel, path []any) any {
 				return nil
 			}
 			return e.object(u, s.Sel, path)
+		case "repository":
+			owner, _ := e.arg(s, "owner").(string)
+			name, _ := e.arg(s, "name").(string)
+			st, ok := e.s.repos[key(owner+"/"+name)]
+			if !ok {
+				e.fail(path, s, "NOT_FOUND", fmt.Sprintf("Could not resolve to a Repository with the name '%s/%s'.", owner, name))
+				return nil
+			}
+			return e.object(repoObj{st}, s.Sel, path)
 		case "user":
 			login, _ := e.arg(s, "login").(string)
 			u := e.s.users[key(login)]
@@ -557,6 +617,106 @@ func (e *gqlExec) field(v any, s gqlSel, path []any) any {
 		}
 	case followConn:
 		return v.n
+	case repoObj:
+		switch s.Name {
+		case "id":
+			return nodeID("010:Repository", v.st.repo.ID)
+		case "databaseId":
+			return v.st.repo.ID
+		case "name":
+			return v.st.repo.Name
+		case "nameWithOwner":
+			return v.st.repo.FullName()
+		case "pullRequest":
+			n, _ := e.intArg(s, "number")
+			is, err := v.st.issue(n, true)
+			if err != nil || is.Deleted {
+				e.fail(path, s, "NOT_FOUND", fmt.Sprintf("Could not resolve to a PullRequest with the number of %d.", n))
+				return nil
+			}
+			return e.object(prObj{v.st, is}, s.Sel, path)
+		}
+	case prObj:
+		switch s.Name {
+		case "id":
+			return nodeID("011:PullRequest", v.is.ID)
+		case "databaseId":
+			return v.is.ID
+		case "number":
+			return v.is.Number
+		case "title":
+			return v.is.Title
+		case "url":
+			return fmt.Sprintf("%s/%s/pull/%d", web, v.st.repo.FullName(), v.is.Number)
+		case "reviews":
+			first, last, ok := e.pageArgs(s, path, "reviews")
+			if !ok {
+				return nil
+			}
+			return e.object(reviewConn{v, first, last}, s.Sel, path)
+		}
+	case reviewConn:
+		var items []*Review
+		for _, x := range v.pr.st.reviews {
+			if x.Pull == v.pr.is.Number {
+				items = append(items, x)
+			}
+		}
+		order(items, func(a, b *Review) int { return cmpTime(a.SubmittedAt, b.SubmittedAt, a.ID, b.ID) }, false)
+		total := len(items)
+		more := false
+		if v.first > 0 && len(items) > v.first {
+			items, more = items[:v.first], true
+		}
+		if v.last > 0 && len(items) > v.last {
+			items = items[len(items)-v.last:]
+		}
+		switch s.Name {
+		case "totalCount":
+			return total
+		case "pageInfo":
+			return e.object(pageInfo{more}, s.Sel, path)
+		case "nodes":
+			out := make([]any, len(items))
+			for i, x := range items {
+				out[i] = e.object(reviewObj{v.pr, x}, s.Sel, append(append([]any{}, path...), i))
+			}
+			return out
+		}
+	case pageInfo:
+		switch s.Name {
+		case "hasNextPage":
+			return v.hasNext
+		case "endCursor":
+			return nil
+		}
+	case reviewObj:
+		full := v.pr.st.repo.FullName()
+		switch s.Name {
+		case "id":
+			return nodeID("PRR_", v.r.ID)
+		case "databaseId":
+			return v.r.ID
+		case "author":
+			u := e.s.users[key(v.r.User)]
+			if u == nil {
+				return nil
+			}
+			return e.object(u, s.Sel, path)
+		case "authorAssociation":
+			return e.s.association(v.pr.st, v.r.User)
+		case "state":
+			return v.r.State
+		case "body":
+			return v.r.Body
+		case "url":
+			return fmt.Sprintf("%s/%s/pull/%d#pullrequestreview-%d", web, full, v.pr.is.Number, v.r.ID)
+		case "submittedAt":
+			if v.r.SubmittedAt.IsZero() {
+				return nil
+			}
+			return gqlTime(v.r.SubmittedAt)
+		}
 	case socialNode:
 		switch s.Name {
 		case "provider":
@@ -618,23 +778,33 @@ func (e *gqlExec) userField(u *User, s gqlSel, path []any) any {
 	case "following":
 		return e.object(followConn{u.Following}, s.Sel, path)
 	case "socialAccounts":
-		first, hasFirst := e.intArg(s, "first")
-		last, hasLast := e.intArg(s, "last")
-		if selectsPage(s.Sel) && !hasFirst && !hasLast {
-			e.fail(path, s, "MISSING_PAGINATION_BOUNDARIES", "You must provide a `first` or `last` value to properly paginate the `socialAccounts` connection.")
+		first, last, ok := e.pageArgs(s, path, "socialAccounts")
+		if !ok {
 			return nil
-		}
-		for _, n := range []struct {
-			v   int
-			ok  bool
-			arg string
-		}{{first, hasFirst, "first"}, {last, hasLast, "last"}} {
-			if n.ok && (n.v < 0 || n.v > 100) {
-				e.fail(path, s, "EXCESSIVE_PAGINATION", fmt.Sprintf("Requesting %d records on the `socialAccounts` connection exceeds the `%s` limit of 100 records.", n.v, n.arg))
-				return nil
-			}
 		}
 		return e.object(socialConn{u: u, first: first, last: last}, s.Sel, path)
 	}
 	return nil
+}
+
+// pageArgs reads a connection's first and last, failing the field as
+// GitHub does when a page is asked for without them or beyond 100.
+func (e *gqlExec) pageArgs(s gqlSel, path []any, conn string) (first, last int, ok bool) {
+	first, hasFirst := e.intArg(s, "first")
+	last, hasLast := e.intArg(s, "last")
+	if selectsPage(s.Sel) && !hasFirst && !hasLast {
+		e.fail(path, s, "MISSING_PAGINATION_BOUNDARIES", "You must provide a `first` or `last` value to properly paginate the `"+conn+"` connection.")
+		return 0, 0, false
+	}
+	for _, n := range []struct {
+		v   int
+		ok  bool
+		arg string
+	}{{first, hasFirst, "first"}, {last, hasLast, "last"}} {
+		if n.ok && (n.v < 0 || n.v > 100) {
+			e.fail(path, s, "EXCESSIVE_PAGINATION", fmt.Sprintf("Requesting %d records on the `%s` connection exceeds the `%s` limit of 100 records.", n.v, conn, n.arg))
+			return 0, 0, false
+		}
+	}
+	return first, last, true
 }
