@@ -1032,10 +1032,8 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 	// Profiles are read without ETags: a 304 would carry no body to store.
 	pctx := connectors.WithETags(ctx, nil)
 	if c.gql != nil && c.gql.available(now) {
-		if !st.passDone() && !fullBatch(st.Profiles) {
-			return nil // wait for a full query; the pass's end reads the rest
-		}
-		err := c.readProfilesGraphQL(pctx, gh, st, b)
+		// Queries go full: the pass's end reads the rest.
+		err := c.readProfilesGraphQL(pctx, gh, st, b, st.passDone())
 		var rl *connectors.ErrRateLimited
 		switch {
 		case err == nil:
@@ -1087,11 +1085,11 @@ func (c *Connector) graphQLPaused() bool {
 }
 
 // readProfilesGraphQL reads up to graphQLProfilesPerBatch queued profiles
-// in queries of graphQLBatch; the accounts GraphQL does not give are read
-// through REST (see graphql.go).
-func (c *Connector) readProfilesGraphQL(ctx context.Context, gh *github.Client, st *state, b *builder) error {
+// in queries of graphQLBatch, only full ones unless flush; the accounts
+// GraphQL does not give are read through REST (see graphql.go).
+func (c *Connector) readProfilesGraphQL(ctx context.Context, gh *github.Client, st *state, b *builder, flush bool) error {
 	now := c.now()
-	for read := 0; read < graphQLProfilesPerBatch && len(st.Profiles) > 0; {
+	for read := 0; read < graphQLProfilesPerBatch && len(st.Profiles) > 0 && (flush || fullBatch(st.Profiles)); {
 		var batch, rest []profileReq
 		n := 0
 		for ; n < len(st.Profiles) && len(batch) < graphQLBatch; n++ {
