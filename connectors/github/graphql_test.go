@@ -299,3 +299,43 @@ func TestGraphQLHeadersPause(t *testing.T) {
 		t.Errorf("a REST pass stopped for the graphql budget: %v", err)
 	}
 }
+
+// TestGraphQLReviewsBeyondOnePage: a pull request with more than 100
+// reviews is read through REST (every page); the others of the query come
+// from GraphQL.
+func TestGraphQLReviewsBeyondOnePage(t *testing.T) {
+	e := newEnv(t)
+	at := testNow.Add(-5 * time.Hour)
+	for _, l := range []string{"ann", "bob"} {
+		e.srv.AddUser(githubtest.User{Login: l, Name: l})
+	}
+	if _, err := e.srv.AddRepo(githubtest.Repo{Owner: "rollcall-demo", Name: "alpha"}); err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for i, n := range []int{120, 3} {
+		pr, err := e.srv.AddPull("rollcall-demo", "alpha", githubtest.Issue{User: "ann", Title: fmt.Sprint("pr ", i), CreatedAt: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range n {
+			if _, err := e.srv.AddReview("rollcall-demo", "alpha", githubtest.Review{Pull: pr.Number, User: "bob", Body: "ok", SubmittedAt: at.Add(time.Duration(k+1) * time.Second)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want += n
+	}
+	e.mustSync()
+	if got := countTypes(e.store.acts)[TypePRReview]; got != want {
+		t.Errorf("%d reviews stored, want %d", got, want)
+	}
+	restPages := 0
+	for _, r := range e.srv.Requests() {
+		if strings.HasSuffix(r.Path, "/reviews") {
+			restPages++
+		}
+	}
+	if gq, _, _ := requestsByKind(e.srv); gq == 0 || restPages != 2 {
+		t.Errorf("%d GraphQL queries, %d REST review pages; want GraphQL and the two REST pages of the long pull request", gq, restPages)
+	}
+}

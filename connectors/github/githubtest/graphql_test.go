@@ -250,3 +250,52 @@ func TestGraphQLBudgetExhausted(t *testing.T) {
 		t.Errorf("core remaining %d, want %d", core, coreBefore-1)
 	}
 }
+
+func TestGraphQLPullRequestReviews(t *testing.T) {
+	s, _ := fixture(t, 12) // pull requests 3, 6, 9, 12
+	s.AddUser(User{Login: "bob"})
+	for i, n := range []int{3, 3, 6} {
+		if _, err := s.AddReview("acme", "widget", Review{Pull: n, User: []string{"bob", "dependabot[bot]", "alice"}[i], State: ReviewApproved, Body: "ok", SubmittedAt: t0.Add(time.Duration(i) * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteIssue("acme", "widget", 9); err != nil {
+		t.Fatal(err)
+	}
+	const q = `query($owner:String!$name:String!){repository(owner: $owner, name: $name){p0: pullRequest(number: 3){number,reviews(first: 100){pageInfo{hasNextPage},nodes{databaseId,author{__typename,login,url,...on User{id,databaseId},...on Bot{id,databaseId}},authorAssociation,state,body,url,submittedAt}}},p1: pullRequest(number: 6){number,reviews(first: 100){nodes{databaseId}}},p2: pullRequest(number: 9){number},p3: pullRequest(number: 1){number}}}`
+	_, before, _ := s.GraphQLRateLimit()
+	r := postGraphQL(t, s, "/api/graphql", "Bearer t", q, map[string]any{"owner": "acme", "name": "widget"})
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.raw)
+	}
+	if _, after, _ := s.GraphQLRateLimit(); before-after != 1 {
+		t.Errorf("charged %d points, want 1 (two reviews connections)", before-after)
+	}
+	var repo map[string]map[string]any
+	if err := json.Unmarshal(r.body.Data["repository"], &repo); err != nil {
+		t.Fatalf("%v: %s", err, r.raw)
+	}
+	reviews := repo["p0"]["reviews"].(map[string]any)
+	nodes := reviews["nodes"].([]any)
+	if len(nodes) != 2 || reviews["pageInfo"].(map[string]any)["hasNextPage"] != false {
+		t.Fatalf("reviews of #3 = %v", reviews)
+	}
+	first := nodes[0].(map[string]any)
+	author := first["author"].(map[string]any)
+	if first["state"] != "APPROVED" || author["login"] != "bob" || author["__typename"] != "User" || author["databaseId"] == nil ||
+		!strings.HasPrefix(first["url"].(string), "https://github.com/acme/widget/pull/3#pullrequestreview-") {
+		t.Errorf("review = %v", first)
+	}
+	if bot := nodes[1].(map[string]any)["author"].(map[string]any); bot["__typename"] != "Bot" || bot["url"] != "https://github.com/apps/dependabot" {
+		t.Errorf("bot author = %v", bot)
+	}
+	// A deleted pull request and an issue are null, each with NOT_FOUND.
+	if repo["p2"] != nil || repo["p3"] != nil || len(r.body.Errors) != 2 || r.body.Errors[0].Type != "NOT_FOUND" {
+		t.Errorf("p2 %v, p3 %v, errors %+v", repo["p2"], repo["p3"], r.body.Errors)
+	}
+	// The Actor interface has no id: it needs a fragment, as on GitHub.
+	bad := postGraphQL(t, s, "/api/graphql", "Bearer t", `{repository(owner: "acme", name: "widget"){pullRequest(number: 3){reviews(first: 1){nodes{author{id}}}}}}`, nil)
+	if len(bad.body.Errors) != 1 || bad.body.Errors[0].Extensions["code"] != "undefinedField" {
+		t.Errorf("author{id}: %s", bad.raw)
+	}
+}
