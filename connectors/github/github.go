@@ -219,7 +219,7 @@ var streamNames = [numStreams]string{"issues", "issue comments", "review comment
 //	  "repo": 0, "stream": 2, "page": 3,                // position
 //	  "top": "...",               // newest item seen by the current newest-first walk
 //	  "issues": {"12": {"id": 99, "pr": true, "title": "..."}},  // current repo, this pass
-//	  "profiles": [{"login": "x", "id": 1}],           // queued profile reads
+//	  "profiles": [{"login": "x", "id": 1, "node": "U_..."}],  // queued profile reads (kept into the next pass while GraphQL waits for its budget)
 //	  "profiled": [1, 2],         // user ids whose profile was read this pass
 //	  "touched": ["url", ...],    // URLs requested this pass (ETag pruning)
 //	  "marks": {"o/r": {          // per repository, kept across passes
