@@ -144,6 +144,8 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 		Now:     now,
 		Sleep:   sleep,
 		Version: opts.Version,
+		Timeout: opts.HTTPTimeout,
+		Waits:   opts.Waits,
 	}
 	if s.Token.IsZero() {
 		log.Warn("no token: GitHub allows 60 requests/hour")

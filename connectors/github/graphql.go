@@ -255,7 +255,7 @@ func (c *Connector) query(ctx context.Context, q any, vars map[string]any, what 
 					until = time.Unix(n, 0).UTC()
 				}
 			}
-			return c.client.PauseResource(graphQLResource, until, "graphql rate-limit budget exhausted ("+e.Type+")")
+			return c.client.PauseResource(ctx, graphQLResource, until, "graphql rate-limit budget exhausted ("+e.Type+")")
 		}
 	}
 	if err == nil {

@@ -65,8 +65,17 @@ func setRateHeaders(h http.Header, b *bucket) {
 	h.Set("X-RateLimit-Resource", "core")
 }
 
-// ServeHTTP answers one API request.
+// ServeHTTP answers one API request, under chaos with WithChaos.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.chaos == nil {
+		s.serve(w, r)
+		return
+	}
+	s.chaos.Serve(w, r, s.applyChaos, http.HandlerFunc(s.serve))
+}
+
+// serve answers one API request.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.faults.Delay(r.Context())
 	if s.serveLogin(w, r) {
 		return
@@ -127,7 +136,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		status, body, points := s.serveGraphQL(r, h, entry.Authenticated)
 		entry.Points, entry.Counted = points, points > 0
-		plain(status, body)
+		spoilt, n := s.faults.Spoil(status, body, []byte(`{"data": {"nodes": [this is not valid json`))
+		finish(status, spoilt, n)
 		return
 	}
 	entry.Resource = "core"

@@ -146,6 +146,7 @@ type Server struct {
 	secondary   int // Retry-After seconds; <0 none
 	secondaryOn bool
 	faults      fakekit.Faults
+	chaos       *fakekit.Chaos // nil: no chaos (WithChaos)
 	log         fakekit.Log[Request]
 }
 
