@@ -166,6 +166,7 @@ type gqlError struct {
 type gqlAnswer struct {
 	errs    []gqlError
 	hasData bool
+	parsed  bool // the body was JSON
 }
 
 type answerKey struct{}
@@ -190,6 +191,7 @@ func (p peekErrors) RoundTrip(req *http.Request) (*http.Response, error) {
 		Errors []gqlError      `json:"errors"`
 	}
 	if json.Unmarshal(body, &env) == nil {
+		ans.parsed = true
 		ans.errs = env.Errors
 		ans.hasData = len(env.Data) > 0 && string(env.Data) != "null"
 	}
@@ -271,6 +273,9 @@ func (c *Connector) query(ctx context.Context, q any, vars map[string]any, what 
 		return fmt.Errorf("%w (401 at %s)", errRefused, un.URL)
 	}
 	switch st := last.Status(); {
+	case st == http.StatusOK && (isDecodeError(err) || !ans.parsed):
+		// A body that is not the JSON it claims (cut short, spoilt).
+		return fmt.Errorf("github: %s through GraphQL: %w", what, &connectors.ErrMalformed{Source: c.source, URL: last.URL(), Status: st, Err: err})
 	case st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusNotFound:
 		return fmt.Errorf("%w (%d at %s)", errRefused, st, last.URL())
 	case st == http.StatusOK && !ans.hasData:

@@ -259,6 +259,16 @@ func (s *Server) CountStatus(code int) int { return s.log.CountStatus(code) }
 // Counted returns how many logged requests consumed rate-limit budget.
 func (s *Server) Counted() int { return s.log.Counted() }
 
+// Units returns the rate-limit units the logged requests took, over both
+// budgets: Counted for REST, plus each GraphQL query's cost.
+func (s *Server) Units() int {
+	n := 0
+	for _, p := range s.Points() {
+		n += p
+	}
+	return n
+}
+
 // Points returns the rate-limit units the logged requests took, by
 // resource ("core", "graphql"): a counted REST request is one, a GraphQL
 // query its cost.
