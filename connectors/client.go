@@ -95,20 +95,34 @@ type Client struct {
 	ua     string
 	inner  *http.Client // one attempt through the metering transport
 
-	mu    sync.Mutex
-	rate  RateState
-	until time.Time // requests fail fast before this time
-	why   string
-	stats Stats
+	mu sync.Mutex
+	// budgets are the rate-limit budgets by resource (GitHub's
+	// X-RateLimit-Resource: core, graphql, search; one unnamed budget for
+	// services that do not name theirs). A budget down to its reserve
+	// pauses only the requests of its resource.
+	budgets map[string]*budget
+	// defRes is the resource of requests that do not name one
+	// (WithResource): the resource their last response named.
+	defRes string
+	until  time.Time // every request fails fast before this time
+	why    string
+	stats  Stats
 	// held are the waits by scope as recorded in opts.Waits (loaded
 	// once, then kept in step); heldLoaded says they were read.
 	held       map[string]time.Time
 	heldLoaded bool
 }
 
+// budget is one resource's rate-limit budget and pause.
+type budget struct {
+	rate  RateState
+	until time.Time // this resource's requests fail fast before this time
+	why   string
+}
+
 // NewClient returns a client for one source.
 func NewClient(opts ClientOptions) *Client {
-	c := &Client{opts: opts, base: opts.Base, log: opts.Logger}
+	c := &Client{opts: opts, base: opts.Base, log: opts.Logger, budgets: map[string]*budget{}}
 	if c.base == nil {
 		c.base = http.DefaultTransport
 	}
@@ -164,14 +178,91 @@ func (c *Client) HTTPClient() *http.Client {
 	return &http.Client{Transport: retryTransport{c}}
 }
 
-// RateLimit reports the budget as last seen and whether requests are paused.
+// RateLimit reports the budget of requests that name no resource (GitHub's
+// core budget for REST) as last seen, and whether those requests are
+// paused. Resources reports every budget.
 func (c *Client) RateLimit() RateState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := c.rate
-	s.Until = c.until
-	s.Paused = c.opts.Now().Before(c.until)
+	return c.stateLocked(c.defRes)
+}
+
+func (c *Client) stateLocked(res string) RateState {
+	var s RateState
+	until := c.until
+	if b := c.budgets[res]; b != nil {
+		s = b.rate
+		if b.until.After(until) {
+			until = b.until
+		}
+	}
+	s.Until = until
+	s.Paused = c.opts.Now().Before(until)
 	return s
+}
+
+// ResourceState is the budget of one rate-limit resource.
+type ResourceState struct {
+	// Resource is the name the service gave it (GitHub's
+	// X-RateLimit-Resource: "core", "graphql", ...), or "" for a service
+	// that does not name its budget.
+	Resource string
+	RateState
+}
+
+// Resources reports every rate-limit budget seen, by resource name, for
+// metrics: an exhausted graphql budget pauses GraphQL requests while core
+// requests go on, and the other way round.
+func (c *Client) Resources() []ResourceState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]ResourceState, 0, len(c.budgets))
+	for name := range c.budgets {
+		out = append(out, ResourceState{Resource: name, RateState: c.stateLocked(name)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Resource < out[j].Resource })
+	return out
+}
+
+// PauseResource makes the requests of resource fail fast until until (a
+// later pause is kept), as when a service says in a response body that the
+// budget is spent, records the wait (Hold) and returns the error to report.
+func (c *Client) PauseResource(ctx context.Context, resource string, until time.Time, why string) *ErrRateLimited {
+	c.mu.Lock()
+	c.pauseResourceLocked(resource, until, why)
+	scope := c.holdScopeLocked(resource)
+	c.mu.Unlock()
+	c.Hold(ctx, scope, until)
+	return &ErrRateLimited{Source: c.opts.Source, Until: until, Reason: why, Resource: resource}
+}
+
+func (c *Client) pauseResourceLocked(resource string, until time.Time, why string) {
+	b := c.budgets[resource]
+	if b == nil {
+		b = &budget{}
+		c.budgets[resource] = b
+	}
+	if until.After(b.until) {
+		b.until, b.why = until, why
+	}
+}
+
+type resourceKey struct{}
+
+// WithResource returns a context whose requests count against the named
+// rate-limit resource of the service (GitHub's "graphql"), so that the
+// pause of another resource does not stop them, nor theirs the others.
+// Requests without it count against the resource their responses name.
+func WithResource(ctx context.Context, resource string) context.Context {
+	return context.WithValue(ctx, resourceKey{}, resource)
+}
+
+// requestResource is the resource a request counts against.
+func (c *Client) requestResourceLocked(ctx context.Context) string {
+	if r, ok := ctx.Value(resourceKey{}).(string); ok {
+		return r
+	}
+	return c.defRes
 }
 
 // Stats returns the counters accumulated since the last TakeStats.
@@ -206,7 +297,10 @@ func (c *Client) CountSkipped() {
 	c.mu.Unlock()
 }
 
-// pause makes requests fail fast until until (keeping a later pause).
+// pause makes every request fail fast until until (keeping a later pause):
+// a wait the service asked for (Retry-After, a 429) holds for all its
+// resources alike (GitHub's secondary limits are shared by REST and
+// GraphQL).
 func (c *Client) pause(until time.Time, why string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -258,6 +352,11 @@ func (c *Client) loadWaits(ctx context.Context) {
 	if u := c.held[""]; u.After(c.until) {
 		c.until, c.why = u, "a wait the service announced before a restart"
 	}
+	for scope, u := range c.held {
+		if res, ok := strings.CutPrefix(scope, resourceScope); ok {
+			c.pauseResourceLocked(res, u, res+" wait the service announced before a restart")
+		}
+	}
 }
 
 // Hold records that the service said not to call scope ("" for the whole
@@ -299,38 +398,95 @@ func (c *Client) Held(ctx context.Context, scope string) time.Time {
 	return time.Time{}
 }
 
-// observe records the rate-limit headers of a response and pauses the client
-// when the remaining budget is down to the reserve; a short Retry-After,
-// which the retry loop waits out, is recorded too.
-func (c *Client) observe(ctx context.Context, h http.Header, now time.Time) {
-	if ra, ok := parseRetryAfter(h, now); ok && ra > 0 {
+// limitedResource pauses the requests of the resource that answered resp
+// until until, records the wait, and returns the error that says so.
+func (c *Client) limitedResource(ctx context.Context, resp *http.Response, until time.Time, why string) *ErrRateLimited {
+	c.mu.Lock()
+	res := c.responseResourceLocked(resp)
+	c.mu.Unlock()
+	if res != "" {
+		why = res + " " + why
+	}
+	return c.PauseResource(ctx, res, until, why)
+}
+
+// resourceScope prefixes the Waits scope of one rate-limit resource's
+// pause ("resource:graphql").
+const resourceScope = "resource:"
+
+// holdScope is the Waits scope of a pause of resource res: the whole
+// source for the resource of requests that name none (after a restart,
+// before any response tells the resources apart, every request waits, so
+// none breaks the wait), else the resource's own.
+func (c *Client) holdScopeLocked(res string) string {
+	if res == c.defRes {
+		return ""
+	}
+	return resourceScope + res
+}
+
+// responseResourceLocked is the resource a response counts against: the
+// one it names (X-RateLimit-Resource), else the request's. A request that
+// named none teaches the default.
+func (c *Client) responseResourceLocked(resp *http.Response) string {
+	ctx := context.Background()
+	if resp.Request != nil {
+		ctx = resp.Request.Context()
+	}
+	name := strings.ToLower(strings.TrimSpace(resp.Header.Get("X-RateLimit-Resource")))
+	_, declared := ctx.Value(resourceKey{}).(string)
+	if name == "" {
+		return c.requestResourceLocked(ctx)
+	}
+	if !declared {
+		c.defRes = name
+	}
+	return name
+}
+
+// observe records the rate-limit headers of a response in the budget of its
+// resource and pauses that resource's requests when the remaining budget is
+// down to the reserve; the pause, and a short Retry-After, which the retry
+// loop waits out, are recorded too.
+func (c *Client) observe(ctx context.Context, resp *http.Response, now time.Time) {
+	if ra, ok := parseRetryAfter(resp.Header, now); ok && ra > 0 {
 		c.Hold(ctx, "", now.Add(ra))
 	}
-	r := parseRateHeaders(h)
-	if !r.hasRem {
-		return
-	}
-	if until := c.observeRate(r, now); !until.IsZero() {
-		c.Hold(ctx, "", until)
+	r := parseRateHeaders(resp.Header)
+	if scope, until := c.observeRate(resp, r, now); !until.IsZero() {
+		c.Hold(ctx, scope, until)
 	}
 }
 
-// observeRate records the budget and returns the pause it starts, if any.
-func (c *Client) observeRate(r rateHeaders, now time.Time) (paused time.Time) {
+// observeRate records the budget of the response's resource and returns
+// the pause it starts, if any, with its Waits scope.
+func (c *Client) observeRate(resp *http.Response, r rateHeaders, now time.Time) (scope string, paused time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	res := c.responseResourceLocked(resp)
+	if !r.hasRem {
+		return "", time.Time{}
+	}
+	b := c.budgets[res]
+	if b == nil {
+		b = &budget{}
+		c.budgets[res] = b
+	}
 	if r.hasLimit {
-		c.rate.Limit = r.limit
+		b.rate.Limit = r.limit
 	}
-	c.rate.Remaining = r.remaining
+	b.rate.Remaining = r.remaining
 	if !r.reset.IsZero() {
-		c.rate.Reset = r.reset
+		b.rate.Reset = r.reset
 	}
-	if r.remaining <= effectiveReserve(c.opts.Reserve, c.rate.Limit) && r.reset.After(now) && r.reset.After(c.until) {
-		c.until, c.why = r.reset, "rate-limit budget down to its reserve"
-		return r.reset
+	if r.remaining <= effectiveReserve(c.opts.Reserve, b.rate.Limit) && r.reset.After(now) && r.reset.After(b.until) {
+		b.until, b.why = r.reset, "rate-limit budget down to its reserve"
+		if res != "" {
+			b.why = res + " " + b.why
+		}
+		return c.holdScopeLocked(res), r.reset
 	}
-	return time.Time{}
+	return "", time.Time{}
 }
 
 // meter is the transport under the retry loop: one attempt, with the pause
@@ -343,6 +499,11 @@ func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 	now := c.opts.Now()
 	c.mu.Lock()
 	until, why := c.until, c.why
+	res := c.requestResourceLocked(req.Context())
+	if b := c.budgets[res]; b != nil && now.Before(b.until) && !now.Before(until) {
+		c.mu.Unlock()
+		return nil, &ErrRateLimited{Source: c.opts.Source, Until: b.until, Reason: b.why, Resource: res}
+	}
 	c.mu.Unlock()
 	if now.Before(until) {
 		return nil, &ErrRateLimited{Source: c.opts.Source, Until: until, Reason: why}
@@ -392,7 +553,7 @@ func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	c.log.Debug("http request", "method", r.Method, "url", RedactURL(r.URL), "status", resp.StatusCode, "duration", dur)
-	c.observe(r.Context(), resp.Header, c.opts.Now())
+	c.observe(r.Context(), resp, c.opts.Now())
 	if etags != nil && r.Method == http.MethodGet && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if et := resp.Header.Get("ETag"); et != "" {
 			etags.Set(key, et)
@@ -540,7 +701,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			if !until.After(now) {
 				until = now.Add(maxShortWait)
 			}
-			return false, c.limited(ctx, until, "rate-limit budget exhausted")
+			return false, c.limitedResource(ctx, resp, until, "rate-limit budget exhausted")
 		}
 		if code == http.StatusTooManyRequests {
 			// A 429 without Retry-After or a spent budget: wait at least

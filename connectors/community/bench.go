@@ -28,6 +28,9 @@ const (
 	// GitHubProfileBatch is how many accounts one GraphQL query reads
 	// for one point (aliases or nodes(ids:)).
 	GitHubProfileBatch = 100
+	// GitHubReviewBatch is how many pull requests' reviews (a page each)
+	// one GraphQL query reads for one point.
+	GitHubReviewBatch = 100
 	// MastodonAccountLimit is the maximum limit of notifications and
 	// account lists; MastodonStatusLimit that of status timelines.
 	MastodonAccountLimit = 80
@@ -89,11 +92,12 @@ func NewFakes(c *Community) (*Fakes, error) {
 }
 
 // Spent is what the fakes' request logs say was asked of each source since
-// the last ResetLogs: every request, and the ones that consumed budget (a
-// 304 to a conditional request consumes none on GitHub and Mastodon).
+// the last ResetLogs: every request, and the units of budget they consumed
+// (a 304 to a conditional request consumes none on GitHub and Mastodon; a
+// GitHub GraphQL query its cost in points).
 func (f *Fakes) Spent() map[string]Cost {
 	return map[string]Cost{
-		PlatformGitHub:        {f.GitHub.Count(), f.GitHub.Counted()},
+		PlatformGitHub:        {f.GitHub.Count(), f.GitHub.Units()},
 		PlatformMastodon:      {f.Mastodon.Count(), f.Mastodon.Counted()},
 		PlatformDiscourse:     {f.Discourse.Count(), f.Discourse.Counted()},
 		PlatformStackOverflow: {f.StackOverflow.Count(), f.StackOverflow.Counted()},
@@ -139,8 +143,10 @@ func (c *Community) Items() map[string]int {
 //     GraphQL, Stack Exchange /users/{ids}, Discourse's admin list for
 //     e-mails), else one read per profile (Discourse /u/{username}.json);
 //     Mastodon embeds the whole account in every status and notification;
-//   - the per-object reads the data needs: a pull request's reviews, who
-//     liked a liked Discourse post, a solved topic's accepted answer, the
+//   - the per-object reads the data needs: pull requests' reviews (one
+//     GitHub GraphQL query per 100 pull requests of a repository, plus the
+//     pages beyond the first of one with more than 100), who liked a liked
+//     Discourse post, a solved topic's accepted answer, the
 //     answers and comments of Stack Exchange questions (by 100 ids).
 //
 // Every request costs one unit: a backfill has nothing cached to revalidate.
@@ -172,12 +178,15 @@ func (c *Community) githubMinimum() int {
 			reviews[r.Pull]++
 			see(r.User)
 		}
+		pulls := 0
 		for _, is := range rd.Issues {
 			see(is.User)
 			if is.Pull {
-				n += pages(reviews[is.Number], GitHubPerPage)
+				pulls++
+				n += pages(reviews[is.Number], GitHubPerPage) - 1
 			}
 		}
+		n += batches(pulls, GitHubReviewBatch)
 		for _, x := range rd.Comments {
 			see(x.User)
 		}

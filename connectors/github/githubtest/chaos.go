@@ -1,6 +1,7 @@
 package githubtest
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/connectors/internal/fakekit"
@@ -12,7 +13,18 @@ import (
 // until X-RateLimit-Reset a few seconds away) and secondary limits (403
 // with Retry-After), as GitHub sends them. Chaos() reports what the client
 // did wrong.
+//
+// A spent budget holds for its rate-limit resource only: REST (core) and
+// GraphQL are the chaos scopes "core" and "graphql", so a GraphQL query
+// while core is spent, or the other way round, is no violation; a
+// Retry-After holds for both.
 func WithChaos(seed int64, opts ...fakekit.ChaosOption) Option {
+	opts = append([]fakekit.ChaosOption{fakekit.WithScope(func(r *http.Request) string {
+		if isGraphQLPath(r.URL.Path) {
+			return "graphql"
+		}
+		return "core"
+	})}, opts...)
 	return func(s *Server) {
 		s.chaos = fakekit.NewChaos(seed, opts...)
 		s.chaos.OnOff(func() {

@@ -357,7 +357,7 @@ type watcher struct {
 func (w *watcher) WriteHeader(status int) {
 	if !w.done {
 		w.done = true
-		w.c.observe(w.Header(), status)
+		w.c.observe(w.Header(), status, w.scope)
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
@@ -376,7 +376,11 @@ func (w *watcher) Flush() {
 	}
 }
 
-func (c *Chaos) observe(h http.Header, status int) {
+// observe records the waits a response announces: a Retry-After for the
+// whole service, a spent budget (X-RateLimit-Remaining: 0) for the
+// request's scope, the budget it counts against (GitHub's core and
+// graphql are separate; one scope for fakes that name none).
+func (c *Chaos) observe(h http.Header, status int, scope string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
@@ -389,7 +393,7 @@ func (c *Chaos) observe(h http.Header, status int) {
 	}
 	if strings.TrimSpace(h.Get("X-RateLimit-Remaining")) == "0" {
 		if reset := parseReset(h.Get("X-RateLimit-Reset")); !reset.IsZero() {
-			c.announceLocked("", reset, fmt.Sprintf("%d with X-RateLimit-Remaining: 0, reset %s", status, h.Get("X-RateLimit-Reset")))
+			c.announceLocked(scope, reset, fmt.Sprintf("%d with X-RateLimit-Remaining: 0, reset %s", status, h.Get("X-RateLimit-Reset")))
 		}
 	}
 }
