@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+	"github.com/shurcooL/githubv4"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/community"
@@ -28,6 +29,7 @@ func decodeList[T any](body []byte) ([]*T, error) {
 // through the translator and the batch builder as its step function does.
 func fuzzKinds() []connectortest.TranslateKind {
 	tr := translator{instance: "github.com"}
+	c := &Connector{tr: tr}
 	const repo = "octo/hello"
 	batch := func(b *builder) connectors.Batch {
 		return connectors.Batch{Accounts: b.accounts, Activities: b.activities, Evidence: b.evidence}
@@ -82,11 +84,7 @@ func fuzzKinds() []connectortest.TranslateKind {
 			Translate: func(body []byte) (connectors.Batch, error) {
 				list, err := decodeList[github.PullRequestReview](body)
 				b := newBuilder()
-				for _, r := range list {
-					if a, ok := tr.review(repo, r, issueRef{ID: 9, PR: true, Title: "pr"}); ok && b.addActivity(a) {
-						b.addAuthor(tr, r.GetUser(), r.GetAuthorAssociation())
-					}
-				}
+				c.addReviews(repo, prRef{Number: 3, ID: 9, Title: "pr"}, list, b)
 				return batch(b), err
 			}},
 		{Name: "stargazers", Paths: regexp.MustCompile(`/stargazers$`),
@@ -145,6 +143,44 @@ func fuzzKinds() []connectortest.TranslateKind {
 				}
 				b := newBuilder()
 				b.addAccount(tr.profile(&u, []socialAccount{{Provider: "mastodon", URL: u.GetBlog()}}, fuzzNow))
+				return batch(b), nil
+			}},
+		{Name: "graphql reviews", Paths: regexp.MustCompile(`/graphql$`),
+			Translate: func(body []byte) (connectors.Batch, error) {
+				// The nodes of a pull request's reviews(first: 100), as
+				// githubv4 decodes them: the inline fragments on User, Bot
+				// and Organization all read the author object's id and
+				// databaseId.
+				var nodes []struct {
+					DatabaseID int64 `json:"databaseId"`
+					Author     *struct {
+						Typename   string `json:"__typename"`
+						Login      string `json:"login"`
+						URL        string `json:"url"`
+						AvatarURL  string `json:"avatarUrl"`
+						ID         string `json:"id"`
+						DatabaseID int64  `json:"databaseId"`
+					} `json:"author"`
+					AuthorAssociation string             `json:"authorAssociation"`
+					State             string             `json:"state"`
+					Body              string             `json:"body"`
+					URL               string             `json:"url"`
+					SubmittedAt       *githubv4.DateTime `json:"submittedAt"`
+				}
+				if err := json.Unmarshal(body, &nodes); err != nil {
+					return connectors.Batch{}, err
+				}
+				var list []*github.PullRequestReview
+				for _, n := range nodes {
+					r := gqlReview{DatabaseID: n.DatabaseID, AuthorAssociation: n.AuthorAssociation, State: n.State, Body: n.Body, URL: n.URL, SubmittedAt: n.SubmittedAt}
+					if a := n.Author; a != nil {
+						ids := gqlIDs{ID: a.ID, DatabaseID: a.DatabaseID}
+						r.Author = &gqlActor{Typename: a.Typename, Login: a.Login, URL: a.URL, AvatarURL: a.AvatarURL, User: ids, Bot: ids, Org: ids}
+					}
+					list = append(list, r.review())
+				}
+				b := newBuilder()
+				c.addReviews(repo, prRef{Number: 3, ID: 9, Title: "pr"}, list, b)
 				return batch(b), nil
 			}},
 	}
