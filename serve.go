@@ -88,6 +88,14 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		HTTP:     transport,
 		Profiles: st,
 		Version:  version,
+		// Each attempt of a request to a service is bounded, so a service
+		// that stops answering never stalls a source.
+		HTTPTimeout: cfg.HTTPTimeout,
+	}
+	// Waits a service announced are kept in the store, so that a daemon
+	// killed while it waits still waits after a restart.
+	if w, ok := st.(connectors.Waits); ok {
+		base.Waits = w
 	}
 	sources, err := daemon.BuildSources(cfg, all.Kinds(), base, metrics)
 	if err != nil {

@@ -70,6 +70,9 @@ type Connector struct {
 	log      *slog.Logger
 	now      func() time.Time
 	profiles connectors.ProfileAges
+	// gql reads profiles in batches; nil without a token (GitHub's
+	// GraphQL API needs one).
+	gql *graphQL
 	// missingTTL is how long a lookup that answered 404 or 410 is not
 	// asked again (the source's missing_ttl).
 	missingTTL time.Duration
@@ -141,6 +144,8 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 		Now:     now,
 		Sleep:   sleep,
 		Version: opts.Version,
+		Timeout: opts.HTTPTimeout,
+		Waits:   opts.Waits,
 	}
 	if s.Token.IsZero() {
 		log.Warn("no token: GitHub allows 60 requests/hour")
@@ -163,6 +168,9 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 	}
 	if s.BaseURL != "" && !isPublicGitHub(s.BaseURL) {
 		c.base = s.BaseURL
+	}
+	if !s.Token.IsZero() {
+		c.gql = newGraphQL(c.client, c.base)
 	}
 	return c, nil
 }
@@ -213,7 +221,7 @@ var streamNames = [numStreams]string{"issues", "issue comments", "review comment
 //	  "repo": 0, "stream": 2, "page": 3,                // position
 //	  "top": "...",               // newest item seen by the current newest-first walk
 //	  "issues": {"12": {"id": 99, "pr": true, "title": "..."}},  // current repo, this pass
-//	  "profiles": [{"login": "x", "id": 1}],           // queued profile reads
+//	  "profiles": [{"login": "x", "id": 1, "node": "U_..."}],  // queued profile reads (kept into the next pass while GraphQL waits for its budget)
 //	  "profiled": [1, 2],         // user ids whose profile was read this pass
 //	  "touched": ["url", ...],    // URLs requested this pass (ETag pruning)
 //	  "marks": {"o/r": {          // per repository, kept across passes
@@ -269,6 +277,9 @@ type prRef struct {
 type profileReq struct {
 	Login string `json:"login"`
 	ID    int64  `json:"id"`
+	// Node is the account's GraphQL node id from the REST payload that
+	// named it ("" in cursors written before GraphQL profile reads).
+	Node string `json:"node,omitempty"`
 }
 
 func (c *Connector) decodeState(raw json.RawMessage) (*state, error) {
@@ -305,6 +316,19 @@ type builder struct {
 	activities []connectors.Activity
 	evidence   []connectors.Evidence
 	since      time.Time
+	// nodes are the GraphQL node ids of the batch's accounts, by user id.
+	nodes map[int64]string
+}
+
+// noteNode keeps the node id of u for a GraphQL profile read.
+func (b *builder) noteNode(u *github.User) {
+	if u.GetID() == 0 || u.GetNodeID() == "" {
+		return
+	}
+	if b.nodes == nil {
+		b.nodes = map[int64]string{}
+	}
+	b.nodes[u.GetID()] = u.GetNodeID()
 }
 
 func (b *builder) addAccount(a connectors.Account) {
@@ -328,6 +352,7 @@ func (b *builder) addAccount(a connectors.Account) {
 
 func (b *builder) addUser(tr translator, u *github.User) {
 	if a, ok := tr.account(u); ok {
+		b.noteNode(u)
 		b.addAccount(a)
 	}
 }
@@ -367,12 +392,14 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	if err := c.readProfiles(ctx, gh, st, b); err != nil {
 		return connectors.Batch{}, err
 	}
-	done := st.passDone() && len(st.Profiles) == 0
+	// Profiles that wait for the graphql budget do not hold the pass
+	// back: they are carried into the next one.
+	done := st.passDone() && (len(st.Profiles) == 0 || c.graphQLPaused())
 
 	tags, touched := etags.EndBatch(st.Touched, done)
 	st.Touched = touched
 	if done {
-		*st = state{V: 1, Marks: st.Marks, OrgPages: st.OrgPages}
+		*st = state{V: 1, Marks: st.Marks, OrgPages: st.OrgPages, Profiles: st.Profiles}
 	}
 	raw, err := json.Marshal(st)
 	if err != nil {
@@ -763,13 +790,39 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 	return st.Page >= numRefresh, nil
 }
 
-// stepReviews reads every page of the reviews of the first pending PR.
+// stepReviews reads the reviews of pending PRs: up to graphQLBatch of them
+// in one GraphQL query where GraphQL serves this source (reviewsGraphQL),
+// else every page of the first one through REST.
 func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, m *marks, owner, name string, b *builder) (bool, error) {
 	if len(m.PRs) == 0 {
 		return true, nil
 	}
+	if c.gql != nil && c.gql.available(c.now()) && !c.graphQLPaused() {
+		n, err := c.reviewsGraphQL(ctx, gh, m.PRs, owner, name, b)
+		var rl *connectors.ErrRateLimited
+		switch {
+		case err == nil:
+			m.PRs = m.PRs[n:]
+			return len(m.PRs) == 0, nil
+		case errors.As(err, &rl) && rl.Resource == graphQLResource:
+			// REST reads the reviews while GraphQL waits for its budget.
+		case errors.Is(err, errRefused):
+			c.log.Warn("github: GraphQL refused, reading reviews through REST", "error", err, "retry_after", refusalTTL)
+			c.gql.refuse(c.now().Add(refusalTTL))
+		default:
+			return false, err
+		}
+	}
+	if err := c.reviewsREST(ctx, gh, owner, name, m.PRs[0], b); err != nil {
+		return false, err
+	}
+	m.PRs = m.PRs[1:]
+	return len(m.PRs) == 0, nil
+}
+
+// reviewsREST reads every page of the reviews of pr.
+func (c *Connector) reviewsREST(ctx context.Context, gh *github.Client, owner, name string, pr prRef, b *builder) error {
 	repo := owner + "/" + name
-	pr := m.PRs[0]
 	key := issueKey(owner, name, pr.Number)
 	for page := 1; page != 0 && !c.client.SkipKnownMissing(ctx, key); {
 		list, resp, err := gh.PullRequests.ListReviews(ctx, owner, name, pr.Number, &github.ListOptions{Page: page, PerPage: perPage})
@@ -781,17 +834,21 @@ func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, m *marks
 				c.client.RememberMissing(ctx, key, code)
 				break
 			}
-			return false, c.wrap(fmt.Sprintf("list reviews of %s#%d", repo, pr.Number), resp, err)
+			return c.wrap(fmt.Sprintf("list reviews of %s#%d", repo, pr.Number), resp, err)
 		}
-		for _, r := range list {
-			if a, ok := c.tr.review(repo, r, issueRef{ID: pr.ID, PR: true, Title: pr.Title}); ok && b.addActivity(a) {
-				b.addAuthor(c.tr, r.GetUser(), r.GetAuthorAssociation())
-			}
-		}
+		c.addReviews(repo, pr, list, b)
 		page = resp.NextPage
 	}
-	m.PRs = m.PRs[1:]
-	return len(m.PRs) == 0, nil
+	return nil
+}
+
+// addReviews adds the submitted reviews of pr and their authors.
+func (c *Connector) addReviews(repo string, pr prRef, list []*github.PullRequestReview, b *builder) {
+	for _, r := range list {
+		if a, ok := c.tr.review(repo, r, issueRef{ID: pr.ID, PR: true, Title: pr.Title}); ok && b.addActivity(a) {
+			b.addAuthor(c.tr, r.GetUser(), r.GetAuthorAssociation())
+		}
+	}
 }
 
 // stepStars reads one page of the oldest-first stargazer list, starting each
@@ -926,6 +983,8 @@ func (c *Connector) stepCommits(ctx context.Context, gh *github.Client, st *stat
 		newest = later(newest, commitDate(cm).UTC())
 		res := c.tr.commit(repo, cm)
 		if b.addActivity(res.activity) {
+			b.noteNode(cm.GetAuthor())
+			b.noteNode(cm.GetCommitter())
 			for _, a := range res.accounts {
 				b.addAccount(a)
 			}
@@ -944,7 +1003,9 @@ func (c *Connector) stepCommits(ctx context.Context, gh *github.Client, st *stat
 }
 
 // readProfiles queues the GitHub accounts of this batch whose profile is
-// older than a day, then reads up to profilesPerBatch queued profiles.
+// older than a day, then reads queued profiles: through GraphQL in batches
+// when it serves this source (graphql.go), else up to profilesPerBatch
+// through REST.
 func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *state, b *builder) error {
 	now := c.now()
 	for _, a := range b.accounts {
@@ -968,34 +1029,129 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 				continue
 			}
 		}
-		st.Profiles = append(st.Profiles, profileReq{Login: a.Username, ID: id})
+		st.Profiles = append(st.Profiles, profileReq{Login: a.Username, ID: id, Node: b.nodes[id]})
 	}
 	// Profiles are read without ETags: a 304 would carry no body to store.
 	pctx := connectors.WithETags(ctx, nil)
-	for n := 0; n < c.profilesPerBatch && len(st.Profiles) > 0; n++ {
-		p := st.Profiles[0]
-		u, resp, err := gh.Users.Get(pctx, p.Login)
-		if err != nil && !isNotFound(err) {
-			return c.wrap("get user "+p.Login, resp, err)
+	if c.gql != nil && c.gql.available(now) {
+		// Queries go full: the pass's end reads the rest.
+		err := c.readProfilesGraphQL(pctx, gh, st, b, st.passDone())
+		var rl *connectors.ErrRateLimited
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &rl) && rl.Resource == graphQLResource:
+			// GraphQL waits for its budget; REST goes on without it.
+			c.log.Info("github: profiles wait for the graphql rate limit", "until", rl.Until, "queued", len(st.Profiles))
+			return nil
+		case errors.Is(err, errRefused):
+			c.log.Warn("github: GraphQL refused, reading profiles through REST", "error", err, "retry_after", refusalTTL)
+			c.gql.refuse(now.Add(refusalTTL))
+		default:
+			return err
 		}
-		if err != nil {
-			// A deleted account (or one the token may not see): keep it as
-			// the references show it, and do not ask again for a while.
-			c.client.RememberMissing(ctx, userKey(p.ID), notFoundStatus(err))
-		} else {
-			var social []socialAccount
-			req, err := gh.NewRequest(http.MethodGet, "users/"+p.Login+"/social_accounts?per_page=100", nil)
-			if err != nil {
-				return fmt.Errorf("github: social accounts of %s: %w", p.Login, err)
-			}
-			if resp, err := gh.Do(pctx, req, &social); err != nil && !isNotFound(err) {
-				return c.wrap("list social accounts of "+p.Login, resp, err)
-			}
-			b.addAccount(c.tr.profile(u, social, now))
-		}
-		st.Profiles = st.Profiles[1:]
-		st.Profiled = append(st.Profiled, p.ID)
 	}
+	for n := 0; n < c.profilesPerBatch && len(st.Profiles) > 0; n++ {
+		if err := c.readProfileREST(pctx, gh, st.Profiles[0], b); err != nil {
+			return err
+		}
+		st.Profiled = append(st.Profiled, st.Profiles[0].ID)
+		st.Profiles = st.Profiles[1:]
+	}
+	return nil
+}
+
+// fullBatch reports whether the queue holds a full GraphQL query of
+// accounts with node ids.
+func fullBatch(q []profileReq) bool {
+	n := 0
+	for _, p := range q {
+		if p.Node != "" {
+			n++
+		}
+	}
+	return n >= graphQLBatch
+}
+
+// graphQLPaused reports whether profile reads wait for the graphql budget.
+func (c *Connector) graphQLPaused() bool {
+	if c.gql == nil || !c.gql.available(c.now()) {
+		return false
+	}
+	for _, r := range c.client.Resources() {
+		if r.Resource == graphQLResource && r.Paused {
+			return true
+		}
+	}
+	return false
+}
+
+// readProfilesGraphQL reads up to graphQLProfilesPerBatch queued profiles
+// in queries of graphQLBatch, only full ones unless flush; the accounts
+// GraphQL does not give are read through REST (see graphql.go).
+func (c *Connector) readProfilesGraphQL(ctx context.Context, gh *github.Client, st *state, b *builder, flush bool) error {
+	now := c.now()
+	for read := 0; read < graphQLProfilesPerBatch && len(st.Profiles) > 0 && (flush || fullBatch(st.Profiles)); {
+		var batch, rest []profileReq
+		n := 0
+		for ; n < len(st.Profiles) && len(batch) < graphQLBatch; n++ {
+			if p := st.Profiles[n]; p.Node != "" {
+				batch = append(batch, p)
+			} else {
+				rest = append(rest, p)
+			}
+		}
+		var found map[int64]*gqlNode
+		if len(batch) > 0 {
+			var err error
+			if found, err = c.fetchProfiles(ctx, batch); err != nil {
+				return err
+			}
+		}
+		for _, p := range batch {
+			if node := found[p.ID]; node != nil {
+				if u, social, ok := node.user(); ok && u.GetID() == p.ID {
+					b.addAccount(c.tr.profile(u, social, now))
+					continue
+				}
+			}
+			rest = append(rest, p)
+		}
+		for _, p := range rest {
+			if err := c.readProfileREST(ctx, gh, p, b); err != nil {
+				return err
+			}
+		}
+		for _, p := range st.Profiles[:n] {
+			st.Profiled = append(st.Profiled, p.ID)
+		}
+		st.Profiles = st.Profiles[n:]
+		read += n
+	}
+	return nil
+}
+
+// readProfileREST reads one profile and its social accounts through REST.
+func (c *Connector) readProfileREST(ctx context.Context, gh *github.Client, p profileReq, b *builder) error {
+	u, resp, err := gh.Users.Get(ctx, p.Login)
+	if err != nil && !isNotFound(err) {
+		return c.wrap("get user "+p.Login, resp, err)
+	}
+	if err != nil {
+		// A deleted account (or one the token may not see): keep it as
+		// the references show it, and do not ask again for a while.
+		c.client.RememberMissing(ctx, userKey(p.ID), notFoundStatus(err))
+		return nil
+	}
+	var social []socialAccount
+	req, err := gh.NewRequest(http.MethodGet, "users/"+p.Login+"/social_accounts?per_page=100", nil)
+	if err != nil {
+		return fmt.Errorf("github: social accounts of %s: %w", p.Login, err)
+	}
+	if resp, err := gh.Do(ctx, req, &social); err != nil && !isNotFound(err) {
+		return c.wrap("list social accounts of "+p.Login, resp, err)
+	}
+	b.addAccount(c.tr.profile(u, social, c.now()))
 	return nil
 }
 
