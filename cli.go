@@ -187,6 +187,7 @@ type store interface {
 	daemonStore
 	queryStore
 	connectors.ProfileAges
+	connectors.ObjectState
 	crm.ReadModel
 	crm.ScoreReader
 	web.Decider

@@ -87,6 +87,7 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		Logger:   log,
 		HTTP:     transport,
 		Profiles: st,
+		Objects:  st,
 		Version:  version,
 	}
 	sources, err := daemon.BuildSources(cfg, all.Kinds(), base, metrics)

@@ -21,6 +21,13 @@ type Object struct {
 	Value json.RawMessage `json:"value,omitempty"`
 }
 
+// AccountObjectKey is the key of an entry of the per-object memory about
+// one account (a queued profile read, a profile mark): kind, then
+// "/account:" and the account's ExternalID. The store's Forget deletes
+// every entry whose key ends in "/account:<ExternalID>" of a forgotten
+// account; no other entry may hold an account's data.
+func AccountObjectKey(kind, externalID string) string { return kind + "/account:" + externalID }
+
 // ObjectState reads a source's per-object memory as the store committed it
 // (the Objects of every batch applied so far). The daemon passes the store;
 // a connector never writes through it: its writes travel in Batch.Objects

@@ -15,11 +15,13 @@ import (
 //
 //	issue/<owner/repo>#<n>    {"id": 99, "pr": true, "title": "..."}  every issue and PR listed: a comment's parent
 //	review/<owner/repo>#<n>   {"n": 5, "id": 99, "title": "..."}      a PR whose reviews this pass is to read
-//	profile/<user id>         {"login": "x", "id": 1}                 a queued profile read
-//	profiled/<user id>        7                                       the last pass that read (or skipped) it
+//	profile/account:<user id>   {"login": "x", "id": 1}               a queued profile read
+//	profiled/account:<user id>  7                                     the last pass that read (or skipped) it
 //
-// Repositories are lower-cased and numbers zero-padded, so that keys sort
-// by number: the reviews and profile queues are read in key order.
+// Repositories are lower-cased and issue numbers zero-padded, so that keys
+// sort by number: the reviews queue is read in number order. The entries
+// about an account are keyed by connectors.AccountObjectKey, so that
+// forgetting the account deletes them.
 
 func issueObject(repo string, n int) string {
 	return fmt.Sprintf("issue/%s#%010d", strings.ToLower(repo), n)
@@ -29,11 +31,15 @@ func reviewPrefix(repo string) string { return "review/" + strings.ToLower(repo)
 
 func reviewObject(repo string, n int) string { return fmt.Sprintf("%s%010d", reviewPrefix(repo), n) }
 
-const profilePrefix = "profile/"
+var profilePrefix = connectors.AccountObjectKey("profile", "")
 
-func profileObject(id int64) string { return fmt.Sprintf("%s%020d", profilePrefix, id) }
+func profileObject(id int64) string {
+	return connectors.AccountObjectKey("profile", strconv.FormatInt(id, 10))
+}
 
-func profiledObject(id int64) string { return "profiled/" + strconv.FormatInt(id, 10) }
+func profiledObject(id int64) string {
+	return connectors.AccountObjectKey("profiled", strconv.FormatInt(id, 10))
+}
 
 // knownIssue returns issue n of repo from the per-object memory; ok is
 // false when it was never listed (or n is 0).
@@ -115,7 +121,7 @@ func (c *Connector) queueProfile(b *builder, p profileReq) error {
 	return nil
 }
 
-// nextProfiles returns up to n queued profile reads, first by user id;
+// nextProfiles returns up to n queued profile reads, in key order;
 // they stay queued until read (see readProfiles).
 func (c *Connector) nextProfiles(ctx context.Context, b *builder, n int) ([]profileReq, error) {
 	var out []profileReq
