@@ -77,7 +77,11 @@ type Connector struct {
 	log      *slog.Logger
 	now      func() time.Time
 	profiles connectors.ProfileAges
-	hasKey   bool
+	// objects is the store's per-object memory of this source (nil: kept
+	// in the cursor; see connectors.ObjectBuffer): the profile queue and
+	// marks.
+	objects connectors.ObjectState
+	hasKey  bool
 	// missingTTL is how long a lookup that answered 404 or 410 is not
 	// asked again (the source's missing_ttl).
 	missingTTL time.Duration
@@ -206,6 +210,7 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		log:              log,
 		now:              now,
 		profiles:         opts.Profiles,
+		objects:          opts.Objects,
 		hasKey:           !s.APIKey.IsZero() || !s.UserAPIKey.IsZero(),
 		missingTTL:       src.MissingTTL,
 		stepsPerBatch:    defaultStepsPerBatch,
@@ -229,18 +234,27 @@ func (c *Connector) Client() *connectors.Client { return c.client }
 //	            "posts": {"mark": 900, "top": 0, "before": 0}},
 //	  "likes": {"901": 2},                          // committed like counts of recent posts
 //	  "solved": [117, 98],                          // recent topics whose solution is committed
-//	  "profiles": [{"u": "alice", "id": 3}],        // queued profile reads
-//	  "profiled": [3],                              // user ids read this pass
+//	  "pass": 4,                                    // passes completed
 //	  "pending": [{"id": 130, "title": "…", "created_at": "…"}] // topics awaiting an author
 //	}
+//
+// Queued profile reads and the profiles read this pass are in the
+// per-object memory, by account (see profileObject): they grow with the
+// forum. A cursor written before it holds them here, as "profiles" and
+// "profiled"; Fetch moves them there on first use.
 type state struct {
-	V        int              `json:"v"`
-	Stream   int              `json:"stream,omitempty"`
-	Walks    map[string]*walk `json:"walks,omitempty"`
-	Likes    map[int64]int    `json:"likes,omitempty"`
-	Solved   []int64          `json:"solved,omitempty"`
-	Profiles []profileReq     `json:"profiles,omitempty"`
-	Profiled []int64          `json:"profiled,omitempty"`
+	V      int              `json:"v"`
+	Pass   int              `json:"pass,omitempty"`
+	Stream int              `json:"stream,omitempty"`
+	Walks  map[string]*walk `json:"walks,omitempty"`
+	Likes  map[int64]int    `json:"likes,omitempty"`
+	Solved []int64          `json:"solved,omitempty"`
+	// Profiles and Profiled are only in cursors written before the
+	// per-object memory.
+	Profiles []profileReq `json:"profiles,omitempty"`
+	Profiled []int64      `json:"profiled,omitempty"`
+	// Objects is the per-object memory when the connector has no store.
+	Objects map[string]json.RawMessage `json:"objects,omitempty"`
 	// Pending are listed topics whose list entry named no author, waiting
 	// for their first post in /posts.json or, at the end of the posts
 	// walk, for /t/{id}.json.
@@ -272,6 +286,8 @@ type builder struct {
 	accounts   []connectors.Account
 	index      map[string]int
 	activities []connectors.Activity
+	// objs is the per-object memory; its writes leave with the batch.
+	objs *connectors.ObjectBuffer
 }
 
 func (b *builder) addAccount(a connectors.Account) {
@@ -324,7 +340,11 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		return connectors.Batch{}, err
 	}
 	streams := c.streams()
-	b := &builder{index: map[string]int{}}
+	objs := connectors.NewObjectBuffer(c.objects, c.source, st.Objects)
+	if err := migrateProfiles(st, objs); err != nil {
+		return connectors.Batch{}, err
+	}
+	b := &builder{index: map[string]int{}, objs: objs}
 	for steps := 0; steps < c.stepsPerBatch && st.Stream < len(streams); steps++ {
 		name := streams[st.Stream]
 		w := st.Walks[name]
@@ -359,9 +379,14 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	if err := c.readProfiles(ctx, st, b); err != nil {
 		return connectors.Batch{}, err
 	}
-	done := st.Stream >= len(streams) && len(st.Profiles) == 0
+	queued, err := c.profilesQueued(ctx, b)
+	if err != nil {
+		return connectors.Batch{}, err
+	}
+	done := st.Stream >= len(streams) && !queued
 	if done {
-		st.Stream, st.Profiled = 0, nil
+		st.Stream = 0
+		st.Pass++
 		// Forget walks of streams no longer configured.
 		for k := range st.Walks {
 			if !slices.Contains(streams, k) {
@@ -375,6 +400,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		}
 		return strings.Compare(x.Key, y.Key)
 	})
+	st.Objects = objs.Embedded()
 	raw, err := json.Marshal(st)
 	if err != nil {
 		return connectors.Batch{}, fmt.Errorf("discourse: encode cursor: %w", err)
@@ -382,6 +408,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	return connectors.Batch{
 		Accounts:   b.accounts,
 		Activities: b.activities,
+		Objects:    objs.Writes(),
 		Next:       connectors.Cursor{State: raw, Missing: missing.Map()},
 		Done:       done,
 		Stats:      c.client.TakeStats(),
@@ -792,12 +819,25 @@ func (c *Connector) readLikes(ctx context.Context, p post, b *builder) error {
 // queueProfiles queues a profile read for every account of the batch whose
 // profile is unknown or older than a day.
 func (c *Connector) queueProfiles(ctx context.Context, st *state, b *builder) error {
+	keys := make([]string, 0, 2*len(b.accounts))
+	for _, a := range b.accounts {
+		keys = append(keys, profileObject(a.ExternalID), profiledObject(a.ExternalID))
+	}
+	if err := b.objs.Load(ctx, keys...); err != nil {
+		return fmt.Errorf("discourse: profile marks: %w", err)
+	}
 	for _, a := range b.accounts {
 		if !a.ProfileFetchedAt.IsZero() {
 			continue
 		}
 		id, err := strconv.ParseInt(a.ExternalID, 10, 64)
-		if err != nil || slices.Contains(st.Profiled, id) || slices.ContainsFunc(st.Profiles, func(p profileReq) bool { return p.ID == id }) {
+		if err != nil {
+			continue
+		}
+		if seen, err := profileSeen(ctx, st, b, a.ExternalID); err != nil || seen {
+			if err != nil {
+				return err
+			}
 			continue
 		}
 		if c.profiles != nil {
@@ -809,16 +849,29 @@ func (c *Connector) queueProfiles(ctx context.Context, st *state, b *builder) er
 				continue
 			}
 		}
-		st.Profiles = append(st.Profiles, profileReq{Username: a.Username, ID: id})
+		if err := b.objs.Put(profileObject(a.ExternalID), profileReq{Username: a.Username, ID: id}); err != nil {
+			return fmt.Errorf("discourse: queue profile of %s: %w", a.Username, err)
+		}
 	}
 	return nil
 }
 
 // readProfiles reads up to profilesPerBatch queued profiles.
 func (c *Connector) readProfiles(ctx context.Context, st *state, b *builder) error {
-	n := 0
-	for len(st.Profiles) > 0 && n < c.profilesPerBatch {
-		req := st.Profiles[0]
+	after := ""
+	for n := 0; n < c.profilesPerBatch; n++ {
+		k, raw, ok, err := b.objs.Next(ctx, profilePrefix, after)
+		if err != nil {
+			return fmt.Errorf("discourse: queued profiles: %w", err)
+		}
+		if !ok {
+			break
+		}
+		after = k
+		var req profileReq
+		if err := json.Unmarshal(raw, &req); err != nil {
+			return fmt.Errorf("discourse: decode queued profile %s: %w", k, err)
+		}
 		a, err := c.readProfile(ctx, req.Username)
 		if err != nil {
 			return err
@@ -826,13 +879,67 @@ func (c *Connector) readProfiles(ctx context.Context, st *state, b *builder) err
 		if a != nil {
 			b.addAccount(*a)
 		}
-		st.Profiles = st.Profiles[1:]
-		st.Profiled = append(st.Profiled, req.ID)
-		n++
+		b.objs.Delete(k)
+		if err := b.objs.Put(profiledObject(strconv.FormatInt(req.ID, 10)), st.Pass); err != nil {
+			return fmt.Errorf("discourse: mark profile of %s: %w", req.Username, err)
+		}
 	}
-	if len(st.Profiles) == 0 {
-		st.Profiles = nil
+	return nil
+}
+
+// The per-object memory of a Discourse source holds, by account
+// (connectors.AccountObjectKey, so that forgetting it deletes them):
+//
+//	profile/account:<user id>   {"u": "alice", "id": 3}   a queued profile read
+//	profiled/account:<user id>  4                         the last pass that read it
+var profilePrefix = connectors.AccountObjectKey("profile", "")
+
+func profileObject(id string) string  { return connectors.AccountObjectKey("profile", id) }
+func profiledObject(id string) string { return connectors.AccountObjectKey("profiled", id) }
+
+// profileSeen reports whether this pass read the profile of user id
+// already, or has it queued.
+func profileSeen(ctx context.Context, st *state, b *builder, id string) (bool, error) {
+	var pass int
+	ok, err := b.objs.Get(ctx, profiledObject(id), &pass)
+	if err != nil {
+		return false, fmt.Errorf("discourse: profile mark of %s: %w", id, err)
 	}
+	if ok && pass == st.Pass {
+		return true, nil
+	}
+	var p profileReq
+	ok, err = b.objs.Get(ctx, profileObject(id), &p)
+	if err != nil {
+		return false, fmt.Errorf("discourse: queued profile of %s: %w", id, err)
+	}
+	return ok, nil
+}
+
+// profilesQueued reports whether profile reads are still queued.
+func (c *Connector) profilesQueued(ctx context.Context, b *builder) (bool, error) {
+	_, _, ok, err := b.objs.Next(ctx, profilePrefix, "")
+	if err != nil {
+		return false, fmt.Errorf("discourse: queued profiles: %w", err)
+	}
+	return ok, nil
+}
+
+// migrateProfiles moves the queued and the read profiles of a cursor
+// written before the per-object memory into objs (committed with the
+// batch, so a crash before finds the old cursor again).
+func migrateProfiles(st *state, objs *connectors.ObjectBuffer) error {
+	for _, p := range st.Profiles {
+		if err := objs.Put(profileObject(strconv.FormatInt(p.ID, 10)), p); err != nil {
+			return fmt.Errorf("discourse: move queued profile %s of the cursor: %w", p.Username, err)
+		}
+	}
+	for _, id := range st.Profiled {
+		if err := objs.Put(profiledObject(strconv.FormatInt(id, 10)), st.Pass); err != nil {
+			return fmt.Errorf("discourse: move profile mark %d of the cursor: %w", id, err)
+		}
+	}
+	st.Profiles, st.Profiled = nil, nil
 	return nil
 }
 
