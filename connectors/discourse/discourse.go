@@ -59,12 +59,9 @@ const (
 	defaultStepsPerBatch = 4
 	// defaultProfilesPerBatch bounds profile reads per batch.
 	defaultProfilesPerBatch = 20
-	// keepLikes and keepSolved bound the per-post like counts and solved
-	// topic ids kept in the cursor to re-check recent items.
-	keepLikes  = 100
-	keepSolved = 200
-	// keepNumbers bounds the post numbers kept to find reply parents.
-	keepNumbers = 1000
+	// keepLikes bounds the per-post like counts kept in the cursor to
+	// re-check recent posts (the like window).
+	keepLikes = 100
 )
 
 // Connector reads topics, replies, likes, accepted solutions and profiles of
@@ -232,25 +229,26 @@ func (c *Connector) Client() *connectors.Client { return c.client }
 //	  "stream": 1,                                  // stream being walked this pass
 //	  "walks": {"latest": {"mark": 120, "top": 131, "page": 2, "active": true},
 //	            "posts": {"mark": 900, "top": 0, "before": 0}},
-//	  "likes": {"901": 2},                          // committed like counts of recent posts
-//	  "solved": [117, 98],                          // recent topics whose solution is committed
+//	  "likes": {"901": 2},                          // committed like counts of recent posts (at most keepLikes)
 //	  "pass": 4,                                    // passes completed
 //	  "pending": [{"id": 130, "title": "…", "created_at": "…"}] // topics awaiting an author
 //	}
 //
-// Queued profile reads and the profiles read this pass are in the
-// per-object memory, by account (see profileObject): they grow with the
-// forum. A cursor written before it holds them here, as "profiles" and
-// "profiled"; Fetch moves them there on first use.
+// What grows with the forum is in the per-object memory: queued profile
+// reads and the profiles read this pass (by account, see profileObject),
+// the id of every listed post by topic and number (postPrefix), the
+// topics whose solution is committed (solvedObject). A cursor written
+// before it holds them here, as "profiles", "profiled", "numbers" and
+// "solved"; Fetch moves them there on first use.
 type state struct {
 	V      int              `json:"v"`
 	Pass   int              `json:"pass,omitempty"`
 	Stream int              `json:"stream,omitempty"`
 	Walks  map[string]*walk `json:"walks,omitempty"`
 	Likes  map[int64]int    `json:"likes,omitempty"`
-	Solved []int64          `json:"solved,omitempty"`
-	// Profiles and Profiled are only in cursors written before the
-	// per-object memory.
+	// Solved, Profiles and Profiled are only in cursors written before
+	// the per-object memory.
+	Solved   []int64      `json:"solved,omitempty"`
 	Profiles []profileReq `json:"profiles,omitempty"`
 	Profiled []int64      `json:"profiled,omitempty"`
 	// Objects is the per-object memory when the connector has no store.
@@ -259,8 +257,10 @@ type state struct {
 	// for their first post in /posts.json or, at the end of the posts
 	// walk, for /t/{id}.json.
 	Pending []pendingTopic `json:"pending,omitempty"`
-	// Numbers maps "topic#post_number" to the post id of recently listed
-	// posts (at most keepNumbers, newest ids kept), so that a reply's
+	// Numbers is only in cursors written before the per-object memory
+	// (which now maps each listed post's number to its id): it mapped
+	// "topic#post_number" to the post id of recently listed posts, so
+	// that a reply's
 	// reply_to_post_number names the post it answers.
 	Numbers map[string]int64 `json:"numbers,omitempty"`
 }
@@ -507,6 +507,21 @@ func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *w
 	for _, u := range resp.Users {
 		users[u.ID] = u
 	}
+	solvedKeys := make([]string, 0, len(resp.TopicList.Topics))
+	for _, t := range resp.TopicList.Topics {
+		solvedKeys = append(solvedKeys, solvedObject(t.ID))
+	}
+	if err := b.objs.Load(ctx, solvedKeys...); err != nil {
+		return false, fmt.Errorf("discourse: solved topics: %w", err)
+	}
+	solved := func(id int64) (bool, error) {
+		var yes bool
+		ok, err := b.objs.Get(ctx, solvedObject(id), &yes)
+		if err != nil {
+			return false, fmt.Errorf("discourse: solved topic %d: %w", id, err)
+		}
+		return ok, nil
+	}
 	firstPage := !w.Active
 	w.Active = true
 	reached := false
@@ -523,8 +538,13 @@ func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *w
 				reached = true
 			}
 			// A recent topic solved since it was read.
-			if firstPage && t.HasAcceptedAnswer && !slices.Contains(st.Solved, t.ID) {
-				solve = append(solve, t.ID)
+			if firstPage && t.HasAcceptedAnswer {
+				if done, err := solved(t.ID); err != nil || !done {
+					if err != nil {
+						return false, err
+					}
+					solve = append(solve, t.ID)
+				}
 			}
 			continue
 		}
@@ -533,8 +553,13 @@ func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *w
 		} else if !slices.ContainsFunc(st.Pending, func(p pendingTopic) bool { return p.ID == t.ID }) {
 			st.Pending = append(st.Pending, pendingOf(t))
 		}
-		if t.HasAcceptedAnswer && !slices.Contains(st.Solved, t.ID) {
-			solve = append(solve, t.ID)
+		if t.HasAcceptedAnswer {
+			if done, err := solved(t.ID); err != nil || !done {
+				if err != nil {
+					return false, err
+				}
+				solve = append(solve, t.ID)
+			}
 		}
 	}
 	for _, id := range solve {
@@ -669,11 +694,8 @@ func (c *Connector) readSolution(ctx context.Context, st *state, id int64, b *bu
 		b.addAccount(acc)
 	}
 	b.activities = append(b.activities, c.tr.solution(t, accepter))
-	st.Solved = append(st.Solved, id)
-	slices.Sort(st.Solved)
-	st.Solved = slices.Compact(st.Solved)
-	if len(st.Solved) > keepSolved {
-		st.Solved = st.Solved[len(st.Solved)-keepSolved:]
+	if err := b.objs.Put(solvedObject(id), true); err != nil {
+		return fmt.Errorf("discourse: remember solved topic %d: %w", id, err)
 	}
 	return nil
 }
@@ -694,12 +716,11 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 	}
 	posts := *resp.LatestPosts
 	// A page lists newest first: a reply's parent, older, may come later on
-	// it. Index the page before translating it.
-	if st.Numbers == nil {
-		st.Numbers = map[string]int64{}
-	}
-	for _, p := range posts {
-		st.Numbers[numberKey(p.TopicID, p.PostNumber)] = p.ID
+	// it. Index the page before translating it; parents on earlier pages
+	// are in the per-object memory.
+	numbers, err := postNumbers(ctx, b, posts)
+	if err != nil {
+		return false, err
 	}
 	firstPage := !w.Active
 	w.Active = true
@@ -731,7 +752,7 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 				// Inside the like window: the post's like count moved,
 				// the store updates it.
 				if p.PostNumber > 1 {
-					b.activities = append(b.activities, c.tr.postActivity(p, st.Numbers))
+					b.activities = append(b.activities, c.tr.postActivity(p, numbers))
 				} else if p.PostNumber == 1 {
 					b.activities = append(b.activities, c.tr.firstPostActivity(p))
 				}
@@ -740,7 +761,7 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 			if p.PostNumber > 1 && (p.PostType == 0 || p.PostType == 1) {
 				if acc, ok := c.tr.account(basicUser{ID: p.UserID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate}); ok {
 					b.addAccount(acc)
-					b.activities = append(b.activities, c.tr.postActivity(p, st.Numbers))
+					b.activities = append(b.activities, c.tr.postActivity(p, numbers))
 				}
 			}
 			if p.PostNumber == 1 && (p.PostType == 0 || p.PostType == 1) {
@@ -755,19 +776,6 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 			}
 		}
 		st.Likes[p.ID] = p.likes()
-	}
-	if len(st.Numbers) > keepNumbers {
-		ids := make([]int64, 0, len(st.Numbers))
-		for _, id := range st.Numbers {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		cut := ids[len(ids)-keepNumbers]
-		for k, id := range st.Numbers {
-			if id < cut {
-				delete(st.Numbers, k)
-			}
-		}
 	}
 	if len(st.Likes) > keepLikes {
 		ids := make([]int64, 0, len(st.Likes))
@@ -940,7 +948,64 @@ func migrateProfiles(st *state, objs *connectors.ObjectBuffer) error {
 		}
 	}
 	st.Profiles, st.Profiled = nil, nil
+	for k, id := range st.Numbers {
+		if err := objs.Put(postPrefix+k, id); err != nil {
+			return fmt.Errorf("discourse: move post number %s of the cursor: %w", k, err)
+		}
+	}
+	st.Numbers = nil
+	for _, id := range st.Solved {
+		if err := objs.Put(solvedObject(id), true); err != nil {
+			return fmt.Errorf("discourse: move solved topic %d of the cursor: %w", id, err)
+		}
+	}
+	st.Solved = nil
 	return nil
+}
+
+// solvedObject is the per-object memory's key of a topic whose accepted
+// solution is committed.
+func solvedObject(id int64) string { return "solved/" + strconv.FormatInt(id, 10) }
+
+// postPrefix starts the per-object memory's keys of listed posts:
+// "post/<topic id>#<post number>" → post id, so that a reply's
+// reply_to_post_number names the post it answers.
+const postPrefix = "post/"
+
+// postNumbers records the post number of every post of a /posts.json
+// page and returns the ids of those posts and of the posts they answer
+// (numberKey → id), read in one lookup.
+func postNumbers(ctx context.Context, b *builder, posts []post) (map[string]int64, error) {
+	numbers := make(map[string]int64, len(posts))
+	var keys []string
+	for _, p := range posts {
+		numbers[numberKey(p.TopicID, p.PostNumber)] = p.ID
+		if n := p.replyTo(); n > 1 {
+			keys = append(keys, postPrefix+numberKey(p.TopicID, n))
+		}
+	}
+	if err := b.objs.Load(ctx, keys...); err != nil {
+		return nil, fmt.Errorf("discourse: post numbers: %w", err)
+	}
+	for _, k := range keys {
+		if _, ok := numbers[k[len(postPrefix):]]; ok {
+			continue
+		}
+		var id int64
+		ok, err := b.objs.Get(ctx, k, &id)
+		if err != nil {
+			return nil, fmt.Errorf("discourse: post number %s: %w", k, err)
+		}
+		if ok {
+			numbers[k[len(postPrefix):]] = id
+		}
+	}
+	for _, p := range posts {
+		if err := b.objs.Put(postPrefix+numberKey(p.TopicID, p.PostNumber), p.ID); err != nil {
+			return nil, fmt.Errorf("discourse: remember post %d: %w", p.ID, err)
+		}
+	}
+	return numbers, nil
 }
 
 // readProfile reads /u/{username}.json and, with a staff key, the user's
