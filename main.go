@@ -3,7 +3,7 @@
 // CRM store and answers who is who and who did what.
 //
 // main.go only dispatches; the subcommands live in serve.go (run, sync,
-// demo; the daemon serves package web), query.go (members, journey),
+// demo; the daemon serves package web), bench.go (bench), query.go (members, journey),
 // health.go (health),
 // curate.go (decisions, through package identity as the web's do),
 // authcmd.go (auth mastodon|github|discourse through package signin, and
@@ -49,6 +49,7 @@ func commands() []command {
 		{"run", "run the daemon: poll every configured source on its interval", cmdRun},
 		{"sync", "sync every source once (--once) and print a summary", cmdSync},
 		{"demo", "sync a simulated community on loopback into ./rollcall-demo.db", cmdDemo},
+		{"bench", "measure a backfill, an idle and an incremental re-sync of a generated community: requests against the minimum, throughput, memory", cmdBench},
 		{"members", "list members", cmdMembers},
 		{"journey", "show one member's activity across platforms", cmdJourney},
 		{"champions", "rank members by love, level and reach (--rising, --slipping)", cmdChampions},
@@ -78,7 +79,19 @@ func usage(w io.Writer) {
 
 // run is the whole program, testable without a process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
+	return runEnv(ctx, &cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}, args)
+}
+
+// runEnv is run with env prepared by the caller (tests set hooks in it).
+func runEnv(ctx context.Context, env *cliEnv, args []string) int {
+	// Nothing a command prints may act on the terminal (termsafe.go);
+	// the raw streams stay for terminal checks and live progress.
+	env.rawStdout, env.rawStderr = env.stdout, env.stderr
+	tout, terr := newTermWriter(env.stdout), newTermWriter(env.stderr)
+	defer tout.Flush()
+	defer terr.Flush()
+	env.stdout, env.stderr = tout, terr
+	stdout, stderr := env.stdout, env.stderr
 	// Global flags may come before the command.
 	rest, err := env.parseGlobals(args)
 	if err != nil {

@@ -89,6 +89,14 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		Profiles: st,
 		Objects:  st,
 		Version:  version,
+		// Each attempt of a request to a service is bounded, so a service
+		// that stops answering never stalls a source.
+		HTTPTimeout: cfg.HTTPTimeout,
+	}
+	// Waits a service announced are kept in the store, so that a daemon
+	// killed while it waits still waits after a restart.
+	if w, ok := st.(connectors.Waits); ok {
+		base.Waits = w
 	}
 	sources, err := daemon.BuildSources(cfg, all.Kinds(), base, metrics)
 	if err != nil {
@@ -96,7 +104,7 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		return nil, err
 	}
 	log.Info("store open", "path", path, "sources", len(sources))
-	rep := newProgress(e.stderr, e.getenv, e.quiet)
+	rep := newProgress(e.rawStderr, e.getenv, e.quiet)
 	p := &pipeline{store: st, log: log, rep: rep, metrics: metrics, cfg: cfg, base: base}
 	p.scores = daemon.NewScoreLoop(daemon.ScoreLoop{Evaluate: p.evaluate, Every: evaluateEvery(cfg), Logger: log})
 	// Replicas sharing the store fetch each source one at a time.
@@ -405,7 +413,7 @@ func printSummary(ctx context.Context, w io.Writer, st queryStore, sums []daemon
 	for _, s := range sums {
 		status := "ok"
 		if s.Err != nil {
-			status = "error: " + s.Err.Error()
+			status = "error: " + termLine(s.Err.Error())
 			failed = append(failed, s.Err)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.Source, s.NewActivities, s.NewAccounts, s.Requests, s.NotModified, s.KnownMissing, s.Skipped, s.Duration.Round(10*time.Millisecond), status)

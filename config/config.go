@@ -226,6 +226,10 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 			if d, ok := p.duration(kv.val, key, time.Second); ok {
 				cfg.LeaseTTL = d
 			}
+		case "http_timeout":
+			if d, ok := p.duration(kv.val, key, MinHTTPTimeout); ok {
+				cfg.HTTPTimeout = d
+			}
 		default:
 			if strings.HasPrefix(key, "x-") {
 				continue // extension field, a place for YAML anchors

@@ -628,3 +628,30 @@ func TestCheckAccess(t *testing.T) {
 		})
 	}
 }
+
+func TestHTTPTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		yaml string
+		want time.Duration
+		err  string
+	}{
+		{"", 0, ""},
+		{"http_timeout: 5s\n", 5 * time.Second, ""},
+		{"http_timeout: 100ms\n", 0, "x.yaml:1: http_timeout: 100ms is below the minimum of 1s"},
+		{"http_timeout: soon\n", 0, `x.yaml:1: http_timeout: invalid duration "soon"`},
+	} {
+		cfg, err := Parse("x.yaml", []byte(tt.yaml), Env{})
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("%q: err = %v, want %s", tt.yaml, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tt.yaml, err)
+		}
+		if cfg.HTTPTimeout != tt.want {
+			t.Errorf("%q: HTTPTimeout = %v, want %v", tt.yaml, cfg.HTTPTimeout, tt.want)
+		}
+	}
+}

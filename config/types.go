@@ -20,6 +20,14 @@ const DefaultMissingTTL = 24 * time.Hour
 // MinMissingTTL is the shortest missing_ttl a source may ask for.
 const MinMissingTTL = time.Minute
 
+// DefaultHTTPTimeout bounds one attempt of a request to a service (from
+// sending it to reading the whole answer) when the file says nothing
+// (http_timeout).
+const DefaultHTTPTimeout = 60 * time.Second
+
+// MinHTTPTimeout is the shortest http_timeout a file may ask for.
+const MinHTTPTimeout = time.Second
+
 // DefaultListen is the HTTP address for health, metrics and the UI.
 const DefaultListen = "127.0.0.1:7171"
 
@@ -57,6 +65,11 @@ type Config struct {
 	// over the sources of one that died (lease_ttl, at least 1s); 0 means
 	// each source's interval, at most a minute.
 	LeaseTTL time.Duration
+	// HTTPTimeout bounds each attempt of a request to a service, from
+	// sending it to reading the whole answer (http_timeout, at least 1s):
+	// an attempt that outlasts it is abandoned and retried like a dropped
+	// connection. 0 means DefaultHTTPTimeout.
+	HTTPTimeout time.Duration
 }
 
 // Privacy is the privacy section of the configuration.

@@ -16,6 +16,8 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
+
+	"github.com/rollcall-dev/rollcall/config"
 )
 
 // ClientOptions configures the shared HTTP client of one source.
@@ -51,7 +53,34 @@ type ClientOptions struct {
 	// MaxRetries bounds retries of connection errors, 5xx and short
 	// Retry-After waits; 0 means 3.
 	MaxRetries int
+	// Timeout bounds one attempt, from sending the request to reading the
+	// whole body (config http_timeout); an attempt that outlasts it is
+	// retried like a dropped connection. 0 means DefaultHTTPTimeout.
+	Timeout time.Duration
+	// Waits, when set, keeps the waits the service announces (see
+	// Waits), so that a restarted daemon honours them: the client reads
+	// them before its first request and records every new one before it
+	// sends another.
+	Waits Waits
 }
+
+// Waits keeps the waits services announced: a Retry-After, a spent budget
+// until its reset, a per-method backoff. A daemon killed while it waits
+// must still wait after a restart, or its first request breaks the limit
+// it was told. The store implements it (in its settings table). Scope ""
+// is the whole source; connectors name narrower ones (Stack Exchange's
+// methods).
+type Waits interface {
+	// Waits returns the source's waits that have not ended, by scope.
+	Waits(ctx context.Context, source string) (map[string]time.Time, error)
+	// SetWait records that source must not call scope before until (a
+	// later wait already recorded stays).
+	SetWait(ctx context.Context, source, scope string, until time.Time) error
+}
+
+// DefaultHTTPTimeout bounds one attempt of a request when ClientOptions
+// says nothing.
+const DefaultHTTPTimeout = config.DefaultHTTPTimeout
 
 // Client is the shared HTTP client of one source: retries with capped,
 // jittered backoff (go-retryablehttp with our policy), rate-limit accounting
@@ -67,16 +96,34 @@ type Client struct {
 	ua     string
 	inner  *http.Client // one attempt through the metering transport
 
-	mu    sync.Mutex
+	mu sync.Mutex
+	// budgets are the rate-limit budgets by resource (GitHub's
+	// X-RateLimit-Resource: core, graphql, search; one unnamed budget for
+	// services that do not name theirs). A budget down to its reserve
+	// pauses only the requests of its resource.
+	budgets map[string]*budget
+	// defRes is the resource of requests that do not name one
+	// (WithResource): the resource their last response named.
+	defRes string
+	until  time.Time // every request fails fast before this time
+	why    string
+	stats  Stats
+	// held are the waits by scope as recorded in opts.Waits (loaded
+	// once, then kept in step); heldLoaded says they were read.
+	held       map[string]time.Time
+	heldLoaded bool
+}
+
+// budget is one resource's rate-limit budget and pause.
+type budget struct {
 	rate  RateState
-	until time.Time // requests fail fast before this time
+	until time.Time // this resource's requests fail fast before this time
 	why   string
-	stats Stats
 }
 
 // NewClient returns a client for one source.
 func NewClient(opts ClientOptions) *Client {
-	c := &Client{opts: opts, base: opts.Base, log: opts.Logger}
+	c := &Client{opts: opts, base: opts.Base, log: opts.Logger, budgets: map[string]*budget{}}
 	if c.base == nil {
 		c.base = http.DefaultTransport
 	}
@@ -95,6 +142,9 @@ func NewClient(opts ClientOptions) *Client {
 	if c.opts.MaxRetries <= 0 {
 		c.opts.MaxRetries = 3
 	}
+	if c.opts.Timeout <= 0 {
+		c.opts.Timeout = DefaultHTTPTimeout
+	}
 	version := opts.Version
 	if version == "" {
 		version = "dev"
@@ -103,7 +153,7 @@ func NewClient(opts ClientOptions) *Client {
 	if c.opts.Token != nil {
 		c.authed = &oauth2.Transport{Source: tokenErrSource{source: opts.Source, ts: c.opts.Token}, Base: c.base}
 	}
-	c.inner = &http.Client{Transport: meter{c}}
+	c.inner = &http.Client{Transport: meter{c}, Timeout: c.opts.Timeout}
 	return c
 }
 
@@ -129,14 +179,91 @@ func (c *Client) HTTPClient() *http.Client {
 	return &http.Client{Transport: retryTransport{c}}
 }
 
-// RateLimit reports the budget as last seen and whether requests are paused.
+// RateLimit reports the budget of requests that name no resource (GitHub's
+// core budget for REST) as last seen, and whether those requests are
+// paused. Resources reports every budget.
 func (c *Client) RateLimit() RateState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := c.rate
-	s.Until = c.until
-	s.Paused = c.opts.Now().Before(c.until)
+	return c.stateLocked(c.defRes)
+}
+
+func (c *Client) stateLocked(res string) RateState {
+	var s RateState
+	until := c.until
+	if b := c.budgets[res]; b != nil {
+		s = b.rate
+		if b.until.After(until) {
+			until = b.until
+		}
+	}
+	s.Until = until
+	s.Paused = c.opts.Now().Before(until)
 	return s
+}
+
+// ResourceState is the budget of one rate-limit resource.
+type ResourceState struct {
+	// Resource is the name the service gave it (GitHub's
+	// X-RateLimit-Resource: "core", "graphql", ...), or "" for a service
+	// that does not name its budget.
+	Resource string
+	RateState
+}
+
+// Resources reports every rate-limit budget seen, by resource name, for
+// metrics: an exhausted graphql budget pauses GraphQL requests while core
+// requests go on, and the other way round.
+func (c *Client) Resources() []ResourceState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]ResourceState, 0, len(c.budgets))
+	for name := range c.budgets {
+		out = append(out, ResourceState{Resource: name, RateState: c.stateLocked(name)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Resource < out[j].Resource })
+	return out
+}
+
+// PauseResource makes the requests of resource fail fast until until (a
+// later pause is kept), as when a service says in a response body that the
+// budget is spent, records the wait (Hold) and returns the error to report.
+func (c *Client) PauseResource(ctx context.Context, resource string, until time.Time, why string) *ErrRateLimited {
+	c.mu.Lock()
+	c.pauseResourceLocked(resource, until, why)
+	scope := c.holdScopeLocked(resource)
+	c.mu.Unlock()
+	c.Hold(ctx, scope, until)
+	return &ErrRateLimited{Source: c.opts.Source, Until: until, Reason: why, Resource: resource}
+}
+
+func (c *Client) pauseResourceLocked(resource string, until time.Time, why string) {
+	b := c.budgets[resource]
+	if b == nil {
+		b = &budget{}
+		c.budgets[resource] = b
+	}
+	if until.After(b.until) {
+		b.until, b.why = until, why
+	}
+}
+
+type resourceKey struct{}
+
+// WithResource returns a context whose requests count against the named
+// rate-limit resource of the service (GitHub's "graphql"), so that the
+// pause of another resource does not stop them, nor theirs the others.
+// Requests without it count against the resource their responses name.
+func WithResource(ctx context.Context, resource string) context.Context {
+	return context.WithValue(ctx, resourceKey{}, resource)
+}
+
+// requestResource is the resource a request counts against.
+func (c *Client) requestResourceLocked(ctx context.Context) string {
+	if r, ok := ctx.Value(resourceKey{}).(string); ok {
+		return r
+	}
+	return c.defRes
 }
 
 // Stats returns the counters accumulated since the last TakeStats.
@@ -171,7 +298,10 @@ func (c *Client) CountSkipped() {
 	c.mu.Unlock()
 }
 
-// pause makes requests fail fast until until (keeping a later pause).
+// pause makes every request fail fast until until (keeping a later pause):
+// a wait the service asked for (Retry-After, a 429) holds for all its
+// resources alike (GitHub's secondary limits are shared by REST and
+// GraphQL).
 func (c *Client) pause(until time.Time, why string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -180,30 +310,184 @@ func (c *Client) pause(until time.Time, why string) {
 	}
 }
 
-func (c *Client) limited(until time.Time, why string) *ErrRateLimited {
+// limited pauses the client until until, records the wait, and returns
+// the error that says so.
+func (c *Client) limited(ctx context.Context, until time.Time, why string) *ErrRateLimited {
 	c.pause(until, why)
+	c.Hold(ctx, "", until)
 	return &ErrRateLimited{Source: c.opts.Source, Until: until, Reason: why}
 }
 
-// observe records the rate-limit headers of a response and pauses the client
-// when the remaining budget is down to the reserve.
-func (c *Client) observe(h http.Header, now time.Time) {
-	r := parseRateHeaders(h)
-	if !r.hasRem {
+// loadWaits reads the recorded waits once: a wait of the whole source
+// pauses the client. A store that cannot answer is logged and read again
+// on the next request.
+func (c *Client) loadWaits(ctx context.Context) {
+	if c.opts.Waits == nil {
+		return
+	}
+	c.mu.Lock()
+	loaded := c.heldLoaded
+	c.mu.Unlock()
+	if loaded {
+		return
+	}
+	ws, err := c.opts.Waits.Waits(ctx, c.opts.Source)
+	if err != nil {
+		c.log.Warn("read the waits the service announced before", "err", err)
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.heldLoaded {
+		return
+	}
+	c.heldLoaded = true
+	if c.held == nil {
+		c.held = map[string]time.Time{}
+	}
+	for scope, until := range ws {
+		if until.After(c.held[scope]) {
+			c.held[scope] = until
+		}
+	}
+	if u := c.held[""]; u.After(c.until) {
+		c.until, c.why = u, "a wait the service announced before a restart"
+	}
+	for scope, u := range c.held {
+		if res, ok := strings.CutPrefix(scope, resourceScope); ok {
+			c.pauseResourceLocked(res, u, res+" wait the service announced before a restart")
+		}
+	}
+}
+
+// Hold records that the service said not to call scope ("" for the whole
+// source) before until, in the store when ClientOptions.Waits is set, so
+// that a restart honours it. It neither pauses nor waits: the caller (or
+// the client itself, for scope "") does. A record that fails is logged.
+func (c *Client) Hold(ctx context.Context, scope string, until time.Time) {
+	if c.opts.Waits == nil || !until.After(c.opts.Now()) {
+		return
+	}
+	c.mu.Lock()
+	if c.held == nil {
+		c.held = map[string]time.Time{}
+	}
+	if !until.After(c.held[scope]) {
+		c.mu.Unlock()
+		return
+	}
+	c.held[scope] = until
+	c.mu.Unlock()
+	// Recorded even for a request that was canceled meanwhile: the wait
+	// holds all the same.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := c.opts.Waits.SetWait(wctx, c.opts.Source, scope, until); err != nil {
+		c.log.Warn("record a wait the service announced", "scope", scope, "until", until.UTC().Format(time.RFC3339), "err", err)
+	}
+}
+
+// Held returns until when scope must not be called, as recorded (by this
+// client or before a restart); zero when it may.
+func (c *Client) Held(ctx context.Context, scope string) time.Time {
+	c.loadWaits(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if u := c.held[scope]; u.After(c.opts.Now()) {
+		return u
+	}
+	return time.Time{}
+}
+
+// limitedResource pauses the requests of the resource that answered resp
+// until until, records the wait, and returns the error that says so.
+func (c *Client) limitedResource(ctx context.Context, resp *http.Response, until time.Time, why string) *ErrRateLimited {
+	c.mu.Lock()
+	res := c.responseResourceLocked(resp)
+	c.mu.Unlock()
+	if res != "" {
+		why = res + " " + why
+	}
+	return c.PauseResource(ctx, res, until, why)
+}
+
+// resourceScope prefixes the Waits scope of one rate-limit resource's
+// pause ("resource:graphql").
+const resourceScope = "resource:"
+
+// holdScope is the Waits scope of a pause of resource res: the whole
+// source for the resource of requests that name none (after a restart,
+// before any response tells the resources apart, every request waits, so
+// none breaks the wait), else the resource's own.
+func (c *Client) holdScopeLocked(res string) string {
+	if res == c.defRes {
+		return ""
+	}
+	return resourceScope + res
+}
+
+// responseResourceLocked is the resource a response counts against: the
+// one it names (X-RateLimit-Resource), else the request's. A request that
+// named none teaches the default.
+func (c *Client) responseResourceLocked(resp *http.Response) string {
+	ctx := context.Background()
+	if resp.Request != nil {
+		ctx = resp.Request.Context()
+	}
+	name := strings.ToLower(strings.TrimSpace(resp.Header.Get("X-RateLimit-Resource")))
+	_, declared := ctx.Value(resourceKey{}).(string)
+	if name == "" {
+		return c.requestResourceLocked(ctx)
+	}
+	if !declared {
+		c.defRes = name
+	}
+	return name
+}
+
+// observe records the rate-limit headers of a response in the budget of its
+// resource and pauses that resource's requests when the remaining budget is
+// down to the reserve; the pause, and a short Retry-After, which the retry
+// loop waits out, are recorded too.
+func (c *Client) observe(ctx context.Context, resp *http.Response, now time.Time) {
+	if ra, ok := parseRetryAfter(resp.Header, now); ok && ra > 0 {
+		c.Hold(ctx, "", now.Add(ra))
+	}
+	r := parseRateHeaders(resp.Header)
+	if scope, until := c.observeRate(resp, r, now); !until.IsZero() {
+		c.Hold(ctx, scope, until)
+	}
+}
+
+// observeRate records the budget of the response's resource and returns
+// the pause it starts, if any, with its Waits scope.
+func (c *Client) observeRate(resp *http.Response, r rateHeaders, now time.Time) (scope string, paused time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	res := c.responseResourceLocked(resp)
+	if !r.hasRem {
+		return "", time.Time{}
+	}
+	b := c.budgets[res]
+	if b == nil {
+		b = &budget{}
+		c.budgets[res] = b
+	}
 	if r.hasLimit {
-		c.rate.Limit = r.limit
+		b.rate.Limit = r.limit
 	}
-	c.rate.Remaining = r.remaining
+	b.rate.Remaining = r.remaining
 	if !r.reset.IsZero() {
-		c.rate.Reset = r.reset
+		b.rate.Reset = r.reset
 	}
-	if r.remaining <= effectiveReserve(c.opts.Reserve, c.rate.Limit) && r.reset.After(now) && r.reset.After(c.until) {
-		c.until, c.why = r.reset, "rate-limit budget down to its reserve"
+	if r.remaining <= effectiveReserve(c.opts.Reserve, b.rate.Limit) && r.reset.After(now) && r.reset.After(b.until) {
+		b.until, b.why = r.reset, "rate-limit budget down to its reserve"
+		if res != "" {
+			b.why = res + " " + b.why
+		}
+		return c.holdScopeLocked(res), r.reset
 	}
+	return "", time.Time{}
 }
 
 // meter is the transport under the retry loop: one attempt, with the pause
@@ -212,9 +496,15 @@ type meter struct{ c *Client }
 
 func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := m.c
+	c.loadWaits(req.Context())
 	now := c.opts.Now()
 	c.mu.Lock()
 	until, why := c.until, c.why
+	res := c.requestResourceLocked(req.Context())
+	if b := c.budgets[res]; b != nil && now.Before(b.until) && !now.Before(until) {
+		c.mu.Unlock()
+		return nil, &ErrRateLimited{Source: c.opts.Source, Until: b.until, Reason: b.why, Resource: res}
+	}
 	c.mu.Unlock()
 	if now.Before(until) {
 		return nil, &ErrRateLimited{Source: c.opts.Source, Until: until, Reason: why}
@@ -264,7 +554,7 @@ func (m meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	c.log.Debug("http request", "method", r.Method, "url", RedactURL(r.URL), "status", resp.StatusCode, "duration", dur)
-	c.observe(resp.Header, c.opts.Now())
+	c.observe(r.Context(), resp, c.opts.Now())
 	if etags != nil && r.Method == http.MethodGet && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if et := resp.Header.Get("ETag"); et != "" {
 			etags.Set(key, et)
@@ -376,9 +666,12 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if errors.As(err, &te) {
 			return false, te
 		}
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, context.Canceled) {
 			return false, err
 		}
+		// ctx is alive: a deadline is the attempt's own timeout
+		// (ClientOptions.Timeout), a service that stopped answering.
+		// It is retried like a dropped connection.
 		// A URL no transport can serve is not retried; told from the
 		// URL itself, not from net/http's error text.
 		var ue *url.Error
@@ -398,7 +691,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			if ra <= maxShortWait {
 				return true, nil
 			}
-			return false, c.limited(now.Add(ra), "Retry-After")
+			return false, c.limited(ctx, now.Add(ra), "Retry-After")
 		}
 		if code == http.StatusServiceUnavailable {
 			return true, nil
@@ -409,7 +702,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			if !until.After(now) {
 				until = now.Add(maxShortWait)
 			}
-			return false, c.limited(until, "rate-limit budget exhausted")
+			return false, c.limitedResource(ctx, resp, until, "rate-limit budget exhausted")
 		}
 		if code == http.StatusTooManyRequests {
 			// A 429 without Retry-After or a spent budget: wait at least
@@ -418,7 +711,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			// translate and is never read (GitHub's secondary limits come
 			// with Retry-After, or are told by go-github from the error's
 			// documentation_url).
-			return false, c.limited(now.Add(maxShortWait), "rate limited (429)")
+			return false, c.limited(ctx, now.Add(maxShortWait), "rate limited (429)")
 		}
 		return false, nil
 	case code >= 500 && code != http.StatusNotImplemented:

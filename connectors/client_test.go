@@ -487,3 +487,99 @@ func TestClientContextCancelStopsRetries(t *testing.T) {
 		t.Errorf("requests = %d after cancel", got)
 	}
 }
+
+// TestClientResourceBudgets: budgets are kept per X-RateLimit-Resource. A
+// spent budget pauses the requests of its resource only: GraphQL waits
+// while REST (core) goes on, and the other way round. A Retry-After holds
+// for every resource.
+func TestClientResourceBudgets(t *testing.T) {
+	tests := []struct {
+		name  string
+		spent string // the resource answered with an exhausted budget
+		other string
+		// status of the spent answer: 200 with remaining at the reserve
+		// (pause after it), or 403 with remaining 0 (refused).
+		status int
+	}{
+		{"graphql at its reserve, core goes on", "graphql", "core", 200},
+		{"graphql exhausted (403), core goes on", "graphql", "core", 403},
+		{"core exhausted (403), graphql goes on", "core", "graphql", 403},
+		{"core at its reserve, graphql goes on", "core", "graphql", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newFakeClock()
+			reset := clk.Now().Add(20 * time.Minute)
+			hits := map[string]int{}
+			var mu sync.Mutex
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				res := strings.TrimPrefix(r.URL.Path, "/")
+				mu.Lock()
+				hits[res]++
+				mu.Unlock()
+				w.Header().Set("X-RateLimit-Limit", "5000")
+				w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+				w.Header().Set("X-RateLimit-Resource", res)
+				if res == tt.spent {
+					if tt.status == 403 {
+						w.Header().Set("X-RateLimit-Remaining", "0")
+						w.WriteHeader(403)
+						io.WriteString(w, `{"message":"API rate limit exceeded for user ID 1."}`)
+						return
+					}
+					w.Header().Set("X-RateLimit-Remaining", "10")
+				} else {
+					w.Header().Set("X-RateLimit-Remaining", "4000")
+				}
+				io.WriteString(w, "{}")
+			}))
+			defer ts.Close()
+			c := newTestClient(t, clk, nil)
+			hc := c.HTTPClient()
+			ctxFor := func(res string) context.Context {
+				if res == "graphql" {
+					return WithResource(context.Background(), "graphql")
+				}
+				return context.Background() // REST names no resource
+			}
+			// Core first, so that core is what unnamed requests count against.
+			if _, _, err := get(ctxFor("core"), hc, ts.URL+"/core"); err != nil && tt.spent != "core" {
+				t.Fatal(err)
+			}
+			if tt.spent == "graphql" {
+				_, _, _ = get(ctxFor("graphql"), hc, ts.URL+"/graphql")
+			}
+			hit := func(res string) int { mu.Lock(); defer mu.Unlock(); return hits[res] }
+			before := hit(tt.spent)
+			var rl *ErrRateLimited
+			if _, _, err := get(ctxFor(tt.spent), hc, ts.URL+"/"+tt.spent); !errors.As(err, &rl) || rl.Resource != tt.spent || !rl.Until.Equal(reset) {
+				t.Errorf("%s request: err %v, want ErrRateLimited of %s until %v", tt.spent, err, tt.spent, reset)
+			}
+			if hit(tt.spent) != before {
+				t.Errorf("%s request sent while paused", tt.spent)
+			}
+			for range 3 {
+				if _, _, err := get(ctxFor(tt.other), hc, ts.URL+"/"+tt.other); err != nil {
+					t.Errorf("%s request while %s waits: %v", tt.other, tt.spent, err)
+				}
+			}
+			got := map[string]bool{}
+			for _, r := range c.Resources() {
+				got[r.Resource] = r.Paused
+				if r.Resource == tt.spent && !r.Until.Equal(reset) {
+					t.Errorf("%s until %v, want %v", r.Resource, r.Until, reset)
+				}
+			}
+			if !got[tt.spent] || got[tt.other] {
+				t.Errorf("Resources() paused = %v, want only %s", got, tt.spent)
+			}
+			if c.RateLimit().Paused != (tt.spent == "core") {
+				t.Errorf("RateLimit() (core) Paused = %v", c.RateLimit().Paused)
+			}
+			clk.Advance(21 * time.Minute)
+			if _, _, err := get(ctxFor(tt.spent), hc, ts.URL+"/"+tt.spent); err != nil && tt.status == 200 {
+				t.Errorf("after the reset: %v", err)
+			}
+		})
+	}
+}

@@ -242,6 +242,12 @@ type Options struct {
 	Objects ObjectState
 	// Version is rollcall's version, for the User-Agent.
 	Version string
+	// HTTPTimeout bounds one attempt of each request (config
+	// http_timeout); 0 means DefaultHTTPTimeout.
+	HTTPTimeout time.Duration
+	// Waits keeps the waits services announced across restarts (the
+	// store); nil keeps them in memory only.
+	Waits Waits
 }
 
 // Kind describes a connector type. New must not do I/O.

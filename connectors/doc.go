@@ -14,11 +14,29 @@
 // # The transport under client libraries
 //
 // Client.Transport is the http.RoundTripper every client library sits on
-// (go-github, go-mastodon, and the GraphQL client to come): one path for
-// the rate-limit pause, credentials, conditional requests, retries,
-// rate-limit accounting and request counting, whatever library made the
-// request. Client.HTTPClient is the same path without the two translations
+// (go-github, go-mastodon, githubv4): one path for the rate-limit pause,
+// credentials, conditional requests, retries, rate-limit accounting and
+// request counting, whatever library made the request.
+//
+// Budgets are kept per rate-limit resource: the one a response names
+// (GitHub's X-RateLimit-Resource: core for REST, graphql for GraphQL), or
+// the one its request was made for (WithResource). A budget down to its
+// reserve, or spent, pauses only the requests of its resource (an
+// *ErrRateLimited with Resource set); a wait the service asks for
+// (Retry-After, a 429) pauses them all. Client.Resources reports each
+// budget, Client.RateLimit the one of requests that name none. Client.HTTPClient is the same path without the two translations
 // below, for hand-written requests that read the 304 themselves.
+//
+// # Timeouts and waits that outlive the process
+//
+// Each attempt of a request is bounded by ClientOptions.Timeout (config
+// http_timeout, default 60 s), from sending it to reading the whole body;
+// an attempt that outlasts it is retried like a dropped connection. Every
+// wait a service announces (a Retry-After, a spent budget until its reset,
+// Stack Exchange's per-method backoff through Client.Hold) is recorded in
+// ClientOptions.Waits (the store) before another request goes out, and
+// read back before the first request after a start, so that a daemon
+// killed while it waits still waits after a restart.
 //
 // # Tokens
 //

@@ -11,6 +11,10 @@ type ErrRateLimited struct {
 	Source string
 	Until  time.Time
 	Reason string
+	// Resource names the rate-limit resource whose budget is spent (GitHub's
+	// "graphql"), when only that resource's requests wait; "" when the
+	// whole source does.
+	Resource string
 }
 
 func (e *ErrRateLimited) Error() string {

@@ -65,7 +65,7 @@ func (t libraryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if ra, ok := parseRetryAfter(resp.Header, now); ok && ra > wait {
 			wait = ra
 		}
-		return nil, t.c.limited(now.Add(wait), "rate limited (429)")
+		return nil, t.c.limited(req.Context(), now.Add(wait), "rate limited (429)")
 	}
 	return resp, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,4 +94,67 @@ func BenchmarkIdleResync(b *testing.B) {
 	}
 	b.ReportMetric(float64(reqs), "requests/op")
 	b.ReportMetric(float64(notModified), "not-modified/op")
+}
+
+// BenchmarkBackfillRateLimit measures what the first sync of the
+// 500-person community spends of GitHub's rate limits, with profiles read
+// through GraphQL batches ("graphql", the default) and through the REST
+// fallback ("rest", the endpoint refused as on a GitHub Enterprise Server
+// without GraphQL): requests, rate-limit units (a counted REST request is
+// one core unit, a GraphQL query its cost in graphql points) and the REST
+// profile reads (/users/{login} and its social_accounts), from the fake's
+// request log.
+func BenchmarkBackfillRateLimit(b *testing.B) {
+	for _, mode := range []string{"graphql", "rest"} {
+		b.Run(mode, func(b *testing.B) {
+			srv, cfg := benchWorld(b, 500)
+			if mode == "rest" {
+				srv.RefuseGraphQL(404)
+			}
+			var c backfillCost
+			for b.Loop() {
+				b.StopTimer()
+				c = measureBackfill(b, srv, cfg)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(c.requests), "requests/op")
+			b.ReportMetric(float64(c.points["core"]+c.points["graphql"]), "rate-limit-units/op")
+			b.ReportMetric(float64(c.points["core"]), "core-units/op")
+			b.ReportMetric(float64(c.points["graphql"]), "graphql-points/op")
+			b.ReportMetric(float64(c.gqlQueries), "graphql-queries/op")
+			b.ReportMetric(float64(c.profiles), "rest-profile-requests/op")
+		})
+	}
+}
+
+// backfillCost is what one backfill asked of the fake GitHub.
+type backfillCost struct {
+	requests, profiles, gqlQueries int
+	points                         map[string]int
+}
+
+// measureBackfill runs one backfill into a fresh store and reads its cost
+// from the fake's request log.
+func measureBackfill(b *testing.B, srv *githubtest.Server, cfg *config.Config) backfillCost {
+	b.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	d := benchDaemon(b, srv, cfg, st)
+	srv.ResetLog()
+	if sum := d.SyncOnce(context.Background())[0]; sum.Err != nil {
+		b.Fatal(sum.Err)
+	}
+	c := backfillCost{requests: srv.Count(), points: srv.Points()}
+	for _, r := range srv.Requests() {
+		switch {
+		case r.Resource == "graphql":
+			c.gqlQueries++
+		case strings.HasPrefix(r.Path, "/api/v3/users/"):
+			c.profiles++
+		}
+	}
+	return c
 }

@@ -94,6 +94,9 @@ type Options struct {
 	// ResolveEvery is how often, at most, the resolver runs during a long
 	// pass (it always runs at the end of one); 0 means 30 seconds.
 	ResolveEvery time.Duration
+	// OnResolve, when set, is told how long each resolver run took
+	// (`rollcall bench` adds them up).
+	OnResolve func(took time.Duration)
 	// CommitTimeout bounds one batch's commit (Store.Apply), which goes on
 	// through shutdown; 0 means 30 seconds. A commit waits for the store's
 	// other writers (SQLite has one at a time: another source's batch, a
@@ -726,7 +729,11 @@ func (d *Daemon) resolveNew(ctx context.Context) error {
 }
 
 func (d *Daemon) runResolver(rctx context.Context) error {
+	start := time.Now()
 	res, err := d.opts.Resolver.Run(rctx, d.opts.Store)
+	if d.opts.OnResolve != nil {
+		d.opts.OnResolve(time.Since(start))
+	}
 	if m := d.opts.Metrics; m != nil {
 		m.merges.Add(float64(res.Joined))
 		m.newMembers.Add(float64(res.NewMembers))

@@ -16,16 +16,19 @@ import (
 type Metrics struct {
 	Registry *prometheus.Registry
 
-	fetchSeconds   *prometheus.HistogramVec
-	lastSuccess    *prometheus.GaugeVec
-	errors         *prometheus.CounterVec
-	activities     *prometheus.CounterVec
-	accounts       *prometheus.CounterVec
-	requests       *prometheus.CounterVec
-	knownMissing   *prometheus.CounterVec
-	skipped        *prometheus.CounterVec
-	rateRemaining  *prometheus.GaugeVec
-	rateReset      *prometheus.GaugeVec
+	fetchSeconds  *prometheus.HistogramVec
+	lastSuccess   *prometheus.GaugeVec
+	errors        *prometheus.CounterVec
+	activities    *prometheus.CounterVec
+	accounts      *prometheus.CounterVec
+	requests      *prometheus.CounterVec
+	knownMissing  *prometheus.CounterVec
+	skipped       *prometheus.CounterVec
+	rateRemaining *prometheus.GaugeVec
+	rateReset     *prometheus.GaugeVec
+	// resRemaining is the budget left per rate-limit resource (GitHub:
+	// core, graphql), each paused on its own.
+	resRemaining   *prometheus.GaugeVec
 	paused         *prometheus.GaugeVec
 	applySeconds   prometheus.Histogram
 	storeSize      prometheus.GaugeFunc
@@ -76,6 +79,9 @@ func NewMetrics(storeSize func() float64) *Metrics {
 		rateReset: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rollcall_ratelimit_reset_timestamp_seconds", Help: "When the source's rate-limit window resets (Unix time).",
 		}, []string{"source"}),
+		resRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rollcall_ratelimit_resource_remaining", Help: "Units left in each rate-limit resource of the source (GitHub's X-RateLimit-Resource: core requests, graphql points), as the service last said.",
+		}, []string{"source", "resource"}),
 		paused: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rollcall_source_paused", Help: "1 while the source waits for a rate limit to reset.",
 		}, []string{"source"}),
@@ -106,7 +112,7 @@ func NewMetrics(storeSize func() float64) *Metrics {
 		}, []string{"lease"}),
 	}
 	reg.MustRegister(m.fetchSeconds, m.lastSuccess, m.errors, m.activities, m.accounts, m.requests, m.knownMissing, m.skipped,
-		m.rateRemaining, m.rateReset, m.paused, m.applySeconds, m.merges, m.newMembers, m.suggestions, m.sourcesRunning, m.webhooks,
+		m.rateRemaining, m.rateReset, m.resRemaining, m.paused, m.applySeconds, m.merges, m.newMembers, m.suggestions, m.sourcesRunning, m.webhooks,
 		m.leaseHeld, m.jobLeaseHeld,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if storeSize != nil {
@@ -147,6 +153,7 @@ func (m *Metrics) forgetSource(name string) {
 		v.DeleteLabelValues(name)
 	}
 	m.requests.DeletePartialMatch(prometheus.Labels{"source": name})
+	m.resRemaining.DeletePartialMatch(prometheus.Labels{"source": name})
 	m.errors.DeletePartialMatch(prometheus.Labels{"source": name})
 	m.fetchSeconds.DeleteLabelValues(name)
 }
@@ -157,7 +164,24 @@ type rateReporter interface {
 	RateLimit() connectors.RateState
 }
 
+// clientReporter is implemented by connectors on the shared client, whose
+// budgets are kept per rate-limit resource.
+type clientReporter interface {
+	Client() *connectors.Client
+}
+
 func (m *Metrics) observeRate(name string, c connectors.Connector) {
+	if cr, ok := c.(clientReporter); ok && cr.Client() != nil {
+		for _, r := range cr.Client().Resources() {
+			if r.Limit > 0 || r.Remaining > 0 {
+				res := r.Resource
+				if res == "" {
+					res = "default" // a service that does not name its budget
+				}
+				m.resRemaining.WithLabelValues(name, res).Set(float64(r.Remaining))
+			}
+		}
+	}
 	rr, ok := c.(rateReporter)
 	if !ok {
 		return

@@ -167,6 +167,8 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		Now:     now,
 		Sleep:   opts.Sleep,
 		Version: opts.Version,
+		Timeout: opts.HTTPTimeout,
+		Waits:   opts.Waits,
 	}
 	if !s.APIKey.IsZero() && !s.UserAPIKey.IsZero() {
 		return nil, cfgErr("user_api_key", errors.New("set api_key or user_api_key, not both"))

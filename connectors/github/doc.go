@@ -3,7 +3,11 @@
 // and user profiles of configured repositories (or every public repository of
 // configured organizations) through go-github over the shared
 // connectors.Client, and translates them into connectors.Account,
-// connectors.Activity and connectors.Evidence.
+// connectors.Activity and connectors.Evidence. Profiles (100 accounts per
+// query) and pull-request reviews (100 pull requests per query) are read
+// through the GraphQL API with githubv4 on the same client, with the REST
+// reads as the fallback where GraphQL is refused or cannot give an object
+// (graphql.go).
 //
 // Each Fetch reads a few pages and returns a batch whose cursor resumes right
 // after them; a pass over every repository and stream ends with Done. The

@@ -73,6 +73,9 @@ type Connector struct {
 	// objects is the store's per-object memory of this source (nil: kept
 	// in the cursor; see connectors.ObjectBuffer).
 	objects connectors.ObjectState
+	// gql reads profiles in batches; nil without a token (GitHub's
+	// GraphQL API needs one).
+	gql *graphQL
 	// missingTTL is how long a lookup that answered 404 or 410 is not
 	// asked again (the source's missing_ttl).
 	missingTTL time.Duration
@@ -144,6 +147,8 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 		Now:     now,
 		Sleep:   sleep,
 		Version: opts.Version,
+		Timeout: opts.HTTPTimeout,
+		Waits:   opts.Waits,
 	}
 	if s.Token.IsZero() {
 		log.Warn("no token: GitHub allows 60 requests/hour")
@@ -167,6 +172,9 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 	}
 	if s.BaseURL != "" && !isPublicGitHub(s.BaseURL) {
 		c.base = s.BaseURL
+	}
+	if !s.Token.IsZero() {
+		c.gql = newGraphQL(c.client, c.base)
 	}
 	return c, nil
 }
@@ -286,6 +294,9 @@ type prRef struct {
 type profileReq struct {
 	Login string `json:"login"`
 	ID    int64  `json:"id"`
+	// Node is the account's GraphQL node id from the REST payload that
+	// named it ("" in cursors written before GraphQL profile reads).
+	Node string `json:"node,omitempty"`
 }
 
 func (c *Connector) decodeState(raw json.RawMessage) (*state, error) {
@@ -324,6 +335,19 @@ type builder struct {
 	since      time.Time
 	// objs is the per-object memory; its writes leave with the batch.
 	objs *connectors.ObjectBuffer
+	// nodes are the GraphQL node ids of the batch's accounts, by user id.
+	nodes map[int64]string
+}
+
+// noteNode keeps the node id of u for a GraphQL profile read.
+func (b *builder) noteNode(u *github.User) {
+	if u.GetID() == 0 || u.GetNodeID() == "" {
+		return
+	}
+	if b.nodes == nil {
+		b.nodes = map[int64]string{}
+	}
+	b.nodes[u.GetID()] = u.GetNodeID()
 }
 
 func (b *builder) addAccount(a connectors.Account) {
@@ -347,6 +371,7 @@ func (b *builder) addAccount(a connectors.Account) {
 
 func (b *builder) addUser(tr translator, u *github.User) {
 	if a, ok := tr.account(u); ok {
+		b.noteNode(u)
 		b.addAccount(a)
 	}
 }
@@ -395,7 +420,9 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	if err != nil {
 		return connectors.Batch{}, err
 	}
-	done := st.passDone() && !queued
+	// Profiles that wait for the graphql budget do not hold the pass
+	// back: they stay queued into the next one.
+	done := st.passDone() && (!queued || c.graphQLPaused())
 
 	tags := etags.EndPass(st.Pass, touchedBefore, done)
 	if done {
@@ -809,19 +836,49 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 	return st.Page >= numRefresh, nil
 }
 
-// stepReviews reads every page of the reviews of the first pull request
-// queued by the issues stream (in the per-object memory, by number).
+// stepReviews reads the reviews of the pull requests queued by the issues
+// stream (in the per-object memory, by number): up to graphQLBatch of them
+// in one GraphQL query where GraphQL serves this source (reviewsGraphQL),
+// else every page of the first one through REST.
 func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, owner, name string, b *builder) (bool, error) {
 	repo := owner + "/" + name
 	prefix := reviewPrefix(repo)
-	objKey, raw, ok, err := b.objs.Next(ctx, prefix, "")
-	if err != nil || !ok {
+	keys, prs, err := queuedReviews(ctx, b, repo, graphQLBatch)
+	if err != nil || len(prs) == 0 {
 		return true, err
 	}
-	var pr prRef
-	if err := json.Unmarshal(raw, &pr); err != nil {
-		return false, fmt.Errorf("github: decode queued reviews %s: %w", objKey, err)
+	n := 0
+	if c.gql != nil && c.gql.available(c.now()) && !c.graphQLPaused() {
+		var err error
+		n, err = c.reviewsGraphQL(ctx, gh, prs, owner, name, b)
+		var rl *connectors.ErrRateLimited
+		switch {
+		case err == nil:
+		case errors.As(err, &rl) && rl.Resource == graphQLResource:
+			// REST reads the reviews while GraphQL waits for its budget.
+		case errors.Is(err, errRefused):
+			c.log.Warn("github: GraphQL refused, reading reviews through REST", "error", err, "retry_after", refusalTTL)
+			c.gql.refuse(c.now().Add(refusalTTL))
+		default:
+			return false, err
+		}
 	}
+	if n == 0 {
+		if err := c.reviewsREST(ctx, gh, owner, name, prs[0], b); err != nil {
+			return false, err
+		}
+		n = 1
+	}
+	for _, k := range keys[:n] {
+		b.objs.Delete(k)
+	}
+	_, _, more, err := b.objs.Next(ctx, prefix, keys[n-1])
+	return !more, err
+}
+
+// reviewsREST reads every page of the reviews of pr.
+func (c *Connector) reviewsREST(ctx context.Context, gh *github.Client, owner, name string, pr prRef, b *builder) error {
+	repo := owner + "/" + name
 	key := issueKey(owner, name, pr.Number)
 	for page := 1; page != 0 && !c.client.SkipKnownMissing(ctx, key); {
 		list, resp, err := gh.PullRequests.ListReviews(ctx, owner, name, pr.Number, &github.ListOptions{Page: page, PerPage: perPage})
@@ -833,18 +890,21 @@ func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, owner, n
 				c.client.RememberMissing(ctx, key, code)
 				break
 			}
-			return false, c.wrap(fmt.Sprintf("list reviews of %s#%d", repo, pr.Number), resp, err)
+			return c.wrap(fmt.Sprintf("list reviews of %s#%d", repo, pr.Number), resp, err)
 		}
-		for _, r := range list {
-			if a, ok := c.tr.review(repo, r, issueRef{ID: pr.ID, PR: true, Title: pr.Title}); ok && b.addActivity(a) {
-				b.addAuthor(c.tr, r.GetUser(), r.GetAuthorAssociation())
-			}
-		}
+		c.addReviews(repo, pr, list, b)
 		page = resp.NextPage
 	}
-	b.objs.Delete(objKey)
-	_, _, more, err := b.objs.Next(ctx, prefix, objKey)
-	return !more, err
+	return nil
+}
+
+// addReviews adds the submitted reviews of pr and their authors.
+func (c *Connector) addReviews(repo string, pr prRef, list []*github.PullRequestReview, b *builder) {
+	for _, r := range list {
+		if a, ok := c.tr.review(repo, r, issueRef{ID: pr.ID, PR: true, Title: pr.Title}); ok && b.addActivity(a) {
+			b.addAuthor(c.tr, r.GetUser(), r.GetAuthorAssociation())
+		}
+	}
 }
 
 // stepStars reads one page of the oldest-first stargazer list, starting each
@@ -979,6 +1039,8 @@ func (c *Connector) stepCommits(ctx context.Context, gh *github.Client, st *stat
 		newest = later(newest, commitDate(cm).UTC())
 		res := c.tr.commit(repo, cm)
 		if b.addActivity(res.activity) {
+			b.noteNode(cm.GetAuthor())
+			b.noteNode(cm.GetCommitter())
 			for _, a := range res.accounts {
 				b.addAccount(a)
 			}
@@ -997,7 +1059,9 @@ func (c *Connector) stepCommits(ctx context.Context, gh *github.Client, st *stat
 }
 
 // readProfiles queues the GitHub accounts of this batch whose profile is
-// older than a day, then reads up to profilesPerBatch queued profiles.
+// older than a day, then reads queued profiles: through GraphQL in batches
+// when it serves this source (graphql.go), else up to profilesPerBatch
+// through REST.
 func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *state, b *builder) error {
 	now := c.now()
 	if err := c.loadProfileMarks(ctx, b); err != nil {
@@ -1032,7 +1096,27 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 				continue
 			}
 		}
-		if err := c.queueProfile(b, profileReq{Login: a.Username, ID: id}); err != nil {
+		if err := c.queueProfile(b, profileReq{Login: a.Username, ID: id, Node: b.nodes[id]}); err != nil {
+			return err
+		}
+	}
+	// Profiles are read without ETags: a 304 would carry no body to store.
+	pctx := connectors.WithETags(ctx, nil)
+	if c.gql != nil && c.gql.available(now) {
+		// Queries go full: the pass's end reads the rest.
+		err := c.readProfilesGraphQL(pctx, gh, st, b, st.passDone())
+		var rl *connectors.ErrRateLimited
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &rl) && rl.Resource == graphQLResource:
+			// GraphQL waits for its budget; REST goes on without it.
+			c.log.Info("github: profiles wait for the graphql rate limit", "until", rl.Until)
+			return nil
+		case errors.Is(err, errRefused):
+			c.log.Warn("github: GraphQL refused, reading profiles through REST", "error", err, "retry_after", refusalTTL)
+			c.gql.refuse(now.Add(refusalTTL))
+		default:
 			return err
 		}
 	}
@@ -1040,33 +1124,116 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 	if err != nil {
 		return err
 	}
-	// Profiles are read without ETags: a 304 would carry no body to store.
-	pctx := connectors.WithETags(ctx, nil)
 	for _, p := range queue {
-		u, resp, err := gh.Users.Get(pctx, p.Login)
-		if err != nil && !isNotFound(err) {
-			return c.wrap("get user "+p.Login, resp, err)
+		if err := c.readProfileREST(pctx, gh, p, b); err != nil {
+			return err
 		}
-		if err != nil {
-			// A deleted account (or one the token may not see): keep it as
-			// the references show it, and do not ask again for a while.
-			c.client.RememberMissing(ctx, userKey(p.ID), notFoundStatus(err))
-		} else {
-			var social []socialAccount
-			req, err := gh.NewRequest(http.MethodGet, "users/"+p.Login+"/social_accounts?per_page=100", nil)
-			if err != nil {
-				return fmt.Errorf("github: social accounts of %s: %w", p.Login, err)
-			}
-			if resp, err := gh.Do(pctx, req, &social); err != nil && !isNotFound(err) {
-				return c.wrap("list social accounts of "+p.Login, resp, err)
-			}
-			b.addAccount(c.tr.profile(u, social, now))
-		}
-		b.objs.Delete(profileObject(p.ID))
-		if err := c.profileDone(st, b, p.ID); err != nil {
+		if err := c.profileRead(st, b, p); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// fullBatch reports whether the queue holds a full GraphQL query of
+// accounts with node ids.
+func fullBatch(q []profileReq) bool {
+	n := 0
+	for _, p := range q {
+		if p.Node != "" {
+			n++
+		}
+	}
+	return n >= graphQLBatch
+}
+
+// graphQLPaused reports whether profile reads wait for the graphql budget.
+func (c *Connector) graphQLPaused() bool {
+	if c.gql == nil || !c.gql.available(c.now()) {
+		return false
+	}
+	for _, r := range c.client.Resources() {
+		if r.Resource == graphQLResource && r.Paused {
+			return true
+		}
+	}
+	return false
+}
+
+// readProfilesGraphQL reads up to graphQLProfilesPerBatch queued profiles
+// in queries of graphQLBatch, only full ones unless flush; the accounts
+// GraphQL does not give are read through REST (see graphql.go).
+func (c *Connector) readProfilesGraphQL(ctx context.Context, gh *github.Client, st *state, b *builder, flush bool) error {
+	now := c.now()
+	// The queue's head, a query more than this batch reads: enough to tell
+	// whether a query would be full.
+	queue, err := c.nextProfiles(ctx, b, graphQLProfilesPerBatch+graphQLBatch)
+	if err != nil {
+		return err
+	}
+	for read := 0; read < graphQLProfilesPerBatch && len(queue) > 0 && (flush || fullBatch(queue)); {
+		var batch, rest []profileReq
+		n := 0
+		for ; n < len(queue) && len(batch) < graphQLBatch; n++ {
+			if p := queue[n]; p.Node != "" {
+				batch = append(batch, p)
+			} else {
+				rest = append(rest, p)
+			}
+		}
+		var found map[int64]*gqlNode
+		if len(batch) > 0 {
+			var err error
+			if found, err = c.fetchProfiles(ctx, batch); err != nil {
+				return err
+			}
+		}
+		for _, p := range batch {
+			if node := found[p.ID]; node != nil {
+				if u, social, ok := node.user(); ok && u.GetID() == p.ID {
+					b.addAccount(c.tr.profile(u, social, now))
+					continue
+				}
+			}
+			rest = append(rest, p)
+		}
+		for _, p := range rest {
+			if err := c.readProfileREST(ctx, gh, p, b); err != nil {
+				return err
+			}
+		}
+		for _, p := range queue[:n] {
+			if err := c.profileRead(st, b, p); err != nil {
+				return err
+			}
+		}
+		queue = queue[n:]
+		read += n
+	}
+	return nil
+}
+
+// readProfileREST reads one profile and its social accounts through REST.
+func (c *Connector) readProfileREST(ctx context.Context, gh *github.Client, p profileReq, b *builder) error {
+	u, resp, err := gh.Users.Get(ctx, p.Login)
+	if err != nil && !isNotFound(err) {
+		return c.wrap("get user "+p.Login, resp, err)
+	}
+	if err != nil {
+		// A deleted account (or one the token may not see): keep it as
+		// the references show it, and do not ask again for a while.
+		c.client.RememberMissing(ctx, userKey(p.ID), notFoundStatus(err))
+		return nil
+	}
+	var social []socialAccount
+	req, err := gh.NewRequest(http.MethodGet, "users/"+p.Login+"/social_accounts?per_page=100", nil)
+	if err != nil {
+		return fmt.Errorf("github: social accounts of %s: %w", p.Login, err)
+	}
+	if resp, err := gh.Do(ctx, req, &social); err != nil && !isNotFound(err) {
+		return c.wrap("list social accounts of "+p.Login, resp, err)
+	}
+	b.addAccount(c.tr.profile(u, social, c.now()))
 	return nil
 }
 

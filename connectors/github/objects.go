@@ -192,3 +192,34 @@ func migrateState(st *state, objs *connectors.ObjectBuffer) (touched []string, e
 	touched, st.Touched = st.Touched, nil
 	return touched, nil
 }
+
+// queuedReviews returns up to n pull requests of repo whose reviews are
+// queued, in number order, with their keys; they stay queued until read
+// (see stepReviews).
+func queuedReviews(ctx context.Context, b *builder, repo string, n int) ([]string, []prRef, error) {
+	var keys []string
+	var prs []prRef
+	after := ""
+	for len(prs) < n {
+		k, raw, ok, err := b.objs.Next(ctx, reviewPrefix(repo), after)
+		if err != nil {
+			return nil, nil, fmt.Errorf("github: queued reviews of %s: %w", repo, err)
+		}
+		if !ok {
+			break
+		}
+		var pr prRef
+		if err := json.Unmarshal(raw, &pr); err != nil {
+			return nil, nil, fmt.Errorf("github: decode queued reviews %s: %w", k, err)
+		}
+		keys, prs, after = append(keys, k), append(prs, pr), k
+	}
+	return keys, prs, nil
+}
+
+// profileRead takes the profile read p off the queue and records that this
+// pass read it.
+func (c *Connector) profileRead(st *state, b *builder, p profileReq) error {
+	b.objs.Delete(profileObject(p.ID))
+	return c.profileDone(st, b, p.ID)
+}

@@ -20,6 +20,7 @@ func staffAssociation(assoc string) bool {
 // synced repository says so.
 func (b *builder) addAuthor(tr translator, u *github.User, assoc string) {
 	if a, ok := tr.account(u); ok {
+		b.noteNode(u)
 		a.Staff = staffAssociation(assoc)
 		b.addAccount(a)
 	}

@@ -170,7 +170,7 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 	if sleep == nil {
 		sleep = sleepCtx
 	}
-	co := connectors.ClientOptions{Source: src.Name, Base: opts.HTTP, Logger: log, Now: now, Sleep: sleep, Version: opts.Version}
+	co := connectors.ClientOptions{Source: src.Name, Base: opts.HTTP, Logger: log, Now: now, Sleep: sleep, Version: opts.Version, Timeout: opts.HTTPTimeout, Waits: opts.Waits}
 	if s.Key.IsZero() {
 		log.Warn("no key: Stack Exchange allows 300 requests a day per IP and no page past 25; register an app on stackapps.com for a key")
 	} else {
@@ -717,7 +717,12 @@ func (c *Connector) do(ctx context.Context, route, path string, q url.Values) (*
 	if err := c.paused(); err != nil {
 		return nil, err
 	}
+	// A backoff announced before a restart holds too.
+	held := c.client.Held(ctx, route)
 	c.mu.Lock()
+	if held.After(c.backoff[route]) {
+		c.backoff[route] = held
+	}
 	wait := c.backoff[route].Sub(c.now())
 	c.mu.Unlock()
 	if wait > 0 {
@@ -770,7 +775,18 @@ func (c *Connector) do(ctx context.Context, route, path string, q url.Values) (*
 	// A keyless probe (blameKey) runs on another quota: keep only its
 	// backoff, which is per method.
 	c.observe(route, env, c.now(), !withoutKey(ctx))
+	c.hold(ctx, route)
 	return env, nil
+}
+
+// hold records the backoff of route and the source's pause, so that a
+// restart honours them (the client's store of waits).
+func (c *Connector) hold(ctx context.Context, route string) {
+	c.mu.Lock()
+	backoff, until := c.backoff[route], c.until
+	c.mu.Unlock()
+	c.client.Hold(ctx, route, backoff)
+	c.client.Hold(ctx, "", until)
 }
 
 func (c *Connector) malformed(env *envelope, err error) error {

@@ -38,7 +38,7 @@ import (
 func (s *Store) Apply(ctx context.Context, source string, b connectors.Batch) (crm.ApplyResult, error) {
 	res, err := s.apply(ctx, source, crm.StorableBatch(b))
 	if err != nil {
-		return crm.ApplyResult{}, fmt.Errorf("sqlite: apply batch of source %q: %w", source, err)
+		return crm.ApplyResult{}, fmt.Errorf("sqlite: apply batch of source %q: %w", source, describe(s.path, err))
 	}
 	return res, nil
 }
@@ -372,7 +372,7 @@ func (s *Store) Cursor(ctx context.Context, source string) (connectors.Cursor, e
 		return c, nil
 	}
 	if err != nil {
-		return c, fmt.Errorf("sqlite: read cursor of source %q: %w", source, err)
+		return c, fmt.Errorf("sqlite: read cursor of source %q: %w", source, describe(s.path, err))
 	}
 	if state != nil {
 		c.State = slices.Clone(state)

@@ -92,20 +92,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{path: path, w: w, vader: sentiment.New()}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, describe(path, err))
 	}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
-		return nil, err
+		return nil, describe(path, err)
 	}
 	if err := s.loadSalt(ctx); err != nil {
 		w.Close()
-		return nil, err
+		return nil, describe(path, err)
 	}
 	// A store from before migration 0009 gets its scoring inputs once.
 	if err := s.rebuildScores(ctx, DefaultDecay, true); err != nil {
 		w.Close()
-		return nil, err
+		return nil, describe(path, err)
 	}
 	rq := url.Values{
 		"_busy_timeout": {ms},
@@ -133,10 +133,10 @@ func (s *Store) Close() error {
 // Ping checks that the database answers, for reads and for writes.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.r.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlite: ping %s: %w", s.path, err)
+		return fmt.Errorf("sqlite: ping %s: %w", s.path, describe(s.path, err))
 	}
 	if err := s.w.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlite: ping %s: %w", s.path, err)
+		return fmt.Errorf("sqlite: ping %s: %w", s.path, describe(s.path, err))
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) crm.Store) {
 		{"VerifiedLinksAndNetworkID", testVerifiedLinks},
 		{"TextWithNULAndInvalidUTF8", testUnstorableText},
 		{"PerObjectState", testObjects},
+		{"WaitsKeptAcrossRestarts", testWaits},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -96,8 +96,17 @@ func ipLimited(wait int) reply {
 	return reply{status: 429, header: h, body: []byte(body), text: true}
 }
 
-// ServeHTTP answers one API request.
+// ServeHTTP answers one API request, under chaos with WithChaos.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.chaos == nil {
+		s.serve(w, r)
+		return
+	}
+	s.chaos.Serve(w, r, s.applyChaos, http.HandlerFunc(s.serve))
+}
+
+// serve answers one API request.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.faults.Delay(r.Context())
 
 	if s.serveUserAPIKey(w, r) {
@@ -179,6 +188,7 @@ func (s *Server) answer(r *http.Request, entry *Request) reply {
 	}
 	if s.noRetryN > 0 {
 		s.noRetryN--
+		s.chaos.Announce("", now.Add(time.Duration(s.noRetryWait)*time.Second), fmt.Sprintf("429 with extras.wait_seconds: %d", s.noRetryWait))
 		return s.rateLimited(s.noRetryWait, false)
 	}
 	if !v.anon && !v.userKey && s.adminLimit > 0 {

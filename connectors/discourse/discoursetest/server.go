@@ -87,6 +87,7 @@ type Server struct {
 	authRedirects []string               // allowed_user_api_auth_redirects; nil: the default
 
 	faults      fakekit.Faults
+	chaos       *fakekit.Chaos // nil: no chaos (WithChaos)
 	limitUntil  time.Time
 	limitIP     bool
 	ipLimitN    int

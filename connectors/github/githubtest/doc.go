@@ -31,7 +31,20 @@
 // accepted by the API, and GET /api/v3/user answers their owner with the
 // X-OAuth-Scopes header.
 //
+// The GraphQL API is served at POST /graphql (as api.github.com) and POST
+// /api/graphql (as GitHub Enterprise Server) for the queries the connector
+// makes (graphql.go): nodes(ids:), node(id:), user(login:),
+// repository(owner:, name:) { pullRequest(number:) { reviews } } and
+// rateLimit, with GitHub's cost rule, a separate budget of points and its
+// x-ratelimit-* headers (x-ratelimit-resource: graphql), NOT_FOUND partial
+// data, RATE_LIMIT errors and validation errors in GitHub's shapes.
+// WithoutGraphQL and RefuseGraphQL make it refuse (401, 403, 404), as a
+// GitHub Enterprise Server without it or a token without access does;
+// SetGraphQLRateLimit and GraphQLRateLimit set and read its budget, and
+// Points sums the log's rate-limit units by resource.
+//
 // What does not live here: any GitHub client code (see package github), write
-// endpoints, GraphQL, search, events, or cursor (after/before) pagination.
+// endpoints, the rest of the GraphQL schema, search, events, or cursor
+// (after/before) pagination.
 // The package uses the standard library only.
 package githubtest

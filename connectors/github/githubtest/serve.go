@@ -65,8 +65,17 @@ func setRateHeaders(h http.Header, b *bucket) {
 	h.Set("X-RateLimit-Resource", "core")
 }
 
-// ServeHTTP answers one API request.
+// ServeHTTP answers one API request, under chaos with WithChaos.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.chaos == nil {
+		s.serve(w, r)
+		return
+	}
+	s.chaos.Serve(w, r, s.applyChaos, http.HandlerFunc(s.serve))
+}
+
+// serve answers one API request.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.faults.Delay(r.Context())
 	if s.serveLogin(w, r) {
 		return
@@ -113,6 +122,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.Set("GitHub-Authentication-Token-Expiration", s.expires.UTC().Format(TokenExpirationLayout))
 		}
 	}
+	if isGraphQLPath(r.URL.Path) {
+		entry.Resource = "graphql"
+		if status, fail := s.faults.Fail(); fail {
+			plain(status, errBody(status, failMessage(status), docsURL))
+			return
+		}
+		if s.secondaryOn {
+			s.secondaryOn = false
+			h.Set("Retry-After", strconv.Itoa(s.secondary))
+			plain(403, errBody(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.", secDoc))
+			return
+		}
+		status, body, points := s.serveGraphQL(r, h, entry.Authenticated)
+		entry.Points, entry.Counted = points, points > 0
+		spoilt, n := s.faults.Spoil(status, body, []byte(`{"data": {"nodes": [this is not valid json`))
+		finish(status, spoilt, n)
+		return
+	}
+	entry.Resource = "core"
 	s.roll(b)
 	setRateHeaders(h, b)
 	h.Set("X-GitHub-Media-Type", "github.v3; format=json")
@@ -170,7 +198,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !free {
 		b.used++
-		entry.Counted = true
+		entry.Counted, entry.Points = true, 1
 		setRateHeaders(h, b)
 	}
 	body, n := s.faults.Spoil(rep.status, rep.body, []byte(`{"message": "this is not [valid json`))

@@ -80,6 +80,13 @@ type Request struct {
 	Authenticated bool
 	// Counted reports whether the request consumed rate-limit budget.
 	Counted bool
+	// Resource is the rate-limit resource the request counts against:
+	// "core" for REST, "graphql" for POST /graphql ("" when refused before
+	// any budget applied: bad credentials, the OAuth endpoints).
+	Resource string
+	// Points is what the request took from its budget: 1 for a counted
+	// REST request, the query's cost for GraphQL, 0 when not counted.
+	Points int
 }
 
 type bucket struct {
@@ -115,9 +122,14 @@ type Server struct {
 	window    time.Duration
 	auth      bucket
 	anon      bucket
+	// gql is the GraphQL budget in points; gqlRefuse, when set, is the
+	// status the GraphQL endpoint answers (WithoutGraphQL).
+	gql       bucket
+	gqlRefuse int
 
 	users    map[string]*User
-	gone     map[string]bool // keys of users whose profile answers 404 (DeleteUser)
+	byID     map[int64]string // user id → key of users (GraphQL node ids)
+	gone     map[string]bool  // keys of users whose profile answers 404 (DeleteUser)
 	repos    map[string]*repoState
 	repoList []string // keys in insertion order
 	nextID   int64
@@ -134,6 +146,7 @@ type Server struct {
 	secondary   int // Retry-After seconds; <0 none
 	secondaryOn bool
 	faults      fakekit.Faults
+	chaos       *fakekit.Chaos // nil: no chaos (WithChaos)
 	log         fakekit.Log[Request]
 }
 
@@ -144,7 +157,9 @@ func New(opts ...Option) *Server {
 		window: DefaultWindow,
 		auth:   bucket{limit: DefaultLimit},
 		anon:   bucket{limit: DefaultUnauthenticatedLimit},
+		gql:    bucket{limit: DefaultLimit},
 		users:  map[string]*User{},
+		byID:   map[int64]string{},
 		gone:   map[string]bool{},
 		repos:  map[string]*repoState{},
 		nextID: 1000,
@@ -244,6 +259,29 @@ func (s *Server) CountStatus(code int) int { return s.log.CountStatus(code) }
 // Counted returns how many logged requests consumed rate-limit budget.
 func (s *Server) Counted() int { return s.log.Counted() }
 
+// Units returns the rate-limit units the logged requests took, over both
+// budgets: Counted for REST, plus each GraphQL query's cost.
+func (s *Server) Units() int {
+	n := 0
+	for _, p := range s.Points() {
+		n += p
+	}
+	return n
+}
+
+// Points returns the rate-limit units the logged requests took, by
+// resource ("core", "graphql"): a counted REST request is one, a GraphQL
+// query its cost.
+func (s *Server) Points() map[string]int {
+	out := map[string]int{}
+	for _, r := range s.log.Requests() {
+		if r.Points > 0 {
+			out[r.Resource] += r.Points
+		}
+	}
+	return out
+}
+
 // ResetLog empties the request log and its counters (not the budget).
 func (s *Server) ResetLog() { s.log.Reset() }
 
@@ -284,6 +322,7 @@ func (s *Server) addUser(u User) *User {
 	u.Social = append([]Social(nil), u.Social...)
 	p := &u
 	s.users[key(u.Login)] = p
+	s.byID[u.ID] = key(u.Login)
 	return p
 }
 

@@ -49,6 +49,13 @@ func (f *Faults) SlowNext(d time.Duration) {
 	f.slow = d
 }
 
+// Clear drops every pending fault.
+func (f *Faults) Clear() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failN, f.malformedN, f.truncateN, f.slow = 0, 0, 0, 0
+}
+
 // Delay takes a pending SlowNext and waits it out, or until ctx is done.
 func (f *Faults) Delay(ctx context.Context) {
 	f.mu.Lock()

@@ -44,8 +44,17 @@ type caller struct {
 
 var pagingParams = []string{"max_id", "min_id", "since_id", "page"}
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP answers one API request, under chaos with WithChaos.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.chaos == nil {
+		s.serve(w, r)
+		return
+	}
+	s.chaos.Serve(w, r, s.applyChaos, http.HandlerFunc(s.serve))
+}
+
+// serve answers one API request.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.faults.Delay(r.Context())
 	if s.serveOAuth(w, r) {
 		return

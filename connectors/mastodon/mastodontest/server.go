@@ -120,6 +120,7 @@ type Server struct {
 	codes map[string]*authCode // authorization codes not yet used
 
 	faults fakekit.Faults
+	chaos  *fakekit.Chaos // nil: no chaos (WithChaos)
 	log    fakekit.Log[Request]
 }
 

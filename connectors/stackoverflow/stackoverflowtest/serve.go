@@ -98,8 +98,17 @@ type errorBody struct {
 	ErrorName    string `json:"error_name"`
 }
 
-// ServeHTTP answers one API request.
+// ServeHTTP answers one API request, under chaos with WithChaos.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.chaos == nil {
+		s.serve(w, r)
+		return
+	}
+	s.chaos.Serve(w, r, s.applyChaos, http.HandlerFunc(s.serve))
+}
+
+// serve answers one API request.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.faults.Delay(r.Context())
 
 	s.mu.Lock()
@@ -214,9 +223,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		n := reflectLen(items)
 		out = wrapper{Total: &n, QuotaMax: q.max, QuotaRemaining: q.max - q.used}
 	}
-	if n := s.backoff[c.route]; n > 0 {
+	n := s.backoff[c.route]
+	if s.backoffNext > 0 {
+		n, s.backoffNext = max(n, s.backoffNext), 0
+	}
+	if n > 0 {
 		out.Backoff = n
 		s.backoffUntil[c.route] = now.Add(time.Duration(n) * time.Second)
+		s.chaos.Announce(c.route, s.backoffUntil[c.route], fmt.Sprintf("backoff: %d on %s", n, c.route))
 	}
 	body := mustJSON(out)
 	if s.faults.Malformed() {

@@ -85,8 +85,10 @@ type Server struct {
 
 	backoff      map[string]int       // route → seconds to announce
 	backoffUntil map[string]time.Time // route → when it may be called again
+	backoffNext  int                  // seconds of backoff the next success carries (chaos)
 
 	faults fakekit.Faults
+	chaos  *fakekit.Chaos // nil: no chaos (WithChaos)
 	log    fakekit.Log[Request]
 }
 

@@ -133,7 +133,7 @@ func New(opts connectors.Options) (connectors.Connector, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	co := connectors.ClientOptions{Source: src.Name, Base: opts.HTTP, Logger: c.log, Now: c.now, Sleep: opts.Sleep, Version: opts.Version}
+	co := connectors.ClientOptions{Source: src.Name, Base: opts.HTTP, Logger: c.log, Now: c.now, Sleep: opts.Sleep, Version: opts.Version, Timeout: opts.HTTPTimeout, Waits: opts.Waits}
 	if !s.Token.IsZero() {
 		tok := s.Token
 		co.Auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok.Reveal()) }

@@ -1,0 +1,67 @@
+//go:build linux
+
+package storefault
+
+import (
+	"os"
+	"syscall"
+	"testing"
+)
+
+// Tmpfs mounts a tmpfs of size bytes on a new directory and returns it; it
+// is unmounted when the test ends. It needs root (or CAP_SYS_ADMIN): the
+// test is skipped without, except in CI (CI=true), where it fails.
+func Tmpfs(t testing.TB, size int64) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+itoa(size)+",mode=0755"); err != nil {
+		mustRun(t, "mount a tmpfs (needs root): %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
+	return dir
+}
+
+// Resize changes the size of the tmpfs mounted on dir (Tmpfs), keeping
+// what it holds: a full disk that was grown.
+func Resize(t testing.TB, dir string, size int64) {
+	t.Helper()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT, "size="+itoa(size)); err != nil {
+		t.Fatalf("resize the tmpfs on %s: %v", dir, err)
+	}
+}
+
+// ReadOnly remounts the tmpfs on dir read-only (ro true) or read-write.
+// Linux refuses while a file on it is open for writing: close the store
+// first.
+func ReadOnly(t testing.TB, dir string, ro bool) {
+	t.Helper()
+	flags := uintptr(syscall.MS_REMOUNT)
+	if ro {
+		flags |= syscall.MS_RDONLY
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", flags, ""); err != nil {
+		t.Fatalf("remount %s (read-only %v): %v", dir, ro, err)
+	}
+}
+
+func mustRun(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("in CI this test must run: "+format, args...)
+	}
+	t.Skipf("skipped: "+format, args...)
+}
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
