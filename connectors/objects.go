@@ -174,57 +174,59 @@ const scanPage = 64
 // with prefix and sorts after after, as it stands with this Fetch's writes;
 // ok is false when there is none.
 func (b *ObjectBuffer) Next(ctx context.Context, prefix, after string) (key string, value json.RawMessage, ok bool, err error) {
+	list, err := b.Scan(ctx, prefix, after, 1)
+	if err != nil || len(list) == 0 {
+		return "", nil, false, err
+	}
+	return list[0].Key, list[0].Value, true, nil
+}
+
+// Scan returns, in byte order of keys, up to n entries whose key starts
+// with prefix and sorts after after, as they stand with this Fetch's
+// writes, reading the committed state a page at a time.
+func (b *ObjectBuffer) Scan(ctx context.Context, prefix, after string, n int) ([]Object, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if after < prefix {
-		after = ""
+	if n <= 0 {
+		return nil, nil
 	}
-	// The first pending write in range.
-	var wk string
+	inRange := func(k string) bool { return strings.HasPrefix(k, prefix) && k > after }
+	var out []Object
 	for k, v := range b.writes {
-		if v != nil && strings.HasPrefix(k, prefix) && k > after && (wk == "" || k < wk) {
-			wk = k
+		if v != nil && inRange(k) {
+			out = append(out, Object{Key: k, Value: v})
 		}
 	}
-	// The first committed entry in range not overwritten by this Fetch.
-	var ck string
-	var cv json.RawMessage
 	if b.src == nil {
 		for k, v := range b.embedded {
-			if _, w := b.writes[k]; !w && strings.HasPrefix(k, prefix) && k > after && (ck == "" || k < ck) {
-				ck, cv = k, v
+			if _, w := b.writes[k]; !w && inRange(k) {
+				out = append(out, Object{Key: k, Value: v})
 			}
 		}
 	} else {
-		from := after
-	scan:
-		for {
-			page, err := b.src.ObjectsAfter(ctx, b.source, prefix, from, scanPage)
+		// Committed entries not overwritten by this Fetch, until n of them
+		// (then every write that sorts before the n-th is in out too) or
+		// the end of the range.
+		limit := max(n, scanPage)
+		for from, found := after, 0; found < n; {
+			page, err := b.src.ObjectsAfter(ctx, b.source, prefix, from, limit)
 			if err != nil {
-				return "", nil, false, fmt.Errorf("scan per-object state %s: %w", prefix, err)
+				return nil, fmt.Errorf("scan per-object state %s: %w", prefix, err)
 			}
 			for _, o := range page {
-				if wk != "" && o.Key >= wk {
-					break scan // the pending write comes first
-				}
 				if _, w := b.writes[o.Key]; !w {
-					ck, cv = o.Key, o.Value
-					break scan
+					out = append(out, o)
+					found++
 				}
-				from = o.Key
 			}
-			if len(page) < scanPage {
+			if len(page) < limit {
 				break
 			}
+			from = page[len(page)-1].Key
 		}
 	}
-	switch {
-	case ck != "" && (wk == "" || ck < wk):
-		return ck, cv, true, nil
-	case wk != "":
-		return wk, b.writes[wk], true, nil
-	}
-	return "", nil, false, nil
+	slices.SortFunc(out, func(a, b Object) int { return strings.Compare(a.Key, b.Key) })
+	return out[:min(len(out), n)], nil
 }
 
 // Writes returns the buffered writes, sorted by key, for Batch.Objects; nil

@@ -124,22 +124,17 @@ func (c *Connector) queueProfile(b *builder, p profileReq) error {
 // nextProfiles returns up to n queued profile reads, in key order;
 // they stay queued until read (see readProfiles).
 func (c *Connector) nextProfiles(ctx context.Context, b *builder, n int) ([]profileReq, error) {
-	var out []profileReq
-	after := ""
-	for len(out) < n {
-		k, raw, ok, err := b.objs.Next(ctx, profilePrefix, after)
-		if err != nil {
-			return nil, fmt.Errorf("github: queued profiles: %w", err)
-		}
-		if !ok {
-			break
-		}
+	list, err := b.objs.Scan(ctx, profilePrefix, "", n)
+	if err != nil {
+		return nil, fmt.Errorf("github: queued profiles: %w", err)
+	}
+	out := make([]profileReq, 0, len(list))
+	for _, o := range list {
 		var p profileReq
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return nil, fmt.Errorf("github: decode queued profile %s: %w", k, err)
+		if err := json.Unmarshal(o.Value, &p); err != nil {
+			return nil, fmt.Errorf("github: decode queued profile %s: %w", o.Key, err)
 		}
 		out = append(out, p)
-		after = k
 	}
 	return out, nil
 }
@@ -197,22 +192,18 @@ func migrateState(st *state, objs *connectors.ObjectBuffer) (touched []string, e
 // queued, in number order, with their keys; they stay queued until read
 // (see stepReviews).
 func queuedReviews(ctx context.Context, b *builder, repo string, n int) ([]string, []prRef, error) {
-	var keys []string
-	var prs []prRef
-	after := ""
-	for len(prs) < n {
-		k, raw, ok, err := b.objs.Next(ctx, reviewPrefix(repo), after)
-		if err != nil {
-			return nil, nil, fmt.Errorf("github: queued reviews of %s: %w", repo, err)
-		}
-		if !ok {
-			break
-		}
+	list, err := b.objs.Scan(ctx, reviewPrefix(repo), "", n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("github: queued reviews of %s: %w", repo, err)
+	}
+	keys := make([]string, 0, len(list))
+	prs := make([]prRef, 0, len(list))
+	for _, o := range list {
 		var pr prRef
-		if err := json.Unmarshal(raw, &pr); err != nil {
-			return nil, nil, fmt.Errorf("github: decode queued reviews %s: %w", k, err)
+		if err := json.Unmarshal(o.Value, &pr); err != nil {
+			return nil, nil, fmt.Errorf("github: decode queued reviews %s: %w", o.Key, err)
 		}
-		keys, prs, after = append(keys, k), append(prs, pr), k
+		keys, prs = append(keys, o.Key), append(prs, pr)
 	}
 	return keys, prs, nil
 }
