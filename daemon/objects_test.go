@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -77,11 +78,14 @@ var storeKinds = []struct {
 
 // issueWorld is a fake GitHub with one repository of n issues, every fifth
 // a pull request with a review, every tenth with a comment, each by its
-// own author.
+// own author. It has no GraphQL API (a GitHub Enterprise without it), so
+// that reviews and profiles are read through REST, one pull request or
+// profile at a time, over many batches: the heaviest case for a cursor.
 func issueWorld(t *testing.T, n int) (*githubtest.Server, *config.Config) {
 	t.Helper()
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	srv := githubtest.New(githubtest.WithNow(func() time.Time { return now }), githubtest.WithRateLimit(1_000_000))
+	srv := githubtest.New(githubtest.WithNow(func() time.Time { return now }), githubtest.WithRateLimit(1_000_000),
+		githubtest.WithoutGraphQL(http.StatusNotFound))
 	if _, err := srv.AddRepo(githubtest.Repo{Owner: "big", Name: "repo", CreatedAt: now.Add(-1000 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
