@@ -78,3 +78,25 @@ type ScoreReader interface {
 	// until, in no particular order; platform "" means all.
 	PeriodActivities(ctx context.Context, since, until time.Time, platform string) ([]PeriodActivity, error)
 }
+
+// LeanScoreReader is a ScoreReader that also reads less, for the lists
+// and reports computed live (a period other than the stored one): the
+// same data without what those never read, so that they need not decode
+// every member's tallies or every activity's title. Stores that do not
+// implement it are read in full (the results are the same).
+type LeanScoreReader interface {
+	// LeanScoreData is ScoreData without the identities' Tallies and
+	// Channels (nil).
+	LeanScoreData(ctx context.Context) (ScoreData, error)
+	// LeanPeriodActivities is PeriodActivities without Title and URL.
+	LeanPeriodActivities(ctx context.Context, since, until time.Time, platform string) ([]PeriodActivity, error)
+	// ActivityHeads returns the title and URL of each stored activity
+	// of keys.
+	ActivityHeads(ctx context.Context, keys []string) (map[string][2]string, error)
+}
+
+// PartialScoreReader reads some members' score data (with tallies and
+// channels), as ScoreData has them, by id.
+type PartialScoreReader interface {
+	ScoreMembers(ctx context.Context, ids []int64) ([]ScoreMember, error)
+}

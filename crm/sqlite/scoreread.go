@@ -23,29 +23,11 @@ func (s *Store) ScoreData(ctx context.Context) (crm.ScoreData, error) {
 		return out, fmt.Errorf("sqlite: score data: %w", err)
 	}
 	defer tx.Rollback()
-	if out.Members, err = s.scoreMembers(ctx, tx, ""); err != nil {
+	if out.Members, err = s.scoreMembers(ctx, tx, "", false); err != nil {
 		return out, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT from_identity, to_identity, n, last_at FROM interactions`)
-	if err != nil {
-		return out, fmt.Errorf("sqlite: score data: interactions: %w", err)
-	}
-	for rows.Next() {
-		var e crm.Interaction
-		var at string
-		if err := rows.Scan(&e.From, &e.To, &e.N, &at); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: interactions: %w", err)
-		}
-		if e.LastAt, err = parseTime(at); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: interaction time %q: %w", at, err)
-		}
-		out.Interactions = append(out.Interactions, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("sqlite: score data: interactions: %w", err)
+	if out.Interactions, err = readInteractions(ctx, tx); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -58,12 +40,61 @@ func (s *Store) ScoreMembers(ctx context.Context, ids []int64) ([]crm.ScoreMembe
 	}
 	defer tx.Rollback()
 	b, _ := json.Marshal(ids)
-	return s.scoreMembers(ctx, tx, string(b))
+	return s.scoreMembers(ctx, tx, string(b), false)
+}
+
+var _ crm.LeanScoreReader = (*Store)(nil)
+
+// LeanScoreData is ScoreData without the identities' tallies and
+// channels (the JSON most of ScoreData's time goes into decoding), in one
+// read transaction.
+func (s *Store) LeanScoreData(ctx context.Context) (crm.ScoreData, error) {
+	var out crm.ScoreData
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return out, fmt.Errorf("sqlite: lean score data: %w", err)
+	}
+	defer tx.Rollback()
+	if out.Members, err = s.scoreMembers(ctx, tx, "", true); err != nil {
+		return out, err
+	}
+	if out.Interactions, err = readInteractions(ctx, tx); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// readInteractions reads every interaction edge.
+func readInteractions(ctx context.Context, tx *sql.Tx) ([]crm.Interaction, error) {
+	var out []crm.Interaction
+	rows, err := tx.QueryContext(ctx, `SELECT from_identity, to_identity, n, last_at FROM interactions`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: score data: interactions: %w", err)
+	}
+	for rows.Next() {
+		var e crm.Interaction
+		var at string
+		if err := rows.Scan(&e.From, &e.To, &e.N, &at); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: score data: interactions: %w", err)
+		}
+		if e.LastAt, err = parseTime(at); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: score data: interaction time %q: %w", at, err)
+		}
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: score data: interactions: %w", err)
+	}
+	return out, nil
 }
 
 // scoreMembers reads members with identities, and their identities'
 // tallies: all of them, or those whose ids are the JSON array idsJSON.
-func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([]crm.ScoreMember, error) {
+// lean leaves the tallies and channels out (nil).
+func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string, lean bool) ([]crm.ScoreMember, error) {
 	var out struct{ Members []crm.ScoreMember }
 	filter, ifilter := "", ""
 	var args []any
@@ -105,7 +136,7 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([
 	roleOf := make(map[int64][]crm.Identity, len(out.Members))
 	rows, err = tx.QueryContext(ctx, `SELECT i.id, i.member_id, i.platform, i.username, i.followers, i.reputation,
 			i.staff, i.bot, ifnull(i.first_activity_at, ''),
-			ifnull(s.tallies, '{}'), ifnull(s.channels, '[]'), ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
+			`+talliesCols(lean)+`, ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
 			ifnull(s.months, 0), ifnull(s.months_at, 0)
 		FROM identities i LEFT JOIN identity_scores s ON s.identity_id = i.id
 		WHERE i.member_id IS NOT NULL`+ifilter+` ORDER BY i.member_id, i.id`, args...)
@@ -133,13 +164,15 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([
 				return nil, fmt.Errorf("sqlite: score data: identity %d: %w", id.ID, err)
 			}
 		}
-		if id.Tallies, err = crm.DecodeTallies(tallies); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlite: score data: identity %d tallies: %w", id.ID, err)
-		}
-		if err := json.Unmarshal([]byte(channels), &id.Channels); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlite: score data: identity %d channels: %w", id.ID, err)
+		if !lean {
+			if id.Tallies, err = crm.DecodeTallies(tallies); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: score data: identity %d tallies: %w", id.ID, err)
+			}
+			if err := json.Unmarshal([]byte(channels), &id.Channels); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: score data: identity %d channels: %w", id.ID, err)
+			}
 		}
 		out.Members[i].Identities = append(out.Members[i].Identities, id)
 		roleOf[member] = append(roleOf[member], crm.Identity{Account: connectors.Account{
@@ -161,7 +194,41 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([
 // PeriodActivities returns the activities of [since, until) on platform
 // ("" for all) with the member of their identity (0 when unassigned).
 func (s *Store) PeriodActivities(ctx context.Context, since, until time.Time, platform string) ([]crm.PeriodActivity, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT a.key, a.platform, a.type, a.channel, a.title, a.url, a.parent_key,
+	return s.periodActivities(ctx, since, until, platform, `a.title, a.url`)
+}
+
+// LeanPeriodActivities is PeriodActivities without titles and URLs.
+func (s *Store) LeanPeriodActivities(ctx context.Context, since, until time.Time, platform string) ([]crm.PeriodActivity, error) {
+	return s.periodActivities(ctx, since, until, platform, `'', ''`)
+}
+
+// ActivityHeads returns the title and URL of each of the activities keys
+// that is stored.
+func (s *Store) ActivityHeads(ctx context.Context, keys []string) (map[string][2]string, error) {
+	b, _ := json.Marshal(keys)
+	rows, err := s.r.QueryContext(ctx, `SELECT key, title, url FROM activities WHERE key IN (SELECT value FROM json_each(?))`, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: activity titles: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string][2]string, len(keys))
+	for rows.Next() {
+		var k, title, url string
+		if err := rows.Scan(&k, &title, &url); err != nil {
+			return nil, fmt.Errorf("sqlite: activity titles: %w", err)
+		}
+		out[k] = [2]string{title, url}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: activity titles: %w", err)
+	}
+	return out, nil
+}
+
+// periodActivities reads the activities of a period, with head as the
+// title and URL columns.
+func (s *Store) periodActivities(ctx context.Context, since, until time.Time, platform, head string) ([]crm.PeriodActivity, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT a.key, a.platform, a.type, a.channel, `+head+`, a.parent_key,
 			a.occurred_at, a.identity_id, ifnull(i.member_id, 0), a.reactions_total, a.sentiment
 		FROM activities a JOIN identities i ON i.id = a.identity_id
 		WHERE a.occurred_at >= ? AND a.occurred_at < ? AND (? = '' OR a.platform = ?)`,
@@ -197,4 +264,13 @@ func (s *Store) PeriodActivities(ctx context.Context, since, until time.Time, pl
 		return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 	}
 	return out, nil
+}
+
+// talliesCols are the tallies and channels columns of scoreMembers'
+// identities query: empty values when lean.
+func talliesCols(lean bool) string {
+	if lean {
+		return `'', ''`
+	}
+	return `ifnull(s.tallies, '{}'), ifnull(s.channels, '[]')`
 }

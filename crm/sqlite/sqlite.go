@@ -110,6 +110,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"_synchronous":  {"NORMAL"},
 		"_foreign_keys": {"1"},
 		"_query_only":   {"1"},
+		// Reads of every member's scores or a long period's activities
+		// walk hundreds of MB: pages are mapped and cached rather than
+		// read with a system call each (2 MB page cache by default).
+		"_pragma": {"mmap_size(1073741824)", "cache_size(-65536)"},
 	}
 	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
 	if err != nil {
