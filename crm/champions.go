@@ -616,11 +616,7 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 // listed. The graph (reach) is built from every member, read without
 // tallies; the tallies are read for the active members only.
 func (sc Scoring) risingAmongActive(ctx context.Context, r ChampionsReader, lr LeanScoreReader, pr PartialScoreReader, o ChampionsOptions) (ChampionsList, error) {
-	all, err := lr.LeanScoreData(ctx)
-	if err != nil {
-		return ChampionsList{}, err
-	}
-	recent, err := lr.LeanPeriodActivities(ctx, o.Now.Add(-o.Period), o.Now, "")
+	all, recent, err := lr.LeanPeriod(ctx, o.Now.Add(-o.Period), o.Now, "")
 	if err != nil {
 		return ChampionsList{}, err
 	}

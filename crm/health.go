@@ -1050,12 +1050,8 @@ func ReadHealth(ctx context.Context, st ScoreReader, opt HealthOptions) (HealthR
 // read for those afterwards. The report is the same as from the full
 // reads.
 func readLeanHealth(ctx context.Context, lr LeanScoreReader, opt HealthOptions) (HealthReport, error) {
-	data, err := lr.LeanScoreData(ctx)
-	if err != nil {
-		return HealthReport{}, fmt.Errorf("health: %w", err)
-	}
 	now := opt.Now.UTC()
-	acts, err := lr.LeanPeriodActivities(ctx, now.Add(-2*opt.Period), now, opt.Platform)
+	data, acts, err := lr.LeanPeriod(ctx, now.Add(-2*opt.Period), now, opt.Platform)
 	if err != nil {
 		return HealthReport{}, fmt.Errorf("health: %w", err)
 	}

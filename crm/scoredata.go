@@ -85,11 +85,10 @@ type ScoreReader interface {
 // every member's tallies or every activity's title. Stores that do not
 // implement it are read in full (the results are the same).
 type LeanScoreReader interface {
-	// LeanScoreData is ScoreData without the identities' Tallies and
-	// Channels (nil).
-	LeanScoreData(ctx context.Context) (ScoreData, error)
-	// LeanPeriodActivities is PeriodActivities without Title and URL.
-	LeanPeriodActivities(ctx context.Context, since, until time.Time, platform string) ([]PeriodActivity, error)
+	// LeanPeriod reads, consistently, ScoreData without the members'
+	// names and the identities' Tallies and Channels (empty) and
+	// PeriodActivities(since, until, platform) without Title and URL.
+	LeanPeriod(ctx context.Context, since, until time.Time, platform string) (ScoreData, []PeriodActivity, error)
 	// ActivityHeads returns the title and URL of each stored activity
 	// of keys.
 	ActivityHeads(ctx context.Context, keys []string) (map[string][2]string, error)

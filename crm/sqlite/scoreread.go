@@ -45,23 +45,36 @@ func (s *Store) ScoreMembers(ctx context.Context, ids []int64) ([]crm.ScoreMembe
 
 var _ crm.LeanScoreReader = (*Store)(nil)
 
-// LeanScoreData is ScoreData without the identities' tallies and
-// channels (the JSON most of ScoreData's time goes into decoding), in one
-// read transaction.
-func (s *Store) LeanScoreData(ctx context.Context) (crm.ScoreData, error) {
+// LeanPeriod reads, in one read transaction, ScoreData without the
+// identities' tallies and channels (the JSON most of ScoreData's time goes
+// into decoding) and the activities of [since, until) on platform without
+// titles and URLs, from the time index alone (their members are those of
+// the identities just read, without a lookup per activity).
+func (s *Store) LeanPeriod(ctx context.Context, since, until time.Time, platform string) (crm.ScoreData, []crm.PeriodActivity, error) {
 	var out crm.ScoreData
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return out, fmt.Errorf("sqlite: lean score data: %w", err)
+		return out, nil, fmt.Errorf("sqlite: lean score data: %w", err)
 	}
 	defer tx.Rollback()
 	if out.Members, err = s.scoreMembers(ctx, tx, "", true); err != nil {
-		return out, err
+		return out, nil, err
 	}
 	if out.Interactions, err = readInteractions(ctx, tx); err != nil {
-		return out, err
+		return out, nil, err
 	}
-	return out, nil
+	memberOf := make(map[int64]int64)
+	for _, m := range out.Members {
+		for _, id := range m.Identities {
+			memberOf[id.ID] = m.ID
+		}
+	}
+	rows, err := tx.QueryContext(ctx, leanPeriodQuery, formatTime(since), formatTime(until), platform, platform)
+	if err != nil {
+		return out, nil, fmt.Errorf("sqlite: activities of a period: %w", err)
+	}
+	acts, err := scanPeriod(rows, func(a *crm.PeriodActivity) { a.MemberID = memberOf[a.IdentityID] })
+	return out, acts, err
 }
 
 // readInteractions reads every interaction edge.
@@ -96,15 +109,22 @@ func readInteractions(ctx context.Context, tx *sql.Tx) ([]crm.Interaction, error
 // lean leaves the tallies and channels out (nil).
 func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string, lean bool) ([]crm.ScoreMember, error) {
 	var out struct{ Members []crm.ScoreMember }
-	filter, ifilter := "", ""
+	// Every identity: a scan in id order (each member's identities come
+	// in id order, as ordered by member), no sort.
+	filter, ifilter, order := "", "", ` ORDER BY i.id`
 	var args []any
 	if idsJSON != "" {
+		order = ` ORDER BY i.member_id, i.id`
 		filter, ifilter = ` AND id IN (SELECT value FROM json_each(?))`, ` AND i.member_id IN (SELECT value FROM json_each(?))`
 		args = []any{idsJSON}
 	}
+	name := "name" // the lean read leaves names out
+	if lean {
+		name = "''"
+	}
 	index := make(map[int64]int)
 	marks := make(map[int64]string)
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, first_seen, ifnull(role_mark, '') FROM members WHERE identity_count > 0`+filter+` ORDER BY id`, args...)
+	rows, err := tx.QueryContext(ctx, `SELECT id, `+name+`, first_seen, ifnull(role_mark, '') FROM members WHERE identity_count > 0`+filter+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: score data: members: %w", err)
 	}
@@ -133,13 +153,15 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string, le
 	}
 
 	// Flags for the roles, gathered per member as the identities stream by.
-	roleOf := make(map[int64][]crm.Identity, len(out.Members))
+	type roleFlags struct{ staff, bot bool }
+	flags := make([][]roleFlags, len(out.Members)) // by member index, as its identities
+
 	rows, err = tx.QueryContext(ctx, `SELECT i.id, i.member_id, i.platform, i.username, i.followers, i.reputation,
 			i.staff, i.bot, ifnull(i.first_activity_at, ''),
 			`+talliesCols(lean)+`, ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
 			ifnull(s.months, 0), ifnull(s.months_at, 0)
 		FROM identities i LEFT JOIN identity_scores s ON s.identity_id = i.id
-		WHERE i.member_id IS NOT NULL`+ifilter+` ORDER BY i.member_id, i.id`, args...)
+		WHERE i.member_id IS NOT NULL`+ifilter+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: score data: identities: %w", err)
 	}
@@ -175,17 +197,22 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string, le
 			}
 		}
 		out.Members[i].Identities = append(out.Members[i].Identities, id)
-		roleOf[member] = append(roleOf[member], crm.Identity{Account: connectors.Account{
-			AccountRef: connectors.AccountRef{Platform: id.Platform}, Username: id.Username, Staff: staff, Bot: bot}})
+		flags[i] = append(flags[i], roleFlags{staff, bot})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: score data: identities: %w", err)
 	}
 	team := s.teamList()
+	var ids []crm.Identity
 	for i := range out.Members {
 		m := &out.Members[i]
-		m.Role = crm.Role(crm.Member{ID: m.ID, Mark: marks[m.ID], Identities: roleOf[m.ID]}, team)
+		ids = ids[:0]
+		for j, id := range m.Identities {
+			ids = append(ids, crm.Identity{Account: connectors.Account{
+				AccountRef: connectors.AccountRef{Platform: id.Platform}, Username: id.Username, Staff: flags[i][j].staff, Bot: flags[i][j].bot}})
+		}
+		m.Role = crm.Role(crm.Member{ID: m.ID, Mark: marks[m.ID], Identities: ids}, team)
 	}
 
 	return out.Members, nil
@@ -195,11 +222,6 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string, le
 // ("" for all) with the member of their identity (0 when unassigned).
 func (s *Store) PeriodActivities(ctx context.Context, since, until time.Time, platform string) ([]crm.PeriodActivity, error) {
 	return s.periodActivities(ctx, since, until, platform, `a.title, a.url`)
-}
-
-// LeanPeriodActivities is PeriodActivities without titles and URLs.
-func (s *Store) LeanPeriodActivities(ctx context.Context, since, until time.Time, platform string) ([]crm.PeriodActivity, error) {
-	return s.periodActivities(ctx, since, until, platform, `'', ''`)
 }
 
 // ActivityHeads returns the title and URL of each of the activities keys
@@ -228,14 +250,16 @@ func (s *Store) ActivityHeads(ctx context.Context, keys []string) (map[string][2
 // periodActivities reads the activities of a period, with head as the
 // title and URL columns.
 func (s *Store) periodActivities(ctx context.Context, since, until time.Time, platform, head string) ([]crm.PeriodActivity, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT a.key, a.platform, a.type, a.channel, `+head+`, a.parent_key,
-			a.occurred_at, a.identity_id, ifnull(i.member_id, 0), a.reactions_total, a.sentiment
-		FROM activities a JOIN identities i ON i.id = a.identity_id
-		WHERE a.occurred_at >= ? AND a.occurred_at < ? AND (? = '' OR a.platform = ?)`,
-		formatTime(since), formatTime(until), platform, platform)
+	rows, err := s.r.QueryContext(ctx, periodQuery(head), formatTime(since), formatTime(until), platform, platform)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 	}
+	return scanPeriod(rows, nil)
+}
+
+// scanPeriod reads the rows of periodQuery or leanPeriodQuery (these give
+// 0 as the member: fill, when not nil, sets it) and closes them.
+func scanPeriod(rows *sql.Rows, fill func(a *crm.PeriodActivity)) ([]crm.PeriodActivity, error) {
 	defer rows.Close()
 	var out []crm.PeriodActivity
 	for rows.Next() {
@@ -247,6 +271,7 @@ func (s *Store) periodActivities(ctx context.Context, since, until time.Time, pl
 			&at, &a.IdentityID, &a.MemberID, &reactions, &sentiment); err != nil {
 			return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 		}
+		var err error
 		if a.OccurredAt, err = parseTime(at); err != nil {
 			return nil, fmt.Errorf("sqlite: activity %s time: %w", a.Key, err)
 		}
@@ -258,6 +283,9 @@ func (s *Store) periodActivities(ctx context.Context, since, until time.Time, pl
 			f := sentiment.Float64
 			a.Sentiment = &f
 		}
+		if fill != nil {
+			fill(&a)
+		}
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
@@ -265,6 +293,22 @@ func (s *Store) periodActivities(ctx context.Context, since, until time.Time, pl
 	}
 	return out, nil
 }
+
+// periodQuery reads the activities of a period (since, until, platform
+// twice), with head as the title and URL columns.
+func periodQuery(head string) string {
+	return `SELECT a.key, a.platform, a.type, a.channel, ` + head + `, a.parent_key,
+			a.occurred_at, a.identity_id, ifnull(i.member_id, 0), a.reactions_total, a.sentiment
+		FROM activities a JOIN identities i ON i.id = a.identity_id
+		WHERE a.occurred_at >= ? AND a.occurred_at < ? AND (? = '' OR a.platform = ?)`
+}
+
+// leanPeriodQuery is periodQuery without titles, URLs and members (0),
+// answered from the index activities_time alone.
+const leanPeriodQuery = `SELECT a.key, a.platform, a.type, a.channel, '', '', a.parent_key,
+		a.occurred_at, a.identity_id, 0, a.reactions_total, a.sentiment
+	FROM activities a
+	WHERE a.occurred_at >= ? AND a.occurred_at < ? AND (? = '' OR a.platform = ?)`
 
 // talliesCols are the tallies and channels columns of scoreMembers'
 // identities query: empty values when lean.
