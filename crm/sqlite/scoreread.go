@@ -191,7 +191,7 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string, le
 				rows.Close()
 				return nil, fmt.Errorf("sqlite: score data: identity %d tallies: %w", id.ID, err)
 			}
-			if err := json.Unmarshal([]byte(channels), &id.Channels); err != nil {
+			if id.Channels, err = crm.DecodeChannels(channels); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("sqlite: score data: identity %d channels: %w", id.ID, err)
 			}
