@@ -569,10 +569,8 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 		}
 		list, stored = l, ok
 	}
-	lr, lean := r.(LeanScoreReader)
-	pr, partial := r.(PartialScoreReader)
-	if !stored && o.Rising && lean && partial && o.Period >= time.Hour {
-		l, err := sc.risingAmongActive(ctx, r, lr, pr, o)
+	if rr, ok := r.(RisingReader); ok && !stored && o.Rising && o.Period >= time.Hour {
+		l, err := sc.risingAmongActive(ctx, r, rr, o)
 		if err != nil {
 			return ChampionsList{}, fmt.Errorf("champions: %w", err)
 		}
@@ -613,38 +611,38 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 // breadth) > Total when Base > 0 (D(then)/D(now) = Decay^(-period in
 // months) ≥ 1 + 1.4e-4 for a period of at least an hour, far above
 // rounding), and a gain of 0 when Base is 0: never positive, so never
-// listed. The graph (reach) is built from every member, read without
-// tallies; the tallies are read for the active members only.
-func (sc Scoring) risingAmongActive(ctx context.Context, r ChampionsReader, lr LeanScoreReader, pr PartialScoreReader, o ChampionsOptions) (ChampionsList, error) {
-	all, recent, err := lr.LeanPeriod(ctx, o.Now.Add(-o.Period), o.Now, "")
+// listed. The graph (reach) is built from the members at either end of an
+// interaction, read without tallies; the tallies (and levels) are read for
+// the active members only.
+func (sc Scoring) risingAmongActive(ctx context.Context, r ChampionsReader, rr RisingReader, o ChampionsOptions) (ChampionsList, error) {
+	graph, active, recent, err := rr.RisingData(ctx, o.Now.Add(-o.Period), o.Now)
 	if err != nil {
 		return ChampionsList{}, err
 	}
-	seen := make(map[int64]bool)
-	var ids []int64
-	for _, a := range recent {
-		if a.MemberID != 0 && !seen[a.MemberID] {
-			seen[a.MemberID] = true
-			ids = append(ids, a.MemberID)
+	var levels map[int64]LevelState
+	if lr, ok := r.(interface {
+		LevelsOf(ctx context.Context, ids []int64) (map[int64]LevelState, error)
+	}); ok {
+		ids := make([]int64, len(active))
+		for i, m := range active {
+			ids[i] = m.ID
 		}
+		levels, err = lr.LevelsOf(ctx, ids)
+	} else {
+		levels, err = r.Levels(ctx)
 	}
-	slices.Sort(ids)
-	active, err := pr.ScoreMembers(ctx, ids)
 	if err != nil {
 		return ChampionsList{}, err
 	}
-	levels, err := r.Levels(ctx)
-	if err != nil {
-		return ChampionsList{}, err
-	}
-	return sc.RisingAmong(all, active, levels, recent, o), nil
+	return sc.RisingAmong(graph, active, levels, recent, o), nil
 }
 
 // RisingAmong is Champions for o.Rising with the graph of all (whose
-// members need no tallies) and the entries of active, the members with
-// activity in the period (with tallies), only: the same list as
-// Champions(d, levels, recent, o) when active holds every member of d
-// with an activity in recent (see risingAmongActive).
+// members need no tallies; those without an interaction may be left out)
+// and the entries of active, the members with activity in the period
+// (with tallies), only: the same list as Champions(d, levels, recent, o)
+// when active holds every member of d with an activity in recent (see
+// risingAmongActive).
 func (sc Scoring) RisingAmong(all ScoreData, active []ScoreMember, levels map[int64]LevelState, recent []PeriodActivity, o ChampionsOptions) ChampionsList {
 	o = sc.defaults(o)
 	out := sc.listHead(o)

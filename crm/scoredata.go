@@ -94,8 +94,13 @@ type LeanScoreReader interface {
 	ActivityHeads(ctx context.Context, keys []string) (map[string][2]string, error)
 }
 
-// PartialScoreReader reads some members' score data (with tallies and
-// channels), as ScoreData has them, by id.
-type PartialScoreReader interface {
-	ScoreMembers(ctx context.Context, ids []int64) ([]ScoreMember, error)
+// RisingReader reads what the rising list of a period needs, and no more
+// (see Scoring.RisingAmong).
+type RisingReader interface {
+	// RisingData reads, consistently, the activities of [since, until)
+	// without Title and URL (recent), the score data of the members with
+	// an activity among them (active, with tallies, by id), and the graph
+	// data: every interaction and every member with an identity at either
+	// end of one (without names, tallies and channels).
+	RisingData(ctx context.Context, since, until time.Time) (graph ScoreData, active []ScoreMember, recent []PeriodActivity, err error)
 }

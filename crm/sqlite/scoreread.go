@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/connectors"
@@ -75,6 +76,55 @@ func (s *Store) LeanPeriod(ctx context.Context, since, until time.Time, platform
 	}
 	acts, err := scanPeriod(rows, func(a *crm.PeriodActivity) { a.MemberID = memberOf[a.IdentityID] })
 	return out, acts, err
+}
+
+var _ crm.RisingReader = (*Store)(nil)
+
+// RisingData reads, in one read transaction, the activities of [since,
+// until) from the time index alone, the members active in them with
+// their tallies, and the interactions with the members at their ends
+// (lean).
+func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph crm.ScoreData, active []crm.ScoreMember, recent []crm.PeriodActivity, err error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return graph, nil, nil, fmt.Errorf("sqlite: rising data: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT a.key, a.platform, a.type, a.channel, '', '', a.parent_key,
+			a.occurred_at, a.identity_id, ifnull(i.member_id, 0), a.reactions_total, a.sentiment
+		FROM activities a JOIN identities i ON i.id = a.identity_id
+		WHERE a.occurred_at >= ? AND a.occurred_at < ?`, formatTime(since), formatTime(until))
+	if err != nil {
+		return graph, nil, nil, fmt.Errorf("sqlite: activities of a period: %w", err)
+	}
+	if recent, err = scanPeriod(rows, nil); err != nil {
+		return graph, nil, nil, err
+	}
+	seen := make(map[int64]bool)
+	ids := []int64{}
+	for _, a := range recent {
+		if a.MemberID != 0 && !seen[a.MemberID] {
+			seen[a.MemberID] = true
+			ids = append(ids, a.MemberID)
+		}
+	}
+	slices.Sort(ids)
+	b, _ := json.Marshal(ids)
+	if active, err = s.scoreMembers(ctx, tx, string(b), false); err != nil {
+		return graph, nil, nil, err
+	}
+	if graph.Interactions, err = readInteractions(ctx, tx); err != nil {
+		return graph, nil, nil, err
+	}
+	var ends string // the members' ids, a JSON array
+	if err := tx.QueryRowContext(ctx, `SELECT json_group_array(member_id) FROM (SELECT DISTINCT i.member_id FROM identities i
+			WHERE i.member_id IS NOT NULL AND (i.id IN (SELECT from_identity FROM interactions) OR i.id IN (SELECT to_identity FROM interactions)))`).Scan(&ends); err != nil {
+		return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of interactions: %w", err)
+	}
+	if graph.Members, err = s.scoreMembers(ctx, tx, ends, true); err != nil {
+		return graph, nil, nil, err
+	}
+	return graph, active, recent, nil
 }
 
 // readInteractions reads every interaction edge.
