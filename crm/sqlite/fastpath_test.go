@@ -227,6 +227,16 @@ func TestFastPathsEqualFullComputation(t *testing.T) {
 								if diff := cmp.Diff(want, got); diff != "" {
 									t.Errorf("%s: rising differs (-full +fast):\n%s", name, diff)
 								}
+								// The same with the members scanned rather than looked up.
+								s.SetLookupMost(-1)
+								scanned, err := sc.LoadChampions(ctx, s, o, false)
+								s.SetLookupMost(0)
+								if err != nil {
+									t.Fatal(err)
+								}
+								if diff := cmp.Diff(want, scanned); diff != "" {
+									t.Errorf("%s: rising from scans differs (-full +fast):\n%s", name, diff)
+								}
 								other, err := sc.LoadChampions(ctx, shuffled, o, false)
 								if err != nil {
 									t.Fatal(err)

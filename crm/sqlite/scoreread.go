@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -90,28 +91,75 @@ func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph c
 		return graph, nil, nil, fmt.Errorf("sqlite: rising data: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT a.key, a.platform, a.type, a.channel, '', '', a.parent_key,
-			a.occurred_at, a.identity_id, ifnull(i.member_id, 0), a.reactions_total, a.sentiment
-		FROM activities a JOIN identities i ON i.id = a.identity_id
-		WHERE a.occurred_at >= ? AND a.occurred_at < ?`, formatTime(since), formatTime(until))
+	rows, err := tx.QueryContext(ctx, leanPeriodQuery, formatTime(since), formatTime(until), "", "")
 	if err != nil {
 		return graph, nil, nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 	}
 	if recent, err = scanPeriod(rows, nil); err != nil {
 		return graph, nil, nil, err
 	}
+	// The members of the activities' identities: looked up for a few,
+	// from a scan of every identity's member for many.
+	most := s.lookupMost
+	if most == 0 {
+		most = defaultLookupMost
+	}
+	idents := make(map[int64]int64)
+	for _, a := range recent {
+		idents[a.IdentityID] = 0
+	}
+	memberQuery := `SELECT id, member_id FROM identities WHERE member_id IS NOT NULL`
+	var args []any
+	if len(idents) <= most {
+		b, _ := json.Marshal(slices.Collect(maps.Keys(idents)))
+		memberQuery += ` AND id IN (SELECT value FROM json_each(?))`
+		args = []any{string(b)}
+	}
+	if rows, err = tx.QueryContext(ctx, memberQuery, args...); err != nil {
+		return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
+	}
+	for rows.Next() {
+		var id, member int64
+		if err := rows.Scan(&id, &member); err != nil {
+			rows.Close()
+			return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
+		}
+		if _, ok := idents[id]; ok {
+			idents[id] = member
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
+	}
 	seen := make(map[int64]bool)
 	ids := []int64{}
-	for _, a := range recent {
+	for i := range recent {
+		a := &recent[i]
+		a.MemberID = idents[a.IdentityID]
 		if a.MemberID != 0 && !seen[a.MemberID] {
 			seen[a.MemberID] = true
 			ids = append(ids, a.MemberID)
 		}
 	}
 	slices.Sort(ids)
-	b, _ := json.Marshal(ids)
-	if active, err = s.scoreMembers(ctx, tx, string(b), false); err != nil {
-		return graph, nil, nil, err
+	// Their score data: by id for a few, from a scan of every member for
+	// many (a lookup per member costs more than the scan then).
+	if len(ids) <= most {
+		b, _ := json.Marshal(ids)
+		if active, err = s.scoreMembers(ctx, tx, string(b), false); err != nil {
+			return graph, nil, nil, err
+		}
+	} else {
+		all, err := s.scoreMembers(ctx, tx, "", false)
+		if err != nil {
+			return graph, nil, nil, err
+		}
+		for _, m := range all {
+			if seen[m.ID] {
+				active = append(active, m)
+			}
+		}
 	}
 	if graph.Interactions, err = readInteractions(ctx, tx); err != nil {
 		return graph, nil, nil, err
@@ -126,6 +174,11 @@ func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph c
 	}
 	return graph, active, recent, nil
 }
+
+// defaultLookupMost is how many members or identities RisingData looks up
+// by id before it scans them all instead: past it, a lookup per member
+// costs more than the scan.
+const defaultLookupMost = 20_000
 
 // readInteractions reads every interaction edge.
 func readInteractions(ctx context.Context, tx *sql.Tx) ([]crm.Interaction, error) {

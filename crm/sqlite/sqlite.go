@@ -38,6 +38,9 @@ type Store struct {
 	w    *sql.DB // the single writer connection
 	r    *sql.DB // read-only connections
 	salt []byte  // the tombstone salt, read once at Open
+	// lookupMost is how many members or identities RisingData looks up
+	// by id before it scans them all instead (0: defaultLookupMost).
+	lookupMost int
 	// team is the configured team list (SetTeam); nil means none.
 	team atomic.Pointer[crm.Team]
 	// scoreDecay is the decay identity_scores follows (SetDecay); nil
