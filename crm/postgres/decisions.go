@@ -541,6 +541,12 @@ func (s *Store) ReplaceSuggestions(ctx context.Context, ss []crm.Suggestion) err
 }
 
 func (s *Store) replaceSuggestions(ctx context.Context, tx pgx.Tx, now time.Time, ss []crm.Suggestion) error {
+	return s.replaceSuggestionsIn(ctx, tx, now, ss, nil)
+}
+
+// replaceSuggestionsIn is replaceSuggestions that, with scope, deletes
+// only the open suggestions with an account of scope (by key) on a side.
+func (s *Store) replaceSuggestionsIn(ctx context.Context, tx pgx.Tx, now time.Time, ss []crm.Suggestion, scope map[string]bool) error {
 	type row struct {
 		id     int64
 		status string
@@ -628,7 +634,7 @@ func (s *Store) replaceSuggestions(ctx context.Context, tx pgx.Tx, now time.Time
 		keep[pair] = true
 	}
 	for pair, r := range existing {
-		if r.status == crm.SuggestionOpen && !keep[pair] {
+		if r.status == crm.SuggestionOpen && !keep[pair] && (scope == nil || scope[pair[0]] || scope[pair[1]]) {
 			if _, err := tx.Exec(ctx, `DELETE FROM suggestions WHERE id = $1`, r.id); err != nil {
 				return err
 			}
