@@ -185,8 +185,9 @@ const maxWidenings = 4
 // every phase takes them for too common, whoever they hold. The loaded
 // identities are resolved from scratch, in id order, with their stored
 // members joined, as a full run resolves them. A member the resolution
-// changes must consist of focus identities only, whose candidates are all
-// loaded; else its identities join the focus and the run widens. A
+// changes by more than focus identities joining one stored member (or
+// making a new one) rests on decisions about identities whose candidates
+// were not all loaded: its identities join the focus and the run widens. A
 // resolution that still widens after maxWidenings is left to a full run.
 func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalStore, st crm.ResolverState) (Result, error) {
 	var res Result
@@ -247,23 +248,26 @@ func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalS
 				byMember[id.MemberID] = append(byMember[id.MemberID], k)
 			}
 		}
-		// A changed member must hold focus identities only.
+		// Focus identities joining one stored member (or making a new
+		// one) were decided with all their candidates loaded. A member
+		// that merges stored members, or takes identities with no member
+		// outside the focus, rests on decisions about identities whose
+		// candidates were not all loaded: they join the focus.
 		widened := false
 		for _, keys := range resolution.Members {
-			changed, members := false, 0
+			stray := false
 			var seen []int64
 			for _, k := range keys {
-				m := memberOf[k]
-				if m == 0 {
-					changed = true
+				if m := memberOf[k]; m == 0 {
+					stray = stray || focus[idOf[k]].ID == 0
 				} else if !slices.Contains(seen, m) {
 					seen = append(seen, m)
-					members++
 				}
 			}
-			if !changed && members < 2 {
+			if !stray && len(seen) < 2 {
 				continue
 			}
+			// Decided with every candidate of every identity loaded.
 			for _, k := range keys {
 				if id := byKey[k]; focus[id.ID].ID == 0 {
 					focus[id.ID] = id
@@ -274,6 +278,7 @@ func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalS
 		if widened {
 			continue
 		}
+		res.Loaded = len(loaded)
 		if _, err := r.reconcile(ctx, s, resolution, idOf, memberOf, byMember, &res); err != nil {
 			return res, err
 		}

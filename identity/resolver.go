@@ -35,6 +35,10 @@ type Result struct {
 	// Full reports a run that resolved every identity of the store (the
 	// first run, changed rules, Rebuild), not only what changed.
 	Full bool
+	// Loaded is how many identities the run resolved: every identity for
+	// a full run, the new ones and their candidates for an incremental
+	// one.
+	Loaded int
 }
 
 // Resolver keeps the store's members in line with the evidence: it resolves
@@ -187,6 +191,7 @@ func (r *Resolver) runFull(ctx context.Context, s Store, inc IncrementalStore) (
 		return res, fmt.Errorf("identity: read identities: %w", streamErr)
 	}
 
+	res.Loaded = len(order)
 	skipped, err := r.reconcile(ctx, s, resolution, idOf, memberOf, byMember, &res)
 	if err != nil {
 		return res, err

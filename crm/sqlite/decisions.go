@@ -851,7 +851,17 @@ func (s *Store) replaceSuggestionsIn(ctx context.Context, tx *sql.Tx, now time.T
 		status string
 	}
 	existing := make(map[[2]string]row)
-	rows, err := tx.QueryContext(ctx, `SELECT id, a_ref, b_ref, status FROM suggestions`)
+	query, args := `SELECT id, a_ref, b_ref, status FROM suggestions`, []any(nil)
+	if scope != nil {
+		// Only the suggestions in scope, and those of the pairs in ss.
+		query += ` WHERE a_ref IN (SELECT value FROM json_each(?1)) OR b_ref IN (SELECT value FROM json_each(?1))`
+		list, err := json.Marshal(scopeKeys(scope, ss))
+		if err != nil {
+			return err
+		}
+		args = []any{string(list)}
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -1044,4 +1054,16 @@ func (s *Store) IdentitiesVersion(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%d/%d/%s/%d/%d", n, maxID, maxUpdated.String, ev, dv), nil
+}
+
+// scopeKeys lists the account keys of scope and of the suggestions ss.
+func scopeKeys(scope map[string]bool, ss []crm.Suggestion) []string {
+	out := make([]string, 0, len(scope)+2*len(ss))
+	for k := range scope {
+		out = append(out, k)
+	}
+	for _, sg := range ss {
+		out = append(out, sg.A.String(), sg.B.String())
+	}
+	return out
 }
