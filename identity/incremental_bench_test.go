@@ -173,3 +173,7 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkIncremental300k shows how a run grows with the store between
+// the two.
+func BenchmarkIncremental300k(b *testing.B) { benchIncremental(b, 300_000) }
