@@ -206,7 +206,9 @@ func (r *Resolver) runFull(ctx context.Context, s Store, inc IncrementalStore) (
 		return res, fmt.Errorf("identity: record %d suggestions: %w", len(ss), err)
 	}
 	res.Suggestions = len(ss)
-	if inc != nil && !skipped {
+	if inc != nil {
+		// Identities stored after the first read stay dirty: the next,
+		// incremental, run takes them.
 		st.Rules = RulesVersion
 		if err := fileAllKeys(ctx, s, inc, idOf, dirty, st); err != nil {
 			return res, err
