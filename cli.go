@@ -194,6 +194,7 @@ type store interface {
 	daemonStore
 	queryStore
 	connectors.ProfileAges
+	connectors.ObjectState
 	crm.ReadModel
 	crm.ScoreReader
 	web.Decider

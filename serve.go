@@ -87,6 +87,7 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		Logger:   log,
 		HTTP:     transport,
 		Profiles: st,
+		Objects:  st,
 		Version:  version,
 		// Each attempt of a request to a service is bounded, so a service
 		// that stops answering never stalls a source.

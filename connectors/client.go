@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -727,15 +728,72 @@ type ETagSet struct {
 	mu   sync.Mutex
 	m    map[string]string
 	used map[string]bool
+	// pass is the pass each URL was last asked for in, from stored
+	// values "@<pass> <etag>" (see EndPass); absent for plain values.
+	pass map[string]int
 }
 
-// NewETagSet returns a set holding a copy of m (which may be nil).
+// NewETagSet returns a set holding a copy of m (which may be nil). A value
+// "@<pass> <etag>", as EndPass writes it, holds the ETag and the pass that
+// last asked for the URL.
 func NewETagSet(m map[string]string) *ETagSet {
-	s := &ETagSet{m: make(map[string]string, len(m)), used: map[string]bool{}}
+	s := &ETagSet{m: make(map[string]string, len(m)), used: map[string]bool{}, pass: map[string]int{}}
 	for k, v := range m {
+		if n, tag, ok := parsePassETag(v); ok {
+			s.m[k] = tag
+			s.pass[k] = n
+			continue
+		}
 		s.m[k] = v
 	}
 	return s
+}
+
+// parsePassETag splits "@<pass> <etag>". An ETag itself is a quoted string,
+// maybe after "W/", so it never starts with "@".
+func parsePassETag(v string) (pass int, tag string, ok bool) {
+	rest, found := strings.CutPrefix(v, "@")
+	if !found {
+		return 0, "", false
+	}
+	num, tag, found := strings.Cut(rest, " ")
+	n, err := strconv.Atoi(num)
+	if !found || err != nil || n < 0 {
+		return 0, "", false
+	}
+	return n, tag, true
+}
+
+// EndPass prepares the ETags a batch commits, like EndBatch, without a
+// list of the URLs the pass asked for in the connector's cursor (a list
+// that grows with the data): each stored value records the pass that last
+// asked for its URL ("@<pass> <etag>"), the URLs of this batch are marked
+// with pass, and when the pass is done (done) the ETags of URLs it never
+// asked for are dropped. A plain value (a cursor from before) counts as
+// asked for in no pass, unless touched (the list an older cursor kept)
+// names its URL.
+func (s *ETagSet) EndPass(pass int, touched []string, done bool) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range touched {
+		s.pass[u] = pass
+	}
+	for u := range s.used {
+		s.pass[u] = pass
+	}
+	out := make(map[string]string, len(s.m))
+	for u, tag := range s.m {
+		n, ok := s.pass[u]
+		if done && (!ok || n != pass) {
+			continue
+		}
+		if !ok {
+			out[u] = tag
+			continue
+		}
+		out[u] = "@" + strconv.Itoa(n) + " " + tag
+	}
+	return out
 }
 
 // Get returns the ETag stored for url, or "".

@@ -157,7 +157,9 @@ type Evidence struct {
 	B    AccountRef `json:"b"`
 }
 
-// Cursor is where a source stands: an opaque state owned by its connector,
+// Cursor is where a source stands: an opaque state owned by its connector
+// (watermarks and the position in a pass, O(streams): what a connector
+// remembers per object is its ObjectState),
 // the ETags of the conditional requests it may repeat, and the objects
 // whose lookup answered 404 or 410 (key → when that memory expires; see
 // MissingSet). The store keeps all three and commits them with the batch
@@ -187,6 +189,11 @@ type Batch struct {
 	Accounts   []Account  `json:"accounts,omitempty"`
 	Activities []Activity `json:"activities,omitempty"`
 	Evidence   []Evidence `json:"evidence,omitempty"`
+	// Objects are the writes of the connector's per-object memory (see
+	// ObjectState), committed in the batch's transaction: an entry with a
+	// nil Value is deleted, any other is set. Empty without an
+	// ObjectState (the connector then keeps that memory in its cursor).
+	Objects []Object `json:"objects,omitempty"`
 	// Next is the cursor to resume from once this batch is committed. Its
 	// ETags and Missing replace the stored sets whole.
 	Next Cursor `json:"next"`
@@ -228,6 +235,11 @@ type Options struct {
 	HTTP http.RoundTripper
 	// Profiles answers "when was this profile last read"; nil means never.
 	Profiles ProfileAges
+	// Objects reads the source's per-object memory from the store, which
+	// commits Batch.Objects with each batch; nil means no store: the
+	// connector then carries that memory in its cursor state, which grows
+	// with the data (tests, tools without a store).
+	Objects ObjectState
 	// Version is rollcall's version, for the User-Agent.
 	Version string
 	// HTTPTimeout bounds one attempt of each request (config

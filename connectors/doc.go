@@ -74,6 +74,23 @@
 // repository names of a GitHub organization listing, say) it keeps in its
 // cursor state as a watermark-sized summary, never the body.
 //
+// # Per-object memory
+//
+// A cursor holds watermarks and the position in a pass: its size depends
+// on the number of streams (repositories, hashtags, tags), never on the
+// amount of data. What a connector must remember about each object between
+// batches (a GitHub issue's id and kind for its comments, the pull
+// requests whose reviews a pass is to read, a queued profile read, a
+// Discourse post's number) is its per-object memory: entries read through
+// ObjectState (the store, passed in Options.Objects), written in
+// Batch.Objects and committed by the store in the batch's transaction, so
+// that the memory is never ahead of or behind the data and the cursor. A
+// connector works on it through an ObjectBuffer, which batches reads and
+// shows the Fetch's own writes; without a store (Options.Objects nil) the
+// buffer keeps the entries in the connector's cursor instead. Which URLs a
+// pass asked for, for pruning ETags at its end, is recorded in the ETag
+// values themselves (ETagSet.EndPass), not in a list in the cursor.
+//
 // A 429 never reaches a library: it becomes an *ErrRateLimited and pauses
 // the source (go-mastodon would otherwise retry it with its own timer).
 package connectors

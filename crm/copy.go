@@ -50,6 +50,7 @@ var CopyTables = []CopyTable{
 	{"cursors", []string{"source", "state", "updated_at"}, 1},
 	{"etags", []string{"source", "url", "etag"}, 2},
 	{"missing", []string{"source", "key", "until"}, 2},
+	{"objects", []string{"source", "key", "value"}, 2},
 	{"audit_log", []string{"id", "at", "actor", "action", "member_id", "identity_id", "detail"}, 1},
 	{"identity_joins", []string{"id", "identity_id", "member_id", "audit_id"}, 1},
 	{"decisions", []string{"id", "kind", "a_ref", "b_ref", "actor", "reason", "at"}, 1},

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 )
@@ -41,6 +43,14 @@ func ValidateBatch(source string, b connectors.Batch) error {
 	for i, e := range b.Evidence {
 		if e.Kind == "" || e.A.IsZero() || e.B.IsZero() {
 			return fmt.Errorf("evidence %d (%q) lacks a kind or an account", i, e.Kind)
+		}
+	}
+	for i, o := range b.Objects {
+		if o.Key == "" || !utf8.ValidString(o.Key) || strings.ContainsRune(o.Key, 0) {
+			return fmt.Errorf("per-object state %d has an empty key or one that is not text", i)
+		}
+		if o.Value != nil && (!utf8.Valid(o.Value) || bytes.IndexByte(o.Value, 0) >= 0 || !json.Valid(o.Value)) {
+			return fmt.Errorf("per-object state %s is not JSON text", o.Key)
 		}
 	}
 	return nil

@@ -36,7 +36,8 @@ func benchWorld(b *testing.B, size int) (*githubtest.Server, *config.Config) {
 
 func benchDaemon(b *testing.B, srv *githubtest.Server, cfg *config.Config, st *sqlite.Store) *Daemon {
 	b.Helper()
-	srcs, err := BuildSources(cfg, []connectors.Kind{github.Kind}, connectors.Options{HTTP: srv.Transport(), Profiles: st, Logger: slog.New(slog.DiscardHandler)}, nil)
+	// As rollcall run does: the store is the connectors' per-object state.
+	srcs, err := BuildSources(cfg, []connectors.Kind{github.Kind}, connectors.Options{HTTP: srv.Transport(), Profiles: st, Objects: st, Logger: slog.New(slog.DiscardHandler)}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ package connectortest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -126,8 +127,9 @@ func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// Store is an in-memory stand-in for the CRM store: it commits a batch and
-// its cursor together, keyed by activity key, so replays are no-ops.
+// Store is an in-memory stand-in for the CRM store: it commits a batch,
+// its cursor and its per-object memory (Batch.Objects) together, keyed by
+// activity key, so replays are no-ops.
 type Store struct {
 	mu       sync.Mutex
 	Acts     map[string]connectors.Activity
@@ -135,11 +137,44 @@ type Store struct {
 	Evidence []connectors.Evidence
 	Cursor   connectors.Cursor
 	Batches  int
+	// Memory is the source's per-object memory (connectors.ObjectState).
+	Memory map[string]json.RawMessage
 }
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{Acts: map[string]connectors.Activity{}, Accounts: map[connectors.AccountRef]connectors.Account{}}
+	return &Store{Acts: map[string]connectors.Activity{}, Accounts: map[connectors.AccountRef]connectors.Account{},
+		Memory: map[string]json.RawMessage{}}
+}
+
+// Objects implements connectors.ObjectState (the store holds one source).
+func (s *Store) Objects(_ context.Context, _ string, keys []string) (map[string]json.RawMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]json.RawMessage, len(keys))
+	for _, k := range keys {
+		if v, ok := s.Memory[k]; ok {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// ObjectsAfter implements connectors.ObjectState.
+func (s *Store) ObjectsAfter(_ context.Context, _, prefix, after string, limit int) ([]connectors.Object, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []connectors.Object
+	for k, v := range s.Memory {
+		if strings.HasPrefix(k, prefix) && k > after {
+			out = append(out, connectors.Object{Key: k, Value: v})
+		}
+	}
+	slices.SortFunc(out, func(a, b connectors.Object) int { return strings.Compare(a.Key, b.Key) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 // Apply commits a batch and its cursor.
@@ -167,6 +202,13 @@ func (s *Store) Apply(b connectors.Batch) (newActs int) {
 		s.Acts[a.Key] = a
 	}
 	s.Evidence = append(s.Evidence, b.Evidence...)
+	for _, o := range b.Objects {
+		if o.Value == nil {
+			delete(s.Memory, o.Key)
+		} else {
+			s.Memory[o.Key] = o.Value
+		}
+	}
 	s.Cursor = b.Next
 	s.Batches++
 	return newActs
@@ -299,6 +341,7 @@ func (e *Env) Connector() connectors.Connector {
 		Sleep:    e.Clock.Sleep,
 		HTTP:     e.Fake.Transport(),
 		Profiles: e.Store,
+		Objects:  e.Store,
 		Version:  "test",
 	})
 	if err != nil {

@@ -59,12 +59,9 @@ const (
 	defaultStepsPerBatch = 4
 	// defaultProfilesPerBatch bounds profile reads per batch.
 	defaultProfilesPerBatch = 20
-	// keepLikes and keepSolved bound the per-post like counts and solved
-	// topic ids kept in the cursor to re-check recent items.
-	keepLikes  = 100
-	keepSolved = 200
-	// keepNumbers bounds the post numbers kept to find reply parents.
-	keepNumbers = 1000
+	// keepLikes bounds the per-post like counts kept in the cursor to
+	// re-check recent posts (the like window).
+	keepLikes = 100
 )
 
 // Connector reads topics, replies, likes, accepted solutions and profiles of
@@ -77,7 +74,11 @@ type Connector struct {
 	log      *slog.Logger
 	now      func() time.Time
 	profiles connectors.ProfileAges
-	hasKey   bool
+	// objects is the store's per-object memory of this source (nil: kept
+	// in the cursor; see connectors.ObjectBuffer): the profile queue and
+	// marks.
+	objects connectors.ObjectState
+	hasKey  bool
 	// missingTTL is how long a lookup that answered 404 or 410 is not
 	// asked again (the source's missing_ttl).
 	missingTTL time.Duration
@@ -208,6 +209,7 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		log:              log,
 		now:              now,
 		profiles:         opts.Profiles,
+		objects:          opts.Objects,
 		hasKey:           !s.APIKey.IsZero() || !s.UserAPIKey.IsZero(),
 		missingTTL:       src.MissingTTL,
 		stepsPerBatch:    defaultStepsPerBatch,
@@ -229,26 +231,38 @@ func (c *Connector) Client() *connectors.Client { return c.client }
 //	  "stream": 1,                                  // stream being walked this pass
 //	  "walks": {"latest": {"mark": 120, "top": 131, "page": 2, "active": true},
 //	            "posts": {"mark": 900, "top": 0, "before": 0}},
-//	  "likes": {"901": 2},                          // committed like counts of recent posts
-//	  "solved": [117, 98],                          // recent topics whose solution is committed
-//	  "profiles": [{"u": "alice", "id": 3}],        // queued profile reads
-//	  "profiled": [3],                              // user ids read this pass
+//	  "likes": {"901": 2},                          // committed like counts of recent posts (at most keepLikes)
+//	  "pass": 4,                                    // passes completed
 //	  "pending": [{"id": 130, "title": "…", "created_at": "…"}] // topics awaiting an author
 //	}
+//
+// What grows with the forum is in the per-object memory: queued profile
+// reads and the profiles read this pass (by account, see profileObject),
+// the id of every listed post by topic and number (postPrefix), the
+// topics whose solution is committed (solvedObject). A cursor written
+// before it holds them here, as "profiles", "profiled", "numbers" and
+// "solved"; Fetch moves them there on first use.
 type state struct {
-	V        int              `json:"v"`
-	Stream   int              `json:"stream,omitempty"`
-	Walks    map[string]*walk `json:"walks,omitempty"`
-	Likes    map[int64]int    `json:"likes,omitempty"`
-	Solved   []int64          `json:"solved,omitempty"`
-	Profiles []profileReq     `json:"profiles,omitempty"`
-	Profiled []int64          `json:"profiled,omitempty"`
+	V      int              `json:"v"`
+	Pass   int              `json:"pass,omitempty"`
+	Stream int              `json:"stream,omitempty"`
+	Walks  map[string]*walk `json:"walks,omitempty"`
+	Likes  map[int64]int    `json:"likes,omitempty"`
+	// Solved, Profiles and Profiled are only in cursors written before
+	// the per-object memory.
+	Solved   []int64      `json:"solved,omitempty"`
+	Profiles []profileReq `json:"profiles,omitempty"`
+	Profiled []int64      `json:"profiled,omitempty"`
+	// Objects is the per-object memory when the connector has no store.
+	Objects map[string]json.RawMessage `json:"objects,omitempty"`
 	// Pending are listed topics whose list entry named no author, waiting
 	// for their first post in /posts.json or, at the end of the posts
 	// walk, for /t/{id}.json.
 	Pending []pendingTopic `json:"pending,omitempty"`
-	// Numbers maps "topic#post_number" to the post id of recently listed
-	// posts (at most keepNumbers, newest ids kept), so that a reply's
+	// Numbers is only in cursors written before the per-object memory
+	// (which now maps each listed post's number to its id): it mapped
+	// "topic#post_number" to the post id of recently listed posts, so
+	// that a reply's
 	// reply_to_post_number names the post it answers.
 	Numbers map[string]int64 `json:"numbers,omitempty"`
 }
@@ -276,6 +290,8 @@ type builder struct {
 	activities []connectors.Activity
 	// skipped counts activities left out by add.
 	skipped int
+	// objs is the per-object memory; its writes leave with the batch.
+	objs *connectors.ObjectBuffer
 }
 
 // add records an activity, unless the response named no id (a topic,
@@ -351,7 +367,11 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		return connectors.Batch{}, err
 	}
 	streams := c.streams()
-	b := &builder{index: map[string]int{}}
+	objs := connectors.NewObjectBuffer(c.objects, c.source, st.Objects)
+	if err := migrateProfiles(st, objs); err != nil {
+		return connectors.Batch{}, err
+	}
+	b := &builder{index: map[string]int{}, objs: objs}
 	for steps := 0; steps < c.stepsPerBatch && st.Stream < len(streams); steps++ {
 		name := streams[st.Stream]
 		w := st.Walks[name]
@@ -392,9 +412,14 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 			c.client.CountSkipped()
 		}
 	}
-	done := st.Stream >= len(streams) && len(st.Profiles) == 0
+	queued, err := c.profilesQueued(ctx, b)
+	if err != nil {
+		return connectors.Batch{}, err
+	}
+	done := st.Stream >= len(streams) && !queued
 	if done {
-		st.Stream, st.Profiled = 0, nil
+		st.Stream = 0
+		st.Pass++
 		// Forget walks of streams no longer configured.
 		for k := range st.Walks {
 			if !slices.Contains(streams, k) {
@@ -408,6 +433,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		}
 		return strings.Compare(x.Key, y.Key)
 	})
+	st.Objects = objs.Embedded()
 	raw, err := json.Marshal(st)
 	if err != nil {
 		return connectors.Batch{}, fmt.Errorf("discourse: encode cursor: %w", err)
@@ -415,6 +441,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	return connectors.Batch{
 		Accounts:   b.accounts,
 		Activities: b.activities,
+		Objects:    objs.Writes(),
 		Next:       connectors.Cursor{State: raw, Missing: missing.Map()},
 		Done:       done,
 		Stats:      c.client.TakeStats(),
@@ -513,6 +540,21 @@ func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *w
 	for _, u := range resp.Users {
 		users[u.ID] = u
 	}
+	solvedKeys := make([]string, 0, len(resp.TopicList.Topics))
+	for _, t := range resp.TopicList.Topics {
+		solvedKeys = append(solvedKeys, solvedObject(t.ID))
+	}
+	if err := b.objs.Load(ctx, solvedKeys...); err != nil {
+		return false, fmt.Errorf("discourse: solved topics: %w", err)
+	}
+	solved := func(id int64) (bool, error) {
+		var yes bool
+		ok, err := b.objs.Get(ctx, solvedObject(id), &yes)
+		if err != nil {
+			return false, fmt.Errorf("discourse: solved topic %d: %w", id, err)
+		}
+		return ok, nil
+	}
 	firstPage := !w.Active
 	w.Active = true
 	reached := false
@@ -529,8 +571,13 @@ func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *w
 				reached = true
 			}
 			// A recent topic solved since it was read.
-			if firstPage && t.HasAcceptedAnswer && !slices.Contains(st.Solved, t.ID) {
-				solve = append(solve, t.ID)
+			if firstPage && t.HasAcceptedAnswer {
+				if done, err := solved(t.ID); err != nil || !done {
+					if err != nil {
+						return false, err
+					}
+					solve = append(solve, t.ID)
+				}
 			}
 			continue
 		}
@@ -539,8 +586,13 @@ func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *w
 		} else if !slices.ContainsFunc(st.Pending, func(p pendingTopic) bool { return p.ID == t.ID }) {
 			st.Pending = append(st.Pending, pendingOf(t))
 		}
-		if t.HasAcceptedAnswer && !slices.Contains(st.Solved, t.ID) {
-			solve = append(solve, t.ID)
+		if t.HasAcceptedAnswer {
+			if done, err := solved(t.ID); err != nil || !done {
+				if err != nil {
+					return false, err
+				}
+				solve = append(solve, t.ID)
+			}
 		}
 	}
 	for _, id := range solve {
@@ -675,11 +727,8 @@ func (c *Connector) readSolution(ctx context.Context, st *state, id int64, b *bu
 		b.addAccount(acc)
 	}
 	b.add(c.tr.solution(t, accepter))
-	st.Solved = append(st.Solved, id)
-	slices.Sort(st.Solved)
-	st.Solved = slices.Compact(st.Solved)
-	if len(st.Solved) > keepSolved {
-		st.Solved = st.Solved[len(st.Solved)-keepSolved:]
+	if err := b.objs.Put(solvedObject(id), true); err != nil {
+		return fmt.Errorf("discourse: remember solved topic %d: %w", id, err)
 	}
 	return nil
 }
@@ -700,12 +749,11 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 	}
 	posts := *resp.LatestPosts
 	// A page lists newest first: a reply's parent, older, may come later on
-	// it. Index the page before translating it.
-	if st.Numbers == nil {
-		st.Numbers = map[string]int64{}
-	}
-	for _, p := range posts {
-		st.Numbers[numberKey(p.TopicID, p.PostNumber)] = p.ID
+	// it. Index the page before translating it; parents on earlier pages
+	// are in the per-object memory.
+	numbers, err := postNumbers(ctx, b, posts)
+	if err != nil {
+		return false, err
 	}
 	firstPage := !w.Active
 	w.Active = true
@@ -737,7 +785,7 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 				// Inside the like window: the post's like count moved,
 				// the store updates it.
 				if p.PostNumber > 1 {
-					b.add(c.tr.postActivity(p, st.Numbers))
+					b.add(c.tr.postActivity(p, numbers))
 				} else if p.PostNumber == 1 {
 					b.add(c.tr.firstPostActivity(p))
 				}
@@ -746,7 +794,7 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 			if p.PostNumber > 1 && (p.PostType == 0 || p.PostType == 1) {
 				if acc, ok := c.tr.account(basicUser{ID: p.UserID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate}); ok {
 					b.addAccount(acc)
-					b.add(c.tr.postActivity(p, st.Numbers))
+					b.add(c.tr.postActivity(p, numbers))
 				}
 			}
 			if p.PostNumber == 1 && (p.PostType == 0 || p.PostType == 1) {
@@ -761,19 +809,6 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 			}
 		}
 		st.Likes[p.ID] = p.likes()
-	}
-	if len(st.Numbers) > keepNumbers {
-		ids := make([]int64, 0, len(st.Numbers))
-		for _, id := range st.Numbers {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		cut := ids[len(ids)-keepNumbers]
-		for k, id := range st.Numbers {
-			if id < cut {
-				delete(st.Numbers, k)
-			}
-		}
 	}
 	if len(st.Likes) > keepLikes {
 		ids := make([]int64, 0, len(st.Likes))
@@ -825,12 +860,25 @@ func (c *Connector) readLikes(ctx context.Context, p post, b *builder) error {
 // queueProfiles queues a profile read for every account of the batch whose
 // profile is unknown or older than a day.
 func (c *Connector) queueProfiles(ctx context.Context, st *state, b *builder) error {
+	keys := make([]string, 0, 2*len(b.accounts))
+	for _, a := range b.accounts {
+		keys = append(keys, profileObject(a.ExternalID), profiledObject(a.ExternalID))
+	}
+	if err := b.objs.Load(ctx, keys...); err != nil {
+		return fmt.Errorf("discourse: profile marks: %w", err)
+	}
 	for _, a := range b.accounts {
 		if !a.ProfileFetchedAt.IsZero() {
 			continue
 		}
 		id, err := strconv.ParseInt(a.ExternalID, 10, 64)
-		if err != nil || slices.Contains(st.Profiled, id) || slices.ContainsFunc(st.Profiles, func(p profileReq) bool { return p.ID == id }) {
+		if err != nil {
+			continue
+		}
+		if seen, err := profileSeen(ctx, st, b, a.ExternalID); err != nil || seen {
+			if err != nil {
+				return err
+			}
 			continue
 		}
 		if c.profiles != nil {
@@ -842,16 +890,29 @@ func (c *Connector) queueProfiles(ctx context.Context, st *state, b *builder) er
 				continue
 			}
 		}
-		st.Profiles = append(st.Profiles, profileReq{Username: a.Username, ID: id})
+		if err := b.objs.Put(profileObject(a.ExternalID), profileReq{Username: a.Username, ID: id}); err != nil {
+			return fmt.Errorf("discourse: queue profile of %s: %w", a.Username, err)
+		}
 	}
 	return nil
 }
 
 // readProfiles reads up to profilesPerBatch queued profiles.
 func (c *Connector) readProfiles(ctx context.Context, st *state, b *builder) error {
-	n := 0
-	for len(st.Profiles) > 0 && n < c.profilesPerBatch {
-		req := st.Profiles[0]
+	after := ""
+	for n := 0; n < c.profilesPerBatch; n++ {
+		k, raw, ok, err := b.objs.Next(ctx, profilePrefix, after)
+		if err != nil {
+			return fmt.Errorf("discourse: queued profiles: %w", err)
+		}
+		if !ok {
+			break
+		}
+		after = k
+		var req profileReq
+		if err := json.Unmarshal(raw, &req); err != nil {
+			return fmt.Errorf("discourse: decode queued profile %s: %w", k, err)
+		}
 		a, err := c.readProfile(ctx, req.Username)
 		if err != nil {
 			return err
@@ -859,14 +920,125 @@ func (c *Connector) readProfiles(ctx context.Context, st *state, b *builder) err
 		if a != nil {
 			b.addAccount(*a)
 		}
-		st.Profiles = st.Profiles[1:]
-		st.Profiled = append(st.Profiled, req.ID)
-		n++
-	}
-	if len(st.Profiles) == 0 {
-		st.Profiles = nil
+		b.objs.Delete(k)
+		if err := b.objs.Put(profiledObject(strconv.FormatInt(req.ID, 10)), st.Pass); err != nil {
+			return fmt.Errorf("discourse: mark profile of %s: %w", req.Username, err)
+		}
 	}
 	return nil
+}
+
+// The per-object memory of a Discourse source holds, by account
+// (connectors.AccountObjectKey, so that forgetting it deletes them):
+//
+//	profile/account:<user id>   {"u": "alice", "id": 3}   a queued profile read
+//	profiled/account:<user id>  4                         the last pass that read it
+var profilePrefix = connectors.AccountObjectKey("profile", "")
+
+func profileObject(id string) string  { return connectors.AccountObjectKey("profile", id) }
+func profiledObject(id string) string { return connectors.AccountObjectKey("profiled", id) }
+
+// profileSeen reports whether this pass read the profile of user id
+// already, or has it queued.
+func profileSeen(ctx context.Context, st *state, b *builder, id string) (bool, error) {
+	var pass int
+	ok, err := b.objs.Get(ctx, profiledObject(id), &pass)
+	if err != nil {
+		return false, fmt.Errorf("discourse: profile mark of %s: %w", id, err)
+	}
+	if ok && pass == st.Pass {
+		return true, nil
+	}
+	var p profileReq
+	ok, err = b.objs.Get(ctx, profileObject(id), &p)
+	if err != nil {
+		return false, fmt.Errorf("discourse: queued profile of %s: %w", id, err)
+	}
+	return ok, nil
+}
+
+// profilesQueued reports whether profile reads are still queued.
+func (c *Connector) profilesQueued(ctx context.Context, b *builder) (bool, error) {
+	_, _, ok, err := b.objs.Next(ctx, profilePrefix, "")
+	if err != nil {
+		return false, fmt.Errorf("discourse: queued profiles: %w", err)
+	}
+	return ok, nil
+}
+
+// migrateProfiles moves the queued and the read profiles of a cursor
+// written before the per-object memory into objs (committed with the
+// batch, so a crash before finds the old cursor again).
+func migrateProfiles(st *state, objs *connectors.ObjectBuffer) error {
+	for _, p := range st.Profiles {
+		if err := objs.Put(profileObject(strconv.FormatInt(p.ID, 10)), p); err != nil {
+			return fmt.Errorf("discourse: move queued profile %s of the cursor: %w", p.Username, err)
+		}
+	}
+	for _, id := range st.Profiled {
+		if err := objs.Put(profiledObject(strconv.FormatInt(id, 10)), st.Pass); err != nil {
+			return fmt.Errorf("discourse: move profile mark %d of the cursor: %w", id, err)
+		}
+	}
+	st.Profiles, st.Profiled = nil, nil
+	for k, id := range st.Numbers {
+		if err := objs.Put(postPrefix+k, id); err != nil {
+			return fmt.Errorf("discourse: move post number %s of the cursor: %w", k, err)
+		}
+	}
+	st.Numbers = nil
+	for _, id := range st.Solved {
+		if err := objs.Put(solvedObject(id), true); err != nil {
+			return fmt.Errorf("discourse: move solved topic %d of the cursor: %w", id, err)
+		}
+	}
+	st.Solved = nil
+	return nil
+}
+
+// solvedObject is the per-object memory's key of a topic whose accepted
+// solution is committed.
+func solvedObject(id int64) string { return "solved/" + strconv.FormatInt(id, 10) }
+
+// postPrefix starts the per-object memory's keys of listed posts:
+// "post/<topic id>#<post number>" → post id, so that a reply's
+// reply_to_post_number names the post it answers.
+const postPrefix = "post/"
+
+// postNumbers records the post number of every post of a /posts.json
+// page and returns the ids of those posts and of the posts they answer
+// (numberKey → id), read in one lookup.
+func postNumbers(ctx context.Context, b *builder, posts []post) (map[string]int64, error) {
+	numbers := make(map[string]int64, len(posts))
+	var keys []string
+	for _, p := range posts {
+		numbers[numberKey(p.TopicID, p.PostNumber)] = p.ID
+		if n := p.replyTo(); n > 1 {
+			keys = append(keys, postPrefix+numberKey(p.TopicID, n))
+		}
+	}
+	if err := b.objs.Load(ctx, keys...); err != nil {
+		return nil, fmt.Errorf("discourse: post numbers: %w", err)
+	}
+	for _, k := range keys {
+		if _, ok := numbers[k[len(postPrefix):]]; ok {
+			continue
+		}
+		var id int64
+		ok, err := b.objs.Get(ctx, k, &id)
+		if err != nil {
+			return nil, fmt.Errorf("discourse: post number %s: %w", k, err)
+		}
+		if ok {
+			numbers[k[len(postPrefix):]] = id
+		}
+	}
+	for _, p := range posts {
+		if err := b.objs.Put(postPrefix+numberKey(p.TopicID, p.PostNumber), p.ID); err != nil {
+			return nil, fmt.Errorf("discourse: remember post %d: %w", p.ID, err)
+		}
+	}
+	return numbers, nil
 }
 
 // readProfile reads /u/{username}.json and, with a staff key, the user's

@@ -11,7 +11,9 @@
 //
 // Each Fetch reads a few pages and returns a batch whose cursor resumes right
 // after them; a pass over every repository and stream ends with Done. The
-// cursor state is documented on the state type in github.go. Incremental
+// cursor state is documented on the state type in github.go: watermarks
+// and positions only; what is remembered per issue, pull request and
+// profile is in the per-object memory (objects.go). Incremental
 // reads use `since` watermarks taken from the data (never the clock), and
 // every list request is conditional (ETags), so an idle pass costs no
 // rate-limit budget.

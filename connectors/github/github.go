@@ -70,6 +70,9 @@ type Connector struct {
 	log      *slog.Logger
 	now      func() time.Time
 	profiles connectors.ProfileAges
+	// objects is the store's per-object memory of this source (nil: kept
+	// in the cursor; see connectors.ObjectBuffer).
+	objects connectors.ObjectState
 	// gql reads profiles in batches; nil without a token (GitHub's
 	// GraphQL API needs one).
 	gql *graphQL
@@ -162,6 +165,7 @@ func newConnector(opts connectors.Options, sleep func(context.Context, time.Dura
 		log:              log,
 		now:              now,
 		profiles:         opts.Profiles,
+		objects:          opts.Objects,
 		missingTTL:       src.MissingTTL,
 		stepsPerBatch:    defaultStepsPerBatch,
 		profilesPerBatch: defaultProfilesPerBatch,
@@ -213,41 +217,53 @@ var streamNames = [numStreams]string{"issues", "issue comments", "review comment
 // state is Cursor.State, JSON. A pass lists the organizations' repositories
 // (Listed), then reads every stream of every repository in order (Repo,
 // Stream, Page), then finishes queued profile reads. Marks survive passes;
-// the other position fields are reset when a pass completes.
+// the other position fields are reset when a pass completes. It holds
+// watermarks and positions only, O(repositories) whatever their size:
+// what the connector remembers per object is in its per-object memory
+// (see objectKeys), and which URLs a pass asked for is in the ETags.
 //
 //	{
 //	  "v": 1,
+//	  "pass": 7,                  // passes completed
 //	  "org": 0, "listed": true, "repos": ["o/r", ...],  // pass's repositories
 //	  "repo": 0, "stream": 2, "page": 3,                // position
 //	  "top": "...",               // newest item seen by the current newest-first walk
-//	  "issues": {"12": {"id": 99, "pr": true, "title": "..."}},  // current repo, this pass
-//	  "profiles": [{"login": "x", "id": 1, "node": "U_..."}],  // queued profile reads (kept into the next pass while GraphQL waits for its budget)
-//	  "profiled": [1, 2],         // user ids whose profile was read this pass
-//	  "touched": ["url", ...],    // URLs requested this pass (ETag pruning)
 //	  "marks": {"o/r": {          // per repository, kept across passes
 //	    "issues": "...", "comments": "...", "review_comments": "...",  // newest updated_at committed
 //	    "forks": "...", "releases": "...", "commits": "...",            // newest created_at / committer date
-//	    "star_page": 4, "star_full": false,    // last stargazer page with items
-//	    "prs": [{"n": 5, "id": 99, "title": "..."}]  // PRs whose reviews are to read
-//	  }}
+//	    "star_page": 4, "star_full": false     // last stargazer page with items
+//	  }},
+//	  "objects": {...}            // per-object memory, only without a store
 //	}
+//
+// A cursor written before the per-object memory also holds "issues" (the
+// current repository's issues), "profiles" (queued profile reads),
+// "profiled" (user ids read this pass), "touched" (URLs asked for this
+// pass) and, in marks, "prs" (pull requests whose reviews are to read);
+// Fetch moves them into the memory (and the ETags) on first use.
 type state struct {
-	V        int               `json:"v"`
-	Org      int               `json:"org,omitempty"`
-	Listed   bool              `json:"listed,omitempty"`
-	Repos    []string          `json:"repos,omitempty"`
-	Repo     int               `json:"repo,omitempty"`
-	Stream   int               `json:"stream,omitempty"`
-	Page     int               `json:"page,omitempty"`
-	Top      time.Time         `json:"top,omitzero"`
-	Issues   map[int]issueRef  `json:"issues,omitempty"`
-	Profiles []profileReq      `json:"profiles,omitempty"`
-	Profiled []int64           `json:"profiled,omitempty"`
-	Touched  []string          `json:"touched,omitempty"`
-	Marks    map[string]*marks `json:"marks,omitempty"`
+	V      int               `json:"v"`
+	Pass   int               `json:"pass,omitempty"`
+	Org    int               `json:"org,omitempty"`
+	Listed bool              `json:"listed,omitempty"`
+	Repos  []string          `json:"repos,omitempty"`
+	Repo   int               `json:"repo,omitempty"`
+	Stream int               `json:"stream,omitempty"`
+	Page   int               `json:"page,omitempty"`
+	Top    time.Time         `json:"top,omitzero"`
+	Marks  map[string]*marks `json:"marks,omitempty"`
+	// Issues, Profiles, Profiled and Touched are only in cursors written
+	// before the per-object memory (see migrateState).
+	Issues   map[int]issueRef `json:"issues,omitempty"`
+	Profiles []profileReq     `json:"profiles,omitempty"`
+	Profiled []int64          `json:"profiled,omitempty"`
+	Touched  []string         `json:"touched,omitempty"`
 	// OrgPages keeps each organization listing page ("org#page") from the
 	// last pass, so that a 304 on it costs nothing and needs no re-read.
 	OrgPages map[string]orgPage `json:"org_pages,omitempty"`
+	// Objects is the per-object memory when the connector has no store
+	// (connectors.Options.Objects nil).
+	Objects map[string]json.RawMessage `json:"objects,omitempty"`
 }
 
 // orgPage is one page of an organization's repository listing.
@@ -265,7 +281,8 @@ type marks struct {
 	Commits        time.Time `json:"commits,omitzero"`
 	StarPage       int       `json:"star_page,omitempty"`
 	StarFull       bool      `json:"star_full,omitempty"`
-	PRs            []prRef   `json:"prs,omitempty"`
+	// PRs is only in cursors written before the per-object memory.
+	PRs []prRef `json:"prs,omitempty"`
 }
 
 type prRef struct {
@@ -319,6 +336,8 @@ type builder struct {
 	// skipped counts items left out because the response named no author
 	// or no id for them (see addActivity).
 	skipped int
+	// objs is the per-object memory; its writes leave with the batch.
+	objs *connectors.ObjectBuffer
 	// nodes are the GraphQL node ids of the batch's accounts, by user id.
 	nodes map[int64]string
 }
@@ -406,7 +425,12 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	if err != nil {
 		return connectors.Batch{}, fmt.Errorf("github: %w", err)
 	}
-	b := &builder{index: map[string]int{}, since: c.settings.Since.Time}
+	objs := connectors.NewObjectBuffer(c.objects, c.source, st.Objects)
+	touchedBefore, err := migrateState(st, objs)
+	if err != nil {
+		return connectors.Batch{}, err
+	}
+	b := &builder{index: map[string]int{}, since: c.settings.Since.Time, objs: objs}
 	c.client.TakeStats()
 	for steps := 0; steps < c.stepsPerBatch && !st.passDone() && len(b.activities) < maxActivitiesPerBatch; steps++ {
 		if err := c.step(ctx, gh, st, b); err != nil {
@@ -422,15 +446,19 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 			c.client.CountSkipped()
 		}
 	}
-	// Profiles that wait for the graphql budget do not hold the pass
-	// back: they are carried into the next one.
-	done := st.passDone() && (len(st.Profiles) == 0 || c.graphQLPaused())
-
-	tags, touched := etags.EndBatch(st.Touched, done)
-	st.Touched = touched
-	if done {
-		*st = state{V: 1, Marks: st.Marks, OrgPages: st.OrgPages, Profiles: st.Profiles}
+	queued, err := c.profilesQueued(ctx, b)
+	if err != nil {
+		return connectors.Batch{}, err
 	}
+	// Profiles that wait for the graphql budget do not hold the pass
+	// back: they stay queued into the next one.
+	done := st.passDone() && (!queued || c.graphQLPaused())
+
+	tags := etags.EndPass(st.Pass, touchedBefore, done)
+	if done {
+		*st = state{V: 1, Pass: st.Pass + 1, Marks: st.Marks, OrgPages: st.OrgPages}
+	}
+	st.Objects = objs.Embedded()
 	raw, err := json.Marshal(st)
 	if err != nil {
 		return connectors.Batch{}, fmt.Errorf("github: encode cursor: %w", err)
@@ -439,6 +467,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		Accounts:   b.accounts,
 		Activities: b.activities,
 		Evidence:   b.evidence,
+		Objects:    objs.Writes(),
 		Next:       connectors.Cursor{State: raw, ETags: tags, Missing: missing.Map()},
 		Done:       done,
 		Stats:      c.client.TakeStats(),
@@ -454,7 +483,6 @@ func (c *Connector) step(ctx context.Context, gh *github.Client, st *state, b *b
 	owner, name, _ := strings.Cut(repo, "/")
 	if st.Stream == streamIssues && st.Page == 0 && c.client.SkipKnownMissing(ctx, repoKey(repo)) {
 		st.Repo++ // not found in an earlier pass: none of its streams is asked
-		st.Issues = nil
 		return nil
 	}
 	m := c.marksFor(st, repo)
@@ -470,7 +498,7 @@ func (c *Connector) step(ctx context.Context, gh *github.Client, st *state, b *b
 	case streamReviewComments:
 		done, err = c.stepReviewComments(ctx, gh, st, m, owner, name, b)
 	case streamReviews:
-		done, err = c.stepReviews(ctx, gh, m, owner, name, b)
+		done, err = c.stepReviews(ctx, gh, owner, name, b)
 	case streamStars:
 		done, err = c.stepStars(ctx, gh, st, m, owner, name, b)
 	case streamForks:
@@ -502,7 +530,6 @@ func (c *Connector) step(ctx context.Context, gh *github.Client, st *state, b *b
 		if st.Stream >= numStreams {
 			st.Stream = 0
 			st.Repo++
-			st.Issues = nil
 		}
 	}
 	return nil
@@ -627,17 +654,19 @@ func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state
 			newest = t
 		}
 		ref := issueRef{ID: is.GetID(), PR: is.IsPullRequest(), Title: is.GetTitle()}
-		if st.Issues == nil {
-			st.Issues = map[int]issueRef{}
+		if err := b.objs.Put(issueObject(repo, is.GetNumber()), ref); err != nil {
+			return false, fmt.Errorf("github: remember issue %s#%d: %w", repo, is.GetNumber(), err)
 		}
-		st.Issues[is.GetNumber()] = ref
 		for _, a := range c.tr.issue(repo, is) {
 			if b.addActivity(a) {
 				b.addAuthor(c.tr, is.GetUser(), is.GetAuthorAssociation())
 			}
 		}
-		if ref.PR && !slices.ContainsFunc(m.PRs, func(p prRef) bool { return p.Number == is.GetNumber() }) {
-			m.PRs = append(m.PRs, prRef{Number: is.GetNumber(), ID: is.GetID(), Title: is.GetTitle()})
+		if ref.PR {
+			// Its reviews are read by this pass's reviews stream.
+			if err := b.objs.Put(reviewObject(repo, is.GetNumber()), prRef{Number: is.GetNumber(), ID: is.GetID(), Title: is.GetTitle()}); err != nil {
+				return false, fmt.Errorf("github: queue reviews of %s#%d: %w", repo, is.GetNumber(), err)
+			}
 		}
 	}
 	return advanceSince(&m.Issues, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
@@ -648,17 +677,18 @@ func issueKey(owner, name string, n int) string {
 	return strings.ToLower("issue:" + owner + "/" + name + "#" + strconv.Itoa(n))
 }
 
-// parent finds the issue or pull request number n of repo: from this pass's
-// issues, else by reading it (without ETag, as a 304 would carry no body).
+// parent finds the issue or pull request number n of repo: from the
+// per-object memory (every issue listed so far), else by reading it
+// (without ETag, as a 304 would carry no body).
 // One that answers 404 or 410 (deleted, transferred away, hidden, or an
 // issue id in an old issue_url) is nil, and is remembered so that it is not
 // asked again before the memory expires.
-func (c *Connector) parent(ctx context.Context, gh *github.Client, st *state, owner, name string, n int) (*issueRef, error) {
+func (c *Connector) parent(ctx context.Context, gh *github.Client, b *builder, owner, name string, n int) (*issueRef, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	if r, ok := st.Issues[n]; ok {
-		return &r, nil
+	if r, ok, err := knownIssue(ctx, b, owner+"/"+name, n); err != nil || ok {
+		return r, err
 	}
 	key := issueKey(owner, name, n)
 	if c.client.SkipKnownMissing(ctx, key) {
@@ -673,10 +703,9 @@ func (c *Connector) parent(ctx context.Context, gh *github.Client, st *state, ow
 		return nil, c.wrap(fmt.Sprintf("get issue %s/%s#%d", owner, name, n), resp, err)
 	}
 	r := issueRef{ID: is.GetID(), PR: is.IsPullRequest(), Title: is.GetTitle()}
-	if st.Issues == nil {
-		st.Issues = map[int]issueRef{}
+	if err := b.objs.Put(issueObject(owner+"/"+name, n), r); err != nil {
+		return nil, fmt.Errorf("github: remember issue %s/%s#%d: %w", owner, name, n, err)
 	}
-	st.Issues[n] = r
 	return &r, nil
 }
 
@@ -696,12 +725,15 @@ func (c *Connector) stepComments(ctx context.Context, gh *github.Client, st *sta
 	if err != nil {
 		return false, c.wrap("list issue comments of "+repo, resp, err)
 	}
+	if err := loadIssues(ctx, b, repo, list, (*github.IssueComment).GetIssueURL); err != nil {
+		return false, err
+	}
 	var newest time.Time
 	for _, cm := range list {
 		if t := cm.GetUpdatedAt().Time; t.After(newest) {
 			newest = t
 		}
-		p, err := c.parent(ctx, gh, st, owner, name, issueNumber(cm.GetIssueURL()))
+		p, err := c.parent(ctx, gh, b, owner, name, issueNumber(cm.GetIssueURL()))
 		if err != nil {
 			return false, err
 		}
@@ -725,12 +757,15 @@ func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, s
 	if err != nil {
 		return false, c.wrap("list review comments of "+repo, resp, err)
 	}
+	if err := loadIssues(ctx, b, repo, list, (*github.PullRequestComment).GetPullRequestURL); err != nil {
+		return false, err
+	}
 	var newest time.Time
 	for _, cm := range list {
 		if t := cm.GetUpdatedAt().Time; t.After(newest) {
 			newest = t
 		}
-		p, err := c.parent(ctx, gh, st, owner, name, issueNumber(cm.GetPullRequestURL()))
+		p, err := c.parent(ctx, gh, b, owner, name, issueNumber(cm.GetPullRequestURL()))
 		if err != nil {
 			return false, err
 		}
@@ -764,11 +799,9 @@ const (
 func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
 	repo := owner + "/" + name
 	first := github.ListOptions{Page: 1, PerPage: perPage}
-	parent := func(n int) *issueRef {
-		if r, ok := st.Issues[n]; ok {
-			return &r
-		}
-		return nil
+	parent := func(n int) (*issueRef, error) {
+		r, _, err := knownIssue(ctx, b, repo, n)
+		return r, err
 	}
 	switch st.Page {
 	case refreshIssues:
@@ -782,10 +815,9 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 			if is.GetUpdatedAt().After(m.Issues) {
 				continue
 			}
-			if st.Issues == nil {
-				st.Issues = map[int]issueRef{}
+			if err := b.objs.Put(issueObject(repo, is.GetNumber()), issueRef{ID: is.GetID(), PR: is.IsPullRequest(), Title: is.GetTitle()}); err != nil {
+				return false, fmt.Errorf("github: remember issue %s#%d: %w", repo, is.GetNumber(), err)
 			}
-			st.Issues[is.GetNumber()] = issueRef{ID: is.GetID(), PR: is.IsPullRequest(), Title: is.GetTitle()}
 			for _, a := range c.tr.issue(repo, is) {
 				b.addActivity(a)
 			}
@@ -796,11 +828,18 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 		if err != nil && !notModified(resp) {
 			return false, c.wrap("refresh issue comments of "+repo, resp, err)
 		}
+		if err := loadIssues(ctx, b, repo, list, (*github.IssueComment).GetIssueURL); err != nil {
+			return false, err
+		}
 		for _, cm := range list {
 			if cm.GetUpdatedAt().After(m.Comments) {
 				continue
 			}
-			b.addActivity(c.tr.comment(repo, cm, parent(issueNumber(cm.GetIssueURL()))))
+			p, err := parent(issueNumber(cm.GetIssueURL()))
+			if err != nil {
+				return false, err
+			}
+			b.addActivity(c.tr.comment(repo, cm, p))
 		}
 	case refreshReviewComments:
 		list, resp, err := gh.PullRequests.ListComments(ctx, owner, name, 0, &github.PullRequestListCommentsOptions{
@@ -809,31 +848,42 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 		if err != nil && !notModified(resp) {
 			return false, c.wrap("refresh review comments of "+repo, resp, err)
 		}
+		if err := loadIssues(ctx, b, repo, list, (*github.PullRequestComment).GetPullRequestURL); err != nil {
+			return false, err
+		}
 		for _, cm := range list {
 			if cm.GetUpdatedAt().After(m.ReviewComments) {
 				continue
 			}
-			b.addActivity(c.tr.reviewComment(repo, cm, parent(issueNumber(cm.GetPullRequestURL()))))
+			p, err := parent(issueNumber(cm.GetPullRequestURL()))
+			if err != nil {
+				return false, err
+			}
+			b.addActivity(c.tr.reviewComment(repo, cm, p))
 		}
 	}
 	st.Page++
 	return st.Page >= numRefresh, nil
 }
 
-// stepReviews reads the reviews of pending PRs: up to graphQLBatch of them
+// stepReviews reads the reviews of the pull requests queued by the issues
+// stream (in the per-object memory, by number): up to graphQLBatch of them
 // in one GraphQL query where GraphQL serves this source (reviewsGraphQL),
 // else every page of the first one through REST.
-func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, m *marks, owner, name string, b *builder) (bool, error) {
-	if len(m.PRs) == 0 {
-		return true, nil
+func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, owner, name string, b *builder) (bool, error) {
+	repo := owner + "/" + name
+	prefix := reviewPrefix(repo)
+	keys, prs, err := queuedReviews(ctx, b, repo, graphQLBatch)
+	if err != nil || len(prs) == 0 {
+		return true, err
 	}
+	n := 0
 	if c.gql != nil && c.gql.available(c.now()) && !c.graphQLPaused() {
-		n, err := c.reviewsGraphQL(ctx, gh, m.PRs, owner, name, b)
+		var err error
+		n, err = c.reviewsGraphQL(ctx, gh, prs, owner, name, b)
 		var rl *connectors.ErrRateLimited
 		switch {
 		case err == nil:
-			m.PRs = m.PRs[n:]
-			return len(m.PRs) == 0, nil
 		case errors.As(err, &rl) && rl.Resource == graphQLResource:
 			// REST reads the reviews while GraphQL waits for its budget.
 		case errors.Is(err, errRefused):
@@ -843,11 +893,17 @@ func (c *Connector) stepReviews(ctx context.Context, gh *github.Client, m *marks
 			return false, err
 		}
 	}
-	if err := c.reviewsREST(ctx, gh, owner, name, m.PRs[0], b); err != nil {
-		return false, err
+	if n == 0 {
+		if err := c.reviewsREST(ctx, gh, owner, name, prs[0], b); err != nil {
+			return false, err
+		}
+		n = 1
 	}
-	m.PRs = m.PRs[1:]
-	return len(m.PRs) == 0, nil
+	for _, k := range keys[:n] {
+		b.objs.Delete(k)
+	}
+	_, _, more, err := b.objs.Next(ctx, prefix, keys[n-1])
+	return !more, err
 }
 
 // reviewsREST reads every page of the reviews of pr.
@@ -1038,16 +1094,27 @@ func (c *Connector) stepCommits(ctx context.Context, gh *github.Client, st *stat
 // through REST.
 func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *state, b *builder) error {
 	now := c.now()
+	if err := c.loadProfileMarks(ctx, b); err != nil {
+		return err
+	}
 	for _, a := range b.accounts {
 		if a.Platform != connectors.PlatformGitHub || a.Username == "" || !a.ProfileFetchedAt.IsZero() {
 			continue
 		}
 		id, err := strconv.ParseInt(a.ExternalID, 10, 64)
-		if err != nil || slices.Contains(st.Profiled, id) || slices.ContainsFunc(st.Profiles, func(p profileReq) bool { return p.ID == id }) {
+		if err != nil {
+			continue
+		}
+		if seen, err := c.profileSeen(ctx, st, b, id); err != nil || seen {
+			if err != nil {
+				return err
+			}
 			continue
 		}
 		if c.client.SkipKnownMissing(ctx, userKey(id)) {
-			st.Profiled = append(st.Profiled, id) // skipped once a pass
+			if err := c.profileDone(st, b, id); err != nil { // skipped once a pass
+				return err
+			}
 			continue
 		}
 		if c.profiles != nil {
@@ -1059,7 +1126,9 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 				continue
 			}
 		}
-		st.Profiles = append(st.Profiles, profileReq{Login: a.Username, ID: id, Node: b.nodes[id]})
+		if err := c.queueProfile(b, profileReq{Login: a.Username, ID: id, Node: b.nodes[id]}); err != nil {
+			return err
+		}
 	}
 	// Profiles are read without ETags: a 304 would carry no body to store.
 	pctx := connectors.WithETags(ctx, nil)
@@ -1072,7 +1141,7 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 			return nil
 		case errors.As(err, &rl) && rl.Resource == graphQLResource:
 			// GraphQL waits for its budget; REST goes on without it.
-			c.log.Info("github: profiles wait for the graphql rate limit", "until", rl.Until, "queued", len(st.Profiles))
+			c.log.Info("github: profiles wait for the graphql rate limit", "until", rl.Until)
 			return nil
 		case errors.Is(err, errRefused):
 			c.log.Warn("github: GraphQL refused, reading profiles through REST", "error", err, "retry_after", refusalTTL)
@@ -1081,12 +1150,17 @@ func (c *Connector) readProfiles(ctx context.Context, gh *github.Client, st *sta
 			return err
 		}
 	}
-	for n := 0; n < c.profilesPerBatch && len(st.Profiles) > 0; n++ {
-		if err := c.readProfileREST(pctx, gh, st.Profiles[0], b); err != nil {
+	queue, err := c.nextProfiles(ctx, b, c.profilesPerBatch)
+	if err != nil {
+		return err
+	}
+	for _, p := range queue {
+		if err := c.readProfileREST(pctx, gh, p, b); err != nil {
 			return err
 		}
-		st.Profiled = append(st.Profiled, st.Profiles[0].ID)
-		st.Profiles = st.Profiles[1:]
+		if err := c.profileRead(st, b, p); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -1121,11 +1195,17 @@ func (c *Connector) graphQLPaused() bool {
 // GraphQL does not give are read through REST (see graphql.go).
 func (c *Connector) readProfilesGraphQL(ctx context.Context, gh *github.Client, st *state, b *builder, flush bool) error {
 	now := c.now()
-	for read := 0; read < graphQLProfilesPerBatch && len(st.Profiles) > 0 && (flush || fullBatch(st.Profiles)); {
+	// The queue's head, a query more than this batch reads: enough to tell
+	// whether a query would be full.
+	queue, err := c.nextProfiles(ctx, b, graphQLProfilesPerBatch+graphQLBatch)
+	if err != nil {
+		return err
+	}
+	for read := 0; read < graphQLProfilesPerBatch && len(queue) > 0 && (flush || fullBatch(queue)); {
 		var batch, rest []profileReq
 		n := 0
-		for ; n < len(st.Profiles) && len(batch) < graphQLBatch; n++ {
-			if p := st.Profiles[n]; p.Node != "" {
+		for ; n < len(queue) && len(batch) < graphQLBatch; n++ {
+			if p := queue[n]; p.Node != "" {
 				batch = append(batch, p)
 			} else {
 				rest = append(rest, p)
@@ -1152,10 +1232,12 @@ func (c *Connector) readProfilesGraphQL(ctx context.Context, gh *github.Client, 
 				return err
 			}
 		}
-		for _, p := range st.Profiles[:n] {
-			st.Profiled = append(st.Profiled, p.ID)
+		for _, p := range queue[:n] {
+			if err := c.profileRead(st, b, p); err != nil {
+				return err
+			}
 		}
-		st.Profiles = st.Profiles[n:]
+		queue = queue[n:]
 		read += n
 	}
 	return nil

@@ -258,6 +258,9 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, source string, b connector
 	if err := putCursor(ctx, tx, source, b.Next, now); err != nil {
 		return res, err
 	}
+	if err := putObjects(ctx, tx, source, b.Objects); err != nil {
+		return res, err
+	}
 	// A fenced batch commits only while its lease is still this
 	// replica's (checkFence locks the lease row until the commit).
 	if f, ok := crm.FenceFrom(ctx); ok {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
@@ -17,7 +18,8 @@ import (
 // its activities, scoring inputs, levels, webhook events, identities, the
 // evidence, suggestions and decisions mentioning its accounts, the
 // audit_log rows mentioning it (replaced by one "member N forgotten" row),
-// the ETags and missing objects naming its accounts, and the member row;
+// the ETags, missing objects and per-object state entries naming its
+// accounts, and the member row;
 // a tombstone (hex sha256 of the store's salt and the account key) is kept
 // per account, so Apply skips those accounts from then on. It then scrubs
 // the tables (see Scrub). An unknown member fails with crm.ErrNotFound. If
@@ -88,6 +90,11 @@ func (s *Store) forget(ctx context.Context, tx pgx.Tx, memberID int64, actor str
 		if len(strings.TrimSpace(id.Username)) >= 3 {
 			steps = append(steps, step{"missing objects", `DELETE FROM missing WHERE strpos(lower(key), lower($1)) > 0`, []any{id.Username}})
 		}
+		// Connectors' per-object entries about the account
+		// (connectors.AccountObjectKey): a queue or a mark, dropping
+		// one only costs a lookup.
+		steps = append(steps, step{"per-object state", `DELETE FROM objects WHERE right(key, length($1)) = $1`,
+			[]any{connectors.AccountObjectKey("", id.ExternalID)}})
 	}
 	// Joins of other identities whose reason (an audit row) went.
 	steps = append(steps, step{"joins", `DELETE FROM identity_joins j WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.id = j.audit_id)`, nil})
@@ -116,7 +123,7 @@ func (s *Store) forget(ctx context.Context, tx pgx.Tx, memberID int64, actor str
 // scrubbed are the tables whose deleted rows may hold a forgotten
 // member's data or a deleted text excerpt.
 var scrubbed = []string{"activities", "identities", "members", "member_search", "evidence", "suggestions", "decisions",
-	"audit_log", "identity_joins", "etags", "missing", "identity_scores", "interactions", "member_levels", "level_history", "outbox"}
+	"audit_log", "identity_joins", "etags", "missing", "objects", "identity_scores", "interactions", "member_levels", "level_history", "outbox"}
 
 // Scrub vacuums the tables that forgetting and DeleteText delete from, so
 // that their dead rows are reclaimed now rather than whenever autovacuum

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/sentiment"
 )
@@ -55,11 +56,12 @@ type Store struct {
 }
 
 var (
-	_ crm.Store         = (*Store)(nil)
-	_ crm.IdentityStore = (*Store)(nil)
-	_ crm.Curator       = (*Store)(nil)
-	_ crm.Marker        = (*Store)(nil)
-	_ crm.ReadModel     = (*Store)(nil)
+	_ crm.Store              = (*Store)(nil)
+	_ connectors.ObjectState = (*Store)(nil)
+	_ crm.IdentityStore      = (*Store)(nil)
+	_ crm.Curator            = (*Store)(nil)
+	_ crm.Marker             = (*Store)(nil)
+	_ crm.ReadModel          = (*Store)(nil)
 )
 
 // redactedError is an error whose message was written without any secret

@@ -29,8 +29,9 @@ import (
 // unassigned. Forgotten accounts (see Forget) are skipped silently, with
 // their activities and any evidence naming them. The name and primary
 // identity of each member whose identities or activities changed are
-// recomputed. The stored cursor state becomes b.Next.State, and the stored
-// ETags and missing objects become exactly b.Next.ETags and b.Next.Missing. A batch with an activity without key
+// recomputed. The stored cursor state becomes b.Next.State, the stored
+// ETags and missing objects become exactly b.Next.ETags and b.Next.Missing,
+// and b.Objects are written to the source's per-object state (see Objects). A batch with an activity without key
 // or actor, or an account or evidence without ref, is rejected whole. Its
 // text is stored as crm.StorableBatch cleans it (no NUL bytes, valid
 // UTF-8), as in the PostgreSQL store.
@@ -242,6 +243,9 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	}
 
 	if err := putCursor(ctx, tx, source, b.Next, now); err != nil {
+		return res, err
+	}
+	if err := putObjects(ctx, tx, source, b.Objects); err != nil {
 		return res, err
 	}
 	// A fenced batch commits only while its lease is held (the check is

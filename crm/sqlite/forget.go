@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
@@ -17,7 +18,8 @@ import (
 // (replaced by one row saying "member N forgotten (k identities)"), the
 // ETags whose URL names one of its accounts, the missing objects (see
 // connectors.MissingSet) keyed by one of its account ids ("user:<id>") or
-// naming one of its handles, and the member row. A
+// naming one of its handles, the per-object state entries about its
+// accounts (connectors.AccountObjectKey), and the member row. A
 // tombstone (hex sha256 of the store's salt and the account key) is kept
 // per account, so Apply skips those accounts, their activities and
 // evidence about them from then on. It then scrubs the file (see Scrub).
@@ -109,6 +111,13 @@ func (s *Store) forget(ctx context.Context, memberID int64, actor string) (int, 
 				args        []any
 			}{"missing objects", `DELETE FROM missing WHERE instr(lower(key), lower(?)) > 0`, []any{id.Username}})
 		}
+		// Connectors' per-object entries about the account
+		// (connectors.AccountObjectKey): a queue or a mark, dropping
+		// one only costs a lookup.
+		steps = append(steps, struct {
+			what, query string
+			args        []any
+		}{"per-object state", `DELETE FROM objects WHERE substr(key, -length(?1)) = ?1`, []any{connectors.AccountObjectKey("", id.ExternalID)}})
 	}
 	// Joins of other identities whose reason (an audit row) went.
 	steps = append(steps, struct {

@@ -15,6 +15,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/internal/migrations"
 	"github.com/rollcall-dev/rollcall/crm/sentiment"
@@ -54,10 +55,11 @@ type Store struct {
 }
 
 var (
-	_ crm.Store         = (*Store)(nil)
-	_ crm.IdentityStore = (*Store)(nil)
-	_ crm.Curator       = (*Store)(nil)
-	_ crm.Marker        = (*Store)(nil)
+	_ crm.Store              = (*Store)(nil)
+	_ connectors.ObjectState = (*Store)(nil)
+	_ crm.IdentityStore      = (*Store)(nil)
+	_ crm.Curator            = (*Store)(nil)
+	_ crm.Marker             = (*Store)(nil)
 )
 
 // Open opens (creating if needed) the SQLite database at path and applies

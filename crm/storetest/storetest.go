@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) crm.Store) {
 		{"FailedApplyIsAtomic", testFailedApply},
 		{"VerifiedLinksAndNetworkID", testVerifiedLinks},
 		{"TextWithNULAndInvalidUTF8", testUnstorableText},
+		{"PerObjectState", testObjects},
 		{"WaitsKeptAcrossRestarts", testWaits},
 	}
 	for _, tt := range tests {
