@@ -22,33 +22,6 @@ const RulesVersion = "2026-12-04.1"
 // common for every phase, whoever they are.
 const keyCap = 4 * 50
 
-// blockCap is the same for the other keys: every phase but the strong one
-// and the shared-address check looks at most MaxBlock identities (default
-// 50) under a key, and takes a key with more for too common.
-const blockCap = 50
-
-// wideKeys returns the keys whose blocks the strong phase and the
-// shared-address check read up to keyCap deep: the strong probes and the
-// addresses of f.
-func wideKeys(f *features) map[int64]bool {
-	out := map[int64]bool{}
-	strongProbes(f, func(kind byte, s string) {
-		if s != "" {
-			out[int64(hashKey(kind, s))] = true
-		}
-	})
-	// Filed strong keys are probed by later identities' strong probes.
-	(*Index)(nil).keysOf(f, func(kind byte, s string) {
-		switch kind {
-		case bEmail, bProfile, bLinkTo, bVerified, bLogin, bNoreply, bNetwork, bRef:
-			if s != "" {
-				out[int64(hashKey(kind, s))] = true
-			}
-		}
-	})
-	return out
-}
-
 // BlockingKeys returns the blocking keys an account is filed under, as
 // the store keeps them (identity_keys): the hashes the resolver looks up
 // to find the candidates of a new identity.
@@ -208,9 +181,8 @@ const maxWidenings = 4
 // phase may look up for them (probeKeys) or linked to them by evidence;
 // every identity of the members of those; and, for the name and address
 // checks, the identities sharing those members' full names and addresses
-// (contextKeys). Keys with more identities than any phase reads under
-// them (keyCap for strong keys and addresses, blockCap for the others) are
-// not loaded: every phase takes them for too common, whoever they hold. The loaded
+// (contextKeys). Keys with more than keyCap identities are not loaded:
+// every phase takes them for too common, whoever they hold. The loaded
 // identities are resolved from scratch, in id order, with their stored
 // members joined, as a full run resolves them. A member the resolution
 // changes by more than focus identities joining one stored member (or
@@ -356,39 +328,15 @@ func (r *Resolver) finishIncremental(ctx context.Context, inc IncrementalStore, 
 func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus map[int64]crm.Identity, decisions []crm.Decision) (Resolution, []crm.Identity, error) {
 	loaded := map[int64]crm.Identity{}
 	common := map[uint64]int32{}
-	wide := map[int64]bool{}
 	add := func(ids []crm.Identity, counts map[int64]int) {
 		for _, id := range ids {
 			loaded[id.ID] = id
 		}
 		for h, n := range counts {
-			if n > keyCap || n > blockCap && !wide[h] {
+			if n > keyCap {
 				common[uint64(h)] = int32(n)
 			}
 		}
-	}
-	// byKeys loads the identities under keys: up to keyCap deep for the
-	// wide keys, blockCap for the others.
-	byKeys := func(keys []int64) error {
-		var narrow, deep []int64
-		for _, h := range dedupe(keys) {
-			if wide[h] {
-				deep = append(deep, h)
-			} else {
-				narrow = append(narrow, h)
-			}
-		}
-		for _, part := range []struct {
-			keys  []int64
-			limit int
-		}{{deep, keyCap}, {narrow, blockCap}} {
-			ids, counts, err := inc.IdentitiesByKeys(ctx, part.keys, part.limit)
-			if err != nil {
-				return err
-			}
-			add(ids, counts)
-		}
-		return nil
 	}
 	var probes []int64
 	var refs []connectors.AccountRef
@@ -396,33 +344,28 @@ func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus
 		loaded[id.ID] = id
 		f := prepareInto(CandidateFromAccount(id.Account), nil)
 		probes = append(probes, probeKeys(&f)...)
-		for h := range wideKeys(&f) {
-			wide[h] = true
-		}
 		refs = append(refs, id.AccountRef)
 	}
 	// Evidence partners of the focus are candidates too.
 	err := inc.EvidenceAmong(ctx, refs, func(_ string, a, b connectors.AccountRef) error {
-		for _, r := range []connectors.AccountRef{a, b} {
-			h := int64(hashKey(bRef, r.String()))
-			probes = append(probes, h)
-			wide[h] = true
-		}
+		probes = append(probes, int64(hashKey(bRef, a.String())), int64(hashKey(bRef, b.String())))
 		return nil
 	})
 	if err != nil {
 		return Resolution{}, nil, fmt.Errorf("identity: read evidence of %d identities: %w", len(refs), err)
 	}
-	if err := byKeys(probes); err != nil {
+	ids, counts, err := inc.IdentitiesByKeys(ctx, dedupe(probes), keyCap)
+	if err != nil {
 		return Resolution{}, nil, fmt.Errorf("identity: read candidates: %w", err)
 	}
+	add(ids, counts)
 	var members []int64
 	for _, id := range loaded {
 		if id.MemberID != 0 {
 			members = append(members, id.MemberID)
 		}
 	}
-	ids, err := inc.IdentitiesOfMembers(ctx, dedupe(members))
+	ids, err = inc.IdentitiesOfMembers(ctx, dedupe(members))
 	if err != nil {
 		return Resolution{}, nil, fmt.Errorf("identity: read members of candidates: %w", err)
 	}
@@ -431,13 +374,12 @@ func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus
 	for _, id := range loaded {
 		f := prepareInto(CandidateFromAccount(id.Account), nil)
 		ctxKeys = append(ctxKeys, contextKeys(&f)...)
-		for _, k := range f.emailKeys {
-			wide[int64(hashKey(bEmail, k))] = true // shared-address check
-		}
 	}
-	if err := byKeys(ctxKeys); err != nil {
+	ids, counts, err = inc.IdentitiesByKeys(ctx, dedupe(ctxKeys), keyCap)
+	if err != nil {
 		return Resolution{}, nil, fmt.Errorf("identity: read name and address holders: %w", err)
 	}
+	add(ids, counts)
 
 	all := make([]crm.Identity, 0, len(loaded))
 	for _, id := range loaded {
