@@ -76,8 +76,9 @@ type benchReport struct {
 	PerSource         map[string]benchNumbers `json:"per_source"`
 }
 
-// conditional tells which services answer conditional requests with a free
-// 304 (GitHub, Mastodon); Discourse and Stack Exchange have none, so an
+// conditional tells which services answer conditional requests with a 304
+// (GitHub, Mastodon): GitHub documents the 304 as free, and the Mastodon fake
+// does not count it either. Discourse and Stack Exchange have none, so an
 // idle re-sync costs them one unit per stream polled.
 var conditional = map[string]bool{community.PlatformGitHub: true, community.PlatformMastodon: true}
 

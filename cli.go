@@ -25,7 +25,10 @@ import (
 type cliEnv struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	getenv         func(string) string
+	// rawStdout and rawStderr are the streams before termWriter: for
+	// terminal checks and the live progress line's own escapes.
+	rawStdout, rawStderr io.Writer
+	getenv               func(string) string
 	// now is the clock (time.Now).
 	now func() time.Time
 
@@ -41,6 +44,10 @@ type cliEnv struct {
 	// httpClient is what `rollcall auth` talks to the services with; nil
 	// means a default client (tests put a fake's transport here).
 	httpClient *http.Client
+
+	// demo, when set, replaces the demo's credentials and adds to its
+	// configuration (tests only).
+	demo *demoHooks
 }
 
 // usageError is a command-line mistake: exit status 2.

@@ -78,7 +78,7 @@ func cmdMerge(ctx context.Context, e *cliEnv, args []string) error {
 		fmt.Fprintf(e.stdout, "%s and %s are already member %d\n", pos[0], pos[1], res.A.ID)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "merged member %d (%s) and member %d (%s) into member %d\n", res.A.ID, res.A.Name, res.B.ID, res.B.Name, res.Into)
+	fmt.Fprintf(e.stdout, "merged member %d (%s) and member %d (%s) into member %d\n", res.A.ID, termLine(res.A.Name), res.B.ID, termLine(res.B.Name), res.Into)
 	return nil
 }
 
@@ -182,7 +182,7 @@ func cmdForget(ctx context.Context, e *cliEnv, args []string) error {
 		return err
 	}
 	if !*yes {
-		fmt.Fprintf(e.stderr, "member %d (%s) has %d identities and %d activities.\n", m.ID, m.Name, len(m.Identities), m.ActivityCount)
+		fmt.Fprintf(e.stderr, "member %d (%s) has %d identities and %d activities.\n", m.ID, termLine(m.Name), len(m.Identities), m.ActivityCount)
 		return usageErr("forget erases them for good: run again with --yes to confirm")
 	}
 	n, err := st.Forget(ctx, m.ID, actor())
@@ -282,6 +282,6 @@ func cmdMark(ctx context.Context, e *cliEnv, args []string) error {
 	if role == "" {
 		role = "neither staff nor bot"
 	}
-	fmt.Fprintf(e.stdout, "member %d (%s) marked %s: %s\n", m.ID, m.Name, pos[1], role)
+	fmt.Fprintf(e.stdout, "member %d (%s) marked %s: %s\n", m.ID, termLine(m.Name), pos[1], role)
 	return nil
 }

@@ -14,17 +14,28 @@ import (
 )
 
 // startDemoWorld generates a community and serves it from the four fakes.
-func startDemoWorld(seed int64, size int, now time.Time) (*community.World, error) {
-	w, err := community.StartWorld(seed, size, now)
+func startDemoWorld(seed int64, size int, now time.Time, opts community.WorldOptions) (*community.World, error) {
+	w, err := community.StartWorldWith(seed, size, now, opts)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return w, nil
 }
 
-// demoConfig is the configuration of the four sources reading the fakes.
-func demoConfig(w *community.World, store string, interval time.Duration) (*config.Config, error) {
-	return config.Parse("demo.yaml", []byte(w.ConfigText(store, interval)), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+// demoConfig is the configuration of the four sources reading the fakes,
+// followed by extra (YAML top-level sections; tests add a webhook).
+func demoConfig(w *community.World, store string, interval time.Duration, extra string) (*config.Config, error) {
+	return config.Parse("demo.yaml", []byte(w.ConfigText(store, interval)+extra), config.Env{Getenv: func(string) (string, bool) { return "", false }})
+}
+
+// demoHooks are what a test changes in `rollcall demo`: the fakes'
+// credentials (sentinel secrets) and hostile records, and configuration
+// added to the demo's.
+type demoHooks struct {
+	world community.WorldOptions
+	extra string
+	// started, if set, is given the world once its fakes serve.
+	started func(*community.World)
 }
 
 func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
@@ -35,6 +46,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 	size := fs.Int("size", 80, "how many `people` the community has")
 	interval := fs.Duration("interval", time.Minute, "polling `interval` when not --once")
 	listen := fs.String("listen", "", "HTTP `address` for the web pages, /api/v1, /healthz, /readyz and /metrics when not --once (default 127.0.0.1:7171, or a free port if that is taken)")
+	hostile := fs.Bool("hostile", false, "also serve, on every fake, accounts and posts carrying hostile values (escape sequences, right-to-left overrides, invalid UTF-8, 1 MB, script and HTML, javascript: and data: URLs, SQL): to see them shown inert")
 	fs.BoolVar(&e.quiet, "quiet", false, "no live progress on a terminal")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
@@ -52,11 +64,21 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 		e.storePath = "rollcall-demo.db"
 	}
 	now := time.Now().UTC().Truncate(time.Hour)
-	w, err := startDemoWorld(*seed, *size, now)
+	hooks := demoHooks{world: community.WorldOptions{Credentials: community.DefaultCredentials()}}
+	if e.demo != nil {
+		hooks = *e.demo
+	}
+	if *hostile {
+		hooks.world.Hostile = community.HostileValues()
+	}
+	w, err := startDemoWorld(*seed, *size, now, hooks.world)
 	if err != nil {
 		return err
 	}
 	defer w.Close(context.WithoutCancel(ctx))
+	if hooks.started != nil {
+		hooks.started(w)
+	}
 	if *truth != "" {
 		b, err := w.Community.TruthJSON()
 		if err != nil {
@@ -66,7 +88,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 			return fmt.Errorf("demo: write ground truth: %w", err)
 		}
 	}
-	cfg, err := demoConfig(w, e.storePath, *interval)
+	cfg, err := demoConfig(w, e.storePath, *interval, hooks.extra)
 	if err != nil {
 		return fmt.Errorf("demo: build config: %w", err)
 	}
@@ -122,7 +144,7 @@ func cmdDemo(ctx context.Context, e *cliEnv, args []string) error {
 		fmt.Fprintf(e.stdout, "\nOpen %s to browse the members, their journeys, the review and the sources.\n", url)
 	}
 	fmt.Fprintf(e.stdout, "\nPolling every %s; press Ctrl-C to stop.\n", *interval)
-	reload := func() (*config.Config, error) { return demoConfig(w, e.storePath, *interval) }
+	reload := func() (*config.Config, error) { return demoConfig(w, e.storePath, *interval, hooks.extra) }
 	return p.serve(ctx, e, addr, reload)
 }
 

@@ -79,7 +79,19 @@ func usage(w io.Writer) {
 
 // run is the whole program, testable without a process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
+	return runEnv(ctx, &cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}, args)
+}
+
+// runEnv is run with env prepared by the caller (tests set hooks in it).
+func runEnv(ctx context.Context, env *cliEnv, args []string) int {
+	// Nothing a command prints may act on the terminal (termsafe.go);
+	// the raw streams stay for terminal checks and live progress.
+	env.rawStdout, env.rawStderr = env.stdout, env.stderr
+	tout, terr := newTermWriter(env.stdout), newTermWriter(env.stderr)
+	defer tout.Flush()
+	defer terr.Flush()
+	env.stdout, env.stderr = tout, terr
+	stdout, stderr := env.stdout, env.stderr
 	// Global flags may come before the command.
 	rest, err := env.parseGlobals(args)
 	if err != nil {

@@ -84,15 +84,15 @@ func cmdMigrate(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	opt := crm.CopyOptions{Append: *appendRows, Batch: *batch}
 	// On a terminal, a progress line at most every second.
-	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !e.quiet {
+	if f, ok := e.rawStderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !e.quiet {
 		var last time.Time
 		opt.Progress = func(table string, rows int64) {
 			if now := time.Now(); now.Sub(last) >= time.Second {
 				last = now
-				fmt.Fprintf(e.stderr, "\r\033[Kcopying %s: %d rows", table, rows)
+				fmt.Fprintf(e.rawStderr, "\r\033[Kcopying %s: %d rows", table, rows)
 			}
 		}
-		defer fmt.Fprint(e.stderr, "\r\033[K")
+		defer fmt.Fprint(e.rawStderr, "\r\033[K")
 	}
 	rep, err := crm.CopyStore(ctx, src, dst, opt)
 	switch {

@@ -64,7 +64,7 @@ func cmdMembers(ctx context.Context, e *cliEnv, args []string) error {
 		w := csv.NewWriter(e.stdout)
 		w.Write([]string{"id", "name", "identities", "activity_count", "first_seen", "last_seen"})
 		for _, m := range ms {
-			w.Write([]string{strconv.FormatInt(m.ID, 10), m.Name, identitiesText(m), strconv.Itoa(m.ActivityCount), rfc3339(m.FirstSeen), rfc3339(m.LastSeen)})
+			w.Write(termLines([]string{strconv.FormatInt(m.ID, 10), m.Name, identitiesText(m), strconv.Itoa(m.ActivityCount), rfc3339(m.FirstSeen), rfc3339(m.LastSeen)}))
 		}
 		w.Flush()
 		return w.Error()
@@ -121,9 +121,9 @@ func cmdJourney(ctx context.Context, e *cliEnv, args []string) error {
 	}
 	now := time.Now()
 	mm := j.Member
-	fmt.Fprintf(e.stdout, "%s (member %d)\n", mm.Name, mm.ID)
+	fmt.Fprintf(e.stdout, "%s (member %d)\n", termLine(mm.Name), mm.ID)
 	for _, id := range mm.Identities {
-		fmt.Fprintf(e.stdout, "  %s:%s  %s\n", id.Platform, id.Username, id.URL)
+		fmt.Fprintf(e.stdout, "  %s:%s  %s\n", termLine(id.Platform), termLine(id.Username), termLine(id.URL))
 	}
 	fmt.Fprintf(e.stdout, "  %d activities, first seen %s, last seen %s\n\n", len(j.Activities), relative(now, mm.FirstSeen), relative(now, mm.LastSeen))
 	rows := [][]string{{"WHEN", "DATE", "PLATFORM", "TYPE", "WHERE", "WHAT"}}
@@ -196,7 +196,7 @@ func writeJSON(w io.Writer, v any) error {
 
 // width is the terminal width, or 120 when output is not a terminal.
 func (e *cliEnv) width() int {
-	if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := e.rawStdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
 			return w
 		}
@@ -214,7 +214,7 @@ func writeTable(w io.Writer, rows [][]string, width int, shrink []int) {
 	widths := make([]int, n)
 	for _, r := range rows {
 		for i, c := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			widths[i] = max(widths[i], utf8.RuneCountInString(termLine(c)))
 		}
 	}
 	total := func() int {
@@ -233,7 +233,7 @@ func writeTable(w io.Writer, rows [][]string, width int, shrink []int) {
 	for _, r := range rows {
 		b.Reset()
 		for i, c := range r {
-			c = fit(c, widths[i])
+			c = fit(termLine(c), widths[i])
 			b.WriteString(c)
 			if i < n-1 {
 				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))

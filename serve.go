@@ -103,7 +103,7 @@ func (e *cliEnv) newPipeline(ctx context.Context, cfg *config.Config, transport 
 		return nil, err
 	}
 	log.Info("store open", "path", path, "sources", len(sources))
-	rep := newProgress(e.stderr, e.getenv, e.quiet)
+	rep := newProgress(e.rawStderr, e.getenv, e.quiet)
 	p := &pipeline{store: st, log: log, rep: rep, metrics: metrics, cfg: cfg, base: base}
 	p.scores = daemon.NewScoreLoop(daemon.ScoreLoop{Evaluate: p.evaluate, Every: evaluateEvery(cfg), Logger: log})
 	// Replicas sharing the store fetch each source one at a time.
@@ -412,7 +412,7 @@ func printSummary(ctx context.Context, w io.Writer, st queryStore, sums []daemon
 	for _, s := range sums {
 		status := "ok"
 		if s.Err != nil {
-			status = "error: " + s.Err.Error()
+			status = "error: " + termLine(s.Err.Error())
 			failed = append(failed, s.Err)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.Source, s.NewActivities, s.NewAccounts, s.Requests, s.NotModified, s.KnownMissing, s.Skipped, s.Duration.Round(10*time.Millisecond), status)

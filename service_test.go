@@ -296,14 +296,14 @@ func TestReloadKeepsRunningConfigWhenInvalid(t *testing.T) {
 // TestDoctor runs doctor against the demo's fakes (all fine), then with a
 // token the fake refuses (the source and the fix are named, exit 1).
 func TestDoctor(t *testing.T) {
-	w, err := startDemoWorld(3, 20, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	w, err := startDemoWorld(3, 20, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), community.WorldOptions{Credentials: community.DefaultCredentials()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close(context.Background()) })
 	dir := t.TempDir()
 	db := filepath.Join(dir, "rollcall.db")
-	cfg, err := demoConfig(w, db, time.Minute)
+	cfg, err := demoConfig(w, db, time.Minute, "")
 	if err != nil {
 		t.Fatal(err)
 	}

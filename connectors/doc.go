@@ -27,6 +27,17 @@
 // budget, Client.RateLimit the one of requests that name none. Client.HTTPClient is the same path without the two translations
 // below, for hand-written requests that read the 304 themselves.
 //
+// # Timeouts and waits that outlive the process
+//
+// Each attempt of a request is bounded by ClientOptions.Timeout (config
+// http_timeout, default 60 s), from sending it to reading the whole body;
+// an attempt that outlasts it is retried like a dropped connection. Every
+// wait a service announces (a Retry-After, a spent budget until its reset,
+// Stack Exchange's per-method backoff through Client.Hold) is recorded in
+// ClientOptions.Waits (the store) before another request goes out, and
+// read back before the first request after a start, so that a daemon
+// killed while it waits still waits after a restart.
+//
 // # Tokens
 //
 // Every token and key comes from an oauth2.TokenSource (NewTokenSource):

@@ -30,6 +30,8 @@ type demoWorld struct {
 	Store     worldStore
 	Community *community.Community
 	Daemon    *daemon.Daemon
+	// Hostile lists the hostile records the fakes served (startHostileWorld).
+	Hostile []community.HostileRecord
 }
 
 // worldStore is what the demo world needs of its store: what the daemon,
@@ -59,9 +61,23 @@ func startDemoWorld(t *testing.T, seed int64, size int) *demoWorld {
 // store in the world's configuration).
 func startDemoWorldOn(t *testing.T, seed int64, size int, store string, open func(ctx context.Context) (worldStore, error)) *demoWorld {
 	t.Helper()
+	return startWorldWith(t, seed, size, store, open, community.WorldOptions{Credentials: community.DefaultCredentials()})
+}
+
+// startHostileWorld is startDemoWorld with the fakes also serving values
+// (community.LoadHostile) on every platform.
+func startHostileWorld(t *testing.T, seed int64, size int, values []community.Hostile) *demoWorld {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "hostile.db")
+	return startWorldWith(t, seed, size, db, func(ctx context.Context) (worldStore, error) { return sqlite.Open(ctx, db) },
+		community.WorldOptions{Credentials: community.DefaultCredentials(), Hostile: values})
+}
+
+func startWorldWith(t *testing.T, seed int64, size int, store string, open func(ctx context.Context) (worldStore, error), opts community.WorldOptions) *demoWorld {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	now := time.Now().UTC().Truncate(time.Hour)
-	world, err := community.StartWorld(seed, size, now)
+	world, err := community.StartWorldWith(seed, size, now, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,5 +167,5 @@ func startDemoWorldOn(t *testing.T, seed int64, size int, store string, open fun
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return &demoWorld{URL: "http://" + ln.Addr().String(), Store: st, Community: c, Daemon: d}
+	return &demoWorld{URL: "http://" + ln.Addr().String(), Store: st, Community: c, Daemon: d, Hostile: world.Hostile}
 }

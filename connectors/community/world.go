@@ -25,10 +25,32 @@ const (
 	WorldDiscourseAdmin = "system"
 )
 
+// Credentials are the secrets the fakes of a World accept and its
+// configuration (ConfigText) carries.
+type Credentials struct {
+	GitHubToken, MastodonToken string
+	// DiscourseKey is a staff API key of WorldDiscourseAdmin.
+	DiscourseKey string
+	// DiscourseUserKey, when set, is a user API key of the forum's first
+	// member, read by a second Discourse source "discourse-user" (client
+	// id "rollcall").
+	DiscourseUserKey string
+	StackExchangeKey string
+}
+
+// DefaultCredentials are the World* constants: what `rollcall demo` uses.
+func DefaultCredentials() Credentials {
+	return Credentials{GitHubToken: WorldGitHubToken, MastodonToken: WorldMastodonToken, DiscourseKey: WorldDiscourseKey, StackExchangeKey: WorldStackExchange}
+}
+
 // World is a generated community served by the four fakes on loopback:
 // what `rollcall demo` and the end-to-end tests sync.
 type World struct {
 	Community *Community
+	// Credentials are what the fakes accept.
+	Credentials Credentials
+	// Hostile lists where WorldOptions.Hostile values were put.
+	Hostile []HostileRecord
 	// URLs are the fakes' base URLs by platform ("github", "mastodon",
 	// "discourse", "stackoverflow").
 	URLs     map[string]string
@@ -49,6 +71,12 @@ type WorldOptions struct {
 	// ClientTimeout is the clients' per-attempt timeout, which slow
 	// answers outlast; 0 means the injector's default.
 	ClientTimeout time.Duration
+	// Credentials are what the fakes accept (tests with sentinel
+	// secrets); zero means DefaultCredentials.
+	Credentials Credentials
+	// Hostile values are served by every fake besides the community (see
+	// LoadHostile): the untrusted-input tests.
+	Hostile []Hostile
 }
 
 // StartWorld generates a community of size people and serves it from the
@@ -58,17 +86,26 @@ func StartWorld(seed int64, size int, now time.Time) (*World, error) {
 }
 
 // StartWorldWith is StartWorld with options: with o.Chaos, the fakes
-// misbehave at random while the community is loaded as usual.
+// misbehave at random while the community is loaded as usual; o.Hostile
+// values are served besides the community; zero Credentials mean
+// DefaultCredentials.
 func StartWorldWith(seed int64, size int, now time.Time, o WorldOptions) (*World, error) {
 	c := Generate(seed, size, now)
+	creds := o.Credentials
+	if creds == (Credentials{}) {
+		creds = DefaultCredentials()
+	}
 	// A classic token with read-only scopes, as GitHub reports them; a
 	// server app with the read scopes rollcall asks for.
-	ghOpts := []githubtest.Option{githubtest.WithToken(WorldGitHubToken), githubtest.WithScopes("public_repo", "read:org")}
+	ghOpts := []githubtest.Option{githubtest.WithToken(creds.GitHubToken), githubtest.WithScopes("public_repo", "read:org")}
 	owner, _, _ := strings.Cut(c.Mastodon.Accounts[0], "@")
-	maOpts := []mastodontest.Option{mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(WorldMastodonToken, owner),
+	maOpts := []mastodontest.Option{mastodontest.WithDomain(c.Mastodon.Instance), mastodontest.WithToken(creds.MastodonToken, owner),
 		mastodontest.WithApp("rollcall", []string{"read:accounts", "read:statuses", "read:notifications", "read:follows"})}
-	diOpts := []discoursetest.Option{discoursetest.WithAPIKey(WorldDiscourseKey, WorldDiscourseAdmin, true), discoursetest.WithAdminLimit(6000)}
-	soOpts := []stackoverflowtest.Option{stackoverflowtest.WithKey(WorldStackExchange), stackoverflowtest.WithSite(c.StackOverflow.Site)}
+	diOpts := []discoursetest.Option{discoursetest.WithAPIKey(creds.DiscourseKey, WorldDiscourseAdmin, true), discoursetest.WithAdminLimit(6000)}
+	if creds.DiscourseUserKey != "" {
+		diOpts = append(diOpts, discoursetest.WithUserAPIKey(creds.DiscourseUserKey, c.discourseMember(), "rollcall"))
+	}
+	soOpts := []stackoverflowtest.Option{stackoverflowtest.WithKey(creds.StackExchangeKey), stackoverflowtest.WithSite(c.StackOverflow.Site)}
 	if o.Chaos {
 		rate := o.ChaosRate
 		if rate <= 0 {
@@ -101,7 +138,11 @@ func StartWorldWith(seed int64, size int, now time.Time, o WorldOptions) (*World
 	if err := c.LoadAll(gh, ma, di, so); err != nil {
 		return nil, fmt.Errorf("community: load the generated community into the fakes: %w", err)
 	}
-	w := &World{Community: c, URLs: map[string]string{}}
+	hostile, err := c.LoadHostile(o.Hostile, gh, ma, di, so)
+	if err != nil {
+		return nil, err
+	}
+	w := &World{Community: c, Credentials: creds, Hostile: hostile, URLs: map[string]string{}}
 	if o.Chaos {
 		w.chaos = map[string]*fakekit.Chaos{"github": gh.Chaos(), "mastodon": ma.Chaos(), "discourse": di.Chaos(), "stackoverflow": so.Chaos()}
 		w.SetChaos(true)
@@ -184,7 +225,8 @@ func (w *World) ConfigText(store string, interval time.Duration) string {
 		}
 		return strings.Join(q, ", ")
 	}
-	return fmt.Sprintf(`store: %q
+	cr := w.Credentials
+	text := fmt.Sprintf(`store: %q
 sources:
   - name: github
     type: github
@@ -216,8 +258,30 @@ sources:
     tags: [%s]
     interval: %s
 `, store,
-		WorldGitHubToken, w.URLs["github"], c.Org, interval,
-		w.URLs["mastodon"], c.Mastodon.Instance, WorldMastodonToken, quote(c.Mastodon.Accounts), quote(c.Mastodon.Hashtags), interval,
-		w.URLs["discourse"], c.Discourse.Host, WorldDiscourseKey, WorldDiscourseAdmin, interval,
-		w.URLs["stackoverflow"], c.StackOverflow.Site, WorldStackExchange, quote(c.StackOverflow.Tags), interval)
+		cr.GitHubToken, w.URLs["github"], c.Org, interval,
+		w.URLs["mastodon"], c.Mastodon.Instance, cr.MastodonToken, quote(c.Mastodon.Accounts), quote(c.Mastodon.Hashtags), interval,
+		w.URLs["discourse"], c.Discourse.Host, cr.DiscourseKey, WorldDiscourseAdmin, interval,
+		w.URLs["stackoverflow"], c.StackOverflow.Site, cr.StackExchangeKey, quote(c.StackOverflow.Tags), interval)
+	if cr.DiscourseUserKey != "" {
+		text += fmt.Sprintf(`  - name: discourse-user
+    type: discourse
+    url: %q
+    instance: %q
+    user_api_key: %q
+    user_api_client_id: rollcall
+    interval: %s
+`, w.URLs["discourse"], c.Discourse.Host, cr.DiscourseUserKey, interval)
+	}
+	return text
+}
+
+// discourseMember is the username of the forum's first user that is
+// neither system nor discobot.
+func (c *Community) discourseMember() string {
+	for _, u := range c.Discourse.Users {
+		if u.ID > 0 {
+			return u.Username
+		}
+	}
+	return WorldDiscourseAdmin
 }

@@ -58,6 +58,19 @@ func WithAuthRedirects(urls ...string) Option {
 	return func(s *Server) { s.authRedirects = urls }
 }
 
+// WithUserAPIKey makes the fake accept key as a user API key of username
+// (a user added later) for clientID with the read scope, as if the user had
+// approved it (see ApproveUserAPIKey): for tests and the demo that need a
+// known key.
+func WithUserAPIKey(key, username, clientID string) Option {
+	return func(s *Server) {
+		if s.userKeys == nil {
+			s.userKeys = map[string]*userAPIKey{}
+		}
+		s.userKeys[key] = &userAPIKey{username: username, clientID: clientID, scopes: []string{"read"}}
+	}
+}
+
 // userKeyParams are the parameters of a user API key request.
 type userKeyParams struct {
 	appName, clientID, nonce, redirect string
