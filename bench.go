@@ -156,7 +156,8 @@ func runBench(ctx context.Context, e *cliEnv, want int, seed int64, prog *benchP
 		"discourse.bench":     fakes.Discourse.Transport(),
 		"stackoverflow.bench": fakes.StackOverflow.Transport(),
 	}}
-	w := &community.World{Community: c, URLs: map[string]string{}}
+	// The fakes accept the World* secrets (NewFakes); the config must carry them.
+	w := &community.World{Community: c, URLs: map[string]string{}, Credentials: community.DefaultCredentials()}
 	for _, p := range community.Sources {
 		w.URLs[p] = "http://" + p + ".bench"
 	}
