@@ -194,12 +194,15 @@ func cmdForget(ctx context.Context, e *cliEnv, args []string) error {
 }
 
 func cmdIdentity(ctx context.Context, e *cliEnv, args []string) error {
+	if len(args) > 0 && args[0] == "rebuild" {
+		return cmdIdentityRebuild(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "resolve" {
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-			fmt.Fprintln(e.stdout, "Usage: rollcall identity resolve --format tsv < FILE")
+			fmt.Fprintln(e.stdout, "Usage: rollcall identity resolve --format tsv < FILE\n       rollcall identity rebuild")
 			return errHelp
 		}
-		return usageErr("use 'rollcall identity resolve --format tsv < FILE'")
+		return usageErr("use 'rollcall identity resolve --format tsv < FILE' or 'rollcall identity rebuild'")
 	}
 	fs := e.newFlags("identity resolve", "< FILE", "Resolve git commit authors with no store and no other evidence: reads rows\nid<TAB>name<TAB>email (header optional) and prints id<TAB>member for every row.")
 	format := fs.String("format", "tsv", "input and output `format`: tsv")
@@ -216,6 +219,36 @@ func cmdIdentity(ctx context.Context, e *cliEnv, args []string) error {
 	if err := identity.ResolveTSV(e.stdin, e.stdout); err != nil {
 		return fmt.Errorf("identity resolve: %w", err)
 	}
+	return nil
+}
+
+// cmdIdentityRebuild resolves every identity of the store again and files
+// every blocking key again; the daemon's runs after a batch resolve only
+// what changed.
+func cmdIdentityRebuild(ctx context.Context, e *cliEnv, args []string) error {
+	fs := e.newFlags("identity rebuild", "", "Resolve every identity of the store again, with people's decisions, and file\nevery identity's blocking keys again. Syncs resolve only new and changed\nidentities; this is for after a rules change or to check the store.")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("identity rebuild takes no arguments")
+	}
+	qs, closeFn, err := e.openQueryStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	st, ok := qs.(identity.Store)
+	if !ok {
+		return fmt.Errorf("identity rebuild: this store keeps no identities for the resolver")
+	}
+	res, err := (&identity.Resolver{}).Rebuild(ctx, st)
+	if err != nil {
+		return fmt.Errorf("identity rebuild: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "resolved every identity: %d new members, %d identities joined, %d members merged, %d open suggestions\n",
+		res.NewMembers, res.Joined, res.Merged, res.Suggestions)
 	return nil
 }
 

@@ -191,3 +191,27 @@ func TestIdentityResolveTSV(t *testing.T) {
 		t.Errorf("a shared placeholder address merged two people")
 	}
 }
+
+// TestIdentityRebuild resolves a synced store again in full: the members
+// stay as the incremental runs made them, and a second rebuild changes
+// nothing.
+func TestIdentityRebuild(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "rollcall.db")
+	resync(t, db)
+	before := listMembers(t, db)
+	for range 2 {
+		code, out, errOut := runMain(t, "identity", "rebuild", "--store", db)
+		if code != exitOK {
+			t.Fatalf("identity rebuild: exit %d: %s", code, errOut)
+		}
+		if !strings.Contains(out, "resolved every identity: 0 new members, 0 identities joined, 0 members merged") {
+			t.Errorf("identity rebuild on a resolved store printed %q, want no change", out)
+		}
+	}
+	if after := listMembers(t, db); len(after) != len(before) {
+		t.Errorf("%d members after rebuild, %d before", len(after), len(before))
+	}
+	if code, _, _ := runMain(t, "identity", "rebuild", "extra", "--store", db); code != exitUsage {
+		t.Errorf("identity rebuild with an argument: exit %d, want %d", code, exitUsage)
+	}
+}

@@ -60,7 +60,7 @@ func commands() []command {
 		{"override", "set a member's display name or primary identity by hand", cmdOverride},
 		{"mark", "mark a member as staff, bot or none (a stored, audited decision)", cmdMark},
 		{"forget", "erase a member everywhere, keeping only a tombstone hash", cmdForget},
-		{"identity", "identity resolve --format tsv: resolve git authors from stdin", cmdIdentity},
+		{"identity", "identity resolve --format tsv: resolve git authors from stdin; identity rebuild: resolve the store again", cmdIdentity},
 		{"auth", "auth mastodon|github|discourse: get a read-only token by signing in; auth hash-password: hash a password for the web login", cmdAuth},
 		{"webhooks", "list pending and failed webhook deliveries, or retry a failed one", cmdWebhooks},
 		{"migrate", "copy a store into another (SQLite to PostgreSQL): resumable, verified by counts and hashes", cmdMigrate},

@@ -285,7 +285,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	// The store while the daemon holds it: the WAL and its index too.
 	checkFiles("running")
 	// Let the webhook outbox deliver what the first evaluation queued.
-	for end := time.Now().Add(5 * time.Second); hooks.String() == "" && time.Now().Before(end); {
+	for end := time.Now().Add(30 * time.Second); !strings.Contains(hooks.String(), "X-Rollcall-Signature") && time.Now().Before(end); {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if !strings.Contains(hooks.String(), "X-Rollcall-Signature") {
@@ -363,6 +363,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	if code, out := runWith(bad, "sync", "--once"); code != exitFail || !strings.Contains(out, "check token for source github") {
 		t.Errorf("sync with refused secrets: exit %d, want 1 and the fix\n%s", code, out)
+	}
+	if code, out := runWith(bad, "--log-format", "json", "sync", "--once"); code != exitFail || !strings.Contains(out, `"level":"DEBUG"`) {
+		t.Errorf("sync with refused secrets, JSON logs: exit %d, want 1 with debug lines\n%.2000s", code, out)
 	}
 	// A configuration error next to secrets written inline.
 	broken := strings.Replace(good, fmt.Sprintf("url: %q", receiver.URL), `url: "ftp://hooks.example.org/x"`, 1)

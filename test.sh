@@ -15,3 +15,22 @@ go vet ./...
 
 echo "== go test -race"
 go test -race -count=1 "$@" ./...
+
+# A short run of every fuzz target (go test -fuzz takes one target at a
+# time): the targets are listed from the test files that declare one
+# (func FuzzXxx), so a new target runs without editing this script. A crash fails the
+# script, and go writes the input to the package's testdata/fuzz/FuzzXxx/
+# (commit it, fixed, as a regression test). FUZZTIME is the time per
+# target (go's -fuzztime: 5s, 1m, or 1000x); FUZZTIME=0 skips the step.
+# See docs/testing.md, "Fuzzing".
+fuzztime="${FUZZTIME:-5s}"
+if [ "$fuzztime" != "0" ]; then
+  echo "== go test -fuzz (${fuzztime} per target)"
+  fuzzdirs=$(grep -rl --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*(' . | xargs -r -n1 dirname | sort -u)
+  for dir in $fuzzdirs; do
+    for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*(' "$dir"/*_test.go | sed 's/^func //; s/($//' | sort -u); do
+      echo "-- $dir $target"
+      go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir"
+    done
+  done
+fi

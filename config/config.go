@@ -90,7 +90,11 @@ func Parse(name string, data []byte, env Env) (*Config, error) {
 	}
 	cfg := &Config{File: name, Privacy: DefaultPrivacy}
 	if root != nil {
-		p.expand(root, "")
+		if deref(root).Kind == yaml.MappingNode {
+			// Anything else is reported whole by decode: a scalar's
+			// ${VAR} has no field to be named by.
+			p.expand(root, "")
+		}
 		p.decode(root, cfg)
 	}
 	if cfg.Listen == "" {
@@ -133,18 +137,26 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // parseYAML returns the document's top node, or nil for an empty document.
 func (p *parser) parseYAML(data []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
+	// A problem found at the end of the input is on its last line, which
+	// the parser's 0-based count (see syntaxError) can overshoot.
+	lastLine := bytes.Count(data, []byte("\n")) + 1
+	syntaxError := func(err error) *Error {
+		e := p.syntaxError(err)
+		e.Line = min(e.Line, lastLine)
+		return e
+	}
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
 			return nil, nil
 		}
-		return nil, p.syntaxError(err)
+		return nil, syntaxError(err)
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == io.EOF:
 	case err != nil:
-		return nil, p.syntaxError(err)
+		return nil, syntaxError(err)
 	default:
 		return nil, &Error{File: p.file, Line: extra.Line, Err: errors.New("yaml: only one document is allowed")}
 	}
@@ -234,7 +246,7 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 			if strings.HasPrefix(key, "x-") {
 				continue // extension field, a place for YAML anchors
 			}
-			p.add(kv.key.Line, key, errors.New("unknown field"))
+			p.add(kv.key.Line, joinField("", key), errors.New("unknown field"))
 		}
 	}
 	if cfg.Auth == nil && cfg.Listen != "" && !IsLoopback(cfg.Listen) && !p.hasErrorAt("listen") {

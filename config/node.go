@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -94,10 +96,22 @@ func kindName(n *yaml.Node) string {
 
 // joinField extends a field path with a mapping key.
 func joinField(path, key string) string {
+	key = fieldKey(key)
 	if path == "" {
 		return key
 	}
 	return path + "." + key
+}
+
+// fieldKey is a mapping key as a field path shows it: as written, or
+// quoted when it is empty or holds anything but printable characters
+// other than space, '.' and '[' (so that an error about the key ""
+// still names a field: `"": unknown field`).
+func fieldKey(key string) string {
+	if key == "" || strings.ContainsFunc(key, func(r rune) bool { return !unicode.IsPrint(r) || r == ' ' || r == '.' || r == '[' || r == '"' }) {
+		return strconv.Quote(key)
+	}
+	return key
 }
 
 // collector gathers located errors for one file.

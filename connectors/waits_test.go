@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -138,5 +139,69 @@ func TestAttemptTimeout(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v: the hung attempt was not cut at its timeout", d)
+	}
+}
+
+// TestResourceWaitSurvivesARestart: a spent graphql budget is recorded for
+// that resource only: after a restart GraphQL requests wait for its reset
+// and REST requests go on.
+func TestResourceWaitSurvivesARestart(t *testing.T) {
+	clock := newFakeClock()
+	reset := clock.Now().Add(time.Hour).Truncate(time.Second)
+	var mu sync.Mutex
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		if r.URL.Path == "/graphql" {
+			w.Header().Set("X-RateLimit-Resource", "graphql")
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.WriteHeader(403)
+			return
+		}
+		w.Header().Set("X-RateLimit-Resource", "core")
+		w.Header().Set("X-RateLimit-Remaining", "4000")
+		w.Write([]byte("{}"))
+	}))
+	t.Cleanup(srv.Close)
+	waits := &memWaits{}
+	do := func(hc *http.Client, path string) error {
+		ctx := t.Context()
+		if path == "/graphql" {
+			ctx = WithResource(ctx, "graphql")
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+		resp, err := hc.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	first := NewClient(ClientOptions{Source: "src", Now: clock.Now, Sleep: clock.Sleep, Waits: waits}).HTTPClient()
+	if err := do(first, "/core"); err != nil {
+		t.Fatal(err)
+	}
+	var rl *ErrRateLimited
+	if err := do(first, "/graphql"); !errors.As(err, &rl) || rl.Resource != "graphql" {
+		t.Fatalf("spent graphql: %v", err)
+	}
+	ws, _ := waits.Waits(t.Context(), "src")
+	if !ws["resource:graphql"].Equal(reset) || !ws[""].IsZero() {
+		t.Fatalf("waits recorded %v, want resource:graphql until %v and no wait of the whole source", ws, reset)
+	}
+	restarted := NewClient(ClientOptions{Source: "src", Now: clock.Now, Sleep: clock.Sleep, Waits: waits}).HTTPClient()
+	if err := do(restarted, "/graphql"); !errors.As(err, &rl) || !rl.Until.Equal(reset) {
+		t.Errorf("restarted client, GraphQL: %v, want ErrRateLimited until %v", err, reset)
+	}
+	if err := do(restarted, "/core"); err != nil {
+		t.Errorf("restarted client, REST: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits["/graphql"] != 1 || hits["/core"] != 2 {
+		t.Errorf("the service saw %v, want one GraphQL request and two REST", hits)
 	}
 }

@@ -305,14 +305,18 @@ type entry struct {
 // entries computes the entry of every member on platform ("" for all),
 // staff and bots included; with rising, the gain over period from recent.
 func (sc Scoring) entries(d ScoreData, levels map[int64]LevelState, recent []PeriodActivity, rising bool, now time.Time, platform string, period time.Duration) []entry {
-	g := sc.BuildGraph(d, now, platform)
+	return sc.entriesOf(sc.BuildGraph(d, now, platform), d.Members, levels, recent, rising, now, platform, period)
+}
+
+// entriesOf computes the entries of members with graph g (see entries).
+func (sc Scoring) entriesOf(g Graph, members []ScoreMember, levels map[int64]LevelState, recent []PeriodActivity, rising bool, now time.Time, platform string, period time.Duration) []entry {
 	var removed map[int64]float64
 	if rising {
-		removed = sc.recentTerms(d, recent, now, period, platform)
+		removed = sc.recentTerms(ScoreData{Members: members}, recent, now, period, platform)
 	}
 	week := WeekOf(now)
-	out := make([]entry, 0, len(d.Members))
-	for _, m := range d.Members {
+	out := make([]entry, 0, len(members))
+	for _, m := range members {
 		if platform != "" && !slices.ContainsFunc(m.Identities, func(id ScoreIdentity) bool { return onPlatform(id.Platform, platform) }) {
 			continue
 		}
@@ -565,6 +569,13 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 		}
 		list, stored = l, ok
 	}
+	if rr, ok := r.(RisingReader); ok && !stored && o.Rising && o.Period >= time.Hour {
+		l, err := sc.risingAmongActive(ctx, r, rr, o)
+		if err != nil {
+			return ChampionsList{}, fmt.Errorf("champions: %w", err)
+		}
+		list, stored = l, true
+	}
 	if !stored {
 		d, err := r.ScoreData(ctx)
 		if err != nil {
@@ -592,6 +603,53 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 		}
 	}
 	return list, nil
+}
+
+// risingAmongActive is the rising list computed from the members active
+// in the period only: Champions would give the same. A member with no
+// activity in the period has loveThen = Base × D(then)/D(now) × (1 +
+// breadth) > Total when Base > 0 (D(then)/D(now) = Decay^(-period in
+// months) ≥ 1 + 1.4e-4 for a period of at least an hour, far above
+// rounding), and a gain of 0 when Base is 0: never positive, so never
+// listed. The graph (reach) is built from the members at either end of an
+// interaction, read without tallies; the tallies (and levels) are read for
+// the active members only.
+func (sc Scoring) risingAmongActive(ctx context.Context, r ChampionsReader, rr RisingReader, o ChampionsOptions) (ChampionsList, error) {
+	graph, active, recent, err := rr.RisingData(ctx, o.Now.Add(-o.Period), o.Now)
+	if err != nil {
+		return ChampionsList{}, err
+	}
+	var levels map[int64]LevelState
+	if lr, ok := r.(interface {
+		LevelsOf(ctx context.Context, ids []int64) (map[int64]LevelState, error)
+	}); ok {
+		ids := make([]int64, len(active))
+		for i, m := range active {
+			ids[i] = m.ID
+		}
+		levels, err = lr.LevelsOf(ctx, ids)
+	} else {
+		levels, err = r.Levels(ctx)
+	}
+	if err != nil {
+		return ChampionsList{}, err
+	}
+	return sc.RisingAmong(graph, active, levels, recent, o), nil
+}
+
+// RisingAmong is Champions for o.Rising with the graph of all (whose
+// members need no tallies; those without an interaction may be left out)
+// and the entries of active, the members with activity in the period
+// (with tallies), only: the same list as Champions(d, levels, recent, o)
+// when active holds every member of d with an activity in recent (see
+// risingAmongActive).
+func (sc Scoring) RisingAmong(all ScoreData, active []ScoreMember, levels map[int64]LevelState, recent []PeriodActivity, o ChampionsOptions) ChampionsList {
+	o = sc.defaults(o)
+	out := sc.listHead(o)
+	g := sc.BuildGraph(all, o.Now, o.Platform)
+	es := sc.entriesOf(g, active, levels, recent, true, o.Now, o.Platform, o.Period)
+	out.Champions = pick(es, o)
+	return out
 }
 
 // storedList builds a list from a stored ranking: the entries of its

@@ -44,6 +44,8 @@ var CopyTables = []CopyTable{
 	{"identities", []string{"id", "member_id", "platform", "instance", "external_id", "username", "name", "url", "avatar_url",
 		"emails", "links", "followers", "bot", "profile_fetched_at", "first_seen_at", "updated_at", "verified_links", "network_id",
 		"activity_count", "first_activity_at", "last_activity_at", "staff", "reputation"}, 1},
+	{"identity_keys", []string{"hash", "identity_id"}, 2},
+	{"identity_dirty", []string{"identity_id", "gen"}, 1},
 	{"activities", []string{"key", "platform", "instance", "type", "occurred_at", "identity_id", "url", "title", "channel",
 		"parent_key", "source", "ingested_at", "reactions_total", "reactions", "text", "sentiment"}, 1},
 	{"evidence", []string{"id", "kind", "a_ref", "b_ref", "source", "observed_at"}, 1},

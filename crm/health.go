@@ -1030,6 +1030,9 @@ func ReadHealth(ctx context.Context, st ScoreReader, opt HealthOptions) (HealthR
 			return r, nil
 		}
 	}
+	if lr, ok := st.(LeanScoreReader); ok {
+		return readLeanHealth(ctx, lr, opt)
+	}
 	data, err := st.ScoreData(ctx)
 	if err != nil {
 		return HealthReport{}, fmt.Errorf("health: %w", err)
@@ -1040,4 +1043,33 @@ func ReadHealth(ctx context.Context, st ScoreReader, opt HealthOptions) (HealthR
 		return HealthReport{}, fmt.Errorf("health: %w", err)
 	}
 	return Health(data, acts, opt), nil
+}
+
+// readLeanHealth is ReadHealth from the lean reads: Health reads no
+// tallies or channels, and the titles and URLs only of the top threads,
+// read for those afterwards. The report is the same as from the full
+// reads.
+func readLeanHealth(ctx context.Context, lr LeanScoreReader, opt HealthOptions) (HealthReport, error) {
+	now := opt.Now.UTC()
+	data, acts, err := lr.LeanPeriod(ctx, now.Add(-2*opt.Period), now, opt.Platform)
+	if err != nil {
+		return HealthReport{}, fmt.Errorf("health: %w", err)
+	}
+	r := Health(data, acts, opt)
+	if len(r.Engagement.TopThreads) == 0 {
+		return r, nil
+	}
+	keys := make([]string, len(r.Engagement.TopThreads))
+	for i, t := range r.Engagement.TopThreads {
+		keys[i] = t.Key
+	}
+	heads, err := lr.ActivityHeads(ctx, keys)
+	if err != nil {
+		return HealthReport{}, fmt.Errorf("health: %w", err)
+	}
+	for i := range r.Engagement.TopThreads {
+		t := &r.Engagement.TopThreads[i]
+		t.Title, t.URL = heads[t.Key][0], heads[t.Key][1]
+	}
+	return r, nil
 }

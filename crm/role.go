@@ -58,6 +58,9 @@ func (t Team) Has(m Member) bool {
 	if t.members[m.ID] {
 		return true
 	}
+	if len(t.identities) == 0 {
+		return false
+	}
 	for _, id := range m.Identities {
 		if t.identities[[2]string{id.Platform, strings.ToLower(id.Username)}] {
 			return true

@@ -197,12 +197,16 @@ func (d *Daemon) renew(ctx context.Context, stop context.CancelFunc, l crm.Lease
 // holdResolver takes the resolver lease for the duration of fn, so that
 // replicas never resolve at once; when another replica holds it, fn is
 // skipped (that replica's run resolves every unassigned identity, ours
-// included, or its next one does).
+// included, or its next one does). A lease left by a replica of this host
+// that is gone (killed while it resolved) is taken over at once, as the
+// jobs' are (acquireJob): nobody else would resolve until it ran out, and
+// a `sync --once` after a crash would leave its new accounts out of every
+// member.
 func (d *Daemon) holdResolver(ctx context.Context, fn func() error) error {
 	if d.opts.Leases == nil {
 		return fn()
 	}
-	l, ok, err := d.opts.Leases.AcquireLease(ctx, crm.ResolverLease, d.opts.Holder, resolverLeaseTTL)
+	l, ok, err := d.acquireJob(ctx, crm.ResolverLease, resolverLeaseTTL)
 	if err != nil {
 		return fmt.Errorf("take the resolver lease: %w", err)
 	}

@@ -3,7 +3,10 @@ package daemon
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/github"
+	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
 	"github.com/rollcall-dev/rollcall/crm/sqlite/storefault"
 )
@@ -149,4 +153,40 @@ func storeKeys(t *testing.T, path string) (acts, ids []string, unassigned int) {
 		t.Fatal(err)
 	}
 	return acts, ids, unassigned
+}
+
+// TestResolverLeaseOfADeadLocalProcessIsTakenOver: a daemon (or a `sync
+// --once`) started after a replica of this host was killed while it
+// resolved takes over the resolver lease it left and resolves at once; the
+// lease of a live process is waited out (and the resolver skipped).
+func TestResolverLeaseOfADeadLocalProcessIsTakenOver(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skip("no hostname")
+	}
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Skip("cannot run true:", err)
+	}
+	ctx := t.Context()
+	for _, tc := range []struct {
+		holder  string
+		resolve bool
+	}{
+		{fmt.Sprintf("%s:%d:0badf00d", host, gone.Process.Pid), true},
+		{fmt.Sprintf("%s:%d:0badf00d", host, os.Getppid()), false},
+	} {
+		st := openStore(t)
+		if _, ok, err := st.AcquireLease(ctx, crm.ResolverLease, tc.holder, time.Hour); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		d := New(Options{Store: st, Leases: st, LeaseTTL: time.Second})
+		ran := false
+		if err := d.holdResolver(ctx, func() error { ran = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if ran != tc.resolve {
+			t.Errorf("resolver lease of %s: resolved %v, want %v", tc.holder, ran, tc.resolve)
+		}
+	}
 }

@@ -27,6 +27,11 @@ type Options struct {
 	MaxBlock int
 	// NoSuggestions skips the search for weaker evidence (evaluation runs).
 	NoSuggestions bool
+
+	// groups are identities an earlier run already put into one member
+	// (by key): they start joined, with no decision of their own, and
+	// unlike Together they lift no veto.
+	groups [][]string
 }
 
 // Merge is one decision to join two members, with the evidence between the
@@ -80,6 +85,7 @@ func ResolveSeq(cs iter.Seq[Candidate], opts Options) Resolution {
 	}
 	// What is shared while preparing is no longer needed.
 	x.in = nil
+	x.joinGroups()
 	x.settle(start)
 	// The index is not used again: its blocking keys go before the
 	// result is built.
@@ -111,6 +117,14 @@ type Index struct {
 	apart    map[[2]string]bool
 	together map[[2]string]bool
 	forced   map[int32]bool // identities joined by a person
+
+	// common counts, for blocking keys whose identities were not all
+	// loaded, how many identities the store files under them: more than
+	// any block limit, so every phase takes them for too common.
+	common map[uint64]int32
+	// forgot is set when a settle undid the earlier decisions (an address
+	// shown to be shared).
+	forgot bool
 
 	// merges lists every join made, in order, as the pair of identities
 	// whose evidence carried it (the later first); Resolution puts the
@@ -302,6 +316,16 @@ func hashKey2(kind byte, s, t string) uint64 {
 // newest first, at most limit of them, and reports how many there were in
 // all when fewer than limit+1 (else limit+1).
 func (x *Index) blockInto(h uint64, limit int, buf []int32) ([]int32, int) {
+	if c, ok := x.common[h]; ok && int(c) > limit {
+		// Filed under by more identities than were loaded: too many.
+		i, ok := x.heads[h]
+		for n := 0; ok && i >= 0 && n < limit; n++ {
+			o := x.occ[i>>occBits][i&(occPage-1)]
+			buf = append(buf, o.id)
+			i = o.next
+		}
+		return buf, limit + 1
+	}
 	i, ok := x.heads[h]
 	if !ok {
 		return buf, 0
@@ -658,15 +682,10 @@ func (x *Index) settle(start int32) {
 		// carried earlier decisions: they are made again without it, as
 		// if every identity had come in one batch.
 		x.forget()
+		x.forgot = true
 		start = 0
 	}
-	for i := start; i < end; i++ {
-		for _, other := range x.linked[x.f(i).key] {
-			if j, ok := x.lookup(other); ok && x.together[pairKey(x.f(i).key, other)] {
-				x.forced[i], x.forced[j] = true, true
-			}
-		}
-	}
+	x.markForced(start, end)
 	x.strongPhase(start, end)
 	x.groupPhase(start, end, bEmail)
 	x.groupPhase(start, end, bName)
@@ -686,6 +705,26 @@ func (x *Index) forget() {
 	}
 	x.merges, x.sugg = nil, nil
 	clear(x.forced)
+	x.joinGroups()
+}
+
+// joinGroups joins the identities of each earlier member (opts.groups)
+// that are in the index, recording no merge.
+func (x *Index) joinGroups() {
+	for _, g := range x.opts.groups {
+		first := int32(-1)
+		for _, k := range g {
+			i, ok := x.lookup(k)
+			if !ok {
+				continue
+			}
+			if first < 0 {
+				first = i
+				continue
+			}
+			x.union(first, i)
+		}
+	}
 }
 
 type edge struct {
@@ -720,7 +759,15 @@ func (x *Index) strongPhase(start, end int32) {
 				try(j)
 			}
 		}
-		strongProbes(f, func(kind byte, s string) { x.block(kind, s, 4*x.opts.MaxBlock, try) })
+		// A key filed under by more identities than the limit is too
+		// common to take: taking only the newest of them would make the
+		// members depend on the order the identities came in.
+		strongProbes(f, func(kind byte, s string) {
+			if x.block(kind, s, 4*x.opts.MaxBlock, func(int32) {}) > 4*x.opts.MaxBlock {
+				return
+			}
+			x.block(kind, s, 4*x.opts.MaxBlock, try)
+		})
 	}
 	slices.SortFunc(edges, func(p, q edge) int {
 		return cmp.Or(cmp.Compare(min(p.a, p.b), min(q.a, q.b)), cmp.Compare(max(p.a, p.b), max(q.a, q.b)))

@@ -33,8 +33,16 @@ func Fold(s string) string {
 		default:
 			if f, ok := foldTable[r]; ok {
 				b.WriteString(f)
+				break
+			}
+			// A letter the table lacks may lower-case to one it has (the
+			// Ohm sign to ω, the Angstrom sign to å, ϴ to θ): fold that,
+			// so that folding a folded string changes nothing.
+			l := unicode.ToLower(r)
+			if f, ok := foldTable[l]; ok {
+				b.WriteString(f)
 			} else {
-				b.WriteRune(unicode.ToLower(r))
+				b.WriteRune(l)
 			}
 		}
 	}
@@ -253,6 +261,24 @@ func ParseName(s string) Name {
 			continue
 		}
 		n.Tokens = append(n.Tokens, f)
+	}
+	// "via" between words of a name written as one ("JaneDoeViaRelay"),
+	// as between words written apart: the person is the part before it.
+	for i := 1; i < len(n.Tokens)-1 && !n.Via; i++ {
+		if n.Tokens[i] == "via" {
+			n.Tokens, n.Via = n.Tokens[:i], true
+		}
+	}
+	// A last word "bot" however written ("Jane Bot", "jane-bot",
+	// "JaneBot"): the tokens say it, so that parsing the tokens again says
+	// it too.
+	if len(n.Tokens) > 1 && n.Tokens[len(n.Tokens)-1] == "bot" {
+		n.Bot = true
+	}
+	// "and" between two words of a name written as one ("AnnAndBo"), as
+	// between words written apart.
+	for i := 1; i < len(n.Tokens)-1 && !n.Pair; i++ {
+		n.Pair = n.Tokens[i] == "and"
 	}
 	n.Compact = strings.Join(n.Tokens, "")
 	joined := strings.Join(n.Tokens, " ")
@@ -477,11 +503,27 @@ var genericLocals = map[string]bool{
 // ParseEmail normalises an address and classifies it.
 func ParseEmail(s string) Email {
 	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
-	s = strings.TrimPrefix(s, "mailto:")
+	// "<addr>", "mailto:addr", as often as they are written.
+	for {
+		t := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">"))
+		t = strings.TrimSpace(strings.TrimPrefix(t, "mailto:"))
+		if t == s {
+			break
+		}
+		s = t
+	}
+	// Spaces around the "@" ("jane @example.org", a slip in a git
+	// config) are not part of the address.
+	if at := strings.LastIndexByte(s, '@'); at >= 0 {
+		if l, d := strings.TrimSpace(s[:at]), strings.TrimSpace(s[at+1:]); len(l)+len(d)+1 != len(s) {
+			s = l + "@" + d
+		}
+	}
 	e := Email{Addr: s}
 	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
+	// No local part or domain, or a space inside: nobody receives mail
+	// there ("jo hn@x.org", "John Doe john@x.org" are not addresses).
+	if at <= 0 || at == len(s)-1 || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
 		e.Placeholder = true
 		e.Local = s
 		return e
@@ -494,7 +536,9 @@ func ParseEmail(s string) Email {
 		if i := strings.IndexByte(login, '+'); i >= 0 {
 			login = login[i+1:]
 		}
-		if login == "" {
+		if !isGitHubLogin(strings.TrimSuffix(login, "[bot]")) {
+			// Not a per-user address: no GitHub login has spaces or
+			// punctuation (other than "-" and, for managed users, "_").
 			e.Placeholder = true
 			return e
 		}
@@ -510,20 +554,25 @@ func ParseEmail(s string) Email {
 		}
 		return e
 	}
-	e.Bot = isBotLocal(local) || isBotDomain(domain)
-	if e.Bot || placeholderLocal(local) || placeholderDomain(domain) {
+	// The key's local part: plus-addressing removed, Gmail's dots removed.
+	// Both forms are classified, so that the key of an address is
+	// classified as the address is ("info+x@" is "info@").
+	keyLocal, keyDomain := local, domain
+	if i := strings.IndexByte(keyLocal, '+'); i > 0 {
+		keyLocal = keyLocal[:i]
+	}
+	if keyDomain == "googlemail.com" {
+		keyDomain = "gmail.com"
+	}
+	if keyDomain == "gmail.com" {
+		keyLocal = strings.ReplaceAll(keyLocal, ".", "")
+	}
+	e.Bot = isBotLocal(local) || isBotLocal(keyLocal) || isBotDomain(domain)
+	if e.Bot || placeholderLocal(local) || placeholderLocal(keyLocal) || placeholderDomain(domain) {
 		e.Placeholder = true
 		return e
 	}
-	if i := strings.IndexByte(local, '+'); i > 0 {
-		local = local[:i]
-	}
-	if domain == "googlemail.com" {
-		domain = "gmail.com"
-	}
-	if domain == "gmail.com" {
-		local = strings.ReplaceAll(local, ".", "")
-	}
+	local, domain = keyLocal, keyDomain
 	e.Local = local
 	if len(local)+1+len(domain) == len(s) && s[len(local)] == '@' && strings.HasPrefix(s, local) && strings.HasSuffix(s, domain) {
 		e.Key = s // unchanged: no copy
@@ -531,6 +580,21 @@ func ParseEmail(s string) Email {
 		e.Key = local + "@" + domain
 	}
 	return e
+}
+
+// isGitHubLogin reports whether s can be a GitHub login: letters, digits,
+// "-" and "_" (enterprise managed users' "login_shortcode"), not empty.
+func isGitHubLogin(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // IsPlaceholderEmail reports whether an address is never identity evidence:

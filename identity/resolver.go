@@ -29,8 +29,16 @@ type Result struct {
 	Joined int
 	// Merged is how many existing members were merged into others.
 	Merged int
-	// Suggestions is how many open suggestions the run left.
+	// Suggestions is how many open suggestions the run left (an
+	// incremental run: how many it recorded for the identities it took).
 	Suggestions int
+	// Full reports a run that resolved every identity of the store (the
+	// first run, changed rules, Rebuild), not only what changed.
+	Full bool
+	// Loaded is how many identities the run resolved: every identity for
+	// a full run, the new ones and their candidates for an incremental
+	// one.
+	Loaded int
 }
 
 // Resolver keeps the store's members in line with the evidence: it resolves
@@ -45,14 +53,64 @@ type Resolver struct {
 	BatchSize int
 
 	version string // the store's IdentitiesVersion at the last complete run
+	// decisions is the store's DecisionsVersion at the last incremental
+	// run (when decisionsRead).
+	decisions     int64
+	decisionsRead bool
 }
 
 // Run resolves the store's identities when anything changed since the last
 // run, and records the outcome. A crash between its steps leaves nothing
 // inconsistent: unassigned identities and unmerged members are picked up
 // by the next run.
+//
+// On a store that keeps blocking keys (IncrementalStore) and whose members
+// were made under RulesVersion, Run resolves only the identities added or
+// changed since (see runIncremental); otherwise it resolves every identity
+// and files the blocking keys.
 func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
+	inc, ok := s.(IncrementalStore)
+	if !ok {
+		return r.runFull(ctx, s, nil)
+	}
+	st, err := inc.ResolverState(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("identity: read resolver state: %w", err)
+	}
+	if st.Rules != RulesVersion {
+		r.version = ""
+		return r.runFull(ctx, s, inc)
+	}
+	return r.runIncremental(ctx, s, inc, st)
+}
+
+// Rebuild resolves every identity of the store again, whatever changed,
+// and on a store that keeps blocking keys files them all again
+// (`rollcall identity rebuild`).
+func (r *Resolver) Rebuild(ctx context.Context, s Store) (Result, error) {
+	r.version = ""
+	inc, _ := s.(IncrementalStore)
+	return r.runFull(ctx, s, inc)
+}
+
+// runFull resolves every identity; with inc, it then files every
+// identity's blocking keys, clears the dirty marks it saw and records
+// RulesVersion.
+func (r *Resolver) runFull(ctx context.Context, s Store, inc IncrementalStore) (Result, error) {
 	var res Result
+	var dirty []crm.DirtyIdentity
+	var st crm.ResolverState
+	if inc != nil {
+		// The marks present now are cleared at the end: a change made
+		// while this run reads is marked again (a newer Gen) and stays.
+		var err error
+		if dirty, err = inc.DirtyIdentities(ctx, 0); err != nil {
+			return res, fmt.Errorf("identity: read dirty identities: %w", err)
+		}
+		if st, err = inc.ResolverState(ctx); err != nil {
+			return res, fmt.Errorf("identity: read resolver state: %w", err)
+		}
+	}
 	version, err := s.IdentitiesVersion(ctx)
 	if err != nil {
 		return res, fmt.Errorf("identity: read store version: %w", err)
@@ -60,6 +118,7 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 	if version == r.version {
 		return res, nil
 	}
+	res.Full = true
 
 	// First read: which member each identity is in (and its row id). The
 	// candidates themselves are streamed into the resolver below, so that
@@ -91,26 +150,14 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("identity: read decisions: %w", err)
 	}
-	// The latest decision about a pair wins.
-	latest := map[[2]string]string{}
-	var pairs [][2]string
 	for _, d := range decisions {
-		p := pairKey(d.A.String(), d.B.String())
-		if _, ok := latest[p]; !ok {
-			pairs = append(pairs, p)
-		}
-		latest[p] = d.Kind
+		st.Decision = max(st.Decision, d.ID)
 	}
-	for _, p := range pairs {
-		switch latest[p] {
-		case crm.DecisionMerge:
-			opts.Together = append(opts.Together, p)
-		case crm.DecisionSeparate:
-			opts.Apart = append(opts.Apart, p)
-		}
-	}
+	decide(decisions, nil, &opts)
 	// Identities a person or an earlier run already put into one member
-	// stay together: the resolver never splits a member.
+	// stay together: the resolver never splits a member. They start
+	// joined (a person's joins are decisions, above); being in one member
+	// lifts no veto towards other members.
 	byMember := map[int64][]string{}
 	var memberOrder []int64
 	for _, key := range order {
@@ -122,9 +169,8 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 		}
 	}
 	for _, m := range memberOrder {
-		keys := byMember[m]
-		for _, k := range keys[1:] {
-			opts.Together = append(opts.Together, [2]string{keys[0], k})
+		if keys := byMember[m]; len(keys) > 1 {
+			opts.groups = append(opts.groups, keys)
 		}
 	}
 
@@ -145,89 +191,29 @@ func (r *Resolver) Run(ctx context.Context, s Store) (Result, error) {
 		return res, fmt.Errorf("identity: read identities: %w", streamErr)
 	}
 
-	// Reconcile the resolution with the store's members.
-	var assigns []crm.Assignment
-	var merges []crm.MemberMerge
-	evidenceOf := mergeEvidence(resolution)
-	skipped := false
-	for _, keys := range resolution.Members {
-		var members []int64
-		var fresh []string
-		for _, k := range keys {
-			if _, ok := idOf[k]; !ok {
-				// Stored after the first read: the next run takes it.
-				skipped = true
-				continue
-			}
-			if m := memberOf[k]; m != 0 {
-				if !slices.Contains(members, m) {
-					members = append(members, m)
-				}
-			} else {
-				fresh = append(fresh, k)
-			}
-		}
-		slices.Sort(members)
-		switch {
-		case len(members) == 0:
-			res.NewMembers++
-			for i, k := range fresh {
-				a := crm.Assignment{IdentityID: idOf[k], Reason: crm.ReasonNewAccount}
-				if i > 0 {
-					a.SameAs = idOf[fresh[0]]
-					a.Reason = reasonFor(evidenceOf, k, "grouped with a new account")
-				}
-				assigns = append(assigns, a)
-			}
-		default:
-			into := members[0]
-			for _, k := range fresh {
-				res.Joined++
-				assigns = append(assigns, crm.Assignment{IdentityID: idOf[k], MemberID: into, Reason: reasonFor(evidenceOf, k, "joined by evidence")})
-			}
-			for _, from := range members[1:] {
-				var why []string
-				for _, k := range byMember[from] {
-					if e, ok := evidenceOf[k]; ok {
-						why = append(why, e)
-					}
-				}
-				merges = append(merges, crm.MemberMerge{Into: into, From: from, Reason: "resolver: strong evidence", Evidence: why})
-				res.Merged++
-				res.Joined += len(byMember[from])
-				if r.Logger != nil {
-					r.Logger.Info("members merged on evidence", "into", into, "from", from, "evidence", strings.Join(why, "; "))
-				}
-			}
-		}
-	}
-	size := r.BatchSize
-	if size <= 0 {
-		size = 1000
-	}
-	for chunk := range slices.Chunk(assigns, size) {
-		if err := s.Assign(ctx, chunk); err != nil {
-			return res, fmt.Errorf("identity: record %d assignments: %w", len(chunk), err)
-		}
-	}
-	if len(merges) > 0 {
-		if err := s.MergeMembers(ctx, merges); err != nil {
-			return res, fmt.Errorf("identity: record %d member merges: %w", len(merges), err)
-		}
+	res.Loaded = len(order)
+	skipped, err := r.reconcile(ctx, s, resolution, idOf, memberOf, byMember, &res)
+	if err != nil {
+		return res, err
 	}
 	var ss []crm.Suggestion
 	for _, sg := range resolution.Suggestions {
-		a, errA := parseRef(sg.A)
-		b, errB := parseRef(sg.B)
-		if errA != nil || errB != nil {
-			continue
+		if s, ok := storedSuggestion(sg); ok {
+			ss = append(ss, s)
 		}
-		ss = append(ss, crm.Suggestion{A: a, B: b, Confidence: sg.Confidence, Reasons: sg.Reasons})
 	}
 	if err := s.ReplaceSuggestions(ctx, ss); err != nil {
 		return res, fmt.Errorf("identity: record %d suggestions: %w", len(ss), err)
 	}
 	res.Suggestions = len(ss)
+	if inc != nil {
+		// Identities stored after the first read stay dirty: the next,
+		// incremental, run takes them.
+		st.Rules = RulesVersion
+		if err := fileAllKeys(ctx, s, inc, idOf, dirty, st); err != nil {
+			return res, err
+		}
+	}
 	// Remember the version this run started from: if the run wrote
 	// nothing, the next run with an unchanged store costs nothing; if it
 	// wrote, or identities arrived meanwhile, the next run looks again (and
@@ -277,4 +263,158 @@ func parseRef(key string) (connectors.AccountRef, error) {
 		return connectors.AccountRef{}, fmt.Errorf("identity: bad account key %q", key)
 	}
 	return connectors.AccountRef{Platform: platform, Instance: instance, ExternalID: id}, nil
+}
+
+// decide adds people's decisions to opts: the latest decision about a
+// pair wins. With keep, only pairs with both identities in keep count.
+func decide(decisions []crm.Decision, keep func(string) bool, opts *Options) {
+	latest := map[[2]string]string{}
+	var pairs [][2]string
+	for _, d := range decisions {
+		a, b := d.A.String(), d.B.String()
+		if keep != nil && (!keep(a) || !keep(b)) {
+			continue
+		}
+		p := pairKey(a, b)
+		if _, ok := latest[p]; !ok {
+			pairs = append(pairs, p)
+		}
+		latest[p] = d.Kind
+	}
+	for _, p := range pairs {
+		switch latest[p] {
+		case crm.DecisionMerge:
+			opts.Together = append(opts.Together, p)
+		case crm.DecisionSeparate:
+			opts.Apart = append(opts.Apart, p)
+		}
+	}
+}
+
+// storedSuggestion turns a suggestion between identity keys into the
+// store's kind.
+func storedSuggestion(sg Suggestion) (crm.Suggestion, bool) {
+	a, errA := parseRef(sg.A)
+	b, errB := parseRef(sg.B)
+	if errA != nil || errB != nil {
+		return crm.Suggestion{}, false
+	}
+	return crm.Suggestion{A: a, B: b, Confidence: sg.Confidence, Reasons: sg.Reasons}, true
+}
+
+// reconcile records what a resolution changes in the store's members:
+// identities with no member join one (or make a new one), and stored
+// members the resolution puts together are merged. idOf and memberOf give
+// each identity key's row and member (0: none); byMember the keys of each
+// member. It reports whether the resolution held identities stored after
+// they were read (the next run takes them).
+func (r *Resolver) reconcile(ctx context.Context, s Store, resolution Resolution, idOf, memberOf map[string]int64, byMember map[int64][]string, res *Result) (bool, error) {
+	var assigns []crm.Assignment
+	var merges []crm.MemberMerge
+	evidenceOf := mergeEvidence(resolution)
+	skipped := false
+	for _, keys := range resolution.Members {
+		var members []int64
+		var fresh []string
+		for _, k := range keys {
+			if _, ok := idOf[k]; !ok {
+				// Stored after the first read: the next run takes it.
+				skipped = true
+				continue
+			}
+			if m := memberOf[k]; m != 0 {
+				if !slices.Contains(members, m) {
+					members = append(members, m)
+				}
+			} else {
+				fresh = append(fresh, k)
+			}
+		}
+		slices.Sort(members)
+		switch {
+		case len(members) == 0:
+			if len(fresh) == 0 {
+				continue
+			}
+			res.NewMembers++
+			for i, k := range fresh {
+				a := crm.Assignment{IdentityID: idOf[k], Reason: crm.ReasonNewAccount}
+				if i > 0 {
+					a.SameAs = idOf[fresh[0]]
+					a.Reason = reasonFor(evidenceOf, k, "grouped with a new account")
+				}
+				assigns = append(assigns, a)
+			}
+		default:
+			into := members[0]
+			for _, k := range fresh {
+				res.Joined++
+				assigns = append(assigns, crm.Assignment{IdentityID: idOf[k], MemberID: into, Reason: reasonFor(evidenceOf, k, "joined by evidence")})
+			}
+			for _, from := range members[1:] {
+				var why []string
+				for _, k := range byMember[from] {
+					if e, ok := evidenceOf[k]; ok {
+						why = append(why, e)
+					}
+				}
+				merges = append(merges, crm.MemberMerge{Into: into, From: from, Reason: "resolver: strong evidence", Evidence: why})
+				res.Merged++
+				res.Joined += len(byMember[from])
+				if r.Logger != nil {
+					r.Logger.Info("members merged on evidence", "into", into, "from", from, "evidence", strings.Join(why, "; "))
+				}
+			}
+		}
+	}
+	size := r.BatchSize
+	if size <= 0 {
+		size = 1000
+	}
+	for chunk := range slices.Chunk(assigns, size) {
+		if err := s.Assign(ctx, chunk); err != nil {
+			return skipped, fmt.Errorf("identity: record %d assignments: %w", len(chunk), err)
+		}
+	}
+	if len(merges) > 0 {
+		if err := s.MergeMembers(ctx, merges); err != nil {
+			return skipped, fmt.Errorf("identity: record %d member merges: %w", len(merges), err)
+		}
+	}
+	return skipped, nil
+}
+
+// fileAllKeys files the blocking keys of the identities a full run
+// resolved (idOf), clears the dirty marks read before it, and records st.
+func fileAllKeys(ctx context.Context, s Store, inc IncrementalStore, idOf map[string]int64, dirty []crm.DirtyIdentity, st crm.ResolverState) error {
+	gen := make(map[int64]int64, len(dirty))
+	for _, d := range dirty {
+		gen[d.ID] = d.Gen
+	}
+	var batch []crm.IdentityKeys
+	flush := func(last bool) error {
+		var state *crm.ResolverState
+		if last {
+			state = &st
+		}
+		if err := inc.SaveKeys(ctx, batch, state); err != nil {
+			return fmt.Errorf("identity: file blocking keys of %d identities: %w", len(batch), err)
+		}
+		batch = batch[:0]
+		return nil
+	}
+	err := s.AllIdentities(ctx, func(id crm.Identity) error {
+		if _, ok := idOf[id.AccountRef.String()]; !ok {
+			return nil // stored after the run read: still dirty
+		}
+		batch = append(batch, crm.IdentityKeys{IdentityID: id.ID, Keys: BlockingKeys(id.Account), Gen: gen[id.ID]})
+		if len(batch) == 5000 {
+			return flush(false)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("identity: file blocking keys: %w", err)
+	}
+	return flush(true)
 }

@@ -42,7 +42,8 @@ func ref(platform, id string) connectors.AccountRef {
 
 // fixture is a real SQLite store with four accounts (ann on GitHub and
 // Mastodon, merged by hand; bo; carol), activities carrying the payloads,
-// and one open suggestion (bo ~ carol).
+// and one open suggestion (bo ~ carol); newFixture builds one for a test
+// or a fuzz target.
 type fixture struct {
 	store           *sqlite.Store
 	srv             *web.Server
@@ -56,7 +57,7 @@ type fakeSources struct{ list []web.SourceStatus }
 
 func (f *fakeSources) SourceStatuses() []web.SourceStatus { return f.list }
 
-func newFixture(t *testing.T, auth *web.Auth) *fixture {
+func newFixture(t testing.TB, auth *web.Auth) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "rollcall.db"))

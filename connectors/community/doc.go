@@ -19,6 +19,12 @@
 // accounts belong to the same person, the answer the identity resolver is
 // measured against.
 //
+// LoadHostile adds, on each fake, accounts and posts carrying
+// HostileValues (escape sequences, bidi overrides, invalid UTF-8, 1 MB,
+// script and HTML, javascript: and data: URLs, SQL-looking text): the
+// untrusted-input tests. StartWorldWith serves a World with chosen
+// credentials (the secrets tests' sentinels) and hostile values.
+//
 // What does not live here: the fakes themselves (connectors/*/*test) and any
 // connector or resolver code. The package uses the standard library only,
 // plus the four fakes.

@@ -71,6 +71,13 @@ type WorldOptions struct {
 	// ClientTimeout is the clients' per-attempt timeout, which slow
 	// answers outlast; 0 means the injector's default.
 	ClientTimeout time.Duration
+	// MaxWait bounds the waits the fakes announce, in seconds; 0 means
+	// the injector's default.
+	MaxWait int
+	// KillGrace is how soon after a wait was told a kill of the client
+	// excuses a later request that ignored it (fakekit.WithKillGrace); 0
+	// means the injector's default.
+	KillGrace time.Duration
 	// Credentials are what the fakes accept (tests with sentinel
 	// secrets); zero means DefaultCredentials.
 	Credentials Credentials
@@ -114,6 +121,12 @@ func StartWorldWith(seed int64, size int, now time.Time, o WorldOptions) (*World
 		var co []fakekit.ChaosOption
 		if o.ClientTimeout > 0 {
 			co = append(co, fakekit.WithClientTimeout(o.ClientTimeout))
+		}
+		if o.MaxWait > 0 {
+			co = append(co, fakekit.WithMaxWait(o.MaxWait))
+		}
+		if o.KillGrace > 0 {
+			co = append(co, fakekit.WithKillGrace(o.KillGrace))
 		}
 		with := func(p float64) []fakekit.ChaosOption {
 			return append([]fakekit.ChaosOption{fakekit.WithRate(p)}, co...)

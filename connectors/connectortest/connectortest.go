@@ -606,3 +606,78 @@ func checkRoles(t *testing.T, s *Store, rf RoleFake, noStaff bool) {
 		}
 	}
 }
+
+// CheckBatch checks what a connector hands the store in one batch, as a
+// fuzz target sees it after translating a hostile response: every
+// activity has a well-formed key of platform and instance (see
+// WellFormedKey) whose id is not "0" (a response that lacked the id),
+// matching Platform and Instance fields, an actor and a time, a
+// well-formed ParentKey when one is set, reactions whose total is their
+// sum, a bounded plain-text excerpt, and valid UTF-8 in every text field;
+// every account has a platform and an external id; every piece of
+// evidence a kind and two accounts. The store rejects a batch whole when
+// an activity lacks a key or an actor (crm.ValidateBatch): a connector
+// must leave such an item out, never send it.
+func CheckBatch(b connectors.Batch, platform, instance string) error {
+	for _, a := range b.Activities {
+		if err := checkActivity(a, platform, instance); err != nil {
+			return fmt.Errorf("activity %q: %w", a.Key, err)
+		}
+	}
+	for _, a := range b.Accounts {
+		if a.IsZero() || a.Platform == "" {
+			return fmt.Errorf("account %+v has no platform or external id", a.AccountRef)
+		}
+		for _, s := range append([]string{a.ExternalID, a.Username, a.Name, a.URL, a.AvatarURL, a.NetworkID}, append(a.Emails, append(a.Links, a.VerifiedLinks...)...)...) {
+			if !utf8.ValidString(s) {
+				return fmt.Errorf("account %s: %q is not valid UTF-8", a.AccountRef, s)
+			}
+		}
+	}
+	for _, e := range b.Evidence {
+		if e.Kind == "" || e.A.IsZero() || e.B.IsZero() {
+			return fmt.Errorf("evidence %+v lacks a kind or an account", e)
+		}
+	}
+	return nil
+}
+
+// checkActivity is CheckBatch for one activity.
+func checkActivity(a connectors.Activity, platform, instance string) error {
+	if err := WellFormedKey(a.Key, platform, instance); err != nil {
+		return err
+	}
+	parts := strings.SplitN(a.Key, "/", 4)
+	if id := parts[3]; id == "0" || strings.HasPrefix(id, "0-") || strings.HasSuffix(id, "/") || strings.HasSuffix(id, "@") || strings.HasSuffix(id, "-by-0") {
+		return fmt.Errorf("id %q names nothing: the response lacked it", id)
+	}
+	switch {
+	case a.Platform != platform || a.Instance != instance:
+		return fmt.Errorf("platform/instance %s/%s in a key of %s/%s", a.Platform, a.Instance, platform, instance)
+	case a.Type != parts[2]:
+		return fmt.Errorf("type %q in a key of type %q", a.Type, parts[2])
+	case a.Actor.IsZero() || a.Actor.Platform == "":
+		return errors.New("no actor")
+	case a.OccurredAt.IsZero():
+		return errors.New("no time")
+	}
+	if a.ParentKey != "" {
+		if err := WellFormedKey(a.ParentKey, platform, instance); err != nil {
+			return fmt.Errorf("parent key: %w", err)
+		}
+	}
+	if err := checkReactions(a, false); err != nil {
+		return err
+	}
+	if a.Text != "" {
+		if err := checkText(a.Text); err != nil {
+			return fmt.Errorf("text: %w", err)
+		}
+	}
+	for _, s := range []string{a.Key, a.URL, a.Title, a.Channel, a.ParentKey, a.Actor.ExternalID} {
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("%q is not valid UTF-8", s)
+		}
+	}
+	return nil
+}

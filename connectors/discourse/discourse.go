@@ -288,8 +288,33 @@ type builder struct {
 	accounts   []connectors.Account
 	index      map[string]int
 	activities []connectors.Activity
+	// skipped counts activities left out by add.
+	skipped int
 	// objs is the per-object memory; its writes leave with the batch.
 	objs *connectors.ObjectBuffer
+}
+
+// add records an activity, unless the response named no id (a topic,
+// post or like keyed "0": every such item would share the key) or no time
+// for it: that one is left out and counted.
+func (b *builder) add(a connectors.Activity) {
+	if !keyHasID(a.Key) || a.ParentKey != "" && !keyHasID(a.ParentKey) || a.OccurredAt.IsZero() {
+		b.skipped++
+		return
+	}
+	b.activities = append(b.activities, a)
+}
+
+// keyHasID reports whether an activity key "discourse/instance/type/id"
+// has an id other than 0 (the zero value of an absent id), and a like's
+// "post-liked-by-user" no 0 post.
+func keyHasID(key string) bool {
+	parts := strings.SplitN(key, "/", 4)
+	if len(parts) != 4 {
+		return false
+	}
+	id := parts[3]
+	return id != "" && id != "0" && !strings.HasPrefix(id, "0-")
 }
 
 func (b *builder) addAccount(a connectors.Account) {
@@ -380,6 +405,12 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	}
 	if err := c.readProfiles(ctx, st, b); err != nil {
 		return connectors.Batch{}, err
+	}
+	if b.skipped > 0 {
+		c.log.Warn("discourse: items left out: the response named no id or no time for them", "count", b.skipped)
+		for range b.skipped {
+			c.client.CountSkipped()
+		}
 	}
 	queued, err := c.profilesQueued(ctx, b)
 	if err != nil {
@@ -583,7 +614,7 @@ func (c *Connector) credit(b *builder, t listTopic, u basicUser) {
 		return
 	}
 	b.addAccount(acc)
-	b.activities = append(b.activities, c.tr.topicActivity(t, u.ID))
+	b.add(c.tr.topicActivity(t, u.ID))
 }
 
 // creditPending credits a pending topic from its first post (post number
@@ -695,7 +726,7 @@ func (c *Connector) readSolution(ctx context.Context, st *state, id int64, b *bu
 	if acc, ok := c.tr.account(who); ok {
 		b.addAccount(acc)
 	}
-	b.activities = append(b.activities, c.tr.solution(t, accepter))
+	b.add(c.tr.solution(t, accepter))
 	if err := b.objs.Put(solvedObject(id), true); err != nil {
 		return fmt.Errorf("discourse: remember solved topic %d: %w", id, err)
 	}
@@ -754,21 +785,21 @@ func (c *Connector) stepPosts(ctx context.Context, st *state, w *walk, b *builde
 				// Inside the like window: the post's like count moved,
 				// the store updates it.
 				if p.PostNumber > 1 {
-					b.activities = append(b.activities, c.tr.postActivity(p, numbers))
+					b.add(c.tr.postActivity(p, numbers))
 				} else if p.PostNumber == 1 {
-					b.activities = append(b.activities, c.tr.firstPostActivity(p))
+					b.add(c.tr.firstPostActivity(p))
 				}
 			}
 		} else {
 			if p.PostNumber > 1 && (p.PostType == 0 || p.PostType == 1) {
 				if acc, ok := c.tr.account(basicUser{ID: p.UserID, Username: p.Username, Name: p.Name, AvatarTemplate: p.AvatarTemplate}); ok {
 					b.addAccount(acc)
-					b.activities = append(b.activities, c.tr.postActivity(p, numbers))
+					b.add(c.tr.postActivity(p, numbers))
 				}
 			}
 			if p.PostNumber == 1 && (p.PostType == 0 || p.PostType == 1) {
 				// The topic's first post: its likes and text are the topic's.
-				b.activities = append(b.activities, c.tr.firstPostActivity(p))
+				b.add(c.tr.firstPostActivity(p))
 			}
 			known = 0
 		}
@@ -817,7 +848,7 @@ func (c *Connector) readLikes(ctx context.Context, p post, b *builder) error {
 		for _, u := range *resp.Users {
 			if acc, ok := c.tr.account(u); ok {
 				b.addAccount(acc)
-				b.activities = append(b.activities, c.tr.likeActivity(p, u.ID))
+				b.add(c.tr.likeActivity(p, u.ID))
 			}
 		}
 		if len(*resp.Users) == 0 || (page+1)*len(*resp.Users) >= resp.Total || page >= 50 {

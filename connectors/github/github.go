@@ -333,6 +333,9 @@ type builder struct {
 	activities []connectors.Activity
 	evidence   []connectors.Evidence
 	since      time.Time
+	// skipped counts items left out because the response named no author
+	// or no id for them (see addActivity).
+	skipped int
 	// objs is the per-object memory; its writes leave with the batch.
 	objs *connectors.ObjectBuffer
 	// nodes are the GraphQL node ids of the batch's accounts, by user id.
@@ -376,13 +379,34 @@ func (b *builder) addUser(tr translator, u *github.User) {
 	}
 }
 
-// addActivity keeps activities at or after the configured since.
+// addActivity keeps activities at or after the configured since. An
+// activity without an actor (a commit whose author GitHub did not link and
+// which carries no e-mail, an item whose user is null) or without an id
+// (the response lacked it) is left out and counted: the store rejects a
+// batch holding one whole, and an item without an id would share its key
+// with every other such item.
 func (b *builder) addActivity(a connectors.Activity) bool {
+	if a.Actor.IsZero() || !hasID(a.Key) {
+		b.skipped++
+		return false
+	}
 	if !b.since.IsZero() && a.OccurredAt.Before(b.since) {
 		return false
 	}
 	b.activities = append(b.activities, a)
 	return true
+}
+
+// hasID reports whether an activity key "github/instance/type/id" has an
+// id: not empty, not "0" (an absent numeric id), not a repository prefix
+// without the item's part ("owner/name@" of a commit without a SHA).
+func hasID(key string) bool {
+	parts := strings.SplitN(key, "/", 4)
+	if len(parts) != 4 {
+		return false
+	}
+	id := parts[3]
+	return id != "" && id != "0" && !strings.HasSuffix(id, "/") && !strings.HasSuffix(id, "@")
 }
 
 // Fetch reads the next few pages after cur and returns them as one batch.
@@ -415,6 +439,12 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	}
 	if err := c.readProfiles(ctx, gh, st, b); err != nil {
 		return connectors.Batch{}, err
+	}
+	if b.skipped > 0 {
+		c.log.Warn("github: items left out: the response named no author or no id for them", "count", b.skipped)
+		for range b.skipped {
+			c.client.CountSkipped()
+		}
 	}
 	queued, err := c.profilesQueued(ctx, b)
 	if err != nil {

@@ -327,6 +327,9 @@ type builder struct {
 	activities []connectors.Activity
 	// staff holds the ExternalIDs of the tracked accounts.
 	staff map[string]bool
+	// skipped counts activities left out because the status or
+	// notification they come from had no id or no time (see add).
+	skipped int
 }
 
 // addAccount records an account once per batch, a full profile winning
@@ -358,13 +361,27 @@ func (b *builder) addAccount(a connectors.Account) {
 	b.accounts = append(b.accounts, a)
 }
 
-// add records an activity and its actor's full profile.
+// add records an activity and its actor's full profile. An activity
+// without an actor is dropped; one whose status had no id (its key would
+// be shared by every such status) or no time is dropped and counted.
 func (b *builder) add(act connectors.Activity, actor connectors.Account) {
 	if act.Actor.IsZero() {
 		return
 	}
+	if !keyHasID(act.Key) || act.ParentKey != "" && !keyHasID(act.ParentKey) || act.OccurredAt.IsZero() {
+		b.skipped++
+		return
+	}
 	b.addAccount(actor)
 	b.activities = append(b.activities, act)
+}
+
+// keyHasID reports whether an activity key "mastodon/instance/type/id"
+// has an id, and one that does not start with the ":" that joins a
+// status id to an account (an empty status id).
+func keyHasID(key string) bool {
+	parts := strings.SplitN(key, "/", 4)
+	return len(parts) == 4 && parts[3] != "" && !strings.HasPrefix(parts[3], ":")
 }
 
 // Fetch reads the next few pages after cur and returns them as one batch.
@@ -387,6 +404,12 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		}
 		if err := c.step(ctx, st, b); err != nil {
 			return connectors.Batch{}, err
+		}
+	}
+	if b.skipped > 0 {
+		c.log.Warn("mastodon: items left out: the status or notification had no id or no time", "count", b.skipped)
+		for range b.skipped {
+			c.client.CountSkipped()
 		}
 	}
 	done := st.Phase >= phaseDone

@@ -288,6 +288,9 @@ type builder struct {
 	accounts   []connectors.Account
 	index      map[string]int
 	activities []connectors.Activity
+	// skipped counts activities left out because the response named no
+	// id for them (see add).
+	skipped int
 }
 
 func (b *builder) addAccount(a connectors.Account) {
@@ -302,11 +305,28 @@ func (b *builder) addAccount(a connectors.Account) {
 	b.accounts = append(b.accounts, a)
 }
 
+// keyHasID reports whether an activity key "stackoverflow/site/type/id"
+// has an id above 0 (0 is what an absent id decodes to).
+func keyHasID(key string) bool {
+	parts := strings.SplitN(key, "/", 4)
+	if len(parts) != 4 {
+		return false
+	}
+	id, err := strconv.ParseInt(parts[3], 10, 64)
+	return err == nil && id > 0
+}
+
 // add keeps an activity with an actor, and its actor's account.
 func (b *builder) add(tr translator, a connectors.Activity, owner *shallowUser) {
 	acc, ok := tr.account(owner)
 	if !ok || a.OccurredAt.IsZero() {
 		return // a deleted user's post: nobody to credit
+	}
+	if !keyHasID(a.Key) || a.ParentKey != "" && !keyHasID(a.ParentKey) {
+		// A post or comment without its id (or its parent's): every such
+		// item would share the key "…/0".
+		b.skipped++
+		return
 	}
 	b.addAccount(acc)
 	b.activities = append(b.activities, a)
@@ -343,6 +363,12 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	}
 	if err := c.readProfiles(ctx, b); err != nil {
 		return connectors.Batch{}, err
+	}
+	if b.skipped > 0 {
+		c.log.Warn("stackoverflow: items left out: the response named no id for them", "count", b.skipped)
+		for range b.skipped {
+			c.client.CountSkipped()
+		}
 	}
 	done := st.Tag >= len(c.tags)
 	if done {

@@ -248,9 +248,16 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, source string, b connector
 		if fa || fb {
 			continue
 		}
-		ev.Queue(`INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-			e.Kind, e.A.String(), e.B.String(), source, formatTime(now))
+		// New evidence marks both identities for the resolver.
+		ev.Queue(`WITH ins AS (INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1)
+			INSERT INTO identity_dirty (identity_id)
+			SELECT i.id FROM identities i, ins
+			WHERE (i.platform = $6 AND i.instance = $7 AND i.external_id = $8)
+			   OR (i.platform = $9 AND i.instance = $10 AND i.external_id = $11)
+			ON CONFLICT (identity_id) DO UPDATE SET gen = identity_dirty.gen + 1`,
+			e.Kind, e.A.String(), e.B.String(), source, formatTime(now),
+			e.A.Platform, e.A.Instance, e.A.ExternalID, e.B.Platform, e.B.Instance, e.B.ExternalID)
 	}
 	if err := sendBatch(ctx, tx, &ev, nil); err != nil {
 		return res, fmt.Errorf("store evidence: %w", err)
@@ -372,7 +379,7 @@ func upsertAccount(ctx context.Context, tx pgx.Tx, a connectors.Account, now tim
 			if err != nil {
 				return 0, false, 0, err
 			}
-			return id, true, 0, nil
+			return id, true, 0, markDirty(ctx, tx, id)
 		}
 		if err != nil {
 			return 0, false, 0, err
@@ -388,6 +395,9 @@ func upsertAccount(ctx context.Context, tx pgx.Tx, a connectors.Account, now tim
 			next.Username, next.Name, next.URL, next.AvatarURL, crm.EncodeSet(next.Emails), crm.EncodeSet(next.Links),
 			next.Followers, b2i(next.Bot), nullTime(next.ProfileFetchedAt), formatTime(now),
 			crm.EncodeSet(next.VerifiedLinks), next.NetworkID, next.Reputation, old.ID)
+		if err == nil {
+			err = markDirty(ctx, tx, old.ID)
+		}
 		return old.ID, false, old.MemberID, err
 	}
 	return 0, false, 0, fmt.Errorf("identity %s: inserted and gone at once", a.AccountRef)

@@ -541,12 +541,24 @@ func (s *Store) ReplaceSuggestions(ctx context.Context, ss []crm.Suggestion) err
 }
 
 func (s *Store) replaceSuggestions(ctx context.Context, tx pgx.Tx, now time.Time, ss []crm.Suggestion) error {
+	return s.replaceSuggestionsIn(ctx, tx, now, ss, nil)
+}
+
+// replaceSuggestionsIn is replaceSuggestions that, with scope, deletes
+// only the open suggestions with an account of scope (by key) on a side.
+func (s *Store) replaceSuggestionsIn(ctx context.Context, tx pgx.Tx, now time.Time, ss []crm.Suggestion, scope map[string]bool) error {
 	type row struct {
 		id     int64
 		status string
 	}
 	existing := make(map[[2]string]row)
-	rows, err := tx.Query(ctx, `SELECT id, a_ref, b_ref, status FROM suggestions`)
+	query, args := `SELECT id, a_ref, b_ref, status FROM suggestions`, []any(nil)
+	if scope != nil {
+		// Only the suggestions in scope, and those of the pairs in ss.
+		query += ` WHERE a_ref = ANY($1::text[]) OR b_ref = ANY($1::text[])`
+		args = []any{scopeKeys(scope, ss)}
+	}
+	rows, err := tx.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -628,7 +640,7 @@ func (s *Store) replaceSuggestions(ctx context.Context, tx pgx.Tx, now time.Time
 		keep[pair] = true
 	}
 	for pair, r := range existing {
-		if r.status == crm.SuggestionOpen && !keep[pair] {
+		if r.status == crm.SuggestionOpen && !keep[pair] && (scope == nil || scope[pair[0]] || scope[pair[1]]) {
 			if _, err := tx.Exec(ctx, `DELETE FROM suggestions WHERE id = $1`, r.id); err != nil {
 				return err
 			}
@@ -741,4 +753,16 @@ func (s *Store) IdentitiesVersion(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("postgres: read identities version: %w", err)
 	}
 	return out, nil
+}
+
+// scopeKeys lists the account keys of scope and of the suggestions ss.
+func scopeKeys(scope map[string]bool, ss []crm.Suggestion) []string {
+	out := make([]string, 0, len(scope)+2*len(ss))
+	for k := range scope {
+		out = append(out, k)
+	}
+	for _, sg := range ss {
+		out = append(out, sg.A.String(), sg.B.String())
+	}
+	return out
 }

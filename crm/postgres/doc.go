@@ -20,6 +20,10 @@
 // one at a time across every process; Apply locks only the identity rows
 // it changes. Apply sends its rows in pgx batches.
 //
+// Incremental identity resolution (keys.go; migration 0006) keeps the same
+// identity_dirty marks, written by Apply in the batch's transaction, and
+// identity_keys blocking keys as crm/sqlite.
+//
 // The scoring inputs Apply keeps (as crm/sqlite's scores.go and apply.go
 // do) are in scores.go: flushScores folds a batch's crm.ScoreDelta into
 // identity_scores, addInteractions adds the batch's edges to

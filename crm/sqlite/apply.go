@@ -235,10 +235,21 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if fa || fb {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)
+		r, err := tx.ExecContext(ctx, `INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			e.Kind, e.A.String(), e.B.String(), source, formatTime(now)); err != nil {
+			e.Kind, e.A.String(), e.B.String(), source, formatTime(now))
+		if err != nil {
 			return res, fmt.Errorf("store evidence %s %s-%s: %w", e.Kind, e.A, e.B, err)
+		}
+		if n, err := r.RowsAffected(); err == nil && n > 0 {
+			// New evidence: both identities are resolved again.
+			for _, ref := range []connectors.AccountRef{e.A, e.B} {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO identity_dirty (identity_id)
+					SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?
+					ON CONFLICT (identity_id) DO UPDATE SET gen = gen + 1`, ref.Platform, ref.Instance, ref.ExternalID); err != nil {
+					return res, fmt.Errorf("mark %s for the resolver: %w", ref, err)
+				}
+			}
 		}
 	}
 
@@ -341,6 +352,9 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 			return 0, false, 0, err
 		}
 		id, err := r.LastInsertId()
+		if err == nil {
+			err = markDirty(ctx, tx, id)
+		}
 		return id, true, 0, err
 	}
 	if err != nil {
@@ -358,6 +372,9 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 		next.Username, next.Name, next.URL, next.AvatarURL, crm.EncodeSet(next.Emails), crm.EncodeSet(next.Links),
 		next.Followers, next.Bot, nullTime(next.ProfileFetchedAt), formatTime(now),
 		crm.EncodeSet(next.VerifiedLinks), next.NetworkID, next.Reputation, old.ID)
+	if err == nil {
+		err = markDirty(ctx, tx, old.ID)
+	}
 	return old.ID, false, changed, err
 }
 

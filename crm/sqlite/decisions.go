@@ -840,12 +840,28 @@ func (s *Store) ReplaceSuggestions(ctx context.Context, ss []crm.Suggestion) err
 }
 
 func (s *Store) replaceSuggestions(ctx context.Context, tx *sql.Tx, now time.Time, ss []crm.Suggestion) error {
+	return s.replaceSuggestionsIn(ctx, tx, now, ss, nil)
+}
+
+// replaceSuggestionsIn is replaceSuggestions that, with scope, deletes
+// only the open suggestions with an account of scope (by key) on a side.
+func (s *Store) replaceSuggestionsIn(ctx context.Context, tx *sql.Tx, now time.Time, ss []crm.Suggestion, scope map[string]bool) error {
 	type row struct {
 		id     int64
 		status string
 	}
 	existing := make(map[[2]string]row)
-	rows, err := tx.QueryContext(ctx, `SELECT id, a_ref, b_ref, status FROM suggestions`)
+	query, args := `SELECT id, a_ref, b_ref, status FROM suggestions`, []any(nil)
+	if scope != nil {
+		// Only the suggestions in scope, and those of the pairs in ss.
+		query += ` WHERE a_ref IN (SELECT value FROM json_each(?1)) OR b_ref IN (SELECT value FROM json_each(?1))`
+		list, err := json.Marshal(scopeKeys(scope, ss))
+		if err != nil {
+			return err
+		}
+		args = []any{string(list)}
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -927,7 +943,7 @@ func (s *Store) replaceSuggestions(ctx context.Context, tx *sql.Tx, now time.Tim
 		keep[pair] = true
 	}
 	for pair, r := range existing {
-		if r.status == crm.SuggestionOpen && !keep[pair] {
+		if r.status == crm.SuggestionOpen && !keep[pair] && (scope == nil || scope[pair[0]] || scope[pair[1]]) {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM suggestions WHERE id = ?`, r.id); err != nil {
 				return err
 			}
@@ -1038,4 +1054,16 @@ func (s *Store) IdentitiesVersion(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%d/%d/%s/%d/%d", n, maxID, maxUpdated.String, ev, dv), nil
+}
+
+// scopeKeys lists the account keys of scope and of the suggestions ss.
+func scopeKeys(scope map[string]bool, ss []crm.Suggestion) []string {
+	out := make([]string, 0, len(scope)+2*len(ss))
+	for k := range scope {
+		out = append(out, k)
+	}
+	for _, sg := range ss {
+		out = append(out, sg.A.String(), sg.B.String())
+	}
+	return out
 }

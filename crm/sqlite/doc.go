@@ -21,6 +21,12 @@
 // time an identity entered a member with the audit_log row that says why.
 // Lists page by keyset over indexes on the kept stats.
 //
+// For incremental identity resolution (keys.go; migration 0015) Apply marks
+// each identity it adds or changes, and both identities of new evidence, in
+// identity_dirty within the batch's transaction; the resolver files each
+// identity's blocking keys (hashes) in identity_keys and finds a new
+// identity's candidates through them (identity.IncrementalStore).
+//
 // What does not live here: deciding which identities are one person
 // (package identity), and the conformance tests (crm/storetest, which
 // sqlite_test.go runs against a real file).

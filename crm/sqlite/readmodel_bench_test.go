@@ -80,10 +80,12 @@ func benchStore(b *testing.B) (*Store, int64) {
 	if err := copyFile(cache, path); err != nil {
 		b.Fatal(err)
 	}
+	opened := time.Now()
 	s, err := Open(b.Context(), path)
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Logf("opened a copy of %s in %v (pending migrations applied)", cache, time.Since(opened).Round(time.Millisecond))
 	b.Cleanup(func() { s.Close() })
 	star, err := benchkit.Star(b.Context(), s)
 	if err != nil {

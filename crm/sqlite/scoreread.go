@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/connectors"
@@ -23,29 +25,11 @@ func (s *Store) ScoreData(ctx context.Context) (crm.ScoreData, error) {
 		return out, fmt.Errorf("sqlite: score data: %w", err)
 	}
 	defer tx.Rollback()
-	if out.Members, err = s.scoreMembers(ctx, tx, ""); err != nil {
+	if out.Members, err = s.scoreMembers(ctx, tx, "", false); err != nil {
 		return out, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT from_identity, to_identity, n, last_at FROM interactions`)
-	if err != nil {
-		return out, fmt.Errorf("sqlite: score data: interactions: %w", err)
-	}
-	for rows.Next() {
-		var e crm.Interaction
-		var at string
-		if err := rows.Scan(&e.From, &e.To, &e.N, &at); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: interactions: %w", err)
-		}
-		if e.LastAt, err = parseTime(at); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: score data: interaction time %q: %w", at, err)
-		}
-		out.Interactions = append(out.Interactions, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("sqlite: score data: interactions: %w", err)
+	if out.Interactions, err = readInteractions(ctx, tx); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -58,22 +42,192 @@ func (s *Store) ScoreMembers(ctx context.Context, ids []int64) ([]crm.ScoreMembe
 	}
 	defer tx.Rollback()
 	b, _ := json.Marshal(ids)
-	return s.scoreMembers(ctx, tx, string(b))
+	return s.scoreMembers(ctx, tx, string(b), false)
+}
+
+var _ crm.LeanScoreReader = (*Store)(nil)
+
+// LeanPeriod reads, in one read transaction, ScoreData without the
+// identities' tallies and channels (the JSON most of ScoreData's time goes
+// into decoding) and the activities of [since, until) on platform without
+// titles and URLs, from the time index alone (their members are those of
+// the identities just read, without a lookup per activity).
+func (s *Store) LeanPeriod(ctx context.Context, since, until time.Time, platform string) (crm.ScoreData, []crm.PeriodActivity, error) {
+	var out crm.ScoreData
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return out, nil, fmt.Errorf("sqlite: lean score data: %w", err)
+	}
+	defer tx.Rollback()
+	if out.Members, err = s.scoreMembers(ctx, tx, "", true); err != nil {
+		return out, nil, err
+	}
+	if out.Interactions, err = readInteractions(ctx, tx); err != nil {
+		return out, nil, err
+	}
+	memberOf := make(map[int64]int64)
+	for _, m := range out.Members {
+		for _, id := range m.Identities {
+			memberOf[id.ID] = m.ID
+		}
+	}
+	rows, err := tx.QueryContext(ctx, leanPeriodQuery, formatTime(since), formatTime(until), platform, platform)
+	if err != nil {
+		return out, nil, fmt.Errorf("sqlite: activities of a period: %w", err)
+	}
+	acts, err := scanPeriod(rows, func(a *crm.PeriodActivity) { a.MemberID = memberOf[a.IdentityID] })
+	return out, acts, err
+}
+
+var _ crm.RisingReader = (*Store)(nil)
+
+// RisingData reads, in one read transaction, the activities of [since,
+// until) from the time index alone, the members active in them with
+// their tallies, and the interactions with the members at their ends
+// (lean).
+func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph crm.ScoreData, active []crm.ScoreMember, recent []crm.PeriodActivity, err error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return graph, nil, nil, fmt.Errorf("sqlite: rising data: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, leanPeriodQuery, formatTime(since), formatTime(until), "", "")
+	if err != nil {
+		return graph, nil, nil, fmt.Errorf("sqlite: activities of a period: %w", err)
+	}
+	if recent, err = scanPeriod(rows, nil); err != nil {
+		return graph, nil, nil, err
+	}
+	// The members of the activities' identities: looked up for a few,
+	// from a scan of every identity's member for many.
+	most := s.lookupMost
+	if most == 0 {
+		most = defaultLookupMost
+	}
+	idents := make(map[int64]int64)
+	for _, a := range recent {
+		idents[a.IdentityID] = 0
+	}
+	memberQuery := `SELECT id, member_id FROM identities WHERE member_id IS NOT NULL`
+	var args []any
+	if len(idents) <= most {
+		b, _ := json.Marshal(slices.Collect(maps.Keys(idents)))
+		memberQuery += ` AND id IN (SELECT value FROM json_each(?))`
+		args = []any{string(b)}
+	}
+	if rows, err = tx.QueryContext(ctx, memberQuery, args...); err != nil {
+		return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
+	}
+	for rows.Next() {
+		var id, member int64
+		if err := rows.Scan(&id, &member); err != nil {
+			rows.Close()
+			return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
+		}
+		if _, ok := idents[id]; ok {
+			idents[id] = member
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
+	}
+	seen := make(map[int64]bool)
+	ids := []int64{}
+	for i := range recent {
+		a := &recent[i]
+		a.MemberID = idents[a.IdentityID]
+		if a.MemberID != 0 && !seen[a.MemberID] {
+			seen[a.MemberID] = true
+			ids = append(ids, a.MemberID)
+		}
+	}
+	slices.Sort(ids)
+	// Their score data: by id for a few, from a scan of every member for
+	// many (a lookup per member costs more than the scan then).
+	if len(ids) <= most {
+		b, _ := json.Marshal(ids)
+		if active, err = s.scoreMembers(ctx, tx, string(b), false); err != nil {
+			return graph, nil, nil, err
+		}
+	} else {
+		all, err := s.scoreMembers(ctx, tx, "", false)
+		if err != nil {
+			return graph, nil, nil, err
+		}
+		for _, m := range all {
+			if seen[m.ID] {
+				active = append(active, m)
+			}
+		}
+	}
+	if graph.Interactions, err = readInteractions(ctx, tx); err != nil {
+		return graph, nil, nil, err
+	}
+	var ends string // the members' ids, a JSON array
+	if err := tx.QueryRowContext(ctx, `SELECT json_group_array(member_id) FROM (SELECT DISTINCT i.member_id FROM identities i
+			WHERE i.member_id IS NOT NULL AND (i.id IN (SELECT from_identity FROM interactions) OR i.id IN (SELECT to_identity FROM interactions)))`).Scan(&ends); err != nil {
+		return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of interactions: %w", err)
+	}
+	if graph.Members, err = s.scoreMembers(ctx, tx, ends, true); err != nil {
+		return graph, nil, nil, err
+	}
+	return graph, active, recent, nil
+}
+
+// defaultLookupMost is how many members or identities RisingData looks up
+// by id before it scans them all instead: past it, a lookup per member
+// costs more than the scan.
+const defaultLookupMost = 20_000
+
+// readInteractions reads every interaction edge.
+func readInteractions(ctx context.Context, tx *sql.Tx) ([]crm.Interaction, error) {
+	var out []crm.Interaction
+	rows, err := tx.QueryContext(ctx, `SELECT from_identity, to_identity, n, last_at FROM interactions`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: score data: interactions: %w", err)
+	}
+	for rows.Next() {
+		var e crm.Interaction
+		var at string
+		if err := rows.Scan(&e.From, &e.To, &e.N, &at); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: score data: interactions: %w", err)
+		}
+		if e.LastAt, err = parseTime(at); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: score data: interaction time %q: %w", at, err)
+		}
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: score data: interactions: %w", err)
+	}
+	return out, nil
 }
 
 // scoreMembers reads members with identities, and their identities'
 // tallies: all of them, or those whose ids are the JSON array idsJSON.
-func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([]crm.ScoreMember, error) {
+// lean leaves the tallies and channels out (nil).
+func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string, lean bool) ([]crm.ScoreMember, error) {
 	var out struct{ Members []crm.ScoreMember }
-	filter, ifilter := "", ""
+	// Every identity: a scan in id order (each member's identities come
+	// in id order, as ordered by member), no sort.
+	filter, ifilter, order := "", "", ` ORDER BY i.id`
 	var args []any
 	if idsJSON != "" {
+		order = ` ORDER BY i.member_id, i.id`
 		filter, ifilter = ` AND id IN (SELECT value FROM json_each(?))`, ` AND i.member_id IN (SELECT value FROM json_each(?))`
 		args = []any{idsJSON}
 	}
+	name := "name" // the lean read leaves names out
+	if lean {
+		name = "''"
+	}
 	index := make(map[int64]int)
 	marks := make(map[int64]string)
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, first_seen, ifnull(role_mark, '') FROM members WHERE identity_count > 0`+filter+` ORDER BY id`, args...)
+	rows, err := tx.QueryContext(ctx, `SELECT id, `+name+`, first_seen, ifnull(role_mark, '') FROM members WHERE identity_count > 0`+filter+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: score data: members: %w", err)
 	}
@@ -102,13 +256,15 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([
 	}
 
 	// Flags for the roles, gathered per member as the identities stream by.
-	roleOf := make(map[int64][]crm.Identity, len(out.Members))
+	type roleFlags struct{ staff, bot bool }
+	flags := make([][]roleFlags, len(out.Members)) // by member index, as its identities
+
 	rows, err = tx.QueryContext(ctx, `SELECT i.id, i.member_id, i.platform, i.username, i.followers, i.reputation,
 			i.staff, i.bot, ifnull(i.first_activity_at, ''),
-			ifnull(s.tallies, '{}'), ifnull(s.channels, '[]'), ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
+			`+talliesCols(lean)+`, ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
 			ifnull(s.months, 0), ifnull(s.months_at, 0)
 		FROM identities i LEFT JOIN identity_scores s ON s.identity_id = i.id
-		WHERE i.member_id IS NOT NULL`+ifilter+` ORDER BY i.member_id, i.id`, args...)
+		WHERE i.member_id IS NOT NULL`+ifilter+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: score data: identities: %w", err)
 	}
@@ -133,26 +289,33 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([
 				return nil, fmt.Errorf("sqlite: score data: identity %d: %w", id.ID, err)
 			}
 		}
-		if id.Tallies, err = crm.DecodeTallies(tallies); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlite: score data: identity %d tallies: %w", id.ID, err)
-		}
-		if err := json.Unmarshal([]byte(channels), &id.Channels); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlite: score data: identity %d channels: %w", id.ID, err)
+		if !lean {
+			if id.Tallies, err = crm.DecodeTallies(tallies); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: score data: identity %d tallies: %w", id.ID, err)
+			}
+			if id.Channels, err = crm.DecodeChannels(channels); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: score data: identity %d channels: %w", id.ID, err)
+			}
 		}
 		out.Members[i].Identities = append(out.Members[i].Identities, id)
-		roleOf[member] = append(roleOf[member], crm.Identity{Account: connectors.Account{
-			AccountRef: connectors.AccountRef{Platform: id.Platform}, Username: id.Username, Staff: staff, Bot: bot}})
+		flags[i] = append(flags[i], roleFlags{staff, bot})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: score data: identities: %w", err)
 	}
 	team := s.teamList()
+	var ids []crm.Identity
 	for i := range out.Members {
 		m := &out.Members[i]
-		m.Role = crm.Role(crm.Member{ID: m.ID, Mark: marks[m.ID], Identities: roleOf[m.ID]}, team)
+		ids = ids[:0]
+		for j, id := range m.Identities {
+			ids = append(ids, crm.Identity{Account: connectors.Account{
+				AccountRef: connectors.AccountRef{Platform: id.Platform}, Username: id.Username, Staff: flags[i][j].staff, Bot: flags[i][j].bot}})
+		}
+		m.Role = crm.Role(crm.Member{ID: m.ID, Mark: marks[m.ID], Identities: ids}, team)
 	}
 
 	return out.Members, nil
@@ -161,14 +324,45 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string) ([
 // PeriodActivities returns the activities of [since, until) on platform
 // ("" for all) with the member of their identity (0 when unassigned).
 func (s *Store) PeriodActivities(ctx context.Context, since, until time.Time, platform string) ([]crm.PeriodActivity, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT a.key, a.platform, a.type, a.channel, a.title, a.url, a.parent_key,
-			a.occurred_at, a.identity_id, ifnull(i.member_id, 0), a.reactions_total, a.sentiment
-		FROM activities a JOIN identities i ON i.id = a.identity_id
-		WHERE a.occurred_at >= ? AND a.occurred_at < ? AND (? = '' OR a.platform = ?)`,
-		formatTime(since), formatTime(until), platform, platform)
+	return s.periodActivities(ctx, since, until, platform, `a.title, a.url`)
+}
+
+// ActivityHeads returns the title and URL of each of the activities keys
+// that is stored.
+func (s *Store) ActivityHeads(ctx context.Context, keys []string) (map[string][2]string, error) {
+	b, _ := json.Marshal(keys)
+	rows, err := s.r.QueryContext(ctx, `SELECT key, title, url FROM activities WHERE key IN (SELECT value FROM json_each(?))`, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: activity titles: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string][2]string, len(keys))
+	for rows.Next() {
+		var k, title, url string
+		if err := rows.Scan(&k, &title, &url); err != nil {
+			return nil, fmt.Errorf("sqlite: activity titles: %w", err)
+		}
+		out[k] = [2]string{title, url}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: activity titles: %w", err)
+	}
+	return out, nil
+}
+
+// periodActivities reads the activities of a period, with head as the
+// title and URL columns.
+func (s *Store) periodActivities(ctx context.Context, since, until time.Time, platform, head string) ([]crm.PeriodActivity, error) {
+	rows, err := s.r.QueryContext(ctx, periodQuery(head), formatTime(since), formatTime(until), platform, platform)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 	}
+	return scanPeriod(rows, nil)
+}
+
+// scanPeriod reads the rows of periodQuery or leanPeriodQuery (these give
+// 0 as the member: fill, when not nil, sets it) and closes them.
+func scanPeriod(rows *sql.Rows, fill func(a *crm.PeriodActivity)) ([]crm.PeriodActivity, error) {
 	defer rows.Close()
 	var out []crm.PeriodActivity
 	for rows.Next() {
@@ -180,6 +374,7 @@ func (s *Store) PeriodActivities(ctx context.Context, since, until time.Time, pl
 			&at, &a.IdentityID, &a.MemberID, &reactions, &sentiment); err != nil {
 			return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 		}
+		var err error
 		if a.OccurredAt, err = parseTime(at); err != nil {
 			return nil, fmt.Errorf("sqlite: activity %s time: %w", a.Key, err)
 		}
@@ -191,10 +386,38 @@ func (s *Store) PeriodActivities(ctx context.Context, since, until time.Time, pl
 			f := sentiment.Float64
 			a.Sentiment = &f
 		}
+		if fill != nil {
+			fill(&a)
+		}
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 	}
 	return out, nil
+}
+
+// periodQuery reads the activities of a period (since, until, platform
+// twice), with head as the title and URL columns.
+func periodQuery(head string) string {
+	return `SELECT a.key, a.platform, a.type, a.channel, ` + head + `, a.parent_key,
+			a.occurred_at, a.identity_id, ifnull(i.member_id, 0), a.reactions_total, a.sentiment
+		FROM activities a JOIN identities i ON i.id = a.identity_id
+		WHERE a.occurred_at >= ? AND a.occurred_at < ? AND (? = '' OR a.platform = ?)`
+}
+
+// leanPeriodQuery is periodQuery without titles, URLs and members (0),
+// answered from the index activities_time alone.
+const leanPeriodQuery = `SELECT a.key, a.platform, a.type, a.channel, '', '', a.parent_key,
+		a.occurred_at, a.identity_id, 0, a.reactions_total, a.sentiment
+	FROM activities a
+	WHERE a.occurred_at >= ? AND a.occurred_at < ? AND (? = '' OR a.platform = ?)`
+
+// talliesCols are the tallies and channels columns of scoreMembers'
+// identities query: empty values when lean.
+func talliesCols(lean bool) string {
+	if lean {
+		return `'', ''`
+	}
+	return `ifnull(s.tallies, '{}'), ifnull(s.channels, '[]')`
 }

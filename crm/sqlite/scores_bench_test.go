@@ -17,6 +17,9 @@ import (
 //
 //	go test -run '^$' -bench Scores -benchtime 20x ./crm/sqlite
 //
+// The live cases (a period other than the stored 30 days) run on every
+// member: "_live" in their names.
+//
 // "Now" is the end of the store's activities (they span 2021-12 to
 // 2024-12), so that recent weeks hold activity.
 var benchNow = benchkit.Now
@@ -57,9 +60,15 @@ func BenchmarkScores(b *testing.B) {
 		{"champions/rising_30d", champions(crm.ChampionsOptions{Rising: true})},
 		{"champions/slipping", champions(crm.ChampionsOptions{Slipping: true, Top: 100})},
 		{"champions/rising_7d_live", champions(crm.ChampionsOptions{Rising: true, Period: 7 * 24 * time.Hour})},
+		{"champions/rising_90d_live", champions(crm.ChampionsOptions{Rising: true, Period: 90 * 24 * time.Hour})},
+		{"champions/rising_365d_live", champions(crm.ChampionsOptions{Rising: true, Period: 365 * 24 * time.Hour})},
+		{"champions/rising_90d_github_live", champions(crm.ChampionsOptions{Rising: true, Period: 90 * 24 * time.Hour, Platform: "github"})},
 		{"health/30d", health(crm.HealthOptions{})},
 		{"health/30d_github", health(crm.HealthOptions{Platform: "github"})},
+		{"health/7d_live", health(crm.HealthOptions{Period: 7 * 24 * time.Hour})},
 		{"health/90d_live", health(crm.HealthOptions{Period: 90 * 24 * time.Hour})},
+		{"health/365d_live", health(crm.HealthOptions{Period: 365 * 24 * time.Hour})},
+		{"health/90d_github_live", health(crm.HealthOptions{Period: 90 * 24 * time.Hour, Platform: "github"})},
 		{"evaluate_levels/incremental", func(ctx context.Context) error {
 			_, err := s.EvaluateLevels(ctx, sc, benchNow.Add(time.Hour), true)
 			return err

@@ -39,6 +39,9 @@ type Store struct {
 	w    *sql.DB // the single writer connection
 	r    *sql.DB // read-only connections
 	salt []byte  // the tombstone salt, read once at Open
+	// lookupMost is how many members or identities RisingData looks up
+	// by id before it scans them all instead (0: defaultLookupMost).
+	lookupMost int
 	// team is the configured team list (SetTeam); nil means none.
 	team atomic.Pointer[crm.Team]
 	// scoreDecay is the decay identity_scores follows (SetDecay); nil
@@ -112,6 +115,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"_synchronous":  {"NORMAL"},
 		"_foreign_keys": {"1"},
 		"_query_only":   {"1"},
+		// Reads of every member's scores or a long period's activities
+		// walk hundreds of MB: pages are mapped and cached rather than
+		// read with a system call each (2 MB page cache by default).
+		"_pragma": {"mmap_size(1073741824)", "cache_size(-65536)"},
 	}
 	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
 	if err != nil {

@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) crm.Store) {
 			tt.fn(t, s, ls)
 		})
 	}
+	runIncremental(t, open)
 	for _, tt := range append(decisionTests, readDecisionTests...) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)

@@ -68,8 +68,10 @@ func WithClientTimeout(d time.Duration) ChaosOption { return func(c *Chaos) { c.
 func WithMaxWait(seconds int) ChaosOption { return func(c *Chaos) { c.maxWait = max(1, seconds) } }
 
 // WithScope names the scope of a request for waits that cover only part
-// of the service (Stack Exchange's backoff is per method); nil puts
-// every request in the scope "".
+// of the service (Stack Exchange's backoff is per method; GitHub's core
+// and graphql budgets are spent apart, so a spent budget told in the
+// headers holds for the request's scope, while a Retry-After holds for
+// all); nil puts every request in the scope "".
 func WithScope(f func(*http.Request) string) ChaosOption { return func(c *Chaos) { c.scope = f } }
 
 // WithKillGrace sets how soon after a wait was announced a process kill
