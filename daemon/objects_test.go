@@ -76,12 +76,12 @@ var storeKinds = []struct {
 	}},
 }
 
-// issueWorld is a fake GitHub with one repository of n issues, every fifth
-// a pull request with a review, every tenth with a comment, each by its
-// own author. It has no GraphQL API (a GitHub Enterprise without it), so
+// issueWorld is a fake GitHub with one repository of n issues, every
+// every-th a pull request with a review and a comment, by 2,000 authors at
+// most. It has no GraphQL API (a GitHub Enterprise without it), so
 // that reviews and profiles are read through REST, one pull request or
 // profile at a time, over many batches: the heaviest case for a cursor.
-func issueWorld(t *testing.T, n int) (*githubtest.Server, *config.Config) {
+func issueWorld(t *testing.T, n, every int) (*githubtest.Server, *config.Config) {
 	t.Helper()
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	srv := githubtest.New(githubtest.WithNow(func() time.Time { return now }), githubtest.WithRateLimit(1_000_000),
@@ -92,19 +92,19 @@ func issueWorld(t *testing.T, n int) (*githubtest.Server, *config.Config) {
 	start := now.Add(-time.Duration(n+10) * time.Minute)
 	for i := range n {
 		at := start.Add(time.Duration(i) * time.Minute)
-		user := fmt.Sprintf("user%d", i%2000)
+		user := fmt.Sprintf("user%d", i%min(2000, max(1, n/every)))
 		srv.AddUser(githubtest.User{Login: user, Name: "User " + user})
 		is, err := srv.AddIssue("big", "repo", githubtest.Issue{User: user, Title: fmt.Sprintf("Issue number %d with a title of some length", i),
-			Body: "A body.", Pull: i%5 == 0, CreatedAt: at})
+			Body: "A body.", Pull: i%every == 0, CreatedAt: at})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i%5 == 0 {
+		if i%every == 0 {
 			if _, err := srv.AddReview("big", "repo", githubtest.Review{Pull: is.Number, User: user, Body: "Looks good.", SubmittedAt: at.Add(time.Second)}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if i%10 == 0 {
+		if i%every == 0 {
 			if _, err := srv.AddComment("big", "repo", githubtest.Comment{Issue: is.Number, User: user, Body: "A comment.", CreatedAt: at.Add(2 * time.Second)}); err != nil {
 				t.Fatal(err)
 			}
@@ -137,8 +137,8 @@ func syncObjects(t *testing.T, srv *githubtest.Server, cfg *config.Config, st St
 	return New(Options{Store: st, Sources: srcs}).SyncOnce(context.Background())[0]
 }
 
-// TestCursorSizeDoesNotGrow syncs 100 and then 10,000 issues (a fifth of
-// them pull requests with a review) into each store and checks that the
+// TestCursorSizeDoesNotGrow syncs 100 and then 10,000 issues (one in 50 a
+// pull request with a review and a comment) into each store and checks that the
 // GitHub cursor state, at the end of the pass and at its largest during
 // it, is the same size within a few hundred bytes, and under 64 KiB: what
 // grows with the data is in the per-object state.
@@ -151,7 +151,7 @@ func TestCursorSizeDoesNotGrow(t *testing.T) {
 		t.Run(kind.name, func(t *testing.T) {
 			type size struct{ final, largest, objects int }
 			measure := func(n int) size {
-				srv, cfg := issueWorld(t, n)
+				srv, cfg := issueWorld(t, n, 50)
 				rec := &sizeRecorder{objectStore: kind.open(t)}
 				if sum := syncObjects(t, srv, cfg, rec, rec.objectStore, -1); sum.Err != nil {
 					t.Fatalf("%d issues: %v", n, sum.Err)
@@ -248,14 +248,14 @@ func TestOldCursorMovesToObjectState(t *testing.T) {
 	for _, kind := range storeKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			ctx := t.Context()
-			srv, cfg := issueWorld(t, 600)
+			srv, cfg := issueWorld(t, 600, 5)
 			ref := kind.open(t)
 			if s := syncObjects(t, srv, cfg, ref, ref, -1); s.Err != nil {
 				t.Fatal(s.Err)
 			}
 			wantActs := storedKeys(t, ref)
 
-			srv, cfg = issueWorld(t, 600)
+			srv, cfg = issueWorld(t, 600, 5)
 			st := kind.open(t)
 			// Stop inside the reviews stream, with reviews and profiles queued.
 			var legacy map[string]any
