@@ -79,7 +79,8 @@ func FuzzParse(f *testing.F) {
 		if len(list) == 0 {
 			t.Fatalf("empty Errors")
 		}
-		lines := strings.Count(string(data), "\n") + 1
+		// YAML breaks lines at CR LF, LF and a lone CR alike.
+		lines := strings.Count(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") + strings.Count(strings.ReplaceAll(string(data), "\r\n", "\n"), "\r") + 1
 		for _, e := range list {
 			msg := e.Error()
 			switch {
