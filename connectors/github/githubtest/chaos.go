@@ -39,15 +39,10 @@ func WithChaos(seed int64, opts ...fakekit.ChaosOption) Option {
 // Chaos returns the fake's chaos injector; nil without WithChaos.
 func (s *Server) Chaos() *fakekit.Chaos { return s.chaos }
 
-// applyChaos arms the knobs that play fault f on the next request.
+// applyChaos arms the knobs that play fault f on the next request: the
+// faults this service sends its own way (fakekit plays the generic ones).
 func (s *Server) applyChaos(f fakekit.Fault) bool {
 	switch f {
-	case fakekit.Fault5xx:
-		s.FailNext(s.chaos.Status5xx(), 1)
-	case fakekit.FaultTruncate:
-		s.TruncateNext(1)
-	case fakekit.FaultMalformed:
-		s.MalformedNext(1)
 	case fakekit.FaultExhaust:
 		// X-RateLimit-Reset is in whole seconds; the budget comes back then.
 		s.SetRateLimit(0, s.now().Add(time.Duration(s.chaos.WaitSeconds()+1)*time.Second).Truncate(time.Second))

@@ -71,7 +71,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r)
 		return
 	}
-	s.chaos.Serve(w, r, s.applyChaos, http.HandlerFunc(s.serve))
+	s.chaos.Serve(w, r, &s.faults, s.applyChaos, http.HandlerFunc(s.serve))
 }
 
 // serve answers one API request.

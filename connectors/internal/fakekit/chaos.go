@@ -265,13 +265,14 @@ func (c *Chaos) Status5xx() int {
 }
 
 // Serve answers one request of a fake under chaos: it checks the request
-// against the waits told, draws a fault, plays the generic ones itself and
-// hands the others to apply (which arms the fake's own knobs and reports
+// against the waits told, draws a fault, plays the generic ones itself
+// (resets, slow answers, and on faults, when given, 5xx, truncated and
+// malformed bodies) and hands the others to apply (which arms the fake's own knobs and reports
 // whether it knows the fault; an unknown one is played as no fault), then
 // lets next answer, reading the waits its response announces in headers
 // (Retry-After; X-RateLimit-Remaining 0 with X-RateLimit-Reset as unix
 // seconds or an ISO-8601 time). A nil Chaos just calls next.
-func (c *Chaos) Serve(w http.ResponseWriter, r *http.Request, apply func(Fault) bool, next http.Handler) {
+func (c *Chaos) Serve(w http.ResponseWriter, r *http.Request, faults *Faults, apply func(Fault) bool, next http.Handler) {
 	if c == nil {
 		next.ServeHTTP(w, r)
 		return
@@ -292,6 +293,20 @@ func (c *Chaos) Serve(w http.ResponseWriter, r *http.Request, apply func(Fault) 
 	case FaultSlow:
 		c.count(f)
 		c.slow(r)
+	case Fault5xx, FaultTruncate, FaultMalformed:
+		if faults != nil {
+			c.count(f)
+			switch f {
+			case Fault5xx:
+				faults.FailNext(c.Status5xx(), 1)
+			case FaultTruncate:
+				faults.TruncateNext(1)
+			default:
+				faults.MalformedNext(1)
+			}
+		} else if apply != nil && apply(f) {
+			c.count(f)
+		}
 	default:
 		if apply != nil && apply(f) {
 			c.count(f)

@@ -24,7 +24,7 @@ func TestChaosWatchesWaits(t *testing.T) {
 		w.WriteHeader(200)
 	})
 	get := func(path string) {
-		c.Serve(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil), nil, h)
+		c.Serve(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil), nil, nil, h)
 	}
 	header = http.Header{"Retry-After": {"2"}}
 	get("/a") // told: wait 2 s
@@ -100,7 +100,7 @@ func equal(a, b []Fault) bool {
 func TestChaosReset(t *testing.T) {
 	c := NewChaos(1, WithRate(1), WithClientTimeout(100*time.Millisecond))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.Serve(w, r, func(Fault) bool { return false }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+		c.Serve(w, r, nil, func(Fault) bool { return false }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
 	}))
 	t.Cleanup(srv.Close)
 	client := &http.Client{Timeout: 200 * time.Millisecond}
