@@ -423,18 +423,7 @@ func (p *benchProgress) Waiting(string, time.Time) {}
 // Finished implements daemon.Reporter.
 func (p *benchProgress) Finished(source string, s daemon.Summary) { p.Progress(source, s) }
 
-func (p *benchProgress) tick() {
-	t := time.NewTicker(250 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.done:
-			return
-		case <-t.C:
-			p.draw()
-		}
-	}
-}
+func (p *benchProgress) tick() { everyTick(p.done, p.draw) }
 
 func (p *benchProgress) draw() {
 	p.mu.Lock()

@@ -75,15 +75,19 @@ func (p *progress) Finished(source string, s daemon.Summary) {
 	l.sum, l.finished, l.waitTill = s, true, time.Time{}
 }
 
-func (p *progress) tick() {
+func (p *progress) tick() { everyTick(p.done, p.draw) }
+
+// everyTick calls f every 250 ms until done is closed: a live progress
+// line's redraw.
+func everyTick(done <-chan struct{}, f func()) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
-		case <-p.done:
+		case <-done:
 			return
 		case <-t.C:
-			p.draw()
+			f()
 		}
 	}
 }
