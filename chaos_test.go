@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollcall-dev/rollcall/connectors/community"
+	"github.com/rollcall-dev/rollcall/crm/sqlite/storefault"
 )
 
 // TestChaos runs the real daemon against the four fakes while they
@@ -167,36 +167,14 @@ type contents struct {
 // accounts), sorted. A key stored twice would show twice.
 func storeContents(t *testing.T, path string) contents {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	lines := func(q string) []string {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		sort.Strings(out)
-		return out
-	}
 	var c contents
-	c.activities = lines(`SELECT a.key || ' ' || a.type || ' ' || a.occurred_at || ' ' || i.platform || '/' || i.external_id || ' ' || a.url || ' ' || a.title || ' ' || a.channel || ' ' || a.parent_key
-		FROM activities a JOIN identities i ON i.id = a.identity_id`)
-	c.accounts = lines(`SELECT platform || '/' || instance || '/' || external_id || ' ' || username || ' ' || name || ' ' || url || ' ' || emails || ' ' || links || ' ' || bot FROM identities`)
-	members := lines(`SELECT COALESCE(member_id, 0) || ' ' || platform || '/' || instance || '/' || external_id FROM identities`)
+	ls := storefault.Lines(t, path,
+		`SELECT a.key || ' ' || a.type || ' ' || a.occurred_at || ' ' || i.platform || '/' || i.external_id || ' ' || a.url || ' ' || a.title || ' ' || a.channel || ' ' || a.parent_key
+		FROM activities a JOIN identities i ON i.id = a.identity_id`,
+		`SELECT platform || '/' || instance || '/' || external_id || ' ' || username || ' ' || name || ' ' || url || ' ' || emails || ' ' || links || ' ' || bot FROM identities`,
+		`SELECT COALESCE(member_id, 0) || ' ' || platform || '/' || instance || '/' || external_id FROM identities`)
+	c.activities, c.accounts = ls[0], ls[1]
+	members := ls[2]
 	byMember := map[string][]string{}
 	for _, m := range members {
 		id, ref, _ := strings.Cut(m, " ")

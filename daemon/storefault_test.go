@@ -2,14 +2,13 @@ package daemon
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -122,34 +121,13 @@ func waitForStore(t *testing.T, limit time.Duration, what string, cond func() bo
 // no writer).
 func storeKeys(t *testing.T, path string) (acts, ids []string, unassigned int) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	ls := storefault.Lines(t, path,
+		`SELECT key FROM activities`,
+		`SELECT platform || '/' || instance || '/' || external_id FROM identities`,
+		`SELECT CAST(COUNT(*) AS TEXT) FROM identities WHERE member_id IS NULL`)
+	acts, ids = ls[0], ls[1]
+	unassigned, err := strconv.Atoi(ls[2][0])
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	list := func(q string) []string {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		sort.Strings(out)
-		return out
-	}
-	acts = list(`SELECT key FROM activities`)
-	ids = list(`SELECT platform || '/' || instance || '/' || external_id FROM identities`)
-	if err := db.QueryRow(`SELECT COUNT(*) FROM identities WHERE member_id IS NULL`).Scan(&unassigned); err != nil {
 		t.Fatal(err)
 	}
 	return acts, ids, unassigned

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -168,4 +169,38 @@ func HoldLock(t testing.TB, path, helper string) (release func()) {
 	}
 	t.Cleanup(release)
 	return release
+}
+
+// Lines runs each query (one text column) against the SQLite file at path,
+// opened read-only so that reading competes with no writer, and returns
+// each query's rows sorted: a store's contents as comparable lines.
+func Lines(t testing.TB, path string, queries ...string) [][]string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := make([][]string, len(queries))
+	for i, q := range queries {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				t.Fatal(err)
+			}
+			out[i] = append(out[i], s)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(out[i])
+	}
+	return out
 }
