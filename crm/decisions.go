@@ -61,6 +61,19 @@ type MemberMerge struct {
 	Evidence []string
 }
 
+// IdentityMove moves one identity out of member From, where an earlier
+// resolver run put it, when later evidence shows it belongs elsewhere:
+// into member Into, or, with Into 0, into a new member shared by the
+// moves of the same call with the same Group.
+type IdentityMove struct {
+	IdentityID int64
+	From       int64
+	Into       int64
+	Group      int
+	// Reason says in words why the identity moves, kept in the audit log.
+	Reason string
+}
+
 // IdentityStore is what the identity resolver needs beyond the basic
 // Store methods: every identity (to build its index), evidence, decisions,
 // and the means to record what it decided.
@@ -81,6 +94,14 @@ type IdentityStore interface {
 	// MergeMembers records resolver merges of existing members, in one
 	// transaction, with an audit entry each.
 	MergeMembers(ctx context.Context, ms []MemberMerge) error
+	// MoveIdentities records resolver moves of identities between
+	// members, in one transaction, with an audit entry each ("move"). A
+	// move whose identity is no longer in From is skipped; one that would
+	// part the identity from an identity of From a person joined it with
+	// (their latest decision is DecisionMerge) is refused ("move_refused"
+	// audit entry). From keeps its other identities and its overrides
+	// (a primary override naming the moved identity is dropped).
+	MoveIdentities(ctx context.Context, ms []IdentityMove) error
 	// ReplaceSuggestions replaces the open suggestions with ss (accepted
 	// and rejected ones are kept, and a rejected pair is never suggested
 	// again).

@@ -469,7 +469,7 @@ func (st JoinStep) parsed() joinDetail {
 // member (an assignment, a split, a manual merge of an unassigned account).
 func (st JoinStep) Origin() bool {
 	switch st.Action {
-	case "assign", "unmerge":
+	case "assign", "unmerge", "move":
 		return true
 	case "merge":
 		return st.Actor != "resolver" && st.parsed().From == 0
@@ -497,6 +497,8 @@ func (st JoinStep) Words() string {
 		return with("joined by the resolver", d.Reason)
 	case "unmerge":
 		return with("split out into a member of its own by "+st.Actor, d.Reason)
+	case "move":
+		return with(fmt.Sprintf("moved by the resolver out of member %d, where an earlier run had put it", d.From), d.Reason)
 	case "merge":
 		if st.Actor == "resolver" {
 			if len(d.Evidence) > 0 {

@@ -27,11 +27,6 @@ type Options struct {
 	MaxBlock int
 	// NoSuggestions skips the search for weaker evidence (evaluation runs).
 	NoSuggestions bool
-
-	// groups are identities an earlier run already put into one member
-	// (by key): they start joined, with no decision of their own, and
-	// unlike Together they lift no veto.
-	groups [][]string
 }
 
 // Merge is one decision to join two members, with the evidence between the
@@ -85,7 +80,6 @@ func ResolveSeq(cs iter.Seq[Candidate], opts Options) Resolution {
 	}
 	// What is shared while preparing is no longer needed.
 	x.in = nil
-	x.joinGroups()
 	x.settle(start)
 	// The index is not used again: its blocking keys go before the
 	// result is built.
@@ -705,26 +699,6 @@ func (x *Index) forget() {
 	}
 	x.merges, x.sugg = nil, nil
 	clear(x.forced)
-	x.joinGroups()
-}
-
-// joinGroups joins the identities of each earlier member (opts.groups)
-// that are in the index, recording no merge.
-func (x *Index) joinGroups() {
-	for _, g := range x.opts.groups {
-		first := int32(-1)
-		for _, k := range g {
-			i, ok := x.lookup(k)
-			if !ok {
-				continue
-			}
-			if first < 0 {
-				first = i
-				continue
-			}
-			x.union(first, i)
-		}
-	}
 }
 
 type edge struct {

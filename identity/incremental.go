@@ -183,11 +183,12 @@ const maxWidenings = 4
 // checks, the identities sharing those members' full names and addresses
 // (contextKeys). Keys with more than keyCap identities are not loaded:
 // every phase takes them for too common, whoever they hold. The loaded
-// identities are resolved from scratch, in id order, with their stored
-// members joined, as a full run resolves them. A member the resolution
+// identities are resolved from scratch, in id order, from the evidence and
+// decisions alone, as a full run resolves them. A member the resolution
 // changes by more than focus identities joining one stored member (or
-// making a new one) rests on decisions about identities whose candidates
-// were not all loaded: its identities join the focus and the run widens. A
+// making a new one), or that parts a stored member, rests on decisions
+// about identities whose candidates were not all loaded: its identities
+// join the focus and the run widens. A
 // resolution that still widens after maxWidenings is left to a full run.
 func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalStore, st crm.ResolverState) (Result, error) {
 	var res Result
@@ -254,7 +255,21 @@ func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalS
 		// outside the focus, rests on decisions about identities whose
 		// candidates were not all loaded: they join the focus.
 		widened := false
-		for _, keys := range resolution.Members {
+		widen := func(keys []string) {
+			for _, k := range keys {
+				if id := byKey[k]; focus[id.ID].ID == 0 {
+					focus[id.ID] = id
+					widened = true
+				}
+			}
+		}
+		clusterOf := map[string]int{}
+		for c, keys := range resolution.Members {
+			for _, k := range keys {
+				clusterOf[k] = c
+			}
+		}
+		for c, keys := range resolution.Members {
 			stray := false
 			var seen []int64
 			for _, k := range keys {
@@ -264,16 +279,17 @@ func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalS
 					seen = append(seen, m)
 				}
 			}
-			if !stray && len(seen) < 2 {
+			split := false
+			for _, m := range seen {
+				for _, k := range byMember[m] {
+					split = split || clusterOf[k] != c
+				}
+			}
+			if !stray && !split && len(seen) < 2 {
 				continue
 			}
 			// Decided with every candidate of every identity loaded.
-			for _, k := range keys {
-				if id := byKey[k]; focus[id.ID].ID == 0 {
-					focus[id.ID] = id
-					widened = true
-				}
-			}
+			widen(keys)
 		}
 		if widened {
 			continue
@@ -403,28 +419,12 @@ func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus
 		return Resolution{}, nil, fmt.Errorf("identity: read evidence of %d identities: %w", len(allRefs), err)
 	}
 	decide(decisions, func(k string) bool { return keys[k] }, &opts)
-	byMember := map[int64][]string{}
-	var order []int64
-	for _, id := range all {
-		if id.MemberID != 0 {
-			if _, ok := byMember[id.MemberID]; !ok {
-				order = append(order, id.MemberID)
-			}
-			byMember[id.MemberID] = append(byMember[id.MemberID], id.AccountRef.String())
-		}
-	}
-	for _, m := range order {
-		if len(byMember[m]) > 1 {
-			opts.groups = append(opts.groups, byMember[m])
-		}
-	}
 	x := NewIndex(opts)
 	x.common = common
 	for _, id := range all {
 		x.stage(CandidateFromAccount(id.Account))
 	}
 	x.in = nil
-	x.joinGroups()
 	x.settle(0)
 	return x.Resolution(), all, nil
 }

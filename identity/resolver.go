@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,6 +30,9 @@ type Result struct {
 	Joined int
 	// Merged is how many existing members were merged into others.
 	Merged int
+	// Moved is how many identities left the member an earlier run had
+	// put them in, because the evidence no longer joins them to it.
+	Moved int
 	// Suggestions is how many open suggestions the run left (an
 	// incremental run: how many it recorded for the identities it took).
 	Suggestions int
@@ -44,8 +48,10 @@ type Result struct {
 // Resolver keeps the store's members in line with the evidence: it resolves
 // every identity with the evidence and people's decisions, then records what
 // changed (new members, identities joining members, merges of members,
-// suggestions). It never splits a member: only a person does (unmerge).
-// Not safe for concurrent use; the daemon runs one at a time.
+// suggestions, and identities moving out of a member an earlier run made
+// on less data). People's decisions bind it; its own earlier runs do not:
+// the members follow from the evidence and the decisions alone, whatever
+// order the identities arrived in. Not safe for concurrent use; the daemon runs one at a time.
 type Resolver struct {
 	// Logger receives one line per merge of existing members.
 	Logger *slog.Logger
@@ -154,23 +160,13 @@ func (r *Resolver) runFull(ctx context.Context, s Store, inc IncrementalStore) (
 		st.Decision = max(st.Decision, d.ID)
 	}
 	decide(decisions, nil, &opts)
-	// Identities a person or an earlier run already put into one member
-	// stay together: the resolver never splits a member. They start
-	// joined (a person's joins are decisions, above); being in one member
-	// lifts no veto towards other members.
+	// Every identity is resolved again from the evidence and people's
+	// decisions alone: what earlier runs decided on less data binds
+	// nothing (reconcile moves the identities it got wrong).
 	byMember := map[int64][]string{}
-	var memberOrder []int64
 	for _, key := range order {
 		if m := memberOf[key]; m != 0 {
-			if _, ok := byMember[m]; !ok {
-				memberOrder = append(memberOrder, m)
-			}
 			byMember[m] = append(byMember[m], key)
-		}
-	}
-	for _, m := range memberOrder {
-		if keys := byMember[m]; len(keys) > 1 {
-			opts.groups = append(opts.groups, keys)
 		}
 	}
 
@@ -302,40 +298,77 @@ func storedSuggestion(sg Suggestion) (crm.Suggestion, bool) {
 	return crm.Suggestion{A: a, B: b, Confidence: sg.Confidence, Reasons: sg.Reasons}, true
 }
 
-// reconcile records what a resolution changes in the store's members:
-// identities with no member join one (or make a new one), and stored
-// members the resolution puts together are merged. idOf and memberOf give
-// each identity key's row and member (0: none); byMember the keys of each
-// member. It reports whether the resolution held identities stored after
-// they were read (the next run takes them).
+// reconcile records what a resolution changes in the store's members, so
+// that they become the resolution's: identities with no member join one
+// (or make a new one), stored members the resolution puts together are
+// merged, and identities of a stored member the resolution parts move
+// out. idOf and memberOf give each identity key's row and member (0:
+// none); byMember the keys of each stored member, in id order. Each
+// stored member stays with the resolved member holding most of its
+// identities (ties: its lowest identity's); the rest move. It reports
+// whether the resolution held identities stored after they were read (the
+// next run takes them).
 func (r *Resolver) reconcile(ctx context.Context, s Store, resolution Resolution, idOf, memberOf map[string]int64, byMember map[int64][]string, res *Result) (bool, error) {
-	var assigns []crm.Assignment
-	var merges []crm.MemberMerge
 	evidenceOf := mergeEvidence(resolution)
 	skipped := false
+	var clusters [][]string
+	clusterOf := map[string]int{}
 	for _, keys := range resolution.Members {
-		var members []int64
-		var fresh []string
+		var in []string
 		for _, k := range keys {
 			if _, ok := idOf[k]; !ok {
 				// Stored after the first read: the next run takes it.
 				skipped = true
 				continue
 			}
-			if m := memberOf[k]; m != 0 {
-				if !slices.Contains(members, m) {
-					members = append(members, m)
-				}
-			} else {
+			in = append(in, k)
+		}
+		if len(in) == 0 {
+			continue
+		}
+		slices.SortFunc(in, func(a, b string) int { return cmp.Compare(idOf[a], idOf[b]) })
+		for _, k := range in {
+			clusterOf[k] = len(clusters)
+		}
+		clusters = append(clusters, in)
+	}
+	keeper := keepers(byMember, clusterOf)
+	var (
+		assigns []crm.Assignment
+		merges  []crm.MemberMerge
+		moves   []crm.IdentityMove
+	)
+	for c, keys := range clusters {
+		var kept []int64 // stored members staying with this one
+		var fresh, pieces []string
+		for _, k := range keys {
+			m := memberOf[k]
+			switch {
+			case m == 0:
 				fresh = append(fresh, k)
+			case keeper[m] == c:
+				if !slices.Contains(kept, m) {
+					kept = append(kept, m)
+				}
+			default:
+				pieces = append(pieces, k)
 			}
 		}
-		slices.Sort(members)
-		switch {
-		case len(members) == 0:
-			if len(fresh) == 0 {
-				continue
+		slices.Sort(kept)
+		var into int64
+		if len(kept) > 0 {
+			into = kept[0]
+		}
+		for _, k := range pieces {
+			why := reasonFor(evidenceOf, k, "the evidence no longer joins it to the other accounts of its member")
+			moves = append(moves, crm.IdentityMove{IdentityID: idOf[k], From: memberOf[k], Into: into, Group: c, Reason: why})
+			res.Moved++
+			if r.Logger != nil {
+				r.Logger.Info("identity moved out of its member on evidence", "from", memberOf[k], "into", into, "account", k, "why", why)
 			}
+		}
+		switch {
+		case into == 0 && len(pieces) == 0:
 			res.NewMembers++
 			for i, k := range fresh {
 				a := crm.Assignment{IdentityID: idOf[k], Reason: crm.ReasonNewAccount}
@@ -345,26 +378,53 @@ func (r *Resolver) reconcile(ctx context.Context, s Store, resolution Resolution
 				}
 				assigns = append(assigns, a)
 			}
+		case into == 0:
+			// The pieces make a new member (MoveIdentities, first); the
+			// fresh identities join it.
+			res.NewMembers++
+			for _, k := range fresh {
+				res.Joined++
+				assigns = append(assigns, crm.Assignment{IdentityID: idOf[k], SameAs: idOf[pieces[0]], Reason: reasonFor(evidenceOf, k, "joined by evidence")})
+			}
 		default:
-			into := members[0]
 			for _, k := range fresh {
 				res.Joined++
 				assigns = append(assigns, crm.Assignment{IdentityID: idOf[k], MemberID: into, Reason: reasonFor(evidenceOf, k, "joined by evidence")})
 			}
-			for _, from := range members[1:] {
+			for _, from := range kept[1:] {
 				var why []string
 				for _, k := range byMember[from] {
+					if clusterOf[k] != c {
+						continue
+					}
 					if e, ok := evidenceOf[k]; ok {
 						why = append(why, e)
 					}
 				}
 				merges = append(merges, crm.MemberMerge{Into: into, From: from, Reason: "resolver: strong evidence", Evidence: why})
 				res.Merged++
-				res.Joined += len(byMember[from])
+				for _, k := range byMember[from] {
+					if clusterOf[k] == c {
+						res.Joined++
+					}
+				}
 				if r.Logger != nil {
 					r.Logger.Info("members merged on evidence", "into", into, "from", from, "evidence", strings.Join(why, "; "))
 				}
 			}
+		}
+	}
+	// Moves first: a member merged next keeps only the identities that
+	// belong with its new one, and a fresh identity may join a member a
+	// move made.
+	if len(moves) > 0 {
+		if err := s.MoveIdentities(ctx, moves); err != nil {
+			return skipped, fmt.Errorf("identity: record %d moves of identities: %w", len(moves), err)
+		}
+	}
+	if len(merges) > 0 {
+		if err := s.MergeMembers(ctx, merges); err != nil {
+			return skipped, fmt.Errorf("identity: record %d member merges: %w", len(merges), err)
 		}
 	}
 	size := r.BatchSize
@@ -376,12 +436,36 @@ func (r *Resolver) reconcile(ctx context.Context, s Store, resolution Resolution
 			return skipped, fmt.Errorf("identity: record %d assignments: %w", len(chunk), err)
 		}
 	}
-	if len(merges) > 0 {
-		if err := s.MergeMembers(ctx, merges); err != nil {
-			return skipped, fmt.Errorf("identity: record %d member merges: %w", len(merges), err)
+	return skipped, nil
+}
+
+// keepers picks, for each stored member (its keys in id order), the
+// resolved member (clusterOf) it stays with: the one holding most of its
+// identities, ties to the one holding its lowest identity.
+func keepers(byMember map[int64][]string, clusterOf map[string]int) map[int64]int {
+	keeper := make(map[int64]int, len(byMember))
+	for m, keys := range byMember {
+		count := map[int]int{}
+		var seen []int // clusters in the order of their lowest identity
+		for _, k := range keys {
+			if c, ok := clusterOf[k]; ok {
+				if count[c] == 0 {
+					seen = append(seen, c)
+				}
+				count[c]++
+			}
+		}
+		best, bestN := -1, 0
+		for _, c := range seen {
+			if count[c] > bestN {
+				best, bestN = c, count[c]
+			}
+		}
+		if best >= 0 {
+			keeper[m] = best
 		}
 	}
-	return skipped, nil
+	return keeper
 }
 
 // fileAllKeys files the blocking keys of the identities a full run

@@ -597,7 +597,7 @@ func (st joinStep) parsed() joinDetail {
 // member.
 func (st joinStep) origin() bool {
 	switch st.action {
-	case "assign", "unmerge":
+	case "assign", "unmerge", "move":
 		return true
 	case "merge":
 		return st.actor != "resolver" && st.parsed().From == 0
@@ -625,6 +625,8 @@ func (st joinStep) words() string {
 		return with("joined by the resolver", d.Reason)
 	case "unmerge":
 		return with("split out into a member of its own by "+st.actor, d.Reason)
+	case "move":
+		return with(fmt.Sprintf("moved by the resolver out of member %d, where an earlier run had put it", d.From), d.Reason)
 	case "merge":
 		if st.actor == "resolver" {
 			if len(d.Evidence) > 0 {

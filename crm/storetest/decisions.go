@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,6 +25,7 @@ var decisionTests = []struct {
 	{"Override", testOverride},
 	{"PrimaryIdentity", testPrimary},
 	{"MergeMembersHonoursSeparation", testMergeMembers},
+	{"MoveIdentitiesHonoursDecisions", testMoveIdentities},
 	{"AllIdentitiesAndEvidence", testAllIdentities},
 	{"StaffBotAndMarksSurviveResync", testMarks},
 }
@@ -530,6 +532,113 @@ func testMergeMembers(t *testing.T, s crm.Store, is crm.IdentityStore, c crm.Cur
 	}
 	if err := is.MergeMembers(ctx, []crm.MemberMerge{{Into: m1, From: 987654}}); !errors.Is(err, crm.ErrNotFound) {
 		t.Errorf("MergeMembers with an unknown member: err = %v; want ErrNotFound", err)
+	}
+}
+
+// testMoveIdentities moves identities out of members an earlier resolver
+// run made: into a new member shared by a group, into an existing member;
+// it skips what changed since and refuses what people decided.
+func testMoveIdentities(t *testing.T, s crm.Store, is crm.IdentityStore, c crm.Curator) {
+	ctx := t.Context()
+	apply(t, s, "gh", threeBatch())
+	apply(t, s, "gh", connectors.Batch{Accounts: []connectors.Account{ref("4", "dee"), ref("5", "eve")}})
+	mids := assignAllNew(t, s)
+	idOf := func(r connectors.AccountRef) int64 {
+		t.Helper()
+		id, err := s.IdentityByRef(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id.ID
+	}
+	a := mids[gh("1")]
+	if err := is.MergeMembers(ctx, []crm.MemberMerge{{Into: a, From: mids[gh("2")]}, {Into: a, From: mids[gh("3")]}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Merge(ctx, gh("4"), gh("5"), "ops", "same person")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := version(t, is)
+
+	// Two identities out of a into one new member.
+	if err := is.MoveIdentities(ctx, []crm.IdentityMove{
+		{IdentityID: idOf(gh("2")), From: a, Group: 1, Reason: "later accounts share the name"},
+		{IdentityID: idOf(gh("3")), From: a, Group: 1, Reason: "later accounts share the name"},
+	}); err != nil {
+		t.Fatalf("MoveIdentities: %v", err)
+	}
+	n := memberOf(t, s, gh("2"))
+	if n == a || n == b || n == 0 || memberOf(t, s, gh("3")) != n {
+		t.Fatalf("after the move: gh/2 in %d, gh/3 in %d; want one new member (a %d, b %d)", n, memberOf(t, s, gh("3")), a, b)
+	}
+	if diff := cmp.Diff([]connectors.AccountRef{gh("1")}, refsOf(member(t, s, a))); diff != "" {
+		t.Errorf("member left behind (-want +got):\n%s", diff)
+	}
+	if m := member(t, s, n); m.ActivityCount != 3 || m.Name != "cid" {
+		t.Errorf("new member: %d activities, name %q; want 3, %q (the most active)", m.ActivityCount, m.Name, "cid")
+	}
+	if version(t, is) != v {
+		t.Errorf("resolver moves changed DecisionsVersion")
+	}
+	if m := member(t, s, a); m.ActivityCount != 1 {
+		t.Errorf("member moved out of: %d activities, want 1", m.ActivityCount)
+	}
+	if jr, ok := s.(crm.JourneyReader); ok {
+		joins, err := jr.JoinReasons(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(joins) != 2 || len(joins[0].Reasons) != 1 || !strings.Contains(joins[0].Reasons[0], "moved by the resolver") ||
+			!strings.Contains(joins[0].Reasons[0], "later accounts share the name") {
+			t.Errorf("join reasons of the new member = %+v, want a move by the resolver with its reason", joins)
+		}
+	}
+
+	// Into an existing member.
+	if err := is.MoveIdentities(ctx, []crm.IdentityMove{{IdentityID: idOf(gh("3")), From: n, Into: b}}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]connectors.AccountRef{gh("3"), gh("4"), gh("5")}, refsOf(member(t, s, b))); diff != "" {
+		t.Errorf("member moved into (-want +got):\n%s", diff)
+	}
+
+	// Skipped: the last identity of its member, a From that is not its
+	// member any more, an identity that is gone.
+	if err := is.MoveIdentities(ctx, []crm.IdentityMove{
+		{IdentityID: idOf(gh("2")), From: n, Group: 2},
+		{IdentityID: idOf(gh("1")), From: b, Into: n},
+		{IdentityID: 987654, From: a, Into: b},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if memberOf(t, s, gh("2")) != n || memberOf(t, s, gh("1")) != a {
+		t.Errorf("skipped moves moved: gh/2 in %d (want %d), gh/1 in %d (want %d)", memberOf(t, s, gh("2")), n, memberOf(t, s, gh("1")), a)
+	}
+
+	// Refused: parting what a person joined, or joining what a person
+	// separated.
+	if err := is.MoveIdentities(ctx, []crm.IdentityMove{{IdentityID: idOf(gh("5")), From: b, Into: n}}); err != nil {
+		t.Fatal(err)
+	}
+	if memberOf(t, s, gh("5")) != b {
+		t.Errorf("a move parted two accounts a person merged")
+	}
+	if _, err := c.Unmerge(ctx, b, gh("3"), "ops", "not the same"); err != nil {
+		t.Fatal(err)
+	}
+	if err := is.MergeMembers(ctx, []crm.MemberMerge{{Into: n, From: memberOf(t, s, gh("3"))}}); err != nil {
+		t.Fatal(err)
+	}
+	v = version(t, is)
+	if err := is.MoveIdentities(ctx, []crm.IdentityMove{{IdentityID: idOf(gh("3")), From: n, Into: b}}); err != nil {
+		t.Fatal(err)
+	}
+	if memberOf(t, s, gh("3")) != n {
+		t.Errorf("a move joined two accounts a person separated")
+	}
+	if version(t, is) != v {
+		t.Errorf("resolver moves changed DecisionsVersion")
 	}
 }
 
