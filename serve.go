@@ -173,15 +173,18 @@ func (p *pipeline) evaluate(ctx context.Context, now time.Time) error {
 func (p *pipeline) webHandler() (http.Handler, error) {
 	// A store that keeps no scores leaves the champions and the levels off.
 	scores, _ := p.store.(web.Scores)
+	// A store that reports its data version (SQLite) gets the page cache.
+	dv, _ := p.store.(web.DataVersioner)
 	s, err := web.New(web.Options{
-		Members:   p.store,
-		Decisions: p.store,
-		Sources:   p.d,
-		Scores:    scores,
-		Scoring:   scoringOf(p.cfg),
-		Auth:      webAuth(p.cfg.Auth),
-		Logger:    p.log,
-		Version:   version,
+		DataVersion: dv,
+		Members:     p.store,
+		Decisions:   p.store,
+		Sources:     p.d,
+		Scores:      scores,
+		Scoring:     scoringOf(p.cfg),
+		Auth:        webAuth(p.cfg.Auth),
+		Logger:      p.log,
+		Version:     version,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

@@ -133,6 +133,14 @@ type Options struct {
 	Now func() time.Time
 	// Version is shown in the footer.
 	Version string
+	// DataVersion, when set, turns on the page cache (see pageCache):
+	// read pages and API answers are kept while the store's data version
+	// is unchanged, and during a change each page is made once at a time
+	// however many clients ask. nil: every request reads the store.
+	DataVersion DataVersioner
+	// CacheMaxStale bounds how old an answer the cache serves while a
+	// fresh one is being made (0: 10 s).
+	CacheMaxStale time.Duration
 }
 
 // Server serves the pages and the JSON API. It implements http.Handler.
@@ -149,6 +157,7 @@ type Server struct {
 	version   string
 	pages     map[string]*template.Template
 	handler   http.Handler
+	cache     *pageCache // nil: no cache
 }
 
 // New builds a Server; it parses the embedded templates once.
@@ -178,6 +187,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
+	}
+	if opts.DataVersion != nil {
+		s.cache = newPageCache(opts.DataVersion, opts.CacheMaxStale, s.now)
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -239,7 +251,11 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", errorPage{pageBase: s.base(r, "Not found"), Heading: "Page not found", Text: "There is no page at this address."})
 	})
-	mux.Handle("/", s.authenticate(app))
+	var reads http.Handler = app
+	if s.cache != nil {
+		reads = s.cache.handler(app)
+	}
+	mux.Handle("/", s.authenticate(reads))
 
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.login)

@@ -128,7 +128,9 @@ func newFixture(t testing.TB, auth *web.Auth) *fixture {
 		NextSync: now.Add(9 * time.Minute), RateKnown: true, RateLimit: 5000, RateRemaining: 4321, Activities: 12345, Accounts: 67,
 		LeaseHolder: "vm1:4242:1a2b3c4d", LeaseHere: true, LeaseExpires: now.Add(time.Minute)},
 		{Name: "forum", Type: "discourse", LeaseHolder: "vm2:77:9f8e7d6c", Elsewhere: true, LeaseExpires: now.Add(40 * time.Second)}}
-	f.srv, err = web.New(web.Options{Members: st, Decisions: st, Sources: f.sources, Scores: st, Auth: auth, Now: func() time.Time { return now }, Version: "test"})
+	// Through the page cache, as the daemon serves them: every test of a
+	// page after a change proves the cache serves the store as it is.
+	f.srv, err = web.New(web.Options{Members: st, Decisions: st, Sources: f.sources, Scores: st, Auth: auth, Now: func() time.Time { return now }, Version: "test", DataVersion: st})
 	if err != nil {
 		t.Fatal(err)
 	}

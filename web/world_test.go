@@ -151,7 +151,10 @@ func startWorldWith(t *testing.T, seed int64, size int, store string, open func(
 	if _, err := st.EvaluateLevels(ctx, crm.DefaultScoring(), time.Now().UTC(), false); err != nil {
 		t.Fatalf("evaluate levels: %v", err)
 	}
-	ui, err := web.New(web.Options{Members: st, Decisions: st, Sources: d, Scores: st, Version: "browser-test"})
+	// As the daemon serves them: through the page cache when the store
+	// reports its data version (SQLite).
+	dv, _ := st.(web.DataVersioner)
+	ui, err := web.New(web.Options{Members: st, Decisions: st, Sources: d, Scores: st, Version: "browser-test", DataVersion: dv})
 	if err != nil {
 		t.Fatal(err)
 	}

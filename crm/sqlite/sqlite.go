@@ -55,6 +55,8 @@ type Store struct {
 	// rareLimit overrides defaultRareLimit when not 0; tests set -1 to
 	// take the per-member path of every filter.
 	rareLimit int
+	// dv is the connection behind DataVersion.
+	dv dataVersion
 }
 
 var (
@@ -134,7 +136,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.closeDataVersion(), s.r.Close(), s.w.Close())
 }
 
 // Ping checks that the database answers, for reads and for writes.

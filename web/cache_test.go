@@ -1,0 +1,211 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeVersion is a store's data version that the test bumps.
+type fakeVersion struct{ v atomic.Int64 }
+
+func (f *fakeVersion) DataVersion(context.Context) (int64, error) { return f.v.Load(), nil }
+
+// countingPage answers with how often it was made and the data version it
+// saw, after release (when set) is closed.
+type countingPage struct {
+	calls   atomic.Int64
+	ver     *fakeVersion
+	release chan struct{}
+	status  int
+}
+
+func (p *countingPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := p.calls.Add(1)
+	if p.release != nil {
+		<-p.release
+	}
+	if p.status != 0 {
+		w.WriteHeader(p.status)
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	fmt.Fprintf(w, "made %d at version %d", n, p.ver.v.Load())
+}
+
+func get(t *testing.T, h http.Handler, method, path string, cookies ...*http.Cookie) string {
+	t.Helper()
+	r := httptest.NewRequest(method, path, nil)
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w.Body.String()
+}
+
+// TestPageCacheExactForOneReader: a lone reader always gets the store as
+// it is: the kept answer while the data version is unchanged, a new one
+// after any change.
+func TestPageCacheExactForOneReader(t *testing.T) {
+	ver := &fakeVersion{}
+	page := &countingPage{ver: ver}
+	h := newPageCache(ver, 0, time.Now).handler(page)
+	for _, tc := range []struct {
+		bump bool
+		want string
+	}{
+		{false, "made 1 at version 0"},
+		{false, "made 1 at version 0"},
+		{true, "made 2 at version 1"},
+		{false, "made 2 at version 1"},
+		{true, "made 3 at version 2"},
+	} {
+		if tc.bump {
+			ver.v.Add(1)
+		}
+		if got := get(t, h, "GET", "/champions?period=7d"); got != tc.want {
+			t.Errorf("GET after bump=%v: %q, want %q", tc.bump, got, tc.want)
+		}
+	}
+	if got := get(t, h, "GET", "/champions"); got != "made 4 at version 2" {
+		t.Errorf("another query string shares an answer: %q", got)
+	}
+}
+
+// TestPageCacheNotKept: what depends on more than the store's data, or
+// changes it, always reaches the handler.
+func TestPageCacheNotKept(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, path string
+		cookie             *http.Cookie
+		status             int
+	}{
+		{"a form", "POST", "/members/1/merge", nil, 0},
+		{"the sources page", "GET", "/sources", nil, 0},
+		{"the sources API", "GET", "/api/v1/sources", nil, 0},
+		{"a static file", "GET", "/static/app.css", nil, 0},
+		{"a page with a form's message", "GET", "/members/1", &http.Cookie{Name: flashCookie, Value: "x"}, 0},
+		{"an error", "GET", "/members/999", nil, http.StatusNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ver := &fakeVersion{}
+			page := &countingPage{ver: ver, status: tc.status}
+			h := newPageCache(ver, 0, time.Now).handler(page)
+			var cookies []*http.Cookie
+			if tc.cookie != nil {
+				cookies = append(cookies, tc.cookie)
+			}
+			get(t, h, tc.method, tc.path, cookies...)
+			get(t, h, tc.method, tc.path, cookies...)
+			if n := page.calls.Load(); n != 2 {
+				t.Errorf("handler ran %d times for two requests, want 2", n)
+			}
+		})
+	}
+}
+
+// TestPageCacheOneComputationAtATime: while a page is being made after a
+// change, the other readers of it get the previous answer at once; with
+// none kept yet they wait for the one being made. Either way the page is
+// made once.
+func TestPageCacheOneComputationAtATime(t *testing.T) {
+	ver := &fakeVersion{}
+	page := &countingPage{ver: ver}
+	h := newPageCache(ver, time.Minute, time.Now).handler(page)
+
+	// Cold: 20 readers at once, one computation.
+	page.release = make(chan struct{})
+	var wg sync.WaitGroup
+	got := make([]string, 20)
+	for i := range got {
+		wg.Go(func() { got[i] = get(t, h, "GET", "/health") })
+	}
+	for page.calls.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // the others queue behind it
+	close(page.release)
+	wg.Wait()
+	for i, g := range got {
+		if g != "made 1 at version 0" {
+			t.Errorf("cold reader %d got %q", i, g)
+		}
+	}
+	if n := page.calls.Load(); n != 1 {
+		t.Fatalf("20 cold readers made the page %d times, want 1", n)
+	}
+
+	// After a change: the first reader makes it (and waits); the others
+	// get the previous answer without waiting.
+	ver.v.Add(1)
+	page.release = make(chan struct{})
+	first := make(chan string)
+	go func() { first <- get(t, h, "GET", "/health") }()
+	for page.calls.Load() == 1 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 20 {
+		if g := get(t, h, "GET", "/health"); g != "made 1 at version 0" {
+			t.Errorf("reader %d during the remake got %q, want the previous answer", i, g)
+		}
+	}
+	close(page.release)
+	if g := <-first; g != "made 2 at version 1" {
+		t.Errorf("the reader that remade the page got %q", g)
+	}
+	if g := get(t, h, "GET", "/health"); g != "made 2 at version 1" {
+		t.Errorf("after the remake: %q", g)
+	}
+	if n := page.calls.Load(); n != 2 {
+		t.Errorf("page made %d times, want 2", n)
+	}
+}
+
+// TestPageCacheStaleBound: a kept answer older than maxStale is not served
+// while a fresh one is made: the reader waits for it.
+func TestPageCacheStaleBound(t *testing.T) {
+	ver := &fakeVersion{}
+	page := &countingPage{ver: ver}
+	var now atomic.Int64
+	clock := func() time.Time { return time.Unix(now.Load(), 0) }
+	h := newPageCache(ver, 10*time.Second, clock).handler(page)
+	get(t, h, "GET", "/members")
+	now.Add(11)
+	ver.v.Add(1)
+	page.release = make(chan struct{})
+	first := make(chan string)
+	go func() { first <- get(t, h, "GET", "/members") }()
+	for page.calls.Load() == 1 {
+		time.Sleep(time.Millisecond)
+	}
+	second := make(chan string)
+	go func() { second <- get(t, h, "GET", "/members") }()
+	select {
+	case g := <-second:
+		t.Fatalf("a reader got %q, an answer 11 s old, while the fresh one was made", g)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(page.release)
+	if g1, g2 := <-first, <-second; g1 != "made 2 at version 1" || g2 != "made 2 at version 1" {
+		t.Errorf("readers got %q and %q, want the fresh answer", g1, g2)
+	}
+}
+
+// TestPageCacheBounded: the cache keeps at most cacheEntries answers.
+func TestPageCacheBounded(t *testing.T) {
+	ver := &fakeVersion{}
+	c := newPageCache(ver, 0, time.Now)
+	h := c.handler(&countingPage{ver: ver})
+	for i := range cacheEntries + 100 {
+		get(t, h, "GET", "/members/"+strconv.Itoa(i))
+	}
+	if n := len(c.m); n > cacheEntries {
+		t.Errorf("cache holds %d answers, want at most %d", n, cacheEntries)
+	}
+}
