@@ -127,7 +127,7 @@ func (c *pageCache) handler(next http.Handler) http.Handler {
 			slot.inflight = ch
 			c.mu.Unlock()
 
-			rec := &recorder{header: http.Header{}, status: http.StatusOK}
+			rec := &recorder{header: http.Header{}, status: http.StatusOK, w: w}
 			func() {
 				defer func() {
 					c.mu.Lock()
@@ -140,7 +140,9 @@ func (c *pageCache) handler(next http.Handler) http.Handler {
 				}()
 				next.ServeHTTP(rec, r)
 			}()
-			(&cachedAnswer{status: rec.status, header: rec.header, body: rec.body.Bytes()}).write(w)
+			if !rec.tooBig {
+				(&cachedAnswer{status: rec.status, header: rec.header, body: rec.body.Bytes()}).write(w)
+			}
 			return
 		}
 	})
@@ -180,13 +182,16 @@ func (a *cachedAnswer) write(w http.ResponseWriter) {
 	w.Write(a.body)
 }
 
-// recorder keeps what a handler writes, up to cacheMaxBody of body.
+// recorder keeps what a handler writes, up to cacheMaxBody of body; past
+// that (a large export) it sends what it kept to w and passes the rest
+// through, keeping nothing.
 type recorder struct {
 	header http.Header
 	status int
 	wrote  bool
 	body   bytes.Buffer
 	tooBig bool
+	w      http.ResponseWriter
 }
 
 func (r *recorder) Header() http.Header { return r.header }
@@ -199,9 +204,14 @@ func (r *recorder) WriteHeader(status int) {
 
 func (r *recorder) Write(p []byte) (int, error) {
 	r.wrote = true
+	if r.tooBig {
+		return r.w.Write(p)
+	}
 	r.body.Write(p)
 	if r.body.Len() > cacheMaxBody {
 		r.tooBig = true
+		(&cachedAnswer{status: r.status, header: r.header, body: r.body.Bytes()}).write(r.w)
+		r.body = bytes.Buffer{}
 	}
 	return len(p), nil
 }

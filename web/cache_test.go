@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -207,5 +209,32 @@ func TestPageCacheBounded(t *testing.T) {
 	}
 	if n := len(c.m); n > cacheEntries {
 		t.Errorf("cache holds %d answers, want at most %d", n, cacheEntries)
+	}
+}
+
+// TestPageCacheLargeAnswerPassesThrough: an answer larger than
+// cacheMaxBody reaches the client whole and is not kept.
+func TestPageCacheLargeAnswerPassesThrough(t *testing.T) {
+	ver := &fakeVersion{}
+	var calls atomic.Int64
+	chunk := strings.Repeat("x", 64<<10)
+	big := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "text/csv")
+		for range (cacheMaxBody / len(chunk)) + 3 {
+			io.WriteString(w, chunk)
+		}
+	})
+	h := newPageCache(ver, 0, time.Now).handler(big)
+	for range 2 {
+		r := httptest.NewRequest("GET", "/members?format=csv", nil)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if want := ((cacheMaxBody / len(chunk)) + 3) * len(chunk); w.Body.Len() != want || w.Header().Get("Content-Type") != "text/csv" {
+			t.Errorf("large answer: %d bytes, type %q; want %d, text/csv", w.Body.Len(), w.Header().Get("Content-Type"), want)
+		}
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("a large answer was kept: handler ran %d times for two requests", n)
 	}
 }
