@@ -23,6 +23,7 @@ type DataVersioner interface {
 // fresh one is being made.
 const (
 	cacheEntries  = 512
+	cacheMaxBytes = 32 << 20 // all kept answers together
 	cacheMaxBody  = 2 << 20
 	cacheMaxAge   = time.Minute
 	cacheMaxStale = 10 * time.Second
@@ -41,8 +42,9 @@ type pageCache struct {
 	now      func() time.Time
 	maxStale time.Duration
 
-	mu sync.Mutex
-	m  map[string]*cacheSlot
+	mu    sync.Mutex
+	m     map[string]*cacheSlot
+	bytes int // the kept answers' bodies together
 }
 
 type cacheSlot struct {
@@ -132,8 +134,13 @@ func (c *pageCache) handler(next http.Handler) http.Handler {
 				defer func() {
 					c.mu.Lock()
 					slot.inflight = nil
-					if rec.status == http.StatusOK && !rec.tooBig && rec.header.Get("Set-Cookie") == "" {
+					if rec.status == http.StatusOK && !rec.tooBig && rec.header.Get("Set-Cookie") == "" && c.m[key] == slot {
+						if slot.entry != nil {
+							c.bytes -= len(slot.entry.body)
+						}
 						slot.entry = &cachedAnswer{version: v, at: now, status: rec.status, header: rec.header, body: rec.body.Bytes()}
+						c.bytes += len(slot.entry.body)
+						c.evict()
 					}
 					c.mu.Unlock()
 					close(ch)
@@ -149,9 +156,9 @@ func (c *pageCache) handler(next http.Handler) http.Handler {
 }
 
 // evict drops the oldest answers not being made while the cache holds
-// more than cacheEntries (c.mu held).
+// more than cacheEntries, or more than cacheMaxBytes of them (c.mu held).
 func (c *pageCache) evict() {
-	for len(c.m) > cacheEntries {
+	for len(c.m) > cacheEntries || c.bytes > cacheMaxBytes {
 		var oldest string
 		var at time.Time
 		for k, s := range c.m {
@@ -168,6 +175,9 @@ func (c *pageCache) evict() {
 		}
 		if oldest == "" {
 			return
+		}
+		if e := c.m[oldest].entry; e != nil {
+			c.bytes -= len(e.body)
 		}
 		delete(c.m, oldest)
 	}

@@ -199,7 +199,8 @@ func TestPageCacheStaleBound(t *testing.T) {
 	}
 }
 
-// TestPageCacheBounded: the cache keeps at most cacheEntries answers.
+// TestPageCacheBounded: the cache keeps at most cacheEntries answers, and
+// at most cacheMaxBytes of them.
 func TestPageCacheBounded(t *testing.T) {
 	ver := &fakeVersion{}
 	c := newPageCache(ver, 0, time.Now)
@@ -209,6 +210,23 @@ func TestPageCacheBounded(t *testing.T) {
 	}
 	if n := len(c.m); n > cacheEntries {
 		t.Errorf("cache holds %d answers, want at most %d", n, cacheEntries)
+	}
+
+	// And at most cacheMaxBytes of them: 1 MiB answers.
+	c = newPageCache(ver, 0, time.Now)
+	mib := strings.Repeat("y", 1<<20)
+	h = c.handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, mib) }))
+	for i := range 3 * cacheMaxBytes >> 20 {
+		get(t, h, "GET", "/members/"+strconv.Itoa(i))
+	}
+	total := 0
+	for _, s := range c.m {
+		if s.entry != nil {
+			total += len(s.entry.body)
+		}
+	}
+	if total > cacheMaxBytes || total != c.bytes || total < cacheMaxBytes/2 {
+		t.Errorf("cache keeps %d bytes (counted %d), want at most %d and most of it used", total, c.bytes, cacheMaxBytes)
 	}
 }
 
