@@ -168,6 +168,10 @@ func (p *pipeline) evaluate(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// pageFreshFor is how long the pages and the API may show an answer made
+// before the latest syncs' commits (web.Options.CacheFreshFor).
+const pageFreshFor = 5 * time.Second
+
 // webHandler builds the pages and the JSON API over the pipeline's store,
 // with the daemon's source states and the configuration's auth section.
 func (p *pipeline) webHandler() (http.Handler, error) {
@@ -177,14 +181,17 @@ func (p *pipeline) webHandler() (http.Handler, error) {
 	dv, _ := p.store.(web.DataVersioner)
 	s, err := web.New(web.Options{
 		DataVersion: dv,
-		Members:     p.store,
-		Decisions:   p.store,
-		Sources:     p.d,
-		Scores:      scores,
-		Scoring:     scoringOf(p.cfg),
-		Auth:        webAuth(p.cfg.Auth),
-		Logger:      p.log,
-		Version:     version,
+		// During a backfill a page shows the store at most this far
+		// behind the syncs; what people change shows at once.
+		CacheFreshFor: pageFreshFor,
+		Members:       p.store,
+		Decisions:     p.store,
+		Sources:       p.d,
+		Scores:        scores,
+		Scoring:       scoringOf(p.cfg),
+		Auth:          webAuth(p.cfg.Auth),
+		Logger:        p.log,
+		Version:       version,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,16 +36,32 @@ const (
 // that whoever changed something sees it); requests for the same page that
 // arrive meanwhile get the previous answer, up to maxStale old, instead of
 // each making it again. So a page costs one computation at a time however
-// many clients read it during a backfill, and a lone reader always sees
-// the store as it is.
+// many clients read it, and a lone reader always sees the store as it is.
+//
+// With freshFor set (the daemon: 5 s), an answer younger than freshFor is
+// also served after changes, as long as they came from syncs: no decision
+// of a person since (the store's DecisionsVersion: merges, unmerges,
+// suggestions decided, overrides, forgets) and no form or API write
+// through this server. It is made again in the background meanwhile. So
+// during a backfill that commits every second, each page is made at most
+// once per freshFor, and what a person changes still shows at once.
 type pageCache struct {
 	ver      DataVersioner
+	dec      decisionsVersioner // nil: freshFor is off
 	now      func() time.Time
 	maxStale time.Duration
+	freshFor time.Duration
+	local    atomic.Int64 // bumped around every write through this server
 
 	mu    sync.Mutex
 	m     map[string]*cacheSlot
 	bytes int // the kept answers' bodies together
+}
+
+// decisionsVersioner is the store's count of people's decisions
+// (crm.IdentityStore's DecisionsVersion).
+type decisionsVersioner interface {
+	DecisionsVersion(ctx context.Context) (int64, error)
 }
 
 type cacheSlot struct {
@@ -52,19 +69,29 @@ type cacheSlot struct {
 	inflight chan struct{} // closed when the answer being made is ready
 }
 
-type cachedAnswer struct {
-	version int64
-	at      time.Time
-	status  int
-	header  http.Header
-	body    []byte
+// marks are what an answer was made at: the data version, the decisions
+// version (when read) and the server's write count.
+type marks struct {
+	version, decisions, local int64
 }
 
-func newPageCache(ver DataVersioner, maxStale time.Duration, now func() time.Time) *pageCache {
+type cachedAnswer struct {
+	marks
+	at     time.Time
+	status int
+	header http.Header
+	body   []byte
+}
+
+func newPageCache(ver DataVersioner, maxStale, freshFor time.Duration, now func() time.Time) *pageCache {
 	if maxStale <= 0 {
 		maxStale = cacheMaxStale
 	}
-	return &pageCache{ver: ver, now: now, maxStale: maxStale, m: map[string]*cacheSlot{}}
+	c := &pageCache{ver: ver, now: now, maxStale: maxStale, m: map[string]*cacheSlot{}}
+	if d, ok := ver.(decisionsVersioner); ok && freshFor > 0 {
+		c.dec, c.freshFor = d, freshFor
+	}
+	return c
 }
 
 // cacheable reports whether the request's answer may be kept: a GET of a
@@ -87,16 +114,24 @@ func cacheable(r *http.Request) bool {
 // handler serves next through the cache.
 func (c *pageCache) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// A write: answers kept before it, or made while it runs,
+			// are not served past a change it made.
+			c.local.Add(1)
+			defer c.local.Add(1)
+		}
 		if !cacheable(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		v, err := c.ver.DataVersion(r.Context())
-		if err != nil {
+		mk := marks{local: c.local.Load()}
+		var err error
+		if mk.version, err = c.ver.DataVersion(r.Context()); err != nil {
 			next.ServeHTTP(w, r)
 			return
 		}
 		key := actorOf(r.Context()) + "\x00" + r.Header.Get("Accept") + "\x00" + r.URL.RequestURI()
+		decisionsRead := false
 		for {
 			c.mu.Lock()
 			slot := c.m[key]
@@ -106,13 +141,35 @@ func (c *pageCache) handler(next http.Handler) http.Handler {
 				c.evict()
 			}
 			e, now := slot.entry, c.now()
-			if e != nil && e.version == v && now.Sub(e.at) < cacheMaxAge {
+			if e != nil && e.version == mk.version && e.local == mk.local && now.Sub(e.at) < cacheMaxAge {
 				c.mu.Unlock()
 				e.write(w)
 				return
 			}
+			if e != nil && c.dec != nil && e.local == mk.local && now.Sub(e.at) < c.freshFor {
+				if !decisionsRead {
+					// Read outside the lock, then look again.
+					c.mu.Unlock()
+					decisionsRead = true
+					if mk.decisions, err = c.dec.DecisionsVersion(r.Context()); err != nil {
+						next.ServeHTTP(w, r)
+						return
+					}
+					continue
+				}
+				if e.decisions == mk.decisions {
+					if slot.inflight == nil {
+						slot.inflight = make(chan struct{})
+						bg := r.Clone(context.WithoutCancel(r.Context()))
+						go c.make(next, nil, bg, key, slot, mk, now)
+					}
+					c.mu.Unlock()
+					e.write(w)
+					return
+				}
+			}
 			if ch := slot.inflight; ch != nil {
-				if e != nil && now.Sub(e.at) < c.maxStale {
+				if e != nil && e.local == mk.local && now.Sub(e.at) < c.maxStale && (c.dec == nil || !decisionsRead || e.decisions == mk.decisions) {
 					c.mu.Unlock()
 					e.write(w)
 					return
@@ -125,35 +182,70 @@ func (c *pageCache) handler(next http.Handler) http.Handler {
 					return
 				}
 			}
-			ch := make(chan struct{})
-			slot.inflight = ch
+			slot.inflight = make(chan struct{})
 			c.mu.Unlock()
-
-			rec := &recorder{header: http.Header{}, status: http.StatusOK, w: w}
-			func() {
-				defer func() {
-					c.mu.Lock()
-					slot.inflight = nil
-					if rec.status == http.StatusOK && !rec.tooBig && rec.header.Get("Set-Cookie") == "" && c.m[key] == slot {
-						if slot.entry != nil {
-							c.bytes -= len(slot.entry.body)
-						}
-						slot.entry = &cachedAnswer{version: v, at: now, status: rec.status, header: rec.header, body: rec.body.Bytes()}
-						c.bytes += len(slot.entry.body)
-						c.evict()
-					}
-					c.mu.Unlock()
-					close(ch)
-				}()
-				next.ServeHTTP(rec, r)
-			}()
-			if !rec.tooBig {
-				(&cachedAnswer{status: rec.status, header: rec.header, body: rec.body.Bytes()}).write(w)
+			if c.dec != nil && !decisionsRead {
+				if mk.decisions, err = c.dec.DecisionsVersion(r.Context()); err != nil {
+					mk.decisions = -1 // never matches: kept only while the data is unchanged
+				}
 			}
+			c.make(next, w, r, key, slot, mk, now)
 			return
 		}
 	})
 }
+
+// make makes the answer of slot (whose inflight channel the caller set),
+// keeps it, and sends it to w (nil: a refresh in the background).
+func (c *pageCache) make(next http.Handler, w http.ResponseWriter, r *http.Request, key string, slot *cacheSlot, mk marks, at time.Time) {
+	rec := &recorder{header: http.Header{}, status: http.StatusOK, w: w}
+	if w == nil {
+		rec.w = discard{}
+		if c.dec != nil {
+			// A refresh serves readers for freshFor: it must carry the
+			// decisions version it saw, read before the data.
+			d, err := c.dec.DecisionsVersion(r.Context())
+			if err != nil {
+				d = -1
+			}
+			mk.decisions = d
+			if v, err := c.ver.DataVersion(r.Context()); err == nil {
+				mk.version = v
+			}
+			mk.local = c.local.Load()
+			at = c.now()
+		}
+	}
+	defer func() {
+		c.mu.Lock()
+		ch := slot.inflight
+		slot.inflight = nil
+		if rec.status == http.StatusOK && !rec.tooBig && rec.header.Get("Set-Cookie") == "" && c.m[key] == slot {
+			if slot.entry != nil {
+				c.bytes -= len(slot.entry.body)
+			}
+			slot.entry = &cachedAnswer{marks: mk, at: at, status: rec.status, header: rec.header, body: rec.body.Bytes()}
+			c.bytes += len(slot.entry.body)
+			c.evict()
+		}
+		c.mu.Unlock()
+		if ch != nil {
+			close(ch)
+		}
+	}()
+	next.ServeHTTP(rec, r)
+	if w != nil && !rec.tooBig {
+		(&cachedAnswer{status: rec.status, header: rec.header, body: rec.body.Bytes()}).write(w)
+	}
+}
+
+// discard is where a background refresh's answer goes when it is too big
+// to keep.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+func (discard) WriteHeader(int)             {}
 
 // evict drops the oldest answers not being made while the cache holds
 // more than cacheEntries, or more than cacheMaxBytes of them (c.mu held).

@@ -57,7 +57,7 @@ func get(t *testing.T, h http.Handler, method, path string, cookies ...*http.Coo
 func TestPageCacheExactForOneReader(t *testing.T) {
 	ver := &fakeVersion{}
 	page := &countingPage{ver: ver}
-	h := newPageCache(ver, 0, time.Now).handler(page)
+	h := newPageCache(ver, 0, 0, time.Now).handler(page)
 	for _, tc := range []struct {
 		bump bool
 		want string
@@ -98,7 +98,7 @@ func TestPageCacheNotKept(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ver := &fakeVersion{}
 			page := &countingPage{ver: ver, status: tc.status}
-			h := newPageCache(ver, 0, time.Now).handler(page)
+			h := newPageCache(ver, 0, 0, time.Now).handler(page)
 			var cookies []*http.Cookie
 			if tc.cookie != nil {
 				cookies = append(cookies, tc.cookie)
@@ -119,7 +119,7 @@ func TestPageCacheNotKept(t *testing.T) {
 func TestPageCacheOneComputationAtATime(t *testing.T) {
 	ver := &fakeVersion{}
 	page := &countingPage{ver: ver}
-	h := newPageCache(ver, time.Minute, time.Now).handler(page)
+	h := newPageCache(ver, time.Minute, 0, time.Now).handler(page)
 
 	// Cold: 20 readers at once, one computation.
 	page.release = make(chan struct{})
@@ -176,7 +176,7 @@ func TestPageCacheStaleBound(t *testing.T) {
 	page := &countingPage{ver: ver}
 	var now atomic.Int64
 	clock := func() time.Time { return time.Unix(now.Load(), 0) }
-	h := newPageCache(ver, 10*time.Second, clock).handler(page)
+	h := newPageCache(ver, 10*time.Second, 0, clock).handler(page)
 	get(t, h, "GET", "/members")
 	now.Add(11)
 	ver.v.Add(1)
@@ -203,7 +203,7 @@ func TestPageCacheStaleBound(t *testing.T) {
 // at most cacheMaxBytes of them.
 func TestPageCacheBounded(t *testing.T) {
 	ver := &fakeVersion{}
-	c := newPageCache(ver, 0, time.Now)
+	c := newPageCache(ver, 0, 0, time.Now)
 	h := c.handler(&countingPage{ver: ver})
 	for i := range cacheEntries + 100 {
 		get(t, h, "GET", "/members/"+strconv.Itoa(i))
@@ -213,7 +213,7 @@ func TestPageCacheBounded(t *testing.T) {
 	}
 
 	// And at most cacheMaxBytes of them: 1 MiB answers.
-	c = newPageCache(ver, 0, time.Now)
+	c = newPageCache(ver, 0, 0, time.Now)
 	mib := strings.Repeat("y", 1<<20)
 	h = c.handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, mib) }))
 	for i := range 3 * cacheMaxBytes >> 20 {
@@ -243,7 +243,7 @@ func TestPageCacheLargeAnswerPassesThrough(t *testing.T) {
 			io.WriteString(w, chunk)
 		}
 	})
-	h := newPageCache(ver, 0, time.Now).handler(big)
+	h := newPageCache(ver, 0, 0, time.Now).handler(big)
 	for range 2 {
 		r := httptest.NewRequest("GET", "/members?format=csv", nil)
 		w := httptest.NewRecorder()
@@ -254,5 +254,85 @@ func TestPageCacheLargeAnswerPassesThrough(t *testing.T) {
 	}
 	if n := calls.Load(); n != 2 {
 		t.Errorf("a large answer was kept: handler ran %d times for two requests", n)
+	}
+}
+
+// fakeVersions adds a decisions version to fakeVersion.
+type fakeVersions struct {
+	fakeVersion
+	d atomic.Int64
+}
+
+func (f *fakeVersions) DecisionsVersion(context.Context) (int64, error) { return f.d.Load(), nil }
+
+// TestPageCacheFreshFor: within freshFor, changes made by syncs are shown
+// from the kept answer while it is made again in the background; a
+// person's decision, a write through the server, or an answer older than
+// freshFor is made again before it is served.
+func TestPageCacheFreshFor(t *testing.T) {
+	ver := &fakeVersions{}
+	page := &countingPage{ver: &ver.fakeVersion}
+	var now atomic.Int64
+	clock := func() time.Time { return time.Unix(now.Load(), 0) }
+	c := newPageCache(ver, 0, 5*time.Second, clock)
+	h := c.handler(page)
+	settled := func() {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			c.mu.Lock()
+			busy := false
+			for _, s := range c.m {
+				busy = busy || s.inflight != nil
+			}
+			c.mu.Unlock()
+			if !busy {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("a background refresh did not end")
+			}
+		}
+	}
+	waitCalls := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); page.calls.Load() < n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("the page was made %d times, want %d", page.calls.Load(), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if g := get(t, h, "GET", "/members/7"); g != "made 1 at version 0" {
+		t.Fatalf("first: %q", g)
+	}
+	// A sync commits: the kept answer, and a refresh in the background.
+	ver.v.Add(1)
+	now.Add(1)
+	if g := get(t, h, "GET", "/members/7"); g != "made 1 at version 0" {
+		t.Errorf("within freshFor after a sync: %q, want the kept answer", g)
+	}
+	waitCalls(2)
+	settled()
+	if g := get(t, h, "GET", "/members/7"); g != "made 2 at version 1" {
+		t.Errorf("after the background refresh: %q", g)
+	}
+	// A person's decision (another process): made again at once.
+	ver.v.Add(1)
+	ver.d.Add(1)
+	if g := get(t, h, "GET", "/members/7"); g != "made 3 at version 2" {
+		t.Errorf("after a decision: %q, want a new answer", g)
+	}
+	// A write through this server: made again at once.
+	get(t, h, "POST", "/members/7/merge")
+	waitCalls(4) // the POST reached the page handler too
+	ver.v.Add(1)
+	if g := get(t, h, "GET", "/members/7"); g != "made 5 at version 3" {
+		t.Errorf("after a form: %q, want a new answer", g)
+	}
+	// Older than freshFor: made again before it is served.
+	ver.v.Add(1)
+	now.Add(6)
+	if g := get(t, h, "GET", "/members/7"); g != "made 6 at version 4" {
+		t.Errorf("after freshFor: %q, want a new answer", g)
 	}
 }

@@ -141,6 +141,11 @@ type Options struct {
 	// CacheMaxStale bounds how old an answer the cache serves while a
 	// fresh one is being made (0: 10 s).
 	CacheMaxStale time.Duration
+	// CacheFreshFor, when set and DataVersion also reports the store's
+	// DecisionsVersion, lets the cache serve an answer that young after
+	// changes made by syncs only, refreshing it in the background (see
+	// pageCache). 0: every change shows at once.
+	CacheFreshFor time.Duration
 }
 
 // Server serves the pages and the JSON API. It implements http.Handler.
@@ -189,7 +194,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if opts.DataVersion != nil {
-		s.cache = newPageCache(opts.DataVersion, opts.CacheMaxStale, s.now)
+		s.cache = newPageCache(opts.DataVersion, opts.CacheMaxStale, opts.CacheFreshFor, s.now)
 	}
 	s.handler = s.routes()
 	return s, nil
