@@ -148,9 +148,9 @@ func storePartition(t *testing.T, st *sqlite.Store) []string {
 // TestIncrementalEqualsFullResolve feeds the numpy commit authors and the
 // demo community to two stores in random arrival orders and batch sizes:
 // one resolved incrementally after each batch (only the first run reads
-// every identity), the other resolved in full after each batch. Their
-// members must be the same, and the same as one full run over every
-// identity at once: what earlier runs decided on less data binds no later
+// every identity), the other resolved in full after each batch (not
+// numpy's under -race: too slow). Their members must be the same as one
+// full run over every identity at once, and as each other: what earlier runs decided on less data binds no later
 // run, so the order identities arrive in changes nothing.
 func TestIncrementalEqualsFullResolve(t *testing.T) {
 	type data struct {
@@ -184,17 +184,24 @@ func TestIncrementalEqualsFullResolve(t *testing.T) {
 			for _, maxBatch := range []int{100, 500} {
 				t.Run(fmt.Sprintf("%s/seed%d/batch%d", d.name, seed, maxBatch), func(t *testing.T) {
 					batches := arrivals(d.cs, seed, maxBatch)
-					inc, full := openStore(t), openStore(t)
+					inc := openStore(t)
 					if n := feed(t, inc, batches, d.links, false); n > 1 {
 						t.Errorf("%d of %d incremental runs resolved in full, want only the first", n, len(batches))
 					}
-					feed(t, full, batches, d.links, true)
-					want := storePartition(t, full)
-					if diff := partitionDiff(storePartition(t, inc), want); diff != "" {
-						t.Errorf("members resolved incrementally differ from full runs: %s", diff)
+					got := storePartition(t, inc)
+					if diff := partitionDiff(got, once); diff != "" {
+						t.Errorf("members resolved incrementally over %d batches differ from one run over all: %s", len(batches), diff)
 					}
-					if diff := partitionDiff(want, once); diff != "" {
-						t.Errorf("%d batches resolved in full after each differ from one run over all: %s", len(batches), diff)
+					if raceEnabled && d.name == "numpy" {
+						// A full run after each of numpy's batches takes
+						// most of the package's 10 minutes under -race;
+						// the demo's runs it there, numpy's without -race.
+						return
+					}
+					full := openStore(t)
+					feed(t, full, batches, d.links, true)
+					if diff := partitionDiff(got, storePartition(t, full)); diff != "" {
+						t.Errorf("members resolved incrementally differ from full runs after each batch: %s", diff)
 					}
 				})
 			}
