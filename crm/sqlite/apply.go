@@ -13,6 +13,44 @@ import (
 	"github.com/rollcall-dev/rollcall/crm"
 )
 
+// The statements of Apply (prepared once, see writeStatements).
+const (
+	// insertActivitySQL stores an activity; a known key is left as it is.
+	insertActivitySQL = `INSERT INTO activities
+		(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
+		 reactions_total, reactions, text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO NOTHING`
+	updateCountsSQL = `UPDATE activities SET reactions_total = ?, reactions = ?
+		WHERE key = ? AND (reactions_total IS NOT ? OR reactions <> ?)`
+	// updateTextSQL also matches a text never scored (stored before sentiment).
+	updateTextSQL       = `UPDATE activities SET text = ? WHERE key = ? AND (text <> ? OR sentiment IS NULL)`
+	setSentimentSQL     = `UPDATE activities SET sentiment = ?1 WHERE key = ?2 AND sentiment IS NOT ?1`
+	memberOfIdentitySQL = `SELECT member_id FROM identities WHERE id = ?`
+	insertEvidenceSQL   = `INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	// markRefDirtySQL marks the identity of an account ref for the resolver.
+	markRefDirtySQL = `INSERT INTO identity_dirty (identity_id)
+		SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?
+		ON CONFLICT (identity_id) DO UPDATE SET gen = gen + 1`
+	putCursorSQL = `INSERT INTO cursors (source, state, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (source) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+		WHERE state IS NOT excluded.state`
+	clearETagsSQL      = `DELETE FROM etags WHERE source = ?`
+	insertETagSQL      = `INSERT INTO etags (source, url, etag) VALUES (?, ?, ?)`
+	clearMissingSQL    = `DELETE FROM missing WHERE source = ?`
+	insertMissingSQL   = `INSERT INTO missing (source, key, until) VALUES (?, ?, ?)`
+	identityIDByRefSQL = `SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?`
+	insertIdentitySQL  = `INSERT INTO identities
+		(platform, instance, external_id, username, name, url, avatar_url, emails, links,
+		 followers, bot, profile_fetched_at, first_seen_at, updated_at, verified_links, network_id, reputation)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateIdentitySQL = `UPDATE identities SET username = ?, name = ?, url = ?, avatar_url = ?,
+		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?,
+		verified_links = ?, network_id = ?, reputation = ?
+		WHERE id = ?`
+)
+
 // Apply commits b, the source's next cursor state and its ETags in one
 // transaction, and counts the activities and accounts that were new.
 //
@@ -49,7 +87,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		return res, err
 	}
 	now := s.now()
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return res, fmt.Errorf("begin: %w", err)
 	}
@@ -127,15 +165,10 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			text = ""
 		}
 		setMood := func() error {
-			_, err := tx.ExecContext(ctx, `UPDATE activities SET sentiment = ?1 WHERE key = ?2 AND sentiment IS NOT ?1`,
-				s.vader.Polarity(a.Text).Compound, a.Key)
+			_, err := tx.ExecContext(ctx, setSentimentSQL, s.vader.Polarity(a.Text).Compound, a.Key)
 			return err
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO activities
-			(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
-			 reactions_total, reactions, text)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (key) DO NOTHING`,
+		r, err := tx.ExecContext(ctx, insertActivitySQL,
 			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
 			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now),
 			total, byKind, text)
@@ -151,8 +184,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			// excerpt follow what the service says now (a batch without
 			// counts or text leaves them alone; equal ones write nothing).
 			if a.Reactions != nil {
-				if _, err := tx.ExecContext(ctx, `UPDATE activities SET reactions_total = ?, reactions = ?
-					WHERE key = ? AND (reactions_total IS NOT ? OR reactions <> ?)`, total, byKind, a.Key, total, byKind); err != nil {
+				if _, err := tx.ExecContext(ctx, updateCountsSQL, total, byKind, a.Key, total, byKind); err != nil {
 					return res, fmt.Errorf("update counts of activity %s: %w", a.Key, err)
 				}
 			}
@@ -163,7 +195,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 				changed := drop
 				if !drop {
 					// Also a text never scored (stored before sentiment).
-					r, err := tx.ExecContext(ctx, `UPDATE activities SET text = ? WHERE key = ? AND (text <> ? OR sentiment IS NULL)`, text, a.Key, text)
+					r, err := tx.ExecContext(ctx, updateTextSQL, text, a.Key, text)
 					if err != nil {
 						return res, fmt.Errorf("update text of activity %s: %w", a.Key, err)
 					}
@@ -201,7 +233,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		m, ok := memberOfIdentity[id]
 		if !ok {
 			var mid sql.NullInt64
-			if err := tx.QueryRowContext(ctx, `SELECT member_id FROM identities WHERE id = ?`, id).Scan(&mid); err != nil {
+			if err := tx.QueryRowContext(ctx, memberOfIdentitySQL, id).Scan(&mid); err != nil {
 				return res, fmt.Errorf("member of actor %s: %w", a.Actor, err)
 			}
 			m = mid.Int64
@@ -235,8 +267,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if fa || fb {
 			continue
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		r, err := tx.ExecContext(ctx, insertEvidenceSQL,
 			e.Kind, e.A.String(), e.B.String(), source, formatTime(now))
 		if err != nil {
 			return res, fmt.Errorf("store evidence %s %s-%s: %w", e.Kind, e.A, e.B, err)
@@ -244,9 +275,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if n, err := r.RowsAffected(); err == nil && n > 0 {
 			// New evidence: both identities are resolved again.
 			for _, ref := range []connectors.AccountRef{e.A, e.B} {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO identity_dirty (identity_id)
-					SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?
-					ON CONFLICT (identity_id) DO UPDATE SET gen = gen + 1`, ref.Platform, ref.Instance, ref.ExternalID); err != nil {
+				if _, err := tx.ExecContext(ctx, markRefDirtySQL, ref.Platform, ref.Instance, ref.ExternalID); err != nil {
 					return res, fmt.Errorf("mark %s for the resolver: %w", ref, err)
 				}
 			}
@@ -289,29 +318,27 @@ func decodeReactions(total sql.NullInt64, byKind string) (*connectors.Reactions,
 }
 
 // putCursor replaces the source's cursor state, ETags and missing objects.
-func putCursor(ctx context.Context, tx *sql.Tx, source string, c connectors.Cursor, now time.Time) error {
+func putCursor(ctx context.Context, tx querier, source string, c connectors.Cursor, now time.Time) error {
 	var state any
 	if c.State != nil {
 		state = []byte(c.State)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (source, state, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (source) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
-		WHERE state IS NOT excluded.state`, source, state, formatTime(now)); err != nil {
+	if _, err := tx.ExecContext(ctx, putCursorSQL, source, state, formatTime(now)); err != nil {
 		return fmt.Errorf("store cursor: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM etags WHERE source = ?`, source); err != nil {
+	if _, err := tx.ExecContext(ctx, clearETagsSQL, source); err != nil {
 		return fmt.Errorf("clear etags: %w", err)
 	}
 	for u, tag := range c.ETags {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO etags (source, url, etag) VALUES (?, ?, ?)`, source, u, tag); err != nil {
+		if _, err := tx.ExecContext(ctx, insertETagSQL, source, u, tag); err != nil {
 			return fmt.Errorf("store etag of %s: %w", u, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM missing WHERE source = ?`, source); err != nil {
+	if _, err := tx.ExecContext(ctx, clearMissingSQL, source); err != nil {
 		return fmt.Errorf("clear missing objects: %w", err)
 	}
 	for k, until := range c.Missing {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO missing (source, key, until) VALUES (?, ?, ?)`, source, k, formatTime(until)); err != nil {
+		if _, err := tx.ExecContext(ctx, insertMissingSQL, source, k, formatTime(until)); err != nil {
 			return fmt.Errorf("store missing object %s: %w", k, err)
 		}
 	}
@@ -320,10 +347,9 @@ func putCursor(ctx context.Context, tx *sql.Tx, source string, c connectors.Curs
 
 // ensureIdentity returns the id of the identity for ref, creating a minimal
 // one when none is stored.
-func ensureIdentity(ctx context.Context, tx *sql.Tx, ref connectors.AccountRef, now time.Time) (int64, bool, error) {
+func ensureIdentity(ctx context.Context, tx querier, ref connectors.AccountRef, now time.Time) (int64, bool, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?`,
-		ref.Platform, ref.Instance, ref.ExternalID).Scan(&id)
+	err := tx.QueryRowContext(ctx, identityIDByRefSQL, ref.Platform, ref.Instance, ref.ExternalID).Scan(&id)
 	if err == nil {
 		return id, false, nil
 	}
@@ -337,13 +363,10 @@ func ensureIdentity(ctx context.Context, tx *sql.Tx, ref connectors.AccountRef, 
 // upsertAccount stores a, merging it into the stored identity if any. When
 // the stored identity belongs to a member and changed, changed is that
 // member (its name and primary may change).
-func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now time.Time) (id int64, created bool, changed int64, err error) {
+func upsertAccount(ctx context.Context, tx querier, a connectors.Account, now time.Time) (id int64, created bool, changed int64, err error) {
 	old, err := identityByRef(ctx, tx, a.AccountRef)
 	if errors.Is(err, crm.ErrNotFound) {
-		r, err := tx.ExecContext(ctx, `INSERT INTO identities
-			(platform, instance, external_id, username, name, url, avatar_url, emails, links,
-			 followers, bot, profile_fetched_at, first_seen_at, updated_at, verified_links, network_id, reputation)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r, err := tx.ExecContext(ctx, insertIdentitySQL,
 			a.Platform, a.Instance, a.ExternalID, a.Username, a.Name, a.URL, a.AvatarURL,
 			crm.EncodeSet(crm.MergeSet(a.Emails, nil)), crm.EncodeSet(crm.MergeSet(a.Links, nil)),
 			a.Followers, a.Bot, nullTime(a.ProfileFetchedAt), formatTime(now), formatTime(now),
@@ -365,10 +388,7 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 		return old.ID, false, 0, nil
 	}
 	changed = old.MemberID
-	_, err = tx.ExecContext(ctx, `UPDATE identities SET username = ?, name = ?, url = ?, avatar_url = ?,
-		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?,
-		verified_links = ?, network_id = ?, reputation = ?
-		WHERE id = ?`,
+	_, err = tx.ExecContext(ctx, updateIdentitySQL,
 		next.Username, next.Name, next.URL, next.AvatarURL, crm.EncodeSet(next.Emails), crm.EncodeSet(next.Links),
 		next.Followers, next.Bot, nullTime(next.ProfileFetchedAt), formatTime(now),
 		crm.EncodeSet(next.VerifiedLinks), next.NetworkID, next.Reputation, old.ID)

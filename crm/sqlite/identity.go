@@ -49,17 +49,19 @@ func scanIdentity(sc scanner) (crm.Identity, error) {
 	return id, nil
 }
 
-// querier is a *sql.DB or *sql.Tx.
+// querier is a *sql.DB, *sql.Tx or *wtx.
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+const identityByRefSQL = `SELECT ` + identityCols + ` FROM identities
+	WHERE platform = ? AND instance = ? AND external_id = ?`
+
 // identityByRef loads one identity; it wraps crm.ErrNotFound when missing.
 func identityByRef(ctx context.Context, q querier, ref connectors.AccountRef) (crm.Identity, error) {
-	id, err := scanIdentity(q.QueryRowContext(ctx, `SELECT `+identityCols+` FROM identities
-		WHERE platform = ? AND instance = ? AND external_id = ?`, ref.Platform, ref.Instance, ref.ExternalID))
+	id, err := scanIdentity(q.QueryRowContext(ctx, identityByRefSQL, ref.Platform, ref.Instance, ref.ExternalID))
 	if err == sql.ErrNoRows {
 		return crm.Identity{}, fmt.Errorf("identity %s: %w", ref, crm.ErrNotFound)
 	}

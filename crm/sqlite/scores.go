@@ -27,7 +27,7 @@ type scoreDelta struct {
 }
 
 // flush writes the accumulated activities into identity_scores.
-func (d *scoreDelta) flush(ctx context.Context, tx *sql.Tx) error {
+func (d *scoreDelta) flush(ctx context.Context, tx querier) error {
 	for _, id := range d.Identities() {
 		sc, err := loadIdentityScore(ctx, tx, id)
 		if err != nil {
@@ -44,8 +44,7 @@ func (d *scoreDelta) flush(ctx context.Context, tx *sql.Tx) error {
 func loadIdentityScore(ctx context.Context, q querier, id int64) (crm.IdentityScore, error) {
 	var sc crm.IdentityScore
 	var tallies, channels string
-	err := q.QueryRowContext(ctx, `SELECT tallies, channels, weeks, weeks_at, months, months_at
-		FROM identity_scores WHERE identity_id = ?`, id).Scan(&tallies, &channels,
+	err := q.QueryRowContext(ctx, loadIdentityScoreSQL, id).Scan(&tallies, &channels,
 		(*int64Mask)(&sc.Weeks.Mask), &sc.Weeks.At, (*int64Mask)(&sc.Months.Mask), &sc.Months.At)
 	if err == sql.ErrNoRows {
 		return sc, nil
@@ -62,12 +61,18 @@ func loadIdentityScore(ctx context.Context, q querier, id int64) (crm.IdentitySc
 	return sc, nil
 }
 
-func saveIdentityScore(ctx context.Context, tx *sql.Tx, id int64, sc crm.IdentityScore) error {
-	ch := crm.EncodeChannels(sc.Channels)
-	_, err := tx.ExecContext(ctx, `INSERT INTO identity_scores (identity_id, tallies, channels, weeks, weeks_at, months, months_at)
+const (
+	loadIdentityScoreSQL = `SELECT tallies, channels, weeks, weeks_at, months, months_at
+		FROM identity_scores WHERE identity_id = ?`
+	saveIdentityScoreSQL = `INSERT INTO identity_scores (identity_id, tallies, channels, weeks, weeks_at, months, months_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (identity_id) DO UPDATE SET tallies = excluded.tallies, channels = excluded.channels,
-			weeks = excluded.weeks, weeks_at = excluded.weeks_at, months = excluded.months, months_at = excluded.months_at`,
+			weeks = excluded.weeks, weeks_at = excluded.weeks_at, months = excluded.months, months_at = excluded.months_at`
+)
+
+func saveIdentityScore(ctx context.Context, tx querier, id int64, sc crm.IdentityScore) error {
+	ch := crm.EncodeChannels(sc.Channels)
+	_, err := tx.ExecContext(ctx, saveIdentityScoreSQL,
 		id, crm.EncodeTallies(sc.Tallies), ch, int64(sc.Weeks.Mask), sc.Weeks.At, int64(sc.Months.Mask), sc.Months.At)
 	if err != nil {
 		return fmt.Errorf("store scores of identity %d: %w", id, err)
@@ -97,13 +102,22 @@ var interactionTypesJSON = func() string {
 	return string(b)
 }()
 
+// The statements of addInteractions and addEdge.
+const (
+	parentAuthorSQL = `SELECT identity_id FROM activities WHERE key = ?`
+	repliesSQL      = `SELECT identity_id, occurred_at FROM activities
+		WHERE parent_key = ? AND parent_key <> '' AND type IN (SELECT value FROM json_each(?))`
+	addEdgeSQL = `INSERT INTO interactions (from_identity, to_identity, n, last_at) VALUES (?, ?, 1, ?)
+		ON CONFLICT (from_identity, to_identity) DO UPDATE SET n = n + 1, last_at = max(last_at, excluded.last_at)`
+)
+
 // addInteractions records the edges a newly stored activity makes: to
 // the author of its parent when it answers one that is stored, and from
 // each stored reply that answers it (replies can land first).
-func addInteractions(ctx context.Context, tx *sql.Tx, identity int64, a connectors.Activity) error {
+func addInteractions(ctx context.Context, tx querier, identity int64, a connectors.Activity) error {
 	if a.ParentKey != "" && crm.Interacts(a.Type) {
 		var to int64
-		err := tx.QueryRowContext(ctx, `SELECT identity_id FROM activities WHERE key = ?`, a.ParentKey).Scan(&to)
+		err := tx.QueryRowContext(ctx, parentAuthorSQL, a.ParentKey).Scan(&to)
 		switch {
 		case err == sql.ErrNoRows:
 		case err != nil:
@@ -114,8 +128,7 @@ func addInteractions(ctx context.Context, tx *sql.Tx, identity int64, a connecto
 			}
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT identity_id, occurred_at FROM activities
-		WHERE parent_key = ? AND parent_key <> '' AND type IN (SELECT value FROM json_each(?))`, a.Key, interactionTypesJSON)
+	rows, err := tx.QueryContext(ctx, repliesSQL, a.Key, interactionTypesJSON)
 	if err != nil {
 		return fmt.Errorf("replies to %s: %w", a.Key, err)
 	}
@@ -144,12 +157,11 @@ func addInteractions(ctx context.Context, tx *sql.Tx, identity int64, a connecto
 	return nil
 }
 
-func addEdge(ctx context.Context, tx *sql.Tx, from, to int64, at string) error {
+func addEdge(ctx context.Context, tx querier, from, to int64, at string) error {
 	if from == to {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO interactions (from_identity, to_identity, n, last_at) VALUES (?, ?, 1, ?)
-		ON CONFLICT (from_identity, to_identity) DO UPDATE SET n = n + 1, last_at = max(last_at, excluded.last_at)`, from, to, at)
+	_, err := tx.ExecContext(ctx, addEdgeSQL, from, to, at)
 	if err != nil {
 		return fmt.Errorf("interaction %d→%d: %w", from, to, err)
 	}
