@@ -15,12 +15,6 @@ import (
 
 // The statements of Apply (prepared once, see writeStatements).
 const (
-	// insertActivitySQL stores an activity; a known key is left as it is.
-	insertActivitySQL = `INSERT INTO activities
-		(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
-		 reactions_total, reactions, text)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (key) DO NOTHING`
 	updateCountsSQL = `UPDATE activities SET reactions_total = ?, reactions = ?
 		WHERE key = ? AND (reactions_total IS NOT ? OR reactions <> ?)`
 	// updateTextSQL also matches a text never scored (stored before sentiment).
@@ -133,7 +127,12 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	scores := scoreDelta{decay: s.decay()}
 	added := make(map[int64]*identityStats)
 	var addedOrder []int64
-	for _, a := range b.Activities {
+	// The activities: each one's actor and values first, then their rows
+	// in multi-row INSERTs, then, in batch order, what follows from each
+	// one being new or known.
+	rows := make([]activityRow, 0, len(b.Activities))
+	for i := range b.Activities {
+		a := &b.Activities[i]
 		id, ok := ids[a.Actor]
 		if !ok {
 			if f, err := forgotten(a.Actor); err != nil || f {
@@ -156,30 +155,35 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
+		r := activityRow{a: a, id: id, total: total, byKind: byKind, drop: s.dropText.Load()}
+		r.text = a.Text
+		if r.drop {
+			r.text = ""
+		}
+		rows = append(rows, r)
+	}
+	inserted, err := insertActivities(ctx, tx, source, now, rows)
+	if err != nil {
+		return res, err
+	}
+	// newAt is the position in rows of each activity this batch stored
+	// (the first of a key the batch repeats).
+	newAt := make(map[string]int, len(inserted))
+	for i, r := range rows {
+		if _, ok := newAt[r.a.Key]; !ok && inserted[r.a.Key] {
+			newAt[r.a.Key] = i
+		}
+	}
+	for i, r := range rows {
+		a, id, total, byKind, text, drop := r.a, r.id, r.total, r.byKind, r.text, r.drop
 		// The excerpt's sentiment is kept even when the excerpt is not.
 		// It is scored only for a new activity or a changed text: a
 		// known post read again on a refresh costs no scoring.
-		drop := s.dropText.Load()
-		text := a.Text
-		if drop {
-			text = ""
-		}
 		setMood := func() error {
 			_, err := tx.ExecContext(ctx, setSentimentSQL, s.vader.Polarity(a.Text).Compound, a.Key)
 			return err
 		}
-		r, err := tx.ExecContext(ctx, insertActivitySQL,
-			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
-			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now),
-			total, byKind, text)
-		if err != nil {
-			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
-		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
-		}
-		if n == 0 {
+		if at, ok := newAt[a.Key]; !ok || at != i {
 			// A known activity keeps its row; only the counts and the
 			// excerpt follow what the service says now (a batch without
 			// counts or text leaves them alone; equal ones write nothing).
@@ -219,8 +223,15 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			}
 		}
 		res.NewActivities++
-		scores.Add(id, a)
-		if err := addInteractions(ctx, tx, id, a); err != nil {
+		scores.Add(id, *a)
+		// Interactions are made as if the activities were stored one at
+		// a time, in batch order: the ones this batch stores after a do
+		// not count yet (each makes its own edges when its turn comes).
+		later := func(key string) bool {
+			at, ok := newAt[key]
+			return ok && at > i
+		}
+		if err := addInteractions(ctx, tx, id, *a, later); err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
 		st := added[id]
@@ -300,6 +311,63 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		return res, fmt.Errorf("commit: %w", err)
 	}
 	return res, nil
+}
+
+// insertActivities stores activities, rowsChunk rows a statement; a
+// known key is left as it is. It returns the keys it stored.
+var insertActivitiesSQL = multiRow{
+	head: `INSERT INTO activities
+	(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
+	 reactions_total, reactions, text)`,
+	cols: 15,
+	tail: `ON CONFLICT (key) DO NOTHING RETURNING key`,
+}
+
+// activityRow is an activity of a batch with the values Apply stores.
+type activityRow struct {
+	a      *connectors.Activity
+	id     int64  // its actor's identity
+	total  *int64 // reactions (crm.EncodeReactions)
+	byKind string
+	text   string // the text kept: a.Text, or none when drop
+	drop   bool   // whether text excerpts are not kept
+}
+
+// insertActivities inserts the rows (insertActivitiesSQL) and returns
+// the keys it stored; the others were stored before.
+func insertActivities(ctx context.Context, tx querier, source string, now time.Time, rows []activityRow) (map[string]bool, error) {
+	inserted := make(map[string]bool, len(rows))
+	ingested := formatTime(now)
+	err := chunks(len(rows), func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*insertActivitiesSQL.cols)
+		for _, r := range rows[lo:hi] {
+			a := r.a
+			args = append(args, a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), r.id,
+				a.URL, a.Title, a.Channel, a.ParentKey, source, ingested,
+				r.total, r.byKind, r.text)
+		}
+		what := "activity " + rows[lo].a.Key
+		if hi-lo > 1 {
+			what = fmt.Sprintf("%d activities from %s", hi-lo, rows[lo].a.Key)
+		}
+		q, err := tx.QueryContext(ctx, insertActivitiesSQL.sql(hi-lo), args...)
+		if err != nil {
+			return fmt.Errorf("store %s: %w", what, err)
+		}
+		defer q.Close()
+		for q.Next() {
+			var key string
+			if err := q.Scan(&key); err != nil {
+				return fmt.Errorf("store %s: %w", what, err)
+			}
+			inserted[key] = true
+		}
+		if err := q.Err(); err != nil {
+			return fmt.Errorf("store %s: %w", what, err)
+		}
+		return nil
+	})
+	return inserted, err
 }
 
 // decodeReactions is the inverse of encodeReactions: nil for a NULL

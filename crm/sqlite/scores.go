@@ -105,7 +105,7 @@ var interactionTypesJSON = func() string {
 // The statements of addInteractions and addEdge.
 const (
 	parentAuthorSQL = `SELECT identity_id FROM activities WHERE key = ?`
-	repliesSQL      = `SELECT identity_id, occurred_at FROM activities
+	repliesSQL      = `SELECT key, identity_id, occurred_at FROM activities
 		WHERE parent_key = ? AND parent_key <> '' AND type IN (SELECT value FROM json_each(?))`
 	addEdgeSQL = `INSERT INTO interactions (from_identity, to_identity, n, last_at) VALUES (?, ?, 1, ?)
 		ON CONFLICT (from_identity, to_identity) DO UPDATE SET n = n + 1, last_at = max(last_at, excluded.last_at)`
@@ -113,9 +113,11 @@ const (
 
 // addInteractions records the edges a newly stored activity makes: to
 // the author of its parent when it answers one that is stored, and from
-// each stored reply that answers it (replies can land first).
-func addInteractions(ctx context.Context, tx querier, identity int64, a connectors.Activity) error {
-	if a.ParentKey != "" && crm.Interacts(a.Type) {
+// each stored reply that answers it (replies can land first). Activities
+// for which later is true (stored by the same batch, after a) are left
+// out: they make their edges with a themselves.
+func addInteractions(ctx context.Context, tx querier, identity int64, a connectors.Activity, later func(key string) bool) error {
+	if a.ParentKey != "" && crm.Interacts(a.Type) && !later(a.ParentKey) {
 		var to int64
 		err := tx.QueryRowContext(ctx, parentAuthorSQL, a.ParentKey).Scan(&to)
 		switch {
@@ -138,12 +140,15 @@ func addInteractions(ctx context.Context, tx querier, identity int64, a connecto
 	}
 	var es []edge
 	for rows.Next() {
+		var key string
 		var e edge
-		if err := rows.Scan(&e.from, &e.at); err != nil {
+		if err := rows.Scan(&key, &e.from, &e.at); err != nil {
 			rows.Close()
 			return fmt.Errorf("replies to %s: %w", a.Key, err)
 		}
-		es = append(es, e)
+		if !later(key) {
+			es = append(es, e)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
