@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -21,8 +22,6 @@ const (
 	updateTextSQL       = `UPDATE activities SET text = ? WHERE key = ? AND (text <> ? OR sentiment IS NULL)`
 	setSentimentSQL     = `UPDATE activities SET sentiment = ?1 WHERE key = ?2 AND sentiment IS NOT ?1`
 	memberOfIdentitySQL = `SELECT member_id FROM identities WHERE id = ?`
-	insertEvidenceSQL   = `INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	// markRefDirtySQL marks the identity of an account ref for the resolver.
 	markRefDirtySQL = `INSERT INTO identity_dirty (identity_id)
 		SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?
@@ -31,9 +30,7 @@ const (
 		ON CONFLICT (source) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
 		WHERE state IS NOT excluded.state`
 	clearETagsSQL      = `DELETE FROM etags WHERE source = ?`
-	insertETagSQL      = `INSERT INTO etags (source, url, etag) VALUES (?, ?, ?)`
 	clearMissingSQL    = `DELETE FROM missing WHERE source = ?`
-	insertMissingSQL   = `INSERT INTO missing (source, key, until) VALUES (?, ?, ?)`
 	identityIDByRefSQL = `SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?`
 	insertIdentitySQL  = `INSERT INTO identities
 		(platform, instance, external_id, username, name, url, avatar_url, emails, links,
@@ -266,6 +263,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		}
 	}
 
+	var evidence []connectors.Evidence
 	for _, e := range b.Evidence {
 		fa, err := forgotten(e.A)
 		if err != nil {
@@ -275,22 +273,12 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if err != nil {
 			return res, err
 		}
-		if fa || fb {
-			continue
+		if !fa && !fb {
+			evidence = append(evidence, e)
 		}
-		r, err := tx.ExecContext(ctx, insertEvidenceSQL,
-			e.Kind, e.A.String(), e.B.String(), source, formatTime(now))
-		if err != nil {
-			return res, fmt.Errorf("store evidence %s %s-%s: %w", e.Kind, e.A, e.B, err)
-		}
-		if n, err := r.RowsAffected(); err == nil && n > 0 {
-			// New evidence: both identities are resolved again.
-			for _, ref := range []connectors.AccountRef{e.A, e.B} {
-				if _, err := tx.ExecContext(ctx, markRefDirtySQL, ref.Platform, ref.Instance, ref.ExternalID); err != nil {
-					return res, fmt.Errorf("mark %s for the resolver: %w", ref, err)
-				}
-			}
-		}
+	}
+	if err := putEvidence(ctx, tx, source, now, evidence); err != nil {
+		return res, err
 	}
 
 	if err := putCursor(ctx, tx, source, b.Next, now); err != nil {
@@ -338,33 +326,20 @@ type activityRow struct {
 func insertActivities(ctx context.Context, tx querier, source string, now time.Time, rows []activityRow) (map[string]bool, error) {
 	inserted := make(map[string]bool, len(rows))
 	ingested := formatTime(now)
-	err := chunks(len(rows), func(lo, hi int) error {
-		args := make([]any, 0, (hi-lo)*insertActivitiesSQL.cols)
-		for _, r := range rows[lo:hi] {
-			a := r.a
-			args = append(args, a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), r.id,
-				a.URL, a.Title, a.Channel, a.ParentKey, source, ingested,
-				r.total, r.byKind, r.text)
+	args := func(dst []any, i int) []any {
+		r := rows[i]
+		a := r.a
+		return append(dst, a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), r.id,
+			a.URL, a.Title, a.Channel, a.ParentKey, source, ingested,
+			r.total, r.byKind, r.text)
+	}
+	what := func(lo, hi int) string { return "store activity " + rows[lo].a.Key + andMore(hi-lo-1) }
+	err := queryRows(ctx, tx, insertActivitiesSQL, len(rows), args, what, func(r *sql.Rows) error {
+		var key string
+		if err := r.Scan(&key); err != nil {
+			return err
 		}
-		what := "activity " + rows[lo].a.Key
-		if hi-lo > 1 {
-			what = fmt.Sprintf("%d activities from %s", hi-lo, rows[lo].a.Key)
-		}
-		q, err := tx.QueryContext(ctx, insertActivitiesSQL.sql(hi-lo), args...)
-		if err != nil {
-			return fmt.Errorf("store %s: %w", what, err)
-		}
-		defer q.Close()
-		for q.Next() {
-			var key string
-			if err := q.Scan(&key); err != nil {
-				return fmt.Errorf("store %s: %w", what, err)
-			}
-			inserted[key] = true
-		}
-		if err := q.Err(); err != nil {
-			return fmt.Errorf("store %s: %w", what, err)
-		}
+		inserted[key] = true
 		return nil
 	})
 	return inserted, err
@@ -397,17 +372,64 @@ func putCursor(ctx context.Context, tx querier, source string, c connectors.Curs
 	if _, err := tx.ExecContext(ctx, clearETagsSQL, source); err != nil {
 		return fmt.Errorf("clear etags: %w", err)
 	}
-	for u, tag := range c.ETags {
-		if _, err := tx.ExecContext(ctx, insertETagSQL, source, u, tag); err != nil {
-			return fmt.Errorf("store etag of %s: %w", u, err)
-		}
+	urls := slices.Sorted(maps.Keys(c.ETags))
+	if err := execRows(ctx, tx, insertETagsSQL, len(urls), func(dst []any, i int) []any {
+		return append(dst, source, urls[i], c.ETags[urls[i]])
+	}, func(lo, hi int) string { return "store etag of " + urls[lo] + andMore(hi-lo-1) }); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, clearMissingSQL, source); err != nil {
 		return fmt.Errorf("clear missing objects: %w", err)
 	}
-	for k, until := range c.Missing {
-		if _, err := tx.ExecContext(ctx, insertMissingSQL, source, k, formatTime(until)); err != nil {
-			return fmt.Errorf("store missing object %s: %w", k, err)
+	keys := slices.Sorted(maps.Keys(c.Missing))
+	return execRows(ctx, tx, insertMissingSQL, len(keys), func(dst []any, i int) []any {
+		return append(dst, source, keys[i], formatTime(c.Missing[keys[i]]))
+	}, func(lo, hi int) string { return "store missing object " + keys[lo] + andMore(hi-lo-1) })
+}
+
+// The multi-row statements of putCursor and putEvidence.
+var (
+	insertETagsSQL   = multiRow{head: `INSERT INTO etags (source, url, etag)`, cols: 3}
+	insertMissingSQL = multiRow{head: `INSERT INTO missing (source, key, until)`, cols: 3}
+	// insertEvidenceSQL returns the evidence it stored (new evidence).
+	insertEvidenceSQL = multiRow{head: `INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)`, cols: 5,
+		tail: `ON CONFLICT DO NOTHING RETURNING kind, a_ref, b_ref`}
+)
+
+// putEvidence stores evidence (insertEvidenceSQL) and marks both
+// identities of each one new for the resolver.
+func putEvidence(ctx context.Context, tx querier, source string, now time.Time, evidence []connectors.Evidence) error {
+	observed := formatTime(now)
+	type triple struct{ kind, a, b string }
+	stored := make(map[triple]bool)
+	err := queryRows(ctx, tx, insertEvidenceSQL, len(evidence), func(dst []any, i int) []any {
+		e := evidence[i]
+		return append(dst, e.Kind, e.A.String(), e.B.String(), source, observed)
+	}, func(lo, hi int) string {
+		e := evidence[lo]
+		return fmt.Sprintf("store evidence %s %s-%s%s", e.Kind, e.A, e.B, andMore(hi-lo-1))
+	}, func(r *sql.Rows) error {
+		var t triple
+		if err := r.Scan(&t.kind, &t.a, &t.b); err != nil {
+			return err
+		}
+		stored[t] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range evidence {
+		t := triple{e.Kind, e.A.String(), e.B.String()}
+		if !stored[t] {
+			continue // known, or repeated in the batch
+		}
+		delete(stored, t)
+		// New evidence: both identities are resolved again.
+		for _, ref := range []connectors.AccountRef{e.A, e.B} {
+			if _, err := tx.ExecContext(ctx, markRefDirtySQL, ref.Platform, ref.Instance, ref.ExternalID); err != nil {
+				return fmt.Errorf("mark %s for the resolver: %w", ref, err)
+			}
 		}
 	}
 	return nil

@@ -1,6 +1,9 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"strings"
 )
 
@@ -48,4 +51,56 @@ func chunks(n int, fn func(lo, hi int) error) error {
 		}
 	}
 	return nil
+}
+
+// andMore is how an error names the rows of a multi-row statement after
+// its first: "" for none, " and 199 more".
+func andMore(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", n)
+}
+
+// execRows writes n rows with m, rowsChunk rows a statement, in order.
+// args appends the parameters of row i to dst; what names the rows lo to
+// hi for an error (see andMore).
+func execRows(ctx context.Context, tx querier, m multiRow, n int, args func(dst []any, i int) []any, what func(lo, hi int) string) error {
+	return chunks(n, func(lo, hi int) error {
+		if _, err := tx.ExecContext(ctx, m.sql(hi-lo), m.args(lo, hi, args)...); err != nil {
+			return fmt.Errorf("%s: %w", what(lo, hi), err)
+		}
+		return nil
+	})
+}
+
+// queryRows is execRows for a statement that returns rows (RETURNING):
+// scan reads each one.
+func queryRows(ctx context.Context, tx querier, m multiRow, n int, args func(dst []any, i int) []any, what func(lo, hi int) string,
+	scan func(*sql.Rows) error) error {
+	return chunks(n, func(lo, hi int) error {
+		rows, err := tx.QueryContext(ctx, m.sql(hi-lo), m.args(lo, hi, args)...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what(lo, hi), err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return fmt.Errorf("%s: %w", what(lo, hi), err)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("%s: %w", what(lo, hi), err)
+		}
+		return nil
+	})
+}
+
+// args are the parameters of rows lo to hi.
+func (m multiRow) args(lo, hi int, args func(dst []any, i int) []any) []any {
+	dst := make([]any, 0, (hi-lo)*m.cols)
+	for i := lo; i < hi; i++ {
+		dst = args(dst, i)
+	}
+	return dst
 }

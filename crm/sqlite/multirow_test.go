@@ -16,8 +16,9 @@ import (
 // TestApplyMultiRowAsOneAtATime: a batch of many activities (more than
 // one multi-row statement holds, replies before and after their parents
 // across statements, keys repeated in the batch with other counts and
-// texts, keys stored by an earlier batch) stores what the same
-// activities store applied one batch each, in the same order.
+// texts, keys stored by an earlier batch), then one of much evidence
+// (repeated, known), store what the same activities and evidence store
+// applied one batch each, in the same order.
 func TestApplyMultiRowAsOneAtATime(t *testing.T) {
 	ctx := t.Context()
 	gh := func(id int) connectors.AccountRef {
@@ -51,19 +52,27 @@ func TestApplyMultiRowAsOneAtATime(t *testing.T) {
 	r.Shuffle(len(acts)-5, func(i, j int) { acts[i], acts[j] = acts[j], acts[i] })
 	earlier := []connectors.Activity{acts[10], acts[500]}
 	earlier[1].Text = "stored before, text to change"
+	// Evidence between the actors and accounts never stored, repeated in
+	// the batch and stored before.
+	var evidence []connectors.Evidence
+	for i := range 450 {
+		evidence = append(evidence, connectors.Evidence{Kind: fmt.Sprint("kind", i%3), A: gh(i % 41), B: gh((i*13 + 1) % 43)})
+	}
+	evidence = append(evidence, evidence[7], evidence[300])
+	earlierEvidence := []connectors.Evidence{evidence[20]}
 
 	now := func() time.Time { return t0.AddDate(1, 0, 0) }
-	build := func(batches [][]connectors.Activity) (string, int) {
+	build := func(batches []connectors.Batch) (string, int) {
 		path := filepath.Join(t.TempDir(), "rollcall.db")
 		s := open(t, path)
 		defer s.Close()
 		s.Now = now
-		if _, err := s.Apply(ctx, "gh", connectors.Batch{Activities: earlier}); err != nil {
+		if _, err := s.Apply(ctx, "gh", connectors.Batch{Activities: earlier, Evidence: earlierEvidence}); err != nil {
 			t.Fatal(err)
 		}
 		n := 0
 		for _, b := range batches {
-			res, err := s.Apply(ctx, "gh", connectors.Batch{Activities: b})
+			res, err := s.Apply(ctx, "gh", b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,12 +80,15 @@ func TestApplyMultiRowAsOneAtATime(t *testing.T) {
 		}
 		return path, n
 	}
-	var single [][]connectors.Activity
+	var single []connectors.Batch
 	for _, a := range acts {
-		single = append(single, []connectors.Activity{a})
+		single = append(single, connectors.Batch{Activities: []connectors.Activity{a}})
+	}
+	for _, e := range evidence {
+		single = append(single, connectors.Batch{Evidence: []connectors.Evidence{e}})
 	}
 	wantPath, wantNew := build(single)
-	gotPath, gotNew := build([][]connectors.Activity{acts})
+	gotPath, gotNew := build([]connectors.Batch{{Activities: acts}, {Evidence: evidence}})
 	if gotNew != wantNew || wantNew != 698 {
 		t.Errorf("new activities: %d in one batch, %d one at a time, want 698", gotNew, wantNew)
 	}
@@ -87,9 +99,11 @@ func TestApplyMultiRowAsOneAtATime(t *testing.T) {
 		`SELECT f.external_id || '→' || t.external_id || ' ' || n || ' ' || last_at FROM interactions
 			JOIN identities f ON f.id = from_identity JOIN identities t ON t.id = to_identity`,
 		`SELECT external_id || ' ' || activity_count || ' ' || ifnull(first_activity_at, '') || ' ' || ifnull(last_activity_at, '') FROM identities`,
+		`SELECT kind || ' ' || a_ref || ' ' || b_ref || ' ' || observed_at FROM evidence`,
+		`SELECT i.external_id || ' ' || d.gen FROM identity_dirty d JOIN identities i ON i.id = d.identity_id`,
 	}
 	want, got := storefault.Lines(t, wantPath, queries...), storefault.Lines(t, gotPath, queries...)
-	for i, q := range []string{"activities", "interactions", "identity stats"} {
+	for i, q := range []string{"activities", "interactions", "identity stats", "evidence", "dirty marks"} {
 		if len(want[i]) == 0 {
 			t.Errorf("no %s", q)
 		}

@@ -31,7 +31,8 @@ var writeStatements = []string{
 	memberOverridesSQL, primaryOverrideSQL, primaryIdentitySQL, nameMemberSQL, refreshStatsSQL,
 	wantSearchSQL, haveSearchSQL, deleteSearchSQL, insertSearchSQL,
 	// Evidence, cursor, ETags, missing objects, per-object state, lease.
-	insertEvidenceSQL, markRefDirtySQL, putCursorSQL, clearETagsSQL, insertETagSQL, clearMissingSQL, insertMissingSQL,
+	insertEvidenceSQL.sql(rowsChunk), markRefDirtySQL, putCursorSQL, clearETagsSQL, insertETagsSQL.sql(rowsChunk),
+	clearMissingSQL, insertMissingSQL.sql(rowsChunk),
 	deleteObjectSQL, putObjectSQL, readLeaseSQL,
 }
 
