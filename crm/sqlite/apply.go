@@ -159,17 +159,27 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		}
 		rows = append(rows, r)
 	}
-	inserted, err := insertActivities(ctx, tx, source, now, rows)
+	stored, err := storedActivities(ctx, tx, rows)
 	if err != nil {
 		return res, err
 	}
-	// newAt is the position in rows of each activity this batch stored
-	// (the first of a key the batch repeats).
-	newAt := make(map[string]int, len(inserted))
+	// newAt is the position in rows of each activity this batch stores
+	// (the first of a key the batch repeats); fresh are their rows, with
+	// their texts' sentiment.
+	newAt := make(map[string]int, len(rows))
+	var fresh []activityRow
 	for i, r := range rows {
-		if _, ok := newAt[r.a.Key]; !ok && inserted[r.a.Key] {
-			newAt[r.a.Key] = i
+		if _, ok := newAt[r.a.Key]; ok || stored[r.a.Key] {
+			continue
 		}
+		newAt[r.a.Key] = i
+		if r.a.Text != "" {
+			r.sentiment = s.vader.Polarity(r.a.Text).Compound
+		}
+		fresh = append(fresh, r)
+	}
+	if err := insertActivities(ctx, tx, source, now, fresh); err != nil {
+		return res, err
 	}
 	for i, r := range rows {
 		a, id, total, byKind, text, drop := r.a, r.id, r.total, r.byKind, r.text, r.drop
@@ -213,11 +223,6 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 				}
 			}
 			continue
-		}
-		if a.Text != "" {
-			if err := setMood(); err != nil {
-				return res, fmt.Errorf("store sentiment of activity %s: %w", a.Key, err)
-			}
 		}
 		res.NewActivities++
 		scores.Add(id, *a)
@@ -301,15 +306,16 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	return res, nil
 }
 
-// insertActivities stores activities, rowsChunk rows a statement; a
-// known key is left as it is. It returns the keys it stored.
+// insertActivitiesSQL stores new activities, rowsChunk rows a statement.
 var insertActivitiesSQL = multiRow{
 	head: `INSERT INTO activities
 	(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
-	 reactions_total, reactions, text)`,
-	cols: 15,
-	tail: `ON CONFLICT (key) DO NOTHING RETURNING key`,
+	 reactions_total, reactions, text, sentiment)`,
+	cols: 16,
 }
+
+// storedActivitiesSQL returns which keys of a JSON array are stored.
+const storedActivitiesSQL = `SELECT key FROM activities WHERE key IN (SELECT value FROM json_each(?))`
 
 // activityRow is an activity of a batch with the values Apply stores.
 type activityRow struct {
@@ -319,30 +325,54 @@ type activityRow struct {
 	byKind string
 	text   string // the text kept: a.Text, or none when drop
 	drop   bool   // whether text excerpts are not kept
+	// sentiment is the score of a.Text (nil: none) of a new activity:
+	// the excerpt's sentiment is kept even when the excerpt is not.
+	sentiment any
 }
 
-// insertActivities inserts the rows (insertActivitiesSQL) and returns
-// the keys it stored; the others were stored before.
-func insertActivities(ctx context.Context, tx querier, source string, now time.Time, rows []activityRow) (map[string]bool, error) {
-	inserted := make(map[string]bool, len(rows))
+// storedActivities returns the keys of rows already stored.
+func storedActivities(ctx context.Context, tx querier, rows []activityRow) (map[string]bool, error) {
+	stored := make(map[string]bool)
+	if len(rows) == 0 {
+		return stored, nil
+	}
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = r.a.Key
+	}
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("look up %d activities: %w", len(rows), err)
+	}
+	q, err := tx.QueryContext(ctx, storedActivitiesSQL, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("look up %d activities: %w", len(rows), err)
+	}
+	defer q.Close()
+	for q.Next() {
+		var k string
+		if err := q.Scan(&k); err != nil {
+			return nil, fmt.Errorf("look up %d activities: %w", len(rows), err)
+		}
+		stored[k] = true
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("look up %d activities: %w", len(rows), err)
+	}
+	return stored, nil
+}
+
+// insertActivities inserts the rows of new activities
+// (insertActivitiesSQL).
+func insertActivities(ctx context.Context, tx querier, source string, now time.Time, rows []activityRow) error {
 	ingested := formatTime(now)
-	args := func(dst []any, i int) []any {
+	return execRows(ctx, tx, insertActivitiesSQL, len(rows), func(dst []any, i int) []any {
 		r := rows[i]
 		a := r.a
 		return append(dst, a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), r.id,
 			a.URL, a.Title, a.Channel, a.ParentKey, source, ingested,
-			r.total, r.byKind, r.text)
-	}
-	what := func(lo, hi int) string { return "store activity " + rows[lo].a.Key + andMore(hi-lo-1) }
-	err := queryRows(ctx, tx, insertActivitiesSQL, len(rows), args, what, func(r *sql.Rows) error {
-		var key string
-		if err := r.Scan(&key); err != nil {
-			return err
-		}
-		inserted[key] = true
-		return nil
-	})
-	return inserted, err
+			r.total, r.byKind, r.text, r.sentiment)
+	}, func(lo, hi int) string { return "store activity " + rows[lo].a.Key + andMore(hi-lo-1) })
 }
 
 // decodeReactions is the inverse of encodeReactions: nil for a NULL

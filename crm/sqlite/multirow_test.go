@@ -62,11 +62,12 @@ func TestApplyMultiRowAsOneAtATime(t *testing.T) {
 	earlierEvidence := []connectors.Evidence{evidence[20]}
 
 	now := func() time.Time { return t0.AddDate(1, 0, 0) }
-	build := func(batches []connectors.Batch) (string, int) {
+	build := func(batches []connectors.Batch, keepText bool) (string, int) {
 		path := filepath.Join(t.TempDir(), "rollcall.db")
 		s := open(t, path)
 		defer s.Close()
 		s.Now = now
+		s.SetKeepText(keepText)
 		if _, err := s.Apply(ctx, "gh", connectors.Batch{Activities: earlier, Evidence: earlierEvidence}); err != nil {
 			t.Fatal(err)
 		}
@@ -87,11 +88,20 @@ func TestApplyMultiRowAsOneAtATime(t *testing.T) {
 	for _, e := range evidence {
 		single = append(single, connectors.Batch{Evidence: []connectors.Evidence{e}})
 	}
-	wantPath, wantNew := build(single)
-	gotPath, gotNew := build([]connectors.Batch{{Activities: acts}, {Evidence: evidence}})
-	if gotNew != wantNew || wantNew != 698 {
-		t.Errorf("new activities: %d in one batch, %d one at a time, want 698", gotNew, wantNew)
+	for _, keepText := range []bool{true, false} {
+		wantPath, wantNew := build(single, keepText)
+		gotPath, gotNew := build([]connectors.Batch{{Activities: acts}, {Evidence: evidence}}, keepText)
+		if gotNew != wantNew || wantNew != 698 {
+			t.Errorf("keep text %v: new activities: %d in one batch, %d one at a time, want 698", keepText, gotNew, wantNew)
+		}
+		compare(t, keepText, wantPath, gotPath)
 	}
+}
+
+// compare reports how the activities, interactions, identity stats,
+// evidence and dirty marks of two stores differ.
+func compare(t *testing.T, keepText bool, wantPath, gotPath string) {
+	t.Helper()
 	queries := []string{
 		`SELECT key || '|' || type || '|' || occurred_at || '|' || i.external_id || '|' || parent_key || '|' || channel || '|' ||
 			ifnull(reactions_total, 'null') || '|' || reactions || '|' || text || '|' || ifnull(sentiment, 'null') || '|' || ingested_at
@@ -108,7 +118,7 @@ func TestApplyMultiRowAsOneAtATime(t *testing.T) {
 			t.Errorf("no %s", q)
 		}
 		if d := cmp.Diff(want[i], got[i]); d != "" {
-			t.Errorf("%s differ (-one at a time +one batch):\n%s", q, d)
+			t.Errorf("keep text %v: %s differ (-one at a time +one batch):\n%s", keepText, q, d)
 		}
 	}
 	if len(want[1]) < 30 {

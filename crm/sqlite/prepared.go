@@ -23,7 +23,7 @@ var writeStatements = []string{
 	// Accounts (upsertAccount, ensureIdentity, keepStaff, markDirty).
 	identityByRefSQL, identityIDByRefSQL, insertIdentitySQL, updateIdentitySQL, markStaffSQL, markDirtySQL,
 	// Activities (apply, addInteractions, addIdentityStats).
-	insertActivitiesSQL.sql(rowsChunk), updateCountsSQL, updateTextSQL, setSentimentSQL, memberOfIdentitySQL,
+	storedActivitiesSQL, insertActivitiesSQL.sql(rowsChunk), updateCountsSQL, updateTextSQL, setSentimentSQL, memberOfIdentitySQL,
 	parentAuthorSQL, repliesSQL, addEdgeSQL, addIdentityStatsSQL,
 	// Scores (scoreDelta.flush).
 	loadIdentityScoreSQL, saveIdentityScoreSQL,
