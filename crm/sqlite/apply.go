@@ -181,6 +181,9 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	if err := insertActivities(ctx, tx, source, now, fresh); err != nil {
 		return res, err
 	}
+	if err := addInteractions(ctx, tx, fresh, newAt); err != nil {
+		return res, err
+	}
 	for i, r := range rows {
 		a, id, total, byKind, text, drop := r.a, r.id, r.total, r.byKind, r.text, r.drop
 		// The excerpt's sentiment is kept even when the excerpt is not.
@@ -226,16 +229,6 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		}
 		res.NewActivities++
 		scores.Add(id, *a)
-		// Interactions are made as if the activities were stored one at
-		// a time, in batch order: the ones this batch stores after a do
-		// not count yet (each makes its own edges when its turn comes).
-		later := func(key string) bool {
-			at, ok := newAt[key]
-			return ok && at > i
-		}
-		if err := addInteractions(ctx, tx, id, *a, later); err != nil {
-			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
-		}
 		st := added[id]
 		if st == nil {
 			st = &identityStats{}

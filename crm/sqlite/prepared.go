@@ -24,7 +24,7 @@ var writeStatements = []string{
 	identityByRefSQL, identityIDByRefSQL, insertIdentitySQL, updateIdentitySQL, markStaffSQL, markDirtySQL,
 	// Activities (apply, addInteractions, addIdentityStats).
 	storedActivitiesSQL, insertActivitiesSQL.sql(rowsChunk), updateCountsSQL, updateTextSQL, setSentimentSQL, memberOfIdentitySQL,
-	parentAuthorSQL, repliesSQL, addEdgeSQL, addIdentityStatsSQL,
+	parentAuthorsSQL, repliesSQL, addEdgesSQL.sql(rowsChunk), addIdentityStatsSQL,
 	// Scores (scoreDelta.flush).
 	loadIdentityScoreSQL, saveIdentityScoreSQL,
 	// Members (recomputeMember, refreshStats, refreshSearch).
