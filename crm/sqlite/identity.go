@@ -68,9 +68,11 @@ func identityByRef(ctx context.Context, q querier, ref connectors.AccountRef) (c
 	return id, err
 }
 
+const identityByIDSQL = `SELECT ` + identityCols + ` FROM identities WHERE id = ?`
+
 // identityByID loads one identity; it wraps crm.ErrNotFound when missing.
 func identityByID(ctx context.Context, q querier, id int64) (crm.Identity, error) {
-	ident, err := scanIdentity(q.QueryRowContext(ctx, `SELECT `+identityCols+` FROM identities WHERE id = ?`, id))
+	ident, err := scanIdentity(q.QueryRowContext(ctx, identityByIDSQL, id))
 	if err == sql.ErrNoRows {
 		return crm.Identity{}, fmt.Errorf("identity %d: %w", id, crm.ErrNotFound)
 	}

@@ -16,7 +16,7 @@ import (
 
 // writeStatements are the statements prepared on the writer connection:
 // those Apply runs for each account, activity, identity or member of a
-// batch.
+// batch, and Assign for each identity and member.
 var writeStatements = []string{
 	// Tombstones (tombs).
 	anyTombstoneSQL, tombstoneSQL,
@@ -30,6 +30,8 @@ var writeStatements = []string{
 	// Members (recomputeMember, refreshStats, refreshSearch).
 	memberOverridesSQL, primaryOverrideSQL, primaryIdentitySQL, nameMemberSQL, refreshStatsSQL,
 	wantSearchSQL, haveSearchSQL, deleteSearchSQL, insertSearchSQL,
+	// The resolver's assignments (Assign).
+	identityByIDSQL, memberExistsSQL, insertMemberSQL, setMemberSQL, auditAssignSQL, recordJoinSQL,
 	// Evidence, cursor, ETags, missing objects, per-object state, lease.
 	insertEvidenceSQL.sql(rowsChunk), markRefDirtySQL, putCursorSQL, clearETagsSQL, insertETagsSQL.sql(rowsChunk),
 	clearMissingSQL, insertMissingSQL.sql(rowsChunk),
