@@ -99,6 +99,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			touched = append(touched, m)
 		}
 	}
+	var accounts []connectors.Account
 	for _, a := range b.Accounts {
 		if f, err := forgotten(a.AccountRef); err != nil || f {
 			if err != nil {
@@ -106,7 +107,25 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			}
 			continue
 		}
-		id, created, member, err := upsertAccount(ctx, tx, a, now)
+		accounts = append(accounts, a)
+	}
+	// The stored identities of the accounts, read at once. An account the
+	// batch repeats reads its identity again, as written.
+	storedIDs, err := storedIdentities(ctx, tx, accounts)
+	if err != nil {
+		return res, fmt.Errorf("read %d accounts: %w", len(accounts), err)
+	}
+	for _, a := range accounts {
+		pre, ok := storedIDs[a.AccountRef]
+		delete(storedIDs, a.AccountRef)
+		var id, member int64
+		var created bool
+		var err error
+		if ok {
+			id, created, member, err = upsertAccountOver(ctx, tx, a, now, pre)
+		} else {
+			id, created, member, err = upsertAccount(ctx, tx, a, now)
+		}
 		if err != nil {
 			return res, fmt.Errorf("store account %s: %w", a.AccountRef, err)
 		}
@@ -478,6 +497,56 @@ func ensureIdentity(ctx context.Context, tx querier, ref connectors.AccountRef, 
 // member (its name and primary may change).
 func upsertAccount(ctx context.Context, tx querier, a connectors.Account, now time.Time) (id int64, created bool, changed int64, err error) {
 	old, err := identityByRef(ctx, tx, a.AccountRef)
+	return upsertAccountOver(ctx, tx, a, now, lookup{old, err})
+}
+
+// lookup is what reading an account's identity found: the identity, or
+// an error wrapping crm.ErrNotFound (identityByRef).
+type lookup struct {
+	id  crm.Identity
+	err error
+}
+
+// storedIdentitiesSQL returns the identities of the accounts whose refs
+// are in a JSON array of [platform, instance, external id] arrays.
+const storedIdentitiesSQL = `SELECT ` + identityCols + ` FROM identities
+	WHERE (platform, instance, external_id) IN (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))`
+
+// storedIdentities reads, in one query, the identity of each of accounts,
+// or crm.ErrNotFound (as identityByRef) for an account not stored.
+func storedIdentities(ctx context.Context, tx querier, accounts []connectors.Account) (map[connectors.AccountRef]lookup, error) {
+	out := make(map[connectors.AccountRef]lookup, len(accounts))
+	if len(accounts) == 0 {
+		return out, nil
+	}
+	refs := make([][3]string, len(accounts))
+	for i, a := range accounts {
+		refs[i] = [3]string{a.Platform, a.Instance, a.ExternalID}
+		out[a.AccountRef] = lookup{err: fmt.Errorf("identity %s: %w", a.AccountRef, crm.ErrNotFound)}
+	}
+	list, err := json.Marshal(refs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, storedIdentitiesSQL, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		id, err := scanIdentity(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[id.AccountRef] = lookup{id: id}
+	}
+	return out, rows.Err()
+}
+
+// upsertAccountOver is upsertAccount with the account's identity already
+// read (old).
+func upsertAccountOver(ctx context.Context, tx querier, a connectors.Account, now time.Time, pre lookup) (id int64, created bool, changed int64, err error) {
+	old, err := pre.id, pre.err
 	if errors.Is(err, crm.ErrNotFound) {
 		r, err := tx.ExecContext(ctx, insertIdentitySQL,
 			a.Platform, a.Instance, a.ExternalID, a.Username, a.Name, a.URL, a.AvatarURL,

@@ -23,6 +23,7 @@ func TestScoreQueriesUseIndexes(t *testing.T) {
 		{repliesSQL, []any{`["k"]`, interactionTypesJSON}, "activities_parent"},
 		{parentAuthorsSQL, []any{`["k"]`}, "sqlite_autoindex_activities_1"},
 		{storedActivitiesSQL, []any{`["k"]`}, "sqlite_autoindex_activities_1"},
+		{storedIdentitiesSQL, []any{`[["github","github.com","1"]]`}, "sqlite_autoindex_identities_1"},
 		{`SELECT a.key FROM activities a WHERE a.occurred_at >= ? AND a.occurred_at < ?`, []any{"a", "b"}, "activities_time"},
 	} {
 		rows, err := s.w.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)

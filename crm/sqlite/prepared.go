@@ -21,7 +21,7 @@ var writeStatements = []string{
 	// Tombstones (tombs).
 	anyTombstoneSQL, tombstoneSQL,
 	// Accounts (upsertAccount, ensureIdentity, keepStaff, markDirty).
-	identityByRefSQL, identityIDByRefSQL, insertIdentitySQL, updateIdentitySQL, markStaffSQL, markDirtySQL,
+	identityByRefSQL, storedIdentitiesSQL, identityIDByRefSQL, insertIdentitySQL, updateIdentitySQL, markStaffSQL, markDirtySQL,
 	// Activities (apply, addInteractions, addIdentityStats).
 	storedActivitiesSQL, insertActivitiesSQL.sql(rowsChunk), updateCountsSQL, updateTextSQL, setSentimentSQL, memberOfIdentitySQL,
 	parentAuthorsSQL, repliesSQL, addEdgesSQL.sql(rowsChunk), addIdentityStatsSQL,
