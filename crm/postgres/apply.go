@@ -69,6 +69,7 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, source string, b connector
 			touched = append(touched, m)
 		}
 	}
+	var accounts []connectors.Account
 	for _, a := range b.Accounts {
 		if f, err := forgotten(a.AccountRef); err != nil || f {
 			if err != nil {
@@ -76,7 +77,25 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, source string, b connector
 			}
 			continue
 		}
-		id, created, member, err := upsertAccount(ctx, tx, a, now)
+		accounts = append(accounts, a)
+	}
+	// The stored identities of the accounts, read (and locked) at once.
+	// An account the batch repeats reads its identity again, as written.
+	stored, err := storedIdentities(ctx, tx, accounts)
+	if err != nil {
+		return res, fmt.Errorf("read %d accounts: %w", len(accounts), err)
+	}
+	for _, a := range accounts {
+		pre, ok := stored[a.AccountRef]
+		delete(stored, a.AccountRef)
+		var id, member int64
+		var created bool
+		var err error
+		if ok {
+			id, created, member, err = upsertAccountOver(ctx, tx, a, now, &pre)
+		} else {
+			id, created, member, err = upsertAccount(ctx, tx, a, now)
+		}
 		if err != nil {
 			return res, fmt.Errorf("store account %s: %w", a.AccountRef, err)
 		}
@@ -359,8 +378,27 @@ func ensureIdentity(ctx context.Context, tx pgx.Tx, ref connectors.AccountRef, n
 // row locked). When the stored identity belongs to a member and changed,
 // changed is that member (its name and primary may change).
 func upsertAccount(ctx context.Context, tx pgx.Tx, a connectors.Account, now time.Time) (id int64, created bool, changed int64, err error) {
+	return upsertAccountOver(ctx, tx, a, now, nil)
+}
+
+// lookup is what reading an account's identity found: the identity, or
+// ErrNotFound.
+type lookup struct {
+	id  crm.Identity
+	err error
+}
+
+// upsertAccountOver is upsertAccount with the identity already read
+// (pre, locked) when pre is not nil.
+func upsertAccountOver(ctx context.Context, tx pgx.Tx, a connectors.Account, now time.Time, pre *lookup) (id int64, created bool, changed int64, err error) {
 	for range 2 {
-		old, err := identityByRef(ctx, tx, a.AccountRef, true)
+		var old crm.Identity
+		if pre != nil {
+			old, err = pre.id, pre.err
+			pre = nil
+		} else {
+			old, err = identityByRef(ctx, tx, a.AccountRef, true)
+		}
 		if errors.Is(err, crm.ErrNotFound) {
 			// Another batch may insert the same account meanwhile: then
 			// nothing is inserted here and its row is merged into.
@@ -401,6 +439,38 @@ func upsertAccount(ctx context.Context, tx pgx.Tx, a connectors.Account, now tim
 		return old.ID, false, old.MemberID, err
 	}
 	return 0, false, 0, fmt.Errorf("identity %s: inserted and gone at once", a.AccountRef)
+}
+
+// storedIdentities reads, in one query, the identity of each of accounts
+// (locked, in id order, as the batch's other writes lock identities),
+// or ErrNotFound (see identityByRef) for an account not stored.
+func storedIdentities(ctx context.Context, tx pgx.Tx, accounts []connectors.Account) (map[connectors.AccountRef]lookup, error) {
+	out := make(map[connectors.AccountRef]lookup, len(accounts))
+	if len(accounts) == 0 {
+		return out, nil
+	}
+	var platforms, instances, externals []string
+	for _, a := range accounts {
+		platforms = append(platforms, a.Platform)
+		instances = append(instances, a.Instance)
+		externals = append(externals, a.ExternalID)
+		out[a.AccountRef] = lookup{err: fmt.Errorf("identity %s: %w", a.AccountRef, crm.ErrNotFound)}
+	}
+	rows, err := tx.Query(ctx, `SELECT `+identityCols+` FROM identities
+		WHERE (platform, instance, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
+		ORDER BY id FOR UPDATE`, platforms, instances, externals)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		id, err := scanIdentity(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[id.AccountRef] = lookup{id: id}
+	}
+	return out, rows.Err()
 }
 
 // Cursor returns the source's committed cursor state, ETags and missing

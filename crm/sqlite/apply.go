@@ -6,11 +6,40 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
+)
+
+// The statements of Apply (prepared once, see writeStatements).
+const (
+	updateCountsSQL = `UPDATE activities SET reactions_total = ?, reactions = ?
+		WHERE key = ? AND (reactions_total IS NOT ? OR reactions <> ?)`
+	// updateTextSQL also matches a text never scored (stored before sentiment).
+	updateTextSQL       = `UPDATE activities SET text = ? WHERE key = ? AND (text <> ? OR sentiment IS NULL)`
+	setSentimentSQL     = `UPDATE activities SET sentiment = ?1 WHERE key = ?2 AND sentiment IS NOT ?1`
+	memberOfIdentitySQL = `SELECT member_id FROM identities WHERE id = ?`
+	// markRefDirtySQL marks the identity of an account ref for the resolver.
+	markRefDirtySQL = `INSERT INTO identity_dirty (identity_id)
+		SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?
+		ON CONFLICT (identity_id) DO UPDATE SET gen = gen + 1`
+	putCursorSQL = `INSERT INTO cursors (source, state, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (source) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+		WHERE state IS NOT excluded.state`
+	clearETagsSQL      = `DELETE FROM etags WHERE source = ?`
+	clearMissingSQL    = `DELETE FROM missing WHERE source = ?`
+	identityIDByRefSQL = `SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?`
+	insertIdentitySQL  = `INSERT INTO identities
+		(platform, instance, external_id, username, name, url, avatar_url, emails, links,
+		 followers, bot, profile_fetched_at, first_seen_at, updated_at, verified_links, network_id, reputation)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateIdentitySQL = `UPDATE identities SET username = ?, name = ?, url = ?, avatar_url = ?,
+		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?,
+		verified_links = ?, network_id = ?, reputation = ?
+		WHERE id = ?`
 )
 
 // Apply commits b, the source's next cursor state and its ETags in one
@@ -49,7 +78,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		return res, err
 	}
 	now := s.now()
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return res, fmt.Errorf("begin: %w", err)
 	}
@@ -70,6 +99,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			touched = append(touched, m)
 		}
 	}
+	var accounts []connectors.Account
 	for _, a := range b.Accounts {
 		if f, err := forgotten(a.AccountRef); err != nil || f {
 			if err != nil {
@@ -77,7 +107,25 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			}
 			continue
 		}
-		id, created, member, err := upsertAccount(ctx, tx, a, now)
+		accounts = append(accounts, a)
+	}
+	// The stored identities of the accounts, read at once. An account the
+	// batch repeats reads its identity again, as written.
+	storedIDs, err := storedIdentities(ctx, tx, accounts)
+	if err != nil {
+		return res, fmt.Errorf("read %d accounts: %w", len(accounts), err)
+	}
+	for _, a := range accounts {
+		pre, ok := storedIDs[a.AccountRef]
+		delete(storedIDs, a.AccountRef)
+		var id, member int64
+		var created bool
+		var err error
+		if ok {
+			id, created, member, err = upsertAccountOver(ctx, tx, a, now, pre)
+		} else {
+			id, created, member, err = upsertAccount(ctx, tx, a, now)
+		}
 		if err != nil {
 			return res, fmt.Errorf("store account %s: %w", a.AccountRef, err)
 		}
@@ -95,7 +143,12 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	scores := scoreDelta{decay: s.decay()}
 	added := make(map[int64]*identityStats)
 	var addedOrder []int64
-	for _, a := range b.Activities {
+	// The activities: each one's actor and values first, then their rows
+	// in multi-row INSERTs, then, in batch order, what follows from each
+	// one being new or known.
+	rows := make([]activityRow, 0, len(b.Activities))
+	for i := range b.Activities {
+		a := &b.Activities[i]
 		id, ok := ids[a.Actor]
 		if !ok {
 			if f, err := forgotten(a.Actor); err != nil || f {
@@ -118,41 +171,53 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if err != nil {
 			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
 		}
+		r := activityRow{a: a, id: id, total: total, byKind: byKind, drop: s.dropText.Load()}
+		r.text = a.Text
+		if r.drop {
+			r.text = ""
+		}
+		rows = append(rows, r)
+	}
+	stored, err := storedActivities(ctx, tx, rows)
+	if err != nil {
+		return res, err
+	}
+	// newAt is the position in rows of each activity this batch stores
+	// (the first of a key the batch repeats); fresh are their rows, with
+	// their texts' sentiment.
+	newAt := make(map[string]int, len(rows))
+	var fresh []activityRow
+	for i, r := range rows {
+		if _, ok := newAt[r.a.Key]; ok || stored[r.a.Key] {
+			continue
+		}
+		newAt[r.a.Key] = i
+		if r.a.Text != "" {
+			r.sentiment = s.vader.Polarity(r.a.Text).Compound
+		}
+		fresh = append(fresh, r)
+	}
+	if err := insertActivities(ctx, tx, source, now, fresh); err != nil {
+		return res, err
+	}
+	if err := addInteractions(ctx, tx, fresh, newAt); err != nil {
+		return res, err
+	}
+	for i, r := range rows {
+		a, id, total, byKind, text, drop := r.a, r.id, r.total, r.byKind, r.text, r.drop
 		// The excerpt's sentiment is kept even when the excerpt is not.
 		// It is scored only for a new activity or a changed text: a
 		// known post read again on a refresh costs no scoring.
-		drop := s.dropText.Load()
-		text := a.Text
-		if drop {
-			text = ""
-		}
 		setMood := func() error {
-			_, err := tx.ExecContext(ctx, `UPDATE activities SET sentiment = ?1 WHERE key = ?2 AND sentiment IS NOT ?1`,
-				s.vader.Polarity(a.Text).Compound, a.Key)
+			_, err := tx.ExecContext(ctx, setSentimentSQL, s.vader.Polarity(a.Text).Compound, a.Key)
 			return err
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO activities
-			(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
-			 reactions_total, reactions, text)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (key) DO NOTHING`,
-			a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), id,
-			a.URL, a.Title, a.Channel, a.ParentKey, source, formatTime(now),
-			total, byKind, text)
-		if err != nil {
-			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
-		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
-		}
-		if n == 0 {
+		if at, ok := newAt[a.Key]; !ok || at != i {
 			// A known activity keeps its row; only the counts and the
 			// excerpt follow what the service says now (a batch without
 			// counts or text leaves them alone; equal ones write nothing).
 			if a.Reactions != nil {
-				if _, err := tx.ExecContext(ctx, `UPDATE activities SET reactions_total = ?, reactions = ?
-					WHERE key = ? AND (reactions_total IS NOT ? OR reactions <> ?)`, total, byKind, a.Key, total, byKind); err != nil {
+				if _, err := tx.ExecContext(ctx, updateCountsSQL, total, byKind, a.Key, total, byKind); err != nil {
 					return res, fmt.Errorf("update counts of activity %s: %w", a.Key, err)
 				}
 			}
@@ -163,7 +228,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 				changed := drop
 				if !drop {
 					// Also a text never scored (stored before sentiment).
-					r, err := tx.ExecContext(ctx, `UPDATE activities SET text = ? WHERE key = ? AND (text <> ? OR sentiment IS NULL)`, text, a.Key, text)
+					r, err := tx.ExecContext(ctx, updateTextSQL, text, a.Key, text)
 					if err != nil {
 						return res, fmt.Errorf("update text of activity %s: %w", a.Key, err)
 					}
@@ -181,16 +246,8 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 			}
 			continue
 		}
-		if a.Text != "" {
-			if err := setMood(); err != nil {
-				return res, fmt.Errorf("store sentiment of activity %s: %w", a.Key, err)
-			}
-		}
 		res.NewActivities++
-		scores.Add(id, a)
-		if err := addInteractions(ctx, tx, id, a); err != nil {
-			return res, fmt.Errorf("store activity %s: %w", a.Key, err)
-		}
+		scores.Add(id, *a)
 		st := added[id]
 		if st == nil {
 			st = &identityStats{}
@@ -201,7 +258,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		m, ok := memberOfIdentity[id]
 		if !ok {
 			var mid sql.NullInt64
-			if err := tx.QueryRowContext(ctx, `SELECT member_id FROM identities WHERE id = ?`, id).Scan(&mid); err != nil {
+			if err := tx.QueryRowContext(ctx, memberOfIdentitySQL, id).Scan(&mid); err != nil {
 				return res, fmt.Errorf("member of actor %s: %w", a.Actor, err)
 			}
 			m = mid.Int64
@@ -223,6 +280,7 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		}
 	}
 
+	var evidence []connectors.Evidence
 	for _, e := range b.Evidence {
 		fa, err := forgotten(e.A)
 		if err != nil {
@@ -232,25 +290,12 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 		if err != nil {
 			return res, err
 		}
-		if fa || fb {
-			continue
+		if !fa && !fb {
+			evidence = append(evidence, e)
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			e.Kind, e.A.String(), e.B.String(), source, formatTime(now))
-		if err != nil {
-			return res, fmt.Errorf("store evidence %s %s-%s: %w", e.Kind, e.A, e.B, err)
-		}
-		if n, err := r.RowsAffected(); err == nil && n > 0 {
-			// New evidence: both identities are resolved again.
-			for _, ref := range []connectors.AccountRef{e.A, e.B} {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO identity_dirty (identity_id)
-					SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?
-					ON CONFLICT (identity_id) DO UPDATE SET gen = gen + 1`, ref.Platform, ref.Instance, ref.ExternalID); err != nil {
-					return res, fmt.Errorf("mark %s for the resolver: %w", ref, err)
-				}
-			}
-		}
+	}
+	if err := putEvidence(ctx, tx, source, now, evidence); err != nil {
+		return res, err
 	}
 
 	if err := putCursor(ctx, tx, source, b.Next, now); err != nil {
@@ -273,6 +318,75 @@ func (s *Store) apply(ctx context.Context, source string, b connectors.Batch) (c
 	return res, nil
 }
 
+// insertActivitiesSQL stores new activities, rowsChunk rows a statement.
+var insertActivitiesSQL = multiRow{
+	head: `INSERT INTO activities
+	(key, platform, instance, type, occurred_at, identity_id, url, title, channel, parent_key, source, ingested_at,
+	 reactions_total, reactions, text, sentiment)`,
+	cols: 16,
+}
+
+// storedActivitiesSQL returns which keys of a JSON array are stored.
+const storedActivitiesSQL = `SELECT key FROM activities WHERE key IN (SELECT value FROM json_each(?))`
+
+// activityRow is an activity of a batch with the values Apply stores.
+type activityRow struct {
+	a      *connectors.Activity
+	id     int64  // its actor's identity
+	total  *int64 // reactions (crm.EncodeReactions)
+	byKind string
+	text   string // the text kept: a.Text, or none when drop
+	drop   bool   // whether text excerpts are not kept
+	// sentiment is the score of a.Text (nil: none) of a new activity:
+	// the excerpt's sentiment is kept even when the excerpt is not.
+	sentiment any
+}
+
+// storedActivities returns the keys of rows already stored.
+func storedActivities(ctx context.Context, tx querier, rows []activityRow) (map[string]bool, error) {
+	stored := make(map[string]bool)
+	if len(rows) == 0 {
+		return stored, nil
+	}
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = r.a.Key
+	}
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("look up %d activities: %w", len(rows), err)
+	}
+	q, err := tx.QueryContext(ctx, storedActivitiesSQL, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("look up %d activities: %w", len(rows), err)
+	}
+	defer q.Close()
+	for q.Next() {
+		var k string
+		if err := q.Scan(&k); err != nil {
+			return nil, fmt.Errorf("look up %d activities: %w", len(rows), err)
+		}
+		stored[k] = true
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("look up %d activities: %w", len(rows), err)
+	}
+	return stored, nil
+}
+
+// insertActivities inserts the rows of new activities
+// (insertActivitiesSQL).
+func insertActivities(ctx context.Context, tx querier, source string, now time.Time, rows []activityRow) error {
+	ingested := formatTime(now)
+	return execRows(ctx, tx, insertActivitiesSQL, len(rows), func(dst []any, i int) []any {
+		r := rows[i]
+		a := r.a
+		return append(dst, a.Key, a.Platform, a.Instance, a.Type, formatTime(a.OccurredAt), r.id,
+			a.URL, a.Title, a.Channel, a.ParentKey, source, ingested,
+			r.total, r.byKind, r.text, r.sentiment)
+	}, func(lo, hi int) string { return "store activity " + rows[lo].a.Key + andMore(hi-lo-1) })
+}
+
 // decodeReactions is the inverse of encodeReactions: nil for a NULL
 // reactions_total (the service reported none).
 func decodeReactions(total sql.NullInt64, byKind string) (*connectors.Reactions, error) {
@@ -289,30 +403,75 @@ func decodeReactions(total sql.NullInt64, byKind string) (*connectors.Reactions,
 }
 
 // putCursor replaces the source's cursor state, ETags and missing objects.
-func putCursor(ctx context.Context, tx *sql.Tx, source string, c connectors.Cursor, now time.Time) error {
+func putCursor(ctx context.Context, tx querier, source string, c connectors.Cursor, now time.Time) error {
 	var state any
 	if c.State != nil {
 		state = []byte(c.State)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (source, state, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (source) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
-		WHERE state IS NOT excluded.state`, source, state, formatTime(now)); err != nil {
+	if _, err := tx.ExecContext(ctx, putCursorSQL, source, state, formatTime(now)); err != nil {
 		return fmt.Errorf("store cursor: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM etags WHERE source = ?`, source); err != nil {
+	if _, err := tx.ExecContext(ctx, clearETagsSQL, source); err != nil {
 		return fmt.Errorf("clear etags: %w", err)
 	}
-	for u, tag := range c.ETags {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO etags (source, url, etag) VALUES (?, ?, ?)`, source, u, tag); err != nil {
-			return fmt.Errorf("store etag of %s: %w", u, err)
-		}
+	urls := slices.Sorted(maps.Keys(c.ETags))
+	if err := execRows(ctx, tx, insertETagsSQL, len(urls), func(dst []any, i int) []any {
+		return append(dst, source, urls[i], c.ETags[urls[i]])
+	}, func(lo, hi int) string { return "store etag of " + urls[lo] + andMore(hi-lo-1) }); err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM missing WHERE source = ?`, source); err != nil {
+	if _, err := tx.ExecContext(ctx, clearMissingSQL, source); err != nil {
 		return fmt.Errorf("clear missing objects: %w", err)
 	}
-	for k, until := range c.Missing {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO missing (source, key, until) VALUES (?, ?, ?)`, source, k, formatTime(until)); err != nil {
-			return fmt.Errorf("store missing object %s: %w", k, err)
+	keys := slices.Sorted(maps.Keys(c.Missing))
+	return execRows(ctx, tx, insertMissingSQL, len(keys), func(dst []any, i int) []any {
+		return append(dst, source, keys[i], formatTime(c.Missing[keys[i]]))
+	}, func(lo, hi int) string { return "store missing object " + keys[lo] + andMore(hi-lo-1) })
+}
+
+// The multi-row statements of putCursor and putEvidence.
+var (
+	insertETagsSQL   = multiRow{head: `INSERT INTO etags (source, url, etag)`, cols: 3}
+	insertMissingSQL = multiRow{head: `INSERT INTO missing (source, key, until)`, cols: 3}
+	// insertEvidenceSQL returns the evidence it stored (new evidence).
+	insertEvidenceSQL = multiRow{head: `INSERT INTO evidence (kind, a_ref, b_ref, source, observed_at)`, cols: 5,
+		tail: `ON CONFLICT DO NOTHING RETURNING kind, a_ref, b_ref`}
+)
+
+// putEvidence stores evidence (insertEvidenceSQL) and marks both
+// identities of each one new for the resolver.
+func putEvidence(ctx context.Context, tx querier, source string, now time.Time, evidence []connectors.Evidence) error {
+	observed := formatTime(now)
+	type triple struct{ kind, a, b string }
+	stored := make(map[triple]bool)
+	err := queryRows(ctx, tx, insertEvidenceSQL, len(evidence), func(dst []any, i int) []any {
+		e := evidence[i]
+		return append(dst, e.Kind, e.A.String(), e.B.String(), source, observed)
+	}, func(lo, hi int) string {
+		e := evidence[lo]
+		return fmt.Sprintf("store evidence %s %s-%s%s", e.Kind, e.A, e.B, andMore(hi-lo-1))
+	}, func(r *sql.Rows) error {
+		var t triple
+		if err := r.Scan(&t.kind, &t.a, &t.b); err != nil {
+			return err
+		}
+		stored[t] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range evidence {
+		t := triple{e.Kind, e.A.String(), e.B.String()}
+		if !stored[t] {
+			continue // known, or repeated in the batch
+		}
+		delete(stored, t)
+		// New evidence: both identities are resolved again.
+		for _, ref := range []connectors.AccountRef{e.A, e.B} {
+			if _, err := tx.ExecContext(ctx, markRefDirtySQL, ref.Platform, ref.Instance, ref.ExternalID); err != nil {
+				return fmt.Errorf("mark %s for the resolver: %w", ref, err)
+			}
 		}
 	}
 	return nil
@@ -320,10 +479,9 @@ func putCursor(ctx context.Context, tx *sql.Tx, source string, c connectors.Curs
 
 // ensureIdentity returns the id of the identity for ref, creating a minimal
 // one when none is stored.
-func ensureIdentity(ctx context.Context, tx *sql.Tx, ref connectors.AccountRef, now time.Time) (int64, bool, error) {
+func ensureIdentity(ctx context.Context, tx querier, ref connectors.AccountRef, now time.Time) (int64, bool, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM identities WHERE platform = ? AND instance = ? AND external_id = ?`,
-		ref.Platform, ref.Instance, ref.ExternalID).Scan(&id)
+	err := tx.QueryRowContext(ctx, identityIDByRefSQL, ref.Platform, ref.Instance, ref.ExternalID).Scan(&id)
 	if err == nil {
 		return id, false, nil
 	}
@@ -337,13 +495,60 @@ func ensureIdentity(ctx context.Context, tx *sql.Tx, ref connectors.AccountRef, 
 // upsertAccount stores a, merging it into the stored identity if any. When
 // the stored identity belongs to a member and changed, changed is that
 // member (its name and primary may change).
-func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now time.Time) (id int64, created bool, changed int64, err error) {
+func upsertAccount(ctx context.Context, tx querier, a connectors.Account, now time.Time) (id int64, created bool, changed int64, err error) {
 	old, err := identityByRef(ctx, tx, a.AccountRef)
+	return upsertAccountOver(ctx, tx, a, now, lookup{old, err})
+}
+
+// lookup is what reading an account's identity found: the identity, or
+// an error wrapping crm.ErrNotFound (identityByRef).
+type lookup struct {
+	id  crm.Identity
+	err error
+}
+
+// storedIdentitiesSQL returns the identities of the accounts whose refs
+// are in a JSON array of [platform, instance, external id] arrays.
+const storedIdentitiesSQL = `SELECT ` + identityCols + ` FROM identities
+	WHERE (platform, instance, external_id) IN (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))`
+
+// storedIdentities reads, in one query, the identity of each of accounts,
+// or crm.ErrNotFound (as identityByRef) for an account not stored.
+func storedIdentities(ctx context.Context, tx querier, accounts []connectors.Account) (map[connectors.AccountRef]lookup, error) {
+	out := make(map[connectors.AccountRef]lookup, len(accounts))
+	if len(accounts) == 0 {
+		return out, nil
+	}
+	refs := make([][3]string, len(accounts))
+	for i, a := range accounts {
+		refs[i] = [3]string{a.Platform, a.Instance, a.ExternalID}
+		out[a.AccountRef] = lookup{err: fmt.Errorf("identity %s: %w", a.AccountRef, crm.ErrNotFound)}
+	}
+	list, err := json.Marshal(refs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, storedIdentitiesSQL, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		id, err := scanIdentity(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[id.AccountRef] = lookup{id: id}
+	}
+	return out, rows.Err()
+}
+
+// upsertAccountOver is upsertAccount with the account's identity already
+// read (old).
+func upsertAccountOver(ctx context.Context, tx querier, a connectors.Account, now time.Time, pre lookup) (id int64, created bool, changed int64, err error) {
+	old, err := pre.id, pre.err
 	if errors.Is(err, crm.ErrNotFound) {
-		r, err := tx.ExecContext(ctx, `INSERT INTO identities
-			(platform, instance, external_id, username, name, url, avatar_url, emails, links,
-			 followers, bot, profile_fetched_at, first_seen_at, updated_at, verified_links, network_id, reputation)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r, err := tx.ExecContext(ctx, insertIdentitySQL,
 			a.Platform, a.Instance, a.ExternalID, a.Username, a.Name, a.URL, a.AvatarURL,
 			crm.EncodeSet(crm.MergeSet(a.Emails, nil)), crm.EncodeSet(crm.MergeSet(a.Links, nil)),
 			a.Followers, a.Bot, nullTime(a.ProfileFetchedAt), formatTime(now), formatTime(now),
@@ -365,10 +570,7 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a connectors.Account, now ti
 		return old.ID, false, 0, nil
 	}
 	changed = old.MemberID
-	_, err = tx.ExecContext(ctx, `UPDATE identities SET username = ?, name = ?, url = ?, avatar_url = ?,
-		emails = ?, links = ?, followers = ?, bot = ?, profile_fetched_at = ?, updated_at = ?,
-		verified_links = ?, network_id = ?, reputation = ?
-		WHERE id = ?`,
+	_, err = tx.ExecContext(ctx, updateIdentitySQL,
 		next.Username, next.Name, next.URL, next.AvatarURL, crm.EncodeSet(next.Emails), crm.EncodeSet(next.Links),
 		next.Followers, next.Bot, nullTime(next.ProfileFetchedAt), formatTime(now),
 		crm.EncodeSet(next.VerifiedLinks), next.NetworkID, next.Reputation, old.ID)

@@ -67,10 +67,15 @@ func (s *Store) tombs(q querier) *tombs {
 	return &tombs{s: s, q: q, memo: make(map[connectors.AccountRef]bool)}
 }
 
+const (
+	anyTombstoneSQL = `SELECT EXISTS (SELECT 1 FROM tombstones)`
+	tombstoneSQL    = `SELECT EXISTS (SELECT 1 FROM tombstones WHERE hash = ?)`
+)
+
 // has reports whether ref's account was forgotten.
 func (t *tombs) has(ctx context.Context, ref connectors.AccountRef) (bool, error) {
 	if !t.checked {
-		if err := t.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM tombstones)`).Scan(&t.any); err != nil {
+		if err := t.q.QueryRowContext(ctx, anyTombstoneSQL).Scan(&t.any); err != nil {
 			return false, fmt.Errorf("read tombstones: %w", err)
 		}
 		t.checked = true
@@ -82,8 +87,7 @@ func (t *tombs) has(ctx context.Context, ref connectors.AccountRef) (bool, error
 		return v, nil
 	}
 	var v bool
-	if err := t.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM tombstones WHERE hash = ?)`,
-		t.s.tombHash(ref)).Scan(&v); err != nil {
+	if err := t.q.QueryRowContext(ctx, tombstoneSQL, t.s.tombHash(ref)).Scan(&v); err != nil {
 		return false, fmt.Errorf("read tombstones: %w", err)
 	}
 	t.memo[ref] = v
@@ -211,6 +215,22 @@ func absorb(ctx context.Context, tx *sql.Tx, into, from int64) error {
 	return nil
 }
 
+// The statements of recomputeMember.
+const (
+	memberOverridesSQL = `SELECT name_override, primary_override FROM members WHERE id = ?`
+	primaryOverrideSQL = `SELECT id, name, username FROM identities WHERE id = ? AND member_id = ?`
+	// primaryIdentitySQL picks the member's primary identity as
+	// recomputeMember says.
+	primaryIdentitySQL = `SELECT i.id, i.name, i.username FROM identities i
+		WHERE i.member_id = ?
+		ORDER BY (i.name != '') + (i.url != '') + (i.avatar_url != '') + json_array_length(i.links)
+				+ (i.profile_fetched_at IS NOT NULL) DESC,
+			i.activity_count DESC,
+			i.id
+		LIMIT 1`
+	nameMemberSQL = `UPDATE members SET name = ?, primary_identity_id = ? WHERE id = ?`
+)
+
 // recomputeMember sets the member's stats (see refreshStats), primary
 // identity, display name and search text (see refreshSearch). The
 // primary is the primary_override while that identity is in the member,
@@ -218,10 +238,10 @@ func absorb(ctx context.Context, tx *sql.Tx, into, from int64) error {
 // each link, a fetched profile count one each), then the most activity,
 // then the lowest id. The name is the name_override, else the primary's
 // name, else its username.
-func recomputeMember(ctx context.Context, tx *sql.Tx, member int64) (err error) {
+func recomputeMember(ctx context.Context, tx querier, member int64) (err error) {
 	var nameOv sql.NullString
 	var primOv sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT name_override, primary_override FROM members WHERE id = ?`, member).Scan(&nameOv, &primOv)
+	err = tx.QueryRowContext(ctx, memberOverridesSQL, member).Scan(&nameOv, &primOv)
 	if err == sql.ErrNoRows {
 		return nil
 	}
@@ -242,8 +262,7 @@ func recomputeMember(ctx context.Context, tx *sql.Tx, member int64) (err error) 
 	var name, username string
 	found := false
 	if primOv.Valid {
-		err := tx.QueryRowContext(ctx, `SELECT id, name, username FROM identities WHERE id = ? AND member_id = ?`,
-			primOv.Int64, member).Scan(&id, &name, &username)
+		err := tx.QueryRowContext(ctx, primaryOverrideSQL, primOv.Int64, member).Scan(&id, &name, &username)
 		switch {
 		case err == nil:
 			found = true
@@ -252,13 +271,7 @@ func recomputeMember(ctx context.Context, tx *sql.Tx, member int64) (err error) 
 		}
 	}
 	if !found {
-		err := tx.QueryRowContext(ctx, `SELECT i.id, i.name, i.username FROM identities i
-			WHERE i.member_id = ?
-			ORDER BY (i.name != '') + (i.url != '') + (i.avatar_url != '') + json_array_length(i.links)
-					+ (i.profile_fetched_at IS NOT NULL) DESC,
-				i.activity_count DESC,
-				i.id
-			LIMIT 1`, member).Scan(&id, &name, &username)
+		err := tx.QueryRowContext(ctx, primaryIdentitySQL, member).Scan(&id, &name, &username)
 		if err == sql.ErrNoRows {
 			return nil
 		}
@@ -272,7 +285,7 @@ func recomputeMember(ctx context.Context, tx *sql.Tx, member int64) (err error) 
 	if nameOv.Valid && nameOv.String != "" {
 		name = nameOv.String
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE members SET name = ?, primary_identity_id = ? WHERE id = ?`, name, id, member)
+	_, err = tx.ExecContext(ctx, nameMemberSQL, name, id, member)
 	return err
 }
 

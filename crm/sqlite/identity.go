@@ -49,26 +49,30 @@ func scanIdentity(sc scanner) (crm.Identity, error) {
 	return id, nil
 }
 
-// querier is a *sql.DB or *sql.Tx.
+// querier is a *sql.DB, *sql.Tx or *wtx.
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+const identityByRefSQL = `SELECT ` + identityCols + ` FROM identities
+	WHERE platform = ? AND instance = ? AND external_id = ?`
+
 // identityByRef loads one identity; it wraps crm.ErrNotFound when missing.
 func identityByRef(ctx context.Context, q querier, ref connectors.AccountRef) (crm.Identity, error) {
-	id, err := scanIdentity(q.QueryRowContext(ctx, `SELECT `+identityCols+` FROM identities
-		WHERE platform = ? AND instance = ? AND external_id = ?`, ref.Platform, ref.Instance, ref.ExternalID))
+	id, err := scanIdentity(q.QueryRowContext(ctx, identityByRefSQL, ref.Platform, ref.Instance, ref.ExternalID))
 	if err == sql.ErrNoRows {
 		return crm.Identity{}, fmt.Errorf("identity %s: %w", ref, crm.ErrNotFound)
 	}
 	return id, err
 }
 
+const identityByIDSQL = `SELECT ` + identityCols + ` FROM identities WHERE id = ?`
+
 // identityByID loads one identity; it wraps crm.ErrNotFound when missing.
 func identityByID(ctx context.Context, q querier, id int64) (crm.Identity, error) {
-	ident, err := scanIdentity(q.QueryRowContext(ctx, `SELECT `+identityCols+` FROM identities WHERE id = ?`, id))
+	ident, err := scanIdentity(q.QueryRowContext(ctx, identityByIDSQL, id))
 	if err == sql.ErrNoRows {
 		return crm.Identity{}, fmt.Errorf("identity %d: %w", id, crm.ErrNotFound)
 	}

@@ -17,11 +17,13 @@ const (
 	settingResolverDecision = "resolver_decision"
 )
 
+const markDirtySQL = `INSERT INTO identity_dirty (identity_id) VALUES (?)
+	ON CONFLICT (identity_id) DO UPDATE SET gen = gen + 1`
+
 // markDirty marks an identity for the resolver, in the transaction that
 // adds or changes it.
-func markDirty(ctx context.Context, tx *sql.Tx, id int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO identity_dirty (identity_id) VALUES (?)
-		ON CONFLICT (identity_id) DO UPDATE SET gen = gen + 1`, id)
+func markDirty(ctx context.Context, tx querier, id int64) error {
+	_, err := tx.ExecContext(ctx, markDirtySQL, id)
 	if err != nil {
 		return fmt.Errorf("mark identity %d for the resolver: %w", id, err)
 	}

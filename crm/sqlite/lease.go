@@ -153,8 +153,10 @@ func scanLease(r scanner) (crm.Lease, error) {
 	return l, nil
 }
 
+const readLeaseSQL = `SELECT source, holder, token, expires_at, acquired_at FROM leases WHERE source = ?`
+
 func readLease(ctx context.Context, q querier, source string) (crm.Lease, bool, error) {
-	l, err := scanLease(q.QueryRowContext(ctx, `SELECT source, holder, token, expires_at, acquired_at FROM leases WHERE source = ?`, source))
+	l, err := scanLease(q.QueryRowContext(ctx, readLeaseSQL, source))
 	if errors.Is(err, sql.ErrNoRows) {
 		return crm.Lease{}, false, nil
 	}
@@ -168,7 +170,7 @@ func readLease(ctx context.Context, q querier, source string) (crm.Lease, bool, 
 // f's holder's with f's token. Expiry alone does not fail it: taking a
 // lease over needs the write lock this transaction holds, so while the
 // token is unchanged nobody else has the source.
-func checkFence(ctx context.Context, tx *sql.Tx, source string, f crm.Fence) error {
+func checkFence(ctx context.Context, tx querier, source string, f crm.Fence) error {
 	if f.Source != source {
 		return fmt.Errorf("fence of source %q on a batch of %q", f.Source, source)
 	}

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -10,28 +9,21 @@ import (
 	"github.com/rollcall-dev/rollcall/connectors"
 )
 
+const (
+	deleteObjectSQL = `DELETE FROM objects WHERE source = ? AND key = ?`
+	putObjectSQL    = `INSERT INTO objects (source, key, value) VALUES (?, ?, ?)
+		ON CONFLICT (source, key) DO UPDATE SET value = excluded.value WHERE value IS NOT excluded.value`
+)
+
 // putObjects writes a batch's per-object state (nil Value: delete) in its
 // transaction.
-func putObjects(ctx context.Context, tx *sql.Tx, source string, objs []connectors.Object) error {
-	if len(objs) == 0 {
-		return nil
-	}
-	del, err := tx.PrepareContext(ctx, `DELETE FROM objects WHERE source = ? AND key = ?`)
-	if err != nil {
-		return fmt.Errorf("store per-object state: %w", err)
-	}
-	defer del.Close()
-	put, err := tx.PrepareContext(ctx, `INSERT INTO objects (source, key, value) VALUES (?, ?, ?)
-		ON CONFLICT (source, key) DO UPDATE SET value = excluded.value WHERE value IS NOT excluded.value`)
-	if err != nil {
-		return fmt.Errorf("store per-object state: %w", err)
-	}
-	defer put.Close()
+func putObjects(ctx context.Context, tx querier, source string, objs []connectors.Object) error {
 	for _, o := range objs {
+		var err error
 		if o.Value == nil {
-			_, err = del.ExecContext(ctx, source, o.Key)
+			_, err = tx.ExecContext(ctx, deleteObjectSQL, source, o.Key)
 		} else {
-			_, err = put.ExecContext(ctx, source, o.Key, string(o.Value))
+			_, err = tx.ExecContext(ctx, putObjectSQL, source, o.Key, string(o.Value))
 		}
 		if err != nil {
 			return fmt.Errorf("store per-object state %s: %w", o.Key, err)

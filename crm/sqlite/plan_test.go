@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestScoreQueriesUseIndexes: the per-activity lookups Apply makes for
-// interactions use an index (a full scan per stored activity would make a
+// TestScoreQueriesUseIndexes: the lookups Apply makes for a batch's
+// activities and their interactions use an index (a full scan per stored activity would make a
 // batch cost the size of the store).
 func TestScoreQueriesUseIndexes(t *testing.T) {
 	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "rollcall.db"))
@@ -20,9 +20,10 @@ func TestScoreQueriesUseIndexes(t *testing.T) {
 		args  []any
 		index string
 	}{
-		{`SELECT identity_id, occurred_at FROM activities WHERE parent_key = ? AND parent_key <> '' AND type IN (SELECT value FROM json_each(?))`,
-			[]any{"k", interactionTypesJSON}, "activities_parent"},
-		{`SELECT identity_id FROM activities WHERE key = ?`, []any{"k"}, "sqlite_autoindex_activities_1"},
+		{repliesSQL, []any{`["k"]`, interactionTypesJSON}, "activities_parent"},
+		{parentAuthorsSQL, []any{`["k"]`}, "sqlite_autoindex_activities_1"},
+		{storedActivitiesSQL, []any{`["k"]`}, "sqlite_autoindex_activities_1"},
+		{storedIdentitiesSQL, []any{`[["github","github.com","1"]]`}, "sqlite_autoindex_identities_1"},
 		{`SELECT a.key FROM activities a WHERE a.occurred_at >= ? AND a.occurred_at < ?`, []any{"a", "b"}, "activities_time"},
 	} {
 		rows, err := s.w.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)

@@ -91,7 +91,7 @@ func (s *Store) Assign(ctx context.Context, as []crm.Assignment) error {
 		return nil
 	}
 	now := s.now()
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: assign %d identities: begin: %w", len(as), err)
 	}
@@ -125,9 +125,19 @@ func (s *Store) Assign(ctx context.Context, as []crm.Assignment) error {
 	return nil
 }
 
+// The statements of assignOne (prepared once, see writeStatements).
+const (
+	memberExistsSQL = `SELECT 1 FROM members WHERE id = ?`
+	insertMemberSQL = `INSERT INTO members (name, primary_identity_id, created_at) VALUES (?, ?, ?)`
+	setMemberSQL    = `UPDATE identities SET member_id = ? WHERE id = ?`
+	auditAssignSQL  = `INSERT INTO audit_log (at, actor, action, member_id, identity_id, detail)
+		VALUES (?, 'resolver', 'assign', ?, ?, ?)`
+	recordJoinSQL = `INSERT INTO identity_joins (identity_id, member_id, audit_id) VALUES (?, ?, ?)`
+)
+
 // assignOne performs one assignment and returns the identity's member, or
 // 0 when it skipped a forgotten account.
-func assignOne(ctx context.Context, tx *sql.Tx, ts *tombs, a crm.Assignment, given map[int64]int64, now time.Time) (int64, error) {
+func assignOne(ctx context.Context, tx querier, ts *tombs, a crm.Assignment, given map[int64]int64, now time.Time) (int64, error) {
 	ident, err := identityByID(ctx, tx, a.IdentityID)
 	if err != nil {
 		return 0, err
@@ -151,7 +161,7 @@ func assignOne(ctx context.Context, tx *sql.Tx, ts *tombs, a crm.Assignment, giv
 	}
 	if target != 0 {
 		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM members WHERE id = ?`, target).Scan(&one)
+		err := tx.QueryRowContext(ctx, memberExistsSQL, target).Scan(&one)
 		if err == sql.ErrNoRows {
 			return 0, fmt.Errorf("member %d: %w", target, crm.ErrNotFound)
 		}
@@ -171,8 +181,7 @@ func assignOne(ctx context.Context, tx *sql.Tx, ts *tombs, a crm.Assignment, giv
 		if name == "" {
 			name = ident.Username
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO members (name, primary_identity_id, created_at) VALUES (?, ?, ?)`,
-			name, ident.ID, formatTime(now))
+		r, err := tx.ExecContext(ctx, insertMemberSQL, name, ident.ID, formatTime(now))
 		if err != nil {
 			return 0, fmt.Errorf("create member: %w", err)
 		}
@@ -180,7 +189,7 @@ func assignOne(ctx context.Context, tx *sql.Tx, ts *tombs, a crm.Assignment, giv
 			return 0, fmt.Errorf("create member: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE identities SET member_id = ? WHERE id = ?`, target, ident.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, setMemberSQL, target, ident.ID); err != nil {
 		return 0, err
 	}
 	detail, _ := json.Marshal(struct {
@@ -188,8 +197,7 @@ func assignOne(ctx context.Context, tx *sql.Tx, ts *tombs, a crm.Assignment, giv
 		Account   string `json:"account"`
 		NewMember bool   `json:"new_member,omitempty"`
 	}{a.Reason, ident.AccountRef.String(), created})
-	r, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, member_id, identity_id, detail)
-		VALUES (?, 'resolver', 'assign', ?, ?, ?)`, formatTime(now), target, ident.ID, string(detail))
+	r, err := tx.ExecContext(ctx, auditAssignSQL, formatTime(now), target, ident.ID, string(detail))
 	if err != nil {
 		return 0, fmt.Errorf("write audit log: %w", err)
 	}
@@ -197,8 +205,7 @@ func assignOne(ctx context.Context, tx *sql.Tx, ts *tombs, a crm.Assignment, giv
 	if err != nil {
 		return 0, fmt.Errorf("write audit log: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO identity_joins (identity_id, member_id, audit_id) VALUES (?, ?, ?)`,
-		ident.ID, target, aid); err != nil {
+	if _, err := tx.ExecContext(ctx, recordJoinSQL, ident.ID, target, aid); err != nil {
 		return 0, fmt.Errorf("record join: %w", err)
 	}
 	return target, nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
 )
 
@@ -27,7 +26,7 @@ type scoreDelta struct {
 }
 
 // flush writes the accumulated activities into identity_scores.
-func (d *scoreDelta) flush(ctx context.Context, tx *sql.Tx) error {
+func (d *scoreDelta) flush(ctx context.Context, tx querier) error {
 	for _, id := range d.Identities() {
 		sc, err := loadIdentityScore(ctx, tx, id)
 		if err != nil {
@@ -44,8 +43,7 @@ func (d *scoreDelta) flush(ctx context.Context, tx *sql.Tx) error {
 func loadIdentityScore(ctx context.Context, q querier, id int64) (crm.IdentityScore, error) {
 	var sc crm.IdentityScore
 	var tallies, channels string
-	err := q.QueryRowContext(ctx, `SELECT tallies, channels, weeks, weeks_at, months, months_at
-		FROM identity_scores WHERE identity_id = ?`, id).Scan(&tallies, &channels,
+	err := q.QueryRowContext(ctx, loadIdentityScoreSQL, id).Scan(&tallies, &channels,
 		(*int64Mask)(&sc.Weeks.Mask), &sc.Weeks.At, (*int64Mask)(&sc.Months.Mask), &sc.Months.At)
 	if err == sql.ErrNoRows {
 		return sc, nil
@@ -62,12 +60,18 @@ func loadIdentityScore(ctx context.Context, q querier, id int64) (crm.IdentitySc
 	return sc, nil
 }
 
-func saveIdentityScore(ctx context.Context, tx *sql.Tx, id int64, sc crm.IdentityScore) error {
-	ch := crm.EncodeChannels(sc.Channels)
-	_, err := tx.ExecContext(ctx, `INSERT INTO identity_scores (identity_id, tallies, channels, weeks, weeks_at, months, months_at)
+const (
+	loadIdentityScoreSQL = `SELECT tallies, channels, weeks, weeks_at, months, months_at
+		FROM identity_scores WHERE identity_id = ?`
+	saveIdentityScoreSQL = `INSERT INTO identity_scores (identity_id, tallies, channels, weeks, weeks_at, months, months_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (identity_id) DO UPDATE SET tallies = excluded.tallies, channels = excluded.channels,
-			weeks = excluded.weeks, weeks_at = excluded.weeks_at, months = excluded.months, months_at = excluded.months_at`,
+			weeks = excluded.weeks, weeks_at = excluded.weeks_at, months = excluded.months, months_at = excluded.months_at`
+)
+
+func saveIdentityScore(ctx context.Context, tx querier, id int64, sc crm.IdentityScore) error {
+	ch := crm.EncodeChannels(sc.Channels)
+	_, err := tx.ExecContext(ctx, saveIdentityScoreSQL,
 		id, crm.EncodeTallies(sc.Tallies), ch, int64(sc.Weeks.Mask), sc.Weeks.At, int64(sc.Months.Mask), sc.Months.At)
 	if err != nil {
 		return fmt.Errorf("store scores of identity %d: %w", id, err)
@@ -97,63 +101,144 @@ var interactionTypesJSON = func() string {
 	return string(b)
 }()
 
-// addInteractions records the edges a newly stored activity makes: to
-// the author of its parent when it answers one that is stored, and from
-// each stored reply that answers it (replies can land first).
-func addInteractions(ctx context.Context, tx *sql.Tx, identity int64, a connectors.Activity) error {
-	if a.ParentKey != "" && crm.Interacts(a.Type) {
-		var to int64
-		err := tx.QueryRowContext(ctx, `SELECT identity_id FROM activities WHERE key = ?`, a.ParentKey).Scan(&to)
-		switch {
-		case err == sql.ErrNoRows:
-		case err != nil:
-			return fmt.Errorf("parent of %s: %w", a.Key, err)
-		default:
-			if err := addEdge(ctx, tx, identity, to, formatTime(a.OccurredAt)); err != nil {
-				return err
-			}
+// The statements of addInteractions.
+const (
+	// parentAuthorsSQL returns the author of each stored activity whose
+	// key is in a JSON array.
+	parentAuthorsSQL = `SELECT key, identity_id FROM activities WHERE key IN (SELECT value FROM json_each(?))`
+	// repliesSQL returns the stored interactions (types ?2) that answer
+	// an activity whose key is in the JSON array ?1.
+	repliesSQL = `SELECT key, parent_key, identity_id, occurred_at FROM activities
+		WHERE parent_key IN (SELECT value FROM json_each(?1)) AND parent_key <> '' AND type IN (SELECT value FROM json_each(?2))`
+)
+
+// addEdgesSQL adds interactions: n more from one identity to another, the
+// last at last_at.
+var addEdgesSQL = multiRow{head: `INSERT INTO interactions (from_identity, to_identity, n, last_at)`, cols: 4,
+	tail: `ON CONFLICT (from_identity, to_identity) DO UPDATE SET n = n + excluded.n, last_at = max(last_at, excluded.last_at)`}
+
+// addInteractions records the edges the activities a batch stored (fresh,
+// in batch order, each at its position newAt[key]) make: each to the
+// author of its parent when it answers one that is stored, and from each
+// stored reply that answers it (replies can land first). The edges are
+// those of storing the activities one at a time in batch order: an
+// activity does not count the ones the batch stores after it (they make
+// the edge with it themselves).
+func addInteractions(ctx context.Context, tx querier, fresh []activityRow, newAt map[string]int) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	var parents, keys []string
+	for _, r := range fresh {
+		keys = append(keys, r.a.Key)
+		if r.a.ParentKey != "" && crm.Interacts(r.a.Type) {
+			parents = append(parents, r.a.ParentKey)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT identity_id, occurred_at FROM activities
-		WHERE parent_key = ? AND parent_key <> '' AND type IN (SELECT value FROM json_each(?))`, a.Key, interactionTypesJSON)
-	if err != nil {
-		return fmt.Errorf("replies to %s: %w", a.Key, err)
+	authors := make(map[string]int64, len(parents))
+	if len(parents) > 0 {
+		err := scanJSONQuery(ctx, tx, parentAuthorsSQL, []any{parents}, func(rows *sql.Rows) error {
+			var key string
+			var id int64
+			if err := rows.Scan(&key, &id); err != nil {
+				return err
+			}
+			authors[key] = id
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("parents of %d activities: %w", len(fresh), err)
+		}
 	}
-	type edge struct {
+	type reply struct {
+		key  string
 		from int64
 		at   string
 	}
-	var es []edge
-	for rows.Next() {
-		var e edge
-		if err := rows.Scan(&e.from, &e.at); err != nil {
-			rows.Close()
-			return fmt.Errorf("replies to %s: %w", a.Key, err)
+	replies := make(map[string][]reply) // by parent key
+	err := scanJSONQuery(ctx, tx, repliesSQL, []any{keys, json.RawMessage(interactionTypesJSON)}, func(rows *sql.Rows) error {
+		var r reply
+		var parent string
+		if err := rows.Scan(&r.key, &parent, &r.from, &r.at); err != nil {
+			return err
 		}
-		es = append(es, e)
+		replies[parent] = append(replies[parent], r)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("replies to %d activities: %w", len(fresh), err)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("replies to %s: %w", a.Key, err)
+
+	type pair struct{ from, to int64 }
+	type edge struct {
+		n    int
+		last string
 	}
-	for _, e := range es {
-		if err := addEdge(ctx, tx, e.from, identity, e.at); err != nil {
+	edges := make(map[pair]*edge)
+	var order []pair
+	add := func(from, to int64, at string) {
+		if from == to {
+			return
+		}
+		p := pair{from, to}
+		e := edges[p]
+		if e == nil {
+			e = &edge{last: at}
+			edges[p] = e
+			order = append(order, p)
+		}
+		e.n++
+		e.last = max(e.last, at)
+	}
+	for _, r := range fresh {
+		i := newAt[r.a.Key]
+		later := func(key string) bool {
+			at, ok := newAt[key]
+			return ok && at > i
+		}
+		if to, ok := authors[r.a.ParentKey]; ok && r.a.ParentKey != "" && crm.Interacts(r.a.Type) && !later(r.a.ParentKey) {
+			add(r.id, to, formatTime(r.a.OccurredAt))
+		}
+		for _, rp := range replies[r.a.Key] {
+			if !later(rp.key) {
+				add(rp.from, r.id, rp.at)
+			}
+		}
+	}
+	return execRows(ctx, tx, addEdgesSQL, len(order), func(dst []any, i int) []any {
+		p := order[i]
+		return append(dst, p.from, p.to, edges[p].n, edges[p].last)
+	}, func(lo, hi int) string {
+		return fmt.Sprintf("interaction %d→%d%s", order[lo].from, order[lo].to, andMore(hi-lo-1))
+	})
+}
+
+// scanJSONQuery runs query with args, each encoded as one JSON parameter
+// (a json.RawMessage as it is), and calls scan for each row.
+func scanJSONQuery(ctx context.Context, tx querier, query string, args []any, scan func(*sql.Rows) error) error {
+	params := make([]any, len(args))
+	for i, a := range args {
+		if raw, ok := a.(json.RawMessage); ok {
+			params[i] = string(raw)
+			continue
+		}
+		b, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		params[i] = string(b)
+	}
+	rows, err := tx.QueryContext(ctx, query, params...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-func addEdge(ctx context.Context, tx *sql.Tx, from, to int64, at string) error {
-	if from == to {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO interactions (from_identity, to_identity, n, last_at) VALUES (?, ?, 1, ?)
-		ON CONFLICT (from_identity, to_identity) DO UPDATE SET n = n + 1, last_at = max(last_at, excluded.last_at)`, from, to, at)
-	if err != nil {
-		return fmt.Errorf("interaction %d→%d: %w", from, to, err)
-	}
-	return nil
+	return rows.Err()
 }
 
 // decay returns the decay identity_scores is built with.

@@ -37,6 +37,9 @@ type Store struct {
 
 	path string
 	w    *sql.DB // the single writer connection
+	// prep holds the write path's statements, prepared on w (see
+	// writeStatements).
+	prep *prepared
 	r    *sql.DB // read-only connections
 	salt []byte  // the tombstone salt, read once at Open
 	// lookupMost is how many members or identities RisingData looks up
@@ -112,6 +115,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, describe(path, err)
 	}
+	if s.prep, err = prepareWrites(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, describe(path, err))
+	}
 	rq := url.Values{
 		"_busy_timeout": {ms},
 		"_synchronous":  {"NORMAL"},
@@ -124,6 +131,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
 	if err != nil {
+		s.prep.Close()
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s for reading: %w", path, err)
 	}
@@ -134,9 +142,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// Close closes both connection pools.
+// Close closes the prepared statements and both connection pools.
 func (s *Store) Close() error {
-	return errors.Join(s.closeDataVersion(), s.r.Close(), s.w.Close())
+	return errors.Join(s.prep.Close(), s.closeDataVersion(), s.r.Close(), s.w.Close())
 }
 
 // Ping checks that the database answers, for reads and for writes.

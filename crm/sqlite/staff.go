@@ -26,13 +26,15 @@ func (s *Store) teamList() crm.Team {
 // keepStaff sets the identity's staff flag when the account says so; a
 // batch without it never clears the flag (staff evidence accumulates: the
 // role on one repository is seen on that repository's items only).
-func keepStaff(ctx context.Context, tx *sql.Tx, id int64, a connectors.Account) error {
+func keepStaff(ctx context.Context, tx querier, id int64, a connectors.Account) error {
 	if !a.Staff {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE identities SET staff = 1 WHERE id = ? AND staff = 0`, id)
+	_, err := tx.ExecContext(ctx, markStaffSQL, id)
 	return err
 }
+
+const markStaffSQL = `UPDATE identities SET staff = 1 WHERE id = ? AND staff = 0`
 
 // loadMarks fills the Mark of the members in out (index: member id to
 // position) whose ids are the JSON array idsJSON.

@@ -32,15 +32,17 @@ func (st *identityStats) add(at time.Time) {
 	st.n++
 }
 
+const addIdentityStatsSQL = `UPDATE identities SET activity_count = activity_count + ?,
+	first_activity_at = CASE WHEN first_activity_at IS NULL OR ? < first_activity_at THEN ? ELSE first_activity_at END,
+	last_activity_at = CASE WHEN last_activity_at IS NULL OR ? > last_activity_at THEN ? ELSE last_activity_at END
+	WHERE id = ?`
+
 // addIdentityStats adds st to the identity's stored stats.
-func addIdentityStats(ctx context.Context, tx *sql.Tx, identity int64, st identityStats) error {
+func addIdentityStats(ctx context.Context, tx querier, identity int64, st identityStats) error {
 	if st.n == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE identities SET activity_count = activity_count + ?,
-		first_activity_at = CASE WHEN first_activity_at IS NULL OR ? < first_activity_at THEN ? ELSE first_activity_at END,
-		last_activity_at = CASE WHEN last_activity_at IS NULL OR ? > last_activity_at THEN ? ELSE last_activity_at END
-		WHERE id = ?`, st.n, st.first, st.first, st.last, st.last, identity)
+	_, err := tx.ExecContext(ctx, addIdentityStatsSQL, st.n, st.first, st.first, st.last, st.last, identity)
 	if err != nil {
 		return fmt.Errorf("activity stats of identity %d: %w", identity, err)
 	}
@@ -48,15 +50,17 @@ func addIdentityStats(ctx context.Context, tx *sql.Tx, identity int64, st identi
 }
 
 // refreshStats sets the member's stats from its identities' stats.
-func refreshStats(ctx context.Context, tx *sql.Tx, member int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE members SET (identity_count, activity_count, first_seen, last_seen) =
-		(SELECT COUNT(*), COALESCE(SUM(i.activity_count), 0),
-			COALESCE(MIN(i.first_activity_at), MIN(i.first_seen_at), ''),
-			COALESCE(MAX(i.last_activity_at), MAX(i.first_seen_at), '')
-		FROM identities i WHERE i.member_id = ?1)
-		WHERE id = ?1`, member)
+func refreshStats(ctx context.Context, tx querier, member int64) error {
+	_, err := tx.ExecContext(ctx, refreshStatsSQL, member)
 	return err
 }
+
+const refreshStatsSQL = `UPDATE members SET (identity_count, activity_count, first_seen, last_seen) =
+	(SELECT COUNT(*), COALESCE(SUM(i.activity_count), 0),
+		COALESCE(MIN(i.first_activity_at), MIN(i.first_seen_at), ''),
+		COALESCE(MAX(i.last_activity_at), MAX(i.first_seen_at), '')
+	FROM identities i WHERE i.member_id = ?1)
+	WHERE id = ?1`
 
 // searchText is the member_search text of member m (an alias of members):
 // its name and each identity's username, name and e-mail addresses, one a
@@ -65,16 +69,24 @@ const searchText = `m.name || ifnull((SELECT group_concat(char(10) || i.username
 		ifnull((SELECT char(10) || group_concat(e.value, char(10)) FROM json_each(i.emails) e), ''), '')
 	FROM identities i WHERE i.member_id = m.id), '')`
 
+// The statements of refreshSearch.
+const (
+	wantSearchSQL   = `SELECT ` + searchText + ` FROM members m WHERE m.id = ? AND m.identity_count > 0`
+	haveSearchSQL   = `SELECT text FROM member_search WHERE rowid = ?`
+	deleteSearchSQL = `DELETE FROM member_search WHERE rowid = ?`
+	insertSearchSQL = `INSERT INTO member_search (rowid, text) VALUES (?, ?)`
+)
+
 // refreshSearch rewrites the member's row of member_search when its text
 // changed, and drops it when the member has no identity.
-func refreshSearch(ctx context.Context, tx *sql.Tx, member int64) error {
+func refreshSearch(ctx context.Context, tx querier, member int64) error {
 	var want sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT `+searchText+` FROM members m WHERE m.id = ? AND m.identity_count > 0`, member).Scan(&want)
+	err := tx.QueryRowContext(ctx, wantSearchSQL, member).Scan(&want)
 	if err != nil && err != sql.ErrNoRows {
 		return err
 	}
 	var have sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT text FROM member_search WHERE rowid = ?`, member).Scan(&have)
+	err = tx.QueryRowContext(ctx, haveSearchSQL, member).Scan(&have)
 	if err != nil && err != sql.ErrNoRows {
 		return err
 	}
@@ -82,12 +94,12 @@ func refreshSearch(ctx context.Context, tx *sql.Tx, member int64) error {
 		return nil
 	}
 	if have.Valid {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM member_search WHERE rowid = ?`, member); err != nil {
+		if _, err := tx.ExecContext(ctx, deleteSearchSQL, member); err != nil {
 			return err
 		}
 	}
 	if want.Valid {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO member_search (rowid, text) VALUES (?, ?)`, member, want.String); err != nil {
+		if _, err := tx.ExecContext(ctx, insertSearchSQL, member, want.String); err != nil {
 			return err
 		}
 	}
