@@ -54,11 +54,14 @@ func BenchmarkLoadDuringBackfill(b *testing.B) {
 		b.ReportMetric(float64(len(r.latencies)), "requests")
 		b.ReportMetric(float64(r.errors), "errors")
 		b.ReportMetric(float64(r.peakRSS)/(1<<20), "peak-rss-MiB")
+		b.ReportMetric(float64(r.peakAnon)/(1<<20), "peak-anon-MiB")
+		b.ReportMetric(float64(r.peakFile)/(1<<20), "peak-file-MiB")
 		b.ReportMetric(r.backfill.Seconds(), "backfill-s")
 		b.ReportMetric(float64(r.activities), "activities")
-		b.Logf("%d people, %d activities backfilled in %v; %d clients made %d requests (%d errors): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; daemon peak RSS %.0f MiB",
+		b.Logf("%d people, %d activities backfilled in %v; %d clients made %d requests (%d errors): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; daemon peak RSS %.0f MiB (anonymous %.0f MiB, file-backed %.0f MiB)",
 			size, r.activities, r.backfill.Round(time.Millisecond), clients, len(r.latencies), r.errors,
-			r.quantile(0.50), r.quantile(0.95), r.quantile(0.99), r.quantile(1), float64(r.peakRSS)/(1<<20))
+			r.quantile(0.50), r.quantile(0.95), r.quantile(0.99), r.quantile(1), float64(r.peakRSS)/(1<<20),
+			float64(r.peakAnon)/(1<<20), float64(r.peakFile)/(1<<20))
 		for _, p := range r.perPath() {
 			b.Logf("  %-34s %6d requests  p95 %6.1f ms", p.path, p.n, p.p95)
 		}
@@ -90,8 +93,13 @@ type loadResult struct {
 	errors     int
 	firstError string
 	peakRSS    int64
-	backfill   time.Duration
-	activities int
+	// peakAnon and peakFile are the peaks of the resident set's anonymous
+	// part (the heap, stacks: what the process allocated) and its
+	// file-backed part (the store's pages mapped by SQLite's mmap, and the
+	// binary), sampled with it.
+	peakAnon, peakFile int64
+	backfill           time.Duration
+	activities         int
 }
 
 func (r *loadResult) quantile(q float64) float64 {
@@ -201,6 +209,11 @@ func runLoad(b *testing.B, bin, dir string, size, clients int) *loadResult {
 		var p int64
 		for !stop.Load() {
 			p = max(p, rssOf(cmd.Process.Pid))
+			pid := cmd.Process.Pid
+			a, f := procStatusKB(pid, "RssAnon:"), procStatusKB(pid, "RssFile:")+procStatusKB(pid, "RssShmem:")
+			mu.Lock()
+			res.peakAnon, res.peakFile = max(res.peakAnon, a), max(res.peakFile, f)
+			mu.Unlock()
 			time.Sleep(50 * time.Millisecond)
 		}
 		peak <- max(p, hwmOf(cmd.Process.Pid))
