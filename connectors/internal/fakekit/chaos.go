@@ -1,7 +1,9 @@
 package fakekit
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -292,6 +294,14 @@ func (c *Chaos) Serve(w http.ResponseWriter, r *http.Request, faults *Faults, ap
 		}
 	case FaultSlow:
 		c.count(f)
+		// A server reads the request before it is slow to answer; and
+		// net/http notices a client that gave up only once the handler
+		// has read the body to its end (a held POST would not).
+		if r.Body != nil {
+			body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+			r.Body.Close()
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		c.slow(r)
 	case Fault5xx, FaultTruncate, FaultMalformed:
 		if faults != nil {

@@ -1,6 +1,7 @@
 package fakekit
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -117,5 +118,43 @@ func TestChaosReset(t *testing.T) {
 	}
 	if resets == 0 || c.Counts()["reset"] != resets {
 		t.Errorf("%d resets seen by the client, %d played", resets, c.Counts()["reset"])
+	}
+}
+
+// TestChaosSlowPost: a slow answer to a POST (GitHub's GraphQL) notices the
+// client giving up at its timeout, as for a GET: the body was read first,
+// and the request still reaches the fake whole when it is not held.
+func TestChaosSlowPost(t *testing.T) {
+	c := NewChaos(3, WithRate(0.5), WithClientTimeout(100*time.Millisecond))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.Serve(w, r, nil, func(Fault) bool { return false }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			w.Write(b)
+		}))
+	}))
+	t.Cleanup(srv.Close)
+	client := &http.Client{Timeout: 100 * time.Millisecond}
+	const query = `{"query":"{ viewer { login } }"}`
+	answered := 0
+	for range 30 {
+		resp, err := client.Post(srv.URL+"/api/graphql", "application/json", strings.NewReader(query))
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			if string(b) != query {
+				t.Errorf("the fake read %q, want the query sent", b)
+			}
+			answered++
+		}
+	}
+	srv.Close() // waits for every held request to end
+	if c.Counts()["slow"] == 0 || answered == 0 {
+		t.Fatalf("%d slow answers played, %d requests answered: want both", c.Counts()["slow"], answered)
+	}
+	if v := c.Violations(); len(v) > 0 {
+		t.Errorf("a client that gave up at its timeout was reported: %q", v)
 	}
 }
