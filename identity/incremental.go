@@ -13,8 +13,10 @@ import (
 // RulesVersion names the rules the resolver decides by. It changes with
 // any change to the evidence, the blocking keys or the phases; a store
 // whose members were made under another version is resolved again in
-// full, once, and its blocking keys filed again.
-const RulesVersion = "2026-12-04.1"
+// full, once, and its blocking keys filed again. (2026-12-04.2: a run
+// moves identities out of members earlier runs made on less data, so a
+// store's first run under it undoes the false merges those left.)
+const RulesVersion = "2026-12-04.2"
 
 // keyCap is how many identities may be filed under one blocking key for
 // all of them to be loaded as candidates. It is the largest block limit a

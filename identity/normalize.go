@@ -264,9 +264,13 @@ func ParseName(s string) Name {
 	}
 	// "via" between words of a name written as one ("JaneDoeViaRelay"),
 	// as between words written apart: the person is the part before it.
-	for i := 1; i < len(n.Tokens)-1 && !n.Via; i++ {
+	// Also after a cut at a word "via": the part before may split into
+	// words around another one ("A0viA A via B"), and parsing the tokens
+	// again would cut there.
+	for i := 1; i < len(n.Tokens)-1; i++ {
 		if n.Tokens[i] == "via" {
 			n.Tokens, n.Via = n.Tokens[:i], true
+			break
 		}
 	}
 	// A last word "bot" however written ("Jane Bot", "jane-bot",
