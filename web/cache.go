@@ -138,7 +138,7 @@ func (c *pageCache) handler(next http.Handler) http.Handler {
 			if slot == nil {
 				slot = &cacheSlot{}
 				c.m[key] = slot
-				c.evict()
+				c.evict(key)
 			}
 			e, now := slot.entry, c.now()
 			if e != nil && e.version == mk.version && e.local == mk.local && now.Sub(e.at) < cacheMaxAge {
@@ -226,7 +226,7 @@ func (c *pageCache) make(next http.Handler, w http.ResponseWriter, r *http.Reque
 			}
 			slot.entry = &cachedAnswer{marks: mk, at: at, status: rec.status, header: rec.header, body: rec.body.Bytes()}
 			c.bytes += len(slot.entry.body)
-			c.evict()
+			c.evict(key)
 		}
 		c.mu.Unlock()
 		if ch != nil {
@@ -247,14 +247,15 @@ func (discard) Header() http.Header         { return http.Header{} }
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 func (discard) WriteHeader(int)             {}
 
-// evict drops the oldest answers not being made while the cache holds
-// more than cacheEntries, or more than cacheMaxBytes of them (c.mu held).
-func (c *pageCache) evict() {
+// evict drops the oldest answers not being made, other than keep's,
+// while the cache holds more than cacheEntries, or more than cacheMaxBytes
+// of them (c.mu held).
+func (c *pageCache) evict(keep string) {
 	for len(c.m) > cacheEntries || c.bytes > cacheMaxBytes {
 		var oldest string
 		var at time.Time
 		for k, s := range c.m {
-			if s.inflight != nil {
+			if s.inflight != nil || k == keep {
 				continue
 			}
 			if s.entry == nil {

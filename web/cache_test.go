@@ -204,12 +204,19 @@ func TestPageCacheStaleBound(t *testing.T) {
 func TestPageCacheBounded(t *testing.T) {
 	ver := &fakeVersion{}
 	c := newPageCache(ver, 0, 0, time.Now)
-	h := c.handler(&countingPage{ver: ver})
+	page := &countingPage{ver: ver}
+	h := c.handler(page)
 	for i := range cacheEntries + 100 {
 		get(t, h, "GET", "/members/"+strconv.Itoa(i))
 	}
 	if n := len(c.m); n > cacheEntries {
 		t.Errorf("cache holds %d answers, want at most %d", n, cacheEntries)
+	}
+	// A full cache drops the oldest answers, not the newest.
+	calls := page.calls.Load()
+	get(t, h, "GET", "/members/"+strconv.Itoa(cacheEntries+99))
+	if page.calls.Load() != calls {
+		t.Errorf("the newest answer of a full cache was not kept")
 	}
 
 	// And at most cacheMaxBytes of them: 1 MiB answers.
