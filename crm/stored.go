@@ -451,7 +451,7 @@ type JoinStep struct {
 	At                    time.Time
 }
 
-// joinDetail is what the audit rows of assign, merge and unmerge keep.
+// joinDetail is what the audit rows of assign, merge, unmerge and move keep.
 type joinDetail struct {
 	Reason    string   `json:"reason"`
 	NewMember any      `json:"new_member"`

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -523,12 +522,6 @@ func (s *Store) JoinReasons(ctx context.Context, memberID int64) ([]crm.JoinReas
 	return out, nil
 }
 
-// joinStep is one identity_joins row with its audit row.
-type joinStep struct {
-	actor, action, detail string
-	at                    time.Time
-}
-
 func (s *Store) joinReasons(ctx context.Context, memberID int64) ([]crm.JoinReason, error) {
 	tx, ids, byID, err := s.memberTx(ctx, memberID)
 	if err != nil {
@@ -543,15 +536,15 @@ func (s *Store) joinReasons(ctx context.Context, memberID int64) ([]crm.JoinReas
 		return nil, err
 	}
 	defer rows.Close()
-	steps := make(map[int64][]joinStep)
+	steps := make(map[int64][]crm.JoinStep)
 	for rows.Next() {
 		var id int64
-		var st joinStep
+		var st crm.JoinStep
 		var at string
-		if err := rows.Scan(&id, &st.actor, &st.action, &at, &st.detail); err != nil {
+		if err := rows.Scan(&id, &st.Actor, &st.Action, &at, &st.Detail); err != nil {
 			return nil, err
 		}
-		if st.at, err = parseTime(at); err != nil {
+		if st.At, err = parseTime(at); err != nil {
 			return nil, err
 		}
 		steps[id] = append(steps[id], st)
@@ -561,82 +554,9 @@ func (s *Store) joinReasons(ctx context.Context, memberID int64) ([]crm.JoinReas
 	}
 	out := make([]crm.JoinReason, 0, len(ids))
 	for _, id := range ids {
-		jr := crm.JoinReason{Identity: byID[id].AccountRef}
-		ss := steps[id]
-		start := 0
-		for i := len(ss) - 1; i >= 0; i-- {
-			if ss[i].origin() {
-				start = i
-				break
-			}
-		}
-		for _, st := range ss[start:] {
-			jr.Reasons = append(jr.Reasons, st.words())
-			jr.Actor, jr.At = st.actor, st.at
-		}
-		out = append(out, jr)
+		out = append(out, crm.JoinReasonOf(byID[id].AccountRef, steps[id]))
 	}
 	return out, nil
-}
-
-// joinDetail is what the audit rows of assign, merge and unmerge keep.
-type joinDetail struct {
-	Reason    string   `json:"reason"`
-	NewMember any      `json:"new_member"`
-	Evidence  []string `json:"evidence"`
-	From      int64    `json:"from"`
-}
-
-func (st joinStep) parsed() joinDetail {
-	var d joinDetail
-	_ = json.Unmarshal([]byte(st.detail), &d) // written by us; a bad row only loses its words
-	return d
-}
-
-// origin reports whether the step brought the identity in from outside any
-// member.
-func (st joinStep) origin() bool {
-	switch st.action {
-	case "assign", "unmerge", "move":
-		return true
-	case "merge":
-		return st.actor != "resolver" && st.parsed().From == 0
-	}
-	return false
-}
-
-// words says the step in words.
-func (st joinStep) words() string {
-	d := st.parsed()
-	with := func(s, reason string) string {
-		if reason != "" {
-			return s + ": " + reason
-		}
-		return s
-	}
-	switch st.action {
-	case "assign":
-		if b, _ := d.NewMember.(bool); b {
-			if d.Reason == crm.ReasonNewAccount {
-				return "first account of a new member"
-			}
-			return with("first account of a new member", d.Reason)
-		}
-		return with("joined by the resolver", d.Reason)
-	case "unmerge":
-		return with("split out into a member of its own by "+st.actor, d.Reason)
-	case "move":
-		return with(fmt.Sprintf("moved by the resolver out of member %d, where an earlier run had put it", d.From), d.Reason)
-	case "merge":
-		if st.actor == "resolver" {
-			if len(d.Evidence) > 0 {
-				return "members merged on evidence: " + strings.Join(d.Evidence, "; ")
-			}
-			return with("members merged by the resolver", d.Reason)
-		}
-		return with("merged by "+st.actor, d.Reason)
-	}
-	return st.action + " by " + st.actor
 }
 
 var _ crm.ReadModel = (*Store)(nil)
