@@ -89,11 +89,9 @@ func moveIdentity(ctx context.Context, tx *sql.Tx, now time.Time, m crm.Identity
 	if err != nil {
 		return 0, err
 	}
-	for pair, kind := range decided {
-		if kind == crm.DecisionMerge {
-			detail["refused"] = fmt.Sprintf("people decided %s and %s are one person", pair[0], pair[1])
-			return 0, audit(ctx, tx, now, "resolver", "move_refused", m.From, ident.ID, detail)
-		}
+	if why := storekit.Refusal(decided, crm.DecisionMerge); why != "" {
+		detail["refused"] = why
+		return 0, audit(ctx, tx, now, "resolver", "move_refused", m.From, ident.ID, detail)
 	}
 	target := m.Into
 	if target == 0 {
@@ -111,11 +109,9 @@ func moveIdentity(ctx context.Context, tx *sql.Tx, now time.Time, m crm.Identity
 		if err != nil {
 			return 0, err
 		}
-		for pair, kind := range decided {
-			if kind == crm.DecisionSeparate {
-				detail["refused"] = fmt.Sprintf("people decided %s and %s are different people", pair[0], pair[1])
-				return 0, audit(ctx, tx, now, "resolver", "move_refused", m.From, ident.ID, detail)
-			}
+		if why := storekit.Refusal(decided, crm.DecisionSeparate); why != "" {
+			detail["refused"] = why
+			return 0, audit(ctx, tx, now, "resolver", "move_refused", m.From, ident.ID, detail)
 		}
 	} else {
 		if target, err = newMember(ctx, tx, now); err != nil {

@@ -6,6 +6,9 @@
 package storekit
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rollcall-dev/rollcall/crm"
@@ -46,4 +49,26 @@ func PrefixRange(p string) (lo, hi string) {
 	r := []rune(lo)
 	r[len(r)-1]++
 	return lo, string(r)
+}
+
+// Refusal words why people's decisions forbid a resolver change: for the
+// first pair (in key order) of decided whose latest decision is kind
+// (crm.DecisionMerge: the change would part them; crm.DecisionSeparate:
+// it would join them), or "" when none is.
+func Refusal(decided map[[2]string]string, kind string) string {
+	var pairs [][2]string
+	for p, k := range decided {
+		if k == kind {
+			pairs = append(pairs, p)
+		}
+	}
+	if len(pairs) == 0 {
+		return ""
+	}
+	slices.SortFunc(pairs, func(a, b [2]string) int { return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1])) })
+	what := "different people"
+	if kind == crm.DecisionMerge {
+		what = "one person"
+	}
+	return fmt.Sprintf("people decided %s and %s are %s", pairs[0][0], pairs[0][1], what)
 }

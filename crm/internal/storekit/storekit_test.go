@@ -2,11 +2,30 @@ package storekit
 
 import (
 	"testing"
+
+	"github.com/rollcall-dev/rollcall/crm"
 )
 
 func TestPrefixRange(t *testing.T) {
 	lo, hi := PrefixRange("An")
 	if lo != "an" || hi != "ao" {
 		t.Errorf("PrefixRange(An) = %q, %q", lo, hi)
+	}
+}
+
+func TestRefusal(t *testing.T) {
+	decided := map[[2]string]string{
+		{"b", "c"}: crm.DecisionMerge, {"a", "d"}: crm.DecisionMerge, {"a", "b"}: crm.DecisionSeparate,
+	}
+	for _, tc := range []struct{ kind, want string }{
+		{crm.DecisionMerge, "people decided a and d are one person"},
+		{crm.DecisionSeparate, "people decided a and b are different people"},
+	} {
+		if got := Refusal(decided, tc.kind); got != tc.want {
+			t.Errorf("Refusal(%s) = %q, want %q", tc.kind, got, tc.want)
+		}
+	}
+	if got := Refusal(map[[2]string]string{{"a", "b"}: crm.DecisionSeparate}, crm.DecisionMerge); got != "" {
+		t.Errorf("Refusal with no merge decided = %q, want none", got)
 	}
 }
