@@ -161,7 +161,7 @@ func (c *pageCache) handler(next http.Handler) http.Handler {
 					if slot.inflight == nil {
 						slot.inflight = make(chan struct{})
 						bg := r.Clone(context.WithoutCancel(r.Context()))
-						go c.make(next, nil, bg, key, slot, mk, now)
+						go c.answer(next, nil, bg, key, slot, mk, now)
 					}
 					c.mu.Unlock()
 					e.write(w)
@@ -189,15 +189,15 @@ func (c *pageCache) handler(next http.Handler) http.Handler {
 					mk.decisions = -1 // never matches: kept only while the data is unchanged
 				}
 			}
-			c.make(next, w, r, key, slot, mk, now)
+			c.answer(next, w, r, key, slot, mk, now)
 			return
 		}
 	})
 }
 
-// make makes the answer of slot (whose inflight channel the caller set),
+// answer makes the answer of slot (whose inflight channel the caller set),
 // keeps it, and sends it to w (nil: a refresh in the background).
-func (c *pageCache) make(next http.Handler, w http.ResponseWriter, r *http.Request, key string, slot *cacheSlot, mk marks, at time.Time) {
+func (c *pageCache) answer(next http.Handler, w http.ResponseWriter, r *http.Request, key string, slot *cacheSlot, mk marks, at time.Time) {
 	rec := &recorder{header: http.Header{}, status: http.StatusOK, w: w}
 	if w == nil {
 		rec.w = discard{}
