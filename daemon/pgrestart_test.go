@@ -344,9 +344,13 @@ func testPostgresRestart(t *testing.T, down func(*pgtest.Server), leases bool) {
 		t.Fatalf("lock github's cursor: %v", err)
 	}
 	close(gates["github"].open)
+	// Only a session blocked by this transaction's lock counts: another
+	// source's batch may wait on a lock of its own (the resolver's rows)
+	// while github still fetches.
 	waitFor("github's second batch waits on the cursor lock", func() bool {
 		var n int
-		err := tx.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = 'live' AND wait_event_type = 'Lock'`).Scan(&n)
+		err := tx.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = 'live' AND pg_backend_pid() = ANY(pg_blocking_pids(pid))`).Scan(&n)
 		return err == nil && n > 0
 	})
 	before := tableKeys(t, st, "activities") // outside the held transaction

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +29,13 @@ func (s *Store) MoveIdentities(ctx context.Context, ms []crm.IdentityMove) error
 		made := map[int]int64{} // group -> the new member made for it
 		var touched []int64
 		seen := map[int64]bool{}
+		ids := make([]int64, 0, len(ms))
+		for _, m := range ms {
+			ids = append(ids, m.IdentityID)
+		}
+		if err := lockIdentities(ctx, tx, ids); err != nil {
+			return err
+		}
 		for _, m := range ms {
 			into, err := moveIdentity(ctx, tx, now, m, made)
 			if err != nil {
@@ -43,6 +51,7 @@ func (s *Store) MoveIdentities(ctx context.Context, ms []crm.IdentityMove) error
 				}
 			}
 		}
+		slices.Sort(touched)
 		for _, id := range touched {
 			if err := recomputeMember(ctx, tx, id); err != nil {
 				return fmt.Errorf("name member %d: %w", id, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -84,6 +85,13 @@ func (s *Store) Assign(ctx context.Context, as []crm.Assignment) error {
 		var touched []int64
 		seen := make(map[int64]bool)
 		ts := s.tombs(tx)
+		ids := make([]int64, 0, len(as))
+		for _, a := range as {
+			ids = append(ids, a.IdentityID)
+		}
+		if err := lockIdentities(ctx, tx, ids); err != nil {
+			return err
+		}
 		for _, a := range as {
 			mid, err := assignOne(ctx, tx, ts, a, given, now)
 			if err != nil {
@@ -98,6 +106,7 @@ func (s *Store) Assign(ctx context.Context, as []crm.Assignment) error {
 				touched = append(touched, mid)
 			}
 		}
+		slices.Sort(touched) // members in id order, as Apply recomputes them
 		for _, mid := range touched {
 			if err := recomputeMember(ctx, tx, mid); err != nil {
 				return fmt.Errorf("name member %d: %w", mid, err)
@@ -186,4 +195,22 @@ func memberOf(ctx context.Context, q querier, ref connectors.AccountRef) (int64,
 		return 0, nil
 	}
 	return *m, err
+}
+
+// lockIdentities locks the rows of ids in id order, the order in which
+// Apply locks the identities of its batch, so that a resolver write and a
+// batch that share identities wait for each other instead of deadlocking.
+func lockIdentities(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id FROM identities WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return fmt.Errorf("lock %d identities: %w", len(ids), err)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("lock %d identities: %w", len(ids), err)
+	}
+	return nil
 }
