@@ -56,12 +56,14 @@ func BenchmarkLoadDuringBackfill(b *testing.B) {
 		b.ReportMetric(float64(r.peakRSS)/(1<<20), "peak-rss-MiB")
 		b.ReportMetric(float64(r.peakAnon)/(1<<20), "peak-anon-MiB")
 		b.ReportMetric(float64(r.peakFile)/(1<<20), "peak-file-MiB")
+		b.ReportMetric(float64(r.peakGoSys)/(1<<20), "peak-go-sys-MiB")
+		b.ReportMetric(float64(r.peakGoHeap)/(1<<20), "peak-go-heap-MiB")
 		b.ReportMetric(r.backfill.Seconds(), "backfill-s")
 		b.ReportMetric(float64(r.activities), "activities")
-		b.Logf("%d people, %d activities backfilled in %v; %d clients made %d requests (%d errors): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; daemon peak RSS %.0f MiB (anonymous %.0f MiB, file-backed %.0f MiB)",
+		b.Logf("%d people, %d activities backfilled in %v; %d clients made %d requests (%d errors): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; daemon peak RSS %.0f MiB (anonymous %.0f MiB, file-backed %.0f MiB; Go runtime %.0f MiB, heap in use %.0f MiB)",
 			size, r.activities, r.backfill.Round(time.Millisecond), clients, len(r.latencies), r.errors,
 			r.quantile(0.50), r.quantile(0.95), r.quantile(0.99), r.quantile(1), float64(r.peakRSS)/(1<<20),
-			float64(r.peakAnon)/(1<<20), float64(r.peakFile)/(1<<20))
+			float64(r.peakAnon)/(1<<20), float64(r.peakFile)/(1<<20), float64(r.peakGoSys)/(1<<20), float64(r.peakGoHeap)/(1<<20))
 		for _, p := range r.perPath() {
 			b.Logf("  %-34s %6d requests  p95 %6.1f ms", p.path, p.n, p.p95)
 		}
@@ -98,8 +100,14 @@ type loadResult struct {
 	// file-backed part (the store's pages mapped by SQLite's mmap, and the
 	// binary), sampled with it.
 	peakAnon, peakFile int64
-	backfill           time.Duration
-	activities         int
+	// peakGoSys and peakGoHeap are the peaks of what the daemon's Go
+	// runtime holds from the system and of its heap in use, read from its
+	// /metrics every half second: the anonymous memory beyond them is
+	// SQLite's own (page caches, sorts), which modernc.org/sqlite
+	// allocates outside the Go heap.
+	peakGoSys, peakGoHeap int64
+	backfill              time.Duration
+	activities            int
 }
 
 func (r *loadResult) quantile(q float64) float64 {
@@ -218,6 +226,18 @@ func runLoad(b *testing.B, bin, dir string, size, clients int) *loadResult {
 		}
 		peak <- max(p, hwmOf(cmd.Process.Pid))
 	}()
+	goDone := make(chan struct{})
+	go func() {
+		defer close(goDone)
+		for !stop.Load() {
+			if m, err := goMemory(hc, base); err == nil {
+				mu.Lock()
+				res.peakGoSys, res.peakGoHeap = max(res.peakGoSys, m["go_memstats_sys_bytes"]), max(res.peakGoHeap, m["go_memstats_heap_inuse_bytes"])
+				mu.Unlock()
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}()
 	paths := []string{
 		"/members", "/members?q=a", "/members?platform=github&sort=newest", "/champions", "/champions?period=7d",
 		"/health", "/health?period=90d", "/sources", "/suggestions",
@@ -288,6 +308,7 @@ func runLoad(b *testing.B, bin, dir string, size, clients int) *loadResult {
 	stop.Store(true)
 	wg.Wait()
 	res.peakRSS = <-peak
+	<-goDone
 	return res
 }
 
@@ -300,6 +321,28 @@ func pathKey(p string) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// goMemory reads the Go runtime's memory gauges from the daemon's /metrics.
+func goMemory(hc *http.Client, base string) (map[string]int64, error) {
+	resp, err := hc.Get(base + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := map[string]int64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok || !strings.HasPrefix(name, "go_memstats_") {
+			continue
+		}
+		if f, err := strconv.ParseFloat(value, 64); err == nil {
+			out[name] = int64(f)
+		}
+	}
+	return out, sc.Err()
 }
 
 func memberIDs(hc *http.Client, base string) ([]int64, error) {

@@ -55,19 +55,50 @@ func (g *gate) Fetch(ctx context.Context, cur connectors.Cursor) (connectors.Bat
 
 // errorLog is a Reporter that keeps every failed pass's error by source.
 type errorLog struct {
-	mu   sync.Mutex
-	errs map[string][]string
+	mu     sync.Mutex
+	errs   map[string][]string
+	events []string
 }
 
-func (e *errorLog) Progress(string, Summary)  {}
-func (e *errorLog) Waiting(string, time.Time) {}
-func (e *errorLog) Finished(source string, s Summary) {
-	if s.Err == nil {
-		return
-	}
+func (e *errorLog) Progress(source string, s Summary) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.events = append(e.events, fmt.Sprintf("%s: batch %d of the pass committed", source, s.Batches))
+}
+
+func (e *errorLog) Waiting(string, time.Time) {}
+func (e *errorLog) Finished(source string, s Summary) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s.Err == nil {
+		e.events = append(e.events, fmt.Sprintf("%s: pass done", source))
+		return
+	}
+	e.events = append(e.events, fmt.Sprintf("%s: pass failed: %.100s", source, s.Err))
 	e.errs[source] = append(e.errs[source], s.Err.Error())
+}
+
+// committedBeforeFailing says whether the reporter heard source commit
+// batch n of a pass before any pass of source failed.
+func (e *errorLog) committedBeforeFailing(source string, n int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ev := range e.events {
+		switch {
+		case ev == fmt.Sprintf("%s: batch %d of the pass committed", source, n):
+			return true
+		case strings.HasPrefix(ev, source+": pass failed"):
+			return false
+		}
+	}
+	return false
+}
+
+// seen is what the reporter heard, in order.
+func (e *errorLog) seen() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.events)
 }
 
 func (e *errorLog) of(source string) []string {
@@ -186,14 +217,14 @@ func TestPostgresRestartMidSyncLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("PostgreSQL restart test skipped in -short mode")
 	}
-	t.Run("crash", func(t *testing.T) { testPostgresRestart(t, (*pgtest.Server).Crash, false) })
-	t.Run("shutdown with leases", func(t *testing.T) { testPostgresRestart(t, (*pgtest.Server).Stop, true) })
+	t.Run("crash", func(t *testing.T) { testPostgresRestart(t, (*pgtest.Server).Crash, false, false) })
+	t.Run("shutdown with leases", func(t *testing.T) { testPostgresRestart(t, (*pgtest.Server).Stop, true, true) })
 }
 
 // testPostgresRestart is TestPostgresRestartMidSyncLosesNothing: down
 // takes the cluster away; with leases the sources run under leases of a
 // short TTL, which run out while the server is away.
-func testPostgresRestart(t *testing.T, down func(*pgtest.Server), leases bool) {
+func testPostgresRestart(t *testing.T, down func(*pgtest.Server), leases, fastShutdown bool) {
 	cluster := pgtest.Cluster(t)
 	ctx := context.Background()
 
@@ -353,6 +384,18 @@ func testPostgresRestart(t *testing.T, down func(*pgtest.Server), leases bool) {
 			WHERE datname = 'live' AND pg_backend_pid() = ANY(pg_blocking_pids(pid))`).Scan(&n)
 		return err == nil && n > 0
 	})
+	var blocked []string
+	if rows, err := tx.Query(ctx, `SELECT pid, coalesce(wait_event, ''), left(query, 120) FROM pg_stat_activity
+		WHERE datname = 'live' AND pg_backend_pid() = ANY(pg_blocking_pids(pid))`); err == nil {
+		for rows.Next() {
+			var pid int
+			var ev, q string
+			if rows.Scan(&pid, &ev, &q) == nil {
+				blocked = append(blocked, fmt.Sprintf("%d %s %q", pid, ev, q))
+			}
+		}
+		rows.Close()
+	}
 	before := tableKeys(t, st, "activities") // outside the held transaction
 
 	// The server goes away, mid-batch.
@@ -378,9 +421,15 @@ func testPostgresRestart(t *testing.T, down func(*pgtest.Server), leases bool) {
 		}
 		return true
 	})
-	// github's batch in its transaction did not commit.
-	if errs := failed.of("github"); len(errs) == 0 || !strings.Contains(errs[0], "commit batch") {
-		t.Errorf("github's first failure = %q, want its batch's commit", errs)
+	// github's batch in its transaction did not commit halfway. After a
+	// crash its commit fails. A fast shutdown signals the server's
+	// backends one after another: the lock's holder may stop first and
+	// let the waiting batch commit whole before its own backend stops
+	// (seen about once in 30 runs under -race), which loses nothing
+	// either; the data are compared with a clean sync below.
+	if errs := failed.of("github"); (len(errs) == 0 || !strings.Contains(errs[0], "commit batch")) &&
+		(!fastShutdown || !failed.committedBeforeFailing("github", 2)) {
+		t.Errorf("github's first failure = %q, want its batch's commit (sessions the cursor lock blocked: %q)\nthe reporter heard:\n%s", errs, blocked, strings.Join(failed.seen(), "\n"))
 	}
 	if code, body := get(t, h, "/readyz"); code != 503 || !strings.Contains(body, "store does not answer") {
 		t.Errorf("/readyz with the server away = %d %q, want 503, the store does not answer", code, body)
