@@ -30,7 +30,23 @@ if [ "$fuzztime" != "0" ]; then
   for dir in $fuzzdirs; do
     for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*(' "$dir"/*_test.go | sed 's/^func //; s/($//' | sort -u); do
       echo "-- $dir $target"
-      go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir"
+      # Go 1.26's fuzzing coordinator can end a clean run with a bare
+      # "context deadline exceeded" at the -fuzztime boundary on a loaded
+      # machine (go.dev/issue/75804, fixed in Go 1.27): no input failed and
+      # none is written. That one ending is a warning; a failing input (Go
+      # writes it to testdata/fuzz/ and says so) or any other error fails.
+      corpus="$dir/testdata/fuzz/$target"
+      before=$( (ls "$corpus" 2>/dev/null || true) | wc -l)
+      log=$(mktemp)
+      if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir" 2>&1 | tee "$log"; then
+        after=$( (ls "$corpus" 2>/dev/null || true) | wc -l)
+        if [ "$before" = "$after" ] && grep -q '^    context deadline exceeded$' "$log" && ! grep -q 'Failing input written' "$log"; then
+          echo "warning: $target ended with Go's fuzztime deadline race (go.dev/issue/75804), no failing input: not a failure"
+        else
+          rm -f "$log"; exit 1
+        fi
+      fi
+      rm -f "$log"
     done
   done
 fi

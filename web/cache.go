@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,6 +53,13 @@ type pageCache struct {
 	maxStale time.Duration
 	freshFor time.Duration
 	local    atomic.Int64 // bumped around every write through this server
+	// refreshes holds a token for each background refresh being made:
+	// at most one per core at once, however many pages are stale, so
+	// that the memory the pages' computations hold together (each reads
+	// every member's scores) does not grow with the number of pages
+	// read. A refresh waits for a token; the kept answer is served
+	// meanwhile.
+	refreshes chan struct{}
 
 	mu    sync.Mutex
 	m     map[string]*cacheSlot
@@ -87,7 +95,8 @@ func newPageCache(ver DataVersioner, maxStale, freshFor time.Duration, now func(
 	if maxStale <= 0 {
 		maxStale = cacheMaxStale
 	}
-	c := &pageCache{ver: ver, now: now, maxStale: maxStale, m: map[string]*cacheSlot{}}
+	c := &pageCache{ver: ver, now: now, maxStale: maxStale, m: map[string]*cacheSlot{},
+		refreshes: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
 	if d, ok := ver.(decisionsVersioner); ok && freshFor > 0 {
 		c.dec, c.freshFor = d, freshFor
 	}
@@ -161,7 +170,11 @@ func (c *pageCache) handler(next http.Handler) http.Handler {
 					if slot.inflight == nil {
 						slot.inflight = make(chan struct{})
 						bg := r.Clone(context.WithoutCancel(r.Context()))
-						go c.answer(next, nil, bg, key, slot, mk, now)
+						go func() {
+							c.refreshes <- struct{}{}
+							defer func() { <-c.refreshes }()
+							c.answer(next, nil, bg, key, slot, mk, now)
+						}()
 					}
 					c.mu.Unlock()
 					e.write(w)

@@ -343,3 +343,61 @@ func TestPageCacheFreshFor(t *testing.T) {
 		t.Errorf("after freshFor: %q, want a new answer", g)
 	}
 }
+
+// concurrentPage records how many of its answers are being made at once.
+type concurrentPage struct {
+	now, peak, calls atomic.Int64
+}
+
+func (p *concurrentPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.calls.Add(1)
+	n := p.now.Add(1)
+	for {
+		peak := p.peak.Load()
+		if n <= peak || p.peak.CompareAndSwap(peak, n) {
+			break
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	p.now.Add(-1)
+	fmt.Fprintf(w, "%s", r.URL.Path)
+}
+
+// TestPageCacheRefreshesLimited: however many kept pages a sync makes
+// stale at once, at most one background refresh per core (at least two)
+// is made at a time, and every one of them is made.
+func TestPageCacheRefreshesLimited(t *testing.T) {
+	ver := &fakeVersions{}
+	page := &concurrentPage{}
+	var now atomic.Int64
+	clock := func() time.Time { return time.Unix(now.Load(), 0) }
+	c := newPageCache(ver, 0, 5*time.Second, clock)
+	h := c.handler(page)
+	const pages = 40
+	for i := range pages {
+		get(t, h, "GET", fmt.Sprintf("/members/%d", i))
+	}
+	if got := page.calls.Load(); got != pages {
+		t.Fatalf("%d answers made for %d pages", got, pages)
+	}
+	page.peak.Store(0)
+	ver.v.Add(1) // a sync commits: every kept page is stale
+	now.Add(1)
+	var wg sync.WaitGroup
+	for i := range pages {
+		wg.Go(func() {
+			if g := get(t, h, "GET", fmt.Sprintf("/members/%d", i)); g != fmt.Sprintf("/members/%d", i) {
+				t.Errorf("page %d: %q, want the kept answer", i, g)
+			}
+		})
+	}
+	wg.Wait()
+	for deadline := time.Now().Add(10 * time.Second); page.calls.Load() < 2*pages; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d background refreshes made", page.calls.Load()-pages, pages)
+		}
+	}
+	if limit := int64(cap(c.refreshes)); page.peak.Load() > limit || page.peak.Load() < 1 {
+		t.Errorf("%d background refreshes at once, want at most %d", page.peak.Load(), limit)
+	}
+}

@@ -125,9 +125,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"_foreign_keys": {"1"},
 		"_query_only":   {"1"},
 		// Reads of every member's scores or a long period's activities
-		// walk hundreds of MB: pages are mapped and cached rather than
-		// read with a system call each (2 MB page cache by default).
-		"_pragma": {"mmap_size(1073741824)", "cache_size(-65536)"},
+		// walk hundreds of MB: pages are mapped rather than read with a
+		// system call each. The mapped pages are the kernel's page cache
+		// (file-backed, shared, given back under pressure), at most
+		// mmap_size; what each connection allocates itself (pages from
+		// the WAL, sorts) is bounded by its page cache, 16 MiB (2 MB by
+		// default), so the readers' own memory does not grow with the
+		// store (docs/benchmarks.md, "Pages and API under load").
+		"_pragma": {"mmap_size(1073741824)", "cache_size(-16384)"},
 	}
 	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
 	if err != nil {
