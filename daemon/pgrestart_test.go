@@ -63,7 +63,13 @@ type errorLog struct {
 func (e *errorLog) Progress(source string, s Summary) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.events = append(e.events, fmt.Sprintf("%s: batch %d of the pass committed", source, s.Batches))
+	e.events = append(e.events, committedEvent(source, s.Batches))
+}
+
+// committedEvent is what errorLog hears when source commits batch n of a
+// pass.
+func committedEvent(source string, n int) string {
+	return fmt.Sprintf("%s: batch %d of the pass committed", source, n)
 }
 
 func (e *errorLog) Waiting(string, time.Time) {}
@@ -85,7 +91,7 @@ func (e *errorLog) committedBeforeFailing(source string, n int) bool {
 	defer e.mu.Unlock()
 	for _, ev := range e.events {
 		switch {
-		case ev == fmt.Sprintf("%s: batch %d of the pass committed", source, n):
+		case ev == committedEvent(source, n):
 			return true
 		case strings.HasPrefix(ev, source+": pass failed"):
 			return false
@@ -378,15 +384,18 @@ func testPostgresRestart(t *testing.T, down func(*pgtest.Server), leases, fastSh
 	// Only a session blocked by this transaction's lock counts: another
 	// source's batch may wait on a lock of its own (the resolver's rows)
 	// while github still fetches.
-	waitFor("github's second batch waits on the cursor lock", func() bool {
-		var n int
-		err := tx.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = 'live' AND pg_backend_pid() = ANY(pg_blocking_pids(pid))`).Scan(&n)
-		return err == nil && n > 0
-	})
+	// blocked names them for a failure's message (pg_blocking_pids is
+	// live; pid, wait_event and query come from the statistics snapshot
+	// this transaction took at its first read, so the query may be the
+	// session's one before).
 	var blocked []string
-	if rows, err := tx.Query(ctx, `SELECT pid, coalesce(wait_event, ''), left(query, 120) FROM pg_stat_activity
-		WHERE datname = 'live' AND pg_backend_pid() = ANY(pg_blocking_pids(pid))`); err == nil {
+	waitFor("github's second batch waits on the cursor lock", func() bool {
+		rows, err := tx.Query(ctx, `SELECT pid, coalesce(wait_event, ''), left(query, 120) FROM pg_stat_activity
+			WHERE datname = 'live' AND pg_backend_pid() = ANY(pg_blocking_pids(pid))`)
+		if err != nil {
+			return false
+		}
+		defer rows.Close()
 		for rows.Next() {
 			var pid int
 			var ev, q string
@@ -394,8 +403,8 @@ func testPostgresRestart(t *testing.T, down func(*pgtest.Server), leases, fastSh
 				blocked = append(blocked, fmt.Sprintf("%d %s %q", pid, ev, q))
 			}
 		}
-		rows.Close()
-	}
+		return len(blocked) > 0
+	})
 	before := tableKeys(t, st, "activities") // outside the held transaction
 
 	// The server goes away, mid-batch.
