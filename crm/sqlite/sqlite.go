@@ -98,7 +98,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	s := &Store{path: path, w: w, vader: sentiment.New()}
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingNew(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, describe(path, err))
 	}
@@ -145,6 +145,28 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	s.r = r
 	return s, nil
+}
+
+// pingNew opens the writer's connection. A connection's first statement
+// (journal_mode=WAL) on a file another connection is creating at the same
+// moment answers SQLITE_BUSY at once rather than waiting: SQLite does not
+// call the busy handler when a read transaction wants to become a write,
+// since that could deadlock. Replicas started together on a new store do
+// exactly that, so pingNew tries again, for as long as busy_timeout would
+// have waited.
+func pingNew(ctx context.Context, w *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := w.PingContext(ctx)
+		if err == nil || faultKind(err) != FaultLocked || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // Close closes the prepared statements and both connection pools.

@@ -387,3 +387,32 @@ func TestTeam(t *testing.T) {
 		t.Errorf("ListMembers after mark none = %+v, %v; want Ann without role", page.Members, err)
 	}
 }
+
+// TestConcurrentOpensOfNewFile opens one new file from several stores at
+// once, as replicas started together on a fresh store do: each must open
+// it (the one that creates it switches it to WAL while the others wait),
+// none may answer "locked".
+func TestConcurrentOpensOfNewFile(t *testing.T) {
+	const stores = 8
+	for round := range 15 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("new-%d.db", round))
+		errs := make(chan error, stores)
+		start := make(chan struct{})
+		for range stores {
+			go func() {
+				<-start
+				s, err := sqlite.Open(t.Context(), path)
+				if err == nil {
+					err = s.Close()
+				}
+				errs <- err
+			}()
+		}
+		close(start)
+		for range stores {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %d stores opening a new file at once: %v", round, stores, err)
+			}
+		}
+	}
+}
