@@ -72,9 +72,14 @@ func (sc Scoring) BuildGraph(d ScoreData, now time.Time, platform string) Graph 
 		}
 	}
 	g := Graph{out: map[int64]map[int64]float64{}, adj: map[int64]map[int64]bool{}}
-	edges := slices.Clone(d.Interactions)
-	// A fixed order makes the float sums exact across input orders.
-	slices.SortFunc(edges, func(a, b Interaction) int { return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To)) })
+	// A fixed order makes the float sums exact across input orders. The
+	// stores read the interactions in it already: then no copy is sorted.
+	byEnds := func(a, b Interaction) int { return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To)) }
+	edges := d.Interactions
+	if !slices.IsSortedFunc(edges, byEnds) {
+		edges = slices.Clone(edges)
+		slices.SortFunc(edges, byEnds)
+	}
 	for _, e := range edges {
 		f, ok1 := who[e.From]
 		t, ok2 := who[e.To]
@@ -347,18 +352,22 @@ func lastActive(weeks Presence, week int64) *time.Time {
 
 // pick filters, sorts, cuts and ranks the entries for o (a new slice).
 func pick(es []entry, o ChampionsOptions) []Champion {
-	var list []entry
-	for _, e := range es {
+	// Indices into es, not copies of the entries: the evaluation picks 30
+	// lists from every member's entry (see Rankings).
+	var list []int32
+	for i := range es {
+		e := &es[i]
 		switch {
 		case !o.IncludeStaff && e.c.Member.Role != "":
 		case o.Slipping && !e.slipping:
 		case !o.Slipping && e.c.Love.Total <= 0:
 		case o.Rising && e.gain <= 0:
 		default:
-			list = append(list, e)
+			list = append(list, int32(i))
 		}
 	}
-	slices.SortFunc(list, func(a, b entry) int {
+	slices.SortFunc(list, func(i, j int32) int {
+		a, b := &es[i], &es[j]
 		switch {
 		case o.Rising:
 			return cmp.Or(cmp.Compare(b.gain, a.gain), cmp.Compare(b.c.Score, a.c.Score), cmp.Compare(a.c.Member.ID, b.c.Member.ID))
@@ -371,7 +380,8 @@ func pick(es []entry, o ChampionsOptions) []Champion {
 		list = list[:o.Top]
 	}
 	out := make([]Champion, len(list))
-	for i, e := range list {
+	for i, k := range list {
+		e := &es[k]
 		c := e.c
 		c.Rank = i + 1
 		if o.Rising {
@@ -471,14 +481,22 @@ func (sc Scoring) recentTerms(d ScoreData, recent []PeriodActivity, now time.Tim
 		}
 	}
 	since := now.Add(-period)
-	acts := slices.Clone(recent)
-	slices.SortFunc(acts, func(a, b PeriodActivity) int { return cmp.Compare(a.Key, b.Key) })
-	out := map[int64]float64{}
-	for _, a := range acts {
+	// The sums go in key order, whatever order recent is in (the same
+	// float sums for the same activities): the indices of the activities
+	// counted are sorted, not a copy of them.
+	var keep []int32
+	for i := range recent {
+		a := &recent[i]
 		p, ok := ids[a.IdentityID]
 		if !ok || a.OccurredAt.Before(since) || !a.OccurredAt.Before(now) || !onPlatform(p, platform) {
 			continue
 		}
+		keep = append(keep, int32(i))
+	}
+	slices.SortFunc(keep, func(i, j int32) int { return cmp.Compare(recent[i].Key, recent[j].Key) })
+	out := map[int64]float64{}
+	for _, i := range keep {
+		a := &recent[i]
 		out[a.MemberID] += sc.Weights[a.Type] * TallyTerm(a.OccurredAt, sc.Decay)
 	}
 	return out

@@ -377,6 +377,9 @@ func (h *healthRun) periodOf(t time.Time) int {
 // was active.
 func (h *healthRun) selectActs(acts []PeriodActivity) {
 	h.acts = make([]*PeriodActivity, 0, len(acts))
+	h.period = make([]int8, 0, len(acts))
+	h.roleOfAct = make([]string, 0, len(acts))
+	h.excludedActivity = make([]bool, 0, len(acts))
 	h.active = make(map[int64]uint8)
 	for i := range acts {
 		a := &acts[i]

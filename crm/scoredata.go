@@ -86,7 +86,8 @@ type ScoreReader interface {
 // implement it are read in full (the results are the same).
 type LeanScoreReader interface {
 	// LeanPeriod reads, consistently, ScoreData without the members'
-	// names and the identities' Tallies and Channels (empty) and
+	// names, the identities' Tallies and Channels (empty) and the
+	// Interactions (nil: health reads none), and
 	// PeriodActivities(since, until, platform) without Title and URL.
 	LeanPeriod(ctx context.Context, since, until time.Time, platform string) (ScoreData, []PeriodActivity, error)
 	// ActivityHeads returns the title and URL of each stored activity

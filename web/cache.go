@@ -237,7 +237,7 @@ func (c *pageCache) answer(next http.Handler, w http.ResponseWriter, r *http.Req
 			if slot.entry != nil {
 				c.bytes -= len(slot.entry.body)
 			}
-			slot.entry = &cachedAnswer{marks: mk, at: at, status: rec.status, header: rec.header, body: rec.body.Bytes()}
+			slot.entry = &cachedAnswer{marks: mk, at: at, status: rec.status, header: rec.header, body: keptBody(&rec.body)}
 			c.bytes += len(slot.entry.body)
 			c.evict(key)
 		}
@@ -250,6 +250,18 @@ func (c *pageCache) answer(next http.Handler, w http.ResponseWriter, r *http.Req
 	if w != nil && !rec.tooBig {
 		(&cachedAnswer{status: rec.status, header: rec.header, body: rec.body.Bytes()}).write(w)
 	}
+}
+
+// keptBody is b's bytes to keep in the cache: the buffer itself when it
+// is about full, else a copy of exactly its length, so that what the cache
+// holds is what cacheMaxBytes counts (a buffer grown by doubling can be
+// up to twice its length).
+func keptBody(b *bytes.Buffer) []byte {
+	p := b.Bytes()
+	if cap(p)-len(p) > len(p)/8 {
+		return bytes.Clone(p)
+	}
+	return p
 }
 
 // discard is where a background refresh's answer goes when it is too big

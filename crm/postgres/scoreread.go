@@ -36,7 +36,7 @@ func (s *Store) scoreData(ctx context.Context, q querier) (crm.ScoreData, error)
 	if out.Members, err = s.scoreMembers(ctx, q, nil, false); err != nil {
 		return out, err
 	}
-	rows, err := q.Query(ctx, `SELECT from_identity, to_identity, n, last_at FROM interactions`)
+	rows, err := q.Query(ctx, `SELECT from_identity, to_identity, n, last_at FROM interactions ORDER BY from_identity, to_identity`)
 	if err != nil {
 		return out, fmt.Errorf("interactions: %w", err)
 	}

@@ -94,7 +94,7 @@ func fastCommunity(seed uint64, n, k int, now time.Time) (accounts []connectors.
 // fastStore stores accounts and acts (in batches of batch, in the given
 // order), gives every account a member, merges a few second accounts and
 // marks a member staff.
-func fastStore(t *testing.T, accounts []connectors.Account, acts []connectors.Activity, batch int) *sqlite.Store {
+func fastStore(t testing.TB, accounts []connectors.Account, acts []connectors.Activity, batch int) *sqlite.Store {
 	t.Helper()
 	ctx := t.Context()
 	s := open(t, filepath.Join(t.TempDir(), "rollcall.db"))

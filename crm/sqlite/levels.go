@@ -159,18 +159,21 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 	}
 
 	// The activities of the last two health periods serve the rising
-	// list and the stored health reports.
-	window, err := s.PeriodActivities(ctx, now.Add(-2*crm.DefaultHealthPeriod), now, "")
+	// list and the stored health reports: read lean (no titles and URLs,
+	// their members from d), the top threads' heads afterwards.
+	window, err := s.leanWindow(ctx, d, now.Add(-2*crm.DefaultHealthPeriod), now)
 	if err != nil {
 		return res, err
 	}
-	var recent []crm.PeriodActivity
-	for _, a := range window {
-		if !a.OccurredAt.Before(now.Add(-crm.DefaultRisingPeriod)) {
-			recent = append(recent, a)
-		}
-	}
+	// The rising list reads the window's last DefaultRisingPeriod: a
+	// subslice of it in time order, not a copy.
+	slices.SortFunc(window, func(a, b crm.PeriodActivity) int { return a.OccurredAt.Compare(b.OccurredAt) })
+	i, _ := slices.BinarySearchFunc(window, now.Add(-crm.DefaultRisingPeriod), func(a crm.PeriodActivity, t time.Time) int { return a.OccurredAt.Compare(t) })
+	recent := window[i:]
 	reports := crm.HealthReports(d, window, now)
+	if err := s.fillThreadHeads(ctx, reports); err != nil {
+		return res, err
+	}
 	ranks, slipping := sc.Rankings(d, levels, recent, now)
 	rank := map[int64]int{}
 	for _, r := range ranks {
@@ -303,6 +306,48 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 	res.Champions = len(rank)
 	res.Slipping = len(slipping)
 	return res, nil
+}
+
+// leanWindow reads the activities of [since, until) as PeriodActivities
+// does, without titles and URLs, their members those of d's identities.
+func (s *Store) leanWindow(ctx context.Context, d crm.ScoreData, since, until time.Time) ([]crm.PeriodActivity, error) {
+	memberOf := make(map[int64]int64)
+	for _, m := range d.Members {
+		for _, id := range m.Identities {
+			memberOf[id.ID] = m.ID
+		}
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
+	}
+	defer tx.Rollback()
+	return readPeriod(ctx, tx, leanPeriodQuery, since, until, "", func(a *crm.PeriodActivity) { a.MemberID = memberOf[a.IdentityID] })
+}
+
+// fillThreadHeads sets the titles and URLs of the reports' top threads.
+func (s *Store) fillThreadHeads(ctx context.Context, reports []crm.HealthReport) error {
+	var keys []string
+	for _, r := range reports {
+		for _, t := range r.Engagement.TopThreads {
+			keys = append(keys, t.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.Sort(keys)
+	heads, err := s.ActivityHeads(ctx, slices.Compact(keys))
+	if err != nil {
+		return err
+	}
+	for i := range reports {
+		for j := range reports[i].Engagement.TopThreads {
+			t := &reports[i].Engagement.TopThreads[j]
+			t.Title, t.URL = heads[t.Key][0], heads[t.Key][1]
+		}
+	}
+	return nil
 }
 
 // LevelsEvaluatedAt is when EvaluateLevels last committed (zero: never).

@@ -221,6 +221,18 @@ func TestStoredHealthEqualsLive(t *testing.T) {
 	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
 	w := crm.WeekOf(now)
 	b := connectors.Batch{Activities: append(weekly("1", w-11, 12, 3), weekly("2", w-5, 3, 1)...)}
+	// Threads with titles and replies: the reports' top threads carry
+	// their titles and URLs (read after the lean read of the window).
+	opener := connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: "3"}
+	for i := range 3 {
+		key := fmt.Sprintf("github/github.com/issue_opened/o/a#%d", i)
+		at := now.Add(-time.Duration(i+1) * 24 * time.Hour)
+		b.Activities = append(b.Activities,
+			connectors.Activity{Key: key, Platform: "github", Instance: "github.com", Type: "issue_opened", OccurredAt: at, Actor: opener,
+				Channel: "o/a", Title: fmt.Sprintf("Issue %d", i), URL: fmt.Sprintf("https://github.com/o/a/issues/%d", i)},
+			connectors.Activity{Key: key + "-reply", Platform: "github", Instance: "github.com", Type: "issue_comment", OccurredAt: at.Add(time.Hour),
+				Actor: connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: "1"}, Channel: "o/a", ParentKey: key})
+	}
 	if _, err := s.Apply(ctx, "gh", b); err != nil {
 		t.Fatal(err)
 	}
@@ -248,6 +260,9 @@ func TestStoredHealthEqualsLive(t *testing.T) {
 			}
 			if p == "" && !staff && got.Active.Current.Active == 0 {
 				t.Errorf("report has no active members: %+v", got.Active)
+			}
+			if p == "" && !staff && (len(got.Engagement.TopThreads) == 0 || got.Engagement.TopThreads[0].Title == "" || got.Engagement.TopThreads[0].URL == "") {
+				t.Errorf("report's top threads have no titles and URLs: %+v", got.Engagement.TopThreads)
 			}
 		}
 	}

@@ -49,7 +49,7 @@ var _ crm.LeanScoreReader = (*Store)(nil)
 
 // LeanPeriod reads, in one read transaction, ScoreData without the
 // identities' tallies and channels (the JSON most of ScoreData's time goes
-// into decoding) and the activities of [since, until) on platform without
+// into decoding) and the interactions (health reads none), and the activities of [since, until) on platform without
 // titles and URLs, from the time index alone (their members are those of
 // the identities just read, without a lookup per activity).
 func (s *Store) LeanPeriod(ctx context.Context, since, until time.Time, platform string) (crm.ScoreData, []crm.PeriodActivity, error) {
@@ -62,20 +62,13 @@ func (s *Store) LeanPeriod(ctx context.Context, since, until time.Time, platform
 	if out.Members, err = s.scoreMembers(ctx, tx, "", true); err != nil {
 		return out, nil, err
 	}
-	if out.Interactions, err = readInteractions(ctx, tx); err != nil {
-		return out, nil, err
-	}
 	memberOf := make(map[int64]int64)
 	for _, m := range out.Members {
 		for _, id := range m.Identities {
 			memberOf[id.ID] = m.ID
 		}
 	}
-	rows, err := tx.QueryContext(ctx, leanPeriodQuery, formatTime(since), formatTime(until), platform, platform)
-	if err != nil {
-		return out, nil, fmt.Errorf("sqlite: activities of a period: %w", err)
-	}
-	acts, err := scanPeriod(rows, func(a *crm.PeriodActivity) { a.MemberID = memberOf[a.IdentityID] })
+	acts, err := readPeriod(ctx, tx, leanPeriodQuery, since, until, platform, func(a *crm.PeriodActivity) { a.MemberID = memberOf[a.IdentityID] })
 	return out, acts, err
 }
 
@@ -91,11 +84,7 @@ func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph c
 		return graph, nil, nil, fmt.Errorf("sqlite: rising data: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, leanPeriodQuery, formatTime(since), formatTime(until), "", "")
-	if err != nil {
-		return graph, nil, nil, fmt.Errorf("sqlite: activities of a period: %w", err)
-	}
-	if recent, err = scanPeriod(rows, nil); err != nil {
+	if recent, err = readPeriod(ctx, tx, leanPeriodQuery, since, until, "", nil); err != nil {
 		return graph, nil, nil, err
 	}
 	// The members of the activities' identities: looked up for a few,
@@ -115,7 +104,8 @@ func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph c
 		memberQuery += ` AND id IN (SELECT value FROM json_each(?))`
 		args = []any{string(b)}
 	}
-	if rows, err = tx.QueryContext(ctx, memberQuery, args...); err != nil {
+	rows, err := tx.QueryContext(ctx, memberQuery, args...)
+	if err != nil {
 		return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
 	}
 	for rows.Next() {
@@ -182,8 +172,13 @@ const defaultLookupMost = 20_000
 
 // readInteractions reads every interaction edge.
 func readInteractions(ctx context.Context, tx *sql.Tx) ([]crm.Interaction, error) {
-	var out []crm.Interaction
-	rows, err := tx.QueryContext(ctx, `SELECT from_identity, to_identity, n, last_at FROM interactions`)
+	// Counted first: a slice of that size, not doublings (see readPeriod).
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM interactions`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("sqlite: score data: count interactions: %w", err)
+	}
+	out := make([]crm.Interaction, 0, n)
+	rows, err := tx.QueryContext(ctx, `SELECT from_identity, to_identity, n, last_at FROM interactions ORDER BY from_identity, to_identity`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: score data: interactions: %w", err)
 	}
@@ -353,43 +348,89 @@ func (s *Store) ActivityHeads(ctx context.Context, keys []string) (map[string][2
 // periodActivities reads the activities of a period, with head as the
 // title and URL columns.
 func (s *Store) periodActivities(ctx context.Context, since, until time.Time, platform, head string) ([]crm.PeriodActivity, error) {
-	rows, err := s.r.QueryContext(ctx, periodQuery(head), formatTime(since), formatTime(until), platform, platform)
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 	}
-	return scanPeriod(rows, nil)
+	defer tx.Rollback()
+	return readPeriod(ctx, tx, periodQuery(head), since, until, platform, nil)
 }
 
-// scanPeriod reads the rows of periodQuery or leanPeriodQuery (these give
-// 0 as the member: fill, when not nil, sets it) and closes them.
-func scanPeriod(rows *sql.Rows, fill func(a *crm.PeriodActivity)) ([]crm.PeriodActivity, error) {
+// periodCountQuery counts the rows periodQuery and leanPeriodQuery give,
+// from the index activities_time alone.
+const periodCountQuery = `SELECT count(*) FROM activities a
+	WHERE a.occurred_at >= ? AND a.occurred_at < ? AND (? = '' OR a.platform = ?)`
+
+// readPeriod reads, in tx, the rows of query (periodQuery or
+// leanPeriodQuery; these give 0 as the member: fill, when not nil, sets
+// it) for [since, until) on platform.
+//
+// A long period holds hundreds of thousands of activities, and these
+// slices are what the health pages and the level evaluation hold while
+// they compute (issue 15, point 6: the daemon's memory under load). So the
+// rows are counted first and scanned into a slice of that size (no
+// doublings, each leaving a copy for the collector), the platforms, types
+// and channels are interned, and the reaction totals and sentiment scores
+// the activities point to are allocated in blocks, not one by one.
+func readPeriod(ctx context.Context, tx *sql.Tx, query string, since, until time.Time, platform string, fill func(a *crm.PeriodActivity)) ([]crm.PeriodActivity, error) {
+	from, to := formatTime(since), formatTime(until)
+	var n int
+	if err := tx.QueryRowContext(ctx, periodCountQuery, from, to, platform, platform).Scan(&n); err != nil {
+		return nil, fmt.Errorf("sqlite: count the activities of a period: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, query, from, to, platform, platform)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
+	}
 	defer rows.Close()
-	var out []crm.PeriodActivity
+	out := make([]crm.PeriodActivity, 0, n)
+	var (
+		strs      = map[string]string{}
+		ints      []int
+		floats    []float64
+		at        string
+		reactions sql.NullInt64
+		sentiment sql.NullFloat64
+	)
+	intern := func(p *string) {
+		if v, ok := strs[*p]; ok {
+			*p = v
+		} else {
+			strs[*p] = *p
+		}
+	}
+	const block = 1024
 	for rows.Next() {
-		var a crm.PeriodActivity
-		var at string
-		var reactions sql.NullInt64
-		var sentiment sql.NullFloat64
+		out = append(out, crm.PeriodActivity{})
+		a := &out[len(out)-1]
 		if err := rows.Scan(&a.Key, &a.Platform, &a.Type, &a.Channel, &a.Title, &a.URL, &a.ParentKey,
 			&at, &a.IdentityID, &a.MemberID, &reactions, &sentiment); err != nil {
 			return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 		}
+		intern(&a.Platform)
+		intern(&a.Type)
+		intern(&a.Channel)
 		var err error
 		if a.OccurredAt, err = parseTime(at); err != nil {
 			return nil, fmt.Errorf("sqlite: activity %s time: %w", a.Key, err)
 		}
 		if reactions.Valid {
-			n := int(reactions.Int64)
-			a.Reactions = &n
+			if len(ints) == cap(ints) {
+				ints = make([]int, 0, block)
+			}
+			ints = append(ints, int(reactions.Int64))
+			a.Reactions = &ints[len(ints)-1]
 		}
 		if sentiment.Valid {
-			f := sentiment.Float64
-			a.Sentiment = &f
+			if len(floats) == cap(floats) {
+				floats = make([]float64, 0, block)
+			}
+			floats = append(floats, sentiment.Float64)
+			a.Sentiment = &floats[len(floats)-1]
 		}
 		if fill != nil {
-			fill(&a)
+			fill(a)
 		}
-		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: activities of a period: %w", err)

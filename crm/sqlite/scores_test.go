@@ -234,7 +234,7 @@ func TestScoreInputsKeptByApply(t *testing.T) {
 }
 
 // resolveAll gives every unassigned identity a member of its own.
-func resolveAll(t *testing.T, s *sqlite.Store) {
+func resolveAll(t testing.TB, s *sqlite.Store) {
 	t.Helper()
 	un, err := s.Unassigned(t.Context(), 0)
 	if err != nil {

@@ -1,0 +1,65 @@
+package sqlite_test
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rollcall-dev/rollcall/crm"
+)
+
+// BenchmarkPeriodMemory measures what the whole-community computations
+// allocate (issue 15, point 6: the daemon's memory under load): the
+// activities of a period read for health (lean), a live health report,
+// and an incremental level evaluation, on a generated community of 5,000
+// accounts and 100,000 activities over two years. B/op over the
+// activities read is the cost of each activity held; run it with
+//
+//	go test -run '^$' -bench PeriodMemory -benchmem ./crm/sqlite
+func BenchmarkPeriodMemory(b *testing.B) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	accounts, acts := fastCommunity(1, 5000, 100_000, now)
+	s := fastStore(b, accounts, acts, 1000)
+	ctx := b.Context()
+	sc := crm.DefaultScoring()
+	if _, err := s.EvaluateLevels(ctx, sc, now, false); err != nil {
+		b.Fatal(err)
+	}
+	for _, days := range []int{30, 90, 365} {
+		period := time.Duration(days) * 24 * time.Hour
+		_, window, err := s.LeanPeriod(ctx, now.Add(-2*period), now, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := len(window)
+		window = nil
+		b.Run("lean_period_"+strconv.Itoa(days)+"d", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := s.LeanPeriod(ctx, now.Add(-2*period), now, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n), "activities")
+		})
+		b.Run("health_"+strconv.Itoa(days)+"d", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := crm.ReadHealth(ctx, s, crm.HealthOptions{Now: now, Period: period}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n), "activities")
+		})
+	}
+	b.Run("evaluate_levels", func(b *testing.B) {
+		b.ReportAllocs()
+		at := now
+		for b.Loop() {
+			at = at.Add(time.Hour)
+			if _, err := s.EvaluateLevels(ctx, sc, at, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
