@@ -580,7 +580,9 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 	o = sc.defaults(o)
 	var list ChampionsList
 	stored := false
-	if rr, ok := r.(RankReader); ok && o.Period == DefaultRisingPeriod && o.Top <= RankDepth {
+	// Only the rising list depends on the period: the others come from
+	// the stored rankings whatever period is asked.
+	if rr, ok := r.(RankReader); ok && (o.Period == DefaultRisingPeriod || !o.Rising) && o.Top <= RankDepth {
 		l, ok, err := sc.storedList(ctx, rr, o)
 		if err != nil {
 			return ChampionsList{}, fmt.Errorf("champions: %w", err)

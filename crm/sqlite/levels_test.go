@@ -272,3 +272,45 @@ func TestStoredHealthEqualsLive(t *testing.T) {
 		t.Errorf("ReadHealth = %v, %v; want the stored report of %v", r.Now, err, now)
 	}
 }
+
+// TestChampionsOfAnyPeriodStored: the period matters only to the rising
+// list, so the champions and slipping lists of any period are the stored
+// rankings, as for the default period (not a live computation over every
+// member).
+func TestChampionsOfAnyPeriodStored(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "rollcall.db"))
+	defer s.Close()
+	evaluated := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	w := crm.WeekOf(evaluated)
+	b := connectors.Batch{Activities: append(append(weekly("1", w-11, 12, 3), weekly("2", w-5, 3, 1)...), weekly("3", w-13, 8, 1)...)}
+	if _, err := s.Apply(ctx, "gh", b); err != nil {
+		t.Fatal(err)
+	}
+	resolveAll(t, s)
+	sc := crm.DefaultScoring()
+	if _, err := s.EvaluateLevels(ctx, sc, evaluated, false); err != nil {
+		t.Fatal(err)
+	}
+	later := evaluated.Add(2 * time.Hour)
+	for _, o := range []crm.ChampionsOptions{{}, {Slipping: true}, {Platform: "github"}} {
+		o.Now = later
+		def, err := sc.LoadChampions(ctx, s, o, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !def.GeneratedAt.Equal(evaluated) || len(def.Champions) == 0 {
+			t.Fatalf("%+v: the default period's list was made at %v with %d entries; want the stored ranking of %v", o, def.GeneratedAt, len(def.Champions), evaluated)
+		}
+		for _, days := range []int{7, 90, 365} {
+			o.Period = time.Duration(days) * 24 * time.Hour
+			got, err := sc.LoadChampions(ctx, s, o, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(def, got); diff != "" {
+				t.Errorf("%+v: the list of %d days differs from the stored one (-stored +got):\n%s", o, days, diff)
+			}
+		}
+	}
+}
