@@ -123,6 +123,10 @@ type Curator interface {
 	// Suggestions lists suggestions with the given status ("" = all),
 	// highest confidence first.
 	Suggestions(ctx context.Context, status string) ([]Suggestion, error)
+	// SuggestionPage is the limit suggestions of status after the first
+	// offset, in Suggestions' order, and how many there are in all (a
+	// page reads its own rows only).
+	SuggestionPage(ctx context.Context, status string, offset, limit int) ([]Suggestion, int, error)
 	// DecideSuggestion accepts (merging, as Merge) or rejects (recording
 	// DecisionSeparate) a suggestion.
 	DecideSuggestion(ctx context.Context, id int64, accept bool, actor string) error

@@ -42,18 +42,25 @@ type suggestionSide struct {
 }
 
 func (s *Server) suggestionsPage(w http.ResponseWriter, r *http.Request) {
-	ss, err := s.decisions.Suggestions(r.Context(), crm.SuggestionOpen)
+	// Only the page's suggestions are read (and their members): a
+	// community has thousands open.
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	ss, total, err := s.decisions.SuggestionPage(r.Context(), crm.SuggestionOpen, (page-1)*suggestionsPerPage, suggestionsPerPage)
+	pages := (total + suggestionsPerPage - 1) / suggestionsPerPage
+	if err == nil && page > max(pages, 1) {
+		// Past the end (reviewed meanwhile, or a stale link): the last page.
+		page = max(pages, 1)
+		ss, total, err = s.decisions.SuggestionPage(r.Context(), crm.SuggestionOpen, (page-1)*suggestionsPerPage, suggestionsPerPage)
+		pages = (total + suggestionsPerPage - 1) / suggestionsPerPage
+	}
 	if err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, fmt.Errorf("list suggestions: %w", err))
 		return
 	}
-	p := suggestionsPage{pageBase: s.base(r, "Review suggestions"), Total: len(ss)}
+	p := suggestionsPage{pageBase: s.base(r, "Review suggestions"), Total: total}
 	p.Section = "suggestions"
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	pages := (len(ss) + suggestionsPerPage - 1) / suggestionsPerPage
-	page = min(max(page, 1), max(pages, 1))
 	start := (page - 1) * suggestionsPerPage
-	ss = ss[start:min(start+suggestionsPerPage, len(ss))]
 	if len(ss) > 0 {
 		p.From, p.To = start+1, start+len(ss)
 	}

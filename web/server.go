@@ -28,6 +28,9 @@ var staticFS embed.FS
 type Decider interface {
 	identity.Decider
 	Suggestions(ctx context.Context, status string) ([]crm.Suggestion, error)
+	// SuggestionPage is limit suggestions of status after the first
+	// offset, in Suggestions' order, and their total.
+	SuggestionPage(ctx context.Context, status string, offset, limit int) ([]crm.Suggestion, int, error)
 }
 
 // SourceLister reports the state of every configured source; the daemon

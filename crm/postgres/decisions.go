@@ -420,16 +420,38 @@ func unmerge(ctx context.Context, tx pgx.Tx, now time.Time, memberID int64, ref 
 // confidence first (ties by id), each with the members owning its accounts
 // now (0: none).
 func (s *Store) Suggestions(ctx context.Context, status string) ([]crm.Suggestion, error) {
+	out, _, err := s.suggestions(ctx, status, 0, -1)
+	return out, err
+}
+
+// SuggestionPage is the limit suggestions of status ("" for all) after
+// the first offset, in Suggestions' order, and how many there are in all:
+// a page of the review list reads its own rows and members only.
+func (s *Store) SuggestionPage(ctx context.Context, status string, offset, limit int) ([]crm.Suggestion, int, error) {
+	return s.suggestions(ctx, status, max(offset, 0), max(limit, 0))
+}
+
+// suggestions reads limit suggestions after offset (limit < 0: all) and
+// their total.
+func (s *Store) suggestions(ctx context.Context, status string, offset, limit int) ([]crm.Suggestion, int, error) {
 	switch status {
 	case "", crm.SuggestionOpen, crm.SuggestionAccepted, crm.SuggestionRejected:
 	default:
-		return nil, fmt.Errorf("postgres: list suggestions: unknown status %q", status)
+		return nil, 0, fmt.Errorf("postgres: list suggestions: unknown status %q", status)
+	}
+	var lim any // NULL: no limit
+	if limit >= 0 {
+		lim = limit
 	}
 	var out []crm.Suggestion
+	var total int
 	err := s.read(ctx, func(tx pgx.Tx) error {
 		out = nil
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM suggestions WHERE $1 = '' OR status = $1`, status).Scan(&total); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `SELECT id, a_ref, b_ref, confidence, reasons, status, created FROM suggestions
-			WHERE $1 = '' OR status = $1 ORDER BY confidence DESC, id`, status)
+			WHERE $1 = '' OR status = $1 ORDER BY confidence DESC, id LIMIT $2 OFFSET $3`, status, lim, offset)
 		if err != nil {
 			return err
 		}
@@ -456,9 +478,9 @@ func (s *Store) Suggestions(ctx context.Context, status string) ([]crm.Suggestio
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list suggestions: %w", err)
+		return nil, 0, fmt.Errorf("postgres: list suggestions: %w", err)
 	}
-	return out, nil
+	return out, total, nil
 }
 
 func scanSuggestion(sc pgx.Row) (crm.Suggestion, error) {

@@ -710,43 +710,61 @@ func unmerge(ctx context.Context, tx *sql.Tx, now time.Time, memberID int64, ref
 // confidence first (ties by id), each with the members owning its accounts
 // now (0: none).
 func (s *Store) Suggestions(ctx context.Context, status string) ([]crm.Suggestion, error) {
+	out, _, err := s.suggestions(ctx, status, 0, -1)
+	return out, err
+}
+
+// SuggestionPage is the limit suggestions of status ("" for all) after
+// the first offset, in Suggestions' order, and how many there are in all:
+// a page of the review list reads its own rows and members only.
+func (s *Store) SuggestionPage(ctx context.Context, status string, offset, limit int) ([]crm.Suggestion, int, error) {
+	return s.suggestions(ctx, status, max(offset, 0), max(limit, 0))
+}
+
+// suggestions reads limit suggestions after offset (limit < 0: all) and
+// their total.
+func (s *Store) suggestions(ctx context.Context, status string, offset, limit int) ([]crm.Suggestion, int, error) {
 	switch status {
 	case "", crm.SuggestionOpen, crm.SuggestionAccepted, crm.SuggestionRejected:
 	default:
-		return nil, fmt.Errorf("sqlite: list suggestions: unknown status %q", status)
+		return nil, 0, fmt.Errorf("sqlite: list suggestions: unknown status %q", status)
 	}
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list suggestions: %w", err)
+		return nil, 0, fmt.Errorf("sqlite: list suggestions: %w", err)
 	}
 	defer tx.Rollback()
+	var total int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM suggestions WHERE ? = '' OR status = ?`, status, status).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: count suggestions: %w", err)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, a_ref, b_ref, confidence, reasons, status, created FROM suggestions
-		WHERE ? = '' OR status = ? ORDER BY confidence DESC, id`, status, status)
+		WHERE ? = '' OR status = ? ORDER BY confidence DESC, id LIMIT ? OFFSET ?`, status, status, limit, offset)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list suggestions: %w", err)
+		return nil, 0, fmt.Errorf("sqlite: list suggestions: %w", err)
 	}
 	var out []crm.Suggestion
 	for rows.Next() {
 		sg, err := scanSuggestion(rows)
 		if err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("sqlite: list suggestions: %w", err)
+			return nil, 0, fmt.Errorf("sqlite: list suggestions: %w", err)
 		}
 		out = append(out, sg)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list suggestions: %w", err)
+		return nil, 0, fmt.Errorf("sqlite: list suggestions: %w", err)
 	}
 	for i := range out {
 		if out[i].MemberA, err = memberOf(ctx, tx, out[i].A); err == nil {
 			out[i].MemberB, err = memberOf(ctx, tx, out[i].B)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: list suggestions: %w", err)
+			return nil, 0, fmt.Errorf("sqlite: list suggestions: %w", err)
 		}
 	}
-	return out, nil
+	return out, total, nil
 }
 
 func scanSuggestion(sc scanner) (crm.Suggestion, error) {

@@ -240,6 +240,24 @@ func testSuggestions(t *testing.T, s crm.Store, is crm.IdentityStore, c crm.Cura
 	if diff := cmp.Diff([]string{"2-3 open", "1-2 open", "4-5 open"}, pairs(got)); diff != "" {
 		t.Fatalf("Suggestions, highest confidence first, pairs ordered (-want +got):\n%s", diff)
 	}
+	// Pages of it: the same suggestions in the same order, and the total.
+	var paged []crm.Suggestion
+	for _, off := range []int{0, 2, 4} {
+		page, total, err := c.SuggestionPage(ctx, "", off, 2)
+		if err != nil {
+			t.Fatalf("SuggestionPage(%d, 2): %v", off, err)
+		}
+		if total != len(got) || len(page) != min(2, max(0, len(got)-off)) {
+			t.Errorf("SuggestionPage(%d, 2) = %d suggestions of %d; want %d of %d", off, len(page), total, min(2, max(0, len(got)-off)), len(got))
+		}
+		paged = append(paged, page...)
+	}
+	if diff := cmp.Diff(got, paged); diff != "" {
+		t.Errorf("SuggestionPage's pages differ from Suggestions (-all +paged):\n%s", diff)
+	}
+	if page, total, err := c.SuggestionPage(ctx, crm.SuggestionRejected, 0, 10); err != nil || len(page) != 0 || total != 0 {
+		t.Errorf("SuggestionPage(rejected) = %d of %d, %v; want none", len(page), total, err)
+	}
 	if got[1].MemberA != mids[gh("1")] || got[1].MemberB != mids[gh("2")] || got[1].Confidence != 0.5 ||
 		!slices.Equal(got[1].Reasons, []string{"similar names 2/1"}) || got[1].Created.IsZero() {
 		t.Errorf("suggestion 1-2 = %+v", got[1])
