@@ -715,7 +715,7 @@ func (d *Daemon) pass(ctx context.Context, s Source) (sum Summary) {
 
 // suggestionLister is implemented by stores that keep merge suggestions.
 type suggestionLister interface {
-	Suggestions(ctx context.Context, status string) ([]crm.Suggestion, error)
+	SuggestionPage(ctx context.Context, status string, offset, limit int) ([]crm.Suggestion, int, error)
 }
 
 // resolveNew runs the resolver over new identities, one run at a time, and
@@ -738,8 +738,10 @@ func (d *Daemon) runResolver(rctx context.Context) error {
 		m.merges.Add(float64(res.Joined))
 		m.newMembers.Add(float64(res.NewMembers))
 		if sl, ok := d.opts.Store.(suggestionLister); ok {
-			if ss, err := sl.Suggestions(rctx, crm.SuggestionOpen); err == nil {
-				m.suggestions.Set(float64(len(ss)))
+			// Their number only: no suggestion read (a community has
+			// tens of thousands open).
+			if _, n, err := sl.SuggestionPage(rctx, crm.SuggestionOpen, 0, 0); err == nil {
+				m.suggestions.Set(float64(n))
 			}
 		}
 	}
