@@ -97,6 +97,13 @@ type Options struct {
 	// OnResolve, when set, is told how long each resolver run took
 	// (`rollcall bench` adds them up).
 	OnResolve func(took time.Duration)
+	// ResolveTimeout bounds one resolver run; 0 means 30 seconds. A run
+	// cut off by it commits what it finished, and the next run gets twice
+	// the time (up to maxResolveTimeout), back to ResolveTimeout after one
+	// that finishes: so a run that needs longer (the first full run of a
+	// large store, a backfill's large increments on a slow machine) still
+	// completes, instead of starting over at the same length forever.
+	ResolveTimeout time.Duration
 	// CommitTimeout bounds one batch's commit (Store.Apply), which goes on
 	// through shutdown; 0 means 30 seconds. A commit waits for the store's
 	// other writers (SQLite has one at a time: another source's batch, a
@@ -123,6 +130,8 @@ type Daemon struct {
 	opts    Options
 	log     *slog.Logger
 	resolve sync.Mutex // one resolver run at a time
+	// resolveBudget is the next resolver run's time (under resolve).
+	resolveBudget time.Duration
 
 	mu        sync.Mutex
 	state     map[string]*SourceState
@@ -220,6 +229,9 @@ func New(opts Options) *Daemon {
 	}
 	if opts.ResolveEvery <= 0 {
 		opts.ResolveEvery = 30 * time.Second
+	}
+	if opts.ResolveTimeout <= 0 {
+		opts.ResolveTimeout = 30 * time.Second
 	}
 	if opts.Leases != nil && opts.Holder == "" {
 		opts.Holder = NewHolder()
@@ -723,10 +735,27 @@ type suggestionLister interface {
 func (d *Daemon) resolveNew(ctx context.Context) error {
 	d.resolve.Lock()
 	defer d.resolve.Unlock()
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	budget := max(d.resolveBudget, d.opts.ResolveTimeout)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	defer cancel()
-	return d.holdResolver(rctx, func() error { return d.runResolver(rctx) })
+	// A run goes on through shutdown for at most ResolveTimeout more,
+	// however long its own budget (what it committed stays).
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(d.opts.ResolveTimeout, cancel) })
+	defer stop()
+	err := d.holdResolver(rctx, func() error { return d.runResolver(rctx) })
+	switch {
+	case err == nil:
+		d.resolveBudget = d.opts.ResolveTimeout
+	case errors.Is(rctx.Err(), context.DeadlineExceeded):
+		d.resolveBudget = min(2*budget, max(maxResolveTimeout, d.opts.ResolveTimeout))
+		d.log.Warn("resolver run cut off by its time limit; the next run gets more", "took", budget, "next", d.resolveBudget)
+	}
+	return err
 }
+
+// maxResolveTimeout is the most a resolver run's time grows to after runs
+// cut off by it (see Options.ResolveTimeout).
+const maxResolveTimeout = 15 * time.Minute
 
 func (d *Daemon) runResolver(rctx context.Context) error {
 	start := time.Now()
