@@ -1048,6 +1048,37 @@ func ReadHealth(ctx context.Context, st ScoreReader, opt HealthOptions) (HealthR
 	return Health(data, acts, opt), nil
 }
 
+// ThreadHeadReader reads the titles and URLs of stored activities.
+type ThreadHeadReader interface {
+	ActivityHeads(ctx context.Context, keys []string) (map[string][2]string, error)
+}
+
+// FillThreadHeads sets the titles and URLs of the reports' top threads,
+// computed from activities read without them, in one read.
+func FillThreadHeads(ctx context.Context, hr ThreadHeadReader, reports []HealthReport) error {
+	var keys []string
+	for _, r := range reports {
+		for _, t := range r.Engagement.TopThreads {
+			keys = append(keys, t.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.Sort(keys)
+	heads, err := hr.ActivityHeads(ctx, slices.Compact(keys))
+	if err != nil {
+		return fmt.Errorf("health: %w", err)
+	}
+	for i := range reports {
+		for j := range reports[i].Engagement.TopThreads {
+			t := &reports[i].Engagement.TopThreads[j]
+			t.Title, t.URL = heads[t.Key][0], heads[t.Key][1]
+		}
+	}
+	return nil
+}
+
 // readLeanHealth is ReadHealth from the lean reads: Health reads no
 // tallies or channels, and the titles and URLs only of the top threads,
 // read for those afterwards. The report is the same as from the full
@@ -1059,20 +1090,8 @@ func readLeanHealth(ctx context.Context, lr LeanScoreReader, opt HealthOptions) 
 		return HealthReport{}, fmt.Errorf("health: %w", err)
 	}
 	r := Health(data, acts, opt)
-	if len(r.Engagement.TopThreads) == 0 {
-		return r, nil
-	}
-	keys := make([]string, len(r.Engagement.TopThreads))
-	for i, t := range r.Engagement.TopThreads {
-		keys[i] = t.Key
-	}
-	heads, err := lr.ActivityHeads(ctx, keys)
-	if err != nil {
-		return HealthReport{}, fmt.Errorf("health: %w", err)
-	}
-	for i := range r.Engagement.TopThreads {
-		t := &r.Engagement.TopThreads[i]
-		t.Title, t.URL = heads[t.Key][0], heads[t.Key][1]
+	if err := FillThreadHeads(ctx, lr, []HealthReport{r}); err != nil {
+		return HealthReport{}, err
 	}
 	return r, nil
 }

@@ -171,7 +171,7 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 	i, _ := slices.BinarySearchFunc(window, now.Add(-crm.DefaultRisingPeriod), func(a crm.PeriodActivity, t time.Time) int { return a.OccurredAt.Compare(t) })
 	recent := window[i:]
 	reports := crm.HealthReports(d, window, now)
-	if err := s.fillThreadHeads(ctx, reports); err != nil {
+	if err := crm.FillThreadHeads(ctx, s, reports); err != nil {
 		return res, err
 	}
 	ranks, slipping := sc.Rankings(d, levels, recent, now)
@@ -311,43 +311,12 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 // leanWindow reads the activities of [since, until) as PeriodActivities
 // does, without titles and URLs, their members those of d's identities.
 func (s *Store) leanWindow(ctx context.Context, d crm.ScoreData, since, until time.Time) ([]crm.PeriodActivity, error) {
-	memberOf := make(map[int64]int64)
-	for _, m := range d.Members {
-		for _, id := range m.Identities {
-			memberOf[id.ID] = m.ID
-		}
-	}
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 	}
 	defer tx.Rollback()
-	return readPeriod(ctx, tx, leanPeriodQuery, since, until, "", func(a *crm.PeriodActivity) { a.MemberID = memberOf[a.IdentityID] })
-}
-
-// fillThreadHeads sets the titles and URLs of the reports' top threads.
-func (s *Store) fillThreadHeads(ctx context.Context, reports []crm.HealthReport) error {
-	var keys []string
-	for _, r := range reports {
-		for _, t := range r.Engagement.TopThreads {
-			keys = append(keys, t.Key)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	slices.Sort(keys)
-	heads, err := s.ActivityHeads(ctx, slices.Compact(keys))
-	if err != nil {
-		return err
-	}
-	for i := range reports {
-		for j := range reports[i].Engagement.TopThreads {
-			t := &reports[i].Engagement.TopThreads[j]
-			t.Title, t.URL = heads[t.Key][0], heads[t.Key][1]
-		}
-	}
-	return nil
+	return readPeriod(ctx, tx, leanPeriodQuery, since, until, "", setMembers(d.Members))
 }
 
 // LevelsEvaluatedAt is when EvaluateLevels last committed (zero: never).

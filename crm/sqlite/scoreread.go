@@ -62,13 +62,7 @@ func (s *Store) LeanPeriod(ctx context.Context, since, until time.Time, platform
 	if out.Members, err = s.scoreMembers(ctx, tx, "", true); err != nil {
 		return out, nil, err
 	}
-	memberOf := make(map[int64]int64)
-	for _, m := range out.Members {
-		for _, id := range m.Identities {
-			memberOf[id.ID] = m.ID
-		}
-	}
-	acts, err := readPeriod(ctx, tx, leanPeriodQuery, since, until, platform, func(a *crm.PeriodActivity) { a.MemberID = memberOf[a.IdentityID] })
+	acts, err := readPeriod(ctx, tx, leanPeriodQuery, since, until, platform, setMembers(out.Members))
 	return out, acts, err
 }
 
@@ -354,6 +348,18 @@ func (s *Store) periodActivities(ctx context.Context, since, until time.Time, pl
 	}
 	defer tx.Rollback()
 	return readPeriod(ctx, tx, periodQuery(head), since, until, platform, nil)
+}
+
+// setMembers is readPeriod's fill for leanPeriodQuery: each activity's
+// member is that of its identity among members (0: none).
+func setMembers(members []crm.ScoreMember) func(a *crm.PeriodActivity) {
+	memberOf := make(map[int64]int64)
+	for _, m := range members {
+		for _, id := range m.Identities {
+			memberOf[id.ID] = m.ID
+		}
+	}
+	return func(a *crm.PeriodActivity) { a.MemberID = memberOf[a.IdentityID] }
 }
 
 // periodCountQuery counts the rows periodQuery and leanPeriodQuery give,
