@@ -39,9 +39,14 @@ const (
 	// /posts.json always answers 50 posts.
 	DiscourseTopicsPerPage = 100
 	DiscoursePostsPerPage  = 50
-	// DiscourseAdminBatch is a page of the admin user list, which carries
-	// the e-mails of 100 users.
-	DiscourseAdminBatch = 100
+	// DiscourseProfileReads is what one profile costs with a staff key:
+	// /u/{username}.json (website, user fields) and
+	// /u/{username}/emails.json (e-mails and associated accounts). No
+	// batch read carries either: the admin user list
+	// (/admin/users/list/{flag}.json?show_emails=true) has the e-mails but
+	// no associated accounts, website or user fields, and pages through
+	// every registered user, not the ones asked for (API-NOTES.md §3.1).
+	DiscourseProfileReads = 2
 	// StackExchangePageSize is pagesize's maximum, and the most ids a
 	// vectorized method (/users/{ids}, /questions/{ids}/answers) takes.
 	StackExchangePageSize = 100
@@ -140,9 +145,10 @@ func (c *Community) Items() map[string]int {
 //   - every stream read at the largest page size the service allows, one
 //     request at least per stream;
 //   - one batch read per 100 new profiles where the service has one (GitHub
-//     GraphQL, Stack Exchange /users/{ids}, Discourse's admin list for
-//     e-mails), else one read per profile (Discourse /u/{username}.json);
-//     Mastodon embeds the whole account in every status and notification;
+//     GraphQL, Stack Exchange /users/{ids}), else the reads of each profile
+//     (Discourse with a staff key: /u/{username}.json and
+//     /u/{username}/emails.json, see DiscourseProfileReads); Mastodon embeds
+//     the whole account in every status and notification;
 //   - the per-object reads the data needs: pull requests' reviews (one
 //     GitHub GraphQL query per 100 pull requests of a repository, plus the
 //     pages beyond the first of one with more than 100), who liked a liked
@@ -253,12 +259,26 @@ func (c *Community) discourseMinimum() int {
 	d := c.Discourse
 	n := 1 // /categories.json: the categories' names
 	n += pages(len(d.Topics), DiscourseTopicsPerPage) + pages(len(d.Posts), DiscoursePostsPerPage)
+	// system and discobot (ids below 1) are Discourse's own users, not
+	// members: their posts are listed but not read further, and they have
+	// no profile to read.
+	service := map[string]bool{}
+	for _, u := range d.Users {
+		if u.ID <= 0 {
+			service[strings.ToLower(u.Username)] = true
+		}
+	}
 	users := map[string]bool{}
+	author := map[int64]string{}
 	for _, p := range d.Posts {
+		author[p.ID] = strings.ToLower(p.User)
 		users[strings.ToLower(p.User)] = true
 	}
 	liked := map[int64]bool{}
 	for _, l := range d.Likes {
+		if service[author[l.PostID]] {
+			continue
+		}
 		liked[l.PostID] = true
 		users[strings.ToLower(l.User)] = true
 	}
@@ -272,7 +292,10 @@ func (c *Community) discourseMinimum() int {
 			}
 		}
 	}
-	return n + len(users) + batches(len(users), DiscourseAdminBatch)
+	for u := range service {
+		delete(users, u)
+	}
+	return n + DiscourseProfileReads*len(users)
 }
 
 func (c *Community) stackOverflowMinimum() int {

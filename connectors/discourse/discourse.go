@@ -86,10 +86,19 @@ type Connector struct {
 	stepsPerBatch    int
 	profilesPerBatch int
 
-	mu         sync.Mutex
-	staff      *bool            // whether the key is staff, asked once
+	mu    sync.Mutex
+	staff *bool // whether the key is staff, asked once
+	// accepters are the accepters of solutions (by lower-case username)
+	// whose profile was read, and when.
+	accepters  map[string]accepterProfile
 	categories []categoryFilter // resolved configured categories
 	resolved   bool
+}
+
+// accepterProfile is an accepter's user id and when its profile was read.
+type accepterProfile struct {
+	id int64
+	at time.Time
 }
 
 // categoryFilter is one configured category: its listing path and the ids
@@ -229,7 +238,7 @@ func (c *Connector) Client() *connectors.Client { return c.client }
 //	{
 //	  "v": 1,
 //	  "stream": 1,                                  // stream being walked this pass
-//	  "walks": {"latest": {"mark": 120, "top": 131, "page": 2, "active": true},
+//	  "walks": {"latest": {"mark": 120, "top": 131, "page": 2, "active": true, "per_page": 100},
 //	            "posts": {"mark": 900, "top": 0, "before": 0}},
 //	  "likes": {"901": 2},                          // committed like counts of recent posts (at most keepLikes)
 //	  "pass": 4,                                    // passes completed
@@ -276,7 +285,15 @@ type walk struct {
 	Page   int   `json:"page,omitempty"`
 	Before int64 `json:"before,omitempty"`
 	Active bool  `json:"active,omitempty"`
+	// PerPage is the per_page a topic listing's walk asks for, set when it
+	// starts: a walk begun by an older version (0: the server's default of
+	// 30) ends at that size, so that its Page still means the same topics.
+	PerPage int `json:"per_page,omitempty"`
 }
+
+// topicsPerPage is the per_page of topic listings: the largest Discourse
+// allows (1 to 100; API-NOTES.md §3.1).
+const topicsPerPage = 100
 
 type profileReq struct {
 	Username string `json:"u"`
@@ -396,7 +413,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		}
 		if done {
 			w.Mark = max(w.Mark, w.Top)
-			w.Top, w.Page, w.Before, w.Active = 0, 0, 0, false
+			w.Top, w.Page, w.Before, w.Active, w.PerPage = 0, 0, 0, false, 0
 			st.Stream++
 		}
 	}
@@ -525,7 +542,13 @@ func (c *Connector) listPath(name string) string {
 // committed. It reports whether the walk reached the mark or the end.
 func (c *Connector) stepTopics(ctx context.Context, st *state, name string, w *walk, b *builder) (bool, error) {
 	path := c.listPath(name)
+	if !w.Active {
+		w.PerPage = topicsPerPage
+	}
 	q := url.Values{"order": {"created"}}
+	if w.PerPage > 0 {
+		q.Set("per_page", strconv.Itoa(w.PerPage))
+	}
 	if w.Page > 0 {
 		q.Set("page", strconv.Itoa(w.Page))
 	}
@@ -704,16 +727,25 @@ func (c *Connector) readSolution(ctx context.Context, st *state, id int64, b *bu
 			break
 		}
 	}
-	if accepter == 0 && t.AcceptedAnswer.AccepterUsername != "" {
-		// Staff often accept answers without posting: read their profile.
-		p, err := c.readProfile(ctx, t.AcceptedAnswer.AccepterUsername)
-		if err != nil {
-			return err
-		}
-		if p != nil {
-			if id, err := strconv.ParseInt(p.ExternalID, 10, 64); err == nil && id > 0 {
+	if name := t.AcceptedAnswer.AccepterUsername; accepter == 0 && name != "" {
+		// Staff often accept answers without posting: read their profile,
+		// once a profileTTL (the same few accept most solutions).
+		if id, ok := c.accepterRead(name); ok {
+			if acc, ok := c.tr.account(basicUser{ID: id, Username: name}); ok {
 				accepter = id
-				b.addAccount(*p)
+				b.addAccount(acc) // a reference: queueProfiles reads it if it is not stored
+			}
+		} else {
+			p, err := c.readProfile(ctx, name)
+			if err != nil {
+				return err
+			}
+			if p != nil {
+				if id, err := strconv.ParseInt(p.ExternalID, 10, 64); err == nil && id > 0 {
+					accepter = id
+					b.addAccount(*p)
+					c.rememberAccepter(name, id)
+				}
 			}
 		}
 	}
@@ -1079,6 +1111,35 @@ func (c *Connector) readProfile(ctx context.Context, username string) (*connecto
 		return nil, nil
 	}
 	return &a, nil
+}
+
+// accepterRead reports the user id of an accepter whose profile was read
+// less than profileTTL ago. A user that is gone is not kept here: the
+// missing set (lookup) remembers those.
+func (c *Connector) accepterRead(username string) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.accepters[strings.ToLower(username)]
+	if !ok || c.now().Sub(r.at) >= profileTTL {
+		return 0, false
+	}
+	return r.id, true
+}
+
+// maxAccepters bounds the accepters remembered: when full, the memory
+// starts again (a forum where that many users accept answers without
+// posting in the topic reads some profiles again, no more).
+const maxAccepters = 10_000
+
+// rememberAccepter records that the profile of accepter username (user id)
+// was read now.
+func (c *Connector) rememberAccepter(username string, id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.accepters == nil || len(c.accepters) >= maxAccepters {
+		c.accepters = map[string]accepterProfile{}
+	}
+	c.accepters[strings.ToLower(username)] = accepterProfile{id: id, at: c.now()}
 }
 
 // isStaff asks /session/current.json, once per connector, whether the key

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -609,4 +610,144 @@ func TestFixtureAuthorSources(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAccepterProfileReadOnce: a moderator who accepts the solutions of
+// many topics without posting in them is read once in a pass, not once per
+// topic (and not again within profileTTL), and every solution still names
+// them.
+func TestAccepterProfileReadOnce(t *testing.T) {
+	srv := discoursetest.New(discoursetest.WithAPIKey("k", "system", true))
+	srv.AddUser(discoursetest.User{Username: "alice"})
+	srv.AddUser(discoursetest.User{Username: "bob"})
+	srv.AddUser(discoursetest.User{Username: "Mod", Moderator: true, TrustLevel: 4})
+	const topics = 5
+	for i := range topics {
+		at := t0.Add(time.Duration(i-topics) * time.Hour)
+		tp, err := srv.AddTopic(discoursetest.Topic{Title: "Question " + strconv.Itoa(i), User: "alice", CreatedAt: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := srv.AddPost(discoursetest.Post{TopicID: tp.ID, User: "bob", Raw: "answer", CreatedAt: at.Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.AcceptSolution(tp.ID, p.ID, "Mod", at.Add(2*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mod, _ := srv.User("Mod")
+	c := newTest(t, srv, "url: https://forum.example.org\napi_key: k\napi_username: system\n", &clock{now: t0}, nil)
+	reads := func() int {
+		n := 0
+		for _, r := range srv.Requests() {
+			if r.Path == "/u/Mod.json" {
+				n++
+			}
+		}
+		return n
+	}
+	batches, err := syncAll(t, c, connectors.Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts, accs := collect(batches)
+	solved := 0
+	for _, a := range acts {
+		if a.Type == TypeSolutionAccepted {
+			solved++
+			if a.Actor.ExternalID != strconv.FormatInt(mod.ID, 10) {
+				t.Errorf("%s: accepted by %q, want the moderator %d", a.Key, a.Actor.ExternalID, mod.ID)
+			}
+		}
+	}
+	if solved != topics {
+		t.Errorf("%d solutions, want %d", solved, topics)
+	}
+	if a := accs["Mod"]; a.ProfileFetchedAt.IsZero() || !a.Staff {
+		t.Errorf("moderator account %+v, want a full staff profile", a)
+	}
+	if n := reads(); n != 1 {
+		t.Errorf("the moderator's profile was read %d times in one pass, want once", n)
+	}
+}
+
+// TestTopicListsAtLargestPage: topic listings ask for 100 topics a page
+// (Discourse's largest per_page), and a walk begun by an older version at
+// the server's default of 30 ends at that size, so that none of its pages
+// is skipped.
+func TestTopicListsAtLargestPage(t *testing.T) {
+	srv := discoursetest.New()
+	srv.AddUser(discoursetest.User{Username: "alice"})
+	const topics = 250
+	for i := range topics {
+		if _, err := srv.AddTopic(discoursetest.Topic{Title: "t" + strconv.Itoa(i), User: "alice", CreatedAt: t0.Add(time.Duration(i-topics) * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	listings := func() (n int, perPage []string) {
+		for _, r := range srv.Requests() {
+			if r.Path == "/latest.json" {
+				n++
+				q, _ := url.ParseQuery(r.RawQuery)
+				perPage = append(perPage, q.Get("per_page"))
+			}
+		}
+		return n, perPage
+	}
+	created := func(batches []connectors.Batch) int {
+		acts, _ := collect(batches)
+		n := 0
+		for _, a := range acts {
+			if a.Type == TypeTopicCreated {
+				n++
+			}
+		}
+		return n
+	}
+
+	t.Run("new walk", func(t *testing.T) {
+		srv.ResetLog()
+		c := newTest(t, srv, "url: https://forum.example.org\n", &clock{now: t0}, nil)
+		batches, err := syncAll(t, c, connectors.Cursor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := created(batches); n != topics {
+			t.Errorf("%d topics, want %d", n, topics)
+		}
+		n, pp := listings()
+		if n != 3 || slices.ContainsFunc(pp, func(s string) bool { return s != "100" }) {
+			t.Errorf("%d topic list requests with per_page %v, want 3 of 100", n, pp)
+		}
+	})
+
+	t.Run("walk begun at 30 a page", func(t *testing.T) {
+		srv.ResetLog()
+		// An older version read pages 0 and 1 (the 60 newest topics) and
+		// committed them; its cursor has no per_page.
+		raw, err := json.Marshal(state{Walks: map[string]*walk{"latest": {Top: topics, Page: 2, Active: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newTest(t, srv, "url: https://forum.example.org\n", &clock{now: t0}, nil)
+		batches, err := syncAll(t, c, connectors.Cursor{State: raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(batches) == 0 {
+			t.Fatal("no batch")
+		}
+		var pages []string
+		for _, r := range srv.Requests() {
+			if r.Path == "/latest.json" {
+				q, _ := url.ParseQuery(r.RawQuery)
+				pages = append(pages, q.Get("page"))
+			}
+		}
+		n, pp := listings()
+		if n != 7 || slices.ContainsFunc(pp, func(s string) bool { return s != "" }) || !slices.Equal(pages, []string{"2", "3", "4", "5", "6", "7", "8"}) {
+			t.Errorf("%d topic list requests, pages %v with per_page %v, want pages 2 to 8 of 30 with no per_page", n, pages, pp)
+		}
+	})
 }
