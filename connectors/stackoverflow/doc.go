@@ -6,7 +6,9 @@
 //
 // Each Fetch reads one page (up to 100) of a tag's questions ordered by
 // last_activity_date, with the answers and comments of the questions that
-// are new or changed and the profiles of new authors, and returns a batch
+// are new or changed, and the comments of new answers and profiles of new
+// authors that fill a request of 100 ids (the rest wait in the per-object
+// memory; the pass's last batch reads them), and returns a batch
 // whose cursor resumes right after it; a pass over every tag ends with
 // Done. The watermark is the newest last_activity_date seen (the data, not
 // the clock), so an idle pass costs one request per tag. The cursor state

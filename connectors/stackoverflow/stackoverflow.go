@@ -99,6 +99,7 @@ type Connector struct {
 	now      func() time.Time
 	sleep    func(context.Context, time.Duration) error
 	profiles connectors.ProfileAges
+	objects  connectors.ObjectState
 	// missingTTL is how long a user id /users/{ids} did not return is not
 	// asked again (the source's missing_ttl).
 	missingTTL time.Duration
@@ -203,6 +204,7 @@ func newConnector(opts connectors.Options) (*Connector, error) {
 		now:      now,
 		sleep:    sleep,
 		profiles: opts.Profiles,
+		objects:  opts.Objects,
 		backoff:  map[string]time.Time{},
 
 		missingTTL: src.MissingTTL,
@@ -252,6 +254,37 @@ type state struct {
 	Tag   int              `json:"tag,omitempty"`
 	Page  int              `json:"page,omitempty"`
 	Marks map[string]*mark `json:"marks,omitempty"`
+	// Objects is the per-object memory when the connector has no store.
+	Objects map[string]json.RawMessage `json:"objects,omitempty"`
+}
+
+// The per-object memory of a Stack Overflow source holds the reads that
+// wait for a full request of 100 ids (a vectorized method takes 100), so
+// that a page of questions with 130 new answers or 130 new askers costs one
+// request now and the other 30 ride with the next page's, instead of two
+// requests each page:
+//
+//	acomments/<answer id>      {"t": "title", "l": "link", "c": "tag"}  the comments of an answer
+//	profile/account:<user id>  true                                    a profile to read
+//
+// Both are committed with the batch that found them; a pass reads every
+// one left before it is Done.
+const commentsPrefix = "acomments/"
+
+// pendingComments is a queued read of an answer's comments: what the
+// comments' activities take from the question.
+type pendingComments struct {
+	Title   string `json:"t"`
+	Link    string `json:"l"`
+	Channel string `json:"c,omitempty"`
+}
+
+func commentsObject(answer int64) string { return commentsPrefix + strconv.FormatInt(answer, 10) }
+
+var profilePrefix = connectors.AccountObjectKey("profile", "")
+
+func profileObject(id int64) string {
+	return connectors.AccountObjectKey("profile", strconv.FormatInt(id, 10))
 }
 
 type mark struct {
@@ -285,6 +318,7 @@ func (c *Connector) decodeState(raw json.RawMessage) (*state, error) {
 
 // builder collects one batch.
 type builder struct {
+	objs       *connectors.ObjectBuffer
 	accounts   []connectors.Account
 	index      map[string]int
 	activities []connectors.Activity
@@ -347,7 +381,8 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	c.client.TakeStats()
 	missing := connectors.NewMissingSet(cur.Missing, c.missingTTL, c.now)
 	ctx = connectors.WithMissing(ctx, missing)
-	b := &builder{index: map[string]int{}}
+	objs := connectors.NewObjectBuffer(c.objects, c.source, st.Objects)
+	b := &builder{index: map[string]int{}, objs: objs}
 	if st.Tag < len(c.tags) {
 		done, err := c.step(ctx, st, b)
 		if err != nil {
@@ -361,7 +396,16 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 			st.Page = 0
 		}
 	}
-	if err := c.readProfiles(ctx, b); err != nil {
+	// The last batch of a pass reads every queued read; the others only
+	// full requests of 100.
+	last := st.Tag >= len(c.tags)
+	if err := c.readComments(ctx, b, last); err != nil {
+		return connectors.Batch{}, err
+	}
+	if err := c.queueProfiles(ctx, b); err != nil {
+		return connectors.Batch{}, err
+	}
+	if err := c.readProfiles(ctx, b, last); err != nil {
 		return connectors.Batch{}, err
 	}
 	if b.skipped > 0 {
@@ -374,6 +418,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	if done {
 		st.Tag, st.Page = 0, 0
 	}
+	st.Objects = objs.Embedded()
 	raw, err := json.Marshal(st)
 	if err != nil {
 		return connectors.Batch{}, fmt.Errorf("stackoverflow: encode cursor: %w", err)
@@ -381,6 +426,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 	return connectors.Batch{
 		Accounts:   b.accounts,
 		Activities: b.activities,
+		Objects:    objs.Writes(),
 		Next:       connectors.Cursor{State: raw, Missing: missing.Map()},
 		Done:       done,
 		Stats:      c.client.TakeStats(),
@@ -558,10 +604,63 @@ func (c *Connector) readPosts(ctx context.Context, qs []*question, b *builder) e
 	if err := comments("/questions/%s/comments", ids, func(id int64) *question { return byID[id] }, false); err != nil {
 		return fmt.Errorf("stackoverflow: list comments of questions: %w", err)
 	}
-	if err := comments("/answers/%s/comments", answerIDs, func(id int64) *question { return answerQ[id] }, true); err != nil {
-		return fmt.Errorf("stackoverflow: list comments of answers: %w", err)
+	for _, id := range answerIDs {
+		q := answerQ[id]
+		if err := b.objs.Put(commentsObject(id), pendingComments{Title: q.Title, Link: q.Link, Channel: c.channel(q)}); err != nil {
+			return fmt.Errorf("stackoverflow: queue the comments of answer %d: %w", id, err)
+		}
 	}
 	return nil
+}
+
+// readComments reads the comments of the answers queued by readPosts, 100
+// answers a request: only full requests, or with all every one left.
+func (c *Connector) readComments(ctx context.Context, b *builder, all bool) error {
+	for {
+		list, err := b.objs.Scan(ctx, commentsPrefix, "", maxIDs)
+		if err != nil {
+			return fmt.Errorf("stackoverflow: queued comment reads: %w", err)
+		}
+		if len(list) == 0 || len(list) < maxIDs && !all {
+			return nil
+		}
+		type parent struct {
+			q       *question
+			channel string
+		}
+		parents := make(map[int64]parent, len(list))
+		ids := make([]int64, 0, len(list))
+		for _, o := range list {
+			id, err := strconv.ParseInt(strings.TrimPrefix(o.Key, commentsPrefix), 10, 64)
+			var p pendingComments
+			if err == nil {
+				err = json.Unmarshal(o.Value, &p)
+			}
+			b.objs.Delete(o.Key)
+			if err != nil || id <= 0 {
+				c.log.Warn("stackoverflow: a queued comment read is not readable; dropped", "key", o.Key)
+				continue
+			}
+			ids = append(ids, id)
+			parents[id] = parent{&question{Title: p.Title, Link: p.Link}, p.Channel}
+		}
+		err = c.getAll(ctx, "/answers/%s/comments", ids, url.Values{"sort": {"creation"}, "order": {"asc"}}, func(raw json.RawMessage) error {
+			var page []comment
+			if err := json.Unmarshal(raw, &page); err != nil {
+				return err
+			}
+			for i := range page {
+				cm := &page[i]
+				if p, ok := parents[cm.PostID]; ok {
+					b.add(c.tr, c.tr.comment(p.q, cm, true, p.channel), cm.Owner)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("stackoverflow: list comments of answers: %w", err)
+		}
+	}
 }
 
 // getAll reads every page of a vectorized method for ids, at most maxIDs
@@ -604,14 +703,10 @@ func (c *Connector) getAll(ctx context.Context, pathFmt string, ids []int64, q u
 // userKey is the MissingSet key of the user with id on this site.
 func userKey(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
 
-// readProfiles reads the full profiles (website_url) of this batch's
-// accounts whose profile is unknown or older than a day, 100 per request.
-// /users/{ids} does not fail for an id it does not know (a deleted user):
-// it leaves it out of items. Such an id is remembered, and left out of the
-// requests of later batches and passes until the memory expires.
-func (c *Connector) readProfiles(ctx context.Context, b *builder) error {
+// queueProfiles queues a profile read (website_url) for every account of
+// this batch whose profile is unknown or older than a day.
+func (c *Connector) queueProfiles(ctx context.Context, b *builder) error {
 	now := c.now()
-	var ids []int64
 	for _, a := range b.accounts {
 		if !a.ProfileFetchedAt.IsZero() {
 			continue
@@ -626,35 +721,66 @@ func (c *Connector) readProfiles(ctx context.Context, b *builder) error {
 			}
 		}
 		id, err := strconv.ParseInt(a.ExternalID, 10, 64)
-		if err == nil && !c.client.SkipKnownMissing(ctx, userKey(id)) {
-			ids = append(ids, id)
+		if err != nil || id <= 0 || c.client.SkipKnownMissing(ctx, userKey(id)) {
+			continue
 		}
-	}
-	returned := map[int64]bool{}
-	err := c.getAll(ctx, "/users/%s", ids, url.Values{"sort": {"creation"}, "order": {"asc"}}, func(raw json.RawMessage) error {
-		var users []user
-		if err := json.Unmarshal(raw, &users); err != nil {
-			return err
-		}
-		for i := range users {
-			returned[users[i].UserID] = true
-			if a, ok := c.tr.profile(&users[i], now); ok {
-				b.addAccount(a)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("stackoverflow: read user profiles: %w", err)
-	}
-	// Each chunk of at most 100 ids is one page of 100, so an id not
-	// returned is not on a later page.
-	for _, id := range ids {
-		if !returned[id] {
-			c.client.RememberMissing(ctx, userKey(id), 0)
+		if err := b.objs.Put(profileObject(id), true); err != nil {
+			return fmt.Errorf("stackoverflow: queue the profile of user %d: %w", id, err)
 		}
 	}
 	return nil
+}
+
+// readProfiles reads the queued profiles, 100 per request: only full
+// requests, or with all every one left. /users/{ids} does not fail for an
+// id it does not know (a deleted user): it leaves it out of items. Such an
+// id is remembered, and left out of the requests of later batches and
+// passes until the memory expires.
+func (c *Connector) readProfiles(ctx context.Context, b *builder, all bool) error {
+	now := c.now()
+	for {
+		list, err := b.objs.Scan(ctx, profilePrefix, "", maxIDs)
+		if err != nil {
+			return fmt.Errorf("stackoverflow: queued profile reads: %w", err)
+		}
+		if len(list) == 0 || len(list) < maxIDs && !all {
+			return nil
+		}
+		ids := make([]int64, 0, len(list))
+		for _, o := range list {
+			b.objs.Delete(o.Key)
+			id, err := strconv.ParseInt(strings.TrimPrefix(o.Key, profilePrefix), 10, 64)
+			if err != nil || id <= 0 {
+				c.log.Warn("stackoverflow: a queued profile read is not readable; dropped", "key", o.Key)
+				continue
+			}
+			ids = append(ids, id)
+		}
+		returned := map[int64]bool{}
+		err = c.getAll(ctx, "/users/%s", ids, url.Values{"sort": {"creation"}, "order": {"asc"}}, func(raw json.RawMessage) error {
+			var users []user
+			if err := json.Unmarshal(raw, &users); err != nil {
+				return err
+			}
+			for i := range users {
+				returned[users[i].UserID] = true
+				if a, ok := c.tr.profile(&users[i], now); ok {
+					b.addAccount(a)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("stackoverflow: read user profiles: %w", err)
+		}
+		// Each chunk of at most 100 ids is one page of 100, so an id not
+		// returned is not on a later page.
+		for _, id := range ids {
+			if !returned[id] {
+				c.client.RememberMissing(ctx, userKey(id), 0)
+			}
+		}
+	}
 }
 
 // envelope is the common wrapper of every response.

@@ -674,3 +674,87 @@ func TestProfilesAtMostDaily(t *testing.T) {
 		t.Errorf("profile reads after a day = %d, want %d", users(), first+1)
 	}
 }
+
+// TestVectorizedReadsFillEachRequest: the comments of answers and the
+// profiles of new users wait for a full request of 100 ids across pages of
+// questions, and the pass's last batch reads what is left, so a backfill
+// makes ⌈n/100⌉ of each, not ⌈n/100⌉ per page; nothing is lost on the way,
+// whether the per-object memory is the store's or the cursor's.
+func TestVectorizedReadsFillEachRequest(t *testing.T) {
+	for _, inStore := range []bool{false, true} {
+		t.Run(map[bool]string{false: "memory in the cursor", true: "memory in the store"}[inStore], func(t *testing.T) {
+			e := newEnv(t, "tags: [go]\nkey: "+fakeKey+"\napi_url: "+fakeAPI+"\n")
+			if inStore {
+				log := slog.New(slog.DiscardHandler)
+				c, err := newConnector(connectors.Options{Source: source(t, "tags: [go]\nkey: "+fakeKey+"\napi_url: "+fakeAPI+"\n"), Logger: log,
+					Now: e.clk.Now, Sleep: e.clk.Sleep, HTTP: e.srv.Transport(), Profiles: e.store, Objects: e.store, Version: "test"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.conn = c
+			}
+			// Two pages of 100 questions; 130 answers on each page, each
+			// answer with one comment; every asker and answerer a new user.
+			const questions = 200
+			users, answers := 0, 0
+			at := t0.Add(-1000 * time.Hour)
+			for i := range questions {
+				users++
+				asker := e.srv.AddUser(stackoverflowtest.User{DisplayName: "asker " + strconv.Itoa(i)}).UserID
+				q, err := e.srv.AddQuestion(stackoverflowtest.Question{Title: "question " + strconv.Itoa(i), Tags: []string{"go"}, OwnerID: asker, CreationDate: at.Add(time.Duration(i) * time.Hour)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 1
+				if i%10 < 3 {
+					n = 2
+				}
+				for k := range n {
+					users++
+					who := e.srv.AddUser(stackoverflowtest.User{DisplayName: "answerer " + strconv.Itoa(i) + "-" + strconv.Itoa(k)}).UserID
+					a, err := e.srv.AddAnswer(stackoverflowtest.Answer{QuestionID: q.QuestionID, OwnerID: who, CreationDate: q.CreationDate.Add(time.Minute)})
+					if err != nil {
+						t.Fatal(err)
+					}
+					answers++
+					if _, err := e.srv.AddComment(stackoverflowtest.Comment{PostID: a.AnswerID, OwnerID: asker, CreationDate: q.CreationDate.Add(2 * time.Minute), Body: "thanks"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if err := e.sync(t); err != nil {
+				t.Fatal(err)
+			}
+			count := map[string]int{}
+			for _, r := range e.srv.Requests() {
+				count[r.Route]++
+			}
+			if got, want := count[stackoverflowtest.RouteAnswerComments], (answers+99)/100; got != want {
+				t.Errorf("%d requests for the comments of %d answers, want %d", got, answers, want)
+			}
+			if got, want := count[stackoverflowtest.RouteUsers], (users+99)/100; got != want {
+				t.Errorf("%d requests for %d profiles, want %d", got, users, want)
+			}
+			comments, profiles := 0, 0
+			for _, a := range e.store.Acts {
+				if a.Type == TypeComment {
+					comments++
+					if !strings.HasPrefix(a.ParentKey, "stackoverflow/stackoverflow/answer/") || !strings.HasPrefix(a.Title, "question ") || a.Channel != "go" {
+						t.Errorf("comment %s: parent %q, title %q, channel %q", a.Key, a.ParentKey, a.Title, a.Channel)
+					}
+				}
+			}
+			for _, a := range e.store.Accounts {
+				if !a.ProfileFetchedAt.IsZero() {
+					profiles++
+				}
+			}
+			if comments != answers || profiles != users {
+				t.Errorf("%d comments and %d profiles stored, want %d and %d", comments, profiles, answers, users)
+			}
+			if inStore && len(e.store.Cursor.State) > 1024 {
+				t.Errorf("cursor of %d bytes: the queued reads belong in the store", len(e.store.Cursor.State))
+			}
+		})
+	}
+}
