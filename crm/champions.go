@@ -420,12 +420,28 @@ type RankRow struct {
 
 // Rankings computes the first RankDepth places of every list variant
 // (kinds × RankPlatforms × staff included or not) at now, the rising
-// ones over DefaultRisingPeriod: the evaluation stores them so that a
-// list reads in milliseconds (see LoadChampions). slipping is every
-// member (staff and bots left out) on the slipping list, however long.
-func (sc Scoring) Rankings(d ScoreData, levels map[int64]LevelState, recent []PeriodActivity, now time.Time) (out []RankRow, slipping []int64) {
+// ones over each of risingPeriods (DefaultRisingPeriod when none is
+// given; recent holds the activities of the longest), stored under
+// RankKind: the evaluation stores them so that a list reads in
+// milliseconds (see LoadChampions). slipping is every member (staff and
+// bots left out) on the slipping list, however long.
+func (sc Scoring) Rankings(d ScoreData, levels map[int64]LevelState, recent []PeriodActivity, now time.Time, risingPeriods ...time.Duration) (out []RankRow, slipping []int64) {
+	if len(risingPeriods) == 0 {
+		risingPeriods = []time.Duration{DefaultRisingPeriod}
+	}
+	rows := func(cs []Champion, kind, p string, staff bool) {
+		for _, c := range cs {
+			r := RankRow{Kind: kind, Platform: p, Staff: staff, Rank: c.Rank, MemberID: c.Member.ID, Reach: c.Reach}
+			if c.Gain != nil {
+				r.Gain = *c.Gain
+			}
+			out = append(out, r)
+		}
+	}
 	for _, p := range RankPlatforms {
-		es := sc.entries(d, levels, recent, true, now, p, DefaultRisingPeriod)
+		// Every entry once per platform; each rising period only changes
+		// the gains, computed from that period's activities.
+		es := sc.entries(d, levels, nil, false, now, p, 0)
 		if p == "" {
 			for _, e := range es {
 				if e.slipping && e.c.Member.Role == "" {
@@ -435,15 +451,20 @@ func (sc Scoring) Rankings(d ScoreData, levels map[int64]LevelState, recent []Pe
 			slices.Sort(slipping)
 		}
 		for _, staff := range []bool{false, true} {
-			for _, o := range []ChampionsOptions{{}, {Rising: true}, {Slipping: true}} {
-				o.Now, o.Platform, o.IncludeStaff, o.Top, o.Period = now, p, staff, RankDepth, DefaultRisingPeriod
-				for _, c := range pick(es, o) {
-					r := RankRow{Kind: listKind(o), Platform: p, Staff: staff, Rank: c.Rank, MemberID: c.Member.ID, Reach: c.Reach}
-					if c.Gain != nil {
-						r.Gain = *c.Gain
-					}
-					out = append(out, r)
-				}
+			for _, o := range []ChampionsOptions{{}, {Slipping: true}} {
+				o.Now, o.Platform, o.IncludeStaff, o.Top = now, p, staff, RankDepth
+				rows(pick(es, o), listKind(o), p, staff)
+			}
+		}
+		for _, period := range risingPeriods {
+			removed := sc.recentTerms(ScoreData{Members: d.Members}, recent, now, period, p)
+			for i := range es {
+				e := &es[i]
+				e.gain = e.c.Love.Total - sc.loveThen(removed[e.c.Member.ID], e.c.Love, now, period)
+			}
+			for _, staff := range []bool{false, true} {
+				o := ChampionsOptions{Rising: true, Now: now, Platform: p, IncludeStaff: staff, Top: RankDepth, Period: period}
+				rows(pick(es, o), RankKind(o), p, staff)
 			}
 		}
 	}
@@ -582,7 +603,7 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 	stored := false
 	// Only the rising list depends on the period: the others come from
 	// the stored rankings whatever period is asked.
-	if rr, ok := r.(RankReader); ok && (o.Period == DefaultRisingPeriod || !o.Rising) && o.Top <= RankDepth {
+	if rr, ok := r.(RankReader); ok && (!o.Rising || StoredPeriod(o.Period)) && o.Top <= RankDepth {
 		l, ok, err := sc.storedList(ctx, rr, o)
 		if err != nil {
 			return ChampionsList{}, fmt.Errorf("champions: %w", err)
@@ -675,7 +696,7 @@ func (sc Scoring) RisingAmong(all ScoreData, active []ScoreMember, levels map[in
 // storedList builds a list from a stored ranking: the entries of its
 // members computed at the ranking's time, with the stored reach and gain.
 func (sc Scoring) storedList(ctx context.Context, rr RankReader, o ChampionsOptions) (ChampionsList, bool, error) {
-	at, rows, ok, err := rr.ChampionRanks(ctx, listKind(o), o.Platform, o.IncludeStaff, o.Top)
+	at, rows, ok, err := rr.ChampionRanks(ctx, RankKind(o), o.Platform, o.IncludeStaff, o.Top)
 	if err != nil || !ok {
 		return ChampionsList{}, false, err
 	}

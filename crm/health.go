@@ -980,15 +980,18 @@ type HealthStore interface {
 	StoredHealth(ctx context.Context, platform string, staff bool, period time.Duration) (r HealthReport, ok bool, err error)
 }
 
-// HealthReports computes the reports a HealthStore keeps: the default
-// period ending at now, for all platforms and each of HealthPlatforms,
-// with and without staff. acts are the activities of the two periods on
-// every platform.
-func HealthReports(data ScoreData, acts []PeriodActivity, now time.Time) []HealthReport {
+// HealthReports computes the reports a HealthStore keeps for one period
+// (DefaultHealthPeriod when 0) ending at now: all platforms and each of
+// HealthPlatforms, with and without staff. acts are the activities of the
+// two periods on every platform (others are ignored).
+func HealthReports(data ScoreData, acts []PeriodActivity, now time.Time, period time.Duration) []HealthReport {
+	if period <= 0 {
+		period = DefaultHealthPeriod
+	}
 	var out []HealthReport
 	for _, p := range append([]string{""}, HealthPlatforms...) {
 		for _, staff := range []bool{false, true} {
-			out = append(out, Health(data, acts, HealthOptions{Now: now, Period: DefaultHealthPeriod, Platform: p, IncludeStaff: staff}))
+			out = append(out, Health(data, acts, HealthOptions{Now: now, Period: period, Platform: p, IncludeStaff: staff}))
 		}
 	}
 	return out
@@ -1024,7 +1027,7 @@ func ReadHealth(ctx context.Context, st ScoreReader, opt HealthOptions) (HealthR
 	if opt.Period <= 0 {
 		opt.Period = DefaultHealthPeriod
 	}
-	if hs, ok := st.(HealthStore); ok && opt.Period == DefaultHealthPeriod {
+	if hs, ok := st.(HealthStore); ok && StoredPeriod(opt.Period) {
 		r, ok, err := hs.StoredHealth(ctx, opt.Platform, opt.IncludeStaff, opt.Period)
 		if err != nil {
 			return HealthReport{}, fmt.Errorf("health: %w", err)

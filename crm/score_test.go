@@ -2,6 +2,7 @@ package crm_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -434,21 +435,56 @@ func TestStoredRankingsEqualLive(t *testing.T) {
 	d.Members = append(d.Members,
 		crm.ScoreMember{ID: 7, Name: "staffer", Role: crm.RoleStaff, Identities: []crm.ScoreIdentity{ident(70, "mastodon", "post", now, "#go")}},
 		crm.ScoreMember{ID: 8, Name: "regular", Identities: []crm.ScoreIdentity{ident(80, "discourse", reg...)}})
+	// An activity an hour ago, and the regular's weekly comments 5 to 17
+	// weeks ago: the rising lists of 7 and 30 days differ from those of 90
+	// and 365.
 	recent := []crm.PeriodActivity{{Key: "a", Type: "pr_opened", OccurredAt: now.Add(-time.Hour), IdentityID: 10, MemberID: 1}}
-	rows, slipping := sc.Rankings(d, nil, recent, now)
+	for w := week - 17; w <= week-5; w++ {
+		recent = append(recent, crm.PeriodActivity{Key: fmt.Sprintf("reg-%d", w), Type: "issue_comment", OccurredAt: crm.WeekStart(w).Add(60 * time.Hour), IdentityID: 80, MemberID: 8})
+	}
+	periods := append(slices.Clone(crm.ShortStoredPeriods), crm.LongStoredPeriods...)
+	rows, slipping := sc.Rankings(d, nil, recent, now, periods...)
 	if !slices.Equal(slipping, []int64{8}) {
 		t.Errorf("slipping = %v, want [8]", slipping)
 	}
 	rs := &rankStore{d: d, at: now, rows: rows, recent: recent}
+	kinds := map[string]bool{}
+	for _, r := range rows {
+		kinds[r.Kind] = true
+	}
+	for _, k := range []string{"champions", "slipping", "rising", "rising_7d", "rising_90d", "rising_365d"} {
+		if !kinds[k] {
+			t.Errorf("no stored ranking of kind %s (have %v)", k, kinds)
+		}
+	}
+	rising := map[string][]int64{}
+	for _, r := range rows {
+		if r.Platform == "" && r.Staff {
+			rising[r.Kind] = append(rising[r.Kind], r.MemberID)
+		}
+	}
+	if slices.Equal(rising["rising_7d"], rising["rising_90d"]) {
+		t.Errorf("the rising lists of 7 and 90 days are alike (%v): the periods compared nothing", rising)
+	}
+	opts := []crm.ChampionsOptions{{Top: 3}, {Slipping: true}}
+	for _, period := range periods {
+		opts = append(opts, crm.ChampionsOptions{Rising: true, Period: period})
+	}
 	for _, p := range crm.RankPlatforms {
 		for _, staff := range []bool{false, true} {
-			for _, o := range []crm.ChampionsOptions{{Top: 3}, {Rising: true}, {Slipping: true}} {
+			for _, o := range opts {
 				o.Now, o.Platform, o.IncludeStaff = now, p, staff
 				stored, err := sc.LoadChampions(t.Context(), rs, o, false)
 				if err != nil {
 					t.Fatal(err)
 				}
-				live := sc.Champions(d, nil, recent, o)
+				var inPeriod []crm.PeriodActivity
+				for _, a := range recent {
+					if o.Period == 0 || !a.OccurredAt.Before(now.Add(-o.Period)) {
+						inPeriod = append(inPeriod, a)
+					}
+				}
+				live := sc.Champions(d, nil, inPeriod, o)
 				if diff := cmp.Diff(live, stored); diff != "" {
 					t.Errorf("%+v: stored differs from live (-live +stored):\n%s", o, diff)
 				}

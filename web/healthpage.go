@@ -152,7 +152,7 @@ func buildHealthPage(r crm.HealthReport, period string) healthPage {
 		choice = fmt.Sprintf("%dd", days)
 	}
 	found := false
-	for _, d := range []string{"7d", "30d", "90d"} {
+	for _, d := range []string{"7d", "30d", "90d", "365d"} {
 		p.Periods = append(p.Periods, option{Value: d, Label: "last " + strings.TrimSuffix(d, "d") + " days", Selected: d == choice})
 		found = found || d == choice
 	}

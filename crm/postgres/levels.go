@@ -206,20 +206,21 @@ func (s *Store) evaluateLevels(ctx context.Context, tx pgx.Tx, sc crm.Scoring, n
 		levels[m.ID] = c.next.LevelState
 	}
 
-	// The activities of the last two health periods serve the rising
-	// list and the stored health reports.
-	window, err := periodActivities(ctx, tx, now.Add(-2*crm.DefaultHealthPeriod), now, "")
+	// The activities of the evaluation's span serve the rising lists and
+	// the stored health reports; the long periods' span (two years) only
+	// when they are due.
+	longAt, err := metaTime(ctx, tx, crm.LongPeriodsKey)
 	if err != nil {
 		return res, err
 	}
-	var recent []crm.PeriodActivity
-	for _, a := range window {
-		if !a.OccurredAt.Before(now.Add(-crm.DefaultRisingPeriod)) {
-			recent = append(recent, a)
-		}
+	long := crm.LongPeriodsDue(longAt, now)
+	window, err := periodActivities(ctx, tx, now.Add(-crm.EvaluationSpan(long)), now, "")
+	if err != nil {
+		return res, err
 	}
-	reports := crm.HealthReports(d, window, now)
-	ranks, slipping := sc.Rankings(d, levels, recent, now)
+	ev := sc.EvaluatePeriods(d, levels, window, now, long)
+	window = nil
+	ranks, slipping, reports := ev.Ranks, ev.Slipping, ev.Reports
 	rank := map[int64]int{}
 	for _, r := range ranks {
 		if r.Kind == "champions" && r.Platform == "" && !r.Staff && r.Rank <= sc.ChampionsTop {
@@ -295,13 +296,19 @@ func (s *Store) evaluateLevels(ctx context.Context, tx pgx.Tx, sc crm.Scoring, n
 			}
 		}
 	}
-	b.Queue(`DELETE FROM champion_ranks`)
+	// The kinds and periods computed replace their rows; the others (the
+	// long periods between their refreshes) stay.
+	for _, k := range ev.RankKinds {
+		b.Queue(`DELETE FROM champion_ranks WHERE kind = $1`, k)
+	}
 	for _, r := range ranks {
 		b.Queue(`INSERT INTO champion_ranks (kind, platform, staff, rank, member_id, helped, connects, contacts, gain)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			r.Kind, r.Platform, b2i(r.Staff), r.Rank, r.MemberID, r.Reach.Helped, r.Reach.Connects, r.Reach.Contacts, r.Gain)
 	}
-	b.Queue(`DELETE FROM health_reports`)
+	for _, p := range ev.HealthPeriods {
+		b.Queue(`DELETE FROM health_reports WHERE period_seconds = $1`, int64(p/time.Second))
+	}
 	for _, r := range reports {
 		body, err := json.Marshal(r)
 		if err != nil {
@@ -315,8 +322,14 @@ func (s *Store) evaluateLevels(ctx context.Context, tx pgx.Tx, sc crm.Scoring, n
 	// subplan scanned again for every row (at 1,000,000 members the
 	// first evaluation was still in it after 18 minutes).
 	b.Queue(`DELETE FROM member_levels l WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = l.member_id AND m.identity_count > 0)`)
-	b.Queue(`INSERT INTO score_meta (key, value) VALUES ('levels_evaluated_at', $1)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, formatTime(now))
+	keys := []string{crm.LevelsEvaluatedKey, crm.ShortPeriodsKey}
+	if long {
+		keys = append(keys, crm.LongPeriodsKey)
+	}
+	for _, k := range keys {
+		b.Queue(`INSERT INTO score_meta (key, value) VALUES ($1, $2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, formatTime(now))
+	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return res, fmt.Errorf("store levels, rankings and health reports: %w", err)
 	}
@@ -342,13 +355,18 @@ func (s *Store) LevelsEvaluatedAt(ctx context.Context) (time.Time, error) {
 }
 
 func levelsEvaluatedAt(ctx context.Context, q querier) (time.Time, error) {
+	return metaTime(ctx, q, crm.LevelsEvaluatedKey)
+}
+
+// metaTime reads a time kept in score_meta (zero when absent).
+func metaTime(ctx context.Context, q querier, key string) (time.Time, error) {
 	var v string
-	err := q.QueryRow(ctx, `SELECT value FROM score_meta WHERE key = 'levels_evaluated_at'`).Scan(&v)
+	err := q.QueryRow(ctx, `SELECT value FROM score_meta WHERE key = $1`, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, nil
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("postgres: levels evaluated at: %w", err)
+		return time.Time{}, fmt.Errorf("postgres: %s: %w", key, err)
 	}
 	return parseTime(v)
 }
@@ -421,7 +439,7 @@ func (s *Store) ChampionRanks(ctx context.Context, kind, platform string, staff 
 	err := s.read(ctx, func(tx pgx.Tx) error {
 		var err error
 		out = nil
-		if at, err = levelsEvaluatedAt(ctx, tx); err != nil || at.IsZero() {
+		if at, err = metaTime(ctx, tx, crm.RankTimeKey(kind)); err != nil || at.IsZero() {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT rank, member_id, helped, connects, contacts, gain FROM champion_ranks

@@ -158,7 +158,7 @@ func readLevelsView(t *testing.T, st levelsStore, eval crm.Evaluation, now time.
 			t.Errorf("LevelsOf(%d) = %+v, Levels has %+v", id, of[id], v.Levels[id])
 		}
 	}
-	for _, kind := range []string{"champions", "rising", "slipping"} {
+	for _, kind := range []string{"champions", "rising", "slipping", "rising_7d", "rising_90d", "rising_365d"} {
 		for _, plat := range []string{"", "github", "discourse"} {
 			for _, staff := range []bool{false, true} {
 				_, rows, _, err := st.ChampionRanks(ctx, kind, plat, staff, 50)
@@ -169,14 +169,16 @@ func readLevelsView(t *testing.T, st levelsStore, eval crm.Evaluation, now time.
 			}
 		}
 	}
-	for _, plat := range []string{"", "github", "discourse"} {
-		for _, staff := range []bool{false, true} {
-			r, ok, err := st.StoredHealth(ctx, plat, staff, crm.DefaultHealthPeriod)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ok {
-				v.Health[fmt.Sprintf("%s/%v", plat, staff)] = r
+	for _, period := range append(slices.Clone(crm.ShortStoredPeriods), crm.LongStoredPeriods...) {
+		for _, plat := range []string{"", "github", "discourse"} {
+			for _, staff := range []bool{false, true} {
+				r, ok, err := st.StoredHealth(ctx, plat, staff, period)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok {
+					v.Health[fmt.Sprintf("%v/%s/%v", period, plat, staff)] = r
+				}
 			}
 		}
 	}
@@ -225,9 +227,16 @@ func TestLevelsMatchSQLite(t *testing.T) {
 
 	norm := []cmp.Option{cmpopts.EquateEmpty(), cmpopts.EquateApprox(1e-9, 1e-12)}
 	now := levelsT0.Add(26 * 7 * 24 * time.Hour)
-	for step, acts := range [][]connectors.Activity{first, later} {
-		if step == 1 {
+	// Step 2 is ten minutes after step 1, with nothing new: the long
+	// periods' results stay those of step 1 in both stores.
+	var longAt time.Time
+	for step, acts := range [][]connectors.Activity{first, later, nil} {
+		switch step {
+		case 1:
 			now = now.Add(8 * 7 * 24 * time.Hour)
+			longAt = now
+		case 2:
+			now = now.Add(10 * time.Minute)
 		}
 		var views []levelsView
 		for _, st := range []levelsStore{ref, pg} {
@@ -239,7 +248,7 @@ func TestLevelsMatchSQLite(t *testing.T) {
 			views = append(views, readLevelsView(t, st, ev, now))
 		}
 		want, got := views[0], views[1]
-		if len(want.Levels) < 10 || len(want.Ranks["champions//false"]) == 0 || len(want.Health) == 0 {
+		if len(want.Levels) < 10 || len(want.Ranks["champions//false"]) == 0 || len(want.Health) != 4*6 || len(want.Ranks["rising_365d//true"]) == 0 {
 			t.Fatalf("step %d: the reference evaluation is too thin to compare: %d levels, %d champions, %d health reports",
 				step, len(want.Levels), len(want.Ranks["champions//false"]), len(want.Health))
 		}
@@ -248,6 +257,13 @@ func TestLevelsMatchSQLite(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got, norm...); diff != "" {
 			t.Errorf("step %d: PostgreSQL's evaluation differs from SQLite's (-sqlite +postgres):\n%s", step, diff)
+		}
+		if step == 2 {
+			for i, v := range views {
+				if r, short := v.Health["8760h0m0s//false"], v.Health["168h0m0s//false"]; r.Now != crm.TimeJSON(longAt) || short.Now != crm.TimeJSON(now) {
+					t.Errorf("step 2, store %d: the 365-day report is of %s and the 7-day one of %s, want %v and %v", i, r.Now, short.Now, longAt, now)
+				}
+			}
 		}
 	}
 }

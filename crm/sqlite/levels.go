@@ -158,23 +158,25 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 		levels[m.ID] = c.next.LevelState
 	}
 
-	// The activities of the last two health periods serve the rising
-	// list and the stored health reports: read lean (no titles and URLs,
-	// their members from d), the top threads' heads afterwards.
-	window, err := s.leanWindow(ctx, d, now.Add(-2*crm.DefaultHealthPeriod), now)
+	// The activities of the evaluation's span serve the rising lists and
+	// the stored health reports: read lean (no titles and URLs, their
+	// members from d), the top threads' heads afterwards. The long
+	// periods' span (two years) only when they are due.
+	longAt, err := s.metaTime(ctx, crm.LongPeriodsKey)
 	if err != nil {
 		return res, err
 	}
-	// The rising list reads the window's last DefaultRisingPeriod: a
-	// subslice of it in time order, not a copy.
-	slices.SortFunc(window, func(a, b crm.PeriodActivity) int { return a.OccurredAt.Compare(b.OccurredAt) })
-	i, _ := slices.BinarySearchFunc(window, now.Add(-crm.DefaultRisingPeriod), func(a crm.PeriodActivity, t time.Time) int { return a.OccurredAt.Compare(t) })
-	recent := window[i:]
-	reports := crm.HealthReports(d, window, now)
-	if err := crm.FillThreadHeads(ctx, s, reports); err != nil {
+	long := crm.LongPeriodsDue(longAt, now)
+	window, err := s.leanWindow(ctx, d, now.Add(-crm.EvaluationSpan(long)), now)
+	if err != nil {
 		return res, err
 	}
-	ranks, slipping := sc.Rankings(d, levels, recent, now)
+	ev := sc.EvaluatePeriods(d, levels, window, now, long)
+	window = nil
+	if err := crm.FillThreadHeads(ctx, s, ev.Reports); err != nil {
+		return res, err
+	}
+	ranks, slipping, reports := ev.Ranks, ev.Slipping, ev.Reports
 	rank := map[int64]int{}
 	for _, r := range ranks {
 		if r.Kind == "champions" && r.Platform == "" && !r.Staff && r.Rank <= sc.ChampionsTop {
@@ -261,8 +263,12 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM champion_ranks`); err != nil {
-		return res, fmt.Errorf("sqlite: store rankings: %w", err)
+	// The kinds and periods computed replace their rows; the others (the
+	// long periods between their refreshes) stay.
+	for _, k := range ev.RankKinds {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM champion_ranks WHERE kind = ?`, k); err != nil {
+			return res, fmt.Errorf("sqlite: store rankings: %w", err)
+		}
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO champion_ranks (kind, platform, staff, rank, member_id, helped, connects, contacts, gain)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -276,8 +282,10 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 		}
 	}
 	stmt.Close()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM health_reports`); err != nil {
-		return res, fmt.Errorf("sqlite: store health reports: %w", err)
+	for _, p := range ev.HealthPeriods {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM health_reports WHERE period_seconds = ?`, int64(p/time.Second)); err != nil {
+			return res, fmt.Errorf("sqlite: store health reports: %w", err)
+		}
 	}
 	for _, r := range reports {
 		body, err := json.Marshal(r)
@@ -297,6 +305,16 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 	if _, err := tx.ExecContext(ctx, `INSERT INTO score_meta (key, value) VALUES ('levels_evaluated_at', ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, formatTime(now)); err != nil {
 		return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
+	}
+	keys := []string{crm.ShortPeriodsKey}
+	if long {
+		keys = append(keys, crm.LongPeriodsKey)
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO score_meta (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, formatTime(now)); err != nil {
+			return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
@@ -321,13 +339,18 @@ func (s *Store) leanWindow(ctx context.Context, d crm.ScoreData, since, until ti
 
 // LevelsEvaluatedAt is when EvaluateLevels last committed (zero: never).
 func (s *Store) LevelsEvaluatedAt(ctx context.Context) (time.Time, error) {
+	return s.metaTime(ctx, crm.LevelsEvaluatedKey)
+}
+
+// metaTime reads a time kept in score_meta (zero when absent).
+func (s *Store) metaTime(ctx context.Context, key string) (time.Time, error) {
 	var v string
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM score_meta WHERE key = 'levels_evaluated_at'`).Scan(&v)
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM score_meta WHERE key = ?`, key).Scan(&v)
 	if err == sql.ErrNoRows {
 		return time.Time{}, nil
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("sqlite: levels evaluated at: %w", err)
+		return time.Time{}, fmt.Errorf("sqlite: %s: %w", key, err)
 	}
 	return parseTime(v)
 }
@@ -414,7 +437,7 @@ func (s *Store) timedActivities(ctx context.Context, d crm.ScoreData, members []
 // ChampionRanks returns the first top places of a stored ranking and
 // when the evaluation computed it; ok is false before the first one.
 func (s *Store) ChampionRanks(ctx context.Context, kind, platform string, staff bool, top int) (time.Time, []crm.RankRow, bool, error) {
-	at, err := s.LevelsEvaluatedAt(ctx)
+	at, err := s.metaTime(ctx, crm.RankTimeKey(kind))
 	if err != nil || at.IsZero() {
 		return time.Time{}, nil, false, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -212,8 +213,8 @@ func memberOfRef(t *testing.T, s *sqlite.Store, id string) int64 {
 	return ident.MemberID
 }
 
-// TestStoredHealthEqualsLive: the 30-day health reports an evaluation
-// stores are the reports computed live at the same time.
+// TestStoredHealthEqualsLive: the health reports an evaluation stores (of
+// every stored period) are the reports computed live at the same time.
 func TestStoredHealthEqualsLive(t *testing.T) {
 	ctx := t.Context()
 	s := open(t, filepath.Join(t.TempDir(), "rollcall.db"))
@@ -244,25 +245,27 @@ func TestStoredHealthEqualsLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts, err := s.PeriodActivities(ctx, now.Add(-2*crm.DefaultHealthPeriod), now, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range append([]string{""}, crm.HealthPlatforms...) {
-		for _, staff := range []bool{false, true} {
-			got, ok, err := s.StoredHealth(ctx, p, staff, crm.DefaultHealthPeriod)
-			if err != nil || !ok {
-				t.Fatalf("stored %q %v: %v %v", p, staff, ok, err)
-			}
-			want := crm.Health(d, acts, crm.HealthOptions{Now: now, Platform: p, IncludeStaff: staff})
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("%q staff=%v: stored differs (-live +stored):\n%s", p, staff, diff)
-			}
-			if p == "" && !staff && got.Active.Current.Active == 0 {
-				t.Errorf("report has no active members: %+v", got.Active)
-			}
-			if p == "" && !staff && (len(got.Engagement.TopThreads) == 0 || got.Engagement.TopThreads[0].Title == "" || got.Engagement.TopThreads[0].URL == "") {
-				t.Errorf("report's top threads have no titles and URLs: %+v", got.Engagement.TopThreads)
+	for _, period := range append(slices.Clone(crm.ShortStoredPeriods), crm.LongStoredPeriods...) {
+		acts, err := s.PeriodActivities(ctx, now.Add(-2*period), now, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range append([]string{""}, crm.HealthPlatforms...) {
+			for _, staff := range []bool{false, true} {
+				got, ok, err := s.StoredHealth(ctx, p, staff, period)
+				if err != nil || !ok {
+					t.Fatalf("stored %v %q %v: %v %v", period, p, staff, ok, err)
+				}
+				want := crm.Health(d, acts, crm.HealthOptions{Now: now, Period: period, Platform: p, IncludeStaff: staff})
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%v %q staff=%v: stored differs (-live +stored):\n%s", period, p, staff, diff)
+				}
+				if p == "" && !staff && got.Active.Current.Active == 0 {
+					t.Errorf("%v: report has no active members: %+v", period, got.Active)
+				}
+				if p == "" && !staff && (len(got.Engagement.TopThreads) == 0 || got.Engagement.TopThreads[0].Title == "" || got.Engagement.TopThreads[0].URL == "") {
+					t.Errorf("%v: report's top threads have no titles and URLs: %+v", period, got.Engagement.TopThreads)
+				}
 			}
 		}
 	}
@@ -312,5 +315,75 @@ func TestChampionsOfAnyPeriodStored(t *testing.T) {
 				t.Errorf("%+v: the list of %d days differs from the stored one (-stored +got):\n%s", o, days, diff)
 			}
 		}
+	}
+}
+
+// TestLongPeriodsRefreshedHourly: every evaluation stores the short
+// periods' health reports and rising lists; the long periods' (90 and 365
+// days) are computed again only once they are crm.LongPeriodsEvery old,
+// and are read as of when they were computed. ReadHealth and the rising
+// list of each stored period read the stored ones.
+func TestLongPeriodsRefreshedHourly(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "rollcall.db"))
+	defer s.Close()
+	first := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	w := crm.WeekOf(first)
+	b := connectors.Batch{Activities: append(append(weekly("1", w-40, 40, 2), weekly("2", w-5, 6, 1)...), weekly("3", w-20, 18, 1)...)}
+	if _, err := s.Apply(ctx, "gh", b); err != nil {
+		t.Fatal(err)
+	}
+	resolveAll(t, s)
+	sc := crm.DefaultScoring()
+	at := func(period time.Duration, now time.Time) (health, rising time.Time) {
+		t.Helper()
+		r, err := crm.ReadHealth(ctx, s, crm.HealthOptions{Now: now, Period: period})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := time.Parse(time.RFC3339, r.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := sc.LoadChampions(ctx, s, crm.ChampionsOptions{Now: now, Rising: true, Period: period}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h, l.GeneratedAt
+	}
+	steps := []struct {
+		now       time.Time
+		long      time.Time // when the long periods' results are from
+		shortFrom time.Time
+	}{
+		{first, first, first},
+		{first.Add(10 * time.Minute), first, first.Add(10 * time.Minute)},
+		{first.Add(59 * time.Minute), first, first.Add(59 * time.Minute)},
+		{first.Add(crm.LongPeriodsEvery), first.Add(crm.LongPeriodsEvery), first.Add(crm.LongPeriodsEvery)},
+	}
+	for _, st := range steps {
+		if _, err := s.EvaluateLevels(ctx, sc, st.now, false); err != nil {
+			t.Fatal(err)
+		}
+		asked := st.now.Add(time.Minute)
+		for _, p := range crm.ShortStoredPeriods {
+			if h, r := at(p, asked); !h.Equal(st.shortFrom) || !r.Equal(st.shortFrom) {
+				t.Errorf("evaluated at %v: the %v report is of %v and the rising list of %v, want both of %v", st.now, p, h, r, st.shortFrom)
+			}
+		}
+		for _, p := range crm.LongStoredPeriods {
+			if h, r := at(p, asked); !h.Equal(st.long) || !r.Equal(st.long) {
+				t.Errorf("evaluated at %v: the %v report is of %v and the rising list of %v, want both of %v", st.now, p, h, r, st.long)
+			}
+		}
+		// A period not stored is computed when asked.
+		if h, r := at(45*24*time.Hour, asked); !h.Equal(asked) || !r.Equal(asked) {
+			t.Errorf("evaluated at %v: the 45-day report is of %v and rising list of %v, want both computed at %v", st.now, h, r, asked)
+		}
+	}
+	// The long rising lists are not empty: the test compared lists.
+	l, err := sc.LoadChampions(ctx, s, crm.ChampionsOptions{Now: first, Rising: true, Period: 365 * 24 * time.Hour}, false)
+	if err != nil || len(l.Champions) == 0 {
+		t.Errorf("365-day rising list: %d entries, %v", len(l.Champions), err)
 	}
 }

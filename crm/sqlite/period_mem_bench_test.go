@@ -65,14 +65,21 @@ func BenchmarkPeriodMemory(b *testing.B) {
 			b.ReportMetric(float64(n), "activities")
 		})
 	}
-	b.Run("evaluate_levels", func(b *testing.B) {
-		b.ReportAllocs()
-		at := now
-		for b.Loop() {
-			at = at.Add(time.Hour)
-			if _, err := s.EvaluateLevels(ctx, sc, at, false); err != nil {
-				b.Fatal(err)
+	// An evaluation a minute after the last computes the short periods;
+	// one an hour after, the long ones too (crm.LongPeriodsEvery).
+	at := now
+	for _, step := range []struct {
+		name string
+		d    time.Duration
+	}{{"evaluate_levels", time.Minute}, {"evaluate_levels_long_periods", crm.LongPeriodsEvery}} {
+		b.Run(step.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				at = at.Add(step.d)
+				if _, err := s.EvaluateLevels(ctx, sc, at, false); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }

@@ -17,8 +17,8 @@ import (
 //
 //	go test -run '^$' -bench Scores -benchtime 20x ./crm/sqlite
 //
-// The live cases (a period other than the stored 30 days) run on every
-// member: "_live" in their names.
+// The live cases (a period the evaluation does not store: 45 days) run on
+// every member: "_live" in their names.
 //
 // "Now" is the end of the store's activities (they span 2021-12 to
 // 2024-12), so that recent weeks hold activity.
@@ -34,6 +34,7 @@ func BenchmarkScores(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("first evaluation (every member's level history replayed): %v, %+v", time.Since(start).Round(time.Millisecond), first)
+	evalAt := benchNow
 	champions := func(o crm.ChampionsOptions) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
 			o.Now = benchNow
@@ -59,18 +60,28 @@ func BenchmarkScores(b *testing.B) {
 		{"champions/top_20_github", champions(crm.ChampionsOptions{Platform: "github"})},
 		{"champions/rising_30d", champions(crm.ChampionsOptions{Rising: true})},
 		{"champions/slipping", champions(crm.ChampionsOptions{Slipping: true, Top: 100})},
-		{"champions/rising_7d_live", champions(crm.ChampionsOptions{Rising: true, Period: 7 * 24 * time.Hour})},
-		{"champions/rising_90d_live", champions(crm.ChampionsOptions{Rising: true, Period: 90 * 24 * time.Hour})},
-		{"champions/rising_365d_live", champions(crm.ChampionsOptions{Rising: true, Period: 365 * 24 * time.Hour})},
-		{"champions/rising_90d_github_live", champions(crm.ChampionsOptions{Rising: true, Period: 90 * 24 * time.Hour, Platform: "github"})},
+		{"champions/rising_7d", champions(crm.ChampionsOptions{Rising: true, Period: 7 * 24 * time.Hour})},
+		{"champions/rising_90d", champions(crm.ChampionsOptions{Rising: true, Period: 90 * 24 * time.Hour})},
+		{"champions/rising_365d", champions(crm.ChampionsOptions{Rising: true, Period: 365 * 24 * time.Hour})},
+		{"champions/rising_90d_github", champions(crm.ChampionsOptions{Rising: true, Period: 90 * 24 * time.Hour, Platform: "github"})},
+		{"champions/rising_45d_live", champions(crm.ChampionsOptions{Rising: true, Period: 45 * 24 * time.Hour})},
 		{"health/30d", health(crm.HealthOptions{})},
 		{"health/30d_github", health(crm.HealthOptions{Platform: "github"})},
-		{"health/7d_live", health(crm.HealthOptions{Period: 7 * 24 * time.Hour})},
-		{"health/90d_live", health(crm.HealthOptions{Period: 90 * 24 * time.Hour})},
-		{"health/365d_live", health(crm.HealthOptions{Period: 365 * 24 * time.Hour})},
-		{"health/90d_github_live", health(crm.HealthOptions{Period: 90 * 24 * time.Hour, Platform: "github"})},
+		{"health/7d", health(crm.HealthOptions{Period: 7 * 24 * time.Hour})},
+		{"health/90d", health(crm.HealthOptions{Period: 90 * 24 * time.Hour})},
+		{"health/365d", health(crm.HealthOptions{Period: 365 * 24 * time.Hour})},
+		{"health/90d_github", health(crm.HealthOptions{Period: 90 * 24 * time.Hour, Platform: "github"})},
+		{"health/45d_live", health(crm.HealthOptions{Period: 45 * 24 * time.Hour})},
+		// Each call a minute after the last: the short periods only.
 		{"evaluate_levels/incremental", func(ctx context.Context) error {
-			_, err := s.EvaluateLevels(ctx, sc, benchNow.Add(time.Hour), true)
+			evalAt = evalAt.Add(time.Minute)
+			_, err := s.EvaluateLevels(ctx, sc, evalAt, true)
+			return err
+		}},
+		// Each call an hour after the last: the long periods too.
+		{"evaluate_levels/with_long_periods", func(ctx context.Context) error {
+			evalAt = evalAt.Add(crm.LongPeriodsEvery)
+			_, err := s.EvaluateLevels(ctx, sc, evalAt, true)
 			return err
 		}},
 	} {
