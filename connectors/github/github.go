@@ -281,6 +281,9 @@ type marks struct {
 	Commits        time.Time `json:"commits,omitzero"`
 	StarPage       int       `json:"star_page,omitempty"`
 	StarFull       bool      `json:"star_full,omitempty"`
+	// Refreshed is when the reaction refresh last read the repository's
+	// newest pages (see stepRefresh).
+	Refreshed time.Time `json:"refreshed,omitzero"`
 	// PRs is only in cursors written before the per-object memory.
 	PRs []prRef `json:"prs,omitempty"`
 }
@@ -790,8 +793,10 @@ const (
 // GitHub a reaction does not bump updated_at, so the since= listings never
 // bring a reacted-to item back. The look-back is thus the perPage newest
 // issues and pull requests, comments and review comments of each
-// repository, refreshed once a pass; the pages are conditional requests,
-// so an unchanged one is a free 304. Only items the since= listings have
+// repository, refreshed at most once every reactionsEvery (the first pass
+// reads them too, so that later refreshes of unchanged pages are
+// conditional requests answered by a free 304). Only items the since=
+// listings have
 // already read (updated at or before their watermark) are emitted: the
 // store then only updates their counts. A comment whose issue this pass
 // did not read keeps the issue-number parent key (its stored row keeps
@@ -802,6 +807,11 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 	parent := func(n int) (*issueRef, error) {
 		r, _, err := knownIssue(ctx, b, repo, n)
 		return r, err
+	}
+	if st.Page == refreshIssues && !m.Refreshed.IsZero() {
+		if now := c.now(); now.Sub(m.Refreshed) < reactionsEvery && !now.Before(m.Refreshed) {
+			return true, nil
+		}
 	}
 	switch st.Page {
 	case refreshIssues:
@@ -863,8 +873,18 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 		}
 	}
 	st.Page++
-	return st.Page >= numRefresh, nil
+	if st.Page >= numRefresh {
+		m.Refreshed = c.now()
+		return true, nil
+	}
+	return false, nil
 }
+
+// reactionsEvery is how often the reaction refresh re-reads a
+// repository's newest pages: reactions do not move updated_at, and a
+// count an hour old is fresh enough for the champions and health
+// figures, so not on every pass (three requests per repository).
+const reactionsEvery = time.Hour
 
 // stepReviews reads the reviews of the pull requests queued by the issues
 // stream (in the per-object memory, by number): up to graphQLBatch of them

@@ -174,6 +174,38 @@ func TestReactionsRefresh(t *testing.T) {
 	if e.srv.Counted() != 0 {
 		t.Errorf("idle pass after the refresh: %d counted requests, want 0", e.srv.Counted())
 	}
+
+	// Within the hour after a refresh, a pass does not refresh again: a
+	// new reaction shows with the first pass an hour after the last
+	// refresh, not before.
+	refreshes := func() int {
+		n := 0
+		for _, r := range e.srv.Requests() {
+			if q := r.RawQuery; strings.Contains(q, "sort=created") && strings.Contains(q, "direction=desc") {
+				n++
+			}
+		}
+		return n
+	}
+	must(e.srv.React("rollcall-demo", "alpha", githubtest.ReactIssue, int64(is.Number), "hooray"))
+	e.clk.Advance(30 * time.Minute)
+	e.srv.ResetLog()
+	e.mustSync()
+	if n := refreshes(); n != 0 {
+		t.Errorf("a pass 30 minutes after the refresh made %d refresh requests, want none", n)
+	}
+	if got := byType()[TypeIssueOpened]; got.Total != 2 {
+		t.Errorf("issue reactions %+v 30 minutes after the refresh, want the 2 of the last refresh", got)
+	}
+	e.clk.Advance(30 * time.Minute)
+	e.srv.ResetLog()
+	e.mustSync()
+	if n := refreshes(); n != 3 {
+		t.Errorf("a pass an hour after the refresh made %d refresh requests, want 3 (issues, comments, review comments)", n)
+	}
+	if got := byType()[TypeIssueOpened]; got.Total != 3 {
+		t.Errorf("issue reactions %+v an hour after the refresh, want 3", got)
+	}
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
