@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,5 +128,62 @@ func newConformanceFake(token string) func(t *testing.T, now func() time.Time) c
 		}
 		seed(t, srv, now(), tagged)
 		return conformanceFake{Server: srv, token: token, grown: new(int)}
+	}
+}
+
+// TestTagRefreshHourly: a favourite does not bring a status back into a
+// hashtag walk, so the hashtag's newest page is re-read for the counts; a
+// connector does so at most once an hour, not on every pass.
+func TestTagRefreshHourly(t *testing.T) {
+	e := connectortest.NewEnv(t, connectortest.Case{Kind: Kind, New: newConformanceFake("")})
+	srv := e.Fake.(conformanceFake).Server
+	c := e.Connector()
+	sync := func() {
+		t.Helper()
+		srv.ResetLog()
+		if _, err := e.Sync(c, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := srv.AddAccount(mastodontest.Account{Username: "fan", Domain: "social.example", CreatedAt: e.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := srv.AddStatus(mastodontest.Status{Account: "fan@social.example", Tags: []string{"rollcall"}, CreatedAt: e.Clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync()
+	refreshes := func() int {
+		n := 0
+		for _, r := range srv.Requests() {
+			if r.Path == "/api/v1/timelines/tag/rollcall" && !strings.Contains(r.RawQuery, "min_id") {
+				n++
+			}
+		}
+		return n
+	}
+	favourites := func() int {
+		for _, a := range e.Store.Acts {
+			if a.Type == TypePost && strings.HasSuffix(a.Key, "/"+st.ID) && a.Reactions != nil {
+				return a.Reactions.Total
+			}
+		}
+		return -1
+	}
+	if got := favourites(); got != 0 {
+		t.Fatalf("the new status has %d reactions after the backfill, want 0", got)
+	}
+	if err := srv.Favourite("user001@social.example", st.ID, e.Clock.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(20 * time.Minute)
+	sync()
+	if n, got := refreshes(), favourites(); n != 0 || got != 0 {
+		t.Errorf("20 minutes after the backfill: %d refresh requests and %d reactions, want none and 0 (the last refresh's)", n, got)
+	}
+	e.Clock.Advance(40 * time.Minute)
+	sync()
+	if n, got := refreshes(), favourites(); n != 1 || got != 1 {
+		t.Errorf("an hour after the backfill: %d refresh requests and %d reactions, want 1 and the favourite", n, got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	gomastodon "github.com/mattn/go-mastodon"
@@ -77,6 +78,11 @@ type Connector struct {
 	missingTTL time.Duration
 
 	stepsPerBatch int
+
+	mu sync.Mutex
+	// refreshed is when each hashtag's newest page was last re-read for
+	// its counts (see stepTagRefresh).
+	refreshed map[string]time.Time
 }
 
 // New returns a Mastodon connector for opts.Source. It validates the
@@ -674,24 +680,39 @@ func (c *Connector) addTagStatus(b *builder, s status, tag string, tracked map[s
 }
 
 // stepTagRefresh re-reads the newest page (statusLimit statuses) of a
-// hashtag timeline, without min_id, once a pass after its walk: favourites
-// and boosts do not bring a status back into a min_id walk, so this page
-// carries the counts of the newest statuses. The request is conditional
+// hashtag timeline, without min_id, after its walk, at most once every
+// reactionsEvery (the connector remembers when, in memory: a restarted
+// daemon refreshes on its first pass, so that later refreshes of an
+// unchanged page are free): favourites and boosts do not bring a status
+// back into a min_id walk, so this page carries the counts of the newest
+// statuses. The request is conditional
 // (an unchanged page is a free 304) and carries no paging parameter (it
 // does not spend the paging limit). Only statuses the walk has read (at or
 // below the mark) are emitted; the store updates their counts.
 func (c *Connector) stepTagRefresh(ctx context.Context, st *state, b *builder) error {
 	tag := c.tags[st.Idx]
 	st.Sub, st.Idx = subTagWalk, st.Idx+1
+	now := c.now()
+	c.mu.Lock()
+	last, ok := c.refreshed[tag]
+	c.mu.Unlock()
+	if ok && now.Sub(last) < reactionsEvery && !now.Before(last) {
+		return nil
+	}
 	list, status, err := c.tagTimeline(ctx, "refresh #"+tag, tag, gomastodon.Pagination{Limit: statusLimit})
 	if err != nil {
 		return err
 	}
+	c.mu.Lock()
+	if c.refreshed == nil {
+		c.refreshed = map[string]time.Time{}
+	}
+	c.refreshed[tag] = now
+	c.mu.Unlock()
 	if status != http.StatusOK {
 		return nil
 	}
 	tracked := c.trackedSet(st)
-	now := c.now()
 	for _, s := range list {
 		if s.Reblog != nil || newer(s.ID, st.Marks.Tags[tag]) {
 			continue
@@ -700,6 +721,11 @@ func (c *Connector) stepTagRefresh(ctx context.Context, st *state, b *builder) e
 	}
 	return nil
 }
+
+// reactionsEvery is how often a hashtag's newest page is re-read for its
+// favourite and boost counts: a count an hour old is fresh enough for the
+// champions and health figures, so not on every pass.
+const reactionsEvery = time.Hour
 
 // stepStatuses reads the tracked account's newest statuses (one request,
 // conditional) and queues who-boosted, who-favourited and replies reads for
