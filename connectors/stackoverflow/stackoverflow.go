@@ -613,16 +613,45 @@ func (c *Connector) readPosts(ctx context.Context, qs []*question, b *builder) e
 	return nil
 }
 
+// queuedRead is an entry of a queue of reads: the id to read and what the
+// entry keeps.
+type queuedRead struct {
+	id    int64
+	value json.RawMessage
+}
+
+// takeQueued takes from the queue under prefix (keys prefix + id) the next
+// 100 reads, or fewer with all (none otherwise: they wait for a full
+// request), deleting them in this batch; took is false when it took none.
+// An entry whose key names no id is logged and dropped.
+func (c *Connector) takeQueued(ctx context.Context, b *builder, prefix string, all bool) (reads []queuedRead, took bool, err error) {
+	list, err := b.objs.Scan(ctx, prefix, "", maxIDs)
+	if err != nil {
+		return nil, false, fmt.Errorf("stackoverflow: queued reads %s: %w", prefix, err)
+	}
+	if len(list) == 0 || len(list) < maxIDs && !all {
+		return nil, false, nil
+	}
+	out := make([]queuedRead, 0, len(list))
+	for _, o := range list {
+		b.objs.Delete(o.Key)
+		id, err := strconv.ParseInt(strings.TrimPrefix(o.Key, prefix), 10, 64)
+		if err != nil || id <= 0 {
+			c.log.Warn("stackoverflow: a queued read names no id; dropped", "key", o.Key)
+			continue
+		}
+		out = append(out, queuedRead{id, o.Value})
+	}
+	return out, true, nil
+}
+
 // readComments reads the comments of the answers queued by readPosts, 100
 // answers a request: only full requests, or with all every one left.
 func (c *Connector) readComments(ctx context.Context, b *builder, all bool) error {
 	for {
-		list, err := b.objs.Scan(ctx, commentsPrefix, "", maxIDs)
-		if err != nil {
-			return fmt.Errorf("stackoverflow: queued comment reads: %w", err)
-		}
-		if len(list) == 0 || len(list) < maxIDs && !all {
-			return nil
+		list, took, err := c.takeQueued(ctx, b, commentsPrefix, all)
+		if err != nil || !took {
+			return err
 		}
 		type parent struct {
 			q       *question
@@ -631,18 +660,13 @@ func (c *Connector) readComments(ctx context.Context, b *builder, all bool) erro
 		parents := make(map[int64]parent, len(list))
 		ids := make([]int64, 0, len(list))
 		for _, o := range list {
-			id, err := strconv.ParseInt(strings.TrimPrefix(o.Key, commentsPrefix), 10, 64)
 			var p pendingComments
-			if err == nil {
-				err = json.Unmarshal(o.Value, &p)
-			}
-			b.objs.Delete(o.Key)
-			if err != nil || id <= 0 {
-				c.log.Warn("stackoverflow: a queued comment read is not readable; dropped", "key", o.Key)
+			if err := json.Unmarshal(o.value, &p); err != nil {
+				c.log.Warn("stackoverflow: a queued comment read is not readable; dropped", "answer", o.id)
 				continue
 			}
-			ids = append(ids, id)
-			parents[id] = parent{&question{Title: p.Title, Link: p.Link}, p.Channel}
+			ids = append(ids, o.id)
+			parents[o.id] = parent{&question{Title: p.Title, Link: p.Link}, p.Channel}
 		}
 		err = c.getAll(ctx, "/answers/%s/comments", ids, url.Values{"sort": {"creation"}, "order": {"asc"}}, func(raw json.RawMessage) error {
 			var page []comment
@@ -739,22 +763,13 @@ func (c *Connector) queueProfiles(ctx context.Context, b *builder) error {
 func (c *Connector) readProfiles(ctx context.Context, b *builder, all bool) error {
 	now := c.now()
 	for {
-		list, err := b.objs.Scan(ctx, profilePrefix, "", maxIDs)
-		if err != nil {
-			return fmt.Errorf("stackoverflow: queued profile reads: %w", err)
-		}
-		if len(list) == 0 || len(list) < maxIDs && !all {
-			return nil
+		list, took, err := c.takeQueued(ctx, b, profilePrefix, all)
+		if err != nil || !took {
+			return err
 		}
 		ids := make([]int64, 0, len(list))
 		for _, o := range list {
-			b.objs.Delete(o.Key)
-			id, err := strconv.ParseInt(strings.TrimPrefix(o.Key, profilePrefix), 10, 64)
-			if err != nil || id <= 0 {
-				c.log.Warn("stackoverflow: a queued profile read is not readable; dropped", "key", o.Key)
-				continue
-			}
-			ids = append(ids, id)
+			ids = append(ids, o.id)
 		}
 		returned := map[int64]bool{}
 		err = c.getAll(ctx, "/users/%s", ids, url.Values{"sort": {"creation"}, "order": {"asc"}}, func(raw json.RawMessage) error {
