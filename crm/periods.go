@@ -34,9 +34,6 @@ func StoredPeriod(period time.Duration) bool {
 	return slices.Contains(ShortStoredPeriods, period) || slices.Contains(LongStoredPeriods, period)
 }
 
-// LongPeriod reports whether period is one of LongStoredPeriods.
-func LongPeriod(period time.Duration) bool { return slices.Contains(LongStoredPeriods, period) }
-
 // LongPeriodsDue reports whether an evaluation at now computes the long
 // periods again, the last having been at last (zero: never).
 func LongPeriodsDue(last, now time.Time) bool {
@@ -85,8 +82,9 @@ type Evaluated struct {
 	// periods of the reports.
 	RankKinds     []string
 	HealthPeriods []time.Duration
-	// Long is set when the long periods were computed.
-	Long bool
+	// TimeKeys are the score_meta keys (see RankTimeKey) the store sets
+	// to the evaluation's time.
+	TimeKeys []string
 }
 
 // EvaluatePeriods computes the stored rankings and health reports at now
@@ -104,7 +102,10 @@ func (sc Scoring) EvaluatePeriods(d ScoreData, levels map[int64]LevelState, wind
 		i, _ := slices.BinarySearchFunc(window, t, func(a PeriodActivity, t time.Time) int { return a.OccurredAt.Compare(t) })
 		return window[i:]
 	}
-	out := Evaluated{Long: long, HealthPeriods: periods}
+	out := Evaluated{HealthPeriods: periods, TimeKeys: []string{LevelsEvaluatedKey, ShortPeriodsKey}}
+	if long {
+		out.TimeKeys = append(out.TimeKeys, LongPeriodsKey)
+	}
 	for _, p := range periods {
 		out.Reports = append(out.Reports, HealthReports(d, since(now.Add(-2*p)), now, p)...)
 	}

@@ -322,11 +322,7 @@ func (s *Store) evaluateLevels(ctx context.Context, tx pgx.Tx, sc crm.Scoring, n
 	// subplan scanned again for every row (at 1,000,000 members the
 	// first evaluation was still in it after 18 minutes).
 	b.Queue(`DELETE FROM member_levels l WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = l.member_id AND m.identity_count > 0)`)
-	keys := []string{crm.LevelsEvaluatedKey, crm.ShortPeriodsKey}
-	if long {
-		keys = append(keys, crm.LongPeriodsKey)
-	}
-	for _, k := range keys {
+	for _, k := range ev.TimeKeys {
 		b.Queue(`INSERT INTO score_meta (key, value) VALUES ($1, $2)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, formatTime(now))
 	}

@@ -302,15 +302,7 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 		(SELECT id FROM members WHERE identity_count > 0)`); err != nil {
 		return res, fmt.Errorf("sqlite: drop levels of gone members: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO score_meta (key, value) VALUES ('levels_evaluated_at', ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, formatTime(now)); err != nil {
-		return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
-	}
-	keys := []string{crm.ShortPeriodsKey}
-	if long {
-		keys = append(keys, crm.LongPeriodsKey)
-	}
-	for _, k := range keys {
+	for _, k := range ev.TimeKeys {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO score_meta (key, value) VALUES (?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, formatTime(now)); err != nil {
 			return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
