@@ -119,6 +119,10 @@ type Index struct {
 	// forgot is set when a settle undid the earlier decisions (an address
 	// shown to be shared).
 	forgot bool
+	// suggestLater makes settle leave its last phase, the search for
+	// suggestions, to the caller (an incremental run, which needs them only
+	// from the resolution it keeps): nothing else depends on it.
+	suggestLater bool
 
 	// merges lists every join made, in order, as the pair of identities
 	// whose evidence carried it (the later first); Resolution puts the
@@ -686,7 +690,7 @@ func (x *Index) settle(start int32) {
 	x.groupPhase(start, end, bHandle)
 	x.loginPhase(start, end)
 	x.agreePhase(start, end)
-	if !x.opts.NoSuggestions {
+	if !x.opts.NoSuggestions && !x.suggestLater {
 		x.suggestPhase(start, end)
 	}
 }

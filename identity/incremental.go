@@ -15,8 +15,11 @@ import (
 // whose members were made under another version is resolved again in
 // full, once, and its blocking keys filed again. (2026-12-04.2: a run
 // moves identities out of members earlier runs made on less data, so a
-// store's first run under it undoes the false merges those left.)
-const RulesVersion = "2026-12-04.2"
+// store's first run under it undoes the false merges those left.
+// 2026-12-07.1: an incremental run could join a new identity to a stored
+// one whose own evidence towards others made it ambiguous, a false merge;
+// a store's first run under it resolves every identity and undoes those.)
+const RulesVersion = "2026-12-07.1"
 
 // keyCap is how many identities may be filed under one blocking key for
 // all of them to be loaded as candidates. It is the largest block limit a
@@ -190,8 +193,12 @@ const maxWidenings = 4
 // changes by more than focus identities joining one stored member (or
 // making a new one), or that parts a stored member, rests on decisions
 // about identities whose candidates were not all loaded: its identities
-// join the focus and the run widens. A
-// resolution that still widens after maxWidenings is left to a full run.
+// join the focus and the run widens. So does a stored identity that a
+// focus identity joins from another member (or none): whether it joins
+// rests on its own candidates too. A widening reads only what the
+// identities added need (focusLoad), and the suggestions are searched only
+// in the resolution kept. A resolution that still widens after
+// maxWidenings is left to a full run.
 func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalStore, st crm.ResolverState) (Result, error) {
 	var res Result
 	dirty, err := inc.DirtyIdentities(ctx, maxDirty)
@@ -235,11 +242,13 @@ func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalS
 	if len(focus) == 0 {
 		return res, r.finishIncremental(ctx, inc, dirty, newState, dv)
 	}
+	load, evRead := newFocusLoad(), map[string]bool{}
 	for range maxWidenings {
-		resolution, loaded, err := r.resolveFocus(ctx, inc, focus, decisions)
+		x, loaded, err := r.resolveFocus(ctx, inc, focus, decisions, load, evRead)
 		if err != nil {
 			return res, err
 		}
+		resolution := x.Resolution()
 		idOf := make(map[string]int64, len(loaded))
 		memberOf := make(map[string]int64, len(loaded))
 		byMember := map[int64][]string{}
@@ -293,9 +302,22 @@ func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalS
 			// Decided with every candidate of every identity loaded.
 			widen(keys)
 		}
+		// A focus identity joining a stored identity of another member
+		// was decided on the stored identity's evidence towards others
+		// too (an identity with such evidence towards two members is
+		// ambiguous and joins neither): the stored identity's candidates
+		// must be loaded as well.
+		for _, m := range resolution.Merges {
+			if (focus[idOf[m.A]].ID != 0) != (focus[idOf[m.B]].ID != 0) && memberOf[m.A] != memberOf[m.B] {
+				widen([]string{m.A, m.B})
+			}
+		}
 		if widened {
 			continue
 		}
+		// The suggestions of the resolution kept.
+		x.suggestPhase(0, x.n)
+		resolution = x.Resolution()
 		res.Loaded = len(loaded)
 		if _, err := r.reconcile(ctx, s, resolution, idOf, memberOf, byMember, &res); err != nil {
 			return res, err
@@ -341,25 +363,72 @@ func (r *Resolver) finishIncremental(ctx context.Context, inc IncrementalStore, 
 	return nil
 }
 
-// resolveFocus loads the candidates of the focus identities and resolves
-// them; it returns the resolution and the identities loaded, in id order.
-func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus map[int64]crm.Identity, decisions []crm.Decision) (Resolution, []crm.Identity, error) {
-	loaded := map[int64]crm.Identity{}
-	common := map[uint64]int32{}
-	add := func(ids []crm.Identity, counts map[int64]int) {
-		for _, id := range ids {
-			loaded[id.ID] = id
-		}
-		for h, n := range counts {
-			if n > keyCap {
-				common[uint64(h)] = int32(n)
-			}
+// focusLoad is what a run has read of the store for its focus so far:
+// a widening reads only what the identities it adds need.
+type focusLoad struct {
+	loaded  map[int64]crm.Identity
+	common  map[uint64]int32 // keys over keyCap → how many identities
+	probed  map[int64]bool   // focus identities whose candidates were read
+	members map[int64]bool   // members whose identities were read
+	context map[int64]bool   // identities reached whose name and address holders were read
+	links   map[Link]bool    // evidence with an account read on one side
+}
+
+func newFocusLoad() *focusLoad {
+	return &focusLoad{loaded: map[int64]crm.Identity{}, common: map[uint64]int32{}, probed: map[int64]bool{},
+		members: map[int64]bool{}, context: map[int64]bool{}, links: map[Link]bool{}}
+}
+
+func (l *focusLoad) add(ids []crm.Identity, counts map[int64]int) {
+	for _, id := range ids {
+		l.loaded[id.ID] = id
+	}
+	for h, n := range counts {
+		if n > keyCap {
+			l.common[uint64(h)] = int32(n)
 		}
 	}
+}
+
+// evidence reads the evidence of the loaded identities not read yet.
+func (l *focusLoad) evidence(ctx context.Context, inc IncrementalStore, read map[string]bool) error {
+	var refs []connectors.AccountRef
+	for _, id := range l.loaded {
+		if k := id.AccountRef.String(); !read[k] {
+			read[k] = true
+			refs = append(refs, id.AccountRef)
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	err := inc.EvidenceAmong(ctx, refs, func(kind string, a, b connectors.AccountRef) error {
+		l.links[Link{Kind: kind, A: a.String(), B: b.String()}] = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("identity: read evidence of %d identities: %w", len(refs), err)
+	}
+	return nil
+}
+
+// resolveFocus loads the candidates of the focus identities and resolves
+// them; it returns the index resolved (its suggestions not searched yet:
+// Index.suggestLater) and the identities loaded, in id order.
+// l holds what earlier calls of the same run loaded: only the focus
+// identities added since are read for, and the identities loaded are the
+// same as a first call with the whole focus would load.
+func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus map[int64]crm.Identity, decisions []crm.Decision, l *focusLoad, evRead map[string]bool) (*Index, []crm.Identity, error) {
 	var probes []int64
 	var refs []connectors.AccountRef
+	var fresh []int64 // the focus identities added since the last call
 	for _, id := range focus {
-		loaded[id.ID] = id
+		if l.probed[id.ID] {
+			continue
+		}
+		l.probed[id.ID] = true
+		fresh = append(fresh, id.ID)
+		l.loaded[id.ID] = id
 		f := prepareInto(CandidateFromAccount(id.Account), nil)
 		probes = append(probes, probeKeys(&f)...)
 		refs = append(refs, id.AccountRef)
@@ -370,65 +439,87 @@ func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus
 		return nil
 	})
 	if err != nil {
-		return Resolution{}, nil, fmt.Errorf("identity: read evidence of %d identities: %w", len(refs), err)
+		return nil, nil, fmt.Errorf("identity: read evidence of %d identities: %w", len(refs), err)
 	}
 	ids, counts, err := inc.IdentitiesByKeys(ctx, dedupe(probes), keyCap)
 	if err != nil {
-		return Resolution{}, nil, fmt.Errorf("identity: read candidates: %w", err)
+		return nil, nil, fmt.Errorf("identity: read candidates: %w", err)
 	}
-	add(ids, counts)
+	l.add(ids, counts)
+	// The identities this call reaches through the focus (its candidates
+	// and their members) have their name and address holders read.
+	reached := slices.Clone(fresh)
+	for _, id := range ids {
+		reached = append(reached, id.ID)
+	}
+	// The members of the focus added and of the candidates it brought.
 	var members []int64
-	for _, id := range loaded {
-		if id.MemberID != 0 {
+	take := func(id crm.Identity) {
+		if id.MemberID != 0 && !l.members[id.MemberID] {
+			l.members[id.MemberID] = true
 			members = append(members, id.MemberID)
 		}
 	}
+	for _, id := range fresh {
+		take(l.loaded[id])
+	}
+	for _, id := range ids {
+		take(id)
+	}
 	ids, err = inc.IdentitiesOfMembers(ctx, dedupe(members))
 	if err != nil {
-		return Resolution{}, nil, fmt.Errorf("identity: read members of candidates: %w", err)
+		return nil, nil, fmt.Errorf("identity: read members of candidates: %w", err)
 	}
-	add(ids, nil)
+	l.add(ids, nil)
+	for _, id := range ids {
+		reached = append(reached, id.ID)
+	}
 	var ctxKeys []int64
-	for _, id := range loaded {
-		f := prepareInto(CandidateFromAccount(id.Account), nil)
+	for _, id := range reached {
+		if l.context[id] {
+			continue
+		}
+		l.context[id] = true
+		f := prepareInto(CandidateFromAccount(l.loaded[id].Account), nil)
 		ctxKeys = append(ctxKeys, contextKeys(&f)...)
 	}
 	ids, counts, err = inc.IdentitiesByKeys(ctx, dedupe(ctxKeys), keyCap)
 	if err != nil {
-		return Resolution{}, nil, fmt.Errorf("identity: read name and address holders: %w", err)
+		return nil, nil, fmt.Errorf("identity: read name and address holders: %w", err)
 	}
-	add(ids, counts)
+	l.add(ids, counts)
+	if err := l.evidence(ctx, inc, evRead); err != nil {
+		return nil, nil, err
+	}
 
-	all := make([]crm.Identity, 0, len(loaded))
-	for _, id := range loaded {
+	all := make([]crm.Identity, 0, len(l.loaded))
+	for _, id := range l.loaded {
 		all = append(all, id)
 	}
 	slices.SortFunc(all, func(a, b crm.Identity) int { return cmp.Compare(a.ID, b.ID) })
 	keys := make(map[string]bool, len(all))
-	allRefs := make([]connectors.AccountRef, 0, len(all))
 	for _, id := range all {
 		keys[id.AccountRef.String()] = true
-		allRefs = append(allRefs, id.AccountRef)
 	}
 	var opts Options
-	err = inc.EvidenceAmong(ctx, allRefs, func(kind string, a, b connectors.AccountRef) error {
-		if keys[a.String()] && keys[b.String()] {
-			opts.Links = append(opts.Links, Link{Kind: kind, A: a.String(), B: b.String()})
+	for lk := range l.links {
+		if keys[lk.A] && keys[lk.B] {
+			opts.Links = append(opts.Links, lk)
 		}
-		return nil
-	})
-	if err != nil {
-		return Resolution{}, nil, fmt.Errorf("identity: read evidence of %d identities: %w", len(allRefs), err)
 	}
+	slices.SortFunc(opts.Links, func(a, b Link) int {
+		return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B), cmp.Compare(a.Kind, b.Kind))
+	})
 	decide(decisions, func(k string) bool { return keys[k] }, &opts)
 	x := NewIndex(opts)
-	x.common = common
+	x.common = l.common
+	x.suggestLater = true
 	for _, id := range all {
 		x.stage(CandidateFromAccount(id.Account))
 	}
 	x.in = nil
 	x.settle(0)
-	return x.Resolution(), all, nil
+	return x, all, nil
 }
 
 func dedupe(l []int64) []int64 {
