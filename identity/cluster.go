@@ -719,6 +719,7 @@ func (x *Index) external(a, b int32) []string {
 func (x *Index) strongPhase(start, end int32) {
 	var edges []edge
 	var buf []Signal
+	var cands []int32
 	seen := make([]int32, end) // seen[j] == i+1: j was compared with i
 	for i := start; i < end; i++ {
 		f := x.f(i)
@@ -741,10 +742,16 @@ func (x *Index) strongPhase(start, end int32) {
 		// common to take: taking only the newest of them would make the
 		// members depend on the order the identities came in.
 		strongProbes(f, func(kind byte, s string) {
-			if x.block(kind, s, 4*x.opts.MaxBlock, func(int32) {}) > 4*x.opts.MaxBlock {
+			if s == "" {
 				return
 			}
-			x.block(kind, s, 4*x.opts.MaxBlock, try)
+			var n int
+			if cands, n = x.blockInto(hashKey(kind, s), 4*x.opts.MaxBlock, cands[:0]); n > 4*x.opts.MaxBlock {
+				return
+			}
+			for _, j := range cands {
+				try(j)
+			}
 		})
 	}
 	slices.SortFunc(edges, func(p, q edge) int {
@@ -1302,6 +1309,7 @@ func (x *Index) suggestPhase(start, end int32) {
 	limit := x.opts.MaxBlock
 	var found []suggPair
 	var buf []Signal
+	var cands []int32
 	for i := start; i < end; i++ {
 		f := x.f(i)
 		found = found[:0]
@@ -1333,10 +1341,16 @@ func (x *Index) suggestPhase(start, end int32) {
 			}
 		}
 		weakProbes(f, func(kind byte, s string) {
-			if n := x.block(kind, s, limit, func(int32) {}); n > limit {
+			if s == "" {
+				return
+			}
+			var n int
+			if cands, n = x.blockInto(hashKey(kind, s), limit, cands[:0]); n > limit {
 				return // too common to suggest on
 			}
-			x.block(kind, s, limit, try)
+			for _, j := range cands {
+				try(j)
+			}
 		})
 		slices.SortFunc(found, func(p, q suggPair) int {
 			return cmp.Or(cmp.Compare(q.c, p.c), cmp.Compare(p.a, q.a), cmp.Compare(p.b, q.b))
