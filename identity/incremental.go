@@ -242,9 +242,9 @@ func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalS
 	if len(focus) == 0 {
 		return res, r.finishIncremental(ctx, inc, dirty, newState, dv)
 	}
-	load, evRead := newFocusLoad(), map[string]bool{}
+	load := newFocusLoad()
 	for range maxWidenings {
-		x, loaded, err := r.resolveFocus(ctx, inc, focus, decisions, load, evRead)
+		x, loaded, err := r.resolveFocus(ctx, inc, focus, decisions, load)
 		if err != nil {
 			return res, err
 		}
@@ -372,11 +372,12 @@ type focusLoad struct {
 	members map[int64]bool   // members whose identities were read
 	context map[int64]bool   // identities reached whose name and address holders were read
 	links   map[Link]bool    // evidence with an account read on one side
+	read    map[string]bool  // accounts whose evidence was read
 }
 
 func newFocusLoad() *focusLoad {
 	return &focusLoad{loaded: map[int64]crm.Identity{}, common: map[uint64]int32{}, probed: map[int64]bool{},
-		members: map[int64]bool{}, context: map[int64]bool{}, links: map[Link]bool{}}
+		members: map[int64]bool{}, context: map[int64]bool{}, links: map[Link]bool{}, read: map[string]bool{}}
 }
 
 func (l *focusLoad) add(ids []crm.Identity, counts map[int64]int) {
@@ -391,11 +392,11 @@ func (l *focusLoad) add(ids []crm.Identity, counts map[int64]int) {
 }
 
 // evidence reads the evidence of the loaded identities not read yet.
-func (l *focusLoad) evidence(ctx context.Context, inc IncrementalStore, read map[string]bool) error {
+func (l *focusLoad) evidence(ctx context.Context, inc IncrementalStore) error {
 	var refs []connectors.AccountRef
 	for _, id := range l.loaded {
-		if k := id.AccountRef.String(); !read[k] {
-			read[k] = true
+		if k := id.AccountRef.String(); !l.read[k] {
+			l.read[k] = true
 			refs = append(refs, id.AccountRef)
 		}
 	}
@@ -418,7 +419,7 @@ func (l *focusLoad) evidence(ctx context.Context, inc IncrementalStore, read map
 // l holds what earlier calls of the same run loaded: only the focus
 // identities added since are read for, and the identities loaded are the
 // same as a first call with the whole focus would load.
-func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus map[int64]crm.Identity, decisions []crm.Decision, l *focusLoad, evRead map[string]bool) (*Index, []crm.Identity, error) {
+func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus map[int64]crm.Identity, decisions []crm.Decision, l *focusLoad) (*Index, []crm.Identity, error) {
 	var probes []int64
 	var refs []connectors.AccountRef
 	var fresh []int64 // the focus identities added since the last call
@@ -488,7 +489,7 @@ func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus
 		return nil, nil, fmt.Errorf("identity: read name and address holders: %w", err)
 	}
 	l.add(ids, counts)
-	if err := l.evidence(ctx, inc, evRead); err != nil {
+	if err := l.evidence(ctx, inc); err != nil {
 		return nil, nil, err
 	}
 
