@@ -359,6 +359,25 @@ func (x *Index) insertKey(kind byte, s string, id int32) {
 	x.nocc++
 }
 
+// blockIfFew calls fn for the identities under a key, newest first, when
+// there are at most limit of them (a key more are filed under is too
+// common to take: taking only the newest would make the members depend on
+// the order the identities came in). buf is reused between calls and
+// returned.
+func (x *Index) blockIfFew(kind byte, s string, limit int, buf []int32, fn func(id int32)) []int32 {
+	if s == "" {
+		return buf
+	}
+	buf, n := x.blockInto(hashKey(kind, s), limit, buf[:0])
+	if n > limit {
+		return buf
+	}
+	for _, id := range buf {
+		fn(id)
+	}
+	return buf
+}
+
 // block calls fn for the identities under a key, newest first, at most
 // limit of them; it reports how many there were in all when fewer than
 // limit+1 (else limit+1).
@@ -738,20 +757,8 @@ func (x *Index) strongPhase(start, end int32) {
 				try(j)
 			}
 		}
-		// A key filed under by more identities than the limit is too
-		// common to take: taking only the newest of them would make the
-		// members depend on the order the identities came in.
 		strongProbes(f, func(kind byte, s string) {
-			if s == "" {
-				return
-			}
-			var n int
-			if cands, n = x.blockInto(hashKey(kind, s), 4*x.opts.MaxBlock, cands[:0]); n > 4*x.opts.MaxBlock {
-				return
-			}
-			for _, j := range cands {
-				try(j)
-			}
+			cands = x.blockIfFew(kind, s, 4*x.opts.MaxBlock, cands, try)
 		})
 	}
 	slices.SortFunc(edges, func(p, q edge) int {
@@ -1341,16 +1348,7 @@ func (x *Index) suggestPhase(start, end int32) {
 			}
 		}
 		weakProbes(f, func(kind byte, s string) {
-			if s == "" {
-				return
-			}
-			var n int
-			if cands, n = x.blockInto(hashKey(kind, s), limit, cands[:0]); n > limit {
-				return // too common to suggest on
-			}
-			for _, j := range cands {
-				try(j)
-			}
+			cands = x.blockIfFew(kind, s, limit, cands, try) // a key too common is not suggested on
 		})
 		slices.SortFunc(found, func(p, q suggPair) int {
 			return cmp.Or(cmp.Compare(q.c, p.c), cmp.Compare(p.a, q.a), cmp.Compare(p.b, q.b))

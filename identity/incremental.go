@@ -434,9 +434,14 @@ func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus
 		probes = append(probes, probeKeys(&f)...)
 		refs = append(refs, id.AccountRef)
 	}
-	// Evidence partners of the focus are candidates too.
-	err := inc.EvidenceAmong(ctx, refs, func(_ string, a, b connectors.AccountRef) error {
+	// Evidence partners of the focus are candidates too; the evidence
+	// read here is kept, so that l.evidence does not read it again.
+	for _, ref := range refs {
+		l.read[ref.String()] = true
+	}
+	err := inc.EvidenceAmong(ctx, refs, func(kind string, a, b connectors.AccountRef) error {
 		probes = append(probes, int64(hashKey(bRef, a.String())), int64(hashKey(bRef, b.String())))
+		l.links[Link{Kind: kind, A: a.String(), B: b.String()}] = true
 		return nil
 	})
 	if err != nil {
