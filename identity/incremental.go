@@ -18,8 +18,11 @@ import (
 // store's first run under it undoes the false merges those left.
 // 2026-12-07.1: an incremental run could join a new identity to a stored
 // one whose own evidence towards others made it ambiguous, a false merge;
-// a store's first run under it resolves every identity and undoes those.)
-const RulesVersion = "2026-12-07.1"
+// a store's first run under it resolves every identity and undoes those.
+// 2026-12-07.2: an address with RFC 5322 specials outside quotes, such as
+// ".<jo@gmail.com", is a placeholder, not a key; its key used to be
+// "<jo@gmail.com", which is no address either.)
+const RulesVersion = "2026-12-07.2"
 
 // keyCap is how many identities may be filed under one blocking key for
 // all of them to be loaded as candidates. It is the largest block limit a
