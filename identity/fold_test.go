@@ -42,6 +42,15 @@ func TestNormaliseFound(t *testing.T) {
 		{"+ 123@users.noreply.github.com", "", true},
 		{"123+octo@users.noreply.github.com", "123@users.noreply.github.com", false},
 		{"ann+lists@acme.io", "ann@acme.io", false},
+		{".<0@GMAil.Com", "", true}, // its key was "<0@gmail.com", whose own key is "0@gmail.com"
+		{"x.mailto:ann@gmail.com", "", true},
+		{"ann<ann@acme.io>", "", true},
+		{"ann,bo@acme.io", "", true},
+		{"user@host.(none)", "", true},
+	}
+	// Bots keep being bots: "[bot]" is not one of the specials.
+	if e := ParseEmail("49699333+dependabot[bot]@users.noreply.github.com"); !e.Bot || e.GitHubLogin != "dependabot[bot]" {
+		t.Errorf("ParseEmail(dependabot's noreply address) = %+v, want a bot with its login", e)
 	}
 	for _, c := range emails {
 		e := ParseEmail(c.in)

@@ -535,13 +535,6 @@ func ParseEmail(s string) Email {
 	local, domain := s[:at], s[at+1:]
 	e.Domain = domain
 	e.Local = local
-	// RFC 5322's specials cannot stand unquoted in an address
-	// ("a<b@x.org", "mailto:a@x.org" written after a dot): nobody
-	// receives mail there, and a key made from it would not be one.
-	if strings.ContainsAny(local, addrSpecials) || strings.ContainsAny(domain, addrSpecials) {
-		e.Placeholder = true
-		return e
-	}
 	if domain == "users.noreply.github.com" {
 		login := local
 		if i := strings.IndexByte(login, '+'); i >= 0 {
@@ -579,7 +572,10 @@ func ParseEmail(s string) Email {
 		keyLocal = strings.ReplaceAll(keyLocal, ".", "")
 	}
 	e.Bot = isBotLocal(local) || isBotLocal(keyLocal) || isBotDomain(domain)
-	if e.Bot || placeholderLocal(local) || placeholderLocal(keyLocal) || placeholderDomain(domain) {
+	// RFC 5322's specials cannot stand unquoted in an address
+	// ("a<b@x.org", "mailto:a@x.org" written after a dot): nobody
+	// receives mail there, and a key made from it would not be one.
+	if e.Bot || placeholderLocal(local) || placeholderLocal(keyLocal) || placeholderDomain(domain) || strings.ContainsAny(s, addrSpecials) {
 		e.Placeholder = true
 		return e
 	}
@@ -616,9 +612,10 @@ func isGitHubLogin(s string) bool {
 // action@github.com).
 func IsPlaceholderEmail(s string) bool { return ParseEmail(s).Placeholder }
 
-// addrSpecials are the characters RFC 5322 allows in an address only
-// inside quotes, which nobody writes in a commit or a profile.
-const addrSpecials = `<>()[]\,;:"`
+// addrSpecials are characters RFC 5322 allows in an address only inside
+// quotes, which nobody writes in a commit or a profile ("(" and "[" are
+// left out: "host.(none)" is git's placeholder, "[bot]" GitHub's bots).
+const addrSpecials = `<>\,;:"`
 
 func placeholderLocal(l string) bool {
 	if genericLocals[l] || !hasAlnum(l) {
