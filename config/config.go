@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -144,6 +145,14 @@ func (p *parser) parseYAML(data []byte) (*yaml.Node, error) {
 		e := p.syntaxError(err)
 		e.Line = min(e.Line, lastLine)
 		return e
+	}
+	// YAML also breaks lines at NEXT LINE, LINE SEPARATOR and PARAGRAPH
+	// SEPARATOR, which editors show inside a line: every line number
+	// after one would be off, and a value holding one is cut in two.
+	if i := bytes.IndexFunc(data, func(r rune) bool { return r == '\u0085' || r == '\u2028' || r == '\u2029' }); i >= 0 {
+		r, _ := utf8.DecodeRune(data[i:])
+		return nil, &Error{File: p.file, Line: bytes.Count(data[:i], []byte("\n")) + 1,
+			Err: fmt.Errorf("yaml: the line holds %U, which YAML reads as a line break: delete it, or write it as an escape in a double-quoted string", r)}
 	}
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {

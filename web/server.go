@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/crm"
@@ -278,7 +280,41 @@ func (s *Server) routes() http.Handler {
 		}
 		s.render(w, r, http.StatusForbidden, "error", errorPage{pageBase: s.base(r, "Refused"), Heading: "Request refused", Text: "This form was sent from another site, so rollcall did not act on it."})
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(cop.Handler(s.cleanAPIPaths(mux)))
+}
+
+// cleanAPIPaths answers an API path that is not in its clean form ("/."
+// or "/.." segments, "//") with a JSON 404: the mux would redirect it to
+// the clean path with an HTML body, which no API client expects, and no
+// endpoint lives at such a path.
+func (s *Server) cleanAPIPaths(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; isAPI(r) && p != cleanPath(p) {
+			s.apiError(w, r, http.StatusNotFound, errors.New("no such endpoint"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// cleanPath is the path the mux would redirect p to (net/http's
+// cleanPath): rooted, no "." or ".." segments or "//", a trailing slash
+// kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		if len(p) == len(np)+1 && strings.HasPrefix(p, np) {
+			return p
+		}
+		np += "/"
+	}
+	return np
 }
 
 func staticHandler(h http.Handler) http.Handler {

@@ -384,12 +384,13 @@ func (b *builder) addUser(tr translator, u *github.User) {
 
 // addActivity keeps activities at or after the configured since. An
 // activity without an actor (a commit whose author GitHub did not link and
-// which carries no e-mail, an item whose user is null) or without an id
-// (the response lacked it) is left out and counted: the store rejects a
-// batch holding one whole, and an item without an id would share its key
-// with every other such item.
+// which carries no e-mail, an item whose user is null), without an id
+// (the response lacked it) or without a time (a stargazer without
+// starred_at) is left out and counted: the store rejects a batch holding
+// one whole, and an item without an id would share its key with every
+// other such item.
 func (b *builder) addActivity(a connectors.Activity) bool {
-	if a.Actor.IsZero() || !hasID(a.Key) {
+	if a.Actor.IsZero() || !hasID(a.Key) || a.OccurredAt.IsZero() {
 		b.skipped++
 		return false
 	}
@@ -444,7 +445,7 @@ func (c *Connector) Fetch(ctx context.Context, cur connectors.Cursor) (connector
 		return connectors.Batch{}, err
 	}
 	if b.skipped > 0 {
-		c.log.Warn("github: items left out: the response named no author or no id for them", "count", b.skipped)
+		c.log.Warn("github: items left out: the response named no author, no id or no time for them", "count", b.skipped)
 		for range b.skipped {
 			c.client.CountSkipped()
 		}
