@@ -163,11 +163,13 @@ type DirtyQueue interface {
 type KeyIndex interface {
 	// IdentitiesByKeys returns how many identities are filed under each
 	// of keys (keys with none are left out), and the identities filed
-	// under the keys that have at most limit of them, in id order.
-	IdentitiesByKeys(ctx context.Context, keys []int64, limit int) ([]crm.Identity, map[int64]int, error)
+	// under the keys that have at most limit of them, in id order. An
+	// identity known reports (known may be nil) is returned as known
+	// reports it: the run has read it already, its row is not read again.
+	IdentitiesByKeys(ctx context.Context, keys []int64, limit int, known func(id int64) (crm.Identity, bool)) ([]crm.Identity, map[int64]int, error)
 	// IdentitiesOfMembers returns every identity of the members, in id
-	// order.
-	IdentitiesOfMembers(ctx context.Context, members []int64) ([]crm.Identity, error)
+	// order, those known reports as IdentitiesByKeys does.
+	IdentitiesOfMembers(ctx context.Context, members []int64, known func(id int64) (crm.Identity, bool)) ([]crm.Identity, error)
 	// EvidenceAmong calls fn for every stored evidence pair with an
 	// account of refs on either side.
 	EvidenceAmong(ctx context.Context, refs []connectors.AccountRef, fn func(kind string, a, b connectors.AccountRef) error) error
@@ -234,7 +236,7 @@ func (r *Resolver) runIncremental(ctx context.Context, s Store, inc IncrementalS
 		newState.Decision = max(newState.Decision, d.ID)
 	}
 	if len(decided) > 0 {
-		ids, _, err := inc.IdentitiesByKeys(ctx, decided, keyCap)
+		ids, _, err := inc.IdentitiesByKeys(ctx, decided, keyCap, nil)
 		if err != nil {
 			return res, fmt.Errorf("identity: read identities of new decisions: %w", err)
 		}
@@ -383,6 +385,12 @@ func newFocusLoad() *focusLoad {
 		members: map[int64]bool{}, context: map[int64]bool{}, links: map[Link]bool{}, read: map[string]bool{}}
 }
 
+// known reports an identity the run has read already.
+func (l *focusLoad) known(id int64) (crm.Identity, bool) {
+	i, ok := l.loaded[id]
+	return i, ok
+}
+
 func (l *focusLoad) add(ids []crm.Identity, counts map[int64]int) {
 	for _, id := range ids {
 		l.loaded[id.ID] = id
@@ -450,7 +458,7 @@ func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus
 	if err != nil {
 		return nil, nil, fmt.Errorf("identity: read evidence of %d identities: %w", len(refs), err)
 	}
-	ids, counts, err := inc.IdentitiesByKeys(ctx, dedupe(probes), keyCap)
+	ids, counts, err := inc.IdentitiesByKeys(ctx, dedupe(probes), keyCap, l.known)
 	if err != nil {
 		return nil, nil, fmt.Errorf("identity: read candidates: %w", err)
 	}
@@ -475,7 +483,7 @@ func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus
 	for _, id := range ids {
 		take(id)
 	}
-	ids, err = inc.IdentitiesOfMembers(ctx, dedupe(members))
+	ids, err = inc.IdentitiesOfMembers(ctx, dedupe(members), l.known)
 	if err != nil {
 		return nil, nil, fmt.Errorf("identity: read members of candidates: %w", err)
 	}
@@ -492,7 +500,7 @@ func (r *Resolver) resolveFocus(ctx context.Context, inc IncrementalStore, focus
 		f := prepareInto(CandidateFromAccount(l.loaded[id].Account), nil)
 		ctxKeys = append(ctxKeys, contextKeys(&f)...)
 	}
-	ids, counts, err = inc.IdentitiesByKeys(ctx, dedupe(ctxKeys), keyCap)
+	ids, counts, err = inc.IdentitiesByKeys(ctx, dedupe(ctxKeys), keyCap, l.known)
 	if err != nil {
 		return nil, nil, fmt.Errorf("identity: read name and address holders: %w", err)
 	}

@@ -115,8 +115,9 @@ func (s *Store) SaveKeys(ctx context.Context, ks []crm.IdentityKeys, st *crm.Res
 
 // IdentitiesByKeys returns how many identities each key has (keys with
 // none left out) and, in id order, the identities of the keys with at
-// most limit of them.
-func (s *Store) IdentitiesByKeys(ctx context.Context, keys []int64, limit int) ([]crm.Identity, map[int64]int, error) {
+// most limit of them; an identity known reports (known may be nil) is
+// returned as it reports it, its row not read again.
+func (s *Store) IdentitiesByKeys(ctx context.Context, keys []int64, limit int, known func(id int64) (crm.Identity, bool)) ([]crm.Identity, map[int64]int, error) {
 	counts := map[int64]int{}
 	if len(keys) == 0 {
 		return nil, counts, nil
@@ -144,32 +145,95 @@ func (s *Store) IdentitiesByKeys(ctx context.Context, keys []int64, limit int) (
 	if len(take) == 0 {
 		return nil, counts, nil
 	}
-	ids, err := s.identitiesWhere(ctx, `id IN (SELECT identity_id FROM identity_keys WHERE hash = ANY($1::bigint[]))`, take)
+	ids, err := s.identitiesKnown(ctx, `SELECT DISTINCT identity_id FROM identity_keys WHERE hash = ANY($1::bigint[]) ORDER BY identity_id`, take, known)
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres: read identities by key: %w", err)
 	}
 	return ids, counts, nil
 }
 
-// IdentitiesOfMembers returns every identity of the members, in id order.
-func (s *Store) IdentitiesOfMembers(ctx context.Context, members []int64) ([]crm.Identity, error) {
+// IdentitiesOfMembers returns every identity of the members, in id order;
+// those known reports are not read again (see IdentitiesByKeys).
+func (s *Store) IdentitiesOfMembers(ctx context.Context, members []int64, known func(id int64) (crm.Identity, bool)) ([]crm.Identity, error) {
 	if len(members) == 0 {
 		return nil, nil
 	}
-	ids, err := s.identitiesWhere(ctx, `member_id = ANY($1::bigint[])`, members)
+	ids, err := s.identitiesKnown(ctx, `SELECT id FROM identities WHERE member_id = ANY($1::bigint[]) ORDER BY id`, members, known)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read identities of %d members: %w", len(members), err)
 	}
 	return ids, nil
 }
 
-func (s *Store) identitiesWhere(ctx context.Context, where string, args ...any) ([]crm.Identity, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+identityCols+` FROM identities WHERE `+where+` ORDER BY id`, args...)
+// identitiesKnown returns the identities whose ids idQuery (ordered by
+// id) selects: those known reports as it reports them, the others read,
+// all in one snapshot, in id order.
+func (s *Store) identitiesKnown(ctx context.Context, idQuery string, arg any, known func(id int64) (crm.Identity, bool)) ([]crm.Identity, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, idQuery, arg)
+	if err != nil {
+		return nil, err
+	}
+	var out []crm.Identity
+	var read []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if known != nil {
+			if k, ok := known(id); ok {
+				out = append(out, k)
+				continue
+			}
+		}
+		out = append(out, crm.Identity{ID: id})
+		read = append(read, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(read) == 0 {
+		return out, nil
+	}
+	got, err := identitiesWhere(ctx, tx, `id = ANY($1::bigint[])`, len(read), read)
+	if err != nil {
+		return nil, err
+	}
+	// Both in id order: each identity read takes its place (one the
+	// snapshot cannot lose, but left out rather than left empty).
+	j, kept := 0, out[:0]
+	for _, o := range out {
+		if len(read) == 0 || o.ID != read[0] {
+			kept = append(kept, o)
+			continue
+		}
+		read = read[1:]
+		if j < len(got) && got[j].ID == o.ID {
+			kept = append(kept, got[j])
+			j++
+		}
+	}
+	return kept, nil
+}
+
+// identitiesWhere reads the identities where holds, in id order; n is how
+// many there will be, to size the slice (0: unknown).
+func identitiesWhere(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, where string, n int, args ...any) ([]crm.Identity, error) {
+	rows, err := q.Query(ctx, `SELECT `+identityCols+` FROM identities WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []crm.Identity
+	out := make([]crm.Identity, 0, n)
 	for rows.Next() {
 		id, err := scanIdentity(rows)
 		if err != nil {

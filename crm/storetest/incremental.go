@@ -139,7 +139,7 @@ func testIdentitiesByKeys(t *testing.T, s crm.Store, inc identity.IncrementalSto
 	if err := inc.SaveKeys(ctx, ks, nil); err != nil {
 		t.Fatal(err)
 	}
-	ids, counts, err := inc.IdentitiesByKeys(ctx, []int64{1, -2, 3, 99}, 2)
+	ids, counts, err := inc.IdentitiesByKeys(ctx, []int64{1, -2, 3, 99}, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,20 +153,40 @@ func testIdentitiesByKeys(t *testing.T, s crm.Store, inc identity.IncrementalSto
 	if err := inc.SaveKeys(ctx, []crm.IdentityKeys{{IdentityID: ds[0].ID, Keys: []int64{5}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, counts, _ := inc.IdentitiesByKeys(ctx, []int64{1, 3, 5}, 10); counts[1] != 2 || counts[3] != 0 || counts[5] != 1 {
+	if _, counts, _ := inc.IdentitiesByKeys(ctx, []int64{1, 3, 5}, 10, nil); counts[1] != 2 || counts[3] != 0 || counts[5] != 1 {
 		t.Errorf("after replacing identity %d's keys: counts %v, want 1:2 5:1", ds[0].ID, counts)
 	}
 	// Members and evidence.
 	if err := s.(identity.Store).Assign(ctx, []crm.Assignment{{IdentityID: ds[0].ID}, {IdentityID: ds[1].ID, SameAs: ds[0].ID}}); err != nil {
 		t.Fatal(err)
 	}
-	one, _, _ := inc.IdentitiesByKeys(ctx, []int64{5}, 10)
+	one, _, _ := inc.IdentitiesByKeys(ctx, []int64{5}, 10, nil)
 	if len(one) != 1 || one[0].MemberID == 0 {
 		t.Fatalf("identity %d has no member after Assign", ds[0].ID)
 	}
-	of, err := inc.IdentitiesOfMembers(ctx, []int64{one[0].MemberID})
+	of, err := inc.IdentitiesOfMembers(ctx, []int64{one[0].MemberID}, nil)
 	if err != nil || len(of) != 2 {
 		t.Errorf("IdentitiesOfMembers = %d identities, %v; want 2", len(of), err)
+	}
+	// An identity the caller knows is returned as it knows it, in its
+	// place in id order; the others are read.
+	mark := one[0]
+	mark.Name = "as the caller read it"
+	known := func(id int64) (crm.Identity, bool) { return mark, id == mark.ID }
+	kof, err := inc.IdentitiesOfMembers(ctx, []int64{one[0].MemberID}, known)
+	if err != nil || len(kof) != 2 || kof[0].ID >= kof[1].ID {
+		t.Fatalf("IdentitiesOfMembers with one known = %v, %v; want 2 in id order", kof, err)
+	}
+	for i, id := range kof {
+		if id.ID == mark.ID && id.Name != mark.Name || id.ID != mark.ID && (id.ID != of[i].ID || id.Name != of[i].Name || id.AccountRef != of[i].AccountRef) {
+			t.Errorf("IdentitiesOfMembers with identity %d known: %d is %+v; want the known one, or the one read", mark.ID, i, id)
+		}
+	}
+	all, _, _ := inc.IdentitiesByKeys(ctx, []int64{5, 1}, 10, nil)
+	kb, _, err := inc.IdentitiesByKeys(ctx, []int64{5, 1}, 10, known)
+	if err != nil || len(kb) != 3 || len(all) != 3 || kb[0].ID != mark.ID || kb[0].Name != mark.Name ||
+		kb[1].ID != all[1].ID || kb[1].Name != all[1].Name || kb[2].ID != all[2].ID || kb[2].Name != all[2].Name {
+		t.Errorf("IdentitiesByKeys with identity %d known = %v, %v; want it as known, then the two others read: %v", mark.ID, kb, err, all)
 	}
 	ev := connectors.Evidence{Kind: connectors.EvidenceCommitAuthorLogin, A: gh("3"), B: gh("1")}
 	if _, err := s.Apply(ctx, "gh", connectors.Batch{Evidence: []connectors.Evidence{ev}, Next: cursor(`{"p":2}`, nil)}); err != nil {
