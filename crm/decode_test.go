@@ -59,5 +59,17 @@ func TestDecodeTalliesAndChannelsAsJSON(t *testing.T) {
 		if (werr != nil) != (gerr != nil) || !reflect.DeepEqual(want, got) {
 			t.Errorf("DecodeChannels(%q) = %#v, %v; encoding/json: %#v, %v", s, got, gerr, want, werr)
 		}
+		// DecodeSet reads the same, an empty array as nil.
+		if len(want) == 0 {
+			want = nil
+		}
+		if got, gerr := DecodeSet(s); (werr != nil) != (gerr != nil) || !reflect.DeepEqual(want, got) {
+			t.Errorf("DecodeSet(%q) = %#v, %v; encoding/json: %#v, %v", s, got, gerr, want, werr)
+		}
+	}
+	for _, set := range [][]string{nil, {"jane@example.org"}, {"a@b.c", "x\"y@z", "<u>@h.io", "ünï@x.org"}, {"https://x.org/?a=1&b=2"}} {
+		if got, err := DecodeSet(EncodeSet(set)); err != nil || !reflect.DeepEqual(got, set) {
+			t.Errorf("DecodeSet(EncodeSet(%q)) = %q, %v", set, got, err)
+		}
 	}
 }

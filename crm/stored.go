@@ -140,10 +140,14 @@ func EncodeSet(s []string) string {
 }
 
 // DecodeSet reads what EncodeSet wrote; an empty array reads as nil.
+// Strings without escapes are read directly (as DecodeChannels does),
+// anything else through encoding/json, with the same result.
 func DecodeSet(s string) ([]string, error) {
-	var out []string
-	if err := json.Unmarshal([]byte(s), &out); err != nil {
-		return nil, err
+	out, ok := decodeChannelsFast(s)
+	if !ok {
+		if err := json.Unmarshal([]byte(s), &out); err != nil {
+			return nil, err
+		}
 	}
 	if len(out) == 0 {
 		return nil, nil
