@@ -35,7 +35,9 @@ import (
 //	go test -run '^$' -bench LoadDuringBackfill -benchtime 1x -v .
 //
 // ROLLCALL_LOAD_SIZE sets the community's people (default 5,000: about
-// 40,000 activities), ROLLCALL_LOAD_CLIENTS the clients (default 50).
+// 40,000 activities), ROLLCALL_LOAD_CLIENTS the clients (default 50),
+// ROLLCALL_LOAD_MEMORY_LIMIT the daemon's memory_limit (such as 160MiB;
+// default none).
 func BenchmarkLoadDuringBackfill(b *testing.B) {
 	size := envInt(b, "ROLLCALL_LOAD_SIZE", 5000)
 	clients := envInt(b, "ROLLCALL_LOAD_CLIENTS", 50)
@@ -164,6 +166,9 @@ func runLoad(b *testing.B, bin, dir string, size, clients int) *loadResult {
 	ln.Close()
 	cfg := filepath.Join(dir, "rollcall.yaml")
 	text := w.ConfigText(filepath.Join(dir, "rollcall.db"), time.Hour) + "listen: " + addr + "\n"
+	if m := os.Getenv("ROLLCALL_LOAD_MEMORY_LIMIT"); m != "" {
+		text += "memory_limit: " + m + "\n"
+	}
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		b.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/sourcegraph/conc"
 
 	"github.com/rollcall-dev/rollcall/config"
@@ -260,6 +261,9 @@ func cmdRun(ctx context.Context, e *cliEnv, args []string) error {
 		if err == nil && *listen != "" {
 			c.Listen = *listen
 		}
+		if err == nil {
+			applyMemoryLimit(c, os.Getenv, memlimit.FromCgroup, p.log)
+		}
 		return c, err
 	}
 	return p.serve(ctx, e, cfg.Listen, reload)
@@ -271,6 +275,7 @@ func cmdRun(ctx context.Context, e *cliEnv, args []string) error {
 // and the store, in that order.
 func (p *pipeline) serve(ctx context.Context, e *cliEnv, listen string, reload func() (*config.Config, error)) error {
 	defer p.store.Close()
+	applyMemoryLimit(p.cfg, os.Getenv, memlimit.FromCgroup, p.log)
 	n := newNotifier(p.log)
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dustin/go-humanize"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -250,6 +252,20 @@ func (p *parser) decode(root *yaml.Node, cfg *Config) {
 		case "http_timeout":
 			if d, ok := p.duration(kv.val, key, MinHTTPTimeout); ok {
 				cfg.HTTPTimeout = d
+			}
+		case "memory_limit":
+			if v, vn, ok := p.str(kv.val, key); ok && v != "" {
+				n, err := humanize.ParseBytes(v)
+				switch {
+				case err != nil:
+					p.addf(vn.Line, key, "invalid size %s (write it like 512MiB or 1GiB)", show(vn))
+				case n < MinMemoryLimit:
+					p.addf(vn.Line, key, "%s is below the minimum of 32MiB", show(vn))
+				case n > math.MaxInt64:
+					p.addf(vn.Line, key, "%s is too large", show(vn))
+				default:
+					cfg.MemoryLimit = int64(n)
+				}
 			}
 		default:
 			if strings.HasPrefix(key, "x-") {

@@ -655,3 +655,33 @@ func TestHTTPTimeout(t *testing.T) {
 		}
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	for _, tt := range []struct {
+		yaml string
+		want int64
+		err  string
+	}{
+		{"", 0, ""},
+		{"memory_limit: 512MiB\n", 512 << 20, ""},
+		{"memory_limit: 1GiB\n", 1 << 30, ""},
+		{"memory_limit: 300MB\n", 300_000_000, ""},
+		{"memory_limit: 16MiB\n", 0, `x.yaml:1: memory_limit: "16MiB" is below the minimum of 32MiB`},
+		{"memory_limit: lots\n", 0, `x.yaml:1: memory_limit: invalid size "lots" (write it like 512MiB or 1GiB)`},
+		{"memory_limit: [1]\n", 0, "x.yaml:1: memory_limit: must be a string, not a list"},
+	} {
+		cfg, err := Parse("x.yaml", []byte(tt.yaml), Env{})
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("%q: err = %v, want %s", tt.yaml, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tt.yaml, err)
+		}
+		if cfg.MemoryLimit != tt.want {
+			t.Errorf("%q: MemoryLimit = %d, want %d", tt.yaml, cfg.MemoryLimit, tt.want)
+		}
+	}
+}

@@ -70,7 +70,17 @@ type Config struct {
 	// an attempt that outlasts it is abandoned and retried like a dropped
 	// connection. 0 means DefaultHTTPTimeout.
 	HTTPTimeout time.Duration
+	// MemoryLimit is the Go runtime's soft memory limit in bytes
+	// (memory_limit, such as "512MiB", at least MinMemoryLimit): the
+	// collector works harder as the heap nears it, so garbage never takes
+	// the process past it. 0 means GOMEMLIMIT when set, else 90% of the
+	// cgroup's limit (systemd's MemoryMax=), else none.
+	MemoryLimit int64
 }
+
+// MinMemoryLimit is the smallest memory_limit: below it the collector
+// would run nearly all the time.
+const MinMemoryLimit = 32 << 20
 
 // Privacy is the privacy section of the configuration.
 type Privacy struct {
