@@ -629,16 +629,28 @@ func TestCheckAccess(t *testing.T) {
 	}
 }
 
-func TestHTTPTimeout(t *testing.T) {
+// TestTopLevelLimits: http_timeout and memory_limit, their minimums and
+// their errors.
+func TestTopLevelLimits(t *testing.T) {
+	timeout := func(c *Config) any { return c.HTTPTimeout }
+	memory := func(c *Config) any { return c.MemoryLimit }
 	for _, tt := range []struct {
 		yaml string
-		want time.Duration
+		get  func(*Config) any
+		want any
 		err  string
 	}{
-		{"", 0, ""},
-		{"http_timeout: 5s\n", 5 * time.Second, ""},
-		{"http_timeout: 100ms\n", 0, "x.yaml:1: http_timeout: 100ms is below the minimum of 1s"},
-		{"http_timeout: soon\n", 0, `x.yaml:1: http_timeout: invalid duration "soon"`},
+		{"", timeout, time.Duration(0), ""},
+		{"http_timeout: 5s\n", timeout, 5 * time.Second, ""},
+		{"http_timeout: 100ms\n", timeout, nil, "x.yaml:1: http_timeout: 100ms is below the minimum of 1s"},
+		{"http_timeout: soon\n", timeout, nil, `x.yaml:1: http_timeout: invalid duration "soon"`},
+		{"", memory, int64(0), ""},
+		{"memory_limit: 512MiB\n", memory, int64(512 << 20), ""},
+		{"memory_limit: 1GiB\n", memory, int64(1 << 30), ""},
+		{"memory_limit: 300MB\n", memory, int64(300_000_000), ""},
+		{"memory_limit: 16MiB\n", memory, nil, `x.yaml:1: memory_limit: "16MiB" is below the minimum of 32MiB`},
+		{"memory_limit: lots\n", memory, nil, `x.yaml:1: memory_limit: invalid size "lots" (write it like 512MiB or 1GiB)`},
+		{"memory_limit: [1]\n", memory, nil, "x.yaml:1: memory_limit: must be a string, not a list"},
 	} {
 		cfg, err := Parse("x.yaml", []byte(tt.yaml), Env{})
 		if tt.err != "" {
@@ -650,38 +662,8 @@ func TestHTTPTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", tt.yaml, err)
 		}
-		if cfg.HTTPTimeout != tt.want {
-			t.Errorf("%q: HTTPTimeout = %v, want %v", tt.yaml, cfg.HTTPTimeout, tt.want)
-		}
-	}
-}
-
-func TestMemoryLimit(t *testing.T) {
-	for _, tt := range []struct {
-		yaml string
-		want int64
-		err  string
-	}{
-		{"", 0, ""},
-		{"memory_limit: 512MiB\n", 512 << 20, ""},
-		{"memory_limit: 1GiB\n", 1 << 30, ""},
-		{"memory_limit: 300MB\n", 300_000_000, ""},
-		{"memory_limit: 16MiB\n", 0, `x.yaml:1: memory_limit: "16MiB" is below the minimum of 32MiB`},
-		{"memory_limit: lots\n", 0, `x.yaml:1: memory_limit: invalid size "lots" (write it like 512MiB or 1GiB)`},
-		{"memory_limit: [1]\n", 0, "x.yaml:1: memory_limit: must be a string, not a list"},
-	} {
-		cfg, err := Parse("x.yaml", []byte(tt.yaml), Env{})
-		if tt.err != "" {
-			if err == nil || err.Error() != tt.err {
-				t.Errorf("%q: err = %v, want %s", tt.yaml, err, tt.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("%q: %v", tt.yaml, err)
-		}
-		if cfg.MemoryLimit != tt.want {
-			t.Errorf("%q: MemoryLimit = %d, want %d", tt.yaml, cfg.MemoryLimit, tt.want)
+		if got := tt.get(cfg); got != tt.want {
+			t.Errorf("%q: %v, want %v", tt.yaml, got, tt.want)
 		}
 	}
 }

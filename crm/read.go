@@ -245,3 +245,45 @@ func ReadJourneyPage(ctx context.Context, st JourneyPageReader, q TimelineQuery,
 	}
 	return p, nil
 }
+
+// KnownOrRead returns the identities of ids (ascending): each one known
+// reports (known may be nil) as it reports it, the others read in one
+// call of read, which returns them in id order. An identity read cannot
+// be found is left out. The stores' IdentitiesByKeys and
+// IdentitiesOfMembers use it so that an incremental resolver run does not
+// read again the rows it holds.
+func KnownOrRead(ids []int64, known func(id int64) (Identity, bool), read func(ids []int64) ([]Identity, error)) ([]Identity, error) {
+	out := make([]Identity, 0, len(ids))
+	var missing []int64
+	for _, id := range ids {
+		if known != nil {
+			if k, ok := known(id); ok {
+				out = append(out, k)
+				continue
+			}
+		}
+		out = append(out, Identity{ID: id})
+		missing = append(missing, id)
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := read(missing)
+	if err != nil {
+		return nil, err
+	}
+	// Both in id order: each identity read takes its place.
+	j, kept := 0, out[:0]
+	for _, o := range out {
+		if len(missing) == 0 || o.ID != missing[0] {
+			kept = append(kept, o)
+			continue
+		}
+		missing = missing[1:]
+		if j < len(got) && got[j].ID == o.ID {
+			kept = append(kept, got[j])
+			j++
+		}
+	}
+	return kept, nil
+}

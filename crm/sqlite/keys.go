@@ -210,49 +210,22 @@ func (s *Store) identitiesKnown(ctx context.Context, idQuery string, arg any, kn
 	if err != nil {
 		return nil, err
 	}
-	var out []crm.Identity
-	var read []int64
+	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if known != nil {
-			if k, ok := known(id); ok {
-				out = append(out, k)
-				continue
-			}
-		}
-		out = append(out, crm.Identity{ID: id})
-		read = append(read, id)
+		ids = append(ids, id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(read) == 0 {
-		return out, nil
-	}
-	got, err := identitiesWhere(ctx, tx, `id IN (SELECT value FROM json_each(?))`, len(read), jsonInts(read))
-	if err != nil {
-		return nil, err
-	}
-	// Both in id order: each identity read takes its place (one the
-	// transaction cannot lose, but left out rather than left empty).
-	j, kept := 0, out[:0]
-	for _, o := range out {
-		if len(read) == 0 || o.ID != read[0] {
-			kept = append(kept, o)
-			continue
-		}
-		read = read[1:]
-		if j < len(got) && got[j].ID == o.ID {
-			kept = append(kept, got[j])
-			j++
-		}
-	}
-	return kept, nil
+	return crm.KnownOrRead(ids, known, func(r []int64) ([]crm.Identity, error) {
+		return identitiesWhere(ctx, tx, `id IN (SELECT value FROM json_each(?))`, len(r), jsonInts(r))
+	})
 }
 
 // identitiesWhere reads the identities where holds, in id order; n is how
