@@ -287,3 +287,24 @@ func KnownOrRead(ids []int64, known func(id int64) (Identity, bool), read func(i
 	}
 	return kept, nil
 }
+
+// IDRows is what ScanIDs reads: *sql.Rows and pgx.Rows alike.
+type IDRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanIDs reads a single int64 column from every row; the caller closes
+// the rows.
+func ScanIDs(rows IDRows) ([]int64, error) {
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

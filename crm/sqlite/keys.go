@@ -210,17 +210,9 @@ func (s *Store) identitiesKnown(ctx context.Context, idQuery string, arg any, kn
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
+	ids, err := crm.ScanIDs(rows)
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return crm.KnownOrRead(ids, known, func(r []int64) ([]crm.Identity, error) {
