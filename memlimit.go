@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
 	"math"
 	"runtime/debug"
@@ -38,8 +37,9 @@ func applyMemoryLimit(cfg *config.Config, getenv func(string) string, cgroup mem
 	}
 	limit, err := memlimit.Set(memlimit.WithProvider(cgroup), memlimit.WithRatio(memoryLimitRatio))
 	switch {
-	case err != nil && !errors.Is(err, memlimit.ErrNoLimit):
+	case err != nil:
 		// Not in a cgroup, or one without a memory controller: no limit.
+		// (A cgroup without a limit is no error: Set gives MaxInt64.)
 		debug.SetMemoryLimit(math.MaxInt64)
 		log.Debug("no memory limit: the cgroup's could not be read", "err", err)
 		return math.MaxInt64, ""
