@@ -288,8 +288,11 @@ func (c *Chaos) Serve(w http.ResponseWriter, r *http.Request, faults *Faults, ap
 	switch f {
 	case FaultNone:
 	case FaultReset:
-		if c.reset(w) {
+		if conn := hijack(w); conn != nil {
+			// Counted before the client can see it, so that a client
+			// reading Counts after its failed request finds it counted.
 			c.count(f)
+			resetConn(conn)
 			return
 		}
 	case FaultSlow:
@@ -331,22 +334,26 @@ func (c *Chaos) count(f Fault) {
 	c.counts[f]++
 }
 
-// reset closes the connection with a TCP RST; false when w cannot be
-// hijacked (an in-process transport).
-func (c *Chaos) reset(w http.ResponseWriter) bool {
+// hijack takes the connection of w; nil when w cannot be hijacked (an
+// in-process transport).
+func hijack(w http.ResponseWriter) net.Conn {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
-		return false
+		return nil
 	}
 	conn, _, err := hj.Hijack()
 	if err != nil {
-		return false
+		return nil
 	}
+	return conn
+}
+
+// resetConn closes conn with a TCP RST.
+func resetConn(conn net.Conn) {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetLinger(0)
 	}
 	_ = conn.Close()
-	return true
 }
 
 // slow holds the request until the client gives up, or for twice its
