@@ -36,14 +36,12 @@ func applyMemoryLimit(cfg *config.Config, getenv func(string) string, cgroup mem
 		return limit, "GOMEMLIMIT"
 	}
 	limit, err := memlimit.Set(memlimit.WithProvider(cgroup), memlimit.WithRatio(memoryLimitRatio))
-	switch {
-	case err != nil:
-		// Not in a cgroup, or one without a memory controller: no limit.
-		// (A cgroup without a limit is no error: Set gives MaxInt64.)
-		debug.SetMemoryLimit(math.MaxInt64)
-		log.Debug("no memory limit: the cgroup's could not be read", "err", err)
-		return math.MaxInt64, ""
-	case limit <= 0 || limit == math.MaxInt64:
+	if err != nil || limit <= 0 || limit == math.MaxInt64 {
+		// No cgroup limit, or none readable (not in a cgroup, no memory
+		// controller): no limit, also when an earlier one was in force.
+		if err != nil {
+			log.Debug("no memory limit: the cgroup's could not be read", "err", err)
+		}
 		debug.SetMemoryLimit(math.MaxInt64)
 		return math.MaxInt64, ""
 	}

@@ -143,7 +143,7 @@ func EncodeSet(s []string) string {
 // Strings without escapes are read directly (as DecodeChannels does),
 // anything else through encoding/json, with the same result.
 func DecodeSet(s string) ([]string, error) {
-	out, ok := decodeChannelsFast(s)
+	out, ok := decodePlainStrings(s)
 	if !ok {
 		if err := json.Unmarshal([]byte(s), &out); err != nil {
 			return nil, err
@@ -305,7 +305,7 @@ func decodeTalliesFast(s string) (map[string]Tally, bool) {
 // JSON array of strings. Strings without escapes are read directly,
 // anything else through encoding/json, with the same result.
 func DecodeChannels(s string) ([]string, error) {
-	if out, ok := decodeChannelsFast(s); ok {
+	if out, ok := decodePlainStrings(s); ok {
 		return out, nil
 	}
 	var out []string
@@ -315,7 +315,9 @@ func DecodeChannels(s string) ([]string, error) {
 	return out, nil
 }
 
-func decodeChannelsFast(s string) ([]string, bool) {
+// decodePlainStrings reads a JSON array of strings without escapes
+// directly; ok is false for anything else (encoding/json reads that).
+func decodePlainStrings(s string) ([]string, bool) {
 	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' || strings.IndexByte(s, '\\') >= 0 {
 		return nil, false
 	}

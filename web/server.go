@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
-	"strings"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/crm"
@@ -309,9 +308,6 @@ func cleanPath(p string) string {
 	}
 	np := path.Clean(p)
 	if p[len(p)-1] == '/' && np != "/" {
-		if len(p) == len(np)+1 && strings.HasPrefix(p, np) {
-			return p
-		}
 		np += "/"
 	}
 	return np
