@@ -4,8 +4,11 @@ package storefault
 
 import (
 	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Tmpfs mounts a tmpfs of size bytes on a new directory and returns it; it
@@ -39,9 +42,45 @@ func ReadOnly(t testing.TB, dir string, ro bool) {
 	if ro {
 		flags |= syscall.MS_RDONLY
 	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", flags, ""); err != nil {
+	// Linux answers EBUSY while any process holds a file on dir open for
+	// writing. A child forked by a parallel test holds a copy of this
+	// process's descriptors until its exec closes them, so EBUSY is retried
+	// for a while, but only when no descriptor of this process is on dir:
+	// one of ours would be a store left open, which is the test's bug.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := syscall.Mount("tmpfs", dir, "tmpfs", flags, "")
+		if err == nil {
+			return
+		}
+		if err == syscall.EBUSY {
+			if open := openUnder(dir); len(open) > 0 {
+				t.Fatalf("remount %s (read-only %v): %v: this process still has %v open", dir, ro, err, open)
+			}
+			if time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+		}
 		t.Fatalf("remount %s (read-only %v): %v", dir, ro, err)
 	}
+}
+
+// openUnder lists the files under dir that this process has open, read
+// from /proc/self/fd.
+func openUnder(dir string) []string {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil
+	}
+	var open []string
+	for _, e := range entries {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
+		if err == nil && strings.HasPrefix(target, dir+string(filepath.Separator)) {
+			open = append(open, target)
+		}
+	}
+	return open
 }
 
 func mustRun(t testing.TB, format string, args ...any) {
