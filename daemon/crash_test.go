@@ -49,7 +49,7 @@ func newWorld(t *testing.T) world {
 	t.Helper()
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	srv := githubtest.New(githubtest.WithNow(func() time.Time { return now }))
-	c := community.Generate(3, 40, now)
+	c := community.Generate(3, 80, now)
 	if err := c.LoadGitHub(srv); err != nil {
 		t.Fatal(err)
 	}

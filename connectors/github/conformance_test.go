@@ -26,21 +26,30 @@ func (f conformanceFake) Settings() string {
 func (f conformanceFake) Exhaust(reset time.Time) { f.SetRateLimit(0, reset) }
 
 // PagesFollowed counts requests for a page after the first: page=2 and
-// later, and since-walks (the connector pages issues and comments by moving
-// since= to the newest item seen, then asks once more to confirm the end, so
-// a path asked three times or more in a pass had a second page).
+// later, and since-walks. The connector pages issues and comments by moving
+// since= to the newest item seen (see advanceSince), and moves it only after
+// a full page; so a path asked again in a pass with another since= followed
+// a page of the walk.
 func (f conformanceFake) PagesFollowed() int {
 	n := 0
-	perPath := map[string]int{}
+	since := map[string]string{}
 	for _, r := range f.Requests() {
 		q := "&" + r.RawQuery + "&"
 		if strings.Contains(q, "&page=") && !strings.Contains(q, "&page=1&") {
 			n++
 		}
-		perPath[r.Path]++
-		if perPath[r.Path] >= 3 && strings.Contains(q, "&since=") {
+		if !strings.Contains(q, "&sort=updated&") {
+			continue // not a since-walk (the first has no since= when none is configured)
+		}
+		s := ""
+		if i := strings.Index(q, "&since="); i >= 0 {
+			s = q[i+len("&since="):]
+			s = s[:strings.Index(s, "&")]
+		}
+		if prev, ok := since[r.Path]; ok && prev != s {
 			n++
 		}
+		since[r.Path] = s
 	}
 	return n
 }

@@ -279,8 +279,14 @@ type marks struct {
 	Forks          time.Time `json:"forks,omitzero"`
 	Releases       time.Time `json:"releases,omitzero"`
 	Commits        time.Time `json:"commits,omitzero"`
-	StarPage       int       `json:"star_page,omitempty"`
-	StarFull       bool      `json:"star_full,omitempty"`
+	// IssuesSeen, CommentsSeen and ReviewCommentsSeen are the newest
+	// updated_at read from a listing whose since watermark was kept (see
+	// advanceSince); zero when the watermark is the newest read.
+	IssuesSeen         time.Time `json:"issues_seen,omitzero"`
+	CommentsSeen       time.Time `json:"comments_seen,omitzero"`
+	ReviewCommentsSeen time.Time `json:"review_comments_seen,omitzero"`
+	StarPage           int       `json:"star_page,omitempty"`
+	StarFull           bool      `json:"star_full,omitempty"`
 	// Refreshed is when the reaction refresh last read the repository's
 	// newest pages (see stepRefresh).
 	Refreshed time.Time `json:"refreshed,omitzero"`
@@ -614,20 +620,43 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 	return nil
 }
 
+// keepSinceMost is how many items the first page of a `since` listing
+// may hold, when it is the listing's last, for its watermark to be kept
+// (see advanceSince): any page that is not full. The next change reads
+// those o items again beside its k new ones, in ceil((o+k)/perPage)
+// requests: at most one more than the k alone need, and that with a
+// chance of about o/perPage, below the one request that asking again from
+// the newest item costs every time. The items read again cost nothing
+// more: they are skipped (skipSeen).
+const keepSinceMost = perPage - 1
+
 // advanceSince moves an ascending `since` listing on after one page with n
 // items whose newest updated_at is newest, and reports whether the stream is
-// done for this pass. After a page that moved the watermark the listing is
-// asked again from the new watermark, so that each pass ends on a request
-// that the next pass repeats verbatim (and gets as a free 304 when nothing
-// changed). A full page entirely at the watermark follows the next page
-// instead, to avoid asking for the same page forever.
-func advanceSince(w *time.Time, page *int, n int, newest time.Time, next int) bool {
+// done for this pass. Each pass ends on a request that the next pass
+// repeats verbatim, so that it gets a free 304 when nothing changed:
+//   - a first page that is the listing's last and holds at most
+//     keepSinceMost items keeps the watermark w, and newest goes into seen
+//     (what was read; items updated before it are skipped when read
+//     again, see skipSeen). The pass is done without another request;
+//   - any other page that moved the watermark asks the listing again
+//     from the new watermark;
+//   - a full page entirely at the watermark follows the next page, to
+//     avoid asking for the same page forever.
+func advanceSince(w, seen *time.Time, page *int, n int, newest time.Time, next int) bool {
 	switch {
 	case n == 0:
 		*page = 0
 		return true
+	case *page == 0 && next == 0 && n <= keepSinceMost:
+		if newest.After(*seen) && newest.After(*w) {
+			*seen = newest
+		}
+		return true
 	case newest.After(*w):
 		*w = newest
+		if !seen.After(newest) {
+			*seen = time.Time{}
+		}
 		*page = 0
 		return false
 	case next != 0:
@@ -638,6 +667,21 @@ func advanceSince(w *time.Time, page *int, n int, newest time.Time, next int) bo
 		return true
 	}
 }
+
+// readTo is how far a `since` listing has been read: its watermark w, or
+// the newest item read past it (advanceSince).
+func readTo(w, seen time.Time) time.Time {
+	if seen.After(w) {
+		return seen
+	}
+	return w
+}
+
+// skipSeen reports whether an item updated at updated was read already,
+// by an earlier read of the same kept `since` listing: updated before
+// seen. One updated in the same second as seen may be new, and is read
+// again.
+func skipSeen(updated, seen time.Time) bool { return updated.Before(seen) }
 
 func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
 	repo := owner + "/" + name
@@ -654,8 +698,12 @@ func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state
 	}
 	var newest time.Time
 	for _, is := range list {
-		if t := is.GetUpdatedAt().Time; t.After(newest) {
+		t := is.GetUpdatedAt().Time
+		if t.After(newest) {
 			newest = t
+		}
+		if skipSeen(t, m.IssuesSeen) {
+			continue
 		}
 		ref := issueRef{ID: is.GetID(), PR: is.IsPullRequest(), Title: is.GetTitle()}
 		if err := b.objs.Put(issueObject(repo, is.GetNumber()), ref); err != nil {
@@ -673,7 +721,7 @@ func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state
 			}
 		}
 	}
-	return advanceSince(&m.Issues, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
+	return advanceSince(&m.Issues, &m.IssuesSeen, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
 }
 
 // issueKey is the MissingSet key of issue or pull request n of owner/name.
@@ -734,8 +782,12 @@ func (c *Connector) stepComments(ctx context.Context, gh *github.Client, st *sta
 	}
 	var newest time.Time
 	for _, cm := range list {
-		if t := cm.GetUpdatedAt().Time; t.After(newest) {
+		t := cm.GetUpdatedAt().Time
+		if t.After(newest) {
 			newest = t
+		}
+		if skipSeen(t, m.CommentsSeen) {
+			continue
 		}
 		p, err := c.parent(ctx, gh, b, owner, name, issueNumber(cm.GetIssueURL()))
 		if err != nil {
@@ -745,7 +797,7 @@ func (c *Connector) stepComments(ctx context.Context, gh *github.Client, st *sta
 			b.addAuthor(c.tr, cm.GetUser(), cm.GetAuthorAssociation())
 		}
 	}
-	return advanceSince(&m.Comments, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
+	return advanceSince(&m.Comments, &m.CommentsSeen, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
 }
 
 func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
@@ -766,8 +818,12 @@ func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, s
 	}
 	var newest time.Time
 	for _, cm := range list {
-		if t := cm.GetUpdatedAt().Time; t.After(newest) {
+		t := cm.GetUpdatedAt().Time
+		if t.After(newest) {
 			newest = t
+		}
+		if skipSeen(t, m.ReviewCommentsSeen) {
+			continue
 		}
 		p, err := c.parent(ctx, gh, b, owner, name, issueNumber(cm.GetPullRequestURL()))
 		if err != nil {
@@ -777,7 +833,7 @@ func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, s
 			b.addAuthor(c.tr, cm.GetUser(), cm.GetAuthorAssociation())
 		}
 	}
-	return advanceSince(&m.ReviewComments, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
+	return advanceSince(&m.ReviewComments, &m.ReviewCommentsSeen, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
 }
 
 // Sub-steps of streamRefresh, in st.Page.
@@ -797,9 +853,8 @@ const (
 // repository, refreshed at most once every reactionsEvery (the first pass
 // reads them too, so that later refreshes of unchanged pages are
 // conditional requests answered by a free 304). Only items the since=
-// listings have
-// already read (updated at or before their watermark) are emitted: the
-// store then only updates their counts. A comment whose issue this pass
+// listings have already read (updated at or before how far they were
+// read, readTo) are emitted: the store then only updates their counts. A comment whose issue this pass
 // did not read keeps the issue-number parent key (its stored row keeps
 // the parent it was stored with).
 func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
@@ -823,7 +878,7 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 			return false, c.wrap("refresh issues of "+repo, resp, err)
 		}
 		for _, is := range list {
-			if is.GetUpdatedAt().After(m.Issues) {
+			if is.GetUpdatedAt().After(readTo(m.Issues, m.IssuesSeen)) {
 				continue
 			}
 			if err := b.objs.Put(issueObject(repo, is.GetNumber()), issueRef{ID: is.GetID(), PR: is.IsPullRequest(), Title: is.GetTitle()}); err != nil {
@@ -843,7 +898,7 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 			return false, err
 		}
 		for _, cm := range list {
-			if cm.GetUpdatedAt().After(m.Comments) {
+			if cm.GetUpdatedAt().After(readTo(m.Comments, m.CommentsSeen)) {
 				continue
 			}
 			p, err := parent(issueNumber(cm.GetIssueURL()))
@@ -863,7 +918,7 @@ func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *stat
 			return false, err
 		}
 		for _, cm := range list {
-			if cm.GetUpdatedAt().After(m.ReviewComments) {
+			if cm.GetUpdatedAt().After(readTo(m.ReviewComments, m.ReviewCommentsSeen)) {
 				continue
 			}
 			p, err := parent(issueNumber(cm.GetPullRequestURL()))

@@ -272,10 +272,12 @@ type store struct {
 	evidence map[connectors.Evidence]bool
 	cursor   connectors.Cursor
 	batches  int
+	// emitted counts, by type, the activities handed over in batches.
+	emitted map[string]int
 }
 
 func newStore() *store {
-	return &store{acts: map[string]connectors.Activity{}, accounts: map[string]connectors.Account{}, evidence: map[connectors.Evidence]bool{}}
+	return &store{acts: map[string]connectors.Activity{}, accounts: map[string]connectors.Account{}, evidence: map[connectors.Evidence]bool{}, emitted: map[string]int{}}
 }
 
 func (s *store) ProfileFetchedAt(_ context.Context, ref connectors.AccountRef) (time.Time, bool, error) {
@@ -293,6 +295,7 @@ func (s *store) apply(b connectors.Batch) {
 	defer s.mu.Unlock()
 	for _, a := range b.Activities {
 		s.acts[a.Key] = a
+		s.emitted[a.Type]++
 	}
 	for _, a := range b.Accounts {
 		if old, ok := s.accounts[a.String()]; ok && a.ProfileFetchedAt.IsZero() && !old.ProfileFetchedAt.IsZero() {
