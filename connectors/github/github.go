@@ -627,7 +627,7 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 // requests: at most one more than the k alone need, and that with a
 // chance of about o/perPage, below the one request that asking again from
 // the newest item costs every time. The items read again cost nothing
-// more: they are skipped (skipSeen).
+// more: they are skipped (unread).
 const keepSinceMost = perPage - 1
 
 // advanceSince moves an ascending `since` listing on after one page with n
@@ -637,7 +637,7 @@ const keepSinceMost = perPage - 1
 //   - a first page that is the listing's last and holds at most
 //     keepSinceMost items keeps the watermark w, and newest goes into seen
 //     (what was read; items updated before it are skipped when read
-//     again, see skipSeen). The pass is done without another request;
+//     again, see unread). The pass is done without another request;
 //   - any other page that moved the watermark asks the listing again
 //     from the new watermark;
 //   - a full page entirely at the watermark follows the next page, to
@@ -677,11 +677,23 @@ func readTo(w, seen time.Time) time.Time {
 	return w
 }
 
-// skipSeen reports whether an item updated at updated was read already,
-// by an earlier read of the same kept `since` listing: updated before
-// seen. One updated in the same second as seen may be new, and is read
-// again.
-func skipSeen(updated, seen time.Time) bool { return updated.Before(seen) }
+// unread returns the newest updated_at of a `since` listing's page, and
+// its items not read already by an earlier read of the same kept listing:
+// those updated before seen are left out. One updated in the same second
+// as seen may have changed after that read, and is kept.
+func unread[T any](list []T, updated func(T) github.Timestamp, seen time.Time) (fresh []T, newest time.Time) {
+	fresh = list[:0:0]
+	for _, x := range list {
+		t := updated(x).Time
+		if t.After(newest) {
+			newest = t
+		}
+		if !t.Before(seen) {
+			fresh = append(fresh, x)
+		}
+	}
+	return fresh, newest.UTC()
+}
 
 func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
 	repo := owner + "/" + name
@@ -696,15 +708,8 @@ func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state
 	if err != nil {
 		return false, c.wrap("list issues of "+repo, resp, err)
 	}
-	var newest time.Time
-	for _, is := range list {
-		t := is.GetUpdatedAt().Time
-		if t.After(newest) {
-			newest = t
-		}
-		if skipSeen(t, m.IssuesSeen) {
-			continue
-		}
+	fresh, newest := unread(list, (*github.Issue).GetUpdatedAt, m.IssuesSeen)
+	for _, is := range fresh {
 		ref := issueRef{ID: is.GetID(), PR: is.IsPullRequest(), Title: is.GetTitle()}
 		if err := b.objs.Put(issueObject(repo, is.GetNumber()), ref); err != nil {
 			return false, fmt.Errorf("github: remember issue %s#%d: %w", repo, is.GetNumber(), err)
@@ -721,7 +726,7 @@ func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state
 			}
 		}
 	}
-	return advanceSince(&m.Issues, &m.IssuesSeen, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
+	return advanceSince(&m.Issues, &m.IssuesSeen, &st.Page, len(list), newest, resp.NextPage), nil
 }
 
 // issueKey is the MissingSet key of issue or pull request n of owner/name.
@@ -777,18 +782,11 @@ func (c *Connector) stepComments(ctx context.Context, gh *github.Client, st *sta
 	if err != nil {
 		return false, c.wrap("list issue comments of "+repo, resp, err)
 	}
-	if err := loadIssues(ctx, b, repo, list, (*github.IssueComment).GetIssueURL); err != nil {
+	fresh, newest := unread(list, (*github.IssueComment).GetUpdatedAt, m.CommentsSeen)
+	if err := loadIssues(ctx, b, repo, fresh, (*github.IssueComment).GetIssueURL); err != nil {
 		return false, err
 	}
-	var newest time.Time
-	for _, cm := range list {
-		t := cm.GetUpdatedAt().Time
-		if t.After(newest) {
-			newest = t
-		}
-		if skipSeen(t, m.CommentsSeen) {
-			continue
-		}
+	for _, cm := range fresh {
 		p, err := c.parent(ctx, gh, b, owner, name, issueNumber(cm.GetIssueURL()))
 		if err != nil {
 			return false, err
@@ -797,7 +795,7 @@ func (c *Connector) stepComments(ctx context.Context, gh *github.Client, st *sta
 			b.addAuthor(c.tr, cm.GetUser(), cm.GetAuthorAssociation())
 		}
 	}
-	return advanceSince(&m.Comments, &m.CommentsSeen, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
+	return advanceSince(&m.Comments, &m.CommentsSeen, &st.Page, len(list), newest, resp.NextPage), nil
 }
 
 func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
@@ -813,18 +811,11 @@ func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, s
 	if err != nil {
 		return false, c.wrap("list review comments of "+repo, resp, err)
 	}
-	if err := loadIssues(ctx, b, repo, list, (*github.PullRequestComment).GetPullRequestURL); err != nil {
+	fresh, newest := unread(list, (*github.PullRequestComment).GetUpdatedAt, m.ReviewCommentsSeen)
+	if err := loadIssues(ctx, b, repo, fresh, (*github.PullRequestComment).GetPullRequestURL); err != nil {
 		return false, err
 	}
-	var newest time.Time
-	for _, cm := range list {
-		t := cm.GetUpdatedAt().Time
-		if t.After(newest) {
-			newest = t
-		}
-		if skipSeen(t, m.ReviewCommentsSeen) {
-			continue
-		}
+	for _, cm := range fresh {
 		p, err := c.parent(ctx, gh, b, owner, name, issueNumber(cm.GetPullRequestURL()))
 		if err != nil {
 			return false, err
@@ -833,7 +824,7 @@ func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, s
 			b.addAuthor(c.tr, cm.GetUser(), cm.GetAuthorAssociation())
 		}
 	}
-	return advanceSince(&m.ReviewComments, &m.ReviewCommentsSeen, &st.Page, len(list), newest.UTC(), resp.NextPage), nil
+	return advanceSince(&m.ReviewComments, &m.ReviewCommentsSeen, &st.Page, len(list), newest, resp.NextPage), nil
 }
 
 // Sub-steps of streamRefresh, in st.Page.
@@ -854,9 +845,9 @@ const (
 // reads them too, so that later refreshes of unchanged pages are
 // conditional requests answered by a free 304). Only items the since=
 // listings have already read (updated at or before how far they were
-// read, readTo) are emitted: the store then only updates their counts. A comment whose issue this pass
-// did not read keeps the issue-number parent key (its stored row keeps
-// the parent it was stored with).
+// read, readTo) are emitted: the store then only updates their counts. A
+// comment whose issue this pass did not read keeps the issue-number
+// parent key (its stored row keeps the parent it was stored with).
 func (c *Connector) stepRefresh(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
 	repo := owner + "/" + name
 	first := github.ListOptions{Page: 1, PerPage: perPage}

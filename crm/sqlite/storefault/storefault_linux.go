@@ -3,6 +3,7 @@
 package storefault
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +54,7 @@ func ReadOnly(t testing.TB, dir string, ro bool) {
 		if err == nil {
 			return
 		}
-		if err == syscall.EBUSY {
+		if errors.Is(err, syscall.EBUSY) {
 			if open := openUnder(dir); len(open) > 0 {
 				t.Fatalf("remount %s (read-only %v): %v: this process still has %v open", dir, ro, err, open)
 			}
