@@ -403,9 +403,11 @@ func (c *Community) Grow(f *Fakes, want map[string]int, at time.Time) (Growth, e
 			}
 		}
 		g.Added[PlatformGitHub] = issues + comments
-		// Each stream of each repository polled (304, free), the listing
-		// too; the first repository's issues and comments read anew.
-		polls := 1 + 7*len(c.Repos)
+		// Each stream of each repository polled (304, free); the first
+		// repository's issues and comments read anew. Not the
+		// organization's listing: no repository was added, so a re-sync
+		// needs none (rollcall asks it at most hourly).
+		polls := 7 * len(c.Repos)
 		read := pages(issues, GitHubPerPage) + pages(comments, GitHubPerPage)
 		g.Minimum[PlatformGitHub] = Cost{polls - 2 + read, read}
 	}

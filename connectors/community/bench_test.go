@@ -67,8 +67,10 @@ func TestGrow(t *testing.T) {
 		t.Errorf("github: %d new issues, want 125 (half of 250)", got)
 	}
 	mins := map[string]Cost{
-		// 2 pages of issues and 2 of comments, every other stream polled.
-		PlatformGitHub:   {Requests: 1 + 7*len(c.Repos) - 2 + 4, Units: 4},
+		// 2 pages of issues and 2 of comments, every other stream of
+		// every repository polled (not the organization's listing: no
+		// repository was added).
+		PlatformGitHub:   {Requests: 7*len(c.Repos) - 2 + 4, Units: 4},
 		PlatformMastodon: {Requests: len(c.Mastodon.Hashtags) + 3, Units: 3},
 		// the topic list and 2 pages of posts
 		PlatformDiscourse:     {Requests: 3, Units: 3},

@@ -231,7 +231,8 @@ var streamNames = [numStreams]string{"issues", "issue comments", "review comment
 //	  "marks": {"o/r": {          // per repository, kept across passes
 //	    "issues": "...", "comments": "...", "review_comments": "...",  // newest updated_at committed
 //	    "forks": "...", "releases": "...", "commits": "...",            // newest created_at / committer date
-//	    "star_page": 4, "star_full": false     // last stargazer page with items
+//	    "star_page": 4, "star_full": false,    // last stargazer page with items
+//	    "stars": "...",                        // newest starred_at read
 //	  }},
 //	  "objects": {...}            // per-object memory, only without a store
 //	}
@@ -270,6 +271,34 @@ type state struct {
 type orgPage struct {
 	Names []string `json:"names,omitempty"`
 	More  bool     `json:"more,omitempty"`
+	// At, on a listing's first page, is when the listing was last asked
+	// (see reposEvery).
+	At time.Time `json:"at,omitzero"`
+}
+
+// reposEvery is how often an organization's repository listing is asked
+// again. Its pages change with every repository's counts and times (a new
+// issue, a star, a push), so asking on every pass would cost a request on
+// nearly every pass of a busy organization, for a new repository that
+// shows within the hour all the same.
+const reposEvery = time.Hour
+
+// listedRepos returns the repositories of org from its listing of less
+// than reposEvery ago, kept in OrgPages, if every page of it is there.
+func (st *state) listedRepos(org string, now time.Time) ([]string, bool) {
+	k := strings.ToLower(org) + "#"
+	p, ok := st.OrgPages[k+"1"]
+	if !ok || p.At.IsZero() || now.Sub(p.At) >= reposEvery || p.At.After(now) {
+		return nil, false
+	}
+	names := slices.Clone(p.Names)
+	for n := 2; p.More; n++ {
+		if p, ok = st.OrgPages[k+strconv.Itoa(n)]; !ok {
+			return nil, false
+		}
+		names = append(names, p.Names...)
+	}
+	return names, true
 }
 
 type marks struct {
@@ -287,6 +316,8 @@ type marks struct {
 	ReviewCommentsSeen time.Time `json:"review_comments_seen,omitzero"`
 	StarPage           int       `json:"star_page,omitempty"`
 	StarFull           bool      `json:"star_full,omitempty"`
+	// Stars is the newest starred_at read (see stepStars).
+	Stars time.Time `json:"stars,omitzero"`
 	// Refreshed is when the reaction refresh last read the repository's
 	// newest pages (see stepRefresh).
 	Refreshed time.Time `json:"refreshed,omitzero"`
@@ -566,6 +597,15 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 		st.Page = 0
 		return nil
 	}
+	now := c.now()
+	if st.Page <= 1 {
+		if names, ok := st.listedRepos(org, now); ok {
+			st.Repos = append(st.Repos, names...)
+			st.Org++
+			st.Page = 0
+			return nil
+		}
+	}
 	page := max(st.Page, 1)
 	list, resp, err := gh.Repositories.ListByOrg(ctx, org, &github.RepositoryListByOrgOptions{
 		Type: "public", Sort: "full_name", ListOptions: github.ListOptions{Page: page, PerPage: perPage},
@@ -576,6 +616,10 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 			// Unchanged since the last pass: reuse its page (a 304
 			// carries no Link header, so the page remembers if more follow).
 			st.Repos = append(st.Repos, prev.Names...)
+			if page == 1 {
+				prev.At = now
+				st.OrgPages[key] = prev
+			}
 			if prev.More {
 				st.Page = page + 1
 			} else {
@@ -610,7 +654,11 @@ func (c *Connector) stepOrgs(ctx context.Context, gh *github.Client, st *state, 
 	if st.OrgPages == nil {
 		st.OrgPages = map[string]orgPage{}
 	}
-	st.OrgPages[key] = orgPage{Names: names, More: resp.NextPage != 0}
+	p := orgPage{Names: names, More: resp.NextPage != 0}
+	if page == 1 {
+		p.At = now
+	}
+	st.OrgPages[key] = p
 	if resp.NextPage != 0 {
 		st.Page = resp.NextPage
 	} else {
@@ -637,19 +685,25 @@ const keepSinceMost = perPage - 1
 //   - a first page that is the listing's last and holds at most
 //     keepSinceMost items keeps the watermark w, and newest goes into seen
 //     (what was read; items updated before it are skipped when read
-//     again, see unread). The pass is done without another request;
+//     again, see unread), or final when it is later: the time before
+//     which the read saw every change (see finalBefore). The pass is done
+//     without another request;
 //   - any other page that moved the watermark asks the listing again
 //     from the new watermark;
 //   - a full page entirely at the watermark follows the next page, to
 //     avoid asking for the same page forever.
-func advanceSince(w, seen *time.Time, page *int, n int, newest time.Time, next int) bool {
+func advanceSince(w, seen *time.Time, page *int, n int, newest, final time.Time, next int) bool {
 	switch {
 	case n == 0:
 		*page = 0
 		return true
 	case *page == 0 && next == 0 && n <= keepSinceMost:
-		if newest.After(*seen) && newest.After(*w) {
-			*seen = newest
+		s := newest
+		if final.After(s) {
+			s = final
+		}
+		if s.After(*seen) && s.After(*w) {
+			*seen = s
 		}
 		return true
 	case newest.After(*w):
@@ -668,6 +722,22 @@ func advanceSince(w, seen *time.Time, page *int, n int, newest time.Time, next i
 	}
 }
 
+// finalBefore is the time before which the whole of a listing's answer is
+// final: the server's Date, less a second for the clocks of GitHub's own
+// servers. An item updated after the answer was made has a later
+// updated_at, so one read updated before it cannot have changed since,
+// even in the second of its updated_at. Zero without a Date.
+func finalBefore(resp *github.Response) time.Time {
+	if resp == nil || resp.Response == nil {
+		return time.Time{}
+	}
+	d, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return time.Time{}
+	}
+	return d.UTC().Add(-time.Second)
+}
+
 // readTo is how far a `since` listing has been read: its watermark w, or
 // the newest item read past it (advanceSince).
 func readTo(w, seen time.Time) time.Time {
@@ -680,7 +750,8 @@ func readTo(w, seen time.Time) time.Time {
 // unread returns the newest updated_at of a `since` listing's page, and
 // its items not read already by an earlier read of the same kept listing:
 // those updated before seen are left out. One updated in the same second
-// as seen may have changed after that read, and is kept.
+// as seen may have changed after that read (when seen is the newest item
+// read, not the read's finalBefore), and is kept.
 func unread[T any](list []T, updated func(T) github.Timestamp, seen time.Time) (fresh []T, newest time.Time) {
 	fresh = list[:0:0]
 	for _, x := range list {
@@ -726,7 +797,7 @@ func (c *Connector) stepIssues(ctx context.Context, gh *github.Client, st *state
 			}
 		}
 	}
-	return advanceSince(&m.Issues, &m.IssuesSeen, &st.Page, len(list), newest, resp.NextPage), nil
+	return advanceSince(&m.Issues, &m.IssuesSeen, &st.Page, len(list), newest, finalBefore(resp), resp.NextPage), nil
 }
 
 // issueKey is the MissingSet key of issue or pull request n of owner/name.
@@ -795,7 +866,7 @@ func (c *Connector) stepComments(ctx context.Context, gh *github.Client, st *sta
 			b.addAuthor(c.tr, cm.GetUser(), cm.GetAuthorAssociation())
 		}
 	}
-	return advanceSince(&m.Comments, &m.CommentsSeen, &st.Page, len(list), newest, resp.NextPage), nil
+	return advanceSince(&m.Comments, &m.CommentsSeen, &st.Page, len(list), newest, finalBefore(resp), resp.NextPage), nil
 }
 
 func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
@@ -824,7 +895,7 @@ func (c *Connector) stepReviewComments(ctx context.Context, gh *github.Client, s
 			b.addAuthor(c.tr, cm.GetUser(), cm.GetAuthorAssociation())
 		}
 	}
-	return advanceSince(&m.ReviewComments, &m.ReviewCommentsSeen, &st.Page, len(list), newest, resp.NextPage), nil
+	return advanceSince(&m.ReviewComments, &m.ReviewCommentsSeen, &st.Page, len(list), newest, finalBefore(resp), resp.NextPage), nil
 }
 
 // Sub-steps of streamRefresh, in st.Page.
@@ -1004,12 +1075,26 @@ func (c *Connector) addReviews(repo string, pr prRef, list []*github.PullRequest
 	}
 }
 
-// stepStars reads one page of the oldest-first stargazer list, starting each
-// pass one page before the last page that had stars.
+// stepStars reads one page of the oldest-first stargazer list. New stars
+// land at its end, so each pass starts on the last page that had stars:
+// one request when nothing changed (a 304) or the new stars fit on it.
+// Stars removed before that page move the later ones back, and new stars
+// may then begin on a page before. That is seen from the page's first star
+// (or its being empty): if it is not older than the newest star read before
+// the pass (m.Stars, kept in st.Top), the pass steps back a page (st.Page
+// holds it negated while it does) until a page begins with an older star,
+// and goes on forward from there. A cursor without m.Stars starts one page
+// before the last, as cursors did before it.
 func (c *Connector) stepStars(ctx context.Context, gh *github.Client, st *state, m *marks, owner, name string, b *builder) (bool, error) {
 	repo := owner + "/" + name
-	p := st.Page
-	if p == 0 {
+	p, back := st.Page, st.Page < 0 || (st.Page == 0 && !m.Stars.IsZero())
+	switch {
+	case p < 0:
+		p = -p
+	case p == 0 && back:
+		p = max(1, m.StarPage)
+		st.Top = m.Stars // the newest star read before this pass
+	case p == 0:
 		p = max(1, m.StarPage-1)
 	}
 	list, resp, err := gh.Activity.ListStargazers(ctx, owner, name, &github.ListOptions{Page: p, PerPage: perPage})
@@ -1028,9 +1113,21 @@ func (c *Connector) stepStars(ctx context.Context, gh *github.Client, st *state,
 		if b.addActivity(c.tr.star(repo, s)) {
 			b.addUser(c.tr, s.GetUser())
 		}
+		if t := s.GetStarredAt().Time.UTC(); t.After(m.Stars) {
+			m.Stars = t
+		}
 	}
-	if len(list) > 0 && p >= m.StarPage {
+	switch {
+	case len(list) > 0 && p >= m.StarPage:
 		m.StarPage, m.StarFull = p, len(list) >= perPage
+	case len(list) == 0 && p <= m.StarPage:
+		m.StarPage, m.StarFull = p-1, true // the list ends before p
+	}
+	if back && p > 1 && (len(list) == 0 || !list[0].GetStarredAt().Time.Before(st.Top)) {
+		// Stars before this page were removed: new ones may begin on
+		// the page before.
+		st.Page = -(p - 1)
+		return false, nil
 	}
 	switch {
 	case resp.NextPage != 0:

@@ -689,7 +689,9 @@ func TestOrgsListsEveryRepo(t *testing.T) {
 		t.Errorf("orgs vs repos (-repos +orgs):\n%s", diff)
 	}
 
-	// Idle with orgs: the org listing is conditional too, so nothing counts.
+	// Idle with orgs, the listing due again: it is conditional too, so
+	// nothing counts.
+	byOrg.clk.Advance(reposEvery)
 	byOrg.srv.ResetLog()
 	byOrg.mustSync()
 	if byOrg.srv.Count() == 0 || byOrg.srv.Counted() != 0 {
@@ -700,6 +702,60 @@ func TestOrgsListsEveryRepo(t *testing.T) {
 	}
 	if diff := cmp.Diff(byRepo.store.keys(), byOrg.store.keys()); diff != "" {
 		t.Errorf("after idle re-sync with orgs (-repos +orgs):\n%s", diff)
+	}
+}
+
+// TestOrgListedHourly: an organization's repository listing is asked at
+// most once every reposEvery; a repository created in between is read
+// from the first pass after that.
+func TestOrgListedHourly(t *testing.T) {
+	e := newEnv(t)
+	com := e.loadCommunity(10)
+	e.yaml = "token: tok-SENTINEL\nbase_url: " + fakeBase + "\norgs: [" + com.Org + "]\n"
+	e.mustSync()
+	listings := func() int {
+		n := 0
+		for _, r := range e.srv.Requests() {
+			if strings.HasPrefix(r.Path, "/api/v3/orgs/") {
+				n++
+			}
+		}
+		return n
+	}
+	if _, err := e.srv.AddRepo(githubtest.Repo{Owner: com.Org, Name: "newcomer"}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.AddUser(githubtest.User{Login: "nora"})
+	if _, err := e.srv.AddIssue(com.Org, "newcomer", githubtest.Issue{User: "nora", Title: "first", CreatedAt: e.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	hasNewcomer := func() bool {
+		for _, a := range e.store.acts {
+			if strings.EqualFold(a.Channel, com.Org+"/newcomer") {
+				return true
+			}
+		}
+		return false
+	}
+	for i, tt := range []struct {
+		advance time.Duration
+		asked   int
+		found   bool
+	}{
+		{10 * time.Minute, 0, false},
+		{40 * time.Minute, 0, false},
+		{10 * time.Minute, 1, true}, // an hour after the listing
+		{10 * time.Minute, 0, true},
+	} {
+		e.clk.Advance(tt.advance)
+		e.srv.ResetLog()
+		e.mustSync()
+		if got := listings(); got != tt.asked {
+			t.Errorf("pass %d: the organization listing asked %d times, want %d", i, got, tt.asked)
+		}
+		if got := hasNewcomer(); got != tt.found {
+			t.Errorf("pass %d: the new repository's issue stored %v, want %v", i, got, tt.found)
+		}
 	}
 }
 

@@ -17,26 +17,29 @@ func TestAdvanceSince(t *testing.T) {
 		name           string
 		seen           time.Time
 		page, n, next  int
-		newest         time.Time
+		newest, final  time.Time
 		wantW, wantSen time.Time
 		wantPage       int
 		wantDone       bool
 	}{
-		{"empty page ends the pass", time.Time{}, 0, 0, 0, time.Time{}, w0, time.Time{}, 0, true},
-		{"small last first page keeps the watermark", time.Time{}, 0, 3, 0, later, w0, later, 0, true},
-		{"a page short of full is still kept", time.Time{}, 0, perPage - 1, 0, later, w0, later, 0, true},
-		{"kept again with nothing newer keeps seen", later, 0, 2, 0, later, w0, later, 0, true},
-		{"a small page at the watermark changes nothing", time.Time{}, 0, 1, 0, w0, w0, time.Time{}, 0, true},
-		{"a full last page moves the watermark and asks again", time.Time{}, 0, perPage, 0, later, later, time.Time{}, 0, false},
-		{"a full page moves the watermark", later, 0, perPage, 2, later.Add(time.Hour), later.Add(time.Hour), time.Time{}, 0, false},
-		{"a small page after the first is not kept", time.Time{}, 3, 2, 0, later, later, time.Time{}, 0, false},
-		{"a full page at the watermark follows the next page", time.Time{}, 0, perPage, 2, w0, w0, time.Time{}, 2, false},
-		{"the last page at the watermark ends the pass", time.Time{}, 2, perPage, 0, w0, w0, time.Time{}, 0, true},
+		{"empty page ends the pass", time.Time{}, 0, 0, 0, time.Time{}, time.Time{}, w0, time.Time{}, 0, true},
+		{"small last first page keeps the watermark", time.Time{}, 0, 3, 0, later, time.Time{}, w0, later, 0, true},
+		{"a page short of full is still kept", time.Time{}, 0, perPage - 1, 0, later, time.Time{}, w0, later, 0, true},
+		{"kept again with nothing newer keeps seen", later, 0, 2, 0, later, time.Time{}, w0, later, 0, true},
+		{"a small page at the watermark changes nothing", time.Time{}, 0, 1, 0, w0, time.Time{}, w0, time.Time{}, 0, true},
+		{"a full last page moves the watermark and asks again", time.Time{}, 0, perPage, 0, later, time.Time{}, later, time.Time{}, 0, false},
+		{"a full page moves the watermark", later, 0, perPage, 2, later.Add(time.Hour), time.Time{}, later.Add(time.Hour), time.Time{}, 0, false},
+		{"a small page after the first is not kept", time.Time{}, 3, 2, 0, later, time.Time{}, later, time.Time{}, 0, false},
+		{"a full page at the watermark follows the next page", time.Time{}, 0, perPage, 2, w0, time.Time{}, w0, time.Time{}, 2, false},
+		{"the last page at the watermark ends the pass", time.Time{}, 2, perPage, 0, w0, time.Time{}, w0, time.Time{}, 0, true},
+		{"a kept page read well after its newest item: seen is the read's final time", time.Time{}, 0, 3, 0, later, later.Add(time.Minute), w0, later.Add(time.Minute), 0, true},
+		{"a kept page read in its newest item's second: seen is that item", time.Time{}, 0, 3, 0, later, later.Add(-time.Second), w0, later, 0, true},
+		{"a full page moves the watermark to its newest item, not the final time", time.Time{}, 0, perPage, 2, later, later.Add(time.Minute), later, time.Time{}, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w, seen, page := w0, tt.seen, tt.page
-			done := advanceSince(&w, &seen, &page, tt.n, tt.newest, tt.next)
+			done := advanceSince(&w, &seen, &page, tt.n, tt.newest, tt.final, tt.next)
 			if !w.Equal(tt.wantW) || !seen.Equal(tt.wantSen) || page != tt.wantPage || done != tt.wantDone {
 				t.Errorf("w %v seen %v page %d done %v; want %v %v %d %v", w, seen, page, done, tt.wantW, tt.wantSen, tt.wantPage, tt.wantDone)
 			}
@@ -52,8 +55,8 @@ func TestAdvanceSince(t *testing.T) {
 // the same URL (a free 304 when idle); after a change it reads the new
 // items in one request, the ones read before come in the same page and are
 // neither stored again nor, for a pull request, queued for its reviews
-// again; and the reaction refresh still updates the items read past the
-// kept watermark.
+// again, unless they were read in the second of their updated_at; and the
+// reaction refresh still updates the items read past the kept watermark.
 func TestSinceKeptAfterSmallLastPage(t *testing.T) {
 	e := newEnv(t)
 	must := func(err error) {
@@ -139,12 +142,12 @@ func TestSinceKeptAfterSmallLastPage(t *testing.T) {
 	if got := len(e.store.acts); got != stored+2 {
 		t.Errorf("store holds %d activities after the change, want %d", got, stored+2)
 	}
-	// What was read before is skipped: the old issue. Only the items
-	// updated in the same second as the newest read (seen) are read again,
-	// as any of them may have changed after the read: the pull request
-	// (which its review comment updated last) with its reviews, and the old
-	// comment. (The review comments' listing did not change: a 304.)
-	want := map[string]int{TypeIssueOpened: 1, TypeIssueComment: 2, TypePROpened: 1, TypePRReview: 1}
+	// What was read before is skipped: the old issue, and the pull request
+	// and the old comment, though they were the newest read. That read's
+	// Date came after their updated_at, so nothing changed them after it
+	// in their second (finalBefore). (The review comments' listing did not
+	// change: a 304.)
+	want := map[string]int{TypeIssueOpened: 1, TypeIssueComment: 1}
 	if diff := cmp.Diff(want, e.store.emitted); diff != "" {
 		t.Errorf("pass after the change handed over (-want +got):\n%s", diff)
 	}
@@ -154,6 +157,21 @@ func TestSinceKeptAfterSmallLastPage(t *testing.T) {
 	e.mustSync()
 	if c := e.srv.Counted(); c != 0 {
 		t.Errorf("idle pass after the change: %d counted requests, want 0", c)
+	}
+
+	// The new issue and its comment were read in their own second (the
+	// fake's clock stood still): either may have changed after the read,
+	// so the next change of their listing reads them again: the issue,
+	// beside the new one. (The comments' listing did not change: a 304.)
+	e.clk.Advance(10 * time.Minute)
+	if _, err := e.srv.AddIssue(o, n, githubtest.Issue{User: "bob", Title: "one more", CreatedAt: e.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	e.store.emitted = map[string]int{}
+	e.mustSync()
+	want = map[string]int{TypeIssueOpened: 2}
+	if diff := cmp.Diff(want, e.store.emitted); diff != "" {
+		t.Errorf("pass after a read in the items' own second handed over (-want +got):\n%s", diff)
 	}
 
 	// A reaction on the new issue, read past the kept watermark, shows

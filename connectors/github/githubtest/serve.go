@@ -86,6 +86,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, IfNoneMatch: r.Header.Get("If-None-Match")}
 	h := w.Header()
 	finish := func(status int, body []byte, contentLength int) {
+		// The server's own clock, as GitHub sends it (RFC 9110 §6.6.1).
+		h.Set("Date", s.now().UTC().Format(http.TimeFormat))
 		if body != nil {
 			h.Set("Content-Type", "application/json; charset=utf-8")
 			h.Set("Content-Length", strconv.Itoa(contentLength))

@@ -638,6 +638,20 @@ func (s *Server) AddStar(owner, repo, login string, at time.Time) error {
 	return nil
 }
 
+// RemoveStar makes login unstar owner/repo, as DELETE /user/starred/{owner}/{repo}
+// does: the later stars move up the list. Removing a star that is not
+// there is a no-op.
+func (s *Server) RemoveStar(owner, repo, login string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.repo(owner, repo)
+	if err != nil {
+		return err
+	}
+	st.stars = slices.DeleteFunc(st.stars, func(x Star) bool { return key(x.User) == key(login) })
+	return nil
+}
+
 // AddFork makes forkOwner fork owner/repo at time at (zero: now) and returns
 // the new repository, named like the parent (with a -N suffix on a clash).
 func (s *Server) AddFork(owner, repo, forkOwner string, at time.Time) (Repo, error) {
