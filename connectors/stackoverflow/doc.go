@@ -11,8 +11,10 @@
 // memory; the pass's last batch reads them), and returns a batch
 // whose cursor resumes right after it; a pass over every tag ends with
 // Done. The watermark is the newest last_activity_date seen (the data, not
-// the clock), so an idle pass costs one request per tag. The cursor state
-// is documented on the state type in stackoverflow.go.
+// the clock), so an idle pass costs one request per tag; the clock only
+// tells when the watermark's second is long over, so that the questions
+// at it need not be listed again (see mark.settle). The cursor state is
+// documented on the state type in stackoverflow.go.
 //
 // Accounts are keyed by user_id on the site (Instance is the site's
 // api_site_parameter) and carry the network-wide account_id as NetworkID.

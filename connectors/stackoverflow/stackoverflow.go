@@ -248,7 +248,9 @@ func (c *Connector) Quota() (maximum, remaining int, pausedUntil time.Time) {
 //	}
 //
 // Seen are the questions at exactly Min already read, skipped when the next
-// request (min is inclusive) returns them again. Marks survive passes.
+// request (min is inclusive) returns them again. Once the tag is caught up
+// and Min's second is long over, Min moves one second on and Seen empties
+// (see mark.settle). Marks survive passes.
 type state struct {
 	V     int              `json:"v"`
 	Tag   int              `json:"tag,omitempty"`
@@ -287,6 +289,10 @@ func profileObject(id int64) string {
 	return connectors.AccountObjectKey("profile", strconv.FormatInt(id, 10))
 }
 
+// mark is where the walk of a tag stands: it has read every question whose
+// last_activity_date is below Min, and those at exactly Min listed in Seen.
+// Min is the newest last_activity_date read, or one second past it once
+// that second is settled (see settle).
 type mark struct {
 	Min  int64   `json:"min,omitempty"`
 	Seen []int64 `json:"seen,omitempty"`
@@ -484,7 +490,6 @@ func (c *Connector) step(ctx context.Context, st *state, b *builder) (bool, erro
 	}
 	switch {
 	case len(qs) == 0:
-		return true, nil
 	case newest > m.Min:
 		m.Min, m.Seen, st.Page = newest, nil, 0
 		for _, qq := range qs {
@@ -492,7 +497,9 @@ func (c *Connector) step(ctx context.Context, st *state, b *builder) (bool, erro
 				m.Seen = append(m.Seen, qq.QuestionID)
 			}
 		}
-		return !env.HasMore, nil
+		if env.HasMore {
+			return false, nil
+		}
 	case env.HasMore:
 		// A full page of ties at Min: follow the next page.
 		for _, qq := range qs {
@@ -507,8 +514,36 @@ func (c *Connector) step(ctx context.Context, st *state, b *builder) (bool, erro
 			m.Seen = append(m.Seen, qq.QuestionID)
 		}
 		st.Page = 0
-		return true, nil
 	}
+	m.settle(c.now())
+	return true, nil
+}
+
+// settleAfter is how long after a second the connector takes every
+// question whose last_activity_date is that second to be listed. Activity
+// is stamped with the time it happens, so once a second is over no new
+// question can land on it; what remains is the lag of what the API shows
+// (its responses are heavily cached, and semantically identical requests
+// more often than once a minute count as abusive, so the cache is of the
+// order of a minute) and the skew between our clock and Stack Exchange's,
+// both far below this. A longer wait costs nothing but the ties listed
+// once more.
+const settleAfter = 10 * time.Minute
+
+// settle drops the ties of a caught-up mark once their second is settled
+// (see settleAfter), asking from the next second on instead: otherwise
+// every later pass lists the questions at Min again only to skip them,
+// and when many share it (a burst of activity in one second, or a
+// backfill whose newest activity is the same instant) they crowd the new
+// questions off the first page and push them onto one page more, each with
+// its own answers and comments requests. Every question at Min is in Seen,
+// so every question below Min+1 has been read: no activity is lost. A mark
+// with no Seen is left alone, so idle passes never move it.
+func (m *mark) settle(now time.Time) {
+	if len(m.Seen) == 0 || now.Sub(time.Unix(m.Min, 0)) < settleAfter {
+		return
+	}
+	m.Min, m.Seen = m.Min+1, nil
 }
 
 // refreshScores re-reads, once every scoreEvery, the first page (pageSize
