@@ -723,10 +723,10 @@ func advanceSince(w, seen *time.Time, page *int, n int, newest, final time.Time,
 }
 
 // finalBefore is the time before which the whole of a listing's answer is
-// final: the server's Date, less a second for the clocks of GitHub's own
-// servers. An item updated after the answer was made has a later
-// updated_at, so one read updated before it cannot have changed since,
-// even in the second of its updated_at. Zero without a Date.
+// final: the server's Date, less sealAfter. An item updated after the
+// answer was made has a later updated_at, so one read updated before it
+// cannot have changed since, even in the second of its updated_at. Zero
+// without a Date.
 func finalBefore(resp *github.Response) time.Time {
 	if resp == nil || resp.Response == nil {
 		return time.Time{}
@@ -735,8 +735,16 @@ func finalBefore(resp *github.Response) time.Time {
 	if err != nil {
 		return time.Time{}
 	}
-	return d.UTC().Add(-time.Second)
+	return d.UTC().Add(-sealAfter)
 }
+
+// sealAfter is how long after an item's updated_at a listing must have
+// been answered for the item to be taken as final (finalBefore): a margin
+// for the clocks of GitHub's own servers and for a change that a lagging
+// database replica shows late. Within it, the newest items read are read
+// again beside the next change, as they always were; past it (the common
+// case of a listing whose newest item is older than a minute) they are not.
+const sealAfter = time.Minute
 
 // readTo is how far a `since` listing has been read: its watermark w, or
 // the newest item read past it (advanceSince).

@@ -1,11 +1,13 @@
 package github
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-github/v60/github"
 
 	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
 )
@@ -190,5 +192,31 @@ func TestSinceKeptAfterSmallLastPage(t *testing.T) {
 	}
 	if !found {
 		t.Error("new issue not stored")
+	}
+}
+
+func TestFinalBefore(t *testing.T) {
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name, date string
+		want       time.Time
+	}{
+		{"a minute before the Date", at.Format(http.TimeFormat), at.Add(-time.Minute)},
+		{"no Date", "", time.Time{}},
+		{"a Date that does not parse", "yesterday", time.Time{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			if tt.date != "" {
+				h.Set("Date", tt.date)
+			}
+			got := finalBefore(&github.Response{Response: &http.Response{Header: h}})
+			if !got.Equal(tt.want) {
+				t.Errorf("finalBefore = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if got := finalBefore(nil); !got.IsZero() {
+		t.Errorf("finalBefore(nil) = %v, want zero", got)
 	}
 }
