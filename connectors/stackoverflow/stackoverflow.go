@@ -488,8 +488,10 @@ func (c *Connector) step(ctx context.Context, st *state, b *builder) (bool, erro
 	if err := c.readPosts(ctx, fresh, b); err != nil {
 		return false, err
 	}
+	// Every branch that ends the tag's walk goes on to settle below.
 	switch {
 	case len(qs) == 0:
+		// Nothing at or after the watermark: caught up.
 	case newest > m.Min:
 		m.Min, m.Seen, st.Page = newest, nil, 0
 		for _, qq := range qs {
