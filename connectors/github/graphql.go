@@ -363,6 +363,28 @@ func (r gqlReview) review() *github.PullRequestReview {
 	return out
 }
 
+// reviewsQuery is the query of the reviews of prs (at most graphQLBatch)
+// and its variables: repository(owner: $owner, name: $name) { p0:
+// pullRequest(number: $n0) ... }. The numbers are variables, so that the
+// query's Go type depends only on len(prs): reflect keeps every struct
+// type it makes for the life of the process, and a type naming the
+// numbers would be a new one for every batch the daemon ever asks.
+func reviewsQuery(owner, name string, prs []prRef) (reflect.Value, map[string]any) {
+	vars := map[string]any{"owner": githubv4.String(owner), "name": githubv4.String(name)}
+	fields := make([]reflect.StructField, len(prs))
+	for i, pr := range prs {
+		fields[i] = reflect.StructField{
+			Name: fmt.Sprintf("P%d", i), Type: reflect.TypeFor[*gqlPullReviews](),
+			Tag: reflect.StructTag(fmt.Sprintf(`graphql:"p%d: pullRequest(number: $n%d)"`, i, i)),
+		}
+		vars["n"+strconv.Itoa(i)] = githubv4.Int(pr.Number)
+	}
+	q := reflect.New(reflect.StructOf([]reflect.StructField{{
+		Name: "Repository", Type: reflect.PointerTo(reflect.StructOf(fields)), Tag: `graphql:"repository(owner: $owner, name: $name)"`,
+	}}))
+	return q, vars
+}
+
 // reviewsGraphQL reads the reviews of the first pull requests of prs (at
 // most graphQLBatch) and returns how many of prs it dealt with.
 func (c *Connector) reviewsGraphQL(ctx context.Context, gh *github.Client, prs []prRef, owner, name string, b *builder) (int, error) {
@@ -377,19 +399,8 @@ func (c *Connector) reviewsGraphQL(ctx context.Context, gh *github.Client, prs [
 	if len(ask) == 0 {
 		return n, nil
 	}
-	// repository(owner: $owner, name: $name) { p0: pullRequest(number: N) ... }
-	fields := make([]reflect.StructField, len(ask))
-	for i, pr := range ask {
-		fields[i] = reflect.StructField{
-			Name: fmt.Sprintf("P%d", i), Type: reflect.TypeFor[*gqlPullReviews](),
-			Tag: reflect.StructTag(fmt.Sprintf(`graphql:"p%d: pullRequest(number: %d)"`, i, pr.Number)),
-		}
-	}
-	repoType := reflect.StructOf(fields)
-	q := reflect.New(reflect.StructOf([]reflect.StructField{{
-		Name: "Repository", Type: reflect.PointerTo(repoType), Tag: `graphql:"repository(owner: $owner, name: $name)"`,
-	}}))
-	if err := c.query(ctx, q.Interface(), map[string]any{"owner": githubv4.String(owner), "name": githubv4.String(name)}, fmt.Sprintf("reviews of %d pull requests of %s", len(ask), repo)); err != nil {
+	q, vars := reviewsQuery(owner, name, ask)
+	if err := c.query(ctx, q.Interface(), vars, fmt.Sprintf("reviews of %d pull requests of %s", len(ask), repo)); err != nil {
 		return 0, err
 	}
 	rv := q.Elem().Field(0)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/shurcooL/githubv4"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/connectors/github/githubtest"
@@ -342,5 +343,38 @@ func TestGraphQLReviewsBeyondOnePage(t *testing.T) {
 	}
 	if gq, _, _ := requestsByKind(e.srv); gq == 0 || restPages != 2 {
 		t.Errorf("%d GraphQL queries, %d REST review pages; want GraphQL and the two REST pages of the long pull request", gq, restPages)
+	}
+}
+
+// TestReviewsQueryTypeBounded: the reviews query's Go type depends only on
+// how many pull requests it asks, not on their numbers (they are
+// variables), so the types reflect keeps for the life of the daemon are
+// at most graphQLBatch, however many batches it asks.
+func TestReviewsQueryTypeBounded(t *testing.T) {
+	batch := func(first, n int) []prRef {
+		out := make([]prRef, n)
+		for i := range out {
+			out[i] = prRef{Number: first + i}
+		}
+		return out
+	}
+	types := map[any]bool{}
+	for first := 1; first <= 1000; first += 7 {
+		for _, n := range []int{1, 2, graphQLBatch} {
+			q, vars := reviewsQuery("acme", "widget", batch(first, n))
+			types[q.Type()] = true
+			if got, want := len(vars), n+2; got != want {
+				t.Fatalf("batch of %d: %d variables, want %d", n, got, want)
+			}
+			if got := vars["n0"]; got != githubv4.Int(first) {
+				t.Fatalf("batch from %d: $n0 = %v", first, got)
+			}
+			if got := vars[fmt.Sprintf("n%d", n-1)]; got != githubv4.Int(first+n-1) {
+				t.Fatalf("batch from %d: last number = %v", first, got)
+			}
+		}
+	}
+	if len(types) != 3 {
+		t.Errorf("%d query types for 3 batch sizes, want 3", len(types))
 	}
 }
