@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestDecodeTalliesAndChannelsAsJSON: the direct readers of the stored
@@ -70,6 +71,57 @@ func TestDecodeTalliesAndChannelsAsJSON(t *testing.T) {
 	for _, set := range [][]string{nil, {"jane@example.org"}, {"a@b.c", "x\"y@z", "<u>@h.io", "ünï@x.org"}, {"https://x.org/?a=1&b=2"}} {
 		if got, err := DecodeSet(EncodeSet(set)); err != nil || !reflect.DeepEqual(got, set) {
 			t.Errorf("DecodeSet(EncodeSet(%q)) = %q, %v", set, got, err)
+		}
+	}
+}
+
+// TestDecodedKeepsNoRowText: the decoded tally types and channels are
+// copies, not parts of the row's text (a part keeps the whole string
+// alive, so a read of every identity would hold every row's text), and
+// the identities of one read (one Interner) share each copy.
+func TestDecodedKeepsNoRowText(t *testing.T) {
+	inside := func(v, s string) bool {
+		p, lo := uintptr(unsafe.Pointer(unsafe.StringData(v))), uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return len(v) > 0 && p >= lo && p < lo+uintptr(len(s))
+	}
+	for _, in := range []Interner{nil, {}} {
+		var firstType, firstChannel string
+		for i := range 3 {
+			tallies := fmt.Sprintf(`{"issue_comment":[%d,1.5],"pull_request":[2,0.25]}`, i+1)
+			channels := fmt.Sprintf(`["acme/widget","acme/gadget-%d"]`, i)
+			tl, err := DecodeTalliesWith(tallies, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch, err := DecodeChannelsWith(channels, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := range tl {
+				if inside(k, tallies) {
+					t.Errorf("interner %v: tally type %q is part of the row's text", in != nil, k)
+				}
+				if k == "issue_comment" {
+					if i == 0 {
+						firstType = k
+					} else if in != nil && unsafe.StringData(k) != unsafe.StringData(firstType) {
+						t.Errorf("tally type %q not shared across identities of one read", k)
+					}
+				}
+			}
+			for _, c := range ch {
+				if inside(c, channels) {
+					t.Errorf("interner %v: channel %q is part of the row's text", in != nil, c)
+				}
+			}
+			if i == 0 {
+				firstChannel = ch[0]
+			} else if in != nil && unsafe.StringData(ch[0]) != unsafe.StringData(firstChannel) {
+				t.Errorf("channel %q not shared across identities of one read", ch[0])
+			}
+			if tl["issue_comment"].Count != i+1 || len(ch) != 2 {
+				t.Errorf("decoded %v, %v", tl, ch)
+			}
 		}
 	}
 }

@@ -231,8 +231,17 @@ func EncodeTallies(t map[string]Tally) string {
 // anything else through encoding/json: the same result either way (both
 // parse numbers with strconv.ParseFloat), the first a few times faster,
 // which counts when every member's tallies are read.
+//
+// The keys are copies, not parts of s, so that the tallies keep no row's
+// text alive (see DecodeTalliesWith).
 func DecodeTallies(s string) (map[string]Tally, error) {
-	if out, ok := decodeTalliesFast(s); ok {
+	return DecodeTalliesWith(s, nil)
+}
+
+// DecodeTalliesWith is DecodeTallies with the keys taken from in, so that
+// the identities of one read share them (nil: a copy of each).
+func DecodeTalliesWith(s string, in Interner) (map[string]Tally, error) {
+	if out, ok := decodeTalliesFast(s, in); ok {
 		return out, nil
 	}
 	var m map[string][2]float64
@@ -241,7 +250,7 @@ func DecodeTallies(s string) (map[string]Tally, error) {
 	}
 	out := make(map[string]Tally, len(m))
 	for k, v := range m {
-		out[k] = Tally{Count: int(v[0]), Base: v[1]}
+		out[in.Intern(k)] = Tally{Count: int(v[0]), Base: v[1]}
 	}
 	return out, nil
 }
@@ -249,7 +258,7 @@ func DecodeTallies(s string) (map[string]Tally, error) {
 // decodeTalliesFast reads {"type":[count,base],...} with keys free of
 // escapes and counts that are whole numbers; ok is false for anything
 // else (left to encoding/json).
-func decodeTalliesFast(s string) (map[string]Tally, bool) {
+func decodeTalliesFast(s string, in Interner) (map[string]Tally, bool) {
 	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
 		return nil, false
 	}
@@ -288,7 +297,7 @@ func decodeTalliesFast(s string) (map[string]Tally, bool) {
 		if _, dup := out[key]; dup {
 			return nil, false
 		}
-		out[key] = Tally{Count: int(n), Base: base}
+		out[in.Intern(key)] = Tally{Count: int(n), Base: base}
 		rest = rest[closing+1:]
 		if rest == "" {
 			break
@@ -304,15 +313,48 @@ func decodeTalliesFast(s string) (map[string]Tally, bool) {
 // DecodeChannels reads the stored channels column (EncodeChannels): a
 // JSON array of strings. Strings without escapes are read directly,
 // anything else through encoding/json, with the same result.
+//
+// The channels are copies, not parts of s (see DecodeChannelsWith).
 func DecodeChannels(s string) ([]string, error) {
+	return DecodeChannelsWith(s, nil)
+}
+
+// DecodeChannelsWith is DecodeChannels with the channels taken from in, so
+// that the identities of one read share them (nil: a copy of each).
+func DecodeChannelsWith(s string, in Interner) ([]string, error) {
 	if out, ok := decodePlainStrings(s); ok {
+		for i, c := range out {
+			out[i] = in.Intern(c)
+		}
 		return out, nil
 	}
 	var out []string
 	if err := json.Unmarshal([]byte(s), &out); err != nil {
 		return nil, err
 	}
+	for i, c := range out {
+		out[i] = in.Intern(c)
+	}
 	return out, nil
+}
+
+// Interner hands out one copy of each string it is given: values decoded
+// from many rows then share their text, and keep none of the rows' text
+// alive (a part of a string keeps the whole of it). A nil Interner hands
+// out a fresh copy each time. It is not safe for concurrent use.
+type Interner map[string]string
+
+// Intern returns the interned copy of s.
+func (in Interner) Intern(s string) string {
+	if in == nil {
+		return strings.Clone(s)
+	}
+	if v, ok := in[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	in[v] = v
+	return v
 }
 
 // decodePlainStrings reads a JSON array of strings without escapes

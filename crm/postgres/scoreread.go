@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -117,6 +116,8 @@ func (s *Store) scoreMembers(ctx context.Context, tx querier, ids []int64, filte
 
 	// Flags for the roles, gathered per member as the identities stream by.
 	roleOf := make(map[int64][]crm.Identity, len(members))
+	// The identities' platforms, tally types and channels, one copy each.
+	strs := crm.Interner{}
 	rows, err = tx.Query(ctx, `SELECT i.id, i.member_id, i.platform, i.username, i.followers, i.reputation,
 			i.staff, i.bot, coalesce(i.first_activity_at, ''),
 			coalesce(s.tallies, '{}'), coalesce(s.channels, '[]'), coalesce(s.weeks, 0), coalesce(s.weeks_at, 0),
@@ -141,15 +142,16 @@ func (s *Store) scoreMembers(ctx context.Context, tx querier, ids []int64, filte
 		if !ok {
 			continue
 		}
+		id.Platform = strs.Intern(id.Platform)
 		if first != "" {
 			if id.FirstActivity, err = parseTime(first); err != nil {
 				return nil, fmt.Errorf("identity %d: %w", id.ID, err)
 			}
 		}
-		if id.Tallies, err = crm.DecodeTallies(tallies); err != nil {
+		if id.Tallies, err = crm.DecodeTalliesWith(tallies, strs); err != nil {
 			return nil, fmt.Errorf("identity %d tallies: %w", id.ID, err)
 		}
-		if err := json.Unmarshal([]byte(channels), &id.Channels); err != nil {
+		if id.Channels, err = crm.DecodeChannelsWith(channels, strs); err != nil {
 			return nil, fmt.Errorf("identity %d channels: %w", id.ID, err)
 		}
 		members[i].Identities = append(members[i].Identities, id)

@@ -12,7 +12,7 @@ import (
 // BenchmarkPeriodMemory measures what the whole-community computations
 // allocate (issue 15, point 6: the daemon's memory under load): the
 // activities of a period read for health (lean), a live health report,
-// and an incremental level evaluation, on a generated community of 5,000
+// every member's score data, and an incremental level evaluation, on a generated community of 5,000
 // accounts and 100,000 activities over two years. held-MiB is what a
 // period's read holds while health computes on it (the live heap with the
 // result kept, less without); B/op is what it allocates. Run it with
@@ -27,6 +27,31 @@ func BenchmarkPeriodMemory(b *testing.B) {
 	if _, err := s.EvaluateLevels(ctx, sc, now, false); err != nil {
 		b.Fatal(err)
 	}
+	// What every member's score data holds (the level evaluation's and
+	// the champions' read), and what reading it allocates.
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	d, err := s.ScoreData(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	dataHeld := float64(after.HeapAlloc) - float64(before.HeapAlloc)
+	members := len(d.Members)
+	runtime.KeepAlive(d)
+	d = crm.ScoreData{}
+	b.Run("score_data", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := s.ScoreData(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(members), "members")
+		b.ReportMetric(dataHeld/(1<<20), "held-MiB")
+	})
 	for _, days := range []int{30, 90, 365} {
 		period := time.Duration(days) * 24 * time.Hour
 		// What the read holds while a computation reads it: the live heap

@@ -248,6 +248,8 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string, le
 	type roleFlags struct{ staff, bot bool }
 	flags := make([][]roleFlags, len(out.Members)) // by member index, as its identities
 
+	// The identities' platforms, tally types and channels, one copy each.
+	strs := crm.Interner{}
 	rows, err = tx.QueryContext(ctx, `SELECT i.id, i.member_id, i.platform, i.username, i.followers, i.reputation,
 			i.staff, i.bot, ifnull(i.first_activity_at, ''),
 			`+talliesCols(lean)+`, ifnull(s.weeks, 0), ifnull(s.weeks_at, 0),
@@ -272,6 +274,7 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string, le
 		if !ok {
 			continue
 		}
+		id.Platform = strs.Intern(id.Platform)
 		if first != "" {
 			if id.FirstActivity, err = parseTime(first); err != nil {
 				rows.Close()
@@ -279,11 +282,11 @@ func (s *Store) scoreMembers(ctx context.Context, tx *sql.Tx, idsJSON string, le
 			}
 		}
 		if !lean {
-			if id.Tallies, err = crm.DecodeTallies(tallies); err != nil {
+			if id.Tallies, err = crm.DecodeTalliesWith(tallies, strs); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("sqlite: score data: identity %d tallies: %w", id.ID, err)
 			}
-			if id.Channels, err = crm.DecodeChannels(channels); err != nil {
+			if id.Channels, err = crm.DecodeChannelsWith(channels, strs); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("sqlite: score data: identity %d channels: %w", id.ID, err)
 			}
