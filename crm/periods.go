@@ -34,10 +34,38 @@ func StoredPeriod(period time.Duration) bool {
 	return slices.Contains(ShortStoredPeriods, period) || slices.Contains(LongStoredPeriods, period)
 }
 
+// LongPeriodsGrowth is by how much (a fraction) the members' activities
+// may have grown since the long periods were computed before an
+// evaluation computes them again, however recent they are. An hour adds
+// little to a year, except during a backfill: without it the 90- and
+// 365-day reports made in a backfill's first minutes, of a nearly empty
+// store, would be shown for an hour after it. With it they are computed
+// again each time the store has grown by a tenth, a number of times
+// logarithmic in its size (about 70 from 1,000 to 1,000,000 activities),
+// and are never more than about a tenth behind the store.
+const LongPeriodsGrowth = 0.1
+
 // LongPeriodsDue reports whether an evaluation at now computes the long
-// periods again, the last having been at last (zero: never).
-func LongPeriodsDue(last, now time.Time) bool {
-	return last.IsZero() || now.Sub(last) >= LongPeriodsEvery || now.Before(last)
+// periods again, the last having been at last (zero: never) when the
+// members had then activities; they have current now (ActivityCount).
+func LongPeriodsDue(last, now time.Time, then, current int) bool {
+	grown := current - then
+	return last.IsZero() || now.Sub(last) >= LongPeriodsEvery || now.Before(last) ||
+		grown > 0 && float64(grown) >= LongPeriodsGrowth*float64(then)
+}
+
+// ActivityCount is how many activities the members of d have, from their
+// identities' tallies.
+func ActivityCount(d ScoreData) int {
+	n := 0
+	for i := range d.Members {
+		for j := range d.Members[i].Identities {
+			for _, t := range d.Members[i].Identities[j].Tallies {
+				n += t.Count
+			}
+		}
+	}
+	return n
 }
 
 // EvaluationSpan is how far back the activities an evaluation reads go:
@@ -83,8 +111,10 @@ type Evaluated struct {
 	RankKinds     []string
 	HealthPeriods []time.Duration
 	// TimeKeys are the score_meta keys (see RankTimeKey) the store sets
-	// to the evaluation's time.
+	// to the evaluation's time; Values are other score_meta keys it sets,
+	// to their values.
 	TimeKeys []string
+	Values   map[string]string
 }
 
 // EvaluatePeriods computes the stored rankings and health reports at now
@@ -105,6 +135,7 @@ func (sc Scoring) EvaluatePeriods(d ScoreData, levels map[int64]LevelState, wind
 	out := Evaluated{HealthPeriods: periods, TimeKeys: []string{LevelsEvaluatedKey, ShortPeriodsKey}}
 	if long {
 		out.TimeKeys = append(out.TimeKeys, LongPeriodsKey)
+		out.Values = map[string]string{LongPeriodsActivitiesKey: strconv.Itoa(ActivityCount(d))}
 	}
 	for _, p := range periods {
 		out.Reports = append(out.Reports, HealthReports(d, since(now.Add(-2*p)), now, p)...)
@@ -138,6 +169,10 @@ const (
 	LevelsEvaluatedKey = "levels_evaluated_at"
 	ShortPeriodsKey    = "short_periods_evaluated_at"
 	LongPeriodsKey     = "long_periods_evaluated_at"
+	// LongPeriodsActivitiesKey is the score_meta key of how many
+	// activities the members had when the long periods were last
+	// computed (see LongPeriodsDue).
+	LongPeriodsActivitiesKey = "long_periods_activities"
 )
 
 // RankTimeKey is the score_meta key of when a stored ranking of kind was

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -213,7 +214,11 @@ func (s *Store) evaluateLevels(ctx context.Context, tx pgx.Tx, sc crm.Scoring, n
 	if err != nil {
 		return res, err
 	}
-	long := crm.LongPeriodsDue(longAt, now)
+	longThen, err := metaCount(ctx, tx, crm.LongPeriodsActivitiesKey)
+	if err != nil {
+		return res, err
+	}
+	long := crm.LongPeriodsDue(longAt, now, longThen, crm.ActivityCount(d))
 	window, err := periodActivities(ctx, tx, now.Add(-crm.EvaluationSpan(long)), now, "")
 	if err != nil {
 		return res, err
@@ -326,6 +331,10 @@ func (s *Store) evaluateLevels(ctx context.Context, tx pgx.Tx, sc crm.Scoring, n
 		b.Queue(`INSERT INTO score_meta (key, value) VALUES ($1, $2)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, formatTime(now))
 	}
+	for k, v := range ev.Values {
+		b.Queue(`INSERT INTO score_meta (key, value) VALUES ($1, $2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, v)
+	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return res, fmt.Errorf("store levels, rankings and health reports: %w", err)
 	}
@@ -365,6 +374,21 @@ func metaTime(ctx context.Context, q querier, key string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("postgres: %s: %w", key, err)
 	}
 	return parseTime(v)
+}
+
+// metaCount reads a count kept in score_meta (0 when absent, or when not
+// a count: the evaluation then writes it again).
+func metaCount(ctx context.Context, q querier, key string) (int, error) {
+	var v string
+	err := q.QueryRow(ctx, `SELECT value FROM score_meta WHERE key = $1`, key).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("postgres: %s: %w", key, err)
+	}
+	n, _ := strconv.Atoi(v)
+	return n, nil
 }
 
 // timedActivities reads the activities (type and time) of the members

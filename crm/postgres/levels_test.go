@@ -228,15 +228,21 @@ func TestLevelsMatchSQLite(t *testing.T) {
 	norm := []cmp.Option{cmpopts.EquateEmpty(), cmpopts.EquateApprox(1e-9, 1e-12)}
 	now := levelsT0.Add(26 * 7 * 24 * time.Hour)
 	// Step 2 is ten minutes after step 1, with nothing new: the long
-	// periods' results stay those of step 1 in both stores.
+	// periods' results stay those of step 1 in both stores. Step 3, ten
+	// minutes later still, brings twelve more members, more than a tenth
+	// more activities (crm.LongPeriodsGrowth): both compute them again.
+	grown := levelsWorld(30, 26, 34, func(a, w int) bool { return a%4 == 1 })
 	var longAt time.Time
-	for step, acts := range [][]connectors.Activity{first, later, nil} {
+	for step, acts := range [][]connectors.Activity{first, later, nil, grown} {
 		switch step {
 		case 1:
 			now = now.Add(8 * 7 * 24 * time.Hour)
 			longAt = now
-		case 2:
+		case 2, 3:
 			now = now.Add(10 * time.Minute)
+		}
+		if step == 3 {
+			longAt = now
 		}
 		var views []levelsView
 		for _, st := range []levelsStore{ref, pg} {
@@ -258,10 +264,10 @@ func TestLevelsMatchSQLite(t *testing.T) {
 		if diff := cmp.Diff(want, got, norm...); diff != "" {
 			t.Errorf("step %d: PostgreSQL's evaluation differs from SQLite's (-sqlite +postgres):\n%s", step, diff)
 		}
-		if step == 2 {
+		if step >= 2 {
 			for i, v := range views {
 				if r, short := v.Health["8760h0m0s//false"], v.Health["168h0m0s//false"]; r.Now != crm.TimeJSON(longAt) || short.Now != crm.TimeJSON(now) {
-					t.Errorf("step 2, store %d: the 365-day report is of %s and the 7-day one of %s, want %v and %v", i, r.Now, short.Now, longAt, now)
+					t.Errorf("step %d, store %d: the 365-day report is of %s and the 7-day one of %s, want %v and %v", step, i, r.Now, short.Now, longAt, now)
 				}
 			}
 		}

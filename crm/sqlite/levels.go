@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/crm"
@@ -166,7 +167,11 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 	if err != nil {
 		return res, err
 	}
-	long := crm.LongPeriodsDue(longAt, now)
+	longThen, err := s.metaCount(ctx, crm.LongPeriodsActivitiesKey)
+	if err != nil {
+		return res, err
+	}
+	long := crm.LongPeriodsDue(longAt, now, longThen, crm.ActivityCount(d))
 	window, err := s.leanWindow(ctx, d, now.Add(-crm.EvaluationSpan(long)), now)
 	if err != nil {
 		return res, err
@@ -308,6 +313,12 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 			return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
 		}
 	}
+	for k, v := range ev.Values {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO score_meta (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
+			return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
 	}
@@ -345,6 +356,21 @@ func (s *Store) metaTime(ctx context.Context, key string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("sqlite: %s: %w", key, err)
 	}
 	return parseTime(v)
+}
+
+// metaCount reads a count kept in score_meta (0 when absent, or when not
+// a count: the evaluation then writes it again).
+func (s *Store) metaCount(ctx context.Context, key string) (int, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM score_meta WHERE key = ?`, key).Scan(&v)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", key, err)
+	}
+	n, _ := strconv.Atoi(v)
+	return n, nil
 }
 
 // enqueue writes ev to the outbox inside tx.

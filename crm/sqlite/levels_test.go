@@ -387,3 +387,46 @@ func TestLongPeriodsRefreshedHourly(t *testing.T) {
 		t.Errorf("365-day rising list: %d entries, %v", len(l.Champions), err)
 	}
 }
+
+// TestLongPeriodsAfterGrowth: the long periods are computed again before
+// they are an hour old when the members' activities have grown by
+// crm.LongPeriodsGrowth since (a backfill), and not for less.
+func TestLongPeriodsAfterGrowth(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "rollcall.db"))
+	defer s.Close()
+	first := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	w := crm.WeekOf(first)
+	sc := crm.DefaultScoring()
+	steps := []struct {
+		name  string
+		acts  []connectors.Activity
+		at    time.Duration // after first
+		long  time.Duration // when the long periods' results are from
+		grown int           // the 365-day report's new members
+	}{
+		{"80 activities", weekly("1", w-40, 40, 2), 0, 0, 1},
+		{"4 more (5%)", weekly("2", w-3, 2, 2), 5 * time.Minute, 0, 1},
+		{"4 more (10% since the long periods)", weekly("3", w-3, 2, 2), 10 * time.Minute, 10 * time.Minute, 3},
+		{"nothing new", nil, 20 * time.Minute, 10 * time.Minute, 3},
+	}
+	for _, st := range steps {
+		if len(st.acts) > 0 {
+			if _, err := s.Apply(ctx, "gh", connectors.Batch{Activities: st.acts}); err != nil {
+				t.Fatal(err)
+			}
+			resolveAll(t, s)
+		}
+		now := first.Add(st.at)
+		if _, err := s.EvaluateLevels(ctx, sc, now, false); err != nil {
+			t.Fatal(err)
+		}
+		r, err := crm.ReadHealth(ctx, s, crm.HealthOptions{Now: now.Add(time.Minute), Period: 365 * crm.Day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := crm.TimeJSON(first.Add(st.long)); r.Now != want || r.Growth.Current != st.grown {
+			t.Errorf("%s: the 365-day report is of %s with %d new members, want of %s with %d", st.name, r.Now, r.Growth.Current, want, st.grown)
+		}
+	}
+}
