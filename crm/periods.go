@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -115,6 +116,17 @@ type Evaluated struct {
 	// to their values.
 	TimeKeys []string
 	Values   map[string]string
+}
+
+// Meta is the score_meta keys the store sets and their values: TimeKeys
+// to now (the evaluation's time as the store writes it), and Values.
+func (e Evaluated) Meta(now string) map[string]string {
+	out := make(map[string]string, len(e.TimeKeys)+len(e.Values))
+	for _, k := range e.TimeKeys {
+		out[k] = now
+	}
+	maps.Copy(out, e.Values)
+	return out
 }
 
 // EvaluatePeriods computes the stored rankings and health reports at now

@@ -327,11 +327,7 @@ func (s *Store) evaluateLevels(ctx context.Context, tx pgx.Tx, sc crm.Scoring, n
 	// subplan scanned again for every row (at 1,000,000 members the
 	// first evaluation was still in it after 18 minutes).
 	b.Queue(`DELETE FROM member_levels l WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = l.member_id AND m.identity_count > 0)`)
-	for _, k := range ev.TimeKeys {
-		b.Queue(`INSERT INTO score_meta (key, value) VALUES ($1, $2)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, formatTime(now))
-	}
-	for k, v := range ev.Values {
+	for k, v := range ev.Meta(formatTime(now)) {
 		b.Queue(`INSERT INTO score_meta (key, value) VALUES ($1, $2)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, v)
 	}
@@ -365,13 +361,9 @@ func levelsEvaluatedAt(ctx context.Context, q querier) (time.Time, error) {
 
 // metaTime reads a time kept in score_meta (zero when absent).
 func metaTime(ctx context.Context, q querier, key string) (time.Time, error) {
-	var v string
-	err := q.QueryRow(ctx, `SELECT value FROM score_meta WHERE key = $1`, key).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return time.Time{}, nil
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("postgres: %s: %w", key, err)
+	v, err := metaValue(ctx, q, key)
+	if err != nil || v == "" {
+		return time.Time{}, err
 	}
 	return parseTime(v)
 }
@@ -379,16 +371,22 @@ func metaTime(ctx context.Context, q querier, key string) (time.Time, error) {
 // metaCount reads a count kept in score_meta (0 when absent, or when not
 // a count: the evaluation then writes it again).
 func metaCount(ctx context.Context, q querier, key string) (int, error) {
+	v, err := metaValue(ctx, q, key)
+	n, _ := strconv.Atoi(v)
+	return n, err
+}
+
+// metaValue reads a value kept in score_meta ("" when absent).
+func metaValue(ctx context.Context, q querier, key string) (string, error) {
 	var v string
 	err := q.QueryRow(ctx, `SELECT value FROM score_meta WHERE key = $1`, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
+		return "", nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("postgres: %s: %w", key, err)
+		return "", fmt.Errorf("postgres: %s: %w", key, err)
 	}
-	n, _ := strconv.Atoi(v)
-	return n, nil
+	return v, nil
 }
 
 // timedActivities reads the activities (type and time) of the members

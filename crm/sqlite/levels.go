@@ -307,13 +307,7 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 		(SELECT id FROM members WHERE identity_count > 0)`); err != nil {
 		return res, fmt.Errorf("sqlite: drop levels of gone members: %w", err)
 	}
-	for _, k := range ev.TimeKeys {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO score_meta (key, value) VALUES (?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, formatTime(now)); err != nil {
-			return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
-		}
-	}
-	for k, v := range ev.Values {
+	for k, v := range ev.Meta(formatTime(now)) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO score_meta (key, value) VALUES (?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
 			return res, fmt.Errorf("sqlite: evaluate levels: %w", err)
@@ -347,13 +341,9 @@ func (s *Store) LevelsEvaluatedAt(ctx context.Context) (time.Time, error) {
 
 // metaTime reads a time kept in score_meta (zero when absent).
 func (s *Store) metaTime(ctx context.Context, key string) (time.Time, error) {
-	var v string
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM score_meta WHERE key = ?`, key).Scan(&v)
-	if err == sql.ErrNoRows {
-		return time.Time{}, nil
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("sqlite: %s: %w", key, err)
+	v, err := s.metaValue(ctx, key)
+	if err != nil || v == "" {
+		return time.Time{}, err
 	}
 	return parseTime(v)
 }
@@ -361,16 +351,22 @@ func (s *Store) metaTime(ctx context.Context, key string) (time.Time, error) {
 // metaCount reads a count kept in score_meta (0 when absent, or when not
 // a count: the evaluation then writes it again).
 func (s *Store) metaCount(ctx context.Context, key string) (int, error) {
+	v, err := s.metaValue(ctx, key)
+	n, _ := strconv.Atoi(v)
+	return n, err
+}
+
+// metaValue reads a value kept in score_meta ("" when absent).
+func (s *Store) metaValue(ctx context.Context, key string) (string, error) {
 	var v string
 	err := s.r.QueryRowContext(ctx, `SELECT value FROM score_meta WHERE key = ?`, key).Scan(&v)
 	if err == sql.ErrNoRows {
-		return 0, nil
+		return "", nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: %s: %w", key, err)
+		return "", fmt.Errorf("sqlite: %s: %w", key, err)
 	}
-	n, _ := strconv.Atoi(v)
-	return n, nil
+	return v, nil
 }
 
 // enqueue writes ev to the outbox inside tx.
