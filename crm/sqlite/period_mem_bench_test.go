@@ -12,10 +12,11 @@ import (
 // BenchmarkPeriodMemory measures what the whole-community computations
 // allocate (issue 15, point 6: the daemon's memory under load): the
 // activities of a period read for health (lean), a live health report,
-// every member's score data, and an incremental level evaluation, on a generated community of 5,000
-// accounts and 100,000 activities over two years. held-MiB is what a
-// period's read holds while health computes on it (the live heap with the
-// result kept, less without); B/op is what it allocates. Run it with
+// every member's score data, and an incremental level evaluation, on a
+// generated community of 5,000 accounts and 100,000 activities over two
+// years. held-MiB is what a read holds while a computation runs on it
+// (the live heap with its result kept, less without); B/op is what it
+// allocates. Run it with
 //
 //	go test -run '^$' -bench PeriodMemory -benchmem ./crm/sqlite
 func BenchmarkPeriodMemory(b *testing.B) {
