@@ -421,7 +421,7 @@ func timedActivities(ctx context.Context, q querier, d crm.ScoreData, members []
 		return nil, fmt.Errorf("postgres: activities for level history: %w", err)
 	}
 	defer rows.Close()
-	types := map[string]string{} // interned
+	types := crm.Interner{}
 	for rows.Next() {
 		var ident int64
 		var typ, at string
@@ -436,11 +436,7 @@ func timedActivities(ctx context.Context, q querier, d crm.ScoreData, members []
 		if err != nil {
 			return nil, fmt.Errorf("postgres: activities for level history: %w", err)
 		}
-		if v, ok := types[typ]; ok {
-			typ = v
-		} else {
-			types[typ] = typ
-		}
+		typ = types.Intern(typ)
 		out[m] = append(out[m], crm.TimedActivity{Type: typ, At: t})
 	}
 	if err := rows.Err(); err != nil {

@@ -400,7 +400,7 @@ func (s *Store) timedActivities(ctx context.Context, d crm.ScoreData, members []
 			idents = append(idents, id.ID)
 		}
 	}
-	types := map[string]string{} // interned
+	types := crm.Interner{}
 	scan := func(rows *sql.Rows) error {
 		defer rows.Close()
 		for rows.Next() {
@@ -417,11 +417,7 @@ func (s *Store) timedActivities(ctx context.Context, d crm.ScoreData, members []
 			if err != nil {
 				return err
 			}
-			if v, ok := types[typ]; ok {
-				typ = v
-			} else {
-				types[typ] = typ
-			}
+			typ = types.Intern(typ)
 			out[m] = append(out[m], crm.TimedActivity{Type: typ, At: t})
 		}
 		return rows.Err()

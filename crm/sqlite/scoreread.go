@@ -394,20 +394,13 @@ func readPeriod(ctx context.Context, tx *sql.Tx, query string, since, until time
 	defer rows.Close()
 	out := make([]crm.PeriodActivity, 0, n)
 	var (
-		strs      = map[string]string{}
+		strs      = crm.Interner{}
 		ints      []int
 		floats    []float64
 		at        string
 		reactions sql.NullInt64
 		sentiment sql.NullFloat64
 	)
-	intern := func(p *string) {
-		if v, ok := strs[*p]; ok {
-			*p = v
-		} else {
-			strs[*p] = *p
-		}
-	}
 	const block = 1024
 	for rows.Next() {
 		out = append(out, crm.PeriodActivity{})
@@ -416,9 +409,7 @@ func readPeriod(ctx context.Context, tx *sql.Tx, query string, since, until time
 			&at, &a.IdentityID, &a.MemberID, &reactions, &sentiment); err != nil {
 			return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
 		}
-		intern(&a.Platform)
-		intern(&a.Type)
-		intern(&a.Channel)
+		a.Platform, a.Type, a.Channel = strs.Intern(a.Platform), strs.Intern(a.Type), strs.Intern(a.Channel)
 		var err error
 		if a.OccurredAt, err = parseTime(at); err != nil {
 			return nil, fmt.Errorf("sqlite: activity %s time: %w", a.Key, err)
