@@ -426,6 +426,16 @@ type RankRow struct {
 // milliseconds (see LoadChampions). slipping is every member (staff and
 // bots left out) on the slipping list, however long.
 func (sc Scoring) Rankings(d ScoreData, levels map[int64]LevelState, recent []PeriodActivity, now time.Time, risingPeriods ...time.Duration) (out []RankRow, slipping []int64) {
+	return sc.rankingsWith(d, levels, now, risingPeriods, func(period time.Duration, platform string) func(int64) float64 {
+		removed := sc.recentTerms(ScoreData{Members: d.Members}, recent, now, period, platform)
+		return func(id int64) float64 { return removed[id] }
+	})
+}
+
+// rankingsWith is Rankings with the recent terms (recentTerms) of each
+// rising period and platform from recent.
+func (sc Scoring) rankingsWith(d ScoreData, levels map[int64]LevelState, now time.Time, risingPeriods []time.Duration,
+	recent func(period time.Duration, platform string) func(member int64) float64) (out []RankRow, slipping []int64) {
 	if len(risingPeriods) == 0 {
 		risingPeriods = []time.Duration{DefaultRisingPeriod}
 	}
@@ -457,10 +467,10 @@ func (sc Scoring) Rankings(d ScoreData, levels map[int64]LevelState, recent []Pe
 			}
 		}
 		for _, period := range risingPeriods {
-			removed := sc.recentTerms(ScoreData{Members: d.Members}, recent, now, period, p)
+			removed := recent(period, p)
 			for i := range es {
 				e := &es[i]
-				e.gain = e.c.Love.Total - sc.loveThen(removed[e.c.Member.ID], e.c.Love, now, period)
+				e.gain = e.c.Love.Total - sc.loveThen(removed(e.c.Member.ID), e.c.Love, now, period)
 			}
 			for _, staff := range []bool{false, true} {
 				o := ChampionsOptions{Rising: true, Now: now, Platform: p, IncludeStaff: staff, Top: RankDepth, Period: period}

@@ -351,13 +351,17 @@ func Health(data ScoreData, acts []PeriodActivity, opt HealthOptions) HealthRepo
 
 // healthRun holds one computation's state.
 type healthRun struct {
-	opt              HealthOptions
-	now, mid, start  time.Time
-	ends             [2]time.Time // end of period 0 (current) and 1 (previous)
-	roles            map[int64]string
-	acts             []*PeriodActivity // in the window, of the platform
-	period           []int8            // period of acts[i]
-	active           map[int64]uint8   // member id → bit p set when active in period p
+	opt             HealthOptions
+	now, mid, start time.Time
+	ends            [2]time.Time // end of period 0 (current) and 1 (previous)
+	roles           map[int64]string
+	acts            []*PeriodActivity // in the window, of the platform
+	period          []int8            // period of acts[i]
+	// active has, for each member id, bit shift+p set when active in
+	// period p (shift is 0 here; a bounded evaluation keeps the bits of
+	// every period and platform in one map).
+	active           map[int64]uint64
+	shift            uint
 	roleOfAct        []string
 	excludedActivity []bool
 }
@@ -380,7 +384,7 @@ func (h *healthRun) selectActs(acts []PeriodActivity) {
 	h.period = make([]int8, 0, len(acts))
 	h.roleOfAct = make([]string, 0, len(acts))
 	h.excludedActivity = make([]bool, 0, len(acts))
-	h.active = make(map[int64]uint8)
+	h.active = make(map[int64]uint64)
 	for i := range acts {
 		a := &acts[i]
 		if h.opt.Platform != "" && a.Platform != h.opt.Platform {
@@ -438,7 +442,7 @@ func (h *healthRun) members(data ScoreData, r *HealthReport) {
 		if !on {
 			continue
 		}
-		bits := h.active[m.ID]
+		bits := h.active[m.ID] >> h.shift
 		for p := range 2 {
 			if h.periodOf(first) == p {
 				growth[p]++
@@ -721,62 +725,88 @@ func (h *healthRun) threads(r *HealthReport) {
 		}
 	}
 
-	// First response per platform and kind (kinds 1 to 4 are the rows).
-	type times struct {
-		answered   []time.Duration
+	var acc threadAcc
+	for i, a := range h.acts {
+		if isRoot[i] && !h.excludedActivity[i] {
+			acc.addRoot(a, kinds[i], h.period[i], first[i], int(nReplies[i]), nReact[i])
+		}
+	}
+	acc.report(r, h.opt.Platform)
+}
+
+// threadAcc gathers the thread openings of a report with what their
+// replies gave them, and makes the report's first-response rows and top
+// threads; the result does not depend on the order of the openings.
+type threadAcc struct {
+	// answered (their times to first response in whole seconds: 4 bytes
+	// a thread) and unanswered per row of responseKinds and period.
+	stats [len(responseKinds)][2]struct {
+		answered   []int32
 		unanswered int
 	}
-	var stats [len(responseKinds)][2]times
-	// Top threads: the best 5 so far, best first.
-	type cand struct {
-		i                     int
-		replies, react, score int
-	}
-	better := func(x, y cand) bool {
-		a, b := h.acts[x.i], h.acts[y.i]
-		return cmp.Or(cmp.Compare(y.score, x.score), cmp.Compare(y.replies, x.replies), b.OccurredAt.Compare(a.OccurredAt), strings.Compare(a.Key, b.Key)) < 0
-	}
-	var top []cand
-	for i, a := range h.acts {
-		if !isRoot[i] || h.excludedActivity[i] {
-			continue
-		}
-		if k := int(kinds[i]); k <= len(responseKinds) {
-			s := &stats[k-1][h.period[i]]
-			if first[i] > 0 {
-				s.answered = append(s.answered, first[i]-1)
-			} else {
-				s.unanswered++
-			}
-		}
-		c := cand{i: i, replies: int(nReplies[i]), react: nReact[i]}
-		if a.Reactions != nil {
-			c.react += *a.Reactions
-		}
-		c.score = c.replies + c.react
-		if c.replies == 0 && c.score <= 0 {
-			continue
-		}
-		if len(top) == 5 && !better(c, top[4]) {
-			continue
-		}
-		if len(top) < 5 {
-			top = append(top, c)
+	// top is the best 5 so far, best first.
+	top []threadCand
+}
+
+// threadCand is a candidate top thread: its opening's fields the report
+// shows, its counted replies and reactions.
+type threadCand struct {
+	platform, key, title, url, channel string
+	at                                 time.Time
+	kind                               uint8
+	replies, react, score              int
+}
+
+func (x threadCand) better(y threadCand) bool {
+	return cmp.Or(cmp.Compare(y.score, x.score), cmp.Compare(y.replies, x.replies), y.at.Compare(x.at), strings.Compare(x.key, y.key)) < 0
+}
+
+// addRoot adds the counted thread opening a of kind, opened in period
+// (0 current, 1 previous): first is its time to first response + 1 (0:
+// none), replies and react its counted replies of the current period and
+// their reactions.
+func (t *threadAcc) addRoot(a *PeriodActivity, kind uint8, period int8, first time.Duration, replies, react int) {
+	if k := int(kind); k <= len(responseKinds) {
+		s := &t.stats[k-1][period]
+		if first > 0 {
+			s.answered = append(s.answered, int32(min((first-1)/time.Second, math.MaxInt32)))
 		} else {
-			top[4] = c
-		}
-		for j := len(top) - 1; j > 0 && better(top[j], top[j-1]); j-- {
-			top[j], top[j-1] = top[j-1], top[j]
+			s.unanswered++
 		}
 	}
+	c := threadCand{replies: replies, react: react, at: a.OccurredAt, key: a.Key}
+	if a.Reactions != nil {
+		c.react += *a.Reactions
+	}
+	c.score = c.replies + c.react
+	if c.replies == 0 && c.score <= 0 {
+		return
+	}
+	if len(t.top) == 5 && !c.better(t.top[4]) {
+		return
+	}
+	c.platform, c.title, c.url, c.channel, c.kind = a.Platform, a.Title, a.URL, a.Channel, kind
+	if len(t.top) < 5 {
+		t.top = append(t.top, c)
+	} else {
+		t.top[4] = c
+	}
+	for j := len(t.top) - 1; j > 0 && t.top[j].better(t.top[j-1]); j-- {
+		t.top[j], t.top[j-1] = t.top[j-1], t.top[j]
+	}
+}
+
+// report sets r's first-response rows (those of platform, "" for all)
+// and top threads.
+func (t *threadAcc) report(r *HealthReport, platform string) {
 	r.FirstResponse = []HealthResponse{}
 	for j, k := range responseKinds {
-		if h.opt.Platform != "" && h.opt.Platform != k.platform {
+		if platform != "" && platform != k.platform {
 			continue
 		}
 		var tt [2]HealthResponseTimes
 		for p := range 2 {
-			s := stats[j][p]
+			s := t.stats[j][p]
 			slices.Sort(s.answered)
 			tt[p] = HealthResponseTimes{Threads: len(s.answered) + s.unanswered, Answered: len(s.answered), Unanswered: s.unanswered,
 				P50Seconds: nearestRank(s.answered, 50), P90Seconds: nearestRank(s.answered, 90)}
@@ -788,77 +818,102 @@ func (h *healthRun) threads(r *HealthReport) {
 		r.FirstResponse = append(r.FirstResponse, row)
 	}
 	r.Engagement.TopThreads = []HealthThread{}
-	for _, c := range top {
-		a := h.acts[c.i]
-		r.Engagement.TopThreads = append(r.Engagement.TopThreads, HealthThread{Platform: a.Platform, Kind: kindNames[kinds[c.i]], Key: a.Key,
-			Title: a.Title, URL: a.URL, Channel: a.Channel, OpenedAt: TimeJSON(a.OccurredAt), Replies: c.replies, Reactions: c.react, Score: c.score})
+	for _, c := range t.top {
+		r.Engagement.TopThreads = append(r.Engagement.TopThreads, HealthThread{Platform: c.platform, Kind: kindNames[c.kind], Key: c.key,
+			Title: c.title, URL: c.url, Channel: c.channel, OpenedAt: TimeJSON(c.at), Replies: c.replies, Reactions: c.react, Score: c.score})
 	}
 }
 
-// nearestRank is the p-th percentile of sorted by the nearest-rank method,
-// in whole seconds, or nil when sorted is empty.
-func nearestRank(sorted []time.Duration, p int) *int64 {
+// nearestRank is the p-th percentile of sorted (whole seconds) by the
+// nearest-rank method, or nil when sorted is empty. (Whole seconds sort
+// as the times they are cut from: the rank picks the same time.)
+func nearestRank(sorted []int32, p int) *int64 {
 	if len(sorted) == 0 {
 		return nil
 	}
 	rank := (p*len(sorted) + 99) / 100 // ⌈p/100 × n⌉
 	rank = max(rank, 1)
-	s := int64(sorted[rank-1] / time.Second)
+	s := int64(sorted[rank-1])
 	return &s
 }
 
 // engagement computes reactions per post, top channels and sentiment.
 func (h *healthRun) engagement(r *HealthReport) {
-	type react struct{ posts, reactions int }
-	byPlatform := map[string]*[2]react{}
-	type chanKey struct{ platform, channel string }
-	type chanStat struct {
-		acts      [2]int
-		reactions int
-	}
-	channels := map[chanKey]*chanStat{}
-	var senti [2][3]int // positive, neutral, negative
+	var e engagementAcc
 	for i, a := range h.acts {
-		if h.excludedActivity[i] {
-			continue
-		}
-		p := h.period[i]
-		var cs *chanStat
-		if a.Channel != "" {
-			k := chanKey{a.Platform, a.Channel}
-			cs = channels[k]
-			if cs == nil {
-				cs = &chanStat{}
-				channels[k] = cs
-			}
-			cs.acts[p]++
-		}
-		if a.Reactions != nil {
-			rp := byPlatform[a.Platform]
-			if rp == nil {
-				rp = &[2]react{}
-				byPlatform[a.Platform] = rp
-			}
-			rp[p].posts++
-			rp[p].reactions += *a.Reactions
-			if cs != nil && p == 0 {
-				cs.reactions += *a.Reactions
-			}
-		}
-		if a.Sentiment != nil {
-			switch sentiment.Classify(*a.Sentiment) {
-			case sentiment.Positive:
-				senti[p][0]++
-			case sentiment.Neutral:
-				senti[p][1]++
-			default:
-				senti[p][2]++
-			}
+		if !h.excludedActivity[i] {
+			e.add(a, h.period[i])
 		}
 	}
+	e.report(r, h.opt.Platform)
+}
+
+// engagementAcc gathers the counted activities of a report for its
+// reactions per post, top channels and sentiment; the result does not
+// depend on their order.
+type engagementAcc struct {
+	byPlatform map[string]*[2]engagementReact
+	channels   map[engagementChannel]*engagementChanStat
+	senti      [2][3]int // positive, neutral, negative
+}
+
+type engagementReact struct{ posts, reactions int }
+
+type engagementChannel struct{ platform, channel string }
+
+type engagementChanStat struct {
+	acts      [2]int
+	reactions int
+}
+
+// add counts a, of period p (0 current, 1 previous).
+func (e *engagementAcc) add(a *PeriodActivity, p int8) {
+	if e.byPlatform == nil {
+		e.byPlatform = map[string]*[2]engagementReact{}
+		e.channels = map[engagementChannel]*engagementChanStat{}
+	}
+	var cs *engagementChanStat
+	if a.Channel != "" {
+		k := engagementChannel{a.Platform, a.Channel}
+		cs = e.channels[k]
+		if cs == nil {
+			cs = &engagementChanStat{}
+			e.channels[k] = cs
+		}
+		cs.acts[p]++
+	}
+	if a.Reactions != nil {
+		rp := e.byPlatform[a.Platform]
+		if rp == nil {
+			rp = &[2]engagementReact{}
+			e.byPlatform[a.Platform] = rp
+		}
+		rp[p].posts++
+		rp[p].reactions += *a.Reactions
+		if cs != nil && p == 0 {
+			cs.reactions += *a.Reactions
+		}
+	}
+	if a.Sentiment != nil {
+		switch sentiment.Classify(*a.Sentiment) {
+		case sentiment.Positive:
+			e.senti[p][0]++
+		case sentiment.Neutral:
+			e.senti[p][1]++
+		default:
+			e.senti[p][2]++
+		}
+	}
+}
+
+// report sets r's engagement per platform (those of platform, "" for
+// all), top channels and sentiment.
+func (e *engagementAcc) report(r *HealthReport, platform string) {
+	byPlatform, channels, senti := e.byPlatform, e.channels, e.senti
+	type react = engagementReact
 	r.Engagement.Platforms = []HealthPlatformEngagement{}
 	for _, k := range responseKinds {
-		if h.opt.Platform != "" && h.opt.Platform != k.platform {
+		if platform != "" && platform != k.platform {
 			continue
 		}
 		var v [2]react

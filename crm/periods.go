@@ -132,7 +132,9 @@ func (e Evaluated) Meta(now string) map[string]string {
 // EvaluatePeriods computes the stored rankings and health reports at now
 // from the score data, the levels and window, the activities of [now -
 // EvaluationSpan(long), now) (sorted by time in place). With long, the
-// long periods too.
+// long periods too. It holds the whole span at once: the stores use
+// EvaluateWindow, which reads it a piece at a time and is tested against
+// this (TestEvaluateWindowEqualsEvaluatePeriods).
 func (sc Scoring) EvaluatePeriods(d ScoreData, levels map[int64]LevelState, window []PeriodActivity, now time.Time, long bool) Evaluated {
 	periods := slices.Clone(ShortStoredPeriods)
 	if long {

@@ -219,12 +219,16 @@ func (s *Store) evaluateLevels(ctx context.Context, tx pgx.Tx, sc crm.Scoring, n
 		return res, err
 	}
 	long := crm.LongPeriodsDue(longAt, now, longThen, crm.ActivityCount(d))
-	window, err := periodActivities(ctx, tx, now.Add(-crm.EvaluationSpan(long)), now, "")
+	// Read a piece at a time (crm.Scoring.EvaluateWindow), in this
+	// transaction.
+	w := newWindow(tx, d)
+	ev, err := sc.EvaluateWindow(ctx, w, d, levels, now, long)
 	if err != nil {
 		return res, err
 	}
-	ev := sc.EvaluatePeriods(d, levels, window, now, long)
-	window = nil
+	if err := crm.FillThreadHeads(ctx, w, ev.Reports); err != nil {
+		return res, err
+	}
 	ranks, slipping, reports := ev.Ranks, ev.Slipping, ev.Reports
 	rank := map[int64]int{}
 	for _, r := range ranks {

@@ -21,6 +21,7 @@ import (
 	"github.com/rollcall-dev/rollcall/crm/postgres"
 	"github.com/rollcall-dev/rollcall/crm/postgres/pgtest"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
+	"github.com/rollcall-dev/rollcall/crm/storetest"
 	"github.com/rollcall-dev/rollcall/identity"
 )
 
@@ -448,4 +449,11 @@ func TestOutboxLifecycle(t *testing.T) {
 	if none, err := s.Deliveries(ctx, crm.DeliveryFilter{}); err != nil || len(none) != 0 {
 		t.Errorf("no status chosen: %+v, %v", none, err)
 	}
+}
+
+// TestEvaluationEqualsWholeWindow: the reports and rankings an evaluation
+// stores, reading the window a piece at a time, are those computed from
+// the whole window at once.
+func TestEvaluationEqualsWholeWindow(t *testing.T) {
+	storetest.RunEvaluation(t, open(t, pgtest.URL(t)))
 }

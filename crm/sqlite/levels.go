@@ -172,12 +172,10 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 		return res, err
 	}
 	long := crm.LongPeriodsDue(longAt, now, longThen, crm.ActivityCount(d))
-	window, err := s.leanWindow(ctx, d, now.Add(-crm.EvaluationSpan(long)), now)
+	ev, err := s.evaluateWindow(ctx, sc, d, levels, now, long)
 	if err != nil {
 		return res, err
 	}
-	ev := sc.EvaluatePeriods(d, levels, window, now, long)
-	window = nil
 	if err := crm.FillThreadHeads(ctx, s, ev.Reports); err != nil {
 		return res, err
 	}
@@ -323,15 +321,16 @@ func (s *Store) EvaluateLevels(ctx context.Context, sc crm.Scoring, now time.Tim
 	return res, nil
 }
 
-// leanWindow reads the activities of [since, until) as PeriodActivities
-// does, without titles and URLs, their members those of d's identities.
-func (s *Store) leanWindow(ctx context.Context, d crm.ScoreData, since, until time.Time) ([]crm.PeriodActivity, error) {
+// evaluateWindow computes the rankings and reports of the evaluation
+// (crm.Scoring.EvaluateWindow) from the activities of its span, read a
+// piece at a time in one read transaction.
+func (s *Store) evaluateWindow(ctx context.Context, sc crm.Scoring, d crm.ScoreData, levels map[int64]crm.LevelState, now time.Time, long bool) (crm.Evaluated, error) {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: activities of a period: %w", err)
+		return crm.Evaluated{}, fmt.Errorf("sqlite: activities of the evaluation: %w", err)
 	}
 	defer tx.Rollback()
-	return readPeriod(ctx, tx, leanPeriodQuery, since, until, "", setMembers(d.Members))
+	return sc.EvaluateWindow(ctx, newWindow(tx, d), d, levels, now, long)
 }
 
 // LevelsEvaluatedAt is when EvaluateLevels last committed (zero: never).

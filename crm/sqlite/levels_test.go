@@ -14,6 +14,7 @@ import (
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
 	"github.com/rollcall-dev/rollcall/crm/sqlite"
+	"github.com/rollcall-dev/rollcall/crm/storetest"
 )
 
 type outboxRow struct {
@@ -429,4 +430,13 @@ func TestLongPeriodsAfterGrowth(t *testing.T) {
 			t.Errorf("%s: the 365-day report is of %s with %d new members, want of %s with %d", st.name, r.Now, r.Growth.Current, want, st.grown)
 		}
 	}
+}
+
+// TestEvaluationEqualsWholeWindow: the reports and rankings an evaluation
+// stores, reading the window a piece at a time, are those computed from
+// the whole window at once.
+func TestEvaluationEqualsWholeWindow(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "rollcall.db"))
+	defer s.Close()
+	storetest.RunEvaluation(t, s)
 }

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"testing"
 	"time"
@@ -108,4 +109,72 @@ func BenchmarkPeriodMemory(b *testing.B) {
 			}
 		})
 	}
+	// The peak of the heap while the long periods are computed, from the
+	// whole span held at once (EvaluatePeriods, as before issue 15's
+	// bounded evaluation) and read a piece at a time (EvaluateLevels, with
+	// crm.Scoring.EvaluateWindow): sampled every millisecond with the
+	// collector at GOGC=10, so that the heap stays near what is live.
+	b.Run("peak_whole_window", func(b *testing.B) {
+		for b.Loop() {
+			peak := heapPeak(b, func() {
+				d, err := s.ScoreData(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, window, err := s.LeanPeriod(ctx, now.Add(-crm.EvaluationSpan(true)), now, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				ev := sc.EvaluatePeriods(d, nil, window, now, true)
+				runtime.KeepAlive(ev)
+			})
+			b.ReportMetric(peak/(1<<20), "peak-MiB")
+		}
+	})
+	b.Run("peak_windowed", func(b *testing.B) {
+		for b.Loop() {
+			peak := heapPeak(b, func() {
+				at = at.Add(crm.LongPeriodsEvery)
+				if _, err := s.EvaluateLevels(ctx, sc, at, false); err != nil {
+					b.Fatal(err)
+				}
+			})
+			b.ReportMetric(peak/(1<<20), "peak-MiB")
+		}
+	})
+}
+
+// heapPeak runs fn and returns the highest heap in use above the live heap
+// before it, sampled every millisecond with the collector at GOGC=10.
+func heapPeak(b *testing.B, fn func()) float64 {
+	b.Helper()
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	stop, done := make(chan struct{}), make(chan uint64)
+	go func() {
+		var peak uint64
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	peak := <-done
+	if peak < base {
+		return 0
+	}
+	return float64(peak - base)
 }
