@@ -1091,6 +1091,9 @@ func ReadHealth(ctx context.Context, st ScoreReader, opt HealthOptions) (HealthR
 			return r, nil
 		}
 	}
+	if wr, ok := st.(WindowScoreReader); ok {
+		return readWindowHealth(ctx, wr, opt)
+	}
 	if lr, ok := st.(LeanScoreReader); ok {
 		return readLeanHealth(ctx, lr, opt)
 	}
@@ -1149,6 +1152,34 @@ func readLeanHealth(ctx context.Context, lr LeanScoreReader, opt HealthOptions) 
 	}
 	r := Health(data, acts, opt)
 	if err := FillThreadHeads(ctx, lr, []HealthReport{r}); err != nil {
+		return HealthReport{}, err
+	}
+	return r, nil
+}
+
+// WindowScoreReader is a store that reads the activities of a period a
+// piece at a time (WindowReader), for health reports that hold no more
+// than the members' data whatever the period.
+type WindowScoreReader interface {
+	// LeanWindow calls fn, in one read snapshot, with the score data as
+	// LeanScoreReader.LeanPeriod reads it and a WindowReader.
+	LeanWindow(ctx context.Context, fn func(d ScoreData, wr WindowReader) error) error
+	ThreadHeadReader
+}
+
+// readWindowHealth is ReadHealth from a WindowScoreReader (WindowHealth):
+// the same report as from the whole period's activities.
+func readWindowHealth(ctx context.Context, st WindowScoreReader, opt HealthOptions) (HealthReport, error) {
+	var r HealthReport
+	err := st.LeanWindow(ctx, func(d ScoreData, wr WindowReader) error {
+		var err error
+		r, err = WindowHealth(ctx, wr, d, opt)
+		return err
+	})
+	if err != nil {
+		return HealthReport{}, fmt.Errorf("health: %w", err)
+	}
+	if err := FillThreadHeads(ctx, st, []HealthReport{r}); err != nil {
 		return HealthReport{}, err
 	}
 	return r, nil

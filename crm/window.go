@@ -110,51 +110,21 @@ func (sc Scoring) EvaluateWindow(ctx context.Context, wr WindowReader, d ScoreDa
 		out.TimeKeys = append(out.TimeKeys, LongPeriodsKey)
 		out.Values = map[string]string{LongPeriodsActivitiesKey: strconv.Itoa(ActivityCount(d))}
 	}
-	roles := make(map[int64]string)
+	roles := rolesOf(d)
 	identityPlatform := make(map[int64]string)
 	for _, m := range d.Members {
-		if m.Role != "" {
-			roles[m.ID] = m.Role
-		}
 		for _, id := range m.Identities {
 			identityPlatform[id.ID] = id.Platform
 		}
 	}
-	variants := append([]string{""}, HealthPlatforms...)
-	spans := make([]healthSpan, len(periods))
-	for i, p := range periods {
-		spans[i] = newHealthSpan(now, p)
-	}
+	wh := newWindowHealth(d, roles, now, periods, append([]string{""}, HealthPlatforms...))
 
-	// One pass: active bits, engagement, recent terms.
-	active := make(map[int64]uint64)
-	eng := make([][][2]engagementAcc, len(periods)) // period, variant, staff
-	for i := range eng {
-		eng[i] = make([][2]engagementAcc, len(variants))
-	}
+	// One pass: the reports' sums and the recent terms.
 	nTerms := len(periods) * len(RankPlatforms)
 	terms := make(map[int64][]float64)
 	rankSince := now.Add(-slices.Max(periods))
 	err := wr.EachActivity(ctx, now.Add(-EvaluationSpan(long)), now, func(a *PeriodActivity) error {
-		role := roles[a.MemberID]
-		v := slices.Index(variants[1:], a.Platform) + 1
-		for i := range spans {
-			p := spans[i].periodOf(a.OccurredAt)
-			if p < 0 {
-				continue
-			}
-			vis := [2]int{0, v}
-			for _, vi := range vis[:1+min(v, 1)] {
-				if a.MemberID != 0 {
-					active[a.MemberID] |= 1 << activeShift(i, vi, p)
-				}
-				e := &eng[i][vi]
-				if role == "" {
-					e[0].add(a, int8(p))
-				}
-				e[1].add(a, int8(p))
-			}
-		}
+		wh.add(a)
 		ip, ok := identityPlatform[a.IdentityID]
 		if !ok || a.OccurredAt.Before(rankSince) || !a.OccurredAt.Before(now) {
 			return nil
@@ -182,31 +152,10 @@ func (sc Scoring) EvaluateWindow(ctx context.Context, wr WindowReader, d ScoreDa
 	if err != nil {
 		return Evaluated{}, err
 	}
-
-	accs, err := windowThreads(ctx, wr, roles, spans, variants)
-	if err != nil {
+	if out.Reports, err = wh.reports(ctx, wr); err != nil {
 		return Evaluated{}, err
 	}
-	for i, p := range periods {
-		for vi, v := range variants {
-			for staff := range 2 {
-				opt := HealthOptions{Now: now, Period: p, Platform: v, IncludeStaff: staff == 1}
-				h := &healthRun{opt: opt, now: spans[i].now, mid: spans[i].mid, start: spans[i].start}
-				h.ends = [2]time.Time{h.now, h.mid}
-				h.active, h.shift = active, activeShift(i, vi, 0)
-				r := HealthReport{
-					Now: TimeJSON(h.now), PeriodSeconds: int64(p / time.Second), Platform: v, IncludeStaff: opt.IncludeStaff,
-					Current:  HealthWindow{Since: TimeJSON(h.mid), Until: TimeJSON(h.now)},
-					Previous: HealthWindow{Since: TimeJSON(h.start), Until: TimeJSON(h.mid)},
-				}
-				h.members(d, &r)
-				accs[i][vi][staff].report(&r, v)
-				eng[i][vi][staff].report(&r, v)
-				out.Reports = append(out.Reports, r)
-			}
-		}
-	}
-	active, eng = nil, nil
+	wh = nil
 
 	out.Ranks, out.Slipping = sc.rankingsWith(d, levels, now, periods, func(period time.Duration, platform string) func(int64) float64 {
 		i, j := slices.Index(periods, period), slices.Index(RankPlatforms, platform)
@@ -224,11 +173,132 @@ func (sc Scoring) EvaluateWindow(ctx context.Context, wr WindowReader, d ScoreDa
 	return out, nil
 }
 
-// activeShift is the bit of the active map for period index i (of the
-// evaluation's periods), variant vi (0 all platforms, then
-// HealthPlatforms) and half p (0 current, 1 previous).
-func activeShift(i, vi, p int) uint {
-	return uint((i*(len(HealthPlatforms)+1)+vi)*2 + p)
+// rolesOf maps the members of d with a role to it.
+func rolesOf(d ScoreData) map[int64]string {
+	roles := make(map[int64]string)
+	for _, m := range d.Members {
+		if m.Role != "" {
+			roles[m.ID] = m.Role
+		}
+	}
+	return roles
+}
+
+// WindowHealth is Health (ReadHealth's report for opt) from wr, holding
+// what EvaluateWindow holds: the sums of one pass over the activities
+// and a chunk of threads at a time. The top threads have no titles and
+// URLs (FillThreadHeads).
+func WindowHealth(ctx context.Context, wr WindowReader, d ScoreData, opt HealthOptions) (HealthReport, error) {
+	if opt.Period <= 0 {
+		opt.Period = DefaultHealthPeriod
+	}
+	now := opt.Now.UTC()
+	wh := newWindowHealth(d, rolesOf(d), now, []time.Duration{opt.Period}, []string{opt.Platform})
+	if err := wr.EachActivity(ctx, now.Add(-2*opt.Period), now, func(a *PeriodActivity) error {
+		wh.add(a)
+		return nil
+	}); err != nil {
+		return HealthReport{}, err
+	}
+	rs, err := wh.reports(ctx, wr)
+	if err != nil {
+		return HealthReport{}, err
+	}
+	if opt.IncludeStaff {
+		return rs[1], nil
+	}
+	return rs[0], nil
+}
+
+// windowHealth computes the health reports of periods × platforms ("" for
+// all) × without and with staff, from the activities given to add and
+// the threads windowThreads walks.
+type windowHealth struct {
+	d         ScoreData
+	roles     map[int64]string
+	now       time.Time
+	periods   []time.Duration
+	platforms []string
+	spans     []healthSpan
+	// active has the bits of activeShift set for each member; eng is by
+	// period, platform and staff.
+	active map[int64]uint64
+	eng    [][][2]engagementAcc
+}
+
+func newWindowHealth(d ScoreData, roles map[int64]string, now time.Time, periods []time.Duration, platforms []string) *windowHealth {
+	if 2*len(periods)*len(platforms) > 64 {
+		panic("crm: too many health reports for one pass")
+	}
+	w := &windowHealth{d: d, roles: roles, now: now.UTC(), periods: periods, platforms: platforms, active: make(map[int64]uint64)}
+	for _, p := range periods {
+		w.spans = append(w.spans, newHealthSpan(now, p))
+		w.eng = append(w.eng, make([][2]engagementAcc, len(platforms)))
+	}
+	return w
+}
+
+// activeShift is the bit of the active map for period i, platform j and
+// half p (0 current, 1 previous).
+func (w *windowHealth) activeShift(i, j, p int) uint {
+	return uint((i*len(w.platforms)+j)*2 + p)
+}
+
+// add counts a in every report whose span and platform it is in: the
+// active bits, and the engagement and sentiment (with staff, and without
+// when a's member has no role).
+func (w *windowHealth) add(a *PeriodActivity) {
+	role := w.roles[a.MemberID]
+	for i := range w.spans {
+		p := w.spans[i].periodOf(a.OccurredAt)
+		if p < 0 {
+			continue
+		}
+		for j, v := range w.platforms {
+			if v != "" && v != a.Platform {
+				continue
+			}
+			if a.MemberID != 0 {
+				w.active[a.MemberID] |= 1 << w.activeShift(i, j, p)
+			}
+			e := &w.eng[i][j]
+			if role == "" {
+				e[0].add(a, int8(p))
+			}
+			e[1].add(a, int8(p))
+		}
+	}
+}
+
+// reports walks the threads and makes the reports, by period, platform,
+// then without and with staff.
+func (w *windowHealth) reports(ctx context.Context, wr WindowReader) ([]HealthReport, error) {
+	accs, err := windowThreads(ctx, wr, w.roles, w.spans, w.platforms)
+	if err != nil {
+		return nil, err
+	}
+	var out []HealthReport
+	for i, p := range w.periods {
+		sp := w.spans[i]
+		for j, v := range w.platforms {
+			for staff := range 2 {
+				opt := HealthOptions{Now: w.now, Period: p, Platform: v, IncludeStaff: staff == 1}
+				h := &healthRun{opt: opt, now: sp.now, mid: sp.mid, start: sp.start}
+				h.ends = [2]time.Time{h.now, h.mid}
+				h.active, h.shift = w.active, w.activeShift(i, j, 0)
+				r := HealthReport{
+					Now: TimeJSON(h.now), PeriodSeconds: int64(p / time.Second), Platform: v, IncludeStaff: opt.IncludeStaff,
+					Current:  HealthWindow{Since: TimeJSON(h.mid), Until: TimeJSON(h.now)},
+					Previous: HealthWindow{Since: TimeJSON(h.start), Until: TimeJSON(h.mid)},
+				}
+				h.members(w.d, &r)
+				accs[i][j][staff].report(&r, v)
+				w.eng[i][j][staff].report(&r, v)
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
 }
 
 // healthSpan is the two periods of a report: [start, mid) and [mid, now).

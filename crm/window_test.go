@@ -195,3 +195,27 @@ func TestMentionPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowHealthEqualsHealth: a report of any period, platform and
+// staff choice read a piece at a time is Health's of the whole period.
+func TestWindowHealthEqualsHealth(t *testing.T) {
+	for seed := range uint64(6) {
+		d, acts := evalWorld(seed, 50, 2000)
+		for _, opt := range []HealthOptions{
+			{Now: hNow}, {Now: hNow, Period: 45 * Day, IncludeStaff: true}, {Now: hNow, Period: 366 * Day, Platform: "mastodon"},
+			{Now: hNow, Period: 200 * Day, Platform: "github", IncludeStaff: true}, {Now: hNow.Add(-90 * Day), Period: 36 * time.Hour}, {Now: hNow, Period: 120 * Day, Platform: "git"},
+		} {
+			want := Health(d, acts, opt)
+			for i := range want.Engagement.TopThreads {
+				want.Engagement.TopThreads[i].Title, want.Engagement.TopThreads[i].URL = "", ""
+			}
+			got, err := WindowHealth(t.Context(), SliceWindow(acts), d, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("seed %d, %+v: WindowHealth differs (-Health +WindowHealth):\n%s", seed, opt, diff)
+			}
+		}
+	}
+}

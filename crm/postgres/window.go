@@ -30,6 +30,27 @@ func newWindow(q querier, d crm.ScoreData) *window {
 	return w
 }
 
+var _ crm.WindowScoreReader = (*Store)(nil)
+
+// LeanWindow implements crm.WindowScoreReader: the score data (without
+// the interactions, which health reads none of) and the window in one
+// read-only repeatable-read transaction.
+func (s *Store) LeanWindow(ctx context.Context, fn func(d crm.ScoreData, wr crm.WindowReader) error) error {
+	return s.read(ctx, func(tx pgx.Tx) error {
+		var d crm.ScoreData
+		var err error
+		if d.Members, err = s.scoreMembers(ctx, tx, nil, false); err != nil {
+			return fmt.Errorf("postgres: score data: %w", err)
+		}
+		return fn(d, newWindow(tx, d))
+	})
+}
+
+// ActivityHeads returns the title and URL of each of the activities keys.
+func (s *Store) ActivityHeads(ctx context.Context, keys []string) (map[string][2]string, error) {
+	return (&window{q: s.pool}).ActivityHeads(ctx, keys)
+}
+
 // windowCols are the columns scan reads.
 const windowCols = `a.key, a.platform, a.type, a.channel, a.parent_key, a.occurred_at, a.identity_id, a.reactions_total, a.sentiment`
 

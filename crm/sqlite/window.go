@@ -30,6 +30,23 @@ func newWindow(tx *sql.Tx, d crm.ScoreData) *window {
 	return w
 }
 
+var _ crm.WindowScoreReader = (*Store)(nil)
+
+// LeanWindow implements crm.WindowScoreReader: the lean score data and
+// the window in one read transaction.
+func (s *Store) LeanWindow(ctx context.Context, fn func(d crm.ScoreData, wr crm.WindowReader) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("sqlite: lean score data: %w", err)
+	}
+	defer tx.Rollback()
+	var d crm.ScoreData
+	if d.Members, err = s.scoreMembers(ctx, tx, "", true); err != nil {
+		return err
+	}
+	return fn(d, newWindow(tx, d))
+}
+
 // windowCols are the columns scan reads.
 const windowCols = `a.key, a.platform, a.type, a.channel, a.parent_key, a.occurred_at, a.identity_id, a.reactions_total, a.sentiment`
 

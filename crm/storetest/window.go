@@ -124,6 +124,28 @@ func RunEvaluation(t *testing.T, s Evaluator) {
 	if gains == 0 {
 		t.Error("no rising gain in any stored ranking: the world tests little")
 	}
+	// Reports of periods not stored, computed when asked: from the window
+	// a piece at a time when the store reads it so.
+	if _, ok := s.(crm.WindowScoreReader); !ok {
+		t.Logf("%T reads no window: live reports from whole periods", s)
+	}
+	for _, opt := range []crm.HealthOptions{
+		{Now: now, Period: 45 * crm.Day}, {Now: now, Period: 200 * crm.Day, Platform: "mastodon", IncludeStaff: true},
+		{Now: now.Add(-30 * crm.Day), Period: 366 * crm.Day, Platform: "github"},
+	} {
+		acts, err := s.PeriodActivities(ctx, opt.Now.Add(-2*opt.Period), opt.Now, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := crm.Health(d, acts, opt)
+		got, err := crm.ReadHealth(ctx, s, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%+v: live report differs (-whole period +read):\n%s", opt, diff)
+		}
+	}
 }
 
 // evaluationWorld is a random community of n accounts and k activities
