@@ -310,15 +310,16 @@ type entry struct {
 // entries computes the entry of every member on platform ("" for all),
 // staff and bots included; with rising, the gain over period from recent.
 func (sc Scoring) entries(d ScoreData, levels map[int64]LevelState, recent []PeriodActivity, rising bool, now time.Time, platform string, period time.Duration) []entry {
-	return sc.entriesOf(sc.BuildGraph(d, now, platform), d.Members, levels, recent, rising, now, platform, period)
-}
-
-// entriesOf computes the entries of members with graph g (see entries).
-func (sc Scoring) entriesOf(g Graph, members []ScoreMember, levels map[int64]LevelState, recent []PeriodActivity, rising bool, now time.Time, platform string, period time.Duration) []entry {
 	var removed map[int64]float64
 	if rising {
-		removed = sc.recentTerms(ScoreData{Members: members}, recent, now, period, platform)
+		removed = sc.recentTerms(ScoreData{Members: d.Members}, recent, now, period, platform)
 	}
+	return sc.entriesOf(sc.BuildGraph(d, now, platform), d.Members, levels, removed, rising, now, platform, period)
+}
+
+// entriesOf computes the entries of members with graph g (see entries),
+// with rising from the recent terms removed (recentTerms).
+func (sc Scoring) entriesOf(g Graph, members []ScoreMember, levels map[int64]LevelState, removed map[int64]float64, rising bool, now time.Time, platform string, period time.Duration) []entry {
 	week := WeekOf(now)
 	out := make([]entry, 0, len(members))
 	for _, m := range members {
@@ -666,11 +667,36 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 // interaction, read without tallies; the tallies (and levels) are read for
 // the active members only.
 func (sc Scoring) risingAmongActive(ctx context.Context, r ChampionsReader, rr RisingReader, o ChampionsOptions) (ChampionsList, error) {
+	if rw, ok := rr.(RisingWindowReader); ok {
+		var list ChampionsList
+		err := rw.RisingWindow(ctx, o.Now.Add(-o.Period), o.Now, func(graph ScoreData, active []ScoreMember, wr WindowReader) error {
+			levels, err := activeLevels(ctx, r, active)
+			if err != nil {
+				return err
+			}
+			removed, err := sc.windowTerms(ctx, wr, active, o.Now, o.Period, o.Platform)
+			if err != nil {
+				return err
+			}
+			list = sc.risingAmongTerms(graph, active, levels, removed, o)
+			return nil
+		})
+		return list, err
+	}
 	graph, active, recent, err := rr.RisingData(ctx, o.Now.Add(-o.Period), o.Now)
 	if err != nil {
 		return ChampionsList{}, err
 	}
-	var levels map[int64]LevelState
+	levels, err := activeLevels(ctx, r, active)
+	if err != nil {
+		return ChampionsList{}, err
+	}
+	return sc.RisingAmong(graph, active, levels, recent, o), nil
+}
+
+// activeLevels reads the levels of active (all levels when r cannot read
+// some).
+func activeLevels(ctx context.Context, r ChampionsReader, active []ScoreMember) (map[int64]LevelState, error) {
 	if lr, ok := r.(interface {
 		LevelsOf(ctx context.Context, ids []int64) (map[int64]LevelState, error)
 	}); ok {
@@ -678,14 +704,37 @@ func (sc Scoring) risingAmongActive(ctx context.Context, r ChampionsReader, rr R
 		for i, m := range active {
 			ids[i] = m.ID
 		}
-		levels, err = lr.LevelsOf(ctx, ids)
-	} else {
-		levels, err = r.Levels(ctx)
+		return lr.LevelsOf(ctx, ids)
 	}
-	if err != nil {
-		return ChampionsList{}, err
+	return r.Levels(ctx)
+}
+
+// RisingWindowReader is a RisingReader that reads the period's activities
+// a piece at a time, so that a rising list of any period holds no more
+// than the members' data.
+type RisingWindowReader interface {
+	// RisingWindow calls fn, in one read snapshot, with RisingData's
+	// graph and active members and a WindowReader of the store.
+	RisingWindow(ctx context.Context, since, until time.Time, fn func(graph ScoreData, active []ScoreMember, wr WindowReader) error) error
+}
+
+// windowTerms is recentTerms of members from wr: the activities of
+// [now-period, now) in key order, summed as recentTerms sums them.
+func (sc Scoring) windowTerms(ctx context.Context, wr WindowReader, members []ScoreMember, now time.Time, period time.Duration, platform string) (map[int64]float64, error) {
+	ids := make(map[int64]string)
+	for _, m := range members {
+		for _, id := range m.Identities {
+			ids[id.ID] = id.Platform
+		}
 	}
-	return sc.RisingAmong(graph, active, levels, recent, o), nil
+	out := map[int64]float64{}
+	err := wr.EachActivity(ctx, now.Add(-period), now, func(a *PeriodActivity) error {
+		if p, ok := ids[a.IdentityID]; ok && onPlatform(p, platform) {
+			out[a.MemberID] += sc.Weights[a.Type] * TallyTerm(a.OccurredAt, sc.Decay)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // RisingAmong is Champions for o.Rising with the graph of all (whose
@@ -696,9 +745,16 @@ func (sc Scoring) risingAmongActive(ctx context.Context, r ChampionsReader, rr R
 // risingAmongActive).
 func (sc Scoring) RisingAmong(all ScoreData, active []ScoreMember, levels map[int64]LevelState, recent []PeriodActivity, o ChampionsOptions) ChampionsList {
 	o = sc.defaults(o)
+	return sc.risingAmongTerms(all, active, levels, sc.recentTerms(ScoreData{Members: active}, recent, o.Now, o.Period, o.Platform), o)
+}
+
+// risingAmongTerms is RisingAmong with the recent terms removed
+// (recentTerms) of o (with its defaults).
+func (sc Scoring) risingAmongTerms(all ScoreData, active []ScoreMember, levels map[int64]LevelState, removed map[int64]float64, o ChampionsOptions) ChampionsList {
+	o = sc.defaults(o)
 	out := sc.listHead(o)
 	g := sc.BuildGraph(all, o.Now, o.Platform)
-	es := sc.entriesOf(g, active, levels, recent, true, o.Now, o.Platform, o.Period)
+	es := sc.entriesOf(g, active, levels, removed, true, o.Now, o.Platform, o.Period)
 	out.Champions = pick(es, o)
 	return out
 }

@@ -81,15 +81,64 @@ func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph c
 	if recent, err = readPeriod(ctx, tx, leanPeriodQuery, since, until, "", nil); err != nil {
 		return graph, nil, nil, err
 	}
+	idents := make(map[int64]int64)
+	for _, a := range recent {
+		idents[a.IdentityID] = 0
+	}
+	if graph, active, err = s.risingMembers(ctx, tx, idents); err != nil {
+		return graph, nil, nil, err
+	}
+	for i := range recent {
+		recent[i].MemberID = idents[recent[i].IdentityID]
+	}
+	return graph, active, recent, nil
+}
+
+var _ crm.RisingWindowReader = (*Store)(nil)
+
+// RisingWindow implements crm.RisingWindowReader: RisingData's members,
+// those of the identities of [since, until) (from the index
+// activities_time alone), and the window, in one read transaction.
+func (s *Store) RisingWindow(ctx context.Context, since, until time.Time, fn func(graph crm.ScoreData, active []crm.ScoreMember, wr crm.WindowReader) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("sqlite: rising data: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT a.identity_id FROM activities a INDEXED BY activities_time
+		WHERE a.occurred_at >= ? AND a.occurred_at < ?`, formatTime(since), formatTime(until))
+	if err != nil {
+		return fmt.Errorf("sqlite: rising data: identities: %w", err)
+	}
+	idents := make(map[int64]int64)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: rising data: identities: %w", err)
+		}
+		idents[id] = 0
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: rising data: identities: %w", err)
+	}
+	graph, active, err := s.risingMembers(ctx, tx, idents)
+	if err != nil {
+		return err
+	}
+	return fn(graph, active, &window{tx: tx, memberOf: idents, strs: crm.Interner{}})
+}
+
+// risingMembers reads, in tx, the members of the identities of idents
+// (setting each one's member, 0 for none), their score data with tallies
+// (active), and the graph data (see RisingData).
+func (s *Store) risingMembers(ctx context.Context, tx *sql.Tx, idents map[int64]int64) (graph crm.ScoreData, active []crm.ScoreMember, err error) {
 	// The members of the activities' identities: looked up for a few,
 	// from a scan of every identity's member for many.
 	most := s.lookupMost
 	if most == 0 {
 		most = defaultLookupMost
-	}
-	idents := make(map[int64]int64)
-	for _, a := range recent {
-		idents[a.IdentityID] = 0
 	}
 	memberQuery := `SELECT id, member_id FROM identities WHERE member_id IS NOT NULL`
 	var args []any
@@ -100,13 +149,13 @@ func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph c
 	}
 	rows, err := tx.QueryContext(ctx, memberQuery, args...)
 	if err != nil {
-		return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
+		return graph, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
 	}
 	for rows.Next() {
 		var id, member int64
 		if err := rows.Scan(&id, &member); err != nil {
 			rows.Close()
-			return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
+			return graph, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
 		}
 		if _, ok := idents[id]; ok {
 			idents[id] = member
@@ -114,16 +163,14 @@ func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph c
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
+		return graph, nil, fmt.Errorf("sqlite: rising data: members of identities: %w", err)
 	}
 	seen := make(map[int64]bool)
 	ids := []int64{}
-	for i := range recent {
-		a := &recent[i]
-		a.MemberID = idents[a.IdentityID]
-		if a.MemberID != 0 && !seen[a.MemberID] {
-			seen[a.MemberID] = true
-			ids = append(ids, a.MemberID)
+	for _, m := range idents {
+		if m != 0 && !seen[m] {
+			seen[m] = true
+			ids = append(ids, m)
 		}
 	}
 	slices.Sort(ids)
@@ -132,12 +179,12 @@ func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph c
 	if len(ids) <= most {
 		b, _ := json.Marshal(ids)
 		if active, err = s.scoreMembers(ctx, tx, string(b), false); err != nil {
-			return graph, nil, nil, err
+			return graph, nil, err
 		}
 	} else {
 		all, err := s.scoreMembers(ctx, tx, "", false)
 		if err != nil {
-			return graph, nil, nil, err
+			return graph, nil, err
 		}
 		for _, m := range all {
 			if seen[m.ID] {
@@ -146,17 +193,17 @@ func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph c
 		}
 	}
 	if graph.Interactions, err = readInteractions(ctx, tx); err != nil {
-		return graph, nil, nil, err
+		return graph, nil, err
 	}
 	var ends string // the members' ids, a JSON array
 	if err := tx.QueryRowContext(ctx, `SELECT json_group_array(member_id) FROM (SELECT DISTINCT i.member_id FROM identities i
 			WHERE i.member_id IS NOT NULL AND (i.id IN (SELECT from_identity FROM interactions) OR i.id IN (SELECT to_identity FROM interactions)))`).Scan(&ends); err != nil {
-		return graph, nil, nil, fmt.Errorf("sqlite: rising data: members of interactions: %w", err)
+		return graph, nil, fmt.Errorf("sqlite: rising data: members of interactions: %w", err)
 	}
 	if graph.Members, err = s.scoreMembers(ctx, tx, ends, true); err != nil {
-		return graph, nil, nil, err
+		return graph, nil, err
 	}
-	return graph, active, recent, nil
+	return graph, active, nil
 }
 
 // defaultLookupMost is how many members or identities RisingData looks up
