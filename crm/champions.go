@@ -621,12 +621,20 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 		}
 		list, stored = l, ok
 	}
-	if rr, ok := r.(RisingReader); ok && !stored && o.Rising && o.Period >= time.Hour {
-		l, err := sc.risingAmongActive(ctx, r, rr, o)
+	if !stored && o.Rising && o.Period >= time.Hour {
+		var l ChampionsList
+		var err error
+		if rw, ok := r.(RisingWindowReader); ok {
+			l, err = sc.risingWindow(ctx, r, rw, o)
+			stored = true
+		} else if rr, ok := r.(RisingReader); ok {
+			l, err = sc.risingAmongActive(ctx, r, rr, o)
+			stored = true
+		}
 		if err != nil {
 			return ChampionsList{}, fmt.Errorf("champions: %w", err)
 		}
-		list, stored = l, true
+		list = l
 	}
 	if !stored {
 		d, err := r.ScoreData(ctx)
@@ -667,22 +675,6 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 // interaction, read without tallies; the tallies (and levels) are read for
 // the active members only.
 func (sc Scoring) risingAmongActive(ctx context.Context, r ChampionsReader, rr RisingReader, o ChampionsOptions) (ChampionsList, error) {
-	if rw, ok := rr.(RisingWindowReader); ok {
-		var list ChampionsList
-		err := rw.RisingWindow(ctx, o.Now.Add(-o.Period), o.Now, func(graph ScoreData, active []ScoreMember, wr WindowReader) error {
-			levels, err := activeLevels(ctx, r, active)
-			if err != nil {
-				return err
-			}
-			removed, err := sc.windowTerms(ctx, wr, active, o.Now, o.Period, o.Platform)
-			if err != nil {
-				return err
-			}
-			list = sc.risingAmongTerms(graph, active, levels, removed, o)
-			return nil
-		})
-		return list, err
-	}
 	graph, active, recent, err := rr.RisingData(ctx, o.Now.Add(-o.Period), o.Now)
 	if err != nil {
 		return ChampionsList{}, err
@@ -692,6 +684,25 @@ func (sc Scoring) risingAmongActive(ctx context.Context, r ChampionsReader, rr R
 		return ChampionsList{}, err
 	}
 	return sc.RisingAmong(graph, active, levels, recent, o), nil
+}
+
+// risingWindow is risingAmongActive from a RisingWindowReader: the recent
+// terms summed from one pass over the period's activities.
+func (sc Scoring) risingWindow(ctx context.Context, r ChampionsReader, rw RisingWindowReader, o ChampionsOptions) (ChampionsList, error) {
+	var list ChampionsList
+	err := rw.RisingWindow(ctx, o.Now.Add(-o.Period), o.Now, func(graph ScoreData, active []ScoreMember, wr WindowReader) error {
+		levels, err := activeLevels(ctx, r, active)
+		if err != nil {
+			return err
+		}
+		removed, err := sc.windowTerms(ctx, wr, active, o.Now, o.Period, o.Platform)
+		if err != nil {
+			return err
+		}
+		list = sc.risingAmongTerms(graph, active, levels, removed, o)
+		return nil
+	})
+	return list, err
 }
 
 // activeLevels reads the levels of active (all levels when r cannot read
@@ -709,12 +720,14 @@ func activeLevels(ctx context.Context, r ChampionsReader, active []ScoreMember) 
 	return r.Levels(ctx)
 }
 
-// RisingWindowReader is a RisingReader that reads the period's activities
-// a piece at a time, so that a rising list of any period holds no more
-// than the members' data.
+// RisingWindowReader reads what a rising list needs with the period's
+// activities a piece at a time, so that a rising list of any period holds
+// no more than the members' data.
 type RisingWindowReader interface {
-	// RisingWindow calls fn, in one read snapshot, with RisingData's
-	// graph and active members and a WindowReader of the store.
+	// RisingWindow calls fn, in one read snapshot, with the graph data
+	// and the members with their tallies as RisingData reads them (active
+	// may hold members with no activity in the period too: they are never
+	// rising) and a WindowReader of the store.
 	RisingWindow(ctx context.Context, since, until time.Time, fn func(graph ScoreData, active []ScoreMember, wr WindowReader) error) error
 }
 

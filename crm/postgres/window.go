@@ -212,3 +212,18 @@ func (w *window) ActivityHeads(ctx context.Context, keys []string) (map[string][
 	}
 	return out, nil
 }
+
+var _ crm.RisingWindowReader = (*Store)(nil)
+
+// RisingWindow implements crm.RisingWindowReader: every member's score
+// data (the graph's and the entries') and the window, in one read-only
+// repeatable-read transaction.
+func (s *Store) RisingWindow(ctx context.Context, since, until time.Time, fn func(graph crm.ScoreData, active []crm.ScoreMember, wr crm.WindowReader) error) error {
+	return s.read(ctx, func(tx pgx.Tx) error {
+		d, err := s.scoreData(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("postgres: score data: %w", err)
+		}
+		return fn(d, d.Members, newWindow(tx, d))
+	})
+}
