@@ -556,7 +556,7 @@ func mentionsOf(ctx context.Context, wr WindowReader, span healthSpan, acts []Pe
 }
 
 // leadsTo reports whether the keys of a lead to it (firsts are the first
-// mentions of the statuses, from firstMentions): a mention's status leads
+// mentions of the statuses, from statusMentions.first): a mention's status leads
 // to its first mention; another activity's key leads to it unless it is
 // a status's post key and the status has a mention.
 func leadsTo(a *PeriodActivity, firsts map[string]string) bool {

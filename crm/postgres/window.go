@@ -3,12 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // window is the crm.WindowReader of an evaluation: its reads are in the
@@ -21,13 +21,7 @@ type window struct {
 }
 
 func newWindow(q querier, d crm.ScoreData) *window {
-	w := &window{q: q, memberOf: make(map[int64]int64), strs: crm.Interner{}}
-	for _, m := range d.Members {
-		for _, id := range m.Identities {
-			w.memberOf[id.ID] = m.ID
-		}
-	}
-	return w
+	return &window{q: q, memberOf: storekit.MemberOf(d), strs: crm.Interner{}}
 }
 
 var _ crm.WindowScoreReader = (*Store)(nil)
@@ -121,18 +115,12 @@ func (w *window) list(ctx context.Context, what, query string, args ...any) ([]c
 	return out, nil
 }
 
-// inList is the SQL list of the quoted strings of vs (constants of the
-// code, not user input).
-func inList(vs []string) string {
-	return `'` + strings.Join(vs, `', '`) + `'`
-}
-
 var (
 	openingsQuery = `SELECT ` + windowCols + ` FROM activities a
-		WHERE a.occurred_at >= $1 AND a.occurred_at < $2 AND a.type IN (` + inList(crm.OpeningTypes) + `) AND (a.occurred_at > $1 OR a.key > $3)
+		WHERE a.occurred_at >= $1 AND a.occurred_at < $2 AND a.type IN (` + storekit.QuotedList(crm.OpeningTypes) + `) AND (a.occurred_at > $1 OR a.key > $3)
 		ORDER BY a.occurred_at, a.key LIMIT $4`
 	repliesQuery = `SELECT ` + windowCols + ` FROM activities a
-		WHERE a.parent_key = ANY($3) AND a.parent_key <> '' AND a.type IN (` + inList(crm.ReplyTypes) + `)
+		WHERE a.parent_key = ANY($3) AND a.parent_key <> '' AND a.type IN (` + storekit.QuotedList(crm.ReplyTypes) + `)
 			AND a.occurred_at >= $1 AND a.occurred_at < $2`
 	mentionsQuery = `SELECT j.sk, a.platform, a.key, a.occurred_at FROM unnest($3::text[], $4::text[]) AS j(sk, p) JOIN activities a
 			ON a.key >= j.p AND a.key < j.p || ';' AND (a.key = j.p OR a.key >= j.p || ':')
@@ -159,12 +147,7 @@ func (w *window) Replies(ctx context.Context, since, until time.Time, keys []str
 
 // Mentions implements crm.WindowReader, from the key's index.
 func (w *window) Mentions(ctx context.Context, since, until time.Time, keys []string) ([]crm.Mention, error) {
-	var sks, ps []string
-	for _, k := range keys {
-		if p, ok := crm.MentionPrefix(k); ok {
-			sks, ps = append(sks, k), append(ps, p)
-		}
-	}
+	sks, ps := storekit.MentionPrefixes(keys)
 	if len(sks) == 0 {
 		return nil, nil
 	}

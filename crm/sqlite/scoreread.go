@@ -11,6 +11,7 @@ import (
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 var _ crm.ScoreReader = (*Store)(nil)
@@ -403,12 +404,7 @@ func (s *Store) periodActivities(ctx context.Context, since, until time.Time, pl
 // setMembers is readPeriod's fill for leanPeriodQuery: each activity's
 // member is that of its identity among members (0: none).
 func setMembers(members []crm.ScoreMember) func(a *crm.PeriodActivity) {
-	memberOf := make(map[int64]int64)
-	for _, m := range members {
-		for _, id := range m.Identities {
-			memberOf[id.ID] = m.ID
-		}
-	}
+	memberOf := storekit.MemberOf(crm.ScoreData{Members: members})
 	return func(a *crm.PeriodActivity) { a.MemberID = memberOf[a.IdentityID] }
 }
 

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/rollcall-dev/rollcall/crm"
+	"github.com/rollcall-dev/rollcall/crm/internal/storekit"
 )
 
 // window is the crm.WindowReader of an evaluation: its reads are in one
@@ -21,13 +21,7 @@ type window struct {
 }
 
 func newWindow(tx *sql.Tx, d crm.ScoreData) *window {
-	w := &window{tx: tx, memberOf: make(map[int64]int64), strs: crm.Interner{}}
-	for _, m := range d.Members {
-		for _, id := range m.Identities {
-			w.memberOf[id.ID] = m.ID
-		}
-	}
-	return w
+	return &window{tx: tx, memberOf: storekit.MemberOf(d), strs: crm.Interner{}}
 }
 
 var _ crm.WindowScoreReader = (*Store)(nil)
@@ -143,20 +137,14 @@ func (w *window) list(ctx context.Context, what, query string, args ...any) ([]c
 	return out, nil
 }
 
-// inList is the SQL list of the quoted strings of vs (constants of the
-// code, not user input).
-func inList(vs []string) string {
-	return `'` + strings.Join(vs, `', '`) + `'`
-}
-
 var (
 	// openingsQuery's window starts at the last opening read (the
 	// index's range), then leaves out what was read at that time.
 	openingsQuery = `SELECT ` + windowCols + ` FROM activities a INDEXED BY activities_time
-		WHERE ` + windowWhere + ` AND a.type IN (` + inList(crm.OpeningTypes) + `) AND (a.occurred_at > ? OR a.key > ?)
+		WHERE ` + windowWhere + ` AND a.type IN (` + storekit.QuotedList(crm.OpeningTypes) + `) AND (a.occurred_at > ? OR a.key > ?)
 		ORDER BY a.occurred_at, a.key LIMIT ?`
 	repliesQuery = `SELECT ` + windowCols + ` FROM activities a
-		WHERE a.parent_key IN (SELECT value FROM json_each(?)) AND a.parent_key <> '' AND a.type IN (` + inList(crm.ReplyTypes) + `)
+		WHERE a.parent_key IN (SELECT value FROM json_each(?)) AND a.parent_key <> '' AND a.type IN (` + storekit.QuotedList(crm.ReplyTypes) + `)
 			AND ` + windowWhere
 	mentionsQuery = `SELECT j.value ->> 0, a.platform, a.key, a.occurred_at FROM json_each(?) j JOIN activities a
 			ON a.key >= j.value ->> 1 AND a.key < (j.value ->> 1) || ';' AND (a.key = j.value ->> 1 OR a.key >= (j.value ->> 1) || ':')
@@ -186,14 +174,13 @@ func (w *window) Replies(ctx context.Context, since, until time.Time, keys []str
 
 // Mentions implements crm.WindowReader, from the key's index.
 func (w *window) Mentions(ctx context.Context, since, until time.Time, keys []string) ([]crm.Mention, error) {
-	var pairs [][2]string
-	for _, k := range keys {
-		if p, ok := crm.MentionPrefix(k); ok {
-			pairs = append(pairs, [2]string{k, p})
-		}
-	}
-	if len(pairs) == 0 {
+	statuses, prefixes := storekit.MentionPrefixes(keys)
+	if len(statuses) == 0 {
 		return nil, nil
+	}
+	pairs := make([][2]string, len(statuses))
+	for i := range statuses {
+		pairs[i] = [2]string{statuses[i], prefixes[i]}
 	}
 	js, err := json.Marshal(pairs)
 	if err != nil {

@@ -1,5 +1,6 @@
 // Package storekit holds small SQL-side helpers of both stores: pair and
-// account keys, LIKE escaping and prefix ranges. What both stores share
+// account keys, LIKE escaping and prefix ranges, SQL lists of constants,
+// and what the evaluation's window reads share. What both stores share
 // outside SQL (batch validation, merging an account into the stored one,
 // the stored JSON sets, reactions, account keys, page cursors) is in
 // package crm (crm/stored.go), one copy for both.
@@ -71,4 +72,33 @@ func Refusal(decided map[[2]string]string, kind string) string {
 		what = "one person"
 	}
 	return fmt.Sprintf("people decided %s and %s are %s", pairs[0][0], pairs[0][1], what)
+}
+
+// QuotedList is the SQL list of the quoted strings vs ('a', 'b'): for
+// constants of the code without quotes, never for input.
+func QuotedList(vs []string) string {
+	return `'` + strings.Join(vs, `', '`) + `'`
+}
+
+// MemberOf maps the identities of d's members to their member.
+func MemberOf(d crm.ScoreData) map[int64]int64 {
+	out := make(map[int64]int64)
+	for _, m := range d.Members {
+		for _, id := range m.Identities {
+			out[id.ID] = m.ID
+		}
+	}
+	return out
+}
+
+// MentionPrefixes returns, for each of keys that is a Mastodon status's
+// post key, the key and the prefix of its mentions' keys
+// (crm.MentionPrefix), in order.
+func MentionPrefixes(keys []string) (statuses, prefixes []string) {
+	for _, k := range keys {
+		if p, ok := crm.MentionPrefix(k); ok {
+			statuses, prefixes = append(statuses, k), append(prefixes, p)
+		}
+	}
+	return statuses, prefixes
 }

@@ -29,3 +29,13 @@ func TestRefusal(t *testing.T) {
 		t.Errorf("Refusal with no merge decided = %q, want none", got)
 	}
 }
+
+func TestQuotedListAndMentionPrefixes(t *testing.T) {
+	if got := QuotedList([]string{"a", "b_c"}); got != `'a', 'b_c'` {
+		t.Errorf("QuotedList = %s", got)
+	}
+	st, ps := MentionPrefixes([]string{"github/x/post/1", "mastodon/m.test/post/7", "mastodon/m.test/mention/7:a"})
+	if len(st) != 1 || st[0] != "mastodon/m.test/post/7" || ps[0] != "mastodon/m.test/mention/7" {
+		t.Errorf("MentionPrefixes = %q, %q", st, ps)
+	}
+}
