@@ -627,9 +627,6 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 		if rw, ok := r.(RisingWindowReader); ok {
 			l, err = sc.risingWindow(ctx, r, rw, o)
 			stored = true
-		} else if rr, ok := r.(RisingReader); ok {
-			l, err = sc.risingAmongActive(ctx, r, rr, o)
-			stored = true
 		}
 		if err != nil {
 			return ChampionsList{}, fmt.Errorf("champions: %w", err)
@@ -665,29 +662,17 @@ func (sc Scoring) LoadChampions(ctx context.Context, r ChampionsReader, o Champi
 	return list, nil
 }
 
-// risingAmongActive is the rising list computed from the members active
-// in the period only: Champions would give the same. A member with no
+// risingWindow is the rising list computed from the members active in
+// the period only (RisingWindow), the recent terms summed from one pass
+// over the period's activities: Champions would give the same. A member with no
 // activity in the period has loveThen = Base × D(then)/D(now) × (1 +
 // breadth) > Total when Base > 0 (D(then)/D(now) = Decay^(-period in
 // months) ≥ 1 + 1.4e-4 for a period of at least an hour, far above
 // rounding), and a gain of 0 when Base is 0: never positive, so never
 // listed. The graph (reach) is built from the members at either end of an
 // interaction, read without tallies; the tallies (and levels) are read for
-// the active members only.
-func (sc Scoring) risingAmongActive(ctx context.Context, r ChampionsReader, rr RisingReader, o ChampionsOptions) (ChampionsList, error) {
-	graph, active, recent, err := rr.RisingData(ctx, o.Now.Add(-o.Period), o.Now)
-	if err != nil {
-		return ChampionsList{}, err
-	}
-	levels, err := activeLevels(ctx, r, active)
-	if err != nil {
-		return ChampionsList{}, err
-	}
-	return sc.RisingAmong(graph, active, levels, recent, o), nil
-}
-
-// risingWindow is risingAmongActive from a RisingWindowReader: the recent
-// terms summed from one pass over the period's activities.
+// the active members only (PostgreSQL reads every member's: the same
+// list).
 func (sc Scoring) risingWindow(ctx context.Context, r ChampionsReader, rw RisingWindowReader, o ChampionsOptions) (ChampionsList, error) {
 	var list ChampionsList
 	err := rw.RisingWindow(ctx, o.Now.Add(-o.Period), o.Now, func(graph ScoreData, active []ScoreMember, wr WindowReader) error {
@@ -725,9 +710,10 @@ func activeLevels(ctx context.Context, r ChampionsReader, active []ScoreMember) 
 // no more than the members' data.
 type RisingWindowReader interface {
 	// RisingWindow calls fn, in one read snapshot, with the graph data
-	// and the members with their tallies as RisingData reads them (active
-	// may hold members with no activity in the period too: they are never
-	// rising) and a WindowReader of the store.
+	// (every interaction and every member with an identity at either end
+	// of one, without names, tallies and channels), the members with an
+	// activity in [since, until) with their tallies (active; it may hold
+	// others too, who are never rising) and a WindowReader of the store.
 	RisingWindow(ctx context.Context, since, until time.Time, fn func(graph ScoreData, active []ScoreMember, wr WindowReader) error) error
 }
 
@@ -750,19 +736,12 @@ func (sc Scoring) windowTerms(ctx context.Context, wr WindowReader, members []Sc
 	return out, err
 }
 
-// RisingAmong is Champions for o.Rising with the graph of all (whose
+// risingAmongTerms is Champions for o.Rising with the graph of all (whose
 // members need no tallies; those without an interaction may be left out)
-// and the entries of active, the members with activity in the period
-// (with tallies), only: the same list as Champions(d, levels, recent, o)
-// when active holds every member of d with an activity in recent (see
-// risingAmongActive).
-func (sc Scoring) RisingAmong(all ScoreData, active []ScoreMember, levels map[int64]LevelState, recent []PeriodActivity, o ChampionsOptions) ChampionsList {
-	o = sc.defaults(o)
-	return sc.risingAmongTerms(all, active, levels, sc.recentTerms(ScoreData{Members: active}, recent, o.Now, o.Period, o.Platform), o)
-}
-
-// risingAmongTerms is RisingAmong with the recent terms removed
-// (recentTerms) of o (with its defaults).
+// and the entries of active only, with the recent terms removed
+// (recentTerms): the same list as Champions(d, levels, recent, o) when
+// active holds every member of d with an activity in recent (see
+// risingWindow).
 func (sc Scoring) risingAmongTerms(all ScoreData, active []ScoreMember, levels map[int64]LevelState, removed map[int64]float64, o ChampionsOptions) ChampionsList {
 	o = sc.defaults(o)
 	out := sc.listHead(o)

@@ -1094,9 +1094,6 @@ func ReadHealth(ctx context.Context, st ScoreReader, opt HealthOptions) (HealthR
 	if wr, ok := st.(WindowScoreReader); ok {
 		return readWindowHealth(ctx, wr, opt)
 	}
-	if lr, ok := st.(LeanScoreReader); ok {
-		return readLeanHealth(ctx, lr, opt)
-	}
 	data, err := st.ScoreData(ctx)
 	if err != nil {
 		return HealthReport{}, fmt.Errorf("health: %w", err)
@@ -1140,29 +1137,14 @@ func FillThreadHeads(ctx context.Context, hr ThreadHeadReader, reports []HealthR
 	return nil
 }
 
-// readLeanHealth is ReadHealth from the lean reads: Health reads no
-// tallies or channels, and the titles and URLs only of the top threads,
-// read for those afterwards. The report is the same as from the full
-// reads.
-func readLeanHealth(ctx context.Context, lr LeanScoreReader, opt HealthOptions) (HealthReport, error) {
-	now := opt.Now.UTC()
-	data, acts, err := lr.LeanPeriod(ctx, now.Add(-2*opt.Period), now, opt.Platform)
-	if err != nil {
-		return HealthReport{}, fmt.Errorf("health: %w", err)
-	}
-	r := Health(data, acts, opt)
-	if err := FillThreadHeads(ctx, lr, []HealthReport{r}); err != nil {
-		return HealthReport{}, err
-	}
-	return r, nil
-}
-
 // WindowScoreReader is a store that reads the activities of a period a
 // piece at a time (WindowReader), for health reports that hold no more
 // than the members' data whatever the period.
 type WindowScoreReader interface {
-	// LeanWindow calls fn, in one read snapshot, with the score data as
-	// LeanScoreReader.LeanPeriod reads it and a WindowReader.
+	// LeanWindow calls fn, in one read snapshot, with the score data
+	// without the members' names, the identities' Tallies and Channels
+	// (empty) and the Interactions (nil: health reads none), and a
+	// WindowReader.
 	LeanWindow(ctx context.Context, fn func(d ScoreData, wr WindowReader) error) error
 	ThreadHeadReader
 }

@@ -78,30 +78,3 @@ type ScoreReader interface {
 	// until, in no particular order; platform "" means all.
 	PeriodActivities(ctx context.Context, since, until time.Time, platform string) ([]PeriodActivity, error)
 }
-
-// LeanScoreReader is a ScoreReader that also reads less, for the lists
-// and reports computed live (a period other than the stored one): the
-// same data without what those never read, so that they need not decode
-// every member's tallies or every activity's title. Stores that do not
-// implement it are read in full (the results are the same).
-type LeanScoreReader interface {
-	// LeanPeriod reads, consistently, ScoreData without the members'
-	// names, the identities' Tallies and Channels (empty) and the
-	// Interactions (nil: health reads none), and
-	// PeriodActivities(since, until, platform) without Title and URL.
-	LeanPeriod(ctx context.Context, since, until time.Time, platform string) (ScoreData, []PeriodActivity, error)
-	// ActivityHeads returns the title and URL of each stored activity
-	// of keys.
-	ActivityHeads(ctx context.Context, keys []string) (map[string][2]string, error)
-}
-
-// RisingReader reads what the rising list of a period needs, and no more
-// (see Scoring.RisingAmong).
-type RisingReader interface {
-	// RisingData reads, consistently, the activities of [since, until)
-	// without Title and URL (recent), the score data of the members with
-	// an activity among them (active, with tallies, by id), and the graph
-	// data: every interaction and every member with an identity at either
-	// end of one (without names, tallies and channels).
-	RisingData(ctx context.Context, since, until time.Time) (graph ScoreData, active []ScoreMember, recent []PeriodActivity, err error)
-}

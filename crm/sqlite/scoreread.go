@@ -46,8 +46,6 @@ func (s *Store) ScoreMembers(ctx context.Context, ids []int64) ([]crm.ScoreMembe
 	return s.scoreMembers(ctx, tx, string(b), false)
 }
 
-var _ crm.LeanScoreReader = (*Store)(nil)
-
 // LeanPeriod reads, in one read transaction, ScoreData without the
 // identities' tallies and channels (the JSON most of ScoreData's time goes
 // into decoding) and the interactions (health reads none), and the activities of [since, until) on platform without
@@ -67,39 +65,12 @@ func (s *Store) LeanPeriod(ctx context.Context, since, until time.Time, platform
 	return out, acts, err
 }
 
-var _ crm.RisingReader = (*Store)(nil)
-
-// RisingData reads, in one read transaction, the activities of [since,
-// until) from the time index alone, the members active in them with
-// their tallies, and the interactions with the members at their ends
-// (lean).
-func (s *Store) RisingData(ctx context.Context, since, until time.Time) (graph crm.ScoreData, active []crm.ScoreMember, recent []crm.PeriodActivity, err error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return graph, nil, nil, fmt.Errorf("sqlite: rising data: %w", err)
-	}
-	defer tx.Rollback()
-	if recent, err = readPeriod(ctx, tx, leanPeriodQuery, since, until, "", nil); err != nil {
-		return graph, nil, nil, err
-	}
-	idents := make(map[int64]int64)
-	for _, a := range recent {
-		idents[a.IdentityID] = 0
-	}
-	if graph, active, err = s.risingMembers(ctx, tx, idents); err != nil {
-		return graph, nil, nil, err
-	}
-	for i := range recent {
-		recent[i].MemberID = idents[recent[i].IdentityID]
-	}
-	return graph, active, recent, nil
-}
-
 var _ crm.RisingWindowReader = (*Store)(nil)
 
-// RisingWindow implements crm.RisingWindowReader: RisingData's members,
-// those of the identities of [since, until) (from the index
-// activities_time alone), and the window, in one read transaction.
+// RisingWindow implements crm.RisingWindowReader: the members of the
+// identities of [since, until) (from the index activities_time alone)
+// with their tallies, the interactions with the members at their ends
+// (lean), and the window, in one read transaction.
 func (s *Store) RisingWindow(ctx context.Context, since, until time.Time, fn func(graph crm.ScoreData, active []crm.ScoreMember, wr crm.WindowReader) error) error {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -133,7 +104,7 @@ func (s *Store) RisingWindow(ctx context.Context, since, until time.Time, fn fun
 
 // risingMembers reads, in tx, the members of the identities of idents
 // (setting each one's member, 0 for none), their score data with tallies
-// (active), and the graph data (see RisingData).
+// (active), and the graph data (see RisingWindow).
 func (s *Store) risingMembers(ctx context.Context, tx *sql.Tx, idents map[int64]int64) (graph crm.ScoreData, active []crm.ScoreMember, err error) {
 	// The members of the activities' identities: looked up for a few,
 	// from a scan of every identity's member for many.
@@ -207,7 +178,7 @@ func (s *Store) risingMembers(ctx context.Context, tx *sql.Tx, idents map[int64]
 	return graph, active, nil
 }
 
-// defaultLookupMost is how many members or identities RisingData looks up
+// defaultLookupMost is how many members or identities RisingWindow looks up
 // by id before it scans them all instead: past it, a lookup per member
 // costs more than the scan.
 const defaultLookupMost = 20_000

@@ -42,7 +42,7 @@ type Store struct {
 	prep *prepared
 	r    *sql.DB // read-only connections
 	salt []byte  // the tombstone salt, read once at Open
-	// lookupMost is how many members or identities RisingData looks up
+	// lookupMost is how many members or identities RisingWindow looks up
 	// by id before it scans them all instead (0: defaultLookupMost).
 	lookupMost int
 	// team is the configured team list (SetTeam); nil means none.
