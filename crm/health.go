@@ -328,20 +328,8 @@ func Health(data ScoreData, acts []PeriodActivity, opt HealthOptions) HealthRepo
 	if opt.Period <= 0 {
 		opt.Period = DefaultHealthPeriod
 	}
-	now := opt.Now.UTC()
-	h := &healthRun{opt: opt, now: now, mid: now.Add(-opt.Period), start: now.Add(-2 * opt.Period)}
-	h.ends = [2]time.Time{h.now, h.mid}
-	r := HealthReport{
-		Now: TimeJSON(now), PeriodSeconds: int64(opt.Period / time.Second), Platform: opt.Platform, IncludeStaff: opt.IncludeStaff,
-		Current:  HealthWindow{Since: TimeJSON(h.mid), Until: TimeJSON(now)},
-		Previous: HealthWindow{Since: TimeJSON(h.start), Until: TimeJSON(h.mid)},
-	}
-	h.roles = make(map[int64]string)
-	for i := range data.Members {
-		if data.Members[i].Role != "" {
-			h.roles[data.Members[i].ID] = data.Members[i].Role
-		}
-	}
+	h, r := newHealthRun(opt)
+	h.roles = rolesOf(data)
 	h.selectActs(acts)
 	h.members(data, &r)
 	h.threads(&r)
@@ -366,16 +354,21 @@ type healthRun struct {
 	excludedActivity []bool
 }
 
-// periodOf is 0 for the current period, 1 for the previous, -1 outside.
-func (h *healthRun) periodOf(t time.Time) int {
-	switch {
-	case t.IsZero() || t.Before(h.start) || !t.Before(h.now):
-		return -1
-	case t.Before(h.mid):
-		return 1
+// newHealthRun starts the computation of opt (its Period set) and its
+// report's head: the options and the two periods.
+func newHealthRun(opt HealthOptions) (*healthRun, HealthReport) {
+	now := opt.Now.UTC()
+	h := &healthRun{opt: opt, now: now, mid: now.Add(-opt.Period), start: now.Add(-2 * opt.Period)}
+	h.ends = [2]time.Time{h.now, h.mid}
+	return h, HealthReport{
+		Now: TimeJSON(now), PeriodSeconds: int64(opt.Period / time.Second), Platform: opt.Platform, IncludeStaff: opt.IncludeStaff,
+		Current:  HealthWindow{Since: TimeJSON(h.mid), Until: TimeJSON(now)},
+		Previous: HealthWindow{Since: TimeJSON(h.start), Until: TimeJSON(h.mid)},
 	}
-	return 0
 }
+
+// periodOf is 0 for the current period, 1 for the previous, -1 outside.
+func (h *healthRun) periodOf(t time.Time) int { return periodIn(t, h.start, h.mid, h.now) }
 
 // selectActs keeps the window's activities of the platform and notes who
 // was active.

@@ -136,25 +136,33 @@ func (e Evaluated) Meta(now string) map[string]string {
 // EvaluateWindow, which reads it a piece at a time and is tested against
 // this (TestEvaluateWindowEqualsEvaluatePeriods).
 func (sc Scoring) EvaluatePeriods(d ScoreData, levels map[int64]LevelState, window []PeriodActivity, now time.Time, long bool) Evaluated {
-	periods := slices.Clone(ShortStoredPeriods)
-	if long {
-		periods = append(periods, LongStoredPeriods...)
-	}
+	out := newEvaluated(d, long)
+	periods := out.HealthPeriods
 	slices.SortFunc(window, func(a, b PeriodActivity) int { return a.OccurredAt.Compare(b.OccurredAt) })
 	// since is the subslice of window from t on: no copy.
 	since := func(t time.Time) []PeriodActivity {
 		i, _ := slices.BinarySearchFunc(window, t, func(a PeriodActivity, t time.Time) int { return a.OccurredAt.Compare(t) })
 		return window[i:]
 	}
-	out := Evaluated{HealthPeriods: periods, TimeKeys: []string{LevelsEvaluatedKey, ShortPeriodsKey}}
-	if long {
-		out.TimeKeys = append(out.TimeKeys, LongPeriodsKey)
-		out.Values = map[string]string{LongPeriodsActivitiesKey: strconv.Itoa(ActivityCount(d))}
-	}
 	for _, p := range periods {
 		out.Reports = append(out.Reports, HealthReports(d, since(now.Add(-2*p)), now, p)...)
 	}
 	out.Ranks, out.Slipping = sc.Rankings(d, levels, since(now.Add(-slices.Max(periods))), now, periods...)
+	return out
+}
+
+// newEvaluated is what an evaluation of d computes, without its results:
+// the periods (the long ones with long), the ranking kinds and the
+// score_meta keys it sets.
+func newEvaluated(d ScoreData, long bool) Evaluated {
+	periods := slices.Clone(ShortStoredPeriods)
+	out := Evaluated{TimeKeys: []string{LevelsEvaluatedKey, ShortPeriodsKey}}
+	if long {
+		periods = append(periods, LongStoredPeriods...)
+		out.TimeKeys = append(out.TimeKeys, LongPeriodsKey)
+		out.Values = map[string]string{LongPeriodsActivitiesKey: strconv.Itoa(ActivityCount(d))}
+	}
+	out.HealthPeriods = periods
 	out.RankKinds = []string{listKind(ChampionsOptions{}), listKind(ChampionsOptions{Slipping: true})}
 	for _, p := range periods {
 		out.RankKinds = append(out.RankKinds, RankKind(ChampionsOptions{Rising: true, Period: p}))

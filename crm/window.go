@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -101,15 +100,8 @@ func MentionCounts(typ, platform, parentKey string) bool {
 // titles and URLs (FillThreadHeads). Health chains of replies deeper than
 // 256 are cut at that depth.
 func (sc Scoring) EvaluateWindow(ctx context.Context, wr WindowReader, d ScoreData, levels map[int64]LevelState, now time.Time, long bool) (Evaluated, error) {
-	periods := slices.Clone(ShortStoredPeriods)
-	if long {
-		periods = append(periods, LongStoredPeriods...)
-	}
-	out := Evaluated{HealthPeriods: periods, TimeKeys: []string{LevelsEvaluatedKey, ShortPeriodsKey}}
-	if long {
-		out.TimeKeys = append(out.TimeKeys, LongPeriodsKey)
-		out.Values = map[string]string{LongPeriodsActivitiesKey: strconv.Itoa(ActivityCount(d))}
-	}
+	out := newEvaluated(d, long)
+	periods := out.HealthPeriods
 	roles := rolesOf(d)
 	identityPlatform := make(map[int64]string)
 	for _, m := range d.Members {
@@ -166,10 +158,6 @@ func (sc Scoring) EvaluateWindow(ctx context.Context, wr WindowReader, d ScoreDa
 			return 0
 		}
 	})
-	out.RankKinds = []string{listKind(ChampionsOptions{}), listKind(ChampionsOptions{Slipping: true})}
-	for _, p := range periods {
-		out.RankKinds = append(out.RankKinds, RankKind(ChampionsOptions{Rising: true, Period: p}))
-	}
 	return out, nil
 }
 
@@ -279,18 +267,10 @@ func (w *windowHealth) reports(ctx context.Context, wr WindowReader) ([]HealthRe
 	}
 	var out []HealthReport
 	for i, p := range w.periods {
-		sp := w.spans[i]
 		for j, v := range w.platforms {
 			for staff := range 2 {
-				opt := HealthOptions{Now: w.now, Period: p, Platform: v, IncludeStaff: staff == 1}
-				h := &healthRun{opt: opt, now: sp.now, mid: sp.mid, start: sp.start}
-				h.ends = [2]time.Time{h.now, h.mid}
+				h, r := newHealthRun(HealthOptions{Now: w.now, Period: p, Platform: v, IncludeStaff: staff == 1})
 				h.active, h.shift = w.active, w.activeShift(i, j, 0)
-				r := HealthReport{
-					Now: TimeJSON(h.now), PeriodSeconds: int64(p / time.Second), Platform: v, IncludeStaff: opt.IncludeStaff,
-					Current:  HealthWindow{Since: TimeJSON(h.mid), Until: TimeJSON(h.now)},
-					Previous: HealthWindow{Since: TimeJSON(h.start), Until: TimeJSON(h.mid)},
-				}
 				h.members(w.d, &r)
 				accs[i][j][staff].report(&r, v)
 				w.eng[i][j][staff].report(&r, v)

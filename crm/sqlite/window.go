@@ -52,12 +52,15 @@ func windowArgs(since, until time.Time) []any {
 	return []any{formatTime(since), formatTime(until)}
 }
 
-// scan reads a row of windowCols into a; the reaction total and sentiment
-// it points to are new unless into is given, to be reused.
-func (w *window) scan(rows *sql.Rows, a *crm.PeriodActivity, into *struct {
+// windowNums holds the reaction total and sentiment an activity points to.
+type windowNums struct {
 	n int
 	f float64
-}) error {
+}
+
+// scan reads a row of windowCols into a; the reaction total and sentiment
+// it points to are new unless into is given, to be reused.
+func (w *window) scan(rows *sql.Rows, a *crm.PeriodActivity, into *windowNums) error {
 	var at string
 	var reactions sql.NullInt64
 	var sentiment sql.NullFloat64
@@ -72,10 +75,7 @@ func (w *window) scan(rows *sql.Rows, a *crm.PeriodActivity, into *struct {
 	}
 	a.MemberID = w.memberOf[a.IdentityID]
 	if into == nil {
-		into = &struct {
-			n int
-			f float64
-		}{}
+		into = &windowNums{}
 	}
 	if reactions.Valid {
 		into.n = int(reactions.Int64)
@@ -98,10 +98,7 @@ func (w *window) EachActivity(ctx context.Context, since, until time.Time, fn fu
 	}
 	defer rows.Close()
 	var a crm.PeriodActivity
-	var into struct {
-		n int
-		f float64
-	}
+	var into windowNums
 	for rows.Next() {
 		if err := w.scan(rows, &a, &into); err != nil {
 			return fmt.Errorf("sqlite: activities of the evaluation: %w", err)
