@@ -34,8 +34,8 @@ func (t CopyTable) KeyColumns() []string { return t.Columns[:t.Key] }
 // (members before their identities, identities before their activities).
 // Left out: schema_migrations (each store its own), member_search (each
 // store's own search index, rebuilt by the target), leases (which replica
-// fetches which source), resolver_lock and levels_lock (PostgreSQL's lock
-// rows): state of the running daemons, not data.
+// fetches which source), resolver_lock, levels_lock and forget_lock
+// (PostgreSQL's lock rows): state of the running daemons, not data.
 // Evidence has no key of its own in SQLite; its id there is the rowid.
 var CopyTables = []CopyTable{
 	{"settings", []string{"key", "value"}, 1},

@@ -53,6 +53,12 @@ type newActivity struct {
 
 func (s *Store) apply(ctx context.Context, tx pgx.Tx, source string, b connectors.Batch) (crm.ApplyResult, error) {
 	var res crm.ApplyResult
+	// Before any read: a forget running now ends first, and its
+	// tombstones are then seen (forget_lock, migration 0007).
+	var lock int64
+	if err := tx.QueryRow(ctx, `SELECT id FROM forget_lock WHERE id = 1 FOR KEY SHARE`).Scan(&lock); err != nil {
+		return res, fmt.Errorf("lock forget_lock: %w", err)
+	}
 	now := s.now()
 	ts := s.tombs(tx)
 	forgotten := func(ref connectors.AccountRef) (bool, error) {

@@ -1,11 +1,14 @@
 package postgres_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/rollcall-dev/rollcall/connectors"
 	"github.com/rollcall-dev/rollcall/crm"
@@ -177,5 +180,49 @@ func TestForgetWhileApplying(t *testing.T) {
 	}
 	if counts["activities"] != 0 || counts["identities"] != 0 {
 		t.Errorf("after forget: %d activities, %d identities; want none", counts["activities"], counts["identities"])
+	}
+}
+
+// TestApplyWaitsForForget: a batch applied while a forget holds its lock
+// (forget_lock) waits for the forget to end, so that it sees the
+// tombstones it writes. Without the lock an apply that had looked for
+// tombstones before the forget committed stored the forgotten account
+// again (seen in TestForgetWhileApplying under load).
+func TestApplyWaitsForForget(t *testing.T) {
+	ctx := t.Context()
+	u := pgtest.URL(t)
+	s := open(t, u)
+	x := connectors.AccountRef{Platform: "github", Instance: "github.com", ExternalID: "7"}
+	if _, err := s.Apply(ctx, "gh", connectors.Batch{Accounts: []connectors.Account{{AccountRef: x, Username: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT id FROM forget_lock WHERE id = 1 FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Apply(ctx, "gh", connectors.Batch{Activities: []connectors.Activity{{Key: "k/1", Platform: "github", Instance: "github.com",
+			Type: "issue_opened", OccurredAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Actor: x}}})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("Apply ended (%v) while a forget held forget_lock", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Apply after the forget: %v", err)
 	}
 }

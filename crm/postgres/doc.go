@@ -36,7 +36,7 @@
 // membership) and read through Store.read.
 //
 // To run on PostgreSQL-compatible engines (CockroachDB, YugabyteDB) the
-// package avoids: advisory locks (locked rows of resolver_lock and levels_lock instead), DO
+// package avoids: advisory locks (locked rows of resolver_lock, levels_lock and forget_lock instead), DO
 // blocks and functions, LISTEN/NOTIFY, table inheritance, LOCK TABLE, and
 // JSON functions in SQL (sets and tallies are decoded in Go); pg_trgm is
 // optional, and Scrub's VACUUM is skipped where unsupported.

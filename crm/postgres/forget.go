@@ -41,6 +41,12 @@ func (s *Store) Forget(ctx context.Context, memberID int64, actor string) (int, 
 }
 
 func (s *Store) forget(ctx context.Context, tx pgx.Tx, memberID int64, actor string) (int, error) {
+	// Before reading the member: applies running now end first, and those
+	// that start wait for this one (forget_lock, migration 0007).
+	var lock int64
+	if err := tx.QueryRow(ctx, `SELECT id FROM forget_lock WHERE id = 1 FOR UPDATE`).Scan(&lock); err != nil {
+		return 0, fmt.Errorf("lock forget_lock: %w", err)
+	}
 	now := s.now()
 	if err := memberExists(ctx, tx, memberID); err != nil {
 		return 0, err
